@@ -9,10 +9,18 @@ from __future__ import annotations
 
 import ast
 
+from archreview.detectors import concurrency, data_integrity, load, partial_failure, scale, security
 from archreview.detectors.base import FileContext
 from archreview.model import Finding
 
-FILE_DETECTORS: tuple = ()  # filled in by the category modules as they land
+FILE_DETECTORS: tuple = (
+    *partial_failure.DETECTORS,  # items 1-4
+    *concurrency.DETECTORS,  # items 5-7
+    *data_integrity.DETECTORS,  # items 8-10
+    *load.DETECTORS,  # items 11-13
+    *security.DETECTORS,  # items 14-16
+    *scale.DETECTORS,  # items 17-19
+)
 
 
 def file_findings(path: str, tree: ast.Module, text: str) -> tuple[Finding, ...]:

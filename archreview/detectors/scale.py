@@ -1,0 +1,3 @@
+"""Checklist detectors (see archreview/data/checklist.toml)."""
+
+DETECTORS: tuple = ()

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from archreview.model import Finding
+from archreview.redact import redact
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -110,7 +111,7 @@ class FileContext:  # not slotted: cached_property needs __dict__
     # --- output --------------------------------------------------------------
     def snippet(self, line: int) -> str:
         if 1 <= line <= len(self.lines):
-            return self.lines[line - 1].strip()[:200]
+            return redact(self.lines[line - 1].strip()[:200])
         return ""
 
     def finding(self, item: int, node: ast.AST | int, message: str, confidence: float, rule: str) -> Finding:

@@ -1,0 +1,90 @@
+"""Hide secret values in any text that leaves the program.
+
+A review report is sent to clients and JSON lands in CI logs: a password found in
+the analysed code must not travel with them. ``redact`` replaces the *value* and
+keeps the *key* visible (``password = "«redacted»"``) so the reader still sees
+what was found and where. It runs on every snippet and every outgoing string, so
+it is a handful of precompiled regular expressions with a cheap pre-check.
+"""
+
+from __future__ import annotations
+
+import re
+
+MARK = "«redacted»"
+
+_PRIVATE_KEY = re.compile(
+    r"(-----BEGIN [A-Z ]*PRIVATE KEY-----)(.*?)(-----END [A-Z ]*PRIVATE KEY-----|$)", re.S
+)
+_AWS_KEY = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
+_VENDOR_TOKEN = re.compile(
+    r"\b(?:sk_live_|rk_live_|sk_test_|pk_live_)[0-9A-Za-z]{10,}"  # stripe
+    r"|\bsk-(?:proj-|ant-)?[0-9A-Za-z_-]{20,}"  # openai, anthropic
+    r"|\bgh[pousr]_[0-9A-Za-z]{20,}"  # github
+    r"|\bxox[abposr]-[0-9A-Za-z-]{10,}"  # slack
+    r"|\bAIza[0-9A-Za-z_-]{35}"  # google
+    r"|\bSG\.[0-9A-Za-z_-]{16,}\.[0-9A-Za-z_-]{16,}"  # sendgrid
+)
+# scheme://user:password@host -- the password part, unless it is a template placeholder
+_URL_CREDENTIALS = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@\"']+:)([^\s@/\"'{}$%<>]+)(@)")
+_BEARER = re.compile(r"(\b(?:Bearer|Basic|Token)\s+)([A-Za-z0-9._~+/=-]{12,})")
+# name = "value" / name: "value" / "name": "value" / name="value"
+_ASSIGNED = re.compile(
+    r"""([A-Za-z_][\w.-]*)(["']?\s*(?::|=|:=)\s*)([rbuRBU]{0,2})(["'])([^"'\n]+)(["'])"""
+)
+
+_SECRET_WORDS = frozenset(
+    {"password", "passwd", "pwd", "pass", "secret", "token", "apikey", "credentials", "passphrase", "pat"}
+)
+_KEY_PREFIXES = frozenset(
+    {"api", "secret", "access", "private", "signing", "encryption", "master", "auth", "app", "client", "license"}
+)
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_QUICK = re.compile(
+    r"pass|pwd|secret|token|key|cred|AKIA|ASIA|PRIVATE|Bearer|Basic|://|sk[-_]|gh[pousr]_|xox|AIza|SG\.",
+    re.I,
+)
+
+
+def secret_name(name: str) -> bool:
+    """Does this identifier name a secret (``db_password``, ``apiKey``, ``SECRET_KEY``)?
+
+    Only the last word counts, so ``token_url``, ``password_reset_template`` and
+    ``PASSWORD_HASHERS`` are not secrets while ``stripe_api_key`` is.
+    """
+    name = name.rsplit(".", 1)[-1]
+    words = [w for w in re.split(r"[_\-]+", _CAMEL.sub("_", name).lower()) if w]
+    if not words:
+        return False
+    last = words[-1]
+    if last in _SECRET_WORDS:
+        return True
+    return last == "key" and len(words) > 1 and words[-2] in _KEY_PREFIXES
+
+
+def _looks_like_value(value: str) -> bool:
+    """A literal that could be a secret, not a URL, a path, a sentence or an env-var name."""
+    if value.startswith(("http://", "https://", "/", "./", "{", "$", "%(", "<")):
+        return False
+    if " " in value.strip() or value.isupper() and "_" in value:
+        return False
+    return value != MARK
+
+
+def _assigned(match: re.Match[str]) -> str:
+    name, sep, prefix, open_q, value, close_q = match.groups()
+    if open_q != close_q or not secret_name(name) or not _looks_like_value(value):
+        return match.group(0)
+    return f"{name}{sep}{prefix}{open_q}{MARK}{close_q}"
+
+
+def redact(text: str) -> str:
+    """``text`` with secret values replaced by ``«redacted»``; keys stay visible."""
+    if not text or not _QUICK.search(text):
+        return text
+    text = _PRIVATE_KEY.sub(lambda m: f"{m.group(1)}{MARK}{m.group(3)}", text)
+    text = _AWS_KEY.sub(MARK, text)
+    text = _VENDOR_TOKEN.sub(MARK, text)
+    text = _URL_CREDENTIALS.sub(lambda m: f"{m.group(1)}{MARK}{m.group(3)}", text)
+    text = _BEARER.sub(lambda m: f"{m.group(1)}{MARK}", text)
+    return _ASSIGNED.sub(_assigned, text)

@@ -1,0 +1,82 @@
+"""redact() hides secret values and leaves code that merely mentions secrets alone."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from archreview.redact import MARK, redact, secret_name
+
+SECRET_LINES = [
+    ('password = "hunter2!"', 'password = "«redacted»"'),
+    ("DB_PASSWORD='s3cr3t-Pa55'", "DB_PASSWORD='«redacted»'"),
+    ('SECRET_KEY = "django-insecure-7x!kq#2v@9l"', 'SECRET_KEY = "«redacted»"'),
+    ('stripe.api_key = "sk_live_51HxYzAbCdEfGhIjKl"', 'stripe.api_key = "«redacted»"'),
+    ('headers = {"apiKey": "a8f5f167f44f4964e6c998dee827110c"}', 'headers = {"apiKey": "«redacted»"}'),
+    ('connect(user="app", password="pw-9f8e7d")', 'connect(user="app", password="«redacted»")'),
+    ("aws_access_key_id = AKIAIOSFODNN7EXAMPLE", "aws_access_key_id = «redacted»"),
+    ('key = "AKIAIOSFODNN7EXAMPLE"', 'key = "«redacted»"'),
+    ("-----BEGIN RSA PRIVATE KEY-----MIIEpAIBAAKCAQEA", "-----BEGIN RSA PRIVATE KEY-----«redacted»"),
+    ('DATABASE_URL = "postgres://shop:Tr0ub4dor@db:5432/shop"', 'DATABASE_URL = "postgres://shop:«redacted»@db:5432/shop"'),
+    ('BROKER = "amqp://guest:guest@rabbit//"', 'BROKER = "amqp://guest:«redacted»@rabbit//"'),
+    ('h = {"Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.abc"}', 'h = {"Authorization": "Bearer «redacted»"}'),
+    ('os.getenv("OPENAI_KEY", "sk-proj-abcdefghijklmnopqrstuvwx")', 'os.getenv("OPENAI_KEY", "«redacted»")'),
+    ('clientSecret: "9b1f0c2e77aa"', 'clientSecret: "«redacted»"'),
+]
+
+NOT_SECRETS = [
+    'password = os.environ["PW"]',
+    'token_url = "https://auth.example.com/oauth/token"',
+    "SECRET_KEY = get_secret()",
+    'PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]',
+    'password_reset_template = "accounts/reset.html"',
+    'api_key = os.getenv("API_KEY")',
+    'DATABASE_URL = f"postgres://{user}:{password}@{host}/db"',
+    'db = "postgres://localhost:5432/app"',
+    'headers = {"Authorization": f"Bearer {token}"}',
+    'if password == confirm: raise ValueError("password mismatch")',
+    'token = request.headers.get("X-Token")',
+    'SECRET_KEY = "DJANGO_SECRET_KEY"',
+    'cache_key = "user:profile:42"',
+    'print("wrong password for user")',
+    "",
+]
+
+
+@pytest.mark.parametrize(("line", "expected"), SECRET_LINES)
+def test_secret_values_are_hidden_and_keys_kept(line: str, expected: str) -> None:
+    assert redact(line) == expected
+
+
+@pytest.mark.parametrize("line", NOT_SECRETS)
+def test_code_that_only_mentions_secrets_is_unchanged(line: str) -> None:
+    assert redact(line) == line
+
+
+def test_a_whole_private_key_block_is_hidden() -> None:
+    pem = "KEY = '''-----BEGIN PRIVATE KEY-----\nMIIBVQIBADANBgkq\nhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----'''"
+    out = redact(pem)
+    assert "MIIBVQ" not in out and "hkiG9w" not in out
+    assert out.startswith("KEY = '''-----BEGIN PRIVATE KEY-----" + MARK + "-----END PRIVATE KEY-----")
+
+
+@pytest.mark.parametrize(
+    ("name", "secret"),
+    [
+        ("db_password", True), ("apiKey", True), ("SECRET_KEY", True), ("stripe.api_key", True),
+        ("auth_token", True), ("token_url", False), ("cache_key", False), ("PASSWORD_HASHERS", False),
+        ("password_field", False), ("key", False), ("monkey", False),
+    ],
+)
+def test_secret_names(name: str, secret: bool) -> None:
+    assert secret_name(name) is secret
+
+
+def test_redact_is_cheap_on_ordinary_code() -> None:
+    lines = ["    total = sum(item.price * item.quantity for item in order.items)"] * 20_000
+    lines += ['    password = "hunter2!"'] * 2_000
+    start = time.perf_counter()
+    out = [redact(line) for line in lines]
+    assert time.perf_counter() - start < 1.0
+    assert out[-1] == '    password = "«redacted»"'

@@ -149,6 +149,11 @@ class StyleFacts:
     raises: int = 0
     custom_exceptions: tuple[str, ...] = ()
     returns_none_on_error: int = 0
+    returns_code_on_error: int = 0  # False / -1 / "error" returned from an except block
+    dependency_injection: tuple[str, ...] = ()  # "constructor", "container"
+    snake_names: int = 0  # names the file defines (functions, arguments, variables)
+    camel_names: int = 0
+    lines: tuple[tuple[str, int], ...] = ()  # ("data:raw-sql", first line) for every label above
 
 
 @dataclass(frozen=True, slots=True)

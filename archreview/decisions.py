@@ -1,0 +1,401 @@
+"""The reviewer's verdicts, saved as they are made and never lost.
+
+A review happens live, in front of a client, in a notebook that may crash, be
+restarted or be open in two tabs. So every ``record`` is written at once, and
+the write is built to survive what goes wrong in practice:
+
+- a crash or ``kill -9`` mid-write: the file is replaced atomically (temporary
+  file in the same folder, fsync, ``os.replace``, folder fsync), so it is always
+  either the old or the new version, never half of one;
+- two writers (two kernels, two tabs): each save takes a lock, re-reads the
+  file and merges per item (newest ``at`` wins, both kept in the history);
+- a full disk or read-only folder: the old file stays intact, the decision stays
+  in memory, ``last_error`` says why, and ``save()`` retries later;
+- a corrupt or newer-format file: never overwritten; loading it raises
+  ``DecisionsFileError``, and a save that meets one keeps the decision in memory.
+
+The file is plain, pretty-printed JSON a team can keep next to the code and
+diff in review: ``{"format": 1, "decisions": {"<item>": {...}}, "history": [...]}``.
+Each decision may carry a fingerprint of the evidence it was made on, so a later
+run whose evidence differs shows the item as needing re-review.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import errno
+import hashlib
+import json
+import os
+import secrets
+import threading
+from collections.abc import Callable, Iterable
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from archreview.errors import DecisionsFileError
+
+STATUSES = ("unreviewed", "pass", "concern", "fail", "na")
+SEVERITIES = ("low", "medium", "high", "critical")
+ITEMS = range(1, 23)
+FORMAT = 1  # the newest file format this version reads and writes
+_TMP_SUFFIX = ".tmp"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One verdict on one checklist item, as recorded (and as kept in the history)."""
+
+    item: int
+    status: str
+    note: str
+    severity: str | None
+    reviewer: str | None
+    at: str  # ISO 8601 UTC, microseconds, e.g. "2025-01-31T14:02:11.123456Z"
+    fingerprint: str | None = None  # sha256 of the evidence the verdict was made on
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON shape, keys sorted, as written to the file."""
+        return {f.name: getattr(self, f.name) for f in sorted(dataclasses.fields(self), key=lambda f: f.name)}
+
+
+# --- pure helpers ---------------------------------------------------------------
+
+
+def validate(item: object, status: object, severity: object = None, note: object = "", reviewer: object = None) -> None:
+    """Raise ValueError for a value no caller should pass (a programming error)."""
+    if not isinstance(item, int) or isinstance(item, bool) or item not in ITEMS:
+        raise ValueError(f"checklist item must be an integer from 1 to 22, got {item!r}")
+    if status not in STATUSES:
+        raise ValueError(f"status must be one of {', '.join(STATUSES)}; got {status!r}")
+    if severity is not None and severity not in SEVERITIES:
+        raise ValueError(f"severity must be None or one of {', '.join(SEVERITIES)}; got {severity!r}")
+    if not isinstance(note, str):
+        raise ValueError(f"note must be a string, got {type(note).__name__}")
+    if reviewer is not None and not isinstance(reviewer, str):
+        raise ValueError(f"reviewer must be None or a string, got {type(reviewer).__name__}")
+
+
+def _canonical(value: object) -> object:
+    """JSON-able form of evidence: dataclasses become dicts, sets sorted lists."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        return {"__type__": type(value).__name__, **fields}
+    if isinstance(value, (set, frozenset)):
+        return sorted((_canonical(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True, default=_canonical))
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    raise TypeError(f"evidence must be made of dicts, lists, strings, numbers and dataclasses; got {type(value).__name__}")
+
+
+def fingerprint(evidence: object) -> str:
+    """sha256 (hex) of a canonical JSON dump: equal evidence, equal fingerprint, whatever the key order."""
+    text = json.dumps(evidence, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_canonical)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def parse_at(at: str) -> datetime:
+    """A decision's timestamp as an aware UTC datetime (naive ones are taken as UTC)."""
+    moment = datetime.fromisoformat(at)
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def format_at(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _newest_key(decision: Decision) -> tuple[object, ...]:
+    """Order for "newest wins"; ties broken on content so every writer picks the same one."""
+    d = decision
+    return (parse_at(d.at), d.status, d.note, d.severity or "", d.reviewer or "", d.fingerprint or "")
+
+
+def merge(
+    disk: dict[int, Decision], disk_history: Iterable[Decision], pending: Iterable[Decision]
+) -> tuple[dict[int, Decision], tuple[Decision, ...]]:
+    """The file's decisions plus this session's unsaved ones: per item the newest wins, history keeps all."""
+    pending = tuple(pending)
+    decisions = dict(disk)
+    for decision in pending:
+        current = decisions.get(decision.item)
+        if current is None or _newest_key(decision) > _newest_key(current):
+            decisions[decision.item] = decision
+    history = sorted(dict.fromkeys((*disk_history, *pending)), key=lambda d: parse_at(d.at))
+    return decisions, tuple(history)
+
+
+# --- the file format ------------------------------------------------------------
+
+
+class _NewerFormat(ValueError):
+    pass
+
+
+def _from_dict(raw: object, where: str) -> Decision:
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where} is not an object")
+    try:
+        decision = Decision(
+            item=raw["item"], status=raw["status"], note=raw.get("note", ""), severity=raw.get("severity"),
+            reviewer=raw.get("reviewer"), at=raw["at"], fingerprint=raw.get("fingerprint"),
+        )  # fmt: skip
+        validate(decision.item, decision.status, decision.severity, decision.note, decision.reviewer)
+        if not isinstance(decision.fingerprint, (str, type(None))):
+            raise ValueError("fingerprint must be a string")
+        parse_at(decision.at)
+    except KeyError as missing:
+        raise ValueError(f"{where} has no {missing.args[0]!r}") from None
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{where}: {err}") from None
+    return decision
+
+
+def parse_document(text: str) -> tuple[dict[int, Decision], tuple[Decision, ...]]:
+    """Decisions and history from the file's text; ValueError says what is wrong with it."""
+    if not text.strip():
+        return {}, ()  # an empty file (e.g. made with `touch`) holds nothing to lose
+    if "<<<<<<<" in text and ">>>>>>>" in text:
+        raise ValueError("it contains git merge-conflict markers")
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"invalid JSON at line {err.lineno} column {err.colno}: {err.msg}") from None
+    if not isinstance(doc, dict):
+        raise ValueError("the top level is not an object")
+    version = doc.get("format")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ValueError("'format' must be a positive integer")
+    if version > FORMAT:
+        raise _NewerFormat(f"written by a newer archreview (format {version}; this version reads format {FORMAT})")
+    return _parse_decisions(doc.get("decisions", {})), _parse_history(doc.get("history", []))
+
+
+def _parse_decisions(raw: object) -> dict[int, Decision]:
+    if not isinstance(raw, dict):
+        raise ValueError("'decisions' is not an object")
+    decisions = {}
+    for key, value in raw.items():
+        decision = _from_dict(value, f"decisions[{key!r}]")
+        if key != str(decision.item):
+            raise ValueError(f"decisions[{key!r}] holds item {decision.item}")
+        decisions[decision.item] = decision
+    return decisions
+
+
+def _parse_history(raw: object) -> tuple[Decision, ...]:
+    if not isinstance(raw, list):
+        raise ValueError("'history' is not a list")
+    return tuple(_from_dict(value, f"history[{i}]") for i, value in enumerate(raw))
+
+
+def dump_document(decisions: dict[int, Decision], history: Iterable[Decision]) -> bytes:
+    """Pretty-printed JSON, items in numeric order, keys sorted: diffs cleanly in review."""
+    doc = {
+        "decisions": {str(item): decisions[item].as_dict() for item in sorted(decisions)},
+        "format": FORMAT,
+        "history": [d.as_dict() for d in history],
+    }
+    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+# --- the file system edge -------------------------------------------------------
+
+
+def read_file(path: Path) -> tuple[dict[int, Decision], tuple[Decision, ...]]:
+    """The decisions in ``path`` (none if it does not exist); DecisionsFileError if unusable."""
+    try:
+        data = path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        return {}, ()
+    except IsADirectoryError:
+        raise DecisionsFileError("is a folder; give the path of a JSON file, e.g. decisions.json", path=str(path))
+    except OSError as err:
+        raise DecisionsFileError(f"cannot be read ({err.strerror}); check its permissions", path=str(path))
+    try:
+        return parse_document(data.decode("utf-8-sig"))
+    except _NewerFormat as err:
+        fix = "upgrade archreview or use another decisions file"
+        raise DecisionsFileError(f"{err}; it was kept untouched — {fix}", path=str(path)) from None
+    except (UnicodeDecodeError, ValueError) as err:
+        reason = "not UTF-8 text" if isinstance(err, UnicodeDecodeError) else str(err)
+        fix = "repair it or move it aside, then record again"
+        raise DecisionsFileError(f"not a valid decisions file ({reason}); it was kept untouched — {fix}", path=str(path)) from None
+
+
+def _temp_prefix(path: Path) -> str:
+    return f".{path.name}."
+
+
+def remove_orphans(path: Path) -> None:
+    """Delete temporary files left by a writer killed mid-save. Call only under the lock:
+    temporary files are only ever created under it, so any found then are orphans."""
+    prefix = _temp_prefix(path)
+    with os.scandir(path.parent) as entries:
+        for entry in entries:
+            if entry.name.startswith(prefix) and entry.name.endswith(_TMP_SUFFIX) and entry.is_file():
+                with suppress(OSError):
+                    os.unlink(entry.path)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so that a reader (or a crash) sees the old or new file, never a mix."""
+    tmp = path.with_name(f"{_temp_prefix(path)}{os.getpid()}.{secrets.token_hex(4)}{_TMP_SUFFIX}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with suppress(FileNotFoundError):
+            os.fchmod(fd, path.stat().st_mode & 0o777)  # keep the mode the team gave the file
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+        os.close(fd)
+        fd = -1
+        os.replace(tmp, path)
+    except BaseException:
+        if fd >= 0:
+            os.close(fd)
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable; file systems that cannot fsync a folder are let be."""
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    except OSError as err:
+        if err.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
+            raise
+    finally:
+        os.close(fd)
+
+
+def _fix_for(err: OSError) -> str:
+    if isinstance(err, Timeout):
+        return "wait for the other writer to finish"
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "free space"
+    if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EEXIST):
+        return "make the folder writable (or choose another decisions file)"
+    return "fix the cause"
+
+
+def _reason(err: OSError) -> str:
+    if isinstance(err, Timeout):
+        return "another writer has held the lock for too long"
+    return err.strerror or str(err)
+
+
+# --- the store ------------------------------------------------------------------
+
+
+class DecisionStore:
+    """Decisions for one review, backed by one JSON file and saved on every change."""
+
+    def __init__(
+        self, path: str | os.PathLike[str], *, clock: Callable[[], datetime] = _utc_now, lock_timeout: float = 10.0
+    ) -> None:
+        self.path = Path(path)
+        self.last_error: str | None = None
+        self._clock = clock
+        self._lock_timeout = lock_timeout
+        self._mutex = threading.RLock()
+        self._decisions: dict[int, Decision] = {}
+        self._history: tuple[Decision, ...] = ()
+        self._pending: list[Decision] = []
+        self._last_moment: datetime | None = None
+        self.reload()
+
+    def __repr__(self) -> str:
+        return f"DecisionStore({os.fspath(self.path)!r}, {len(self._decisions)} decisions, {len(self._pending)} unsaved)"
+
+    def record(
+        self, item: int, status: str, note: str = "", severity: str | None = None, reviewer: str | None = None,
+        *, evidence: object = None,
+    ) -> Decision:  # fmt: skip
+        """Record a verdict and save it at once. A failed save keeps it in memory and sets ``last_error``."""
+        validate(item, status, severity, note, reviewer)
+        marker = None if evidence is None else fingerprint(evidence)
+        with self._mutex:
+            decision = Decision(item, status, note, severity, reviewer, self._stamp(), marker)
+            self._decisions[item] = decision
+            self._history = (*self._history, decision)
+            self._pending.append(decision)
+            self.save()
+        return decision
+
+    def get(self, item: int) -> Decision | None:
+        return self._decisions.get(item)
+
+    def all(self) -> tuple[Decision, ...]:
+        """The current decision per item, sorted by item."""
+        return tuple(self._decisions[item] for item in sorted(self._decisions))
+
+    def history(self) -> tuple[Decision, ...]:
+        """Every recorded change, this session's and other writers', oldest first."""
+        return self._history
+
+    @property
+    def unsaved(self) -> tuple[Decision, ...]:
+        """Decisions recorded in this session that are not on disk yet (see ``last_error``)."""
+        return tuple(self._pending)
+
+    def needs_rereview(self, item: int, evidence: object) -> bool:
+        """True when the item was decided on evidence that differs from ``evidence``."""
+        decision = self._decisions.get(item)
+        if decision is None or decision.fingerprint is None:
+            return False
+        return decision.fingerprint != fingerprint(evidence)
+
+    def reload(self) -> None:
+        """Re-read the file (other writers' changes), keeping this session's unsaved decisions."""
+        with self._mutex:
+            disk, disk_history = read_file(self.path)
+            self._decisions, self._history = merge(disk, disk_history, self._pending)
+
+    def save(self) -> bool:
+        """Write every unsaved decision; True when done, else False with ``last_error`` saying why."""
+        with self._mutex:
+            try:
+                self._save_under_lock()
+            except DecisionsFileError as err:
+                self.last_error = f"could not save to {self.path}: {err.message}; your decision is kept in this session"
+                return False
+            except OSError as err:  # includes filelock.Timeout
+                fix = _fix_for(err)
+                self.last_error = (
+                    f"could not save to {self.path}: {_reason(err)}; your decision is kept in this session"
+                    f" — {fix} and record again or call save()"
+                )
+                return False
+            self.last_error = None
+            return True
+
+    def _save_under_lock(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(f"{self.path}.lock", timeout=self._lock_timeout):
+            disk, disk_history = read_file(self.path)
+            decisions, history = merge(disk, disk_history, self._pending)
+            if self._pending:
+                remove_orphans(self.path)
+                write_atomic(self.path, dump_document(decisions, history))
+        self._decisions, self._history, self._pending = decisions, history, []
+
+    def _stamp(self) -> str:
+        """Now, in UTC, strictly after this store's previous stamp (so history order is exact)."""
+        moment = self._clock()
+        moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+        if self._last_moment is not None and moment <= self._last_moment:
+            moment = self._last_moment + timedelta(microseconds=1)
+        self._last_moment = moment
+        return format_at(moment)

@@ -23,9 +23,9 @@ FILE_DETECTORS: tuple = (
 )
 
 
-def file_findings(path: str, tree: ast.Module, text: str) -> tuple[Finding, ...]:
-    """Run every file detector on one parsed Python file."""
-    ctx = FileContext(path, tree, text)
+def file_findings(path: str, tree: ast.Module, text: str, ctx: FileContext | None = None) -> tuple[Finding, ...]:
+    """Run every file detector on one parsed Python file (``ctx`` reuses an indexed tree)."""
+    ctx = ctx or FileContext(path, tree, text)
     found: list[Finding] = []
     for detector in FILE_DETECTORS:
         found.extend(detector(ctx))

@@ -1,0 +1,167 @@
+"""Facts about one Python file from one parse: imports, structure and radon metrics.
+
+The tree is parsed once by the caller and shared: radon's complexity and
+Halstead visitors run on it, and the raw line counts that the maintainability
+index needs are derived from it and one scan of the lines. ``radon.raw.analyze``
+is deliberately not used: it re-tokenises the file line by line and costs about
+five times a full tokenize pass (PERF_NOTES.md), while MI needs only its SLOC
+and comment counts.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections.abc import Iterator
+
+from radon.metrics import h_visit_ast, mi_compute
+from radon.visitors import ComplexityVisitor
+
+from archreview.model import ClassInfo, FunctionMetric, Halstead, RawImport, RawMetrics
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+_ABSTRACT_BASES = {"ABC", "abc.ABC", "Protocol", "typing.Protocol", "typing_extensions.Protocol"}
+
+
+def iter_statements(tree: ast.Module) -> Iterator[tuple[ast.stmt, bool, bool]]:
+    """Every statement with (inside a function, inside ``if TYPE_CHECKING``).
+
+    Walks statement bodies only, never expressions: about five times cheaper
+    than ``ast.walk`` and enough for imports, classes and functions.
+    """
+    stack: list[tuple[ast.stmt, bool, bool]] = [(s, False, False) for s in reversed(tree.body)]
+    while stack:
+        stmt, local, checking = stack.pop()
+        yield stmt, local, checking
+        inner_local = local or isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            block = getattr(stmt, name, None)
+            if not block:
+                continue
+            inner_checking = checking or (name == "body" and _is_type_checking(stmt))
+            for child in reversed(block):
+                if isinstance(child, (ast.ExceptHandler, ast.match_case)):
+                    stack.extend((s, inner_local, inner_checking) for s in reversed(child.body))
+                else:
+                    stack.append((child, inner_local, inner_checking))
+
+
+def _is_type_checking(stmt: ast.stmt) -> bool:
+    if not isinstance(stmt, ast.If):
+        return False
+    test = stmt.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def dotted_name(node: ast.AST) -> str:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+    elif isinstance(node, ast.Call):
+        return dotted_name(node.func)
+    return ".".join(reversed(parts))
+
+
+def imports_of(stmt: ast.stmt, local: bool, checking: bool) -> list[RawImport]:
+    if isinstance(stmt, ast.Import):
+        return [RawImport(a.name, stmt.lineno, 0, (), checking, local) for a in stmt.names]
+    if isinstance(stmt, ast.ImportFrom):
+        names = tuple(a.name for a in stmt.names)
+        return [RawImport(stmt.module or "", stmt.lineno, stmt.level or 0, names, checking, local)]
+    return []
+
+
+def class_info(node: ast.ClassDef) -> ClassInfo:
+    bases = tuple(dotted_name(b) for b in node.bases)
+    methods = [s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    abstract = any(b in _ABSTRACT_BASES for b in bases) or any(
+        "abstractmethod" in dotted_name(d) for m in methods for d in m.decorator_list
+    ) or any(isinstance(k.value, ast.Name) and k.value.id == "ABCMeta" for k in node.keywords)
+    decorators = tuple(dotted_name(d) for d in node.decorator_list)
+    return ClassInfo(node.name, node.lineno, bases, tuple(m.name for m in methods), abstract, decorators)
+
+
+def function_metrics(visitor: ComplexityVisitor, nodes: dict[int, FunctionNode]) -> tuple[FunctionMetric, ...]:
+    """radon's blocks, enriched from the AST nodes found at the same line."""
+    blocks = [(f, f.name) for f in visitor.functions]
+    blocks += [(m, f"{c.name}.{m.name}") for c in visitor.classes for m in c.methods]
+    out = []
+    for block, name in blocks:
+        node = nodes.get(block.lineno)
+        out.append(
+            FunctionMetric(
+                name=name,
+                line=block.lineno,
+                end_line=block.endline or block.lineno,
+                cc=block.complexity,
+                is_method=block.is_method,
+                is_async=isinstance(node, ast.AsyncFunctionDef),
+                has_docstring=node is not None and ast.get_docstring(node, clean=False) is not None,
+                args=len(node.args.args) + len(node.args.kwonlyargs) if node is not None else 0,
+            )
+        )
+    return tuple(sorted(out, key=lambda f: (f.line, f.name)))
+
+
+def raw_metrics(lines: list[str], docstring_spans: list[tuple[int, int]], string_lines: set[int], lloc: int) -> RawMetrics:
+    """radon-style line counts from the parse instead of a tokenizer pass.
+
+    ``docstring_spans``: lines of bare multi-line string statements (radon's
+    "multi"); ``string_lines``: lines strictly inside any multi-line string, where
+    a ``#`` is text and not a comment.
+    """
+    in_doc = set()
+    for start, end in docstring_spans:
+        in_doc.update(range(start, end + 1))
+    blank = multi = single = comments = 0
+    for number, line in enumerate(lines, 1):
+        stripped = line.strip()
+        if not stripped:
+            blank += 1
+        elif number in in_doc:
+            multi += 1
+        elif number in string_lines:
+            continue  # counted as source below
+        elif stripped.startswith("#"):
+            single += 1
+            comments += 1
+        elif "#" in stripped and _has_inline_comment(stripped):
+            comments += 1
+    loc = len(lines)
+    sloc = loc - blank - multi - single
+    return RawMetrics(loc=loc, lloc=lloc, sloc=sloc, comments=comments, multi=multi, blank=blank)
+
+
+def _has_inline_comment(line: str) -> bool:
+    quote = ""
+    escaped = False
+    for ch in line:
+        if quote:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#":
+            return True
+    return False
+
+
+def maintainability(volume: float, complexity: int, raw: RawMetrics) -> float:
+    """radon's MI with multi-line strings counted as comments (radon's ``-m`` default)."""
+    comments = (raw.comments + raw.multi) / raw.sloc * 100 if raw.sloc else 0
+    return round(mi_compute(volume, complexity, raw.lloc, comments), 2)
+
+
+def halstead_of(tree: ast.Module) -> Halstead:
+    total = h_visit_ast(tree).total
+    volume = total.volume if not math.isnan(total.volume) else 0.0
+    return Halstead(round(volume, 3), round(total.difficulty, 3), round(total.effort, 3), round(total.bugs, 4))

@@ -1,0 +1,32 @@
+# The two set-up commands of the README: `make demo` and `make test`.
+# Both create .venv on first use (idempotent: re-run only when pyproject.toml changes).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+BENCH_REPO ?=
+
+.PHONY: install demo test bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "archreview needs Python 3.11 or newer; run: make PYTHON=python3.11 ...")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/python -m archreview.sample build/sample
+	$(BIN)/archreview analyze build/sample --base main --head feature/notifications-ai
+
+test: install
+	$(BIN)/python -m pytest
+
+bench: install
+	@test -n "$(BENCH_REPO)" || (echo "usage: make bench BENCH_REPO=/path/to/a/large/repo (see bench/README.md)"; exit 2)
+	$(BIN)/python bench/bench.py $(BENCH_REPO)
+
+clean:
+	rm -rf $(VENV) build reports .pytest_cache

@@ -157,7 +157,7 @@ def _strict_toml(path: str, text: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"line (\d+)", str(exc))
-        line = getattr(exc, "lineno", None) or (int(found.group(1)) if found else None)
+        line = getattr(exc, "lineno", None) or (int(found.group(1)) if found else text.count("\n") + 1)
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise BadContext(f"not valid TOML: {message}", path=path, line=line) from None
 
@@ -537,8 +537,10 @@ def _markdown(path: str, text: str) -> Partial:
 
 def _sections(text: str) -> list[tuple[str, list[str]]]:
     sections: list[tuple[str, list[str]]] = [("", [])]
+    fenced = False
     for line in text.splitlines():
-        heading = _HEADING.match(line)
+        fenced ^= line.lstrip().startswith(("```", "~~~"))
+        heading = None if fenced else _HEADING.match(line)
         if heading:
             sections.append((heading.group(1).lower(), []))
         else:

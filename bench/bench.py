@@ -425,7 +425,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine:    {machine_line()}")
     print(f"repository: {root} ({git_head(root)}): {size.files} .py files, {size.lines:,} lines, "
           f"{size.bytes / MIB:.1f} MiB")
-    print(f"runs:       {args.runs} per fast measurement, {slow} per radon command; page cache warm\n", flush=True)
+    radon_runs = "radon skipped" if args.skip_peers else f"{slow} per radon command"
+    print(f"runs:       {args.runs} per fast measurement, {radon_runs}; page cache warm\n", flush=True)
     rows = run_rounds(plan(args, root, slow, None if problem else exe))
     print("\n".join(format_table(rows, problem, args.skip_peers)))
     print("\ntargets (archreview analyze on the reference repository, issue 2):")

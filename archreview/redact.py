@@ -17,7 +17,7 @@ _PRIVATE_KEY = re.compile(
     r"(-----BEGIN [A-Z ]*PRIVATE KEY-----)(.*?)(-----END [A-Z ]*PRIVATE KEY-----|$)", re.S
 )
 _AWS_KEY = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
-_VENDOR_TOKEN = re.compile(
+VENDOR_TOKEN = re.compile(
     r"\b(?:sk_live_|rk_live_|sk_test_|pk_live_)[0-9A-Za-z]{10,}"  # stripe
     r"|\bsk-(?:proj-|ant-)?[0-9A-Za-z_-]{20,}"  # openai, anthropic
     r"|\bgh[pousr]_[0-9A-Za-z]{20,}"  # github
@@ -84,7 +84,7 @@ def redact(text: str) -> str:
         return text
     text = _PRIVATE_KEY.sub(lambda m: f"{m.group(1)}{MARK}{m.group(3)}", text)
     text = _AWS_KEY.sub(MARK, text)
-    text = _VENDOR_TOKEN.sub(MARK, text)
+    text = VENDOR_TOKEN.sub(MARK, text)
     text = _URL_CREDENTIALS.sub(lambda m: f"{m.group(1)}{MARK}{m.group(3)}", text)
     text = _BEARER.sub(lambda m: f"{m.group(1)}{MARK}", text)
     return _ASSIGNED.sub(_assigned, text)

@@ -1,3 +1,242 @@
-"""Checklist detectors (see archreview/data/checklist.toml)."""
+"""Scale and cost: items 17 (in-process state), 18 (paid fan-out), 19 (no observability).
 
-DETECTORS: tuple = ()
+Code that keeps uploads, sessions or schedules inside one process works until the
+second instance starts; a loop that calls a paid API per row works until the
+table grows; a payment path that only ``print``s works until the first incident.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from archreview.detectors import _sql
+from archreview.detectors.base import FileContext, FunctionNode, dotted
+from archreview.model import Finding
+
+_WORKER_PATHS = ("worker", "scheduler", "cron", "jobs", "tasks", "management/commands", "clock", "scripts/")
+_STATE_WORDS = ("session", "cache", "store", "token", "rate", "limit", "attempt", "cart", "otp", "login",
+                "visits", "seen", "memo", "lock", "online", "presence", "connected")
+_CONTAINERS = frozenset({"dict", "defaultdict", "OrderedDict", "Counter", "set", "list", "TTLCache", "LRUCache",
+                         "cachetools.TTLCache", "cachetools.LRUCache", "collections.defaultdict",
+                         "collections.OrderedDict", "collections.Counter"})
+_MUTATORS = frozenset({"setdefault", "update", "pop", "add", "append", "__setitem__", "clear", "popitem",
+                       "discard", "remove", "extend", "insert"})
+_LOCAL_CACHES = ("SimpleCache", "simple", "FileSystemCache", "filesystem", "LocMemCache")
+_PER_USER = ("user", "account", "customer", "session", "token", "request", "tenant")
+_SCHEDULERS = frozenset({"BackgroundScheduler", "AsyncIOScheduler", "GeventScheduler", "TornadoScheduler",
+                         "threading.Timer", "Timer"})
+_UPLOAD_NAMES = frozenset({"file", "f", "upload", "uploaded", "uploaded_file", "image", "avatar", "photo",
+                           "attachment", "document", "picture", "fileobj"})
+
+
+def _worker_module(ctx: FileContext) -> bool:
+    return any(w in ctx.path.lower() for w in _WORKER_PATHS)
+
+
+def _upload_source(value: ast.AST | None) -> bool:
+    return value is not None and any(dotted(n).startswith("request.files") or dotted(n) == "request.FILES"
+                                     for n in ast.walk(value) if isinstance(n, ast.Attribute))
+
+
+def local_uploads(ctx: FileContext) -> Iterator[Finding]:
+    """Item 17: an uploaded file saved to this instance's disk."""
+    if ctx.is_test:
+        return
+    if ctx.is_test:
+        return
+    for call in ctx.calls():
+        if not isinstance(call.func, ast.Attribute) or call.func.attr != "save" or not call.args:
+            continue
+        recv = call.func.value
+        func = ctx.enclosing_function(call)
+        assigned = _sql.assignments(func) if func else {}
+        is_upload = _upload_source(recv) or isinstance(recv, ast.Name) and (
+            _upload_source(assigned.get(recv.id)) or recv.id in _UPLOAD_NAMES)
+        target = ast.get_source_segment(ctx.text, call.args[0]) or ""
+        if is_upload and "tmp" not in target.lower() and "temp" not in target.lower():
+            yield ctx.finding(17, call, f"uploaded file saved to local disk ({target[:60]}): a second instance "
+                              "or a redeploy does not have it; store uploads in shared object storage", 0.8,
+                              "state.local_upload")
+
+
+def _module_containers(ctx: FileContext) -> dict[str, ast.Assign]:
+    out = {}
+    for node in ctx.tree.body:
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+            target = node.targets[0] if isinstance(node, ast.Assign) else node.target
+            value = node.value
+            container = isinstance(value, ast.Dict | ast.Set | ast.List) or isinstance(value, ast.Call) and \
+                dotted(value.func) in _CONTAINERS
+            if isinstance(target, ast.Name) and container and any(w in target.id.lower() for w in _STATE_WORDS):
+                out[target.id] = node
+    return out
+
+
+def _written_in_function(ctx: FileContext, names: set[str]) -> set[str]:
+    written = set()
+    for node in ctx.nodes(ast.Subscript):
+        if isinstance(node.ctx, ast.Store | ast.Del) and isinstance(node.value, ast.Name) and node.value.id in names:
+            written.add(node.value.id)
+    for call in ctx.calls():
+        f = call.func
+        if isinstance(f, ast.Attribute) and f.attr in _MUTATORS and isinstance(f.value, ast.Name) \
+                and f.value.id in names and ctx.enclosing_function(call) is not None:
+            written.add(f.value.id)
+    return written
+
+
+def in_memory_state(ctx: FileContext) -> Iterator[Finding]:
+    """Item 17: sessions, caches and counters kept in this process's memory."""
+    if ctx.is_test:
+        return
+    stores = _module_containers(ctx)
+    for name in sorted(_written_in_function(ctx, set(stores)), key=lambda n: stores[n].lineno):
+        yield ctx.finding(17, stores[name], f"module-level {name} keeps {name.lower().replace('_', ' ')} in this "
+                          "process's memory: each instance (and each worker) has its own copy, lost on restart; "
+                          "use the shared cache or database", 0.75, "state.module_store")
+    for node in ctx.nodes(ast.Constant):
+        if isinstance(node.value, str) and node.value.rsplit(".", 1)[-1] in _LOCAL_CACHES \
+                and (node.value in _LOCAL_CACHES[:3] or "." in node.value):
+            yield ctx.finding(17, node, f"cache backend {node.value} lives in one process: instances disagree and "
+                              "invalidation does not reach the others", 0.7, "state.local_cache")
+    for call in ctx.calls():
+        if dotted(call.func).rsplit(".", 1)[-1] == "SimpleCache":
+            yield ctx.finding(17, call, "SimpleCache lives in one process: instances disagree and invalidation "
+                              "does not reach the others", 0.7, "state.local_cache")
+    yield from _per_user_lru(ctx)
+
+
+def _per_user_lru(ctx: FileContext) -> Iterator[Finding]:
+    for func in ctx.functions():
+        decos = [n.rsplit(".", 1)[-1] for n in _sql.decorator_names(func)]
+        params = [a.arg.lower() for a in func.args.args]
+        deco = next((d for d, n in zip(func.decorator_list, decos) if n in {"lru_cache", "cache"}), None)
+        if deco is not None and any(p.startswith(_PER_USER) or p.endswith("_id")
+                                                         for p in params if p not in {"self", "cls"}):
+            yield ctx.finding(17, deco, f"{func.name}() caches per-user results in process memory: other "
+                              "instances serve stale data after an update and memory grows with users", 0.6,
+                              "state.per_user_lru_cache")
+
+
+def in_process_schedulers(ctx: FileContext) -> Iterator[Finding]:
+    """Item 17: a scheduler started inside the web process runs once per instance."""
+    if ctx.is_test or _worker_module(ctx):
+        return
+    for call in ctx.calls():
+        name = ctx.qualified(call)
+        if name.rsplit(".", 1)[-1] in _SCHEDULERS or name == "threading.Timer" or name.startswith("schedule.every"):
+            yield ctx.finding(17, call, f"{dotted(call.func)} runs jobs inside this process: with two instances "
+                              "every job runs twice, and it stops when the web process recycles; use a "
+                              "dedicated scheduler (cron, Celery beat)", 0.75, "state.in_process_scheduler")
+
+
+# --- item 18 ---------------------------------------------------------------------------
+
+_PAID_MODULES = ("openai.", "anthropic.", "stripe.", "twilio.", "sendgrid.", "mailchimp", "googlemaps.",
+                 "vonage.", "plivo.", "mailgun")
+_PAID_CLIENTS = frozenset({"openai.OpenAI", "openai.AsyncOpenAI", "anthropic.Anthropic", "anthropic.AsyncAnthropic",
+                           "twilio.rest.Client", "sendgrid.SendGridAPIClient", "googlemaps.Client", "OpenAI",
+                           "Anthropic"})
+_PAID_AWS = frozenset({"ses", "sesv2", "sns", "pinpoint", "comprehend", "rekognition", "textract", "translate",
+                       "bedrock-runtime", "polly"})
+_PAID_TAILS = ("chat.completions.create", "completions.create", "embeddings.create", "images.generate",
+               "messages.create", "responses.create", "calls.create")
+_MAIL = frozenset({"send_mail", "django.core.mail.send_mail", "mail.send", "send_email", "send_message"})
+
+
+def _clients(ctx: FileContext) -> dict[str, str]:
+    """Local names bound to a paid-API client (``sns = boto3.client("sns")``)."""
+    out = {}
+    for node in ctx.nodes(ast.Assign):
+        if isinstance(node.value, ast.Call) and len(node.targets) == 1:
+            name = ctx.qualified(node.value)
+            first = node.value.args[0] if node.value.args else None
+            aws = name in {"boto3.client", "boto3.resource"} and isinstance(first, ast.Constant) \
+                and first.value in _PAID_AWS
+            if aws or name in _PAID_CLIENTS:
+                out[dotted(node.targets[0])] = str(first.value) if aws else name
+    return out
+
+
+def _paid(ctx: FileContext, call: ast.Call, clients: dict[str, str], over_query: bool) -> str:
+    name = ctx.qualified(call)
+    recv = dotted(call.func.value) if isinstance(call.func, ast.Attribute) else ""
+    if name.startswith(_PAID_MODULES) and (name.endswith(_PAID_TAILS) or name.rsplit(".", 1)[-1] in
+                                           {"create", "send", "capture", "publish", "modify"}):
+        return name
+    if recv.split(".")[0] in clients or recv in clients or name.endswith(_PAID_TAILS) and "client" in name.lower():
+        return name
+    if over_query and (name in _MAIL or name.startswith(("requests.post", "httpx.post", "requests.get"))):
+        return name
+    return ""
+
+
+def _capped(it: ast.AST) -> bool:
+    if isinstance(it, ast.List | ast.Tuple | ast.Set | ast.Constant):
+        return True
+    if isinstance(it, ast.Call) and dotted(it.func) in {"range", "islice", "itertools.islice", "enumerate", "zip"}:
+        return dotted(it.func) != "enumerate" and all(isinstance(a, ast.Constant | ast.Name) for a in it.args) \
+            or dotted(it.func) == "enumerate" and _capped(it.args[0])
+    return _sql.bounded(_sql.chain(it))
+
+
+def paid_fan_out(ctx: FileContext) -> Iterator[Finding]:
+    """Item 18: a paid or rate-limited API called once per item of an uncapped collection."""
+    if ctx.is_test:
+        return
+    clients = _clients(ctx)
+    for loop in ctx.nodes(ast.For, ast.AsyncFor):
+        func = ctx.enclosing_function(loop)
+        assigned = _sql.assignments(func) if func else {}
+        it = assigned.get(loop.iter.id, loop.iter) if isinstance(loop.iter, ast.Name) else loop.iter
+        body = ast.Module(body=loop.body, type_ignores=[])
+        if _capped(it) or _capped(loop.iter) or any("cache" in dotted(n).lower() for n in ast.walk(body)
+                                                    if isinstance(n, ast.Attribute | ast.Name)):
+            continue
+        for call in sorted((n for n in ast.walk(body) if isinstance(n, ast.Call)), key=lambda c: c.lineno):
+            name = _paid(ctx, call, clients, _sql.is_query(it))
+            if name:
+                yield ctx.finding(18, call, f"{name}() is called once per item of {dotted(loop.iter) or 'a loop'} "
+                                  "with no cap, batch or cache: cost and rate-limit errors grow with the data",
+                                  0.75, "fanout.paid_call_in_loop")
+                break
+
+
+# --- item 19 ------------------------------------------------------------------------------
+
+_CRITICAL = ("pay", "charge", "checkout", "order", "refund", "invoice", "billing", "subscri", "transfer",
+             "withdraw", "purchase", "webhook", "payout")
+_LOG_CALLS = ("logger.", "log.", "logging.", "structlog", "sentry_sdk.", "_logger.", "LOG.", "self.logger.",
+              "self.log.", "current_app.logger.", "app.logger.", "statsd.", "metrics.")
+
+
+def _critical(ctx: FileContext, func: FunctionNode) -> bool:
+    if _sql.is_task(func):
+        return True
+    if not _sql.is_handler(ctx, func):
+        return False
+    route = " ".join(str(a.value) for d in func.decorator_list if isinstance(d, ast.Call)
+                     for a in d.args if isinstance(a, ast.Constant))
+    return any(w in (func.name + " " + route).lower() for w in _CRITICAL)
+
+
+def print_on_critical_path(ctx: FileContext) -> Iterator[Finding]:
+    """Item 19: a payment/order handler or background task that reports with print() only."""
+    if ctx.is_test:
+        return
+    for func in ctx.functions():
+        if not _critical(ctx, func):
+            continue
+        calls = [c for c in ast.walk(func) if isinstance(c, ast.Call)]
+        if any(dotted(c.func).startswith(_LOG_CALLS) for c in calls):
+            continue
+        prints = sorted((c for c in calls if dotted(c.func) == "print"), key=lambda c: c.lineno)
+        if prints:
+            kind = "task" if _sql.is_task(func) else "handler"
+            yield ctx.finding(19, prints[0], f"{kind} {func.name}() reports with print() and no logging: "
+                              "no level, no request id, nothing an alert or a log search can find when it "
+                              "fails in production", 0.75, "observability.print_only")
+
+
+DETECTORS: tuple = (local_uploads, in_memory_state, in_process_schedulers, paid_fan_out, print_on_critical_path)

@@ -86,7 +86,7 @@ def _canonical(value: object) -> object:
         fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
         return {"__type__": type(value).__name__, **fields}
     if isinstance(value, (set, frozenset)):
-        return sorted((_canonical(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True, default=_canonical))
+        return sorted(value, key=lambda v: json.dumps(v, sort_keys=True, default=_canonical))
     if isinstance(value, os.PathLike):
         return os.fspath(value)
     raise TypeError(f"evidence must be made of dicts, lists, strings, numbers and dataclasses; got {type(value).__name__}")
@@ -383,7 +383,7 @@ class DecisionStore:
 
     def _save_under_lock(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with FileLock(f"{self.path}.lock", timeout=self._lock_timeout):
+        with FileLock(f"{self.path}.lock", timeout=self._lock_timeout, poll_interval=0.002):
             disk, disk_history = read_file(self.path)
             decisions, history = merge(disk, disk_history, self._pending)
             if self._pending:

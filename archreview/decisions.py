@@ -250,8 +250,9 @@ def write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(f"{_temp_prefix(path)}{os.getpid()}.{secrets.token_hex(4)}{_TMP_SUFFIX}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        with suppress(FileNotFoundError):
-            os.fchmod(fd, path.stat().st_mode & 0o777)  # keep the mode the team gave the file
+        if hasattr(os, "fchmod"):  # not on Windows
+            with suppress(FileNotFoundError):
+                os.fchmod(fd, path.stat().st_mode & 0o777)  # keep the mode the team gave the file
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
@@ -269,7 +270,9 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable; file systems that cannot fsync a folder are let be."""
+    """Make the rename itself durable; file systems (and Windows) that cannot fsync a folder are let be."""
+    if os.name == "nt":
+        return
     fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
         os.fsync(fd)

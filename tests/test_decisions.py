@@ -11,6 +11,7 @@ import json
 import os
 import random
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -327,8 +328,28 @@ def test_a_full_disk_keeps_the_old_file_and_the_decision_in_memory(tmp_path, mon
         " — free space and record again or call save()"
     )
     assert temp_files(tmp_path) == []
+    store.reload()  # re-reading the file does not drop what is not saved yet
+    assert store.all() == (kept, lost, also)
     assert store.save() is True and store.last_error is None and store.unsaved == ()
     assert DecisionStore(path).all() == (kept, lost, also)
+
+
+def test_the_file_is_fsynced_before_the_rename_and_the_folder_after(tmp_path, monkeypatch) -> None:
+    events: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        events.append("fsync folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "fsync file")
+        real_fsync(fd)
+
+    def replace(src, dst) -> None:
+        events.append(f"replace {Path(src).parent == Path(dst).parent}")  # same folder: a rename, not a copy
+        real_replace(src, dst)
+
+    monkeypatch.setattr(decisions.os, "fsync", fsync)
+    monkeypatch.setattr(decisions.os, "replace", replace)
+    DecisionStore(tmp_path / "d.json").record(1, "pass")
+    assert events == ["fsync file", "replace True", "fsync folder"]
 
 
 @pytest.mark.parametrize("code", [errno.EROFS, errno.EACCES])

@@ -1,0 +1,1 @@
+"""BuildRight: a small project and task tracker."""

@@ -1,0 +1,1 @@
+"""Thin HTTP layer: parse the request, call one service, serialise the result."""

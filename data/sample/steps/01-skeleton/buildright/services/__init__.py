@@ -1,0 +1,1 @@
+"""Business logic. Services get their repositories through the constructor."""

@@ -1,0 +1,5 @@
+"""Entry point for the WSGI server (gunicorn wsgi:app)."""
+
+from buildright.app import create_app
+
+app = create_app()

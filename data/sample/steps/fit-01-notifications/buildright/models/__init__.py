@@ -1,0 +1,7 @@
+from buildright.models.comment import Comment
+from buildright.models.notification import Notification
+from buildright.models.project import Project
+from buildright.models.task import Task, TaskStatus
+from buildright.models.user import User
+
+__all__ = ["Comment", "Notification", "Project", "Task", "TaskStatus", "User"]

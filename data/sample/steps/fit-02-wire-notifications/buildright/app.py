@@ -1,0 +1,61 @@
+"""Application factory: the one place where objects are wired together.
+
+Constructor injection by hand: repositories get the shared session,
+services get repositories, blueprints get services.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify
+
+from buildright import db
+from buildright.cli import register_commands
+from buildright.config import settings
+from buildright.controllers.comments import comments_blueprint
+from buildright.controllers.notifications import notifications_blueprint
+from buildright.controllers.projects import projects_blueprint
+from buildright.controllers.tasks import tasks_blueprint
+from buildright.controllers.users import users_blueprint
+from buildright.errors import BuildRightError
+from buildright.repositories.comment_repository import CommentRepository
+from buildright.repositories.notification_repository import NotificationRepository
+from buildright.repositories.project_repository import ProjectRepository
+from buildright.repositories.task_repository import TaskRepository
+from buildright.repositories.user_repository import UserRepository
+from buildright.services.comment_service import CommentService
+from buildright.services.email_service import EmailService
+from buildright.services.notification_service import NotificationService
+from buildright.services.project_service import ProjectService
+from buildright.services.task_service import TaskService
+from buildright.services.user_service import UserService
+
+
+def create_app() -> Flask:
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = settings.secret_key
+
+    user_repo = UserRepository(db.session)
+    task_repo = TaskRepository(db.session)
+    project_repo = ProjectRepository(db.session)
+    comment_repo = CommentRepository(db.session)
+    notification_repo = NotificationRepository(db.session)
+    users = UserService(user_repo)
+    email = EmailService(user_repo, settings)
+    tasks = TaskService(task_repo, user_repo, email)
+    projects = ProjectService(project_repo, user_repo)
+    comments = CommentService(comment_repo, task_repo)
+    notifications = NotificationService(notification_repo, email)
+
+    app.register_blueprint(tasks_blueprint(tasks, notifications))
+    app.register_blueprint(users_blueprint(users, tasks))
+    app.register_blueprint(projects_blueprint(projects))
+    app.register_blueprint(comments_blueprint(comments))
+    app.register_blueprint(notifications_blueprint(notifications))
+    app.teardown_appcontext(db.remove_session)
+    register_commands(app, tasks)
+
+    @app.errorhandler(BuildRightError)
+    def handle_error(error: BuildRightError):
+        return jsonify({"error": str(error)}), error.status_code
+
+    return app

@@ -151,8 +151,9 @@ def blob_id(data: bytes) -> str:
 def decode_python(data: bytes) -> str:
     """Python source as the interpreter would read it: PEP 263 cookie or BOM, else UTF-8.
 
-    Never the locale. Raises SyntaxError (bad or conflicting cookie),
-    LookupError or UnicodeDecodeError for the caller to record.
+    Never the locale. Raises SyntaxError (bad or conflicting cookie, or a
+    first line that is not UTF-8 without one), LookupError or
+    UnicodeDecodeError for the caller to record.
     """
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     return data.decode(encoding)
@@ -296,9 +297,10 @@ def _read_file(top: bytes, real_top: bytes, path: str, max_bytes: int) -> bytes 
         fd = os.open(full, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as error:
         return f"cannot read: {error.strerror or error}"
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return f"cannot read: {NOT_REGULAR}"
     with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return f"cannot read: {NOT_REGULAR}"
         try:
             return handle.read(max_bytes + 1)
         except OSError as error:

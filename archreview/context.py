@@ -559,7 +559,7 @@ def _body(sections: list[tuple[str, list[str]]], title: str) -> list[str]:
 def _md_system(sections: list[tuple[str, list[str]]], text: str) -> str | None:
     declared = _body(sections, "system type")
     if declared:
-        return declared[0].strip(" -*.`")
+        return re.split(r":|—|–| - |\. |\(", declared[0].strip(" -*`"))[0].strip(" .")
     found = _SYSTEMS.search(text)
     return found.group(1).lower().replace("-", "") if found else None
 

@@ -364,7 +364,7 @@ def test_architecture_md_in_the_seed_template() -> None:
 
 
 def test_docs_architecture_md_is_read_too() -> None:
-    ctx = load_context({"docs/ARCHITECTURE.md": "### System Type\nModular monolith\n"})
+    ctx = load_context({"docs/ARCHITECTURE.md": "### System Type\nModular monolith: one deployable, four modules.\n"})
     assert (ctx.system, ctx.sources) == ("Modular monolith", ("docs/ARCHITECTURE.md",))
 
 
@@ -396,3 +396,15 @@ def test_markdown_scale_units() -> None:
 def test_context_files_cover_every_source() -> None:
     assert set(CONTEXT_FILES) == {"archreview.toml", "pyproject.toml", ".importlinter", "setup.cfg",
                                   "tach.toml", "ARCHITECTURE.md", "docs/ARCHITECTURE.md"}
+
+
+def test_the_shipped_example_context_and_sample_architecture_md_load() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "data"
+    example = root / "archreview.example.toml"
+    ctx = load_context({}, explicit=(str(example), example.read_text(encoding="utf-8")))
+    assert ctx.layers and ctx.scale.users and set(ctx.patterns_not_used) <= set(KINDS)
+    for md in root.glob("sample/**/ARCHITECTURE.md"):
+        parsed = load_context({"ARCHITECTURE.md": md.read_text(encoding="utf-8")})
+        assert parsed.patterns_not_used and parsed.scale.users, md

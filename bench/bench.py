@@ -158,20 +158,36 @@ def kill_group(pgid: int) -> bool:
     return True
 
 
+def wait_watched(proc: subprocess.Popen, timeout: float) -> tuple[int, os.struct_rusage, int]:
+    """Block in wait4 (exact wall time) while a thread polls memory and a timer enforces
+    the timeout; on Ctrl-C the child's whole session is killed before re-raising."""
+    stop, peak = threading.Event(), [0]
+    poller = threading.Thread(target=poll_peak, args=(proc.pid, stop, peak), daemon=True)
+    killer = threading.Timer(timeout, kill_group, args=(proc.pid,))
+    poller.start()
+    killer.start()
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)
+    except BaseException:
+        kill_group(proc.pid)
+        proc.wait()
+        raise
+    finally:
+        killer.cancel()
+        stop.set()
+        poller.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, usage, peak[0]
+
+
 def measure(argv: list[str], env: dict[str, str], timeout: float = TIMEOUT_SECONDS) -> Sample:
     """Run argv once as its own session; stdout is discarded, stderr kept for the note."""
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=err, env=env, start_new_session=True)
-        stop, peak = threading.Event(), [0]
-        poller = threading.Thread(target=poll_peak, args=(proc.pid, stop, peak), daemon=True)
-        killer = threading.Timer(timeout, kill_group, args=(proc.pid,))
-        poller.start(), killer.start()
-        _, status, usage = os.wait4(proc.pid, 0)
+        returncode, usage, polled = wait_watched(proc, timeout)
         wall = time.perf_counter() - start
-        killer.cancel(), stop.set(), poller.join()
-        proc.returncode = os.waitstatus_to_exitcode(status)
         leftover = kill_group(proc.pid)
         err.seek(0)
         note = last_line(err.read().decode("utf-8", "replace"))
@@ -179,8 +195,8 @@ def measure(argv: list[str], env: dict[str, str], timeout: float = TIMEOUT_SECON
         note = f"left processes running (killed); {note}"
     if wall >= timeout:
         note = f"timed out after {timeout:.0f} s"
-    peak_bytes = max(peak[0], usage.ru_maxrss * 1024)
-    return Sample(wall, usage.ru_utime + usage.ru_stime, peak_bytes, proc.returncode, note)
+    peak = max(polled, usage.ru_maxrss * 1024)
+    return Sample(wall, usage.ru_utime + usage.ru_stime, peak, returncode, note)
 
 
 def last_line(text: str) -> str:
@@ -427,7 +443,11 @@ def main(argv: list[str] | None = None) -> int:
           f"{size.bytes / MIB:.1f} MiB")
     radon_runs = "radon skipped" if args.skip_peers else f"{slow} per radon command"
     print(f"runs:       {args.runs} per fast measurement, {radon_runs}; page cache warm\n", flush=True)
-    rows = run_rounds(plan(args, root, slow, None if problem else exe))
+    try:
+        rows = run_rounds(plan(args, root, slow, None if problem else exe))
+    except KeyboardInterrupt:
+        print("bench: interrupted; the running child was stopped", file=sys.stderr)
+        return 130
     print("\n".join(format_table(rows, problem, args.skip_peers)))
     print("\ntargets (archreview analyze on the reference repository, issue 2):")
     print("\n".join(format_verdicts(ratio_verdicts(rows, problem and "archreview not available"))))

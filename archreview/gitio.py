@@ -91,7 +91,9 @@ def _env() -> dict[str, str]:
 
 def _argv(repo: Path, args: Iterable[str]) -> list[str]:
     where = os.path.abspath(repo)
-    argv = ["git", "--no-pager", "--literal-pathspecs", "-C", where, "-c", f"safe.directory={where}"]
+    argv = ["git", "--no-pager", "--literal-pathspecs", "-C", where]
+    for trusted in dict.fromkeys((where, os.path.realpath(where))):  # git compares against the real path
+        argv += ["-c", f"safe.directory={trusted}"]
     for item in SAFE_CONFIG:
         argv += ["-c", item]
     return argv + list(args)
@@ -228,6 +230,10 @@ def read_objects(repo: Path, ids: Iterable[str]) -> Iterator[tuple[str, bytes | 
         proc.stderr.close()
         proc.wait()
         feeder.join()
+        try:
+            proc.stdin.close()
+        except OSError:  # already closed by the feeder, or the pipe broke
+            pass
 
 
 def _feed(proc: subprocess.Popen[bytes], ids: list[str]) -> None:

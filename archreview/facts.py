@@ -58,7 +58,7 @@ def _python(path: str, data: bytes) -> FileFacts:
 def _python_tree(path: str, text: str, lines: list[str], tree: ast.Module) -> FileFacts:
     imports, classes, funcs, docspans, lloc = [], [], {}, [], 0
     for stmt, local, checking in pyfacts.iter_statements(tree):
-        lloc += 1
+        lloc += pyfacts.logical_lines(stmt)
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             imports.extend(pyfacts.imports_of(stmt, local, checking))
         elif isinstance(stmt, ast.ClassDef):
@@ -66,8 +66,7 @@ def _python_tree(path: str, text: str, lines: list[str], tree: ast.Module) -> Fi
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             funcs[stmt.lineno] = stmt
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
-            if (stmt.end_lineno or stmt.lineno) > stmt.lineno:
-                docspans.append((stmt.lineno, stmt.end_lineno))
+            docspans.append((stmt.lineno, stmt.end_lineno or stmt.lineno))
     ctx = FileContext(path, tree, text)
     string_lines = _inside_strings(ctx)
     raw = pyfacts.raw_metrics(lines, docspans, string_lines, lloc)

@@ -46,6 +46,25 @@ def iter_statements(tree: ast.Module) -> Iterator[tuple[ast.stmt, bool, bool]]:
                     stack.append((child, inner_local, inner_checking))
 
 
+def logical_lines(stmt: ast.stmt) -> int:
+    """radon's LLOC for one statement's own lines: itself, decorators, and clause headers.
+
+    ``else:``/``except:``/``finally:`` lines count as in radon; an ``elif`` is an
+    ``If`` statement in ``orelse`` and counts as itself. radon also counts a line
+    whose colon is not last (``if x: y``, but also a dict literal) as two; that
+    token heuristic is not reproduced, so LLOC and MI differ slightly from radon's.
+    """
+    count = 1 + len(getattr(stmt, "decorator_list", ()))
+    count += len(getattr(stmt, "handlers", ()))
+    orelse = getattr(stmt, "orelse", None)
+    if orelse and not (isinstance(stmt, ast.If) and len(orelse) == 1 and isinstance(orelse[0], ast.If)
+                       and orelse[0].col_offset == stmt.col_offset):
+        count += 1
+    if getattr(stmt, "finalbody", None):
+        count += 1
+    return count
+
+
 def _is_type_checking(stmt: ast.stmt) -> bool:
     if not isinstance(stmt, ast.If):
         return False
@@ -111,13 +130,17 @@ def function_metrics(visitor: ComplexityVisitor, nodes: dict[int, FunctionNode])
 def raw_metrics(lines: list[str], docstring_spans: list[tuple[int, int]], string_lines: set[int], lloc: int) -> RawMetrics:
     """radon-style line counts from the parse instead of a tokenizer pass.
 
-    ``docstring_spans``: lines of bare multi-line string statements (radon's
-    "multi"); ``string_lines``: lines strictly inside any multi-line string, where
-    a ``#`` is text and not a comment.
+    ``docstring_spans``: lines of bare string statements (one-line ones count as
+    comment lines, longer ones as radon's "multi"); ``string_lines``: lines
+    strictly inside any multi-line string, where a ``#`` is text, not a comment.
     """
-    in_doc = set()
+    in_doc: set[int] = set()
+    one_line: set[int] = set()
     for start, end in docstring_spans:
-        in_doc.update(range(start, end + 1))
+        if end > start:
+            in_doc.update(range(start, end + 1))
+        else:
+            one_line.add(start)
     blank = multi = single = comments = 0
     for number, line in enumerate(lines, 1):
         stripped = line.strip()
@@ -130,6 +153,8 @@ def raw_metrics(lines: list[str], docstring_spans: list[tuple[int, int]], string
         elif stripped.startswith("#"):
             single += 1
             comments += 1
+        elif number in one_line:
+            single += 1
         elif "#" in stripped and _has_inline_comment(stripped):
             comments += 1
     loc = len(lines)

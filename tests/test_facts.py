@@ -1,0 +1,74 @@
+"""Per-file facts: metrics agree with radon's, broken files become errors, never exceptions."""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+
+import pytest
+import requests
+from radon.complexity import cc_visit
+from radon.metrics import mi_visit
+from radon.raw import analyze as radon_raw
+
+from archreview.facts import analyse_file
+
+REAL_FILES = sorted(Path(requests.__file__).parent.glob("*.py"))
+
+
+def test_metrics_follow_radon_on_real_files():
+    mi_gaps = []
+    for path in REAL_FILES:
+        data = path.read_bytes()
+        facts = analyse_file(path.name, "python", data)
+        source = data.decode("utf-8")
+        raw = radon_raw(source)
+        assert facts.error is None
+        assert (facts.raw.comments, facts.raw.multi, facts.raw.blank) == (raw.comments, raw.multi, raw.blank), path
+        assert abs(facts.raw.sloc - raw.sloc) <= max(5, raw.sloc // 20), path
+        expected = {(b.lineno, b.complexity) for b in cc_visit(source) if hasattr(b, "is_method")}
+        assert {(f.line, f.cc) for f in facts.functions} == expected, path
+        mi_gaps.append(abs(facts.mi - mi_visit(source, True)))
+    assert len(mi_gaps) >= 10
+    assert statistics.median(mi_gaps) < 1.0 and max(mi_gaps) < 6.0
+
+
+def test_imports_are_marked_local_and_type_checking():
+    source = b"import os\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import pandas\ndef f():\n    import json\n"
+    facts = analyse_file("m.py", "python", source)
+    marks = {i.module or i.names[0]: (i.type_checking, i.local) for i in facts.imports}
+    assert marks == {"os": (False, False), "typing": (False, False), "pandas": (True, False), "json": (False, True)}
+
+
+def test_functions_know_async_docstrings_and_methods():
+    source = b'class A:\n    async def run(self, x):\n        """Doc."""\n        if x:\n            return 1\n        return 2\n'
+    [fn] = analyse_file("a.py", "python", source).functions
+    assert (fn.name, fn.cc, fn.is_method, fn.is_async, fn.has_docstring, fn.args) == ("A.run", 2, True, True, True, 2)
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        (b"print 'hello'\n", "not valid Python 3 at line 1"),
+        (b"x = 1\x00\n", "not valid Python 3"),
+        (b"# -*- coding: klingon -*-\nx = 1\n", "cannot decode"),
+        (b"name = '\xe9t\xe9'\n", "cannot decode"),
+        (b"(" * 300 + b")" * 300 + b"\n", ""),  # too deeply nested: the parser refuses it
+        (b"x = " + b"[" * 5000 + b"]" * 5000 + b"\n", ""),
+    ],
+)
+def test_broken_files_become_errors(data, error):
+    facts = analyse_file("bad.py", "python", data)
+    assert facts.error is not None and error in facts.error
+    assert facts.functions == ()
+
+
+def test_latin1_with_a_declaration_is_decoded_by_it():
+    facts = analyse_file("l.py", "python", b"# -*- coding: latin-1 -*-\nname = '\xe9t\xe9'\ndef f():\n    return name\n")
+    assert facts.error is None and [f.name for f in facts.functions] == ["f"]
+
+
+def test_a_huge_one_line_file_is_analysed_without_crashing():
+    data = b"x = [" + b"1, " * 200_000 + b"]\n"
+    facts = analyse_file("big.py", "python", data)
+    assert facts.error is None and facts.lines == 1

@@ -43,12 +43,8 @@ def analyze(path: str | os.PathLike, base: str | None = None, head: str | None =
             depth: int | None = None, churn_days: int = 365, progress: Progress | None = None) -> Analysis:
     """Analyse the repository at ``path`` (at ``head``, default HEAD) and, with ``base``, the change."""
     root = check_path(path)
-    is_git = gitio.is_git_repo(root)
-    if not is_git and (base or head):
-        raise BadRef(f"{root} is not a git repository, so --base/--head cannot be used; drop them to review the folder")
-    head_id = gitio.resolve(root, head or "HEAD") if is_git else None
-    base_id = gitio.resolve(root, base) if is_git and base else None
-    explicit = _read_explicit(context_file)
+    is_git, base_id, head_id = resolve_refs(root, base, head)
+    explicit = read_context_file(context_file)
     cache = FactsCache(default_folder() if use_cache else None)
     try:
         head_snap = take_snapshot(root, head_id, cache, jobs=jobs, progress=_stage(progress, "head"))
@@ -61,17 +57,29 @@ def analyze(path: str | os.PathLike, base: str | None = None, head: str | None =
     return assemble(ref, head_snap, base_snap, context, depth=depth, root=root, churn_days=churn_days)
 
 
-def _stage(progress: Progress | None, name: str) -> Callable[[int], Callable[[int], None]] | None:
-    return (lambda total: progress(name, total)) if progress else None
+def resolve_refs(root: Path, base: str | None, head: str | None) -> tuple[bool, str | None, str | None]:
+    """(is git, base commit id, head commit id); refs are resolved once, only ids are used after."""
+    is_git = gitio.is_git_repo(root)
+    if not is_git:
+        if base or head:
+            raise BadRef(f"{root} is not a git repository, so --base/--head cannot be used; drop them to review the folder")
+        return False, None, None
+    head_id = gitio.resolve(root, head or "HEAD")
+    return True, gitio.resolve(root, base) if base else None, head_id
 
 
-def _read_explicit(context_file: str | os.PathLike | None) -> tuple[str, str] | None:
+def read_context_file(context_file: str | os.PathLike | None) -> tuple[str, str] | None:
+    """(path, text) of a --context file given by the user."""
     if context_file is None:
         return None
     try:
         return str(context_file), Path(context_file).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise BadContext(f"cannot read the context file: {exc}; give an archreview.toml", path=str(context_file)) from exc
+
+
+def _stage(progress: Progress | None, name: str) -> Callable[[int], Callable[[int], None]] | None:
+    return (lambda total: progress(name, total)) if progress else None
 
 
 def assemble(ref: RepoRef, head: Snapshot, base: Snapshot | None, context: Context | None, *,

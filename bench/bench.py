@@ -420,6 +420,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def print_header(root: Path, size: RepoSize, runs: int, radon_runs: str) -> None:
+    print(f"machine:    {machine_line()}")
+    print(f"repository: {root} ({git_head(root)}): {size.files} .py files, {size.lines:,} lines, "
+          f"{size.bytes / MIB:.1f} MiB")
+    print(f"runs:       {runs} per fast measurement, {radon_runs}; page cache warm\n", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--child-parse"]:
@@ -438,11 +445,7 @@ def main(argv: list[str] | None = None) -> int:
     slow = args.runs_slow or (1 if size.files > 500 else args.runs)
     exe = beside_python("archreview")
     problem = archreview_problem(exe)
-    print(f"machine:    {machine_line()}")
-    print(f"repository: {root} ({git_head(root)}): {size.files} .py files, {size.lines:,} lines, "
-          f"{size.bytes / MIB:.1f} MiB")
-    radon_runs = "radon skipped" if args.skip_peers else f"{slow} per radon command"
-    print(f"runs:       {args.runs} per fast measurement, {radon_runs}; page cache warm\n", flush=True)
+    print_header(root, size, args.runs, "radon skipped" if args.skip_peers else f"{slow} per radon command")
     try:
         rows = run_rounds(plan(args, root, slow, None if problem else exe))
     except KeyboardInterrupt:

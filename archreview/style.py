@@ -20,10 +20,13 @@ from archreview.model import StyleFacts
 BUILTIN_EXCEPTIONS = frozenset(
     n for n, v in vars(builtins).items() if isinstance(v, type) and issubclass(v, BaseException)
 )
-_SQL = re.compile(
-    r"^\s*(select\b.+\bfrom\b|insert\s+into\b|update\s+\w+\s+set\b|delete\s+from\b|"
-    r"create\s+(table|index)\b|alter\s+table\b|drop\s+table\b|with\s+\w+\s+as\s*\()",
-    re.IGNORECASE | re.DOTALL,
+_COLUMN = r"(?:[\w.\"*]+(?:\([^)]*\))?(?:\s+as\s+\w+)?)"
+_SQL = re.compile(  # statement shapes, so that English ("select a file from the list") does not match
+    rf"^\s*(select\s+(?:distinct\s+)?{_COLUMN}(?:\s*,\s*{_COLUMN})*\s+from\s+[\w.\"]+|"
+    r"insert\s+into\s+[\w.\"]+\s*(?:\(|values\b|select\b)|update\s+[\w.\"]+\s+set\s+\w+\s*=|"
+    r"delete\s+from\s+[\w.\"]+\s*(?:where\b|;|$)|create\s+(?:unique\s+)?(?:table|index)\b|"
+    r"alter\s+table\b|drop\s+table\b|with\s+\w+\s+as\s*\()",
+    re.IGNORECASE,
 )
 _ENGINE_CALLS = frozenset({"create_engine", "create_async_engine", "sessionmaker", "async_sessionmaker", "scoped_session"})
 _CONNECT_MODULES = frozenset({"sqlite3", "psycopg2", "psycopg", "pymysql", "MySQLdb", "mysql.connector",

@@ -375,8 +375,8 @@ def format_row(row: Row) -> str:
     walls = [s.wall for s in good]
     spread = f"{min(walls):.2f}-{max(walls):.2f}" if len(walls) > 1 else ""
     cpu = statistics.median(s.cpu for s in good)
-    failed = len(row.samples) - len(good)
-    note = (f"{failed} run(s) failed; " if failed else "") + good[-1].note
+    failed = [s for s in row.samples if s.returncode != 0]
+    note = f"{len(failed)} run(s) failed: {failed[0].note}" if failed else good[-1].note
     return row_line(row.name, str(len(row.samples)), f"{row.wall:.2f}", spread, f"{cpu:.2f}",
                     f"{row.peak / MIB:.0f}", note)
 

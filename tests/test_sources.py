@@ -334,3 +334,11 @@ def test_reading_a_commit_never_touches_the_work_tree(mixed: Repo) -> None:
     read = dict((f.path, d) for f, d in sources.read_sources(mixed.path, mixed.commits[1], listing.files))
     assert read["app/new.py"] == b"n = 1\n"
     assert sources.read_text(mixed.path, mixed.commits[1], "README.md") == "# hi\n"
+
+
+def test_a_bare_repository_is_read_like_any_other(tmp_path: Path) -> None:
+    bare = make_repo(tmp_path, [{"a.py": "a\n", "docs/x.md": "# x\n"}, {"a.py": "b\n"}], bare=True)
+    listing = sources.list_sources(bare.path, bare.commits[0])
+    assert [(f.path, f.language) for f in listing.files] == [("a.py", "python"), ("docs/x.md", "markdown")]
+    assert [d for _, d in sources.read_sources(bare.path, bare.commits[0], listing.files)] == [b"a\n", b"# x\n"]
+    assert sources.read_text(bare.path, bare.commits[1], "a.py") == "b\n"

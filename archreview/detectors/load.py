@@ -90,12 +90,13 @@ def n_plus_one(ctx: FileContext) -> Iterator[Finding]:
 # --- item 12 ---------------------------------------------------------------------
 
 
-def _effective_chain(node: ast.AST, assigned: dict[str, ast.AST], depth: int = 0) -> _sql.Chain:
-    """The chain of ``node``, prefixed by the chain its first local name was assigned from."""
+def _effective_chain(node: ast.AST, assigned: dict[str, ast.AST], depth: int = 0) -> tuple[_sql.Chain, ast.AST]:
+    """The chain of ``node`` prefixed by the chain its first local name was assigned from, and where it starts."""
     ch = _sql.chain(node)
     if ch and depth < 4 and ch[0][1] is None and ch[0][0] in assigned and not _sql.query_root(ch):
-        return _effective_chain(assigned[ch[0][0]], assigned, depth + 1) + ch[1:]
-    return ch
+        inner, origin = _effective_chain(assigned[ch[0][0]], assigned, depth + 1)
+        return inner + ch[1:], origin
+    return ch, node
 
 
 def _unbounded(ch: _sql.Chain) -> bool:
@@ -117,7 +118,10 @@ def _returned_queries(func: FunctionNode) -> Iterator[tuple[ast.AST, _sql.Chain]
             continue
         seen.add(id(expr))
         for call in _sql.outer_calls(expr) if not isinstance(expr, ast.Name) else ():
-            yield call, _effective_chain(call, assigned)
+            ch, origin = _effective_chain(call, assigned)
+            yield origin, ch
+        if any(isinstance(c, ast.Call) and "aginat" in dotted(c.func) for c in ast.walk(expr)):
+            continue  # rows handed to a paginator are bounded by it
         for name in {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)}:
             if name in assigned:
                 todo.append(assigned[name])

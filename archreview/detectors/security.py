@@ -21,7 +21,8 @@ from archreview.redact import VENDOR_TOKEN, secret_name
 _AWS = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
 _PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
 _URL_PASSWORD = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]+:([^\s@/{}$%<>]+)@")
-_PLACEHOLDERS = ("your", "example", "changeme", "change-me", "xxx", "placeholder", "dummy", "<", "{", "$", "***")
+_PLACEHOLDERS = ("your", "example", "changeme", "change-me", "xxxx", "placeholder", "dummy", "<", "${", "{{",
+                 "***")
 _DEV_SETTINGS = ("dev", "local", "development", "test", "testing", "ci")
 
 
@@ -170,6 +171,17 @@ def _safe_part(node: ast.AST, assigned: dict[str, ast.AST]) -> bool:
     return isinstance(node, ast.Call) and dotted(node.func) in {"len", "int"}
 
 
+def _pieces(node: ast.AST) -> list[ast.AST]:
+    """The operands of a ``+`` chain, or the values given to a ``%`` format."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _pieces(node.left) + _pieces(node.right)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        values = node.right
+        return list(values.elts if isinstance(values, ast.Tuple) else values.values
+                    if isinstance(values, ast.Dict) else [values])
+    return [node]
+
+
 def built_sql(node: ast.AST, assigned: dict[str, ast.AST], depth: int = 0) -> bool:
     """Is this SQL text built from strings with non-constant parts?"""
     if isinstance(node, ast.Name) and node.id in assigned and depth < 3:
@@ -180,12 +192,8 @@ def built_sql(node: ast.AST, assigned: dict[str, ast.AST], depth: int = 0) -> bo
         return bool(_SQL_WORDS.search(text)) and not all(_safe_part(p, assigned) for p in parts)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod | ast.Add):
         texts = [c.value for c in ast.walk(node) if isinstance(c, ast.Constant) and isinstance(c.value, str)]
-        others = [node.right] if isinstance(node.op, ast.Mod) else [node.left, node.right]
-        dynamic = [o for o in others if not isinstance(o, ast.Constant | ast.BinOp)]
-        if isinstance(node.op, ast.Mod) and isinstance(node.right, ast.Tuple | ast.Dict):
-            dynamic = list(ast.iter_child_nodes(node.right))
-        return any(_SQL_WORDS.search(t) for t in texts) and not all(_safe_part(p, assigned) for p in dynamic) \
-            and bool(dynamic)
+        dynamic = [p for p in _pieces(node) if not isinstance(p, ast.Constant)]
+        return any(_SQL_WORDS.search(t) for t in texts) and not all(_safe_part(p, assigned) for p in dynamic)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format" \
             and isinstance(node.func.value, ast.Constant) and isinstance(node.func.value.value, str):
         return bool(_SQL_WORDS.search(node.func.value.value)) and not all(

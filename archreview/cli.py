@@ -35,7 +35,45 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("--jobs", type=int, help="worker processes (default: all cores)")
     analyze.add_argument("--no-cache", action="store_true", help="do not read or write the per-file cache")
     analyze.set_defaults(run=_analyze)
+
+    review = sub.add_parser("review", help="run the review workbook and export the client report")
+    _repo_arguments(review)
+    _review_arguments(review)
+    review.add_argument("--output", required=True, metavar="HTML", help="where to write the report")
+    review.add_argument("--fail-on", choices=("fail", "concern"), help="exit 1 when a verdict at or above this exists")
+    review.add_argument("--timeout", type=int, default=1800, help="seconds a workbook cell may run (default 1800)")
+    review.set_defaults(run=_review)
+
+    batch = sub.add_parser("batch", help="review many repositories from a YAML batch file")
+    batch.add_argument("file", help="the batch file (YAML: defaults and repos)")
+    batch.add_argument("--output", required=True, metavar="DIR", help="folder for per-repository results and the summary")
+    batch.add_argument("--jobs", type=int, default=None, help="repositories reviewed at once (default: cores)")
+    batch.add_argument("--timeout", type=int, default=1800, help="wall-clock seconds per repository (default 1800)")
+    batch.add_argument("--resume", action="store_true", help="skip repositories already done with the same inputs")
+    batch.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster (tcp://host:8786)")
+    batch.set_defaults(run=_batch)
+
+    init = sub.add_parser("init", help="draft an archreview.toml from what the code already does")
+    init.add_argument("path", help="a git repository or a plain source folder")
+    init.add_argument("--output", metavar="FILE", help="where to write it (default PATH/archreview.toml; '-' for stdout)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    init.set_defaults(run=_init)
+
+    lab = sub.add_parser("lab", help="open the workbook for a repository in JupyterLab")
+    _repo_arguments(lab)
+    _review_arguments(lab)
+    lab.add_argument("--workdir", default="reviews", help="folder for the parameterised workbook (default ./reviews)")
+    lab.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    lab.add_argument("--no-browser", action="store_true", help="print the URL instead of opening a browser")
+    lab.set_defaults(run=_lab)
     return parser
+
+
+def _review_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--decisions", metavar="FILE", help="the decisions file (JSON) verdicts are read from and saved to")
+    p.add_argument("--client", default="", help="the client's name, shown in the report header")
+    p.add_argument("--reviewer", default="", help="the reviewer's name, shown in the report header")
+    p.add_argument("--title", default="Architecture review", help="the report's title")
 
 
 def _repo_arguments(p: argparse.ArgumentParser) -> None:
@@ -85,6 +123,53 @@ def _analyze(args: argparse.Namespace) -> int:
     else:
         print(summary.text(result))
     return EXIT_OK
+
+
+def _review(args: argparse.Namespace) -> int:
+    from archreview.report import Parameters, run_review
+
+    params = Parameters(args.path, args.base, args.head, args.context, args.decisions, args.client, args.reviewer,
+                        args.title)
+    outcome = run_review(params, args.output, timeout=args.timeout)
+    print(f"report written: {outcome.html}", file=sys.stderr)
+    return EXIT_FAILED if args.fail_on and outcome.has_verdict_at_or_above(args.fail_on) else EXIT_OK
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from archreview.batch import run_batch
+
+    result = run_batch(args.file, args.output, jobs=args.jobs, timeout=args.timeout, resume=args.resume,
+                       scheduler=args.scheduler)
+    if result.failed:
+        print(f"archreview: {result.failed} of {result.total} repositories could not be reviewed; "
+              f"see {result.summary_csv}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _init(args: argparse.Namespace) -> int:
+    from archreview.draft import draft_for
+
+    text, default_target = draft_for(args.path)
+    target = args.output or str(default_target)
+    if target == "-":
+        sys.stdout.write(text)
+        return EXIT_OK
+    if os.path.exists(target) and not args.force:
+        raise ArchReviewError(f"{target} already exists; edit it, or pass --force to replace it with a new draft")
+    with open(target, "w", encoding="utf-8") as out:
+        out.write(text)
+    print(f"drafted {target}: review it with the team, then commit it", file=sys.stderr)
+    return EXIT_OK
+
+
+def _lab(args: argparse.Namespace) -> int:
+    from archreview.lab import open_lab
+    from archreview.report import Parameters
+
+    params = Parameters(args.path, args.base, args.head, args.context, args.decisions, args.client, args.reviewer,
+                        args.title, live=True)
+    return open_lab(params, args.workdir, port=args.port, open_browser=not args.no_browser)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -38,7 +38,7 @@ _COMMIT_KEYS = {"branch", "step", "author", "date", "message", "from"}
 _GIT_SETTINGS = (
     "init.defaultBranch=main", "commit.gpgsign=false", "tag.gpgsign=false",
     "core.autocrlf=false", "core.safecrlf=false", "core.hooksPath=" + os.devnull,
-    "core.fileMode=true", "gc.auto=0", "advice.detachedHead=false",
+    "core.fileMode=true", "gc.auto=0", "advice.detachedHead=false", "i18n.commitEncoding=UTF-8",
 )
 
 
@@ -148,6 +148,9 @@ def _git_date(text: str, where: str, path: Path) -> str:
 
 
 def _check_branches(commits: tuple[Commit, ...], path: Path) -> None:
+    if commits[0].branch != SAMPLE_BASE:
+        raise CatalogueError(f"commits #1: the first commit must be on {SAMPLE_BASE}, the branch "
+                             "the sample leaves checked out", path=str(path))
     known: set[str] = set()
     for number, commit in enumerate(commits, 1):
         if commit.branch not in known:
@@ -205,10 +208,14 @@ def _git_env(author: Author | None = None, date: str | None = None) -> dict[str,
     return env
 
 
-def _git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
+def _run(repo: Path, args: tuple[str, ...], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     settings = [part for item in _GIT_SETTINGS for part in ("-c", item)]
-    done = subprocess.run(["git", *settings, "-C", str(repo), *args], env=env or _git_env(),
+    return subprocess.run(["git", *settings, "-C", str(repo), *args], env=env or _git_env(),
                           capture_output=True, text=True, check=False)
+
+
+def _git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    done = _run(repo, args, env)
     if done.returncode != 0:
         raise ArchReviewError(f"git {args[0]} failed while building the sample: {done.stderr.strip()}",
                               path=str(repo))
@@ -240,7 +247,11 @@ def _commit_step(repo: Path, history: History, commit: Commit, current: str | No
         _git(repo, "checkout", "-q", commit.branch)
     _apply(repo, history.source / "steps" / commit.step)
     _git(repo, "add", "--all")
-    _git(repo, "commit", "-q", "--no-verify", "-m", commit.message, env=_git_env(commit.author, commit.date))
+    if _run(repo, ("diff", "--cached", "--quiet")).returncode == 0:
+        raise CatalogueError(f"step {commit.step} changes nothing on {commit.branch}",
+                             path=str(history.source / "history.toml"))
+    _git(repo, "commit", "-q", "--no-verify", "--cleanup=strip", "-m", commit.message,
+         env=_git_env(commit.author, commit.date))
     made.add(commit.branch)
 
 

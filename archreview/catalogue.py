@@ -93,6 +93,7 @@ class Catalogue:
     packages: dict[str, Entry] = field(compare=False)  # apt/apk package -> entry
     processes: tuple[tuple[re.Pattern[str], Entry], ...] = field(compare=False)
     counted: frozenset[tuple[str, str]] = field(compare=False)
+    setting_line: re.Pattern[str] = field(compare=False)  # `KEY=` / `KEY:` in config text
 
     def entries_of(self, section: str) -> tuple[Entry, ...]:
         return tuple(e for e in self.entries if e.section == section)
@@ -210,4 +211,10 @@ def _index(entries: tuple[Entry, ...], config: ConfigRule) -> Catalogue:
         packages={p: e for e in of("images") for p in e.packages},
         processes=tuple((re.compile(p), e) for e in of("processes") for p in e.match),
         counted=frozenset((e.kind, e.name) for e in entries if e.counted),
+        setting_line=_setting_line([n for e in of("settings") for n in e.match]),
     )
+
+
+def _setting_line(names: list[str]) -> re.Pattern[str]:
+    keys = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) or "(?!)"
+    return re.compile(r"^\s*(?:export\s+)?[\"']?(" + keys + r")[\"']?\s*[=:]")

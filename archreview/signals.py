@@ -1,0 +1,457 @@
+"""Per-file evidence of infrastructure: ``Signal`` values matched against the catalogue.
+
+``python_signals`` looks at one parsed Python file: imports, calls, class
+definitions, decorators, hand-written retry loops, settings assignments and the
+URLs/backends in its string constants. It walks the tree once and looks each
+node up in the catalogue's dicts, because it runs on every file of large
+repositories. ``file_signals`` reads the other files that describe infrastructure:
+compose files, Dockerfiles, Procfiles, supervisor/systemd units, scripts and config
+files. Neither executes or imports anything; a file that cannot be read as
+expected gives the signals found so far.
+"""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+import re
+
+import yaml
+
+from archreview.catalogue import Catalogue, Entry, load_catalogue
+from archreview.distributions import canonical, distribution_of
+from archreview.model import Signal
+
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_URL = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]{1,30})://")
+_GROWS = (ast.Pow, ast.LShift, ast.Mult)
+
+
+def _dotted(node: ast.AST) -> str:
+    """``a.b.c`` for a Name/Attribute chain (calls on the way are looked through)."""
+    parts: list[str] = []
+    while isinstance(node, (ast.Attribute, ast.Call)):
+        if isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        else:
+            node = node.func
+    if not isinstance(node, ast.Name):
+        return ""
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+class _Scan:
+    """What one walk of the tree collects, for lookups afterwards."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.imports: list[tuple[str, int]] = []  # (dotted candidate, line)
+        self.aliases: dict[str, str] = {}
+        self.calls: list[tuple[ast.Call, ast.AST | None]] = []  # (call, innermost loop)
+        self.classes: list[ast.ClassDef] = []
+        self.decorators: list[ast.expr] = []
+        self.strings: list[tuple[str, int]] = []
+        stack: list[tuple[ast.AST, ast.AST | None]] = [(tree, None)]
+        while stack:
+            node, loop = stack.pop()
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+                continue  # docstrings and bare literals say nothing about infrastructure
+            self._visit(node, loop)
+            inner = node if isinstance(node, _LOOPS) else (None if isinstance(node, _FUNCS) else loop)
+            stack.extend((child, inner) for child in ast.iter_child_nodes(node))
+
+    def _visit(self, node: ast.AST, loop: ast.AST | None) -> None:
+        if isinstance(node, ast.Call):
+            self.calls.append((node, loop))
+        elif isinstance(node, ast.Constant):
+            if isinstance(node.value, str) and len(node.value) < 300:
+                self.strings.append((node.value, node.lineno))
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                self.imports.append((a.name, node.lineno))
+                top = a.name.split(".")[0]
+                self.aliases[a.asname or top] = a.name if a.asname else top
+        elif isinstance(node, ast.ImportFrom):
+            if node.module and not node.level:
+                for a in node.names:
+                    full = node.module if a.name == "*" else f"{node.module}.{a.name}"
+                    self.imports.append((full, node.lineno))
+                    self.aliases[a.asname or a.name] = full
+        elif isinstance(node, _FUNCS):
+            self.decorators.extend(node.decorator_list)
+            if isinstance(node, ast.ClassDef):
+                self.classes.append(node)
+
+    def qualified(self, node: ast.AST) -> str:
+        name = _dotted(node)
+        head, _, rest = name.partition(".")
+        full = self.aliases.get(head)
+        return f"{full}.{rest}" if full and rest else (full or name)
+
+    def imported(self) -> set[str]:
+        """Every dotted prefix of every imported name."""
+        out: set[str] = set()
+        for name, _ in self.imports:
+            parts = name.split(".")
+            out.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+        return out
+
+
+def _longest(table: dict[str, Entry], dotted: str) -> Entry | None:
+    parts = dotted.split(".")
+    for end in range(len(parts), 0, -1):
+        hit = table.get(".".join(parts[:end]))
+        if hit:
+            return hit
+    return None
+
+
+def python_signals(path: str, tree: ast.Module, text: str, catalogue: Catalogue | None = None) -> tuple[Signal, ...]:
+    """Infrastructure evidence in one parsed Python file, sorted by (line, kind, name)."""
+    cat = catalogue or load_catalogue()
+    scan = _Scan(tree)
+    imported = scan.imported()
+    found: list[Signal] = []
+    for name, line in scan.imports:
+        entry = _longest(cat.imports, name)
+        if entry:
+            found.append(Signal(entry.kind, entry.name, line, "import", name))
+    found += _call_signals(scan, cat, imported)
+    found += _class_signals(scan, cat)
+    found += _decorator_signals(scan, cat, imported)
+    found += _settings_signals(tree, cat)
+    for value, line in scan.strings:
+        found += _string_signals(value, line, cat, "settings")
+    return _unique(found)
+
+
+def _unique(signals: list[Signal]) -> tuple[Signal, ...]:
+    seen: dict[tuple[str, str, int], Signal] = {}
+    for s in signals:
+        seen.setdefault((s.kind, s.name, s.line), s)
+    return tuple(sorted(seen.values(), key=lambda s: (s.line, s.kind, s.name, s.via)))
+
+
+def _wanted(entry: Entry, imported: set[str]) -> bool:
+    return not entry.when_imported or any(m in imported for m in entry.when_imported)
+
+
+def _first_arg(call: ast.Call) -> str:
+    args = [a for a in call.args[:1]] + [k.value for k in call.keywords if k.arg == "service_name"]
+    for a in args:
+        if isinstance(a, ast.Constant) and isinstance(a.value, str):
+            return a.value.lower()
+    return ""
+
+
+def _call_signals(scan: _Scan, cat: Catalogue, imported: set[str]) -> list[Signal]:
+    out = []
+    for call, loop in scan.calls:
+        name = scan.qualified(call.func)
+        entries = cat.calls.get(name, ())
+        if isinstance(call.func, ast.Attribute):
+            entries += cat.calls.get("*." + call.func.attr, ())
+        for e in entries:
+            if _wanted(e, imported) and (not e.args or _first_arg(call) in e.args):
+                out.append(Signal(e.kind, e.name, call.lineno, "pattern", name))
+        sleep = cat.sleeps.get(name)
+        if sleep and loop is not None and _grows(call, loop):
+            out.append(Signal(sleep.kind, sleep.name, call.lineno, "pattern", f"{name} in a loop"))
+    return out
+
+
+def _grows(call: ast.Call, loop: ast.AST) -> bool:
+    """Whether a sleep's delay grows per iteration: ``2 ** n``, ``1 << n``, ``d *= 2``, ``base * attempt``."""
+    arg_nodes = [n for a in call.args for n in ast.walk(a)]
+    if any(isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Pow, ast.LShift)) for n in arg_nodes):
+        return True
+    names = {n.id for n in arg_nodes if isinstance(n, ast.Name)}
+    if not names:
+        return False
+    counters = _names(loop.target) if isinstance(loop, (ast.For, ast.AsyncFor)) else set()
+    if any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mult) and _names(n) & counters for n in arg_nodes):
+        return True
+    return any(
+        isinstance(n, ast.AugAssign) and isinstance(n.op, _GROWS) and isinstance(n.target, ast.Name) and n.target.id in names
+        for n in ast.walk(loop)
+    )
+
+
+def _names(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _class_signals(scan: _Scan, cat: Catalogue) -> list[Signal]:
+    out = []
+    for cls in scan.classes:
+        methods = {n.name for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        bases = {scan.qualified(b) for b in cls.bases}
+        for pattern, e in cat.classes:
+            if not pattern.search(cls.name):
+                continue
+            if e.bases and not bases & set(e.bases):
+                continue
+            if len(methods & set(e.methods)) < e.min_methods:
+                continue
+            out.append(Signal(e.kind, e.name, cls.lineno, "pattern", f"class {cls.name}"))
+    return out
+
+
+def _decorator_signals(scan: _Scan, cat: Catalogue, imported: set[str]) -> list[Signal]:
+    out = []
+    for dec in scan.decorators:
+        target = dec.func if isinstance(dec, ast.Call) else dec
+        name = scan.qualified(target)
+        entries = cat.decorators.get(name, ())
+        if isinstance(target, ast.Attribute):
+            entries += cat.decorators.get("*." + target.attr, ())
+        for e in entries:
+            if _wanted(e, imported):
+                out.append(Signal(e.kind, e.name, dec.lineno, "pattern", f"@{name}"))
+    return out
+
+
+def _settings_signals(tree: ast.Module, cat: Catalogue) -> list[Signal]:
+    """Module-level ``DATABASES = ...`` / ``app.conf.broker_url = ...`` assignments."""
+    out = []
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        for t in targets:
+            key = t.id if isinstance(t, ast.Name) else (t.attr if isinstance(t, ast.Attribute) else "")
+            entry = cat.settings.get(key)
+            if entry:
+                out.append(Signal(entry.kind, entry.name, node.lineno, "settings", key))
+    return out
+
+
+def _string_signals(value: str, line: int, cat: Catalogue, via: str) -> list[Signal]:
+    """URL schemes (``amqp://``), backend paths (``django_redis.cache``) and setting names in one string."""
+    out = []
+    if "://" in value:
+        for m in _URL.finditer(value):
+            entry = cat.urls.get(m.group(1).lower())
+            if entry:
+                out.append(Signal(entry.kind, entry.name, line, via, m.group(0)))
+    if " " not in value:
+        pattern, backends = cat.backends
+        m = pattern.search(value)
+        if m and m.lastgroup:
+            entry = backends[int(m.lastgroup[1:])]
+            out.append(Signal(entry.kind, entry.name, line, via, value))
+    entry = cat.settings.get(value)
+    if entry:
+        out.append(Signal(entry.kind, entry.name, line, via, value))
+    return out
+
+
+# --- other files ---------------------------------------------------------------------
+
+_COMPOSE = re.compile(r"^(docker-)?compose([.-][\w.-]+)?\.ya?ml$", re.I)
+_DOCKERFILE = re.compile(r"^(Dockerfile|Containerfile)([.-][\w.-]+)?$|\.(dockerfile|containerfile)$", re.I)
+_PROCFILE = re.compile(r"^Procfile(\.[\w-]+)?$")
+_IMAGE_LINE = re.compile(r"^\s*-?\s*image:\s*[\"']?([^\s\"'#]+)")
+_INSTALL = re.compile(r"\b(apt-get|apt|apk|yum|dnf|microdnf|pip3?|uv\s+pip|conda|mamba)\s+(install|add)\s+([^;&|]*)")
+
+
+def file_signals(path: str, text: str, catalogue: Catalogue | None = None) -> tuple[Signal, ...]:
+    """Infrastructure evidence in one non-Python file (``()`` for files of no interest)."""
+    cat = catalogue or load_catalogue()
+    name = posixpath.basename(path)
+    found: list[Signal] = []
+    if _COMPOSE.match(name):
+        found += _compose(text, cat)
+    elif _DOCKERFILE.search(name):
+        found += _dockerfile(text, cat)
+    elif _PROCFILE.match(name) or name.endswith((".sh", ".service")) or "supervisor" in path.lower():
+        found += _process_lines(text, cat, "procfile")
+    if is_config(path, cat, any_place=True):
+        found += _config_lines(text, cat, yaml_images=name.endswith((".yml", ".yaml")) and not _COMPOSE.match(name))
+        if name.endswith((".conf", ".ini")) and "[program:" in text:
+            found += _process_lines(text, cat, "procfile")
+    if is_config(path, cat):
+        found.append(Signal("config", path, 1, "config", name))
+    return _unique(found)
+
+
+def is_config(path: str, catalogue: Catalogue | None = None, *, any_place: bool = False) -> bool:
+    """A configuration file by name; unless ``any_place``, not under tests/docs or tooling files."""
+    rule = (catalogue or load_catalogue()).config
+    parts = path.lower().split("/")
+    name = parts[-1]
+    by_name = name.endswith(rule.extensions) or name in rule.names or name.startswith(rule.name_prefixes)
+    if not by_name or any_place:
+        return by_name
+    if name in rule.exclude_names or any(p in rule.exclude_dirs for p in parts[:-1]):
+        return False
+    return not name.startswith("test_")
+
+
+def image_name(image: str) -> str:
+    """``docker.io/bitnami/rabbitmq:3-management@sha256:..`` -> ``rabbitmq``."""
+    last = image.split("@")[0].rstrip("/").rsplit("/", 1)[-1]
+    return last.split(":")[0].lower()
+
+
+def _image_signals(image: str, line: int, cat: Catalogue, via: str) -> list[Signal]:
+    short, full = image_name(image), image.split("@")[0].rsplit(":", 1)[0].lower()
+    return [
+        Signal(e.kind, e.name, line, via, image)
+        for pattern, e in cat.images
+        if pattern.search(short) or pattern.search(full)
+    ]
+
+
+def _process_signals(command: str, line: int, cat: Catalogue, via: str) -> list[Signal]:
+    return [Signal(e.kind, e.name, line, via, command.strip()[:200]) for pattern, e in cat.processes if pattern.search(command)]
+
+
+def _process_lines(text: str, cat: Catalogue, via: str) -> list[Signal]:
+    out = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.lstrip().startswith(("#", ";")):
+            out += _process_signals(line, number, cat, via)
+    return out
+
+
+def _config_lines(text: str, cat: Catalogue, *, yaml_images: bool) -> list[Signal]:
+    out = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.lstrip().startswith(("#", ";", "//")):
+            continue
+        for token in re.findall(r"[^\s\"',=]+", line) if ("://" in line or "." in line) else ():
+            out += _string_signals(token, number, cat, "config")
+        key = cat.setting_line.match(line)
+        if key:
+            entry = cat.settings[key.group(1)]
+            out.append(Signal(entry.kind, entry.name, number, "config", key.group(1)))
+        image = _IMAGE_LINE.match(line) if yaml_images else None
+        if image:
+            out += _image_signals(image.group(1), number, cat, "config")
+    return out
+
+
+def _compose(text: str, cat: Catalogue) -> list[Signal]:
+    """Each compose service (kind ``service``), its image and its command."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return _process_lines(text, cat, "compose")
+    services = _get(root, "services")
+    if services is None and isinstance(root, yaml.MappingNode) and _get(root, "version") is None:
+        services = root  # compose v1: services at the top level
+    out: list[Signal] = []
+    for key, body in services.value if isinstance(services, yaml.MappingNode) else ():
+        if not isinstance(body, yaml.MappingNode):
+            continue
+        image = _get(body, "image")
+        image_text = image.value if isinstance(image, yaml.ScalarNode) else ""
+        out.append(Signal("service", str(key.value), key.start_mark.line + 1, "compose", image_text or "build"))
+        if image_text:
+            out += _image_signals(image_text, image.start_mark.line + 1, cat, "compose")
+        for field in ("command", "entrypoint"):
+            node = _get(body, field)
+            if isinstance(node, yaml.ScalarNode):
+                out += _process_signals(node.value, node.start_mark.line + 1, cat, "compose")
+            elif isinstance(node, yaml.SequenceNode):
+                words = " ".join(str(n.value) for n in node.value if isinstance(n, yaml.ScalarNode))
+                out += _process_signals(words, node.start_mark.line + 1, cat, "compose")
+    return out
+
+
+def _get(node, key: str):
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == key:
+                return v
+    return None
+
+
+def _dockerfile(text: str, cat: Catalogue) -> list[Signal]:
+    """The final stage's base image (kind ``container``), service images, installs and commands."""
+    out: list[Signal] = []
+    stages: dict[str, str] = {}
+    final: tuple[str, int] | None = None
+    for number, line in _instructions(text):
+        word, _, rest = line.strip().partition(" ")
+        word = word.upper()
+        if word == "FROM":
+            args = [a for a in rest.split() if not a.startswith("--")]
+            if not args:
+                continue
+            image = stages.get(args[0].lower(), args[0])
+            if len(args) >= 3 and args[1].lower() == "as":
+                stages[args[2].lower()] = image
+            final = (image, number)
+            out += _image_signals(image, number, cat, "dockerfile")
+        elif word in ("RUN", "CMD", "ENTRYPOINT"):
+            out += _process_signals(rest, number, cat, "dockerfile")
+            out += _installs(rest, number, cat) if word == "RUN" else []
+        elif word in ("ENV", "ARG"):
+            out += [Signal(s.kind, s.name, number, "dockerfile", s.detail) for s in _config_lines(rest, cat, yaml_images=False)]
+    if final:
+        out.append(Signal("container", image_name(final[0]), final[1], "dockerfile", final[0]))
+    return out
+
+
+def _instructions(text: str):
+    """(first line, instruction) with ``\\`` continuations joined and comments dropped."""
+    pending, start = "", 0
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.lstrip().startswith("#"):
+            continue
+        if not pending:
+            start = number
+        if line.rstrip().endswith("\\"):
+            pending += line.rstrip()[:-1] + " "
+            continue
+        if (pending + line).strip():
+            yield start, pending + line
+        pending = ""
+    if pending.strip():
+        yield start, pending
+
+
+def _installs(command: str, line: int, cat: Catalogue) -> list[Signal]:
+    """Packages a ``RUN`` installs: system packages by name, pip packages by distribution."""
+    out = []
+    for m in _INSTALL.finditer(command):
+        pip = m.group(1).startswith(("pip", "uv"))
+        for token in m.group(3).split():
+            if token.startswith("-"):
+                continue
+            if pip:
+                entry = _by_distribution(cat).get(canonical(re.split(r"[\[<>=!~;@ ]", token)[0]))
+            else:
+                entry = cat.packages.get(token.split("=")[0].lower())
+            if entry:
+                out.append(Signal(entry.kind, entry.name, line, "dockerfile", f"{m.group(1)} install {token}"))
+    return out
+
+
+_DISTS: dict[int, dict[str, Entry]] = {}
+
+
+def _by_distribution(cat: Catalogue) -> dict[str, Entry]:
+    """Distribution name -> import entry (``aio-pika`` -> rabbitmq), built once per catalogue."""
+    if id(cat) not in _DISTS:
+        table = {}
+        for module, entry in sorted(cat.imports.items(), reverse=True):
+            dist = distribution_of(module)
+            # `urllib3.util.retry` must not make every `urllib3` requirement a retry library
+            if "." not in module or dist != distribution_of(module.split(".")[0]):
+                table[dist] = entry
+        _DISTS[id(cat)] = table
+    return _DISTS[id(cat)]
+
+
+def manifest_signals(requirements, catalogue: Catalogue | None = None) -> tuple[Signal, ...]:
+    """Signals for declared distributions that are infrastructure (``pika`` -> rabbitmq)."""
+    table = _by_distribution(catalogue or load_catalogue())
+    out = []
+    for req in requirements:
+        entry = table.get(req.name)
+        if entry:
+            out.append(Signal(entry.kind, entry.name, req.line, "manifest", req.section))
+    return tuple(out)

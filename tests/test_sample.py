@@ -356,3 +356,17 @@ def test_module_entry_refuses_a_foreign_folder_with_exit_2(tmp_path: Path) -> No
     done = subprocess.run([sys.executable, "-m", "archreview.sample", str(tmp_path)], capture_output=True, text=True)
     assert done.returncode == 2
     assert "not empty" in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_parallel_ensure_sample_calls_agree_on_one_fresh_build(tmp_path: Path) -> None:
+    dest = tmp_path / "shared"
+    code = "import sys; from archreview.sample import ensure_sample; print(ensure_sample(sys.argv[1]))"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, str(dest)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    results = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, results
+    assert {out.strip() for out, _ in results} == {str(dest.absolute())}
+    assert sample.is_fresh(dest) and git(dest, "status", "--porcelain") == ""
+    assert not list(tmp_path.glob(".shared.building-*"))

@@ -117,8 +117,27 @@ def is_query(node: ast.AST | None) -> bool:
     return node is not None and bool(query_root(chain(node)))
 
 
-def bounded(ch: Chain) -> bool:
-    """Does the chain cap its rows (``limit``, a slice, ``first``, ``paginate``...)?"""
+def chain_calls(ch: Chain, assigned: dict[str, ast.AST] | None = None, depth: int = 0) -> list[ast.Call]:
+    """Calls inside the arguments of a chain (``select(...).limit(5)`` in ``execute``), following local names."""
+    out: list[ast.Call] = []
+    for _, node in ch:
+        if not isinstance(node, ast.Call):
+            continue
+        for arg in (*node.args, *(k.value for k in node.keywords)):
+            for sub in ast.walk(arg):
+                if isinstance(sub, ast.Call):
+                    out.append(sub)
+                elif isinstance(sub, ast.Name) and assigned and depth < 2 and sub.id in assigned:
+                    inner = chain(assigned[sub.id])
+                    out += [n for _, n in inner if isinstance(n, ast.Call)] + chain_calls(inner, assigned, depth + 1)
+    return out
+
+
+_SQL_LIMIT = ("limit ", "fetch first", "top ", "limit\n")
+
+
+def bounded(ch: Chain, assigned: dict[str, ast.AST] | None = None) -> bool:
+    """Does the chain cap its rows (``limit``, a slice, ``first``, ``paginate``, SQL ``LIMIT``...)?"""
     for name, node in ch:
         if name in BOUNDING:
             return True
@@ -126,19 +145,20 @@ def bounded(ch: Chain) -> bool:
             sl = node.slice
             if not isinstance(sl, ast.Slice) or sl.upper is not None:
                 return True
-    return False
-
-
-def eager(ch: Chain) -> bool:
-    """Does the query load relations up front (``selectinload``, ``select_related``...)?"""
-    for name, node in ch:
-        if name in EAGER:
+    for call in chain_calls(ch, assigned):
+        last = dotted(call.func).rsplit(".", 1)[-1]
+        if last in {"limit", "paginate", "fetch", "slice"}:
             return True
-        if name == "options" and isinstance(node, ast.Call):
-            if any(isinstance(c, ast.Call) and dotted(c.func).rsplit(".", 1)[-1] in EAGER
-                   for a in node.args for c in ast.walk(a)):
-                return True
+        if any(isinstance(a, ast.Constant) and isinstance(a.value, str) and
+               any(w in a.value.lower() for w in _SQL_LIMIT) for a in call.args):
+            return True
     return False
+
+
+def eager(ch: Chain, assigned: dict[str, ast.AST] | None = None) -> bool:
+    """Does the query load relations up front (``selectinload``, ``select_related``...)?"""
+    calls = [n for _, n in ch if isinstance(n, ast.Call)] + chain_calls(ch, assigned)
+    return any(dotted(c.func).rsplit(".", 1)[-1] in EAGER for c in calls)
 
 
 # --- functions: handlers, tasks ---------------------------------------------------

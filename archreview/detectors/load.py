@@ -24,16 +24,23 @@ def _skip(ctx: FileContext) -> bool:
     return ctx.is_test or "/migrations/" in "/" + ctx.path
 
 
-def _loop_source(ctx: FileContext, it: ast.AST) -> tuple[ast.AST | None, _sql.Chain]:
-    """The query a loop iterates over (through one local name), with its chain."""
+def _loop_source(ctx: FileContext, it: ast.AST) -> tuple[ast.AST | None, _sql.Chain, dict[str, ast.AST]]:
+    """The query a loop iterates over (through one local name), its chain, and the function's names."""
+    func = ctx.enclosing_function(it)
+    assigned = _sql.assignments(func) if func else {}
     if isinstance(it, ast.Name):
-        func = ctx.enclosing_function(it)
-        it = _sql.assignments(func).get(it.id) if func else None
+        it = assigned.get(it.id)
     if it is None or not _sql.is_query(it):
-        return None, []
+        return None, [], assigned
     if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.args:
         it = it.args[0]  # list(query)
-    return it, _sql.chain(it)
+    return it, _sql.chain(it), assigned
+
+
+def _row_attribute(node: ast.AST, var: set[str]) -> bool:
+    """``row.items``: an attribute of the loop variable, not a foreign-key column."""
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in var \
+        and not node.attr.endswith("_id")
 
 
 def _lazy_load(body: Iterable[ast.AST], var: set[str]) -> ast.AST | None:
@@ -43,9 +50,11 @@ def _lazy_load(body: Iterable[ast.AST], var: set[str]) -> ast.AST | None:
         for node in ast.walk(stmt):
             if isinstance(node, ast.Call):
                 funcs.add(id(node.func))
-            elif isinstance(node, ast.For | ast.comprehension) and isinstance(node.iter, ast.Attribute) \
-                    and isinstance(node.iter.value, ast.Name) and node.iter.value.id in var:
+            elif isinstance(node, ast.For | ast.comprehension) and _row_attribute(node.iter, var):
                 return node.iter
+            if isinstance(node, ast.Call) and dotted(node.func) == "len" and node.args \
+                    and _row_attribute(node.args[0], var):
+                return node.args[0]
     for stmt in body:
         for node in ast.walk(stmt):
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute) \
@@ -71,7 +80,7 @@ def n_plus_one(ctx: FileContext) -> Iterator[Finding]:
     if _skip(ctx):
         return
     for _anchor, body, it, var in _loops(ctx):
-        source, ch = _loop_source(ctx, it)
+        source, ch, assigned = _loop_source(ctx, it)
         label = ".".join(n for n in _sql.names(ch) if n != "[]") or dotted(it)
         inner = next((c for stmt in body for c, _ in _sql.query_calls(stmt)), None)
         if inner is not None and (source is not None or _sql.mentions(inner, var)):
@@ -79,7 +88,7 @@ def n_plus_one(ctx: FileContext) -> Iterator[Finding]:
             yield ctx.finding(11, inner, f"query {dotted(inner.func)}() runs once for {what}: N+1 round trips "
                               "that grow with the data; load them in one IN query or with an eager load",
                               0.85 if source is not None else 0.7, "n_plus_one.query_in_loop")
-        elif source is not None and not _sql.eager(ch) and not {"values", "values_list"} & set(_sql.names(ch)):
+        elif source is not None and not _sql.eager(ch, assigned) and not {"values", "values_list"} & set(_sql.names(ch)):
             lazy = _lazy_load(body, var)
             if lazy is not None:
                 yield ctx.finding(11, lazy, f"{dotted(lazy)} lazily loads a relation for every row of {label}: "
@@ -99,12 +108,8 @@ def _effective_chain(node: ast.AST, assigned: dict[str, ast.AST], depth: int = 0
     return ch, node
 
 
-def _unbounded(ch: _sql.Chain) -> bool:
-    if not ch or not _sql.query_root(ch) or _sql.bounded(ch) or ch[-1][0] not in _UNBOUNDED_ENDS:
-        return False
-    args = [a for _, n in ch if isinstance(n, ast.Call) for a in (*n.args, *n.keywords)]
-    return not any(isinstance(c, ast.Call) and dotted(c.func).endswith(("limit", "paginate"))
-                   for a in args for c in ast.walk(a))
+def _unbounded(ch: _sql.Chain, assigned: dict[str, ast.AST]) -> bool:
+    return bool(ch) and bool(_sql.query_root(ch)) and ch[-1][0] in _UNBOUNDED_ENDS and not _sql.bounded(ch, assigned)
 
 
 def _returned_queries(func: FunctionNode) -> Iterator[tuple[ast.AST, _sql.Chain]]:
@@ -135,8 +140,9 @@ def unbounded_results(ctx: FileContext) -> Iterator[Finding]:
         if not _sql.is_handler(ctx, func):
             continue
         reported: set[int] = set()
+        assigned = _sql.assignments(func)
         for node, ch in _returned_queries(func):
-            if _unbounded(ch) and node.lineno not in reported:
+            if _unbounded(ch, assigned) and node.lineno not in reported:
                 reported.add(node.lineno)
                 filtered = any(n in {"filter", "filter_by", "where", "exclude"} for n in _sql.names(ch))
                 yield ctx.finding(12, node, f"handler {func.name}() returns every row of "

@@ -172,13 +172,13 @@ def _paid(ctx: FileContext, call: ast.Call, clients: dict[str, str], over_query:
     return ""
 
 
-def _capped(it: ast.AST) -> bool:
+def _capped(it: ast.AST, assigned: dict[str, ast.AST]) -> bool:
     if isinstance(it, ast.List | ast.Tuple | ast.Set | ast.Constant):
         return True
     if isinstance(it, ast.Call) and dotted(it.func) in {"range", "islice", "itertools.islice", "enumerate", "zip"}:
         return dotted(it.func) != "enumerate" and all(isinstance(a, ast.Constant | ast.Name) for a in it.args) \
-            or dotted(it.func) == "enumerate" and _capped(it.args[0])
-    return _sql.bounded(_sql.chain(it))
+            or dotted(it.func) == "enumerate" and _capped(it.args[0], assigned)
+    return _sql.bounded(_sql.chain(it), assigned)
 
 
 def paid_fan_out(ctx: FileContext) -> Iterator[Finding]:
@@ -191,7 +191,7 @@ def paid_fan_out(ctx: FileContext) -> Iterator[Finding]:
         assigned = _sql.assignments(func) if func else {}
         it = assigned.get(loop.iter.id, loop.iter) if isinstance(loop.iter, ast.Name) else loop.iter
         body = ast.Module(body=loop.body, type_ignores=[])
-        if _capped(it) or _capped(loop.iter) or any("cache" in dotted(n).lower() for n in ast.walk(body)
+        if _capped(it, assigned) or _capped(loop.iter, assigned) or any("cache" in dotted(n).lower() for n in ast.walk(body)
                                                     if isinstance(n, ast.Attribute | ast.Name)):
             continue
         for call in sorted((n for n in ast.walk(body) if isinstance(n, ast.Call)), key=lambda c: c.lineno):

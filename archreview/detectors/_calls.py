@@ -111,7 +111,8 @@ def is_orm_write(ctx: FileContext, call: ast.Call) -> bool:
 
 
 def uses_django(ctx: FileContext) -> bool:
-    return any(v.startswith(("django", "rest_framework")) for v in ctx.aliases.values())
+    """Django (or a project's own ``models`` module): where a bare ``.save()`` is a database write."""
+    return any(v.startswith(("django", "rest_framework")) or ".models." in f".{v}" for v in ctx.aliases.values())
 
 
 def http_call(ctx: FileContext, call: ast.Call) -> tuple[str, str] | None:
@@ -173,18 +174,20 @@ def _mentions_timeout(node: ast.AST) -> bool:
     return isinstance(node, ast.Call) and kwarg(node, "timeout") is not None
 
 
-def effect(ctx: FileContext, call: ast.Call, clients: dict[str, tuple[str, bool]]) -> str | None:
+def effect(ctx: FileContext, call: ast.Call, clients: dict[str, tuple[str, bool]], *, retried: bool = False) -> str | None:
     """What external side effect a call has, in words, or None.
 
     An HTTP write, a publish or enqueue, an e-mail, or a call whose name says
-    it charges, pays, sends or notifies. Reads (GET) and logging are not effects.
+    it charges, pays, sends or notifies. Reads (GET) and logging are not effects;
+    with ``retried``, neither are PUT and DELETE, which HTTP defines as idempotent.
     """
     if is_quiet_receiver(call):
         return None
     verb = http_verb(ctx, call, clients)
     name = dotted(call.func)
     if verb:
-        return f"HTTP {verb.upper()} ({name})" if verb in WRITE_VERBS else None
+        unsafe = {"post", "patch"} if retried else WRITE_VERBS  # PUT and DELETE are idempotent: safe to repeat
+        return f"HTTP {verb.upper()} ({name})" if verb in unsafe else None
     a = attr(call)
     if a in PUBLISH_ATTRS:
         return f"publish/enqueue ({name})"

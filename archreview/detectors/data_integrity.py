@@ -251,9 +251,9 @@ def _resolve(func: ast.AST, expr: ast.expr, before: int) -> ast.Call | None:
 
 
 def _is_exists_query(call: ast.Call) -> bool:
-    chain = dotted(call.func)
-    has_filter = any(isinstance(n, ast.Call) and attr(n) in {"filter_by", "filter", "where", "get"} for n in ast.walk(call))
-    return attr(call) in _EXISTS_ENDS and has_filter and any(s in chain for s in ("query", "objects", "select", "execute", "scalars"))
+    names = {attr(n) for n in ast.walk(call) if isinstance(n, ast.Call)} | {n.attr for n in ast.walk(call) if isinstance(n, ast.Attribute)}
+    has_filter = bool(names & {"filter_by", "filter", "where", "get"})
+    return attr(call) in _EXISTS_ENDS and has_filter and bool(names & {"query", "objects", "select", "execute", "scalars"})
 
 
 def _model_and_fields(call: ast.Call) -> tuple[str, tuple[str, ...]]:

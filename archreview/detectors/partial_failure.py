@@ -111,7 +111,7 @@ def retried_side_effects(ctx: FileContext) -> Iterator[Finding]:
         if mentions_idempotency(ctx.enclosing_function(scope) or scope) or mentions_idempotency(scope):
             continue
         for call in calls:
-            desc = effect(ctx, call, clients)
+            desc = effect(ctx, call, clients, retried=True)
             if desc and call.lineno not in seen:
                 seen.add(call.lineno)
                 msg = (f"{desc} is retried by {how} with no idempotency key: when the first attempt succeeds and only "
@@ -205,8 +205,10 @@ def _swallow(ctx: FileContext, try_node: ast.Try, handler: ast.ExceptHandler) ->
     if not broad and not critical or any(isinstance(n, ast.Raise) for n in ast.walk(handler)):
         return None
     kinds = [_stmt_kind(s) for s in handler.body if not _is_docstring(s)]
-    if not kinds or any(k is None for k in kinds):
+    if not kinds:
         return None
+    if any(k is None for k in kinds):
+        return _dropped_after_work(ctx, try_node, handler, kinds) if broad else None
     what = _first_call(try_node)
     label = "bare except" if not caught else f"except {', '.join(caught)}"
     action = " + ".join(dict.fromkeys(kinds))
@@ -214,6 +216,21 @@ def _swallow(ctx: FileContext, try_node: ast.Try, handler: ast.ExceptHandler) ->
     msg = (f"{label} around {what} {action}: the failure becomes a silent wrong answer "
            "(nobody is alerted, the caller carries on as if it worked)")  # fmt: skip
     return ctx.finding(3, handler, msg, round(confidence, 2), "except.swallowed")
+
+
+_REPORTS = frozenset({"warning", "warn", "error", "exception", "critical", "fatal", "capture_exception", "capture_message", "notify"})
+
+
+def _dropped_after_work(ctx: FileContext, try_node: ast.Try, handler: ast.ExceptHandler, kinds: list) -> Finding | None:
+    """A broad handler that does some work, never logs or uses the error, and ends by carrying on."""
+    if kinds[-1] not in {"passes", "skips the item", "returns None"}:
+        return None
+    for n in ast.walk(handler):
+        if isinstance(n, ast.Call) and attr(n) in _REPORTS or isinstance(n, ast.Name) and n.id == handler.name:
+            return None
+    msg = (f"except {', '.join(_caught(handler)) or '(bare)'} around {_first_call(try_node)} {kinds[-1]} without logging or "
+           "re-raising: the cause of the failure is lost")  # fmt: skip
+    return ctx.finding(3, handler, msg, 0.5, "except.swallowed")
 
 
 def _caught(handler: ast.ExceptHandler) -> list[str]:

@@ -58,6 +58,7 @@ class _View:
     new: tuple[FileFacts, ...]  # changed Python files in head, tests excluded
     rest: tuple[FileFacts, ...]  # the codebase to compare with
     before: dict[str, FileFacts]  # base version of each changed file, when it existed
+    had_engine: bool = False  # base opened a database engine somewhere (so one in the change may be a move)
 
 
 def fit_test(base: Snapshot | None, head: Snapshot, changed: Collection[str], modules: Sequence[Module],
@@ -87,7 +88,8 @@ def _view(base: Snapshot, head: Snapshot, changed: Collection[str]) -> _View:
     if not rest:
         rest = tuple(f for f in base.files if f.language == "python" and f.error is None and not is_test(f.path))
     before = {f.path: f for f in base.files if f.path in changed}
-    return _View(new, rest, before)
+    had_engine = any("own-engine" in _style(f).data_access for f in base.files)
+    return _View(new, rest, before, had_engine)
 
 
 def is_test(path: str) -> bool:
@@ -149,7 +151,7 @@ def _q1_data_access(view: _View, context: Context | None) -> FitAnswer:
     expected = set(counts) if access else _declared_labels(declared or "")
     evidence: list[str] = []
     for f in view.new:
-        evidence += _access_drift(f, _introduced(view, f), expected, repo_share >= 0.5, access)
+        evidence += _access_drift(f, _introduced(view, f), expected, repo_share >= 0.5, access, view.had_engine)
     usual = _tally(counts) if access else f"declared: {declared}"
     return _answer(1, evidence,
                    f"The change accesses data the way the codebase does ({usual}).",
@@ -157,15 +159,18 @@ def _q1_data_access(view: _View, context: Context | None) -> FitAnswer:
 
 
 def _access_drift(f: FileFacts, introduced: set[str], expected: set[str], repositories: bool,
-                  access: list[FileFacts]) -> list[str]:
+                  access: list[FileFacts], had_engine: bool) -> list[str]:
+    """Evidence lines for one changed file; an engine that replaces base's (a move) is not a drift."""
     labels = set(_style(f).data_access)
     out = []
     for label in sorted(introduced & set(ACCESS)):
         where = _line(f, label, "data")
         if label == "own-engine":
             shared = _where(access, "own-engine", "data")
-            out.append(f"{where} — opens its own database engine/connection"
-                       + (f" beside the shared one at {shared}" if shared else ""))
+            if shared:
+                out.append(f"{where} — opens its own database engine/connection beside the shared one at {shared}")
+            elif not had_engine:
+                out.append(f"{where} — opens its own database engine/connection; the codebase had none")
         elif label not in expected:
             usual = ", ".join(sorted(expected - {"repository", "own-engine"})) or "repositories"
             out.append(f"{where} — uses {label}; the codebase uses {usual}")
@@ -435,10 +440,11 @@ def _declared_access(view: _View, context: Context) -> FitAnswer:
     expected = _declared_labels(declared or "")
     if not expected:
         return _na(1, "no base to compare with and the context declares no recognisable data-access pattern")
-    engines = [f for f in view.new if "own-engine" in _style(f).data_access]
-    shared = {"own-engine"} if len(engines) <= 1 else set()  # one engine module is the shared one
-    evidence = [e for f in view.new for e in _access_drift(f, set(_style(f).data_access) - shared, expected,
-                                                              "repository" in expected, engines[:1])]
+    engines = [f for f in view.new if "own-engine" in _style(f).data_access]  # the first is the shared one
+    evidence = []
+    for f in view.new:
+        labels = set(_style(f).data_access) - ({"own-engine"} if engines and f is engines[0] else set())
+        evidence += _access_drift(f, labels, expected, "repository" in expected, engines[:1], True)
     return _answer(1, evidence, f"The code accesses data as declared ({declared}).",
                    f"Some code accesses data otherwise than declared ({declared}).")
 

@@ -453,3 +453,20 @@ def test_size_distance_uses_the_codebase_percentile() -> None:
 ])
 def test_is_test(path: str, expected: bool) -> None:
     assert is_test(path) is expected
+
+
+def test_an_engine_moved_to_another_module_is_not_a_second_one() -> None:
+    moved = {k: v for k, v in BASE.items() if k != "app/db.py"}
+    moved["app/database/__init__.py"] = BASE["app/db.py"]
+    base = snapshot(BASE, "b")
+    head = snapshot(moved, "h")
+    _, modules = build_modules(head.files)
+    q1 = fit_test(base, head, ("app/db.py", "app/database/__init__.py"), modules, (), LAYERS)[0]
+    assert q1.verdict == "fits", q1
+
+
+def test_a_first_engine_in_a_codebase_without_one_drifts() -> None:
+    no_engine = {k: v for k, v in BASE.items() if k != "app/db.py"}
+    change = {"app/db.py": BASE["app/db.py"]}
+    q1 = run(change, base_files=no_engine)[0]
+    assert q1.evidence == ("app/db.py:5 — opens its own database engine/connection; the codebase had none",)

@@ -175,7 +175,8 @@ def _access_drift(f: FileFacts, introduced: set[str], expected: set[str], reposi
             usual = ", ".join(sorted(expected - {"repository", "own-engine"})) or "repositories"
             out.append(f"{where} — uses {label}; the codebase uses {usual}")
         if repositories and "repository" not in labels and label != "own-engine":
-            out.append(f"{where} — {label} outside a repository class; the codebase reaches data through repositories")
+            out.append(f"{where} — {label} outside a repository class; "
+                       "the codebase reaches data through repositories")
     if "repository" in introduced and expected and "repository" not in expected and access:
         out.append(f"{_line(f, 'repository', 'data')} — adds a repository layer the codebase does not use")
     return out
@@ -281,7 +282,8 @@ def _parallel_libraries(view: _View, modules: Sequence[Module]) -> list[str]:
     for f in view.new:
         if f.path not in by_path:
             continue
-        had = {i.module.split(".", 1)[0].lower() for i in (view.before[f.path].imports if f.path in view.before else ())}
+        old = view.before[f.path].imports if f.path in view.before else ()
+        had = {i.module.split(".", 1)[0].lower() for i in old}
         for lib, line in sorted(_libraries(by_path[f.path]).items()):
             if lib in had or lib in used:
                 continue
@@ -347,7 +349,8 @@ def _loc(finding: InfraFinding) -> str:
 
 def _new_functions(view: _View, f: FileFacts) -> list[FunctionMetric]:
     """Functions the change added or altered (same name, size and cc as in base: untouched)."""
-    old = {(m.name, m.cc, m.end_line - m.line) for m in (view.before[f.path].functions if f.path in view.before else ())}
+    before = view.before[f.path].functions if f.path in view.before else ()
+    old = {(m.name, m.cc, m.end_line - m.line) for m in before}
     return [m for m in f.functions if (m.name, m.cc, m.end_line - m.line) not in old]
 
 
@@ -357,7 +360,8 @@ def _q5_style(view: _View) -> FitAnswer:
     measures: list[tuple[str, bool, str]] = []
     evidence: list[str] = []
     if len(ref) >= MIN_REFERENCE and new:
-        for name, value in (("function length", lambda m: m.end_line - m.line + 1), ("cyclomatic complexity", lambda m: m.cc)):
+        for name, value in (("function length", lambda m: m.end_line - m.line + 1),
+                            ("cyclomatic complexity", lambda m: m.cc)):
             measures.append(_size_measure(name, value, ref, new, evidence))
         for name, test in (("async", lambda m: m.is_async), ("docstrings", lambda m: m.has_docstring),
                            ("methods (class-heavy)", lambda m: m.is_method)):

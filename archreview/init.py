@@ -55,8 +55,8 @@ def _header(head: Snapshot) -> str:
 
 
 def _stack(modules: Sequence[Module]) -> str:
-    used = Counter(i.distribution for m in modules for i in {(i.distribution, i.category): i for i in m.imports}.values()
-                   if i.category == "third_party" and i.distribution)
+    used = Counter(dist for m in modules  # modules importing each distribution
+                   for dist in {i.distribution for i in m.imports if i.category == "third_party" and i.distribution})
     top = [name for name, _ in sorted(used.items(), key=lambda kv: (-kv[1], kv[0]))[:8]]
     return f"stack = {_list(['python', *top])}  # the most imported third-party distributions\n"
 
@@ -80,7 +80,8 @@ def _not_used(in_use: Sequence[InfraFinding]) -> str:
 def _examples(source: Sequence[FileFacts]) -> str:
     picks = []
     for label in ("repository", "constructor"):
-        found = sorted(f.path for f in source if f.style and label in (*f.style.data_access, *f.style.dependency_injection))
+        found = sorted(f.path for f in source
+                       if f.style and label in (*f.style.data_access, *f.style.dependency_injection))
         if found:
             picks.append(found[0])
     picks = list(dict.fromkeys(picks))

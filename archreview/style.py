@@ -28,7 +28,8 @@ _SQL = re.compile(  # statement shapes, so that English ("select a file from the
     r"alter\s+table\b|drop\s+table\b|with\s+\w+\s+as\s*\()",
     re.IGNORECASE,
 )
-_ENGINE_CALLS = frozenset({"create_engine", "create_async_engine", "sessionmaker", "async_sessionmaker", "scoped_session"})
+_ENGINE_CALLS = frozenset({"create_engine", "create_async_engine", "sessionmaker", "async_sessionmaker",
+                           "scoped_session"})
 _CONNECT_MODULES = frozenset({"sqlite3", "psycopg2", "psycopg", "pymysql", "MySQLdb", "mysql.connector",
                               "asyncpg", "aiosqlite", "aiomysql", "aiopg", "cx_Oracle", "oracledb", "pyodbc"})
 _CLIENT_CALLS = frozenset({"MongoClient", "AsyncIOMotorClient", "connect", "create_pool"})

@@ -166,6 +166,8 @@ def test_fit_branch_adds_no_dependency_and_no_infrastructure(built: Path) -> Non
         ("notification_service/domain/channels.py", "class NotificationChannel(ABC)"),
         ("notification_service/application/notification_service.py", "logger.debug("),
         ("buildright/services/task_service.py", "from notification_service."),
+        ("buildright/controllers/notifications.py", "from buildright.repositories.user_repository import"),
+        ("buildright/controllers/notifications.py", "ServiceLocator.instance().resolve("),
     ],
 )
 def test_ai_branch_brings_the_ferrari_engine(built: Path, path: str, needle: str) -> None:

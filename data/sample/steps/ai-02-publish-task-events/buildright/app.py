@@ -12,6 +12,7 @@ from buildright import db
 from buildright.cli import register_commands
 from buildright.config import settings
 from buildright.controllers.comments import comments_blueprint
+from buildright.controllers.notifications import notifications_bp
 from buildright.controllers.projects import projects_blueprint
 from buildright.controllers.tasks import tasks_blueprint
 from buildright.controllers.users import users_blueprint
@@ -47,6 +48,7 @@ def create_app() -> Flask:
     app.register_blueprint(users_blueprint(users, tasks))
     app.register_blueprint(projects_blueprint(projects))
     app.register_blueprint(comments_blueprint(comments))
+    app.register_blueprint(notifications_bp)
     app.teardown_appcontext(db.remove_session)
     register_commands(app, tasks)
 

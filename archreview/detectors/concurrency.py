@@ -60,7 +60,10 @@ def _is_row_load(ctx: FileContext, call: ast.Call) -> bool:
     chain = dotted(call.func).lower()
     if name in _ROW_ENDS:
         return any(s in chain for s in _ROW_SOURCES) or ".filter" in chain or "select" in chain
-    return name == "get" and any(f".{s}" in f".{chain}" for s in ("query", "objects", "session"))
+    if name != "get":
+        return False
+    model_first = len(call.args) == 2 and isinstance(call.args[0], ast.Name) and call.args[0].id[:1].isupper()
+    return model_first or any(f".{s}" in f".{chain}" for s in ("query", "objects", "session"))  # session.get(Model, id)
 
 
 def _locked(call: ast.Call) -> bool:

@@ -104,10 +104,17 @@ def _na(question: int, reason: str) -> FitAnswer:
 
 
 def _answer(question: int, evidence: list[str], fits: str, drifts: str) -> FitAnswer:
-    evidence = sorted(set(evidence))
+    evidence = sorted(set(evidence), key=_evidence_key)
     if len(evidence) > MAX_EVIDENCE:
         evidence = evidence[:MAX_EVIDENCE] + [f"… and {len(evidence) - MAX_EVIDENCE} more"]
     return FitAnswer(question, "drifts" if evidence else "fits", drifts if evidence else fits, tuple(evidence))
+
+
+def _evidence_key(text: str) -> tuple[str, int, str]:
+    """``path:line — what`` sorted by path, then line as a number."""
+    where = text.split(" — ", 1)[0]
+    path, _, line = where.rpartition(":")
+    return (path, int(line), text) if line.isdigit() else (where, 0, text)
 
 
 def _style(f: FileFacts | None) -> StyleFacts:
@@ -376,7 +383,7 @@ def _q5_style(view: _View) -> FitAnswer:
                   f"{int(SHARE_GAP * 100)} points apart, camelCase {int(NAMING_GAP * 100)} points above")
     return FitAnswer(5, "drifts" if off else "fits",
                      f"{len(off)} of {len(measures)} style measures differ from the codebase ({detail}; {thresholds}).",
-                     tuple(sorted(set(evidence)))[:MAX_EVIDENCE])
+                     tuple(sorted(set(evidence), key=_evidence_key))[:MAX_EVIDENCE])
 
 
 def _size_measure(name, value, ref, new, evidence) -> tuple[str, bool, str]:

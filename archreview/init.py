@@ -147,14 +147,14 @@ def _layers(modules: Sequence[Module]) -> str:
 
 
 def _units(modules: Sequence[Module]) -> dict[str, list[str]]:
-    """Unit (package or module) -> paths. Below a single root package, its children are the units."""
-    roots = {m.name.split(".", 1)[0] for m in modules}
-    depth = 2 if len(roots) == 1 else 1
+    """Unit (package or module) -> paths. Inside a package holding most of the code, its children are the units."""
+    prefix = _dominant_prefix([m.name for m in modules])
     units: dict[str, list[str]] = {}
     for m in modules:
         parts = m.name.split(".")
+        depth = len(prefix) + 1 if parts[:len(prefix)] == prefix else 1
         if len(parts) < depth:
-            continue  # the root package's own __init__
+            continue  # the dominant package's own __init__
         unit = ".".join(parts[:depth])
         whole = len(parts) == depth
         path = posixpath.dirname(m.path) if whole and m.is_package else (m.path if whole else None)
@@ -166,6 +166,20 @@ def _units(modules: Sequence[Module]) -> dict[str, list[str]]:
             members = [m.path for m in modules if m.name.startswith(unit + ".")]
             paths.append(posixpath.commonpath(members) if len(members) > 1 else posixpath.dirname(members[0]))
     return {u: p for u, p in units.items() if all(p)}
+
+
+def _dominant_prefix(names: Sequence[str]) -> list[str]:
+    """Descend while one package holds at least three quarters of all modules (``src/company/product``)."""
+    prefix: list[str] = []
+    split = [n.split(".") for n in names]
+    while True:
+        inner = Counter(p[len(prefix)] for p in split if p[:len(prefix)] == prefix and len(p) > len(prefix) + 1)
+        if not inner:
+            return prefix
+        top, count = inner.most_common(1)[0]
+        if count < 0.75 * len(names):
+            return prefix
+        prefix.append(top)
 
 
 def _unit(name: str, units: dict[str, list[str]]) -> str | None:

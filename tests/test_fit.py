@@ -470,3 +470,10 @@ def test_a_first_engine_in_a_codebase_without_one_drifts() -> None:
     change = {"app/db.py": BASE["app/db.py"]}
     q1 = run(change, base_files=no_engine)[0]
     assert q1.evidence == ("app/db.py:5 — opens its own database engine/connection; the codebase had none",)
+
+
+def test_evidence_is_ordered_by_path_then_line_number() -> None:
+    found = [InfraFinding("service", f"s{n}", (Location("docker-compose.yml", n),)) for n in (16, 2, 3)]
+    q4 = run(FITTING_CHANGE, found)[3]
+    assert [e.split(" — ")[0] for e in q4.evidence] == [
+        "docker-compose.yml:2", "docker-compose.yml:3", "docker-compose.yml:16"]

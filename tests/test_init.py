@@ -87,3 +87,22 @@ def test_the_drifting_branch_drafts_a_valid_file_too() -> None:
     ctx = load_context({"archreview.toml": text})
     assert {"notification_service", "app"} <= {layer.name for layer in ctx.layers}
     assert layer_violations(modules, ctx) == ()
+
+
+def test_inside_a_package_holding_most_of_the_code_its_children_are_the_units() -> None:
+    files = {
+        "wsgi.py": "from shop.app import create\n",
+        "src/shop/__init__.py": "", "src/shop/app.py": "from shop.web import views\n",
+        "src/shop/web/__init__.py": "", "src/shop/web/views.py": "from shop.core import rules\n",
+        "src/shop/core/__init__.py": "", "src/shop/core/rules.py": "X = 1\n",
+        "src/shop/core/more.py": "Y = 1\n",
+    }
+    text, modules = draft(files, ())
+    ctx = load_context({"archreview.toml": text})
+    assert ctx.layers == (
+        Layer("wsgi", ("wsgi.py",), ("app",)),
+        Layer("app", ("src/shop/app.py",), ("web",)),
+        Layer("web", ("src/shop/web",), ("core",)),
+        Layer("core", ("src/shop/core",), ()),
+    )
+    assert layer_violations(modules, ctx) == ()

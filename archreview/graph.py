@@ -29,10 +29,16 @@ def package_of(module: str, depth: int) -> str:
     return ".".join(module.split(".")[:depth])
 
 
-def default_depth(modules: Sequence[Module]) -> int:
-    """1, or 2 when everything lives under a single top-level package."""
-    tops = {m.name.split(".")[0] for m in modules if "." in m.name}
-    return 2 if len(tops) == 1 else 1
+def default_depth(modules: Sequence[Module], enough: int = 6) -> int:
+    """The shallowest depth that shows at least ``enough`` packages (at most 3).
+
+    Depth 1 of a repository with one main package is a single box; deeper
+    views of a big one are unreadable: this picks the first useful level.
+    """
+    for depth in (1, 2, 3):
+        if len({package_of(m.name, depth) for m in modules}) >= enough:
+            return depth
+    return 3
 
 
 def cycles(graph: nx.DiGraph) -> tuple[tuple[str, ...], ...]:

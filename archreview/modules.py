@@ -29,7 +29,11 @@ class Naming:
     top_level: frozenset[str]  # first components of every name: imports of these are internal
 
 
-def name_modules(paths: Iterable[str]) -> Naming:
+def name_modules(paths: Iterable[str], imported: frozenset[str] = frozenset()) -> Naming:
+    """Name every Python file; ``imported`` (dotted names the code imports, with
+    their prefixes) decides between spellings: a package under a folder without
+    ``__init__.py`` takes the longer, namespace-package name when that is how
+    the code imports it."""
     paths = sorted(p for p in paths if p.endswith(".py"))
     packages = {p.rpartition("/")[0] for p in paths if p.rsplit("/", 1)[-1] == "__init__.py"}
     by_path: dict[str, tuple[str, bool]] = {}
@@ -41,7 +45,7 @@ def name_modules(paths: Iterable[str]) -> Naming:
             parts = parts[:-1]
         if not parts or not all(p.isidentifier() for p in parts[-1:]):
             continue
-        canonical, aliases = _names(path, parts, packages)
+        canonical, aliases = _names(path, parts, packages, imported)
         by_path[path] = (canonical, is_package)
         for name in (canonical, *aliases):
             index.setdefault(name, canonical)
@@ -49,7 +53,7 @@ def name_modules(paths: Iterable[str]) -> Naming:
     return Naming(by_path, index, top)
 
 
-def _names(path: str, parts: list[str], packages: set[str]) -> tuple[str, list[str]]:
+def _names(path: str, parts: list[str], packages: set[str], imported: frozenset[str]) -> tuple[str, list[str]]:
     folder = path.rpartition("/")[0]
     depth = 0  # how many trailing parts belong to the __init__ chain
     while folder in packages and folder:
@@ -62,9 +66,12 @@ def _names(path: str, parts: list[str], packages: set[str]) -> tuple[str, list[s
         start = max(0, start - 1)
     if depth == 0 and not path.endswith("__init__.py"):
         return ".".join(full), []  # not in a package: named by its path
-    canonical = ".".join(full[start:])
-    aliases = [".".join(full[i:]) for i in range(0, start) if all(p.isidentifier() for p in full[i:])]
-    return canonical, aliases
+    names = [".".join(full[i:]) for i in range(start, -1, -1) if all(p.isidentifier() for p in full[i:])]
+    names = names or [".".join(full[start:])]
+    for i, name in enumerate(names):  # the shortest spelling whose top package the code imports
+        if ".".join(full[start - i : start + 1]) in imported:
+            return name, [n for n in names if n != name]
+    return names[0], names[1:]
 
 
 def absolute(raw: RawImport, module: str, is_package: bool) -> list[str]:
@@ -100,7 +107,11 @@ def resolve(candidates: Sequence[str], naming: Naming) -> tuple[str, str, str | 
 
 def build_modules(files: Sequence[FileFacts]) -> tuple[Naming, tuple[Module, ...]]:
     python = [f for f in files if f.language == "python"]
-    naming = name_modules(f.path for f in python)
+    imported = frozenset(
+        ".".join(parts[:n]) for f in python for i in f.imports if not i.level and (parts := i.module.split("."))
+        for n in range(1, len(parts) + 1)
+    )
+    naming = name_modules((f.path for f in python), imported)
     modules = []
     for facts in python:
         named = naming.by_path.get(facts.path)

@@ -1,0 +1,175 @@
+"""The whole analysis on real git repositories built in the test's folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from archreview import runner
+from archreview.analysis import analyze
+from archreview.cache import FactsCache, entry_key
+from archreview.model import FileFacts
+
+APP = {
+    "app/__init__.py": "",
+    "app/db.py": "import sqlalchemy\nENGINE = sqlalchemy.create_engine('sqlite://')\n",
+    "app/services/__init__.py": "",
+    "app/services/orders.py": "from ..db import ENGINE\nfrom . import users\n\ndef place(order):\n    if order:\n        return users.find(order)\n    return None\n",
+    "app/services/users.py": "import json\n\ndef find(x):\n    return json.dumps(x)\n",
+    "ns/plugins/__init__.py": "",
+    "ns/plugins/extra.py": "from ns.plugins import __name__ as n\nimport app.db\n",
+    "scripts/run.py": "from app.services.orders import place\nplace(1)\n",
+}
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("ARCHREVIEW_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def test_a_repository_at_two_refs(git_repo):
+    repo = git_repo(
+        [APP, {"app/services/users.py": None, "app/services/people.py": APP["app/services/users.py"],
+               "app/services/orders.py": APP["app/services/orders.py"].replace("users", "people")}],
+        branches={"cyclic": [{"app/db.py": "from app.services import orders\n"}]},
+    )
+    first = analyze(repo.path, head=repo.commits[0])
+    second = analyze(repo.path, head=repo.commits[1])
+    assert "app.services.users" in first.graph.nodes and "app.services.users" not in second.graph.nodes
+    assert ("app.services.orders", "app.services.people") in second.graph.edges
+    assert ("app.services.orders", "app.db") in second.graph.edges
+    assert ("ns.plugins.extra", "app.db") in first.graph.edges
+    assert ("scripts.run", "app.services.orders") in first.graph.edges
+    change = analyze(repo.path, base="main", head="cyclic")
+    assert change.graph.cycles == (("app.db", "app.services.orders", "app.db"),)
+    assert [(v.rule, v.path) for v in change.graph.violations] == [("cycle", "app/db.py")]
+    assert change.repo.base == repo.commits[-1] and change.changed_files == ("app/db.py",)
+
+
+def test_imports_are_classified_in_the_json(git_repo, tmp_path):
+    from archreview import jsonout
+
+    repo = git_repo([APP])
+    document = jsonout.document(analyze(repo.path))
+    orders = next(m for m in document["modules"] if m["name"] == "app.services.orders")
+    assert [(i["module"], i["category"]) for i in orders["imports"]] == [("app.db", "internal"), ("app.services.users", "internal")]
+    db = next(m for m in document["modules"] if m["name"] == "app.db")
+    assert db["imports"] == [{"module": "sqlalchemy", "line": 1, "category": "third_party", "distribution": "sqlalchemy"}]
+    place = next(f for f in document["complexity"]["functions"] if f["name"] == "place")
+    assert place == {"path": "app/services/orders.py", "name": "place", "line": 4, "cc": 2}
+
+
+def test_a_folder_walk_gives_the_same_modules_as_git(git_repo, tmp_path):
+    repo = git_repo([APP])
+    from_git = analyze(repo.path)
+    folder = tmp_path / "copy"
+    for path, text in APP.items():
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).write_text(text)
+    from_folder = analyze(folder)
+    assert from_folder.repo.is_git is False and from_folder.repo.head is None
+    assert from_folder.graph.edges == from_git.graph.edges
+
+
+def test_a_second_run_reuses_the_cache_and_a_corrupt_entry_is_recomputed(git_repo, tmp_path, monkeypatch):
+    repo = git_repo([APP])
+    calls: list[str] = []
+    real = runner.analyse_file
+    monkeypatch.setattr(runner, "analyse_file", lambda *a: calls.append(a[0]) or real(*a))
+    cold = analyze(repo.path, jobs=1)
+    assert len(calls) == len(APP)
+    calls.clear()
+    assert analyze(repo.path, jobs=1).head == cold.head and calls == []
+    db = sqlite3.connect(tmp_path / "cache" / "facts.sqlite3")
+    with db:
+        db.execute("UPDATE facts SET value = ? WHERE rowid = (SELECT MIN(rowid) FROM facts)", (b"\x00garbage",))
+    db.close()
+    assert analyze(repo.path, jobs=1).head == cold.head and len(calls) == 1
+
+
+def test_a_foreign_cache_entry_is_not_trusted(tmp_path):
+    cache = FactsCache(tmp_path / "c")
+    mine = FileFacts("a.py", "python", lines=1)
+    cache.put_many({entry_key("a.py", "1" * 40): mine, entry_key("b.py", "2" * 40): FileFacts("b.py", "python", lines=9)})
+    with cache.db:  # copy b's entry under a's key: it decodes, but it is not a's
+        cache.db.execute("UPDATE facts SET value = (SELECT value FROM facts WHERE key = ?) WHERE key = ?",
+                         (entry_key("b.py", "2" * 40), entry_key("a.py", "1" * 40)))
+    cache.close()
+    fresh = FactsCache(tmp_path / "c")
+    assert fresh.get_many([entry_key("a.py", "1" * 40)]) == {}
+
+
+def test_no_cache_writes_nothing(git_repo, tmp_path):
+    repo = git_repo([APP])
+    analyze(repo.path, use_cache=False)
+    assert not (tmp_path / "cache").exists()
+
+
+def _crash_on(path: str):
+    real = runner.analyse_file
+
+    def analyse(p, language, data):
+        if p == path:
+            os._exit(9)  # the worker dies as it would on a segfault or the OOM killer
+        return real(p, language, data)
+
+    return analyse
+
+
+def test_a_file_that_kills_its_worker_is_recorded_and_the_run_goes_on(monkeypatch):
+    tasks = [(f"m{i}.py", "python", (f"def f{i}(x):\n    return x\n" * 600).encode()) for i in range(40)]
+    monkeypatch.setattr(runner, "analyse_file", _crash_on("m7.py"))
+    results = {f.path: f for f in runner.analyse_many(tasks, jobs=2)}
+    assert set(results) == {t[0] for t in tasks}
+    assert "process died" in results["m7.py"].error
+    assert all(f.error is None and len(f.functions) == 600 for p, f in results.items() if p != "m7.py")
+
+
+def test_parallel_and_serial_runs_agree():
+    tasks = [(f"m{i}.py", "python", (f"import os\ndef f{i}(x):\n    if x:\n        return os.sep\n" * 300).encode())
+             for i in range(12)]
+    serial = sorted(runner.analyse_many(tasks, jobs=1), key=lambda f: f.path)
+    parallel = sorted(runner.analyse_many(tasks, jobs=2), key=lambda f: f.path)
+    assert serial == parallel
+
+
+def test_broken_files_are_errors_not_crashes(git_repo):
+    repo = git_repo([{**APP, "legacy.py": "print 'py2'\n", "latin.py": b"s = '\xe9'\n", "nul.py": b"x\x00 = 1\n",
+                      "deep.py": "x = " + "(" * 400 + ")" * 400 + "\n", "image.png": b"\x89PNG\x00\x00binary",
+                      "we ird'<b>\nname.py": "y = 2\n"}])
+    result = analyze(repo.path)
+    errors = {e.path for e in result.errors}
+    assert errors == {"legacy.py", "latin.py", "deep.py"}
+    assert {(s.path, s.reason) for s in result.head.skipped} == {("image.png", "binary"), ("nul.py", "binary")}
+    assert "we ird'<b>\nname.py" in {f.path for f in result.head.files}
+    json.dumps([e.message for e in result.errors])  # plain strings
+
+
+def test_symlink_loops_and_escapes_in_a_folder_are_skipped(tmp_path):
+    root = tmp_path / "tree"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "a.py").write_text("import os\n")
+    (root / "pkg" / "loop").symlink_to(root / "pkg", target_is_directory=True)
+    (root / "outside.py").symlink_to("/etc/hostname")
+    result = analyze(root)
+    assert [f.path for f in result.head.files] == ["pkg/a.py"]
+    assert {s.path for s in result.head.skipped} == {"outside.py", "pkg/loop"}
+
+
+def test_a_missing_path_is_a_user_error(tmp_path):
+    from archreview.errors import BadPath
+
+    with pytest.raises(BadPath, match="no such folder"):
+        analyze(tmp_path / "nothing")
+
+
+def test_refs_on_a_plain_folder_are_refused(tmp_path):
+    from archreview.errors import BadRef
+
+    (tmp_path / "a.py").write_text("x = 1\n")
+    with pytest.raises(BadRef, match="not a git repository"):
+        analyze(tmp_path, base="main")

@@ -42,6 +42,19 @@ def bundled_table() -> dict[str, str]:
 
 
 @functools.cache
+def _provides() -> dict[str, str]:
+    text = resources.files("archreview").joinpath("data/distributions.toml").read_text("utf-8")
+    table = tomllib.loads(text).get("provides", {})
+    return {canonical(k): canonical(v) for k, v in table.items() if isinstance(v, str)}
+
+
+def same_as(distribution: str) -> str:
+    """The distribution another one stands in for (``psycopg2-binary`` -> ``psycopg2``), else itself."""
+    name = canonical(distribution)
+    return _provides().get(name, name)
+
+
+@functools.cache
 def _installed() -> dict[str, str]:
     try:
         found = importlib.metadata.packages_distributions()

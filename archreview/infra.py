@@ -1,0 +1,231 @@
+"""What a change brings: new infrastructure and new third-party dependencies.
+
+Works on two analysed ``Snapshot``s (base and head); per-file ``Signal``s and
+``Requirement``s are already in their ``FileFacts``. Rules:
+
+* **New** = a (kind, name) head has and base did not, evidence = head locations.
+  For signals that stand for one *instance* (an engine, a session factory, a
+  container class, a Dockerfile: ``Catalogue.counted`` and kind ``container``)
+  the count matters instead: one engine moved to another module is not new, a
+  second one beside the first is (evidence: head occurrences in changed files).
+* **Test-only**: evidence only under tests (``tests/``, ``test_*.py``,
+  ``conftest.py``, dev/test manifest sections) gives ``test_only=True``; it is
+  new only if base had it nowhere. Files under ``docs/`` are ignored.
+* **Service**: a new folder (absent from base) carrying its own Dockerfile or
+  manifest (or, at the top level, a config file) is a microservice-style
+  ``service`` named after the folder.
+* **Internal names**: the repository's own top-level modules are the topmost
+  package (a folder chain with ``__init__.py``) or module of every Python file,
+  plus every first path component. Imports of those are never third-party and
+  never infrastructure, even if a catalogue module has the same name.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import sys
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+from archreview.catalogue import Catalogue, load_catalogue
+from archreview.distributions import distribution_of, same_as
+from archreview.manifests import CONSTRAINT, INCLUDE, is_dev_section, is_manifest
+from archreview.model import FileFacts, InfraFinding, Location, Snapshot
+from archreview.signals import manifest_signals
+
+_TEST_DIRS = {"tests", "test", "testing"}
+_DOC_DIRS = {"docs", "doc"}
+_STDLIB = frozenset(sys.stdlib_module_names) | {"__future__"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Occurrence:
+    kind: str
+    name: str
+    path: str
+    line: int
+    test: bool
+
+
+def place(path: str) -> str:
+    """``"test"``, ``"docs"`` or ``"prod"``: where a file's evidence counts."""
+    parts = path.split("/")
+    name = parts[-1]
+    if any(p in _DOC_DIRS for p in parts[:-1]):
+        return "docs"
+    if any(p in _TEST_DIRS for p in parts[:-1]) or name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py"):
+        return "test"
+    return "prod"
+
+
+def _is_python(f: FileFacts) -> bool:
+    return f.language == "python" or f.path.endswith(".py")
+
+
+def internal_names(snapshot: Snapshot) -> frozenset[str]:
+    """The repository's own top-level import names (see the module docstring)."""
+    paths = [f.path for f in snapshot.files if _is_python(f)]
+    packages = {posixpath.dirname(p) for p in paths if posixpath.basename(p) == "__init__.py"}
+    names = {p.split("/")[0].removesuffix(".py") for p in paths}
+    for p in paths:
+        folder, top = posixpath.dirname(p), posixpath.basename(p).removesuffix(".py")
+        while folder in packages:
+            folder, top = posixpath.dirname(folder), posixpath.basename(folder)
+        names.add(top)
+    return frozenset(n for n in names if n)
+
+
+def _occurrences(snapshot: Snapshot, cat: Catalogue) -> list[_Occurrence]:
+    internal = internal_names(snapshot)
+    out = []
+    for f in snapshot.files:
+        where = place(f.path)
+        if where == "docs":
+            continue
+        for s in f.signals:
+            if s.via == "import" and s.detail.split(".")[0] in internal:
+                continue
+            out.append(_Occurrence(s.kind, s.name, f.path, s.line, where == "test"))
+        declared = [r for r in f.requirements if r.section not in (INCLUDE, CONSTRAINT)]
+        for s in manifest_signals(declared, cat):
+            out.append(_Occurrence(s.kind, s.name, f.path, s.line, where == "test" or is_dev_section(s.detail)))
+    return out
+
+
+def _grouped(occurrences: Iterable[_Occurrence]) -> dict[tuple[str, str], list[_Occurrence]]:
+    groups: dict[tuple[str, str], list[_Occurrence]] = defaultdict(list)
+    for o in occurrences:
+        groups[(o.kind, o.name)].append(o)
+    return groups
+
+
+def _locations(occurrences: Iterable[_Occurrence]) -> tuple[Location, ...]:
+    return tuple(sorted({Location(o.path, o.line) for o in occurrences}, key=lambda loc: (loc.path, loc.line or 0)))
+
+
+def changed_paths(base: Snapshot, head: Snapshot) -> frozenset[str]:
+    """Head files that are new or whose facts differ from base's file at the same path."""
+    before = {f.path: f for f in base.files}
+    return frozenset(f.path for f in head.files if before.get(f.path) != f)
+
+
+def new_infrastructure(
+    base: Snapshot | None, head: Snapshot, *, not_used: Collection[str] = (), used: Collection[str] = ()
+) -> tuple[InfraFinding, ...]:
+    """Infrastructure head brings that base did not have, sorted by (kind, name).
+
+    Without a base nothing is new (a whole-repository review): use
+    :func:`infrastructure_in_use` to show what exists.
+    """
+    if base is None:
+        return ()
+    cat = load_catalogue()
+    before = _grouped(_occurrences(base, cat))
+    changed = changed_paths(base, head)
+    after = _grouped([*_occurrences(head, cat), *_service_folders(base, head, cat)])
+    findings = []
+    for key, occurrences in after.items():
+        evidence, test_only = _what_is_new(key, occurrences, before.get(key, []), changed, cat)
+        if evidence:
+            findings.append(_finding(key, evidence, test_only, not_used, used))
+    return tuple(sorted(findings, key=lambda f: (f.kind, f.name)))
+
+
+def _what_is_new(key, head_occ, base_occ, changed, cat: Catalogue) -> tuple[tuple[Location, ...], bool]:
+    prod = [o for o in head_occ if not o.test]
+    base_prod = [o for o in base_occ if not o.test]
+    if not prod:  # test-only in head: new only if base had it nowhere
+        return (() if base_occ else _locations(head_occ)), True
+    if not base_prod:
+        return _locations(prod), False
+    counted = key in cat.counted or key[0] == "container"
+    if counted and len(_locations(prod)) > len(_locations(base_prod)):
+        return _locations(o for o in prod if o.path in changed), False
+    return (), False
+
+
+def _finding(key, evidence, test_only, not_used, used) -> InfraFinding:
+    kind, name = key
+    return InfraFinding(kind, name, evidence, test_only, kind in not_used, kind in used)
+
+
+def _folders(path: str) -> list[str]:
+    parts = path.split("/")[:-1]
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def _service_folders(base: Snapshot, head: Snapshot, cat: Catalogue) -> list[_Occurrence]:
+    """Folders absent from base that carry their own Dockerfile, manifest or (top level) config."""
+    existing = {d for f in (*base.files, *base.skipped) for d in _folders(f.path)}
+    out = []
+    for f in head.files:
+        new = next((d for d in _folders(f.path) if d not in existing), None)
+        if new is None or place(f.path) != "prod":
+            continue
+        container = [s.line for s in f.signals if s.kind == "container"]
+        config = "/" not in new and any(s.kind == "config" for s in f.signals)
+        if container or is_manifest(f.path) or config:
+            out.append(_Occurrence("service", new, f.path, (container or [1])[0], False))
+    return out
+
+
+def infrastructure_in_use(snapshot: Snapshot, *, max_evidence: int = 20) -> tuple[InfraFinding, ...]:
+    """Everything the snapshot already uses (config files left out), for whole-repo reviews and ``init``.
+
+    Evidence is capped at ``max_evidence`` locations per finding, production first.
+    """
+    findings = []
+    for (kind, name), occurrences in _grouped(_occurrences(snapshot, load_catalogue())).items():
+        if kind == "config":
+            continue
+        prod = [o for o in occurrences if not o.test]
+        evidence = (_locations(prod) + _locations(o for o in occurrences if o.test and o not in prod))[:max_evidence]
+        findings.append(InfraFinding(kind, name, evidence, test_only=not prod))
+    return tuple(sorted(findings, key=lambda f: (f.kind, f.name)))
+
+
+# --- dependencies ----------------------------------------------------------------------
+
+
+def declared_distributions(snapshot: Snapshot) -> frozenset[str]:
+    """Canonical names declared in manifests (files only reached through ``-c`` are constraints, not declarations)."""
+    constraints = {r.name for f in snapshot.files for r in f.requirements if r.section == CONSTRAINT}
+    includes = {r.name for f in snapshot.files for r in f.requirements if r.section == INCLUDE}
+    return frozenset(
+        r.name
+        for f in snapshot.files
+        if place(f.path) != "docs" and (f.path not in constraints or f.path in includes)
+        for r in f.requirements
+        if r.section not in (INCLUDE, CONSTRAINT)
+    )
+
+
+def imported_distributions(snapshot: Snapshot, *, production_only: bool) -> frozenset[str]:
+    """Distributions of third-party imports: not stdlib, not relative, not the repo's own modules."""
+    internal = internal_names(snapshot)
+    out = set()
+    for f in snapshot.files:
+        if not _is_python(f) or place(f.path) == "docs" or (production_only and place(f.path) == "test"):
+            continue
+        for imp in f.imports:
+            top = imp.module.split(".")[0]
+            if imp.level == 0 and top and top not in _STDLIB and top not in internal:
+                out.add(distribution_of(imp.module))
+    return frozenset(out)
+
+
+def new_dependencies(base: Snapshot | None, head: Snapshot) -> tuple[str, ...]:
+    """Distributions head declares, or imports in production code, that base neither declared nor imported.
+
+    Compared through :func:`archreview.distributions.same_as`, so a re-pin, a
+    respelling (``PyYAML``/``pyyaml``) or a binary variant is not new. Without a
+    base nothing is new.
+    """
+    if base is None:
+        return ()
+    had = {same_as(n) for n in declared_distributions(base) | imported_distributions(base, production_only=False)}
+    declared = declared_distributions(head)
+    known = had | {same_as(n) for n in declared}
+    imported = {n for n in imported_distributions(head, production_only=True) if same_as(n) not in known}
+    return tuple(sorted(n for n in declared | imported if same_as(n) not in had))

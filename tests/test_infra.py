@@ -1,0 +1,267 @@
+"""New infrastructure and new dependencies between two in-memory snapshots."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+import pytest
+
+from archreview.infra import infrastructure_in_use, internal_names, new_dependencies, new_infrastructure, place
+from archreview.manifests import is_manifest, requirements_of
+from archreview.model import FileFacts, InfraFinding, Location, RawImport, Snapshot
+from archreview.signals import file_signals, python_signals
+
+
+def _imports(tree: ast.Module) -> tuple[RawImport, ...]:
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out += [RawImport(a.name, node.lineno) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            out.append(RawImport(node.module or "", node.lineno, node.level, tuple(a.name for a in node.names)))
+    return tuple(out)
+
+
+def facts_of(files: dict[str, str], ref: str = "x") -> Snapshot:
+    """A snapshot built the way the per-file stage builds one, without disk or git."""
+    out = []
+    for path, text in sorted(files.items()):
+        text = textwrap.dedent(text)
+        reqs = requirements_of(path, text) if is_manifest(path) else ()
+        if path.endswith(".py"):
+            tree = ast.parse(text)
+            out.append(FileFacts(path, "python", imports=_imports(tree), requirements=reqs, signals=python_signals(path, tree, text)))
+        else:
+            out.append(FileFacts(path, "text", requirements=reqs, signals=file_signals(path, text)))
+    return Snapshot(ref, tuple(out))
+
+
+BASE = {
+    "app/__init__.py": "",
+    "app/db.py": """\
+        from sqlalchemy import create_engine
+        from sqlalchemy.orm import sessionmaker
+        engine = create_engine("postgresql://db/app")
+        Session = sessionmaker(bind=engine)
+        """,
+    "app/models.py": "from sqlalchemy.orm import declarative_base\nBase = declarative_base()\n",
+    "app/email.py": "import smtplib\nimport requests\n",
+    "requirements.txt": "SQLAlchemy==2.0.20\nPyYAML==6.0\nrequests\n",
+    "Dockerfile": "FROM python:3.11-slim\n",
+}
+
+
+def changed(**edits: str | None) -> dict[str, str]:
+    files = dict(BASE)
+    for path, text in edits.items():
+        path = path.replace("__", "/").replace("_dot_", ".")
+        if text is None:
+            files.pop(path, None)
+        else:
+            files[path] = text
+    return files
+
+
+def keys(findings: tuple[InfraFinding, ...]) -> list[tuple[str, str]]:
+    return [(f.kind, f.name) for f in findings]
+
+
+def test_nothing_changed_nothing_new() -> None:
+    assert new_infrastructure(facts_of(BASE), facts_of(BASE)) == ()
+    assert new_dependencies(facts_of(BASE), facts_of(BASE)) == ()
+
+
+def test_without_a_base_nothing_is_new() -> None:
+    head = facts_of(changed(app__bus_dot_py="import pika\n"))
+    assert new_infrastructure(None, head) == ()
+    assert new_dependencies(None, head) == ()
+
+
+def test_a_new_broker_is_reported_with_head_evidence() -> None:
+    head = facts_of(changed(app__bus_dot_py="import json\n\nimport pika\n"))
+    [found] = new_infrastructure(facts_of(BASE), head)
+    assert (found.kind, found.name, found.evidence, found.test_only) == (
+        "message_queue", "rabbitmq", (Location("app/bus.py", 3),), False,
+    )  # fmt: skip
+
+
+def test_a_moved_engine_is_not_new() -> None:
+    engine = BASE["app/db.py"]
+    head = facts_of(changed(app__db_dot_py=None, app__database_dot_py=engine, app__models_dot_py=BASE["app/models.py"] + "# moved\n"))
+    assert new_infrastructure(facts_of(BASE), head) == ()
+
+
+def test_a_second_engine_beside_the_first_is_new_with_only_the_new_occurrence() -> None:
+    second = """\
+        from sqlalchemy import create_engine
+        from sqlalchemy.orm import sessionmaker
+        notifications_engine = create_engine("sqlite:///notifications.db")
+        NotificationSession = sessionmaker(bind=notifications_engine)
+        """
+    found = new_infrastructure(facts_of(BASE), facts_of(changed(notifications__db_dot_py=second)))
+    assert keys(found) == [
+        ("database", "sqlalchemy engine"),
+        ("database", "sqlalchemy session factory"),
+        ("database", "sqlite"),
+    ]
+    assert found[0].evidence == (Location("notifications/db.py", 3),)
+
+
+def test_a_moved_engine_plus_a_second_one_reports_the_changed_files() -> None:
+    both = BASE["app/db.py"] + "other = create_engine('postgresql://replica/app')\n"
+    found = new_infrastructure(facts_of(BASE), facts_of(changed(app__db_dot_py=both)))
+    assert keys(found) == [("database", "sqlalchemy engine")]
+    assert found[0].evidence == (Location("app/db.py", 3), Location("app/db.py", 5))
+
+
+def test_repinned_and_respelled_dependencies_are_not_new() -> None:
+    head = facts_of(changed(requirements_dot_txt="sqlalchemy>=2.1\npyyaml==6.0.1\nRequests==2.32\n"))
+    assert new_dependencies(facts_of(BASE), head) == ()
+    assert new_infrastructure(facts_of(BASE), head) == ()
+
+
+def test_new_dependencies_from_manifests_and_production_imports() -> None:
+    head = facts_of(
+        changed(
+            requirements_dot_txt=BASE["requirements.txt"] + "pika==1.3\npsycopg2-binary\n",
+            app__img_dot_py="import PIL.Image\nimport yaml\nimport psycopg2\nfrom app import db\nimport os\n",
+            tests__test_x_dot_py="import freezegun\n",
+        )
+    )
+    assert new_dependencies(facts_of(BASE), head) == ("pika", "pillow", "psycopg2-binary")
+
+
+def test_imports_of_the_repositorys_own_packages_are_internal() -> None:
+    files = changed(retry__init___dot_py="", retry__core_dot_py="", app__x_dot_py="from retry import core\nimport retry\n")
+    files["retry/__init__.py"] = ""
+    head = facts_of(files)
+    assert "retry" in internal_names(head)
+    assert new_dependencies(facts_of(BASE), head) == ()
+    assert ("retry", "retry") not in keys(new_infrastructure(facts_of(BASE), head))
+
+
+def test_internal_names_cover_src_layout_and_nested_packages() -> None:
+    snap = facts_of({"src/shop/__init__.py": "", "src/shop/orders/__init__.py": "", "src/shop/orders/api.py": "", "manage.py": "", "scripts/tool.py": ""})
+    assert internal_names(snap) >= {"shop", "manage", "src", "scripts", "tool"}
+    assert "orders" not in internal_names(snap)
+
+
+def test_test_only_redis_is_marked_test_only() -> None:
+    head = facts_of(changed(tests__conftest_dot_py="import redis\nr = redis.Redis()\n"))
+    [found] = new_infrastructure(facts_of(BASE), head)
+    assert (found.kind, found.name, found.test_only) == ("cache", "redis", True)
+    assert found.evidence == (Location("tests/conftest.py", 1), Location("tests/conftest.py", 2))
+
+
+def test_redis_moving_from_tests_into_production_is_new_production_infrastructure() -> None:
+    base = facts_of(changed(tests__conftest_dot_py="import redis\n"))
+    head = facts_of(changed(tests__conftest_dot_py="import redis\n", app__cache_dot_py="import redis\n"))
+    [found] = new_infrastructure(base, head)
+    assert (found.name, found.test_only, found.evidence) == ("redis", False, (Location("app/cache.py", 1),))
+
+
+def test_a_new_worker_folder_with_a_dockerfile_is_a_service() -> None:
+    head = facts_of(
+        changed(
+            worker__Dockerfile="FROM python:3.12-slim\nCMD [\"celery\", \"-A\", \"worker\", \"worker\"]\n",
+            worker__requirements_dot_txt="celery[redis]==5.3\n",
+            worker__tasks_dot_py="from celery import shared_task\n",
+        )
+    )
+    found = {(f.kind, f.name): f for f in new_infrastructure(facts_of(BASE), head)}
+    assert found[("service", "worker")].evidence == (Location("worker/Dockerfile", 1), Location("worker/requirements.txt", 1))
+    assert found[("container", "python")].evidence == (Location("worker/Dockerfile", 1),)  # a second Dockerfile
+    assert ("task_queue", "celery") in found
+    assert new_dependencies(facts_of(BASE), head) == ("celery",)
+
+
+def test_a_new_module_inside_an_existing_folder_is_not_a_service() -> None:
+    head = facts_of(changed(app__notifications_dot_py="from app.db import Session\n"))
+    assert new_infrastructure(facts_of(BASE), head) == ()
+
+
+def test_a_new_config_file_and_compose_service() -> None:
+    files = changed(notifications__settings_dot_yaml="retries: 5\n")
+    files["docker-compose.yml"] = "services:\n  mq:\n    image: rabbitmq:3-management\n"
+    found = keys(new_infrastructure(facts_of(BASE), facts_of(files)))
+    assert found == [
+        ("config", "docker-compose.yml"),
+        ("config", "notifications/settings.yaml"),
+        ("message_queue", "rabbitmq"),
+        ("service", "mq"),
+        ("service", "notifications"),
+    ]
+
+
+def test_infrastructure_already_in_base_under_another_signal_is_not_new() -> None:
+    compose = {"docker-compose.yml": "services:\n  mq:\n    image: rabbitmq:3\n"}
+    base = facts_of(changed() | compose)
+    head = facts_of(changed(app__bus_dot_py="import pika\n") | compose)
+    assert keys(new_infrastructure(base, head)) == []
+
+
+def test_manifest_declarations_are_infrastructure_signals() -> None:
+    head = facts_of(changed(requirements_dot_txt=BASE["requirements.txt"] + "tenacity\n", requirements_dev_dot_txt="fakeredis\nredis\n"))
+    found = {(f.kind, f.name): f for f in new_infrastructure(facts_of(BASE), head)}
+    assert found[("retry", "tenacity")].evidence == (Location("requirements.txt", 4),)
+    assert found[("retry", "tenacity")].test_only is False
+    assert found[("cache", "redis")].test_only is True  # declared only for dev/test
+
+
+def test_declared_kinds_are_flagged() -> None:
+    head = facts_of(changed(app__bus_dot_py="import pika\nimport tenacity\n"))
+    found = {f.kind: f for f in new_infrastructure(facts_of(BASE), head, not_used=["message_queue"], used=["retry"])}
+    assert (found["message_queue"].declared_unused, found["message_queue"].declared_used) == (True, False)
+    assert (found["retry"].declared_unused, found["retry"].declared_used) == (False, True)
+
+
+def test_docs_are_ignored_and_constraints_are_not_declarations() -> None:
+    head = facts_of(
+        changed(
+            docs__example_dot_py="import pika\n",
+            requirements_dot_txt=BASE["requirements.txt"] + "-c constraints.txt\n",
+            constraints_dot_txt="urllib3<2\n",
+        )
+    )
+    assert new_infrastructure(facts_of(BASE), head) == ()
+    assert new_dependencies(facts_of(BASE), head) == ()
+
+
+def test_infrastructure_in_use_lists_what_exists() -> None:
+    snap = facts_of(changed(tests__test_cache_dot_py="import redis\n"))
+    found = {(f.kind, f.name): f for f in infrastructure_in_use(snap)}
+    assert set(found) == {
+        ("container", "python"),
+        ("database", "postgresql"),
+        ("database", "sqlalchemy"),
+        ("database", "sqlalchemy engine"),
+        ("database", "sqlalchemy session factory"),
+        ("cache", "redis"),
+    }
+    assert found[("cache", "redis")].test_only is True
+    assert found[("database", "sqlalchemy")].evidence[0] == Location("app/db.py", 1)
+
+
+def test_findings_are_sorted_and_deterministic() -> None:
+    head = facts_of(changed(app__x_dot_py="import tenacity\nimport pika\nimport pybreaker\n"))
+    once = new_infrastructure(facts_of(BASE), head)
+    assert once == new_infrastructure(facts_of(BASE), head)
+    assert keys(once) == sorted(keys(once))
+
+
+@pytest.mark.parametrize(
+    ("path", "where"),
+    [
+        ("tests/test_a.py", "test"),
+        ("app/tests/helpers.py", "test"),
+        ("conftest.py", "test"),
+        ("app/test_views.py", "test"),
+        ("app/views_test.py", "test"),
+        ("docs/conf.py", "docs"),
+        ("app/testing_utils.py", "prod"),
+        ("app/contest.py", "prod"),
+    ],
+)
+def test_place(path: str, where: str) -> None:
+    assert place(path) == where

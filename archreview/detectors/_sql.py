@@ -23,7 +23,8 @@ QUERY_TERMINALS = frozenset(
 )
 EAGER = frozenset({"selectinload", "joinedload", "subqueryload", "select_related", "prefetch_related",
                    "contains_eager", "immediateload"})
-BOUNDING = frozenset({"limit", "paginate", "first", "one", "one_or_none", "get", "get_or_404", "first_or_404",
+BOUNDING = frozenset({"limit", "paginate", "first", "one", "one_or_none", "scalar_one", "scalar_one_or_none",
+                      "get", "get_or_404", "first_or_404",
                       "scalar", "count", "exists", "fetchone", "fetchmany", "aggregate", "in_bulk", "latest",
                       "earliest", "get_or_create", "slice", "offset_limit"})
 _ROUTE_METHODS = frozenset({"route", "get", "post", "put", "patch", "delete", "api_route", "websocket"})
@@ -57,6 +58,8 @@ def chain(node: ast.AST) -> Chain:
         elif isinstance(node, ast.Subscript):
             parts.append(("[]", node))
             node = node.value
+        elif isinstance(node, ast.Await):
+            node = node.value  # (await session.execute(stmt)).scalar_one()
         else:
             break
     return parts[::-1]
@@ -94,7 +97,7 @@ def outer_calls(root: ast.AST) -> list[ast.Call]:
     inner: set[int] = set()
     for call in calls:
         node: ast.AST = call.func
-        while isinstance(node, ast.Attribute | ast.Call | ast.Subscript):
+        while isinstance(node, ast.Attribute | ast.Call | ast.Subscript | ast.Await):
             node = node.func if isinstance(node, ast.Call) else node.value
             if isinstance(node, ast.Call):
                 inner.add(id(node))

@@ -122,7 +122,10 @@ def _returned_queries(func: FunctionNode) -> Iterator[tuple[ast.AST, _sql.Chain]
         if id(expr) in seen:
             continue
         seen.add(id(expr))
+        sliced = {id(n.value) for n in ast.walk(expr) if isinstance(n, ast.Subscript)}
         for call in _sql.outer_calls(expr) if not isinstance(expr, ast.Name) else ():
+            if id(call) in sliced:
+                continue  # query[:50]
             ch, origin = _effective_chain(call, assigned)
             yield origin, ch
         if any(isinstance(c, ast.Call) and "aginat" in dotted(c.func) for c in ast.walk(expr)):
@@ -203,8 +206,18 @@ def _transaction_blocks(ctx: FileContext) -> Iterator[tuple[list[ast.stmt], str]
             yield func.body, "@atomic"
 
 
+def _walk_now(node: ast.AST) -> Iterator[ast.AST]:
+    """Like ``ast.walk`` but skipping code that runs later (lambdas, nested defs: ``on_commit(lambda: ...)``)."""
+    todo = [node]
+    while todo:
+        cur = todo.pop()
+        yield cur
+        todo.extend(c for c in ast.iter_child_nodes(cur)
+                    if not isinstance(c, ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef))
+
+
 def _calls_in_order(stmts: Iterable[ast.AST]) -> list[ast.Call]:
-    return sorted((n for s in stmts for n in ast.walk(s) if isinstance(n, ast.Call)),
+    return sorted((n for s in stmts for n in _walk_now(s) if isinstance(n, ast.Call)),
                   key=lambda c: (c.lineno, c.col_offset))
 
 

@@ -253,15 +253,20 @@ _AUTH_MARKS = ("login_required", "current_user", "request.user", "get_current_us
                "IsAuthenticated", "g.user", "auth_required", "requires_auth")
 
 
+_FETCHES = frozenset({"get", "get_or_404", "first", "one", "first_or_404", "one_or_none", "scalar_one"})
+
+
 def _fetch_by_id(ctx: FileContext, call: ast.Call, ids: set[str], assigned: dict[str, ast.AST]) -> str:
     """The model name if ``call`` loads one object by a caller-chosen id, else ""."""
     ch = _sql.chain(call)
     ns = _sql.names(ch)
+    fetch = next((i for i, n in enumerate(ns) if i and n in _FETCHES), None)
+    if fetch is not None:  # Invoice.query.get_or_404(i).to_dict(): stop at the fetch
+        ch, ns = ch[: fetch + 1], ns[: fetch + 1]
     root = _sql.query_root(ch)
-    args = [*call.args, *(k.value for k in call.keywords)]
     if dotted(call.func).endswith("get_object_or_404") and call.args:
         model, args = dotted(call.args[0]), [*call.args[1:], *(k.value for k in call.keywords)]
-    elif root and ns[-1] in {"get", "get_or_404", "first", "one", "first_or_404", "one_or_none"}:
+    elif root and fetch is not None:
         model = ns[0] if root in {"flask-sqlalchemy", "django"} else dotted(call.args[0]) if call.args else ""
         args = [a for _, n in ch if isinstance(n, ast.Call) for a in (*n.args, *(k.value for k in n.keywords))]
         keys = [k.arg for _, n in ch if isinstance(n, ast.Call) for k in n.keywords]

@@ -326,7 +326,8 @@ def machine_line() -> str:
     usable = len(os.sched_getaffinity(0))
     return (f"{os.cpu_count()} cores ({usable} usable) {model}, "
             f"{psutil.virtual_memory().total / GIB:.1f} GiB RAM, {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()} ({sys.executable})")
+            f"Python {platform.python_version()} ({sys.executable}), "
+            f"load average {os.getloadavg()[0]:.2f} (others' work skews the figures)")
 
 
 def git_head(root: Path) -> str:

@@ -85,7 +85,7 @@ def _python_tree(path: str, text: str, lines: list[str], tree: ast.Module) -> Fi
         requirements=manifests.requirements_of(path, text) if manifests.is_manifest(path) else (),
         signals=signals.python_signals(path, tree, text),
         findings=detectors.file_findings(path, tree, text, ctx),
-        style=style.style_facts(tree, text),
+        style=style.style_facts(tree, text, ctx),
     )
 
 

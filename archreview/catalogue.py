@@ -37,8 +37,9 @@ _SECTIONS: dict[str, tuple[str, dict[str, type]]] = {
     "backends": ("patterns", {}),
     "images": ("images", {"packages": list}),
     "processes": ("patterns", {}),
+    "paths": ("patterns", {}),
 }
-_REGEX_SECTIONS = {"classes", "backends", "images", "processes"}
+_REGEX_SECTIONS = {"classes", "backends", "images", "processes", "paths"}
 _CONFIG_FIELDS = ("extensions", "names", "name_prefixes", "exclude_dirs", "exclude_names")
 
 
@@ -92,6 +93,7 @@ class Catalogue:
     images: tuple[tuple[re.Pattern[str], Entry], ...] = field(compare=False)
     packages: dict[str, Entry] = field(compare=False)  # apt/apk package -> entry
     processes: tuple[tuple[re.Pattern[str], Entry], ...] = field(compare=False)
+    paths: tuple[tuple[re.Pattern[str], Entry], ...] = field(compare=False)
     counted: frozenset[tuple[str, str]] = field(compare=False)
     setting_line: re.Pattern[str] = field(compare=False)  # `KEY=` / `KEY:` in config text
 
@@ -210,6 +212,7 @@ def _index(entries: tuple[Entry, ...], config: ConfigRule) -> Catalogue:
         images=tuple((re.compile(p), e) for e in of("images") for p in e.match),
         packages={p: e for e in of("images") for p in e.packages},
         processes=tuple((re.compile(p), e) for e in of("processes") for p in e.match),
+        paths=tuple((re.compile(p), e) for e in of("paths") for p in e.match),
         counted=frozenset((e.kind, e.name) for e in entries if e.counted),
         setting_line=_setting_line([n for e in of("settings") for n in e.match]),
     )

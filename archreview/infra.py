@@ -6,14 +6,21 @@ Works on two analysed ``Snapshot``s (base and head); per-file ``Signal``s and
 * **New** = a (kind, name) head has and base did not, evidence = head locations.
   For signals that stand for one *instance* (an engine, a session factory, a
   container class, a Dockerfile: ``Catalogue.counted`` and kind ``container``)
-  the count matters instead: one engine moved to another module is not new, a
-  second one beside the first is (evidence: head occurrences in changed files).
+  the number of files holding one matters instead: an engine moved to another
+  module is not new, one more module with its own engine is (evidence: head
+  occurrences in changed files). Files, not lines, so ``create_engine(A) if x
+  else create_engine(B)`` is still one engine.
+* **Manifests support, they do not decide**: a declared distribution that is
+  infrastructure (``pika`` in requirements.txt) is added to the evidence of a
+  (kind, name) that code, config or containers show; alone (a pinned transitive
+  dependency) it is only a new dependency.
 * **Test-only**: evidence only under tests (``tests/``, ``test_*.py``,
   ``conftest.py``, dev/test manifest sections) gives ``test_only=True``; it is
   new only if base had it nowhere. Files under ``docs/`` are ignored.
 * **Service**: a new folder (absent from base) carrying its own Dockerfile or
-  manifest (or, at the top level, a config file) is a microservice-style
-  ``service`` named after the folder.
+  manifest, or config beside Python code of its own, is a microservice-style
+  ``service`` named after the folder, when the repository already had Python
+  code elsewhere (``src/``, ``lib/`` as a new source root are a move, not a service).
 * **Internal names**: the repository's own top-level modules are the topmost
   package (a folder chain with ``__init__.py``) or module of every Python file,
   plus every first path component. Imports of those are never third-party and
@@ -39,6 +46,9 @@ _DOC_DIRS = {"docs", "doc"}
 _STDLIB = frozenset(sys.stdlib_module_names) | {"__future__"}
 
 
+_SOURCE_ROOTS = {"src", "lib", "source", "python"}
+
+
 @dataclass(frozen=True, slots=True)
 class _Occurrence:
     kind: str
@@ -46,6 +56,7 @@ class _Occurrence:
     path: str
     line: int
     test: bool
+    support: bool = False  # a manifest declaration: evidence, never the reason
 
 
 def place(path: str) -> str:
@@ -89,7 +100,7 @@ def _occurrences(snapshot: Snapshot, cat: Catalogue) -> list[_Occurrence]:
             out.append(_Occurrence(s.kind, s.name, f.path, s.line, where == "test"))
         declared = [r for r in f.requirements if r.section not in (INCLUDE, CONSTRAINT)]
         for s in manifest_signals(declared, cat):
-            out.append(_Occurrence(s.kind, s.name, f.path, s.line, where == "test" or is_dev_section(s.detail)))
+            out.append(_Occurrence(s.kind, s.name, f.path, s.line, where == "test" or is_dev_section(s.detail), True))
     return out
 
 
@@ -126,21 +137,26 @@ def new_infrastructure(
     after = _grouped([*_occurrences(head, cat), *_service_folders(base, head, cat)])
     findings = []
     for key, occurrences in after.items():
-        evidence, test_only = _what_is_new(key, occurrences, before.get(key, []), changed, cat)
+        deciding = [o for o in occurrences if not o.support]
+        evidence, test_only = _what_is_new(key, deciding, before.get(key, []), changed, cat)
         if evidence:
-            findings.append(_finding(key, evidence, test_only, not_used, used))
+            support = [o for o in occurrences if o.support and o.test == test_only and o.path in changed]
+            findings.append(_finding(key, evidence + _locations(support), test_only, not_used, used))
     return tuple(sorted(findings, key=lambda f: (f.kind, f.name)))
 
 
 def _what_is_new(key, head_occ, base_occ, changed, cat: Catalogue) -> tuple[tuple[Location, ...], bool]:
     prod = [o for o in head_occ if not o.test]
-    base_prod = [o for o in base_occ if not o.test]
+    base_prod = [o for o in base_occ if not o.test and not o.support]
+    base_occ = [o for o in base_occ if not o.support]
+    if not head_occ:
+        return (), False
     if not prod:  # test-only in head: new only if base had it nowhere
         return (() if base_occ else _locations(head_occ)), True
     if not base_prod:
         return _locations(prod), False
     counted = key in cat.counted or key[0] == "container"
-    if counted and len(_locations(prod)) > len(_locations(base_prod)):
+    if counted and len({o.path for o in prod}) > len({o.path for o in base_prod}):
         return _locations(o for o in prod if o.path in changed), False
     return (), False
 
@@ -156,17 +172,23 @@ def _folders(path: str) -> list[str]:
 
 
 def _service_folders(base: Snapshot, head: Snapshot, cat: Catalogue) -> list[_Occurrence]:
-    """Folders absent from base that carry their own Dockerfile, manifest or (top level) config."""
+    """Folders absent from base that carry their own Dockerfile, manifest, or config beside code."""
     existing = {d for f in (*base.files, *base.skipped) for d in _folders(f.path)}
-    out = []
+    by_folder: dict[str, list[FileFacts]] = defaultdict(list)
     for f in head.files:
         new = next((d for d in _folders(f.path) if d not in existing), None)
-        if new is None or place(f.path) != "prod":
-            continue
-        container = [s.line for s in f.signals if s.kind == "container"]
-        config = "/" not in new and any(s.kind == "config" for s in f.signals)
-        if container or is_manifest(f.path) or config:
-            out.append(_Occurrence("service", new, f.path, (container or [1])[0], False))
+        if new and place(f.path) == "prod" and new.rsplit("/", 1)[-1] not in _SOURCE_ROOTS:
+            by_folder[new].append(f)
+    out = []
+    for folder, files in by_folder.items():
+        has_code = any(_is_python(f) for f in files)
+        if not any(_is_python(f) and not f.path.startswith(folder + "/") for f in base.files):
+            continue  # a first commit or a whole-repo move: not a service dropped into a system
+        for f in files:
+            container = [s.line for s in f.signals if s.kind == "container"]
+            config = has_code and any(s.kind == "config" for s in f.signals)
+            if container or is_manifest(f.path) or config:
+                out.append(_Occurrence("service", folder, f.path, (container or [1])[0], False))
     return out
 
 

@@ -113,7 +113,7 @@ def python_signals(path: str, tree: ast.Module, text: str, catalogue: Catalogue 
     cat = catalogue or load_catalogue()
     scan = _Scan(tree)
     imported = scan.imported()
-    found: list[Signal] = []
+    found = [Signal(e.kind, e.name, 1, "pattern", path) for pattern, e in cat.paths if pattern.search(path)]
     for name, line in scan.imports:
         entry = _longest(cat.imports, name)
         if entry:

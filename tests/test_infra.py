@@ -108,11 +108,16 @@ def test_a_second_engine_beside_the_first_is_new_with_only_the_new_occurrence() 
     assert found[0].evidence == (Location("notifications/db.py", 3),)
 
 
-def test_a_moved_engine_plus_a_second_one_reports_the_changed_files() -> None:
-    both = BASE["app/db.py"] + "other = create_engine('postgresql://replica/app')\n"
-    found = new_infrastructure(facts_of(BASE), facts_of(changed(app__db_dot_py=both)))
-    assert keys(found) == [("database", "sqlalchemy engine")]
-    assert found[0].evidence == (Location("app/db.py", 3), Location("app/db.py", 5))
+def test_engines_are_counted_by_file_so_a_conditional_engine_is_still_one() -> None:
+    both = BASE["app/db.py"] + "other = create_engine(A) if REPLICA else create_engine(B)\n"
+    assert new_infrastructure(facts_of(BASE), facts_of(changed(app__db_dot_py=both))) == ()
+
+
+def test_a_moved_engine_plus_one_more_module_with_an_engine_reports_changed_files() -> None:
+    engine = BASE["app/db.py"]
+    head = facts_of(changed(app__db_dot_py=None, app__database_dot_py=engine, app__reports_dot_py=engine))
+    [found] = [f for f in new_infrastructure(facts_of(BASE), head) if f.name == "sqlalchemy engine"]
+    assert found.evidence == (Location("app/database.py", 3), Location("app/reports.py", 3))
 
 
 def test_repinned_and_respelled_dependencies_are_not_new() -> None:
@@ -190,8 +195,21 @@ def test_a_new_config_file_and_compose_service() -> None:
         ("config", "notifications/settings.yaml"),
         ("message_queue", "rabbitmq"),
         ("service", "mq"),
-        ("service", "notifications"),
     ]
+
+
+def test_a_new_folder_with_config_beside_its_own_code_is_a_service() -> None:
+    head = facts_of(changed(notifications__settings_dot_yaml="retries: 5\n", notifications__api_dot_py="import json\n"))
+    services = [f for f in new_infrastructure(facts_of(BASE), head) if f.kind == "service"]
+    assert [(f.name, f.evidence) for f in services] == [("notifications", (Location("notifications/settings.yaml", 1),))]
+
+
+def test_a_new_source_root_or_a_first_commit_is_not_a_service() -> None:
+    moved = {f"src/{p}": t for p, t in BASE.items() if p.startswith("app/")} | {"src/setup.py": "from setuptools import setup\nsetup(install_requires=['sqlalchemy'])\n"}
+    head = facts_of({p: t for p, t in BASE.items() if not p.startswith("app/")} | moved)
+    assert [f for f in new_infrastructure(facts_of(BASE), head) if f.kind == "service"] == []
+    first = facts_of({"README.md": "hi\n"})
+    assert [f for f in new_infrastructure(first, facts_of(BASE)) if f.kind == "service"] == []
 
 
 def test_infrastructure_already_in_base_under_another_signal_is_not_new() -> None:
@@ -201,12 +219,19 @@ def test_infrastructure_already_in_base_under_another_signal_is_not_new() -> Non
     assert keys(new_infrastructure(base, head)) == []
 
 
-def test_manifest_declarations_are_infrastructure_signals() -> None:
-    head = facts_of(changed(requirements_dot_txt=BASE["requirements.txt"] + "tenacity\n", requirements_dev_dot_txt="fakeredis\nredis\n"))
-    found = {(f.kind, f.name): f for f in new_infrastructure(facts_of(BASE), head)}
-    assert found[("retry", "tenacity")].evidence == (Location("requirements.txt", 4),)
-    assert found[("retry", "tenacity")].test_only is False
-    assert found[("cache", "redis")].test_only is True  # declared only for dev/test
+def test_manifest_declarations_support_code_evidence_but_do_not_decide() -> None:
+    pinned_only = facts_of(changed(requirements_dot_txt=BASE["requirements.txt"] + "blinker==1.7\n"))
+    assert new_infrastructure(facts_of(BASE), pinned_only) == ()  # a pinned transitive dependency
+    assert new_dependencies(facts_of(BASE), pinned_only) == ("blinker",)
+    head = facts_of(changed(requirements_dot_txt=BASE["requirements.txt"] + "tenacity\n", app__send_dot_py="import tenacity\n"))
+    [found] = new_infrastructure(facts_of(BASE), head)
+    assert found.evidence == (Location("app/send.py", 1), Location("requirements.txt", 4))
+
+
+def test_a_library_declared_for_production_but_used_only_in_tests_is_test_only() -> None:
+    head = facts_of(changed(requirements_dot_txt=BASE["requirements.txt"] + "tenacity\n", tests__conftest_dot_py="import tenacity\n"))
+    [found] = new_infrastructure(facts_of(BASE), head)
+    assert (found.name, found.test_only, found.evidence) == ("tenacity", True, (Location("tests/conftest.py", 1),))
 
 
 def test_declared_kinds_are_flagged() -> None:

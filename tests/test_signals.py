@@ -275,6 +275,25 @@ def test_pattern_signals(snippet: str, section: str, kind: str, name: str) -> No
     assert (kind, name) in kinds(snippet)
 
 
+PATH_ROWS = [
+    ("allocation/service_layer/messagebus.py", "event_bus", "message bus class"),
+    ("app/event_bus.py", "event_bus", "message bus class"),
+    ("notifications/infrastructure/event_store.py", "event_sourcing", "event store class"),
+    ("app/circuit_breaker.py", "circuit_breaker", "circuit breaker class"),
+    ("core/service_locator.py", "di_container", "container class"),
+]
+
+
+@pytest.mark.parametrize(("path", "kind", "name"), PATH_ROWS)
+def test_path_signals(path: str, kind: str, name: str) -> None:
+    assert (kind, name) in kinds("HANDLERS = {}\n", path)
+
+
+@pytest.mark.parametrize("path", ["app/bus_stops.py", "app/eventstore_client_test_data.txt", "app/store.py", "app/messages.py"])
+def test_path_look_alikes_are_silent(path: str) -> None:
+    assert kinds("x = 1\n", path) == set()
+
+
 # --- other files: images, processes
 
 FILE_ROWS = [
@@ -341,6 +360,7 @@ def test_every_catalogue_entry_has_a_row() -> None:
     covered = {("imports", k, n) for _, k, n in IMPORT_ROWS}
     covered |= {(s, k, n) for _, s, k, n in PATTERN_ROWS}
     covered |= {(s, k, n) for _, _, s, k, n in FILE_ROWS}
+    covered |= {("paths", k, n) for _, k, n in PATH_ROWS}
     missing = [e.label for e in load_catalogue().entries if (e.section, e.kind, e.name) not in covered]
     assert missing == []
 
@@ -459,6 +479,7 @@ def test_env_and_ini_config_urls_and_keys() -> None:
         ("notifications/config.toml", True),
         (".env", True),
         (".env.production", True),
+        (".flaskenv", True),
         ("deploy/app.ini", True),
         ("app/data.json", True),
         ("tests/fixtures/users.json", False),

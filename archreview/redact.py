@@ -10,6 +10,7 @@ it is a handful of precompiled regular expressions with a cheap pre-check.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 MARK = "«redacted»"
 
@@ -46,6 +47,7 @@ _QUICK = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)
 def secret_name(name: str) -> bool:
     """Does this identifier name a secret (``db_password``, ``apiKey``, ``SECRET_KEY``)?
 

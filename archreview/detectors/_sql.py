@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from functools import lru_cache
 
 from archreview.detectors.base import FileContext, FunctionNode, dotted
 
@@ -71,7 +72,18 @@ def names(ch: Chain) -> list[str]:
 
 def _dbish(name: str) -> bool:
     low = name.lower()
-    return low in {"db", "conn", "connection", "cursor", "cur", "engine"} or "session" in low
+    return low in {"db", "conn", "connection", "cursor", "engine"} or "session" in low
+
+
+def not_production(ctx: FileContext) -> bool:
+    """Tests, test helpers and migrations: code that never serves production traffic."""
+    path = "/" + ctx.path.lower()
+    stem = path.rsplit("/", 1)[-1].removesuffix(".py")
+    return ctx.is_test or "/migrations/" in path or "/testing/" in path or "/fixtures/" in path \
+        or stem.endswith(("_test", "_testing", "_tests")) or stem.startswith("testing")
+
+
+_CACHED_LOOKUPS = frozenset({"get_for_model", "get_for_models", "get_for_id", "clear_cache"})
 
 
 def query_root(ch: Chain) -> str:
@@ -83,9 +95,11 @@ def query_root(ch: Chain) -> str:
             return "flask-sqlalchemy"
         if name == "objects" and node is None and prev[:1].isupper():
             return "django"
+        if name in _CACHED_LOOKUPS:
+            return ""  # Django's ContentType manager answers these from its cache
         if name in {"query", "execute", "scalars", "scalar", "get", "exec", "exec_driver_sql"} and node is not None \
-                and i and _dbish(prev):
-            return "cursor" if prev.lower() in {"cursor", "cur"} else "session"
+                and i and _dbish(prev) and (name != "get" or "session" in prev.lower() or prev == "db"):
+            return "cursor" if prev.lower() == "cursor" else "session"
         if name == "raw" and node is not None and i > 1 and ns[i - 1] == "objects":
             return "django"
     return ""
@@ -235,8 +249,17 @@ def from_request(node: ast.AST) -> bool:
     return False
 
 
+def source_of(ctx: FileContext, node: ast.AST) -> str:
+    """The lines of ``node`` (cheaper than ``ast.get_source_segment``, which re-splits the file)."""
+    return "\n".join(ctx.lines[node.lineno - 1: node.end_lineno or node.lineno])
+
+
+@lru_cache(maxsize=128)
 def assignments(func: FunctionNode) -> dict[str, ast.AST]:
-    """Local name -> the last value assigned to it in ``func`` (simple ``x = ...`` only)."""
+    """Local name -> the last value assigned to it in ``func`` (simple ``x = ...`` only).
+
+    Cached by node identity: several detectors ask about the same function. Callers must not mutate it.
+    """
     out: dict[str, ast.AST] = {}
     for node in ast.walk(func):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):

@@ -8,6 +8,7 @@ broad filter or a transaction left open while a payment provider answers.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable, Iterator
 
 from archreview.detectors import _sql
@@ -21,7 +22,19 @@ _UNBOUNDED_ENDS = frozenset({"all", "filter", "filter_by", "exclude", "order_by"
 
 
 def _skip(ctx: FileContext) -> bool:
-    return ctx.is_test or "/migrations/" in "/" + ctx.path
+    return _sql.not_production(ctx)
+
+
+def _few(it: ast.AST) -> bool:
+    """A loop over a literal collection or a constant range: a fixed, small number of queries."""
+    if isinstance(it, ast.List | ast.Tuple | ast.Set):
+        return True
+    return isinstance(it, ast.Call) and dotted(it.func) == "range" and all(isinstance(a, ast.Constant) for a in it.args)
+
+
+def _memoised(body: list[ast.AST]) -> bool:
+    return any(isinstance(n, ast.Name | ast.Attribute) and "cache" in (n.id if isinstance(n, ast.Name) else n.attr)
+               .lower() for stmt in body for n in ast.walk(stmt))
 
 
 def _loop_source(ctx: FileContext, it: ast.AST) -> tuple[ast.AST | None, _sql.Chain, dict[str, ast.AST]]:
@@ -80,9 +93,12 @@ def n_plus_one(ctx: FileContext) -> Iterator[Finding]:
     if _skip(ctx):
         return
     for _anchor, body, it, var in _loops(ctx):
+        if _few(it) or _memoised(body):
+            continue
         source, ch, assigned = _loop_source(ctx, it)
         label = ".".join(n for n in _sql.names(ch) if n != "[]") or dotted(it)
-        inner = next((c for stmt in body for c, _ in _sql.query_calls(stmt)), None)
+        inner = next((c for stmt in body for c, _ in _sql.query_calls(stmt)
+                      if not (c.args and isinstance(c.args[0], ast.Name) and c.args[0].id in var)), None)
         if inner is not None and (source is not None or _sql.mentions(inner, var)):
             what = f"rows of {label}" if source is not None else f"each item of {dotted(it) or 'the loop'}"
             yield ctx.finding(11, inner, f"query {dotted(inner.func)}() runs once for {what}: N+1 round trips "
@@ -97,6 +113,11 @@ def n_plus_one(ctx: FileContext) -> Iterator[Finding]:
 
 
 # --- item 12 ---------------------------------------------------------------------
+
+
+_BOUNDING_WRAPPERS = re.compile(r"aginat|Table$|configure$")
+_ONE_ROW = re.compile(r"get_object_or_404$|^len$|\.count$|\.exists$|\.first$|\.last$")
+_NOT_RESPONSES = frozenset({"get_queryset", "get_object", "get_form", "get_form_kwargs", "get_extra_context"})
 
 
 def _effective_chain(node: ast.AST, assigned: dict[str, ast.AST], depth: int = 0) -> tuple[_sql.Chain, ast.AST]:
@@ -123,13 +144,15 @@ def _returned_queries(func: FunctionNode) -> Iterator[tuple[ast.AST, _sql.Chain]
             continue
         seen.add(id(expr))
         sliced = {id(n.value) for n in ast.walk(expr) if isinstance(n, ast.Subscript)}
+        sliced |= {id(a) for c in ast.walk(expr) if isinstance(c, ast.Call) and _ONE_ROW.search(dotted(c.func))
+                   for a in c.args}  # get_object_or_404(qs, pk=...), len(qs)
         for call in _sql.outer_calls(expr) if not isinstance(expr, ast.Name) else ():
             if id(call) in sliced:
                 continue  # query[:50]
             ch, origin = _effective_chain(call, assigned)
             yield origin, ch
-        if any(isinstance(c, ast.Call) and "aginat" in dotted(c.func) for c in ast.walk(expr)):
-            continue  # rows handed to a paginator are bounded by it
+        if any(isinstance(c, ast.Call) and _BOUNDING_WRAPPERS.search(dotted(c.func)) for c in ast.walk(expr)):
+            continue  # rows handed to a paginator or a paginated table are bounded by it
         for name in {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)}:
             if name in assigned:
                 todo.append(assigned[name])
@@ -140,7 +163,7 @@ def unbounded_results(ctx: FileContext) -> Iterator[Finding]:
     if _skip(ctx):
         return
     for func in ctx.functions():
-        if not _sql.is_handler(ctx, func):
+        if func.name in _NOT_RESPONSES or not _sql.is_handler(ctx, func):
             continue
         reported: set[int] = set()
         assigned = _sql.assignments(func)
@@ -252,7 +275,9 @@ def long_transactions(ctx: FileContext) -> Iterator[Finding]:
             yield ctx.finding(13, call, f"{ctx.qualified(call)}() inside a transaction ({how}): locks and a "
                               "pooled connection are held for as long as the remote side takes", 0.85,
                               "transaction.network_call")
-    for func in ctx.functions():
+    committing = {id(f): f for c in ctx.calls() if isinstance(c.func, ast.Attribute) and c.func.attr == "commit"
+                  for f in [ctx.enclosing_function(c)] if f is not None}
+    for func in sorted(committing.values(), key=lambda f: f.lineno):
         for call, conf, why in _open_transaction(ctx, func):
             if call.lineno not in seen:
                 seen.add(call.lineno)

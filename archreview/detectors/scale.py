@@ -39,22 +39,24 @@ def _upload_source(value: ast.AST | None) -> bool:
                                      for n in ast.walk(value) if isinstance(n, ast.Attribute))
 
 
+def _assigned_at(ctx: FileContext, node: ast.AST) -> dict[str, ast.AST]:
+    func = ctx.enclosing_function(node)
+    return _sql.assignments(func) if func else {}
+
+
 def local_uploads(ctx: FileContext) -> Iterator[Finding]:
     """Item 17: an uploaded file saved to this instance's disk."""
-    if ctx.is_test:
-        return
-    if ctx.is_test:
+    if _sql.not_production(ctx):
         return
     for call in ctx.calls():
         if not isinstance(call.func, ast.Attribute) or call.func.attr != "save" or not call.args:
             continue
         recv = call.func.value
-        func = ctx.enclosing_function(call)
-        assigned = _sql.assignments(func) if func else {}
-        is_upload = _upload_source(recv) or isinstance(recv, ast.Name) and (
-            _upload_source(assigned.get(recv.id)) or recv.id in _UPLOAD_NAMES)
+        if not (_upload_source(recv) or isinstance(recv, ast.Name) and (
+                recv.id in _UPLOAD_NAMES or _upload_source(_assigned_at(ctx, call).get(recv.id)))):
+            continue
         target = ast.get_source_segment(ctx.text, call.args[0]) or ""
-        if is_upload and "tmp" not in target.lower() and "temp" not in target.lower():
+        if "tmp" not in target.lower() and "temp" not in target.lower():
             yield ctx.finding(17, call, f"uploaded file saved to local disk ({target[:60]}): a second instance "
                               "or a redeploy does not have it; store uploads in shared object storage", 0.8,
                               "state.local_upload")
@@ -88,7 +90,7 @@ def _written_in_function(ctx: FileContext, names: set[str]) -> set[str]:
 
 def in_memory_state(ctx: FileContext) -> Iterator[Finding]:
     """Item 17: sessions, caches and counters kept in this process's memory."""
-    if ctx.is_test:
+    if _sql.not_production(ctx):
         return
     stores = _module_containers(ctx)
     for name in sorted(_written_in_function(ctx, set(stores)), key=lambda n: stores[n].lineno):
@@ -121,7 +123,7 @@ def _per_user_lru(ctx: FileContext) -> Iterator[Finding]:
 
 def in_process_schedulers(ctx: FileContext) -> Iterator[Finding]:
     """Item 17: a scheduler started inside the web process runs once per instance."""
-    if ctx.is_test or _worker_module(ctx):
+    if _sql.not_production(ctx) or _worker_module(ctx):
         return
     for call in ctx.calls():
         name = ctx.qualified(call)
@@ -183,10 +185,15 @@ def _capped(it: ast.AST, assigned: dict[str, ast.AST]) -> bool:
 
 def paid_fan_out(ctx: FileContext) -> Iterator[Finding]:
     """Item 18: a paid or rate-limited API called once per item of an uncapped collection."""
-    if ctx.is_test:
+    if _sql.not_production(ctx):
         return
     clients = _clients(ctx)
+    lines = {c.lineno for c in ctx.calls() if _paid(ctx, c, clients, True)}
+    if not lines:
+        return
     for loop in ctx.nodes(ast.For, ast.AsyncFor):
+        if not any(loop.lineno < n <= (loop.end_lineno or loop.lineno) for n in lines):
+            continue
         func = ctx.enclosing_function(loop)
         assigned = _sql.assignments(func) if func else {}
         it = assigned.get(loop.iter.id, loop.iter) if isinstance(loop.iter, ast.Name) else loop.iter
@@ -223,7 +230,7 @@ def _critical(ctx: FileContext, func: FunctionNode) -> bool:
 
 def print_on_critical_path(ctx: FileContext) -> Iterator[Finding]:
     """Item 19: a payment/order handler or background task that reports with print() only."""
-    if ctx.is_test:
+    if _sql.not_production(ctx):
         return
     for func in ctx.functions():
         if not _critical(ctx, func):

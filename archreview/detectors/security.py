@@ -21,6 +21,7 @@ from archreview.redact import VENDOR_TOKEN, secret_name
 _AWS = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
 _PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
 _URL_PASSWORD = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]+:([^\s@/{}$%<>]+)@")
+_SUSPECT = re.compile(r"AKIA|ASIA|PRIVATE KEY|://|sk[-_]|rk_|gh[pousr]_|xox|AIza|SG\.")
 _PLACEHOLDERS = ("your", "example", "changeme", "change-me", "xxxx", "placeholder", "dummy", "<", "${", "{{",
                  "***")
 _DEV_SETTINGS = ("dev", "local", "development", "test", "testing", "ci")
@@ -38,6 +39,8 @@ def literal_secret(value: object) -> bool:
     low = value.lower()
     if low.startswith(("http://", "https://", "/", ".")) or any(p in low for p in _PLACEHOLDERS):
         return False
+    if "{" in value and "}" in value or value.startswith("%(") or value.endswith(("_", "-", ":")):
+        return False  # a template or a prefix, not a value
     return _entropy(value) >= 2.5
 
 
@@ -70,7 +73,7 @@ def _named_values(ctx: FileContext) -> Iterator[tuple[str, ast.AST, ast.AST]]:
 
 def hardcoded_secrets(ctx: FileContext) -> Iterator[Finding]:
     """Item 14: credentials written into the code."""
-    if ctx.is_test:
+    if _sql.not_production(ctx):
         return
     seen: set[int] = set()
     for name, value, anchor in _named_values(ctx):
@@ -80,7 +83,8 @@ def hardcoded_secrets(ctx: FileContext) -> Iterator[Finding]:
                               "backup and log of this repository; load it from the environment or a secret store",
                               0.85, "secret.literal")
     for node in ctx.nodes(ast.Constant):
-        if not isinstance(node.value, str) or node.lineno in seen or len(node.value) < 16:
+        if not isinstance(node.value, str) or len(node.value) < 16 or not _SUSPECT.search(node.value) \
+                or node.lineno in seen:
             continue
         what = ("an AWS access key" if _AWS.search(node.value) else "a private key" if _PEM.search(node.value)
                 else "a password inside a URL" if _url_secret(node.value)
@@ -124,7 +128,7 @@ _SETTING_RISKS = {
 
 def unsafe_settings(ctx: FileContext) -> Iterator[Finding]:
     """Item 14: debug on, TLS verification off, wildcard hosts and CORS."""
-    if ctx.is_test:
+    if _sql.not_production(ctx):
         return
     if _settings_module(ctx):
         for node in ctx.tree.body:
@@ -157,6 +161,7 @@ _DESERIALISE = {"pickle.loads": "pickle", "pickle.load": "pickle", "cPickle.load
                 "marshal.loads": "marshal", "marshal.load": "marshal", "yaml.unsafe_load": "yaml.unsafe_load",
                 "jsonpickle.decode": "jsonpickle", "shelve.open": "shelve"}
 _SAFE_LOADERS = ("SafeLoader", "CSafeLoader", "BaseLoader")
+_FRAGMENT = re.compile(r"sql|clause|where|placeholder|marks|columns|fields")
 _SQL_WORDS = re.compile(r"\b(select|insert|update|delete|where|from|values|order by)\b", re.I)
 
 
@@ -182,10 +187,17 @@ def _pieces(node: ast.AST) -> list[ast.AST]:
     return [node]
 
 
-def built_sql(node: ast.AST, assigned: dict[str, ast.AST], depth: int = 0) -> bool:
-    """Is this SQL text built from strings with non-constant parts?"""
+def built_sql(node: ast.AST, assigned: dict[str, ast.AST], with_params: bool = False, depth: int = 0) -> bool:
+    """Is this SQL text built from strings with non-constant parts?
+
+    With bound parameters passed alongside, splicing in a named SQL fragment (``{where_sql}``) is the
+    usual composition pattern, not injection.
+    """
     if isinstance(node, ast.Name) and node.id in assigned and depth < 3:
-        return built_sql(assigned[node.id], assigned, depth + 1)
+        return built_sql(assigned[node.id], assigned, with_params, depth + 1)
+    if with_params:
+        assigned = {**assigned, **{n.id: ast.Constant("?") for n in ast.walk(node)
+                                  if isinstance(n, ast.Name) and _FRAGMENT.search(n.id.lower())}}
     if isinstance(node, ast.JoinedStr):
         text = "".join(str(v.value) for v in node.values if isinstance(v, ast.Constant))
         parts = [v.value for v in node.values if isinstance(v, ast.FormattedValue)]
@@ -208,7 +220,7 @@ def _assigned_in(ctx: FileContext, node: ast.AST) -> dict[str, ast.AST]:
 
 def injection(ctx: FileContext) -> Iterator[Finding]:
     """Item 15: SQL by string building, shell commands, eval/exec, unsafe deserialisation."""
-    if ctx.is_test:
+    if _sql.not_production(ctx):
         return
     for call in ctx.calls():
         name = ctx.qualified(call)
@@ -221,7 +233,8 @@ def injection(ctx: FileContext) -> Iterator[Finding]:
 
 def _injection(ctx: FileContext, call: ast.Call, name: str, last: str, first: ast.AST | None):
     literal = isinstance(first, ast.Constant)
-    if last in _SQL_SINKS and first is not None and built_sql(first, _assigned_in(ctx, call)):
+    with_params = len(call.args) > 1 or any(k.arg in {"params", "parameters", "args"} for k in call.keywords)
+    if last in _SQL_SINKS and first is not None and built_sql(first, _assigned_in(ctx, call), with_params):
         return (f"SQL for {last}() is built from strings: a quote in the input rewrites the query; pass values "
                 "as bound parameters", 0.85, "injection.sql")
     shell = any(k.arg == "shell" and _is_true(k.value) for k in call.keywords)
@@ -265,7 +278,9 @@ def _fetch_by_id(ctx: FileContext, call: ast.Call, ids: set[str], assigned: dict
         ch, ns = ch[: fetch + 1], ns[: fetch + 1]
     root = _sql.query_root(ch)
     if dotted(call.func).endswith("get_object_or_404") and call.args:
-        model, args = dotted(call.args[0]), [*call.args[1:], *(k.value for k in call.keywords)]
+        model, args = dotted(call.args[0]).split(".")[0], [*call.args[1:], *(k.value for k in call.keywords)]
+        if any(isinstance(n, ast.Name | ast.Attribute) and "user" in dotted(n) for n in ast.walk(call.args[0])):
+            return ""  # Model.objects.restrict(request.user) / request.user.invoices
     elif root and fetch is not None:
         model = ns[0] if root in {"flask-sqlalchemy", "django"} else dotted(call.args[0]) if call.args else ""
         args = [a for _, n in ch if isinstance(n, ast.Call) for a in (*n.args, *(k.value for k in n.keywords))]
@@ -286,7 +301,7 @@ def _guarded(ctx: FileContext, func: FunctionNode) -> bool:
     """Does the handler compare an owner field, deny with 403, or require a role?"""
     if any(n.rsplit(".", 1)[-1] in _AUTH_DECORATORS for n in _sql.decorator_names(func)):
         return True
-    body = ast.get_source_segment(ctx.text, func) or ""
+    body = _sql.source_of(ctx, func)
     if any(w in body for w in _DENY_WORDS):
         return True
     for cmp in (n for n in ast.walk(func) if isinstance(n, ast.Compare)):
@@ -297,17 +312,24 @@ def _guarded(ctx: FileContext, func: FunctionNode) -> bool:
 
 
 def _authenticated(ctx: FileContext, func: FunctionNode) -> bool:
-    text = ast.get_source_segment(ctx.text, func) or ""
+    text = _sql.source_of(ctx, func)
     decorators = " ".join(_sql.decorator_names(func))
     return any(m in text or m in decorators for m in _AUTH_MARKS)
 
 
 def missing_ownership(ctx: FileContext) -> Iterator[Finding]:
     """Item 16: an authenticated handler loads an object by the caller's id and never checks whose it is."""
-    if ctx.is_test:
+    if _sql.not_production(ctx):
         return
-    for func in ctx.functions():
-        if not _sql.is_handler(ctx, func) or not _authenticated(ctx, func) or _guarded(ctx, func):
+    candidates: dict[int, FunctionNode] = {}
+    for call in ctx.calls():  # cheap pre-filter: only handlers that fetch something
+        last = call.func.attr if isinstance(call.func, ast.Attribute) else dotted(call.func)
+        if last in _FETCHES or last.endswith("get_object_or_404"):
+            func = _sql.handler_of(ctx, call)
+            if func is not None:
+                candidates[id(func)] = func
+    for func in sorted(candidates.values(), key=lambda f: f.lineno):
+        if not _authenticated(ctx, func) or _guarded(ctx, func):
             continue
         ids, assigned = _sql.id_params(func), _sql.assignments(func)
         for call in _sql.outer_calls(func):
@@ -317,6 +339,5 @@ def missing_ownership(ctx: FileContext) -> Iterator[Finding]:
                                   f"checks it belongs to the current user: any signed-in user can read other "
                                   f"users' {model} records by changing the id", 0.7, "authz.no_owner_check")
                 break
-
 
 DETECTORS: tuple = (hardcoded_secrets, unsafe_settings, injection, missing_ownership)

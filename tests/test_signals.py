@@ -515,16 +515,23 @@ def test_image_name(image: str, name: str) -> None:
     assert image_name(image) == name
 
 
-def test_one_walk_is_fast_enough_for_large_repositories() -> None:
+def test_one_walk_costs_a_small_multiple_of_a_bare_ast_walk() -> None:
+    """Relative to ``ast.walk`` on the same tree, so a loaded machine does not fail it."""
     body = "".join(
         f"class Model{i}(Base):\n    def save(self):\n        for x in items:\n            session.add(x)\n        return json.dumps({{'a': 'b.c'}})\n"
         for i in range(300)
     )
     text = "import json\nfrom sqlalchemy.orm import Session\n" + body
     tree = ast.parse(text)
-    python_signals("warm.py", tree, text)
-    start = time.perf_counter()
-    for _ in range(10):
-        python_signals("app/models.py", tree, text)
-    per_file = (time.perf_counter() - start) / 10
-    assert per_file < 0.05, per_file  # a 1,500-line file; Django has ~2,800 much smaller ones
+
+    def best(fn) -> float:
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    walk = best(lambda: sum(1 for _ in ast.walk(tree)))
+    ours = best(lambda: python_signals("app/models.py", tree, text))
+    assert ours < 5 * walk, (ours, walk)  # about 3x today: one walk plus dict lookups

@@ -144,12 +144,10 @@ def _scalar(node: yaml.Node, where: str, key: str, file: str) -> object:
 
 
 def _entry(node: yaml.Node, index: int, defaults: dict[str, object], file: str, folder: Path) -> Entry:
-    where = f"repos entry {index}"
+    where = f"repos entry {index}{_named(node)}"
     values = _values(node, where, ENTRY_KEYS, file)
     if "path" not in values:
         raise BadBatchFile(f"{where}: 'path' is missing; give a local folder or a git URL", path=file, line=_line(node))
-    if values.get("name"):
-        where = f"repos entry {index} ({values['name']})"
     merged = {**defaults, **values}
     path = str(merged["path"])
     scheme = _URL.match(path)
@@ -163,6 +161,15 @@ def _entry(node: yaml.Node, index: int, defaults: dict[str, object], file: str, 
     return Entry(line=_line(node), **{k: merged.get(k) for k in ("name", "path", "base", "head", "context", "decisions",
                                                                   "timeout")},
                  client=merged.get("client") or "", reviewer=merged.get("reviewer") or "")
+
+
+def _named(node: yaml.Node) -> str:
+    """`` (its name)`` for messages about an entry, when it has a plain name."""
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if getattr(key, "value", None) == "name" and isinstance(value, yaml.ScalarNode) and value.value:
+                return f" ({value.value})"
+    return ""
 
 
 # --- names -------------------------------------------------------------------------

@@ -198,7 +198,7 @@ def effect(ctx: FileContext, call: ast.Call, clients: dict[str, tuple[str, bool]
 
 def _named_effect(call: ast.Call) -> bool:
     parts = [w.lower() for w in _WORD.findall(attr(call))]
-    if not parts:
+    if not parts or attr(call)[:1].isupper():  # SendConfirmationEmail(): building a value, not sending
         return False
     if parts[0] in _EFFECT_VERBS:
         return True

@@ -25,7 +25,7 @@ _DJANGO_DESTRUCTIVE = frozenset({"RemoveField", "DeleteModel"})
 
 def cascades(ctx: FileContext) -> Iterator[Finding]:
     """Delete cascades in models: one delete silently takes every child row with it."""
-    if ctx.is_test:
+    if ctx.is_test or _is_migration(ctx):  # a migration repeats the model's cascade; the model is the place to judge it
         return
     for call in ctx.calls():
         name = attr(call)
@@ -38,6 +38,10 @@ def cascades(ctx: FileContext) -> Iterator[Finding]:
         elif name in {"ForeignKey", "OneToOneField"} and _django_cascade(call):
             msg = "Django on_delete=CASCADE: deleting the referenced row deletes these rows too; PROTECT or a soft delete keeps records with business value"
             yield ctx.finding(8, call, msg, 0.4, "cascade.delete")
+
+
+def _is_migration(ctx: FileContext) -> bool:
+    return "/migrations/" in f"/{ctx.path}" or "/alembic/versions/" in f"/{ctx.path}"
 
 
 def _const(node: ast.AST | None) -> str:
@@ -94,8 +98,11 @@ def _django_op(call: ast.Call) -> str:
 
 
 def multiple_commits(ctx: FileContext) -> Iterator[Finding]:
-    """One operation committing more than once (or several Django writes outside atomic)."""
-    if ctx.is_test:
+    """One operation committing more than once (or several Django writes outside atomic).
+
+    Migrations are skipped: Django and Alembic run each one in a transaction.
+    """
+    if ctx.is_test or _is_migration(ctx):
         return
     for func in ctx.functions():
         calls = body_calls(func)
@@ -107,18 +114,24 @@ def multiple_commits(ctx: FileContext) -> Iterator[Finding]:
             yield ctx.finding(9, pair[1], msg, 0.7, "transaction.multiple_commits")
         elif not _atomic(ctx, func):
             writes = [c for c in calls if is_orm_write(ctx, c) and not _in_atomic_block(ctx, func, c)]
-            pair = _same_path_pair(func, writes)
+            pair = _same_path_pair(func, writes, distinct=True)
             if pair:
                 msg = (f"{func.name}() writes at lines {pair[0].lineno} and {pair[1].lineno} with no transaction.atomic: "
                        "each save commits on its own, so a failure between them leaves half the operation (unless ATOMIC_REQUESTS is on)")  # fmt: skip
                 yield ctx.finding(9, pair[1], msg, 0.5, "transaction.multiple_commits")
 
 
-def _same_path_pair(func: ast.AST, calls: list[ast.Call]) -> tuple[ast.Call, ast.Call] | None:
-    """Two calls that can both run in one execution (not in exclusive branches)."""
+def _same_path_pair(func: ast.AST, calls: list[ast.Call], distinct: bool = False) -> tuple[ast.Call, ast.Call] | None:
+    """Two calls that can both run in one execution (not in exclusive branches).
+
+    With ``distinct``, the two writes must go to different objects or models:
+    saving one object twice leaves it half-updated, not two records out of step.
+    """
     paths = _branch_paths(func)
     for i, a in enumerate(calls):
         for b in calls[i + 1 :]:
+            if distinct and receiver(a) == receiver(b):
+                continue
             pa, pb = paths.get(id(a), {}), paths.get(id(b), {})
             if not any(k in pb and pb[k] != v for k, v in pa.items()) and not _returns_between(func, a, b):
                 return a, b

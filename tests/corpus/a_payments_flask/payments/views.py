@@ -124,8 +124,10 @@ def verify_card(token):
     try:
         card = gateway.lookup_card(token)
     except Exception:
-        _failed_cards.append(token)
+        log.info("card lookup failed")
         return None
+    if not card.get("valid"):
+        _failed_cards.append(token)
     return jsonify(card)
 
 

@@ -20,6 +20,10 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/python -m archreview.sample build/sample
 	$(BIN)/archreview analyze build/sample --base main --head feature/notifications-ai
+	$(BIN)/archreview review build/sample --base main --head feature/notifications-fit \
+		--client "BuildRight (sample)" --title "Notifications, fitting version" --output reports/sample-fit.html
+	$(BIN)/archreview review build/sample --base main --head feature/notifications-ai \
+		--client "BuildRight (sample)" --title "Notifications, AI-generated version" --output reports/sample-ai.html
 
 test: install
 	$(BIN)/python -m pytest

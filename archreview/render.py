@@ -43,7 +43,7 @@ def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, caption:
     if not rows:
         return Markup("")
     frame = pd.DataFrame([{c: r.get(c, "") for c in columns} for r in rows], columns=list(columns))
-    styler = frame.style.format(escape="html", na_rep="").hide(axis="index")
+    styler = frame.style.format(escape="html", na_rep="", precision=2).hide(axis="index")
     styler = styler.set_uuid(css_class).set_table_attributes(f'class="{css_class}"')
     if caption:
         styler = styler.set_caption(caption)

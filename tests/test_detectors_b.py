@@ -111,10 +111,23 @@ CASES = [
     ("shop/stock.py", """
         def restock():
             with transaction.atomic():
-                rows = Stock.objects.select_for_update().filter(warehouse="main")
+                rows = list(Stock.objects.select_for_update().filter(warehouse="main"))
+                Stock.objects.select_for_update().filter(status="stale").update(status="gone")
                 one = Stock.objects.select_for_update().get(pk=3)
-                key = Stock.objects.select_for_update().filter(pk__in=[1, 2])
-        """, 13, ['warehouse="main"']),
+                key = list(Stock.objects.select_for_update().filter(pk__in=[1, 2]))
+                lazy = Stock.objects.select_for_update().filter(warehouse="main")
+                top = Stock.objects.select_for_update().filter(warehouse="main").first()
+        """, 13, ['warehouse="main"))', 'status="stale"']),
+    ("shop/lock_objects.py", """
+        def stock_qs_select_for_update():
+            return Stock.objects.order_by("pk").select_for_update(of=("self",))
+        """, 13, []),
+    ("app/sweep.py", """
+        def sweep():
+            stale = Order.query.filter(Order.status == "pending").with_for_update().all()
+            rows = session.execute(select(Order).where(Order.status == "new").with_for_update()).scalars().all()
+            one = session.execute(select(Order).where(Order.id == 4).with_for_update()).scalar_one()
+        """, 13, ["with_for_update().all()", 'Order.status == "new"']),
     ("app/pay.py", """
         def pay(order_id):
             order = db.session.query(Order).filter(Order.id == order_id).with_for_update().one()

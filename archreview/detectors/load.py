@@ -42,7 +42,8 @@ def _loop_source(ctx: FileContext, it: ast.AST) -> tuple[ast.AST | None, _sql.Ch
     func = ctx.enclosing_function(it)
     assigned = _sql.assignments(func) if func else {}
     if isinstance(it, ast.Name):
-        it = assigned.get(it.id)
+        value = assigned.get(it.id)
+        it = value if value is not None and value.lineno <= it.lineno else None  # not a later reassignment
     if it is None or not _sql.is_query(it):
         return None, [], assigned
     if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.args:
@@ -202,20 +203,54 @@ def _keyed(ch: _sql.Chain) -> bool:
     return False
 
 
+_EVALUATE = frozenset({"all", "update", "delete", "iterator", "values", "values_list", "count", "exists",
+                       "scalars", "in_bulk", "aggregate", "fetchall"})
+_NARROW = frozenset({"first", "last", "one", "one_or_none", "scalar_one", "limit", "get", "get_or_404"})
+
+
+def _filtered_by_relation(ch: _sql.Chain) -> bool:
+    """Filtered by a foreign key or an ``__in`` set: usually a deliberate lock of one parent's rows."""
+    keys = [k.arg or "" for _, n in ch if isinstance(n, ast.Call) for k in n.keywords]
+    return any(k.endswith(("_id", "__in")) for k in keys)
+
+
+def _evaluated_here(scope: ast.AST) -> set[int]:
+    """Expressions whose rows are fetched right here: loop iterables, ``list(...)``, ``execute(...)`` arguments."""
+    out = set()
+    for node in ast.walk(scope):
+        if isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
+            out.add(id(node.iter))
+        elif isinstance(node, ast.Call) and dotted(node.func).rsplit(".", 1)[-1] in {
+                "list", "len", "execute", "scalars", "scalar", "bool", "sorted", "tuple", "set"}:
+            out.update(id(a) for a in node.args)
+    return out
+
+
 def broad_locks(ctx: FileContext) -> Iterator[Finding]:
-    """Item 13: ``with_for_update``/``select_for_update`` not narrowed to keys."""
+    """Item 13: ``with_for_update``/``select_for_update`` evaluated without narrowing to keys.
+
+    A queryset that is only built and returned (``lock_objects()`` helpers) is narrowed by its caller, so
+    only locks fetched in the same expression count.
+    """
     if _skip(ctx):
         return
     scopes = {id(f): f for c in ctx.calls() if isinstance(c.func, ast.Attribute) and c.func.attr in _LOCKS
               for f in [ctx.enclosing_function(c) or ctx.tree]}
     for scope in scopes.values():
+        evaluated = _evaluated_here(scope)
+        assigned = _sql.assignments(scope) if not isinstance(scope, ast.Module) else {}
         for call in _sql.outer_calls(scope):
-            ch = _sql.chain(call)
-            lock = next((n for n in _sql.names(ch) if n in _LOCKS), None)
-            if lock and not _keyed(ch):
-                yield ctx.finding(13, call, f"{lock}() on a query not narrowed to a primary key: every matching "
-                                  "row stays locked until commit, so concurrent requests queue behind it",
-                                  0.75, "lock.broad_for_update")
+            ch = _effective_chain(call, assigned)[0]
+            ns = _sql.names(ch)
+            lock = next((i for i, n in enumerate(ns) if n in _LOCKS), None)
+            if lock is None or _keyed(ch) or _NARROW & set(ns) or _sql.bounded(ch):
+                continue
+            if id(call) in evaluated or _EVALUATE & set(ns[lock + 1:]):
+                by_set = _filtered_by_relation(ch)
+                yield ctx.finding(13, call, f"{ns[lock]}() on a query not narrowed to a primary key: every "
+                                  f"matching row{' of the related set' if by_set else ''} stays locked until commit, "
+                                  "so concurrent requests queue behind it", 0.5 if by_set else 0.75,
+                                  "lock.broad_for_update")
 
 
 def _transaction_blocks(ctx: FileContext) -> Iterator[tuple[list[ast.stmt], str]]:

@@ -8,12 +8,15 @@ table grows; a payment path that only ``print``s works until the first incident.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 
 from archreview.detectors import _sql
 from archreview.detectors.base import FileContext, FunctionNode, dotted
 from archreview.model import Finding
 
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_PATHISH = re.compile(r"path|dir|folder|upload|media|/|filename|MEDIA|UPLOAD")
 _WORKER_PATHS = ("worker", "scheduler", "cron", "jobs", "tasks", "management/commands", "clock", "scripts/")
 _STATE_WORDS = ("session", "cache", "store", "token", "rate", "limit", "attempt", "cart", "otp", "login",
                 "visits", "seen", "memo", "lock", "online", "presence", "connected")
@@ -22,7 +25,7 @@ _CONTAINERS = frozenset({"dict", "defaultdict", "OrderedDict", "Counter", "set",
                          "collections.OrderedDict", "collections.Counter"})
 _MUTATORS = frozenset({"setdefault", "update", "pop", "add", "append", "__setitem__", "clear", "popitem",
                        "discard", "remove", "extend", "insert"})
-_LOCAL_CACHES = ("SimpleCache", "simple", "FileSystemCache", "filesystem", "LocMemCache")
+_LOCAL_CACHES = ("SimpleCache", "simple", "FileSystemCache", "filesystem", "LocMemCache", "FileBasedCache")
 _PER_USER = ("user", "account", "customer", "session", "token", "request", "tenant")
 _SCHEDULERS = frozenset({"BackgroundScheduler", "AsyncIOScheduler", "GeventScheduler", "TornadoScheduler",
                          "threading.Timer", "Timer"})
@@ -52,11 +55,12 @@ def local_uploads(ctx: FileContext) -> Iterator[Finding]:
         if not isinstance(call.func, ast.Attribute) or call.func.attr != "save" or not call.args:
             continue
         recv = call.func.value
-        if not (_upload_source(recv) or isinstance(recv, ast.Name) and (
-                recv.id in _UPLOAD_NAMES or _upload_source(_assigned_at(ctx, call).get(recv.id)))):
+        strong = _upload_source(recv) or isinstance(recv, ast.Name) and _upload_source(
+            _assigned_at(ctx, call).get(recv.id))
+        if not strong and not (isinstance(recv, ast.Name) and recv.id in _UPLOAD_NAMES):
             continue
         target = ast.get_source_segment(ctx.text, call.args[0]) or ""
-        if "tmp" not in target.lower() and "temp" not in target.lower():
+        if (strong or _PATHISH.search(target)) and "tmp" not in target.lower() and "temp" not in target.lower():
             yield ctx.finding(17, call, f"uploaded file saved to local disk ({target[:60]}): a second instance "
                               "or a redeploy does not have it; store uploads in shared object storage", 0.8,
                               "state.local_upload")
@@ -70,7 +74,9 @@ def _module_containers(ctx: FileContext) -> dict[str, ast.Assign]:
             value = node.value
             container = isinstance(value, ast.Dict | ast.Set | ast.List) or isinstance(value, ast.Call) and \
                 dotted(value.func) in _CONTAINERS
-            if isinstance(target, ast.Name) and container and any(w in target.id.lower() for w in _STATE_WORDS):
+            words = [w for w in re.split(r"_+", _CAMEL.sub("_", target.id).lower()) if w] \
+                if isinstance(target, ast.Name) else []
+            if container and any(w.startswith(_STATE_WORDS) for w in words):
                 out[target.id] = node
     return out
 
@@ -97,16 +103,29 @@ def in_memory_state(ctx: FileContext) -> Iterator[Finding]:
         yield ctx.finding(17, stores[name], f"module-level {name} keeps {name.lower().replace('_', ' ')} in this "
                           "process's memory: each instance (and each worker) has its own copy, lost on restart; "
                           "use the shared cache or database", 0.75, "state.module_store")
-    for node in ctx.nodes(ast.Constant):
-        if isinstance(node.value, str) and node.value.rsplit(".", 1)[-1] in _LOCAL_CACHES \
-                and (node.value in _LOCAL_CACHES[:3] or "." in node.value):
-            yield ctx.finding(17, node, f"cache backend {node.value} lives in one process: instances disagree and "
-                              "invalidation does not reach the others", 0.7, "state.local_cache")
+    for name, value in _cache_settings(ctx):
+        if isinstance(value, ast.Constant) and str(value.value).rsplit(".", 1)[-1] in _LOCAL_CACHES:
+            yield ctx.finding(17, value, f"cache backend {value.value} lives in one process: instances disagree "
+                              "and invalidation does not reach the others", 0.7, "state.local_cache")
     for call in ctx.calls():
         if dotted(call.func).rsplit(".", 1)[-1] == "SimpleCache":
             yield ctx.finding(17, call, "SimpleCache lives in one process: instances disagree and invalidation "
                               "does not reach the others", 0.7, "state.local_cache")
     yield from _per_user_lru(ctx)
+
+
+def _cache_settings(ctx: FileContext) -> Iterator[tuple[str, ast.AST]]:
+    """Values given to ``CACHE_TYPE`` / a cache ``BACKEND``, as dict entries, keywords or assignments."""
+    for node in ctx.nodes(ast.Dict):
+        for key, value in zip(node.keys, node.values):
+            if isinstance(key, ast.Constant) and key.value in {"CACHE_TYPE", "BACKEND"}:
+                yield key.value, value
+    for node in ctx.nodes(ast.Assign):
+        target = node.targets[0]
+        name = target.slice.value if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant) \
+            else dotted(target)
+        if str(name).endswith("CACHE_TYPE"):
+            yield str(name), node.value
 
 
 def _per_user_lru(ctx: FileContext) -> Iterator[Finding]:

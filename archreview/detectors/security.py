@@ -22,6 +22,7 @@ _AWS = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
 _PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
 _URL_PASSWORD = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]+:([^\s@/{}$%<>]+)@")
 _SUSPECT = re.compile(r"AKIA|ASIA|PRIVATE KEY|://|sk[-_]|rk_|gh[pousr]_|xox|AIza|SG\.")
+_IDENTIFIER = re.compile(r"[a-z]+(?:[_.-][a-z]+)*|[A-Z]+(?:_[A-Z]+)*|(?:[A-Z][a-z]+)+")
 _PLACEHOLDERS = ("your", "example", "changeme", "change-me", "xxxx", "placeholder", "dummy", "<", "${", "{{",
                  "***")
 _DEV_SETTINGS = ("dev", "local", "development", "test", "testing", "ci")
@@ -41,6 +42,8 @@ def literal_secret(value: object) -> bool:
         return False
     if "{" in value and "}" in value or value.startswith("%(") or value.endswith(("_", "-", ":")):
         return False  # a template or a prefix, not a value
+    if _IDENTIFIER.fullmatch(value):
+        return False  # "invalid_password": an error code or enum value, not a credential
     return _entropy(value) >= 2.5
 
 
@@ -96,8 +99,11 @@ def hardcoded_secrets(ctx: FileContext) -> Iterator[Finding]:
 
 
 def _url_secret(text: str) -> bool:
+    """A password in a URL, unless it is a placeholder or a local development default."""
     m = _URL_PASSWORD.search(text)
-    return bool(m) and m.group(1).lower() not in {"password", "pass", "secret"} and not m.group(1).startswith("*")
+    if not m or m.group(1).lower() in {"password", "pass", "secret"} or m.group(1).startswith("*"):
+        return False
+    return not re.search(r"@(localhost|127\.0\.0\.1)\b", text)
 
 
 def _settings_module(ctx: FileContext) -> bool:

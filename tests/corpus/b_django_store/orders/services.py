@@ -13,6 +13,15 @@ CARRIER_API = "https://api.carrier.example.com/v1/shipments"
 
 def reserve_stock(order):
     with transaction.atomic():
+        levels = {s.sku: s for s in StockLevel.objects.select_for_update().filter(warehouse="main")}
+        for item in order.items.all():
+            level = levels[item.sku]
+            level.available -= item.quantity
+            level.save()
+
+
+def reserve_lazily(order):
+    with transaction.atomic():
         levels = StockLevel.objects.select_for_update().filter(warehouse="main")
         for item in order.items.all():
             level = levels.get(sku=item.sku)

@@ -1,0 +1,134 @@
+"""The command line: exit codes, one-line errors, and the JSON contract (golden file)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from archreview import cli
+
+GOLDEN = Path(__file__).parent / "golden" / "small.json"
+SMALL = [
+    {
+        "shop/__init__.py": "",
+        "shop/db.py": "import sqlalchemy\n\nENGINE = sqlalchemy.create_engine('sqlite://')\n",
+        "shop/orders.py": "from .db import ENGINE\nfrom . import pricing\n\n\ndef total(order):\n    if not order:\n        return 0\n    return pricing.price(order)\n",
+        "shop/pricing.py": "import decimal\n\n\ndef price(order):\n    return decimal.Decimal(len(order))\n",
+        "requirements.txt": "sqlalchemy==2.0\n",
+    },
+    {
+        "shop/pricing.py": "import decimal\nfrom . import orders\n\n\ndef price(order):\n    return decimal.Decimal(len(order))\n",
+        "shop/cache.py": "import redis\n\nCLIENT = redis.Redis(host='cache')\n",
+        "requirements.txt": "sqlalchemy==2.0.1\nredis\n",
+    },
+]
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("ARCHREVIEW_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def run(*argv: str) -> subprocess.CompletedProcess[str]:
+    """The installed entry point, as a user runs it."""
+    exe = Path(sys.executable).with_name("archreview")
+    return subprocess.run([str(exe), *argv], capture_output=True, text=True, env={**os.environ}, timeout=300)
+
+
+def _masked(document: dict, repo: Path) -> dict:
+    text = json.dumps(document, indent=1, sort_keys=True).replace(str(repo), "<repo>")
+    return json.loads(re.sub(r"\b[0-9a-f]{40}\b", "<commit>", text))
+
+
+def test_the_json_contract_on_a_small_change(git_repo, tmp_path):
+    repo = git_repo(SMALL)
+    out = tmp_path / "out.json"
+    done = run("analyze", str(repo.path), "--base", repo.commits[0], "--head", "main", "--json", str(out))
+    assert done.returncode == 0, done.stderr
+    document = _masked(json.loads(out.read_text()), repo.path)
+    for key in ("repo", "files", "modules", "graph", "complexity", "new_infrastructure", "new_dependencies",
+                "findings", "fit_test", "errors"):
+        assert key in document
+    assert document["new_dependencies"] == ["redis"]
+    assert [(n["kind"], n["name"]) for n in document["new_infrastructure"]] == [("cache", "redis")]
+    assert document["graph"]["cycles"] == [["shop.orders", "shop.pricing", "shop.orders"]]
+    if os.environ.get("ARCHREVIEW_UPDATE_GOLDEN"):
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_text(json.dumps(document, indent=1, sort_keys=True) + "\n")
+    assert document == json.loads(GOLDEN.read_text()), "run with ARCHREVIEW_UPDATE_GOLDEN=1 after checking the diff"
+
+
+def test_json_to_stdout_and_the_summary(git_repo):
+    repo = git_repo(SMALL)
+    done = run("analyze", str(repo.path), "--json", "-")
+    assert done.returncode == 0 and json.loads(done.stdout)["repo"]["head"] == repo.commits[-1]
+    summary = run("analyze", str(repo.path), "--base", repo.commits[0])
+    assert summary.returncode == 0
+    assert "NEW cache: redis" in summary.stdout and "cycles: 1" in summary.stdout
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["analyze", "{missing}"], "no such folder"),
+        (["analyze", "{file}"], "not a folder"),
+        (["analyze", "{repo}", "--base", "--output=x"], "argument --base: expected one argument"),
+        (["analyze", "{repo}", "--base=--output=x"], "refusing ref '--output=x'"),
+        (["analyze", "{repo}", "--head", "no-such-branch"], "unknown ref 'no-such-branch'"),
+        (["analyze", "{plain}", "--base", "main"], "not a git repository"),
+        (["analyze", "{repo}", "--context", "{missing}"], "cannot read the context file"),
+        (["analyze", "{repo}", "--context", "{badcontext}"], "patterns_not_used"),
+        (["analyze", "{repo}", "--json", "{missing}/x/y.json"], "cannot write"),
+        (["review", "{repo}", "--output", "r.html", "--decisions", "{corrupt}"], "kept"),
+        (["analyze"], "the following arguments are required: path"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(git_repo, tmp_path, argv, message):
+    repo = git_repo(SMALL)
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (tmp_path / "file.txt").write_text("x")
+    (tmp_path / "bad.toml").write_text('patterns_not_used = ["queue"]\n')
+    (tmp_path / "corrupt.json").write_text("{not json")
+    values = {"missing": str(tmp_path / "missing"), "file": str(tmp_path / "file.txt"), "repo": str(repo.path),
+              "plain": str(plain), "badcontext": str(tmp_path / "bad.toml"), "corrupt": str(tmp_path / "corrupt.json")}
+    done = run(*[a.format(**values) for a in argv])
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in done.stderr
+    if "corrupt" in " ".join(argv):
+        assert (tmp_path / "corrupt.json").read_text() == "{not json"  # the reviewer's file is never overwritten
+
+
+def test_init_drafts_a_context_that_loads_back(git_repo, tmp_path):
+    from archreview.context import load_context
+
+    repo = git_repo(SMALL)
+    assert cli.main(["init", str(repo.path)]) == 0
+    drafted = repo.path / "archreview.toml"
+    context = load_context({}, (str(drafted), drafted.read_text()))
+    assert context is not None
+    assert cli.main(["init", str(repo.path)]) == 2  # never overwrites the team's file without --force
+    assert cli.main(["init", str(repo.path), "--force"]) == 0
+
+
+def test_lab_prepares_a_parameterised_workbook(git_repo, tmp_path):
+    import nbformat
+
+    from archreview.lab import prepare
+    from archreview.report import Parameters
+
+    repo = git_repo(SMALL)
+    notebook = prepare(Parameters(str(repo.path), repo.commits[0], "main", live=True), tmp_path / "reviews")
+    node = nbformat.read(notebook, as_version=4)
+    injected = next(c for c in node.cells if "injected-parameters" in c.metadata.get("tags", []))
+    assert f"repo = {str(repo.path)!r}" in injected.source.replace('"', "'")
+    assert "live = True" in injected.source and "decisions = " in injected.source
+    assert all(not c.get("outputs") for c in node.cells if c.cell_type == "code")  # prepared, not executed

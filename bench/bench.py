@@ -446,6 +446,8 @@ def main(argv: list[str] | None = None) -> int:
     slow = args.runs_slow or (1 if size.files > 500 else args.runs)
     exe = beside_python("archreview")
     problem = archreview_problem(exe)
+    # SIGTERM (a CI timeout) unwinds like Ctrl-C, so the running child's session is killed
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     print_header(root, size, args.runs, "radon skipped" if args.skip_peers else f"{slow} per radon command")
     try:
         rows = run_rounds(plan(args, root, slow, None if problem else exe))

@@ -187,13 +187,24 @@ def effect(ctx: FileContext, call: ast.Call, clients: dict[str, tuple[str, bool]
     name = dotted(call.func)
     if verb:
         unsafe = {"post", "patch"} if retried else WRITE_VERBS  # PUT and DELETE are idempotent: safe to repeat
-        return f"HTTP {verb.upper()} ({name})" if verb in unsafe else None
+        return f"HTTP {verb.upper()} ({name})" if verb in unsafe and not _read_by_post(call) else None
     a = attr(call)
     if a in PUBLISH_ATTRS:
         return f"publish/enqueue ({name})"
     if a in MAIL_ATTRS:
         return f"e-mail ({name})"
     return f"call to {name}" if _named_effect(call) else None
+
+
+_READ_POST = re.compile(r"token|oauth|graphql|search|query|lookup|verify|validate", re.I)
+
+
+def _read_by_post(call: ast.Call) -> bool:
+    """POSTs that only read: an OAuth token exchange, a search, a GraphQL query, a verification."""
+    target = call.args[0] if call.args else kwarg(call, "url")
+    texts = [n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, ast.Attribute) else str(n.value)
+             for n in ast.walk(target) if isinstance(n, ast.Name | ast.Attribute | ast.Constant)] if target else []  # fmt: skip
+    return any(_READ_POST.search(t) for t in texts)
 
 
 def _named_effect(call: ast.Call) -> bool:

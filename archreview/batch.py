@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -164,7 +165,8 @@ def run_one(task: Task, cancelled: Callable[[], bool] = lambda: False) -> RepoRe
     spec.write_text(json.dumps(asdict(task), indent=1), encoding="utf-8")
     started = time.monotonic()
     with open(folder / "log.txt", "a", encoding="utf-8") as log:
-        log.write(f"\n=== archreview batch run {task.run}: {task.entry.name} ({time.strftime('%Y-%m-%d %H:%M:%S')})\n")
+        log.write(f"\n=== archreview batch run {task.run}: {task.entry.name} ({time.strftime('%Y-%m-%d %H:%M:%S')} "
+                  f"on {socket.gethostname()} pid {os.getpid()})\n")
         log.flush()
         child = subprocess.Popen([sys.executable, "-m", "archreview.batch", "--one", str(spec)], stdin=subprocess.DEVNULL,
                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=folder,
@@ -373,7 +375,14 @@ def _execute(params, notebook: Path, timeout: int) -> Path:
         if _any_cell_ran(notebook):
             raise
         logging.getLogger("archreview.batch").warning("the kernel did not start (%s); trying once more", exc)
+    try:
         return execute(params, notebook, timeout=timeout)
+    except ReviewFailed:
+        raise
+    except Exception as exc:
+        if _any_cell_ran(notebook):
+            raise
+        raise ArchReviewError(f"the Jupyter kernel did not start, twice: {exc}") from exc
 
 
 def _any_cell_ran(notebook: Path) -> bool:

@@ -1,0 +1,267 @@
+"""The live workbook and the client report in a real browser (Debian's Chromium via Playwright).
+
+The live session runs in a private JupyterLab on loopback: Run All, record a
+verdict and a note through the widgets, find them in the decisions file on
+disk, restart the kernel, run all again and see them come back. A hostile
+repository's markup must show as text next to the live kernel. The report is
+opened from disk with every network request blocked: it must need nothing
+from outside and log no error. Screenshots land in ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from archreview.decisions import DecisionStore
+from archreview.lab import prepare
+from archreview.report import Parameters, run_review
+from archreview.sample import AI_BRANCH, SAMPLE_BASE, build_sample
+from browser import ARTIFACTS, BrowserMissing, LabServer, launch, start_lab, stop_lab, track_kernels
+from repos import make_repo
+
+pytestmark = pytest.mark.browser
+
+RUN_TIMEOUT = 60_000  # ms: Run All of the whole workbook, analysis included
+UI_TIMEOUT = 30_000
+ITEMS = 22
+NOTE = "Payment retry re-sends the charge: <b>needs an idempotency key</b> & a test"
+HOSTILE_FILE = "<img src=x onerror=alert(1)>.py"
+HOSTILE_CODE = "<script>alert(1)</script>"
+ACTIVE = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook tab on show
+
+
+# --- fixtures ---------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def playwright_browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        try:
+            browser = launch(p)
+        except BrowserMissing as err:
+            pytest.fail(str(err), pytrace=False)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> Path:
+    return build_sample(tmp_path_factory.mktemp("sample") / "sample")
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory) -> Iterator[LabServer]:
+    root = tmp_path_factory.mktemp("lab-root")
+    server = start_lab(root, tmp_path_factory.mktemp("lab-home"), secrets.token_urlsafe(24))
+    try:
+        yield server
+    finally:
+        stop_lab(server)
+
+
+@pytest.fixture
+def page(playwright_browser, lab: LabServer):
+    """A fresh tab; anything not served by the test's own JupyterLab is refused, dialogs are recorded."""
+    context = playwright_browser.new_context(viewport={"width": 1400, "height": 1000})
+    tab = context.new_page()
+    tab.dialogs = []
+    tab.on("dialog", lambda d: (tab.dialogs.append(d.message), d.dismiss()))
+    tab.route("**/*", lambda r: r.continue_() if r.request.url.startswith((lab.base_url, "data:", "blob:"))
+              else r.abort())
+    yield tab
+    context.close()
+    track_kernels(lab)
+
+
+# --- the live workbook ------------------------------------------------------------------------------------------
+
+def open_workbook(page, lab: LabServer, notebook: Path) -> None:
+    page.goto(lab.url(notebook.name))
+    page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=UI_TIMEOUT)
+    wait_idle(page, UI_TIMEOUT)
+    assert page.locator(".jp-NotebookPanel").count() == 1, "JupyterLab reopened another notebook beside this one"
+
+
+def wait_idle(page, timeout: int) -> None:
+    """A kernel is attached (the toolbar names it; before that it says "No Kernel" and also shows idle) and idle."""
+    page.wait_for_function(
+        """(active) => {
+            const name = document.querySelector(active + ' .jp-Toolbar-kernelName');
+            const state = document.querySelector(active + ' .jp-Notebook-ExecutionIndicator');
+            return name && /Python/.test(name.textContent) && state && state.dataset.status === 'idle';
+        }""",
+        arg=ACTIVE, timeout=timeout,
+    )
+
+
+def menu(page, name: str, entry: str) -> None:
+    """Open a main-menu entry and pick an item by its label, as a user would."""
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{re.escape(name)}$")).click()
+    page.locator(".lm-Menu-content .lm-Menu-itemLabel", has_text=re.compile(f"^{re.escape(entry)}$")).click()
+
+
+def run_all(page) -> None:
+    menu(page, "Run", "Run All Cells")
+    wait_run_finished(page)
+
+
+def wait_run_finished(page) -> None:
+    """Every code cell has run: no ``[*]`` or empty prompt is left and the kernel is idle again."""
+    try:
+        page.wait_for_function(
+            """(active) => {
+                const prompts = [...document.querySelectorAll(active + ' .jp-CodeCell .jp-InputPrompt')];
+                return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+            }""",
+            arg=ACTIVE, timeout=RUN_TIMEOUT,
+        )
+        wait_idle(page, RUN_TIMEOUT)
+    except Exception as err:
+        raise AssertionError(f"Run All did not finish: {err}\n{notebook_state(page)}") from err
+    errors = page.locator(f"{ACTIVE} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']",
+                          has_text="Traceback")
+    assert errors.count() == 0, f"a workbook cell raised:\n{errors.first.inner_text()}"
+
+
+def notebook_state(page) -> str:
+    """Prompts, kernel status and error outputs, with a screenshot, for a failure message."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "workbook-failure.png"))
+    return page.evaluate("""() => JSON.stringify({
+        prompts: [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(e => e.textContent),
+        kernel: [...document.querySelectorAll('.jp-Notebook-ExecutionIndicator')].map(e => e.dataset.status),
+        errors: [...document.querySelectorAll('.jp-OutputArea-output[data-mime-type*="error"]')].map(e => e.innerText.slice(0, 2000)),
+        dialogs: [...document.querySelectorAll('.jp-Dialog')].map(e => e.innerText),
+    }, null, 1)""") + "\n(screenshot: test-artifacts/workbook-failure.png)"
+
+
+def item_box(page, item: int):
+    return page.locator(f".ar-decision-widget.ar-item-{item}")
+
+
+def decision_on_disk(path: Path, item: int, note: str, timeout: float = 20.0):
+    """Poll the decisions file until ``item`` carries ``note`` (the textarea saves on blur, a round trip later)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        decision = DecisionStore(path).get(item) if path.exists() else None
+        if (decision is not None and decision.note == note) or time.monotonic() > deadline:
+            return decision
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def sample_workbook(sample: Path, lab: LabServer) -> tuple[Path, Path]:
+    decisions = lab.root / "sample.decisions.json"
+    params = Parameters(str(sample), SAMPLE_BASE, AI_BRANCH, decisions=str(decisions), client="BuildRight",
+                        reviewer="Ada Reviewer", title="Notifications review", live=True)
+    return prepare(params, lab.root), decisions
+
+
+def test_a_verdict_set_in_the_widgets_is_saved_and_survives_a_kernel_restart(page, lab, sample_workbook) -> None:
+    notebook, decisions = sample_workbook
+    open_workbook(page, lab, notebook)
+    run_all(page)
+    assert page.locator(".ar-decision-widget").count() == ITEMS
+    assert page.locator("section.ar-item[data-item]").count() == ITEMS
+    box = item_box(page, 2)
+    box.scroll_into_view_if_needed()
+    box.locator("button", has_text=re.compile("^fail$")).click()
+    state = box.locator(".ar-save-state")
+    state.filter(has_text="saved to").wait_for(timeout=UI_TIMEOUT)
+    note = box.locator("textarea")
+    note.fill(NOTE)
+    note.blur()
+
+    saved = decision_on_disk(decisions, 2, NOTE)
+    assert saved is not None, f"nothing saved for item 2; the widget says {state.inner_text()!r}"
+    assert (saved.status, saved.note) == ("fail", NOTE)
+    assert "saved to" in state.inner_text() and "NOT SAVED" not in state.inner_text()
+    assert json.loads(decisions.read_text())  # the file on disk is whole JSON
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "workbook.png"))
+
+    menu(page, "Kernel", "Restart Kernel and Run All Cells…")
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    # Only a widget built by the new kernel says "saved earlier": the old ones said "saved to ...".
+    restored = item_box(page, 2)
+    restored.locator(".ar-save-state", has_text="saved earlier").wait_for(timeout=RUN_TIMEOUT)
+    wait_run_finished(page)
+    assert restored.locator("button.mod-active").inner_text().strip() == "fail"
+    assert restored.locator("textarea").input_value() == NOTE
+    assert page.locator(".ar-decision-widget").count() == ITEMS
+
+
+# --- escaping next to the live kernel ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def hostile_workbook(tmp_path_factory, lab: LabServer) -> Path:
+    base = {"app/__init__.py": "", "app/orders.py": "def total(items):\n    return sum(items)\n"}
+    change = {HOSTILE_FILE: (
+        "import requests\n\n\n"
+        "def fetch(order):\n"
+        "    if order:\n"
+        f"        return requests.get('https://example.com/{HOSTILE_CODE}')\n"
+        "    return None\n"
+    ), "requirements.txt": "requests\n"}
+    repo = make_repo(tmp_path_factory.mktemp("hostile"), [base], branches={"feature": [change]})
+    params = Parameters(str(repo.path), "main", "feature", decisions=str(lab.root / "hostile.decisions.json"),
+                        client="<i>client</i>", reviewer="<b>rev</b>", live=True)
+    return prepare(params, lab.root)
+
+
+def test_repository_markup_shows_as_text_in_the_live_workbook(page, lab, hostile_workbook) -> None:
+    open_workbook(page, lab, hostile_workbook)
+    run_all(page)
+    outputs = page.locator(f"{ACTIVE} .jp-OutputArea")
+    text = "\n".join(outputs.all_inner_texts())
+    assert HOSTILE_FILE in text
+    assert HOSTILE_CODE in text
+    assert page.locator(".jp-OutputArea img[src='x']").count() == 0
+    assert page.locator(".jp-OutputArea script").count() == 0
+    assert page.dialogs == []
+
+
+# --- the client report ------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def report(sample: Path, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("report")
+    decisions = out / "decisions.json"
+    DecisionStore(decisions).record(2, "fail", NOTE, "high", "Ada Reviewer")
+    params = Parameters(str(sample), SAMPLE_BASE, AI_BRANCH, decisions=str(decisions), client="BuildRight",
+                        reviewer="Ada Reviewer", title="Notifications review")
+    return run_review(params, out / "report.html").html
+
+
+def test_the_report_opens_offline_with_no_request_and_no_console_error(playwright_browser, report: Path) -> None:
+    context = playwright_browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    requests, console, dialogs = [], [], []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: console.append((m.type, m.text)))
+    page.on("pageerror", lambda e: console.append(("pageerror", str(e))))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
+    try:
+        page.goto(report.as_uri(), wait_until="load")
+        page.wait_for_load_state("networkidle")
+        assert [u for u in requests if not u.startswith("data:")] == [report.as_uri()]
+        assert [c for c in console if c[0] in ("error", "pageerror")] == []
+        assert dialogs == []
+        assert page.locator("[data-item]").count() == ITEMS
+        csp = page.locator("meta[http-equiv='Content-Security-Policy']")
+        assert csp.count() == 1 and "default-src 'none'" in csp.get_attribute("content")
+        assert page.locator("script").count() == 0
+        assert NOTE in page.locator("#item-2").inner_text()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+    finally:
+        context.close()

@@ -83,7 +83,7 @@ def _python_tree(path: str, text: str, lines: list[str], tree: ast.Module) -> Fi
         mi=pyfacts.maintainability(halstead.volume, visitor.total_complexity, raw),
         halstead=halstead,
         requirements=manifests.requirements_of(path, text) if manifests.is_manifest(path) else (),
-        signals=signals.python_signals(path, tree, text),
+        signals=signals.python_signals(path, tree, text, ctx=ctx),
         findings=detectors.file_findings(path, tree, text, ctx),
         style=style.style_facts(tree, text, ctx),
     )

@@ -19,6 +19,7 @@ import re
 import yaml
 
 from archreview.catalogue import Catalogue, Entry, load_catalogue
+from archreview.detectors.base import FileContext
 from archreview.distributions import canonical, distribution_of
 from archreview.model import Signal
 
@@ -44,45 +45,43 @@ def _dotted(node: ast.AST) -> str:
 
 
 class _Scan:
-    """What one walk of the tree collects, for lookups afterwards."""
+    """What the file's one indexed walk (``FileContext``) holds, for lookups afterwards."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, tree: ast.Module, ctx: FileContext | None = None) -> None:
+        ctx = ctx if ctx is not None else FileContext("", tree, "")
+        self.ctx = ctx
         self.imports: list[tuple[str, int]] = []  # (dotted candidate, line)
         self.aliases: dict[str, str] = {}
-        self.calls: list[tuple[ast.Call, ast.AST | None]] = []  # (call, innermost loop)
-        self.classes: list[ast.ClassDef] = []
-        self.decorators: list[ast.expr] = []
-        self.strings: list[tuple[str, int]] = []
-        stack: list[tuple[ast.AST, ast.AST | None]] = [(tree, None)]
-        while stack:
-            node, loop = stack.pop()
-            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
-                continue  # docstrings and bare literals say nothing about infrastructure
-            self._visit(node, loop)
-            inner = node if isinstance(node, _LOOPS) else (None if isinstance(node, _FUNCS) else loop)
-            stack.extend((child, inner) for child in ast.iter_child_nodes(node))
+        for node in ctx.nodes(ast.Import, ast.ImportFrom):
+            self._import(node)
+        self.calls: list[ast.Call] = ctx.calls()
+        self.classes: list[ast.ClassDef] = ctx.nodes(ast.ClassDef)  # type: ignore[assignment]
+        self.decorators = [d for n in ctx.nodes(*_FUNCS) for d in n.decorator_list]
+        bare = {id(n.value) for n in ctx.nodes(ast.Expr)}  # docstrings and bare literals say nothing
+        self.strings = [(n.value, n.lineno) for n in ctx.nodes(ast.Constant)
+                        if isinstance(n.value, str) and len(n.value) < 300 and id(n) not in bare]
 
-    def _visit(self, node: ast.AST, loop: ast.AST | None) -> None:
-        if isinstance(node, ast.Call):
-            self.calls.append((node, loop))
-        elif isinstance(node, ast.Constant):
-            if isinstance(node.value, str) and len(node.value) < 300:
-                self.strings.append((node.value, node.lineno))
-        elif isinstance(node, ast.Import):
+    def _import(self, node: ast.Import | ast.ImportFrom) -> None:
+        if isinstance(node, ast.Import):
             for a in node.names:
                 self.imports.append((a.name, node.lineno))
                 top = a.name.split(".")[0]
                 self.aliases[a.asname or top] = a.name if a.asname else top
-        elif isinstance(node, ast.ImportFrom):
-            if node.module and not node.level:
-                for a in node.names:
-                    full = node.module if a.name == "*" else f"{node.module}.{a.name}"
-                    self.imports.append((full, node.lineno))
-                    self.aliases[a.asname or a.name] = full
-        elif isinstance(node, _FUNCS):
-            self.decorators.extend(node.decorator_list)
-            if isinstance(node, ast.ClassDef):
-                self.classes.append(node)
+        elif node.module and not node.level:
+            for a in node.names:
+                full = node.module if a.name == "*" else f"{node.module}.{a.name}"
+                self.imports.append((full, node.lineno))
+                self.aliases[a.asname or a.name] = full
+
+    def loop_of(self, call: ast.Call) -> ast.AST | None:
+        """The innermost loop around ``call`` in the same function, if any."""
+        func = self.ctx.enclosing_function(call)
+        best = None
+        for loop in self.ctx.nodes(*_LOOPS):
+            if loop.lineno <= call.lineno <= (loop.end_lineno or loop.lineno) and self.ctx.enclosing_function(loop) is func:
+                if best is None or loop.lineno >= best.lineno:
+                    best = loop
+        return best
 
     def qualified(self, node: ast.AST) -> str:
         name = _dotted(node)
@@ -108,10 +107,14 @@ def _longest(table: dict[str, Entry], dotted: str) -> Entry | None:
     return None
 
 
-def python_signals(path: str, tree: ast.Module, text: str, catalogue: Catalogue | None = None) -> tuple[Signal, ...]:
-    """Infrastructure evidence in one parsed Python file, sorted by (line, kind, name)."""
+def python_signals(path: str, tree: ast.Module, text: str, catalogue: Catalogue | None = None,
+                   ctx: FileContext | None = None) -> tuple[Signal, ...]:
+    """Infrastructure evidence in one parsed Python file, sorted by (line, kind, name).
+
+    ``ctx`` reuses the tree already indexed for the detectors (one walk per file).
+    """
     cat = catalogue or load_catalogue()
-    scan = _Scan(tree)
+    scan = _Scan(tree, ctx)
     imported = scan.imported()
     found = [Signal(e.kind, e.name, 1, "pattern", path) for pattern, e in cat.paths if pattern.search(path)]
     for name, line in scan.imports:
@@ -148,7 +151,7 @@ def _first_arg(call: ast.Call) -> str:
 
 def _call_signals(scan: _Scan, cat: Catalogue, imported: set[str]) -> list[Signal]:
     out = []
-    for call, loop in scan.calls:
+    for call in scan.calls:
         name = scan.qualified(call.func)
         entries = cat.calls.get(name, ())
         if isinstance(call.func, ast.Attribute):
@@ -157,6 +160,7 @@ def _call_signals(scan: _Scan, cat: Catalogue, imported: set[str]) -> list[Signa
             if _wanted(e, imported) and (not e.args or _first_arg(call) in e.args):
                 out.append(Signal(e.kind, e.name, call.lineno, "pattern", name))
         sleep = cat.sleeps.get(name)
+        loop = scan.loop_of(call) if sleep else None
         if sleep and loop is not None and _grows(call, loop):
             out.append(Signal(sleep.kind, sleep.name, call.lineno, "pattern", f"{name} in a loop"))
     return out

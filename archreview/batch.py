@@ -227,14 +227,16 @@ def marked(marker: str) -> Iterator:
 
 def _outcome(task: Task, code: int | None, stop: str, seconds: float) -> RepoResult:
     e = task.entry
-    failed = RepoResult(e.name, FAILED, path=e.path, base_ref=e.base or "", head_ref=e.head or "", duration=seconds)
+    failed = RepoResult(e.name, FAILED, path=e.path, base_ref=e.base or "", head_ref=e.head or "",
+                        duration=round(seconds, 1))
     if stop == "timeout":
         kept = " (partial notebook kept)" if (Path(task.folder) / "review.ipynb").is_file() else ""
         return _with_reason(failed, f"timed out after {task.timeout} s and was stopped{kept}; see log.txt")
     try:
         data = json.loads((Path(task.folder) / "result.json").read_text(encoding="utf-8"))
         if data.get("run") == task.run:
-            return from_json(data["result"])
+            result = from_json(data["result"])  # timed here: the child's start-up is part of the cost
+            return result if result.resumed else replace(result, duration=round(seconds, 1))
     except (OSError, ValueError, KeyError, TypeError):
         pass
     if code is not None and code < 0:

@@ -1,0 +1,119 @@
+"""Measure `archreview batch`: repositories per minute, overhead per repository, cache reuse.
+
+Usage: python bench/batch_bench.py [--repos N] [--jobs 1,2] [--keep DIR]
+
+Why this exists: issue 6 asks for figures, not hopes. The bench builds the bundled
+sample, makes N bare clones of it (``git clone --local --bare``: same history, so the
+per-file analysis cache is shared between them, as it is across the services of one
+client that share code), and alternates the two feature branches across them. Then:
+
+1. one direct ``archreview review`` with a warm cache: what a single review costs;
+2. a batch with ``--jobs 1`` on an empty cache (first batch), then the same batch again
+   (second batch: every file's facts come from the cache);
+3. the warm batch again with each ``--jobs`` value asked for.
+
+Each batch is timed without the portfolio page, which is timed once on its own. The
+overhead per repository is the batch's wall time per repository at ``--jobs 1``
+minus the direct review. Nothing is fetched; everything lives in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def make_clones(work: Path, count: int) -> Path:
+    """The sample and ``count`` bare clones of it, with a batch file naming them all."""
+    from archreview.sample import AI_BRANCH, FIT_BRANCH, build_sample
+
+    sample = build_sample(work / "sample")
+    lines = ["defaults:", "  base: main", "  client: Benchmark", "repos:"]
+    for i in range(count):
+        clone = work / "clones" / f"svc{i:02d}.git"
+        subprocess.run(["git", "clone", "--quiet", "--local", "--bare", str(sample), str(clone)], check=True)
+        lines.append(f"  - {{name: svc{i:02d}, path: {clone}, head: {AI_BRANCH if i % 2 else FIT_BRANCH}}}")
+    batch = work / "batch.yaml"
+    batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return batch
+
+
+def direct_review(work: Path) -> float:
+    """Seconds for one `archreview review` of the first clone, cache warm (as every repository after the first)."""
+    from archreview.sample import FIT_BRANCH
+
+    argv = [sys.executable, "-m", "archreview.cli", "review", str(work / "clones" / "svc00.git"), "--base", "main",
+            "--head", FIT_BRANCH, "--output", str(work / "direct" / "report.html")]
+    subprocess.run(argv, check=True, capture_output=True)  # warms the cache for this content
+    started = time.monotonic()
+    subprocess.run(argv, check=True, capture_output=True)
+    return time.monotonic() - started
+
+
+def timed_batch(batch: Path, output: Path, jobs: int) -> tuple[float, object]:
+    from archreview.batch import run_batch
+
+    started = time.monotonic()
+    result = run_batch(batch, output, jobs=jobs, timeout=1800, index=False)
+    seconds = time.monotonic() - started
+    if result.failed:
+        reasons = "; ".join(f"{r.name}: {r.reason}" for r in result.results if r.reason)
+        raise SystemExit(f"batch_bench: {result.failed} repositories failed: {reasons}")
+    return seconds, result
+
+
+def report_line(label: str, seconds: float, count: int) -> str:
+    return f"{label:<34} {seconds:7.1f} s  {count / seconds * 60:6.1f} repos/min  {seconds / count:6.1f} s/repo"
+
+
+def run(count: int, jobs_list: list[int], work: Path) -> None:
+    os.environ["ARCHREVIEW_CACHE_DIR"] = str(work / "cache")
+    batch = make_clones(work, count)
+    print(f"machine: {platform.platform()}, python {platform.python_version()}, {os.cpu_count()} cores, "
+          f"load {os.getloadavg()[0]:.1f}; {count} bare clones of the sample", flush=True)
+    cold, cold_result = timed_batch(batch, work / "out-cold", 1)
+    print(report_line("batch --jobs 1, empty cache", cold, count), flush=True)
+    first, rest = cold_result.results[0], cold_result.results[1:]
+    print(f"{'':<34} first repository {first.duration:.1f} s, the others {sum(r.duration for r in rest) / len(rest):.1f} s "
+          "on average (files shared through the cache)", flush=True)
+    warm = {}
+    for jobs in sorted({1, *jobs_list}):
+        warm[jobs], _ = timed_batch(batch, work / f"out-warm-{jobs}", jobs)
+        print(report_line(f"batch --jobs {jobs}, warm cache", warm[jobs], count), flush=True)
+    single = direct_review(work)
+    print(f"{'direct archreview review, warm':<34} {single:7.1f} s", flush=True)
+    print(f"{'overhead per repository (--jobs 1)':<34} {warm[1] / count - single:+7.1f} s "
+          f"({(warm[1] / count - single) / single:+.0%} of a direct review)", flush=True)
+    from archreview.portfolio import build_index
+
+    started = time.monotonic()
+    build_index(work / "out-warm-1", title="Benchmark", client="Benchmark")
+    print(f"{'portfolio page (once per batch)':<34} {time.monotonic() - started:7.1f} s", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repos", type=int, default=12, help="clones of the sample in the batch (default 12)")
+    parser.add_argument("--jobs", default="1,2", help="comma-separated --jobs values for the warm batches")
+    parser.add_argument("--keep", metavar="DIR", help="work in DIR and keep it (default: a temporary folder)")
+    args = parser.parse_args(argv)
+    jobs = [int(j) for j in args.jobs.split(",") if j.strip()]
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="archreview-batch-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        run(max(2, args.repos), jobs, work)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -99,7 +99,8 @@ def assemble(ref: RepoRef, head: Snapshot, base: Snapshot | None, context: Conte
     the_graph = dataclasses.replace(head_graph, violations=tuple(sorted(violations, key=lambda v: (v.path, v.line, v.rule))))
     churn = gitio.churn(root, ref.head, days=churn_days) if ref.is_git and root is not None and ref.head else ()
     not_used = context.patterns_not_used if context else ()
-    new_infra = infra.new_infrastructure(base, head, not_used=not_used) if base is not None else ()
+    used = infra.kinds_in_stack(context.stack) if context else ()
+    new_infra = infra.new_infrastructure(base, head, not_used=not_used, used=used) if base is not None else ()
     fit = fit_test(base, head, changed, modules, new_infra, context)
     users = context.scale.users if context else None
     findings = _mark_new(head, changed_lines if base is not None else None)

@@ -251,3 +251,19 @@ def new_dependencies(base: Snapshot | None, head: Snapshot) -> tuple[str, ...]:
     known = had | {same_as(n) for n in declared}
     imported = {n for n in imported_distributions(head, production_only=True) if same_as(n) not in known}
     return tuple(sorted(n for n in declared | imported if same_as(n) not in had))
+
+
+def kinds_in_stack(stack: Collection[str], catalogue: Catalogue | None = None) -> tuple[str, ...]:
+    """Kinds the declared stack already uses: "postgresql" is a database, "celery" a task queue.
+
+    Each word is looked up as an import name, then as a container image, so a
+    context that says ``stack = ["flask", "redis"]`` makes a new redis client
+    expected rather than surprising.
+    """
+    cat = catalogue or load_catalogue()
+    kinds: set[str] = set()
+    for word in (w.strip().lower() for w in stack):
+        entry = cat.imports.get(word) or next((e for pattern, e in cat.images if pattern.search(word)), None)
+        if entry is not None:
+            kinds.add(entry.kind)
+    return tuple(sorted(kinds))

@@ -35,7 +35,7 @@ def document(analysis: Analysis) -> dict[str, Any]:
         "complexity": _complexity(a),
         "new_infrastructure": [
             {"kind": n.kind, "name": n.name, "evidence": [{"path": e.path, "line": e.line} for e in n.evidence],
-             "test_only": n.test_only, "declared_not_used": n.declared_unused}
+             "test_only": n.test_only, "declared_not_used": n.declared_unused, "declared_used": n.declared_used}
             for n in a.new_infrastructure
         ],
         "new_dependencies": list(a.new_dependencies),

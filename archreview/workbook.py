@@ -92,11 +92,19 @@ def complexity(review: Review) -> HTML:
 def change(review: Review) -> HTML:
     a = review.analysis
     rows = [{"kind": n.kind, "what": n.name, "evidence": ", ".join(f"{e.path}:{e.line}" for e in n.evidence[:4]),
-             "note": "declared NOT used" if n.declared_unused else ("tests only" if n.test_only else "")}
+             "note": _infra_note(n)}
             for n in a.new_infrastructure]
     changed, reaching, entry = blast_radius(review)
     return HTML(fragment("change", a=a, infra=table(rows, ["kind", "what", "evidence", "note"]),
                          changed=changed, reaching=reaching, entry=entry))
+
+
+def _infra_note(n) -> str:
+    if n.test_only:
+        return "tests only"
+    if n.declared_unused:
+        return "declared NOT used"
+    return "kind already in the declared stack" if n.declared_used else ""
 
 
 def blast_radius(review: Review) -> tuple[list[str], list[str], list[str]]:

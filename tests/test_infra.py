@@ -290,3 +290,10 @@ def test_findings_are_sorted_and_deterministic() -> None:
 )
 def test_place(path: str, where: str) -> None:
     assert place(path) == where
+
+
+def test_the_declared_stack_names_kinds_in_use():
+    from archreview.infra import kinds_in_stack
+
+    assert kinds_in_stack(["Flask", "PostgreSQL", "redis", "celery", "no-such-thing"]) == (
+        "cache", "database", "task_queue", "web_framework")

@@ -15,12 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from archreview import gitio, graph, hotspots, infra, layers, sources
-from archreview.cache import FactsCache, default_folder
+from archreview.cache import FactsCache, default_folder, entry_key
 from archreview.context import CONTEXT_FILES, Context, load_context
 from archreview.detectors.repo import repo_findings
 from archreview.errors import BadContext, BadPath, BadRef
 from archreview.fit import fit_test
-from archreview.model import Analysis, Finding, RepoRef, Snapshot
+from archreview.model import Analysis, Churn, Finding, RepoRef, Snapshot
 from archreview.modules import build_modules
 from archreview.snapshot import take_snapshot
 
@@ -41,20 +41,47 @@ def check_path(path: str | os.PathLike) -> Path:
 def analyze(path: str | os.PathLike, base: str | None = None, head: str | None = None, *,
             context_file: str | os.PathLike | None = None, jobs: int | None = None, use_cache: bool = True,
             depth: int | None = None, churn_days: int = 365, progress: Progress | None = None) -> Analysis:
-    """Analyse the repository at ``path`` (at ``head``, default HEAD) and, with ``base``, the change."""
+    """Analyse the repository at ``path`` (at ``head``, default HEAD) and, with ``base``, the change.
+
+    For git refs the whole result is also cached, keyed by the commit ids, the
+    context texts and the options, so an identical re-run only reads it back.
+    """
     root = check_path(path)
     is_git, base_id, head_id = resolve_refs(root, base, head)
     explicit = read_context_file(context_file)
-    cache = FactsCache(default_folder() if use_cache else None)
-    try:
-        head_snap = take_snapshot(root, head_id, cache, jobs=jobs, progress=_stage(progress, "head"))
-        base_snap = take_snapshot(root, base_id, cache, jobs=jobs, progress=_stage(progress, "base")) if base_id else None
-    finally:
-        cache.close()
     texts = {p: t for p in CONTEXT_FILES if (t := sources.read_text(root, head_id, p)) is not None}
     context = load_context(texts, explicit)
     ref = RepoRef(str(root), base_id, head_id, base, head or ("HEAD" if is_git else None), is_git)
-    return assemble(ref, head_snap, base_snap, context, depth=depth, root=root, churn_days=churn_days)
+    cache = FactsCache(default_folder() if use_cache else None)
+    try:
+        whole = entry_key("analysis", ref, sorted(texts.items()), explicit, depth, churn_days) if is_git else None
+        found = cache.get_value(whole) if whole else None
+        if isinstance(found, Analysis):
+            return found
+        head_snap = take_snapshot(root, head_id, cache, jobs=jobs, progress=_stage(progress, "head"))
+        base_snap = take_snapshot(root, base_id, cache, jobs=jobs, progress=_stage(progress, "base")) if base_id else None
+        history = _git_history(root, ref, cache, churn_days)
+        result = assemble(ref, head_snap, base_snap, context, depth=depth, **history)
+        if whole:
+            cache.put_value(whole, result)
+        return result
+    finally:
+        cache.close()
+
+
+def _git_history(root: Path, ref: RepoRef, cache: FactsCache, days: int) -> dict:
+    """Churn at head (cached by commit) and what changed between base and head."""
+    if not ref.is_git or not ref.head:
+        return {}
+    key = entry_key("churn", ref.head, days)
+    churn = cache.get_value(key)
+    if not isinstance(churn, tuple):
+        churn = gitio.churn(root, ref.head, days=days)
+        cache.put_value(key, churn)
+    if not ref.base:
+        return {"churn": churn}
+    return {"churn": churn, "changed": gitio.changed_paths(root, ref.base, ref.head),
+            "changed_lines": gitio.changed_lines(root, ref.base, ref.head)}
 
 
 def resolve_refs(root: Path, base: str | None, head: str | None) -> tuple[bool, str | None, str | None]:
@@ -83,27 +110,22 @@ def _stage(progress: Progress | None, name: str) -> Callable[[int], Callable[[in
 
 
 def assemble(ref: RepoRef, head: Snapshot, base: Snapshot | None, context: Context | None, *,
-             depth: int | None = None, root: Path | None = None, churn_days: int = 365) -> Analysis:
-    """Repository facts and change facts from analysed snapshots (pure but for git churn/diff)."""
+             depth: int | None = None, churn: tuple[Churn, ...] = (), changed: tuple[str, ...] = (),
+             changed_lines: dict[str, frozenset[int]] | None = None) -> Analysis:
+    """Repository facts and change facts from analysed snapshots and git history (pure)."""
     _, modules = build_modules(head.files)
     violations = list(layers.layer_violations(modules, context))
     head_graph = graph.build_graph(modules, depth)
-    changed: tuple[str, ...] = ()
-    changed_lines: dict[str, frozenset[int]] = {}
     if base is not None:
         _, base_modules = build_modules(base.files)
         violations += layers.new_cycles(graph.build_graph(base_modules, depth).cycles, head_graph.cycles, modules)
-        if ref.is_git and root is not None and ref.base and ref.head:
-            changed = gitio.changed_paths(root, ref.base, ref.head)
-            changed_lines = gitio.changed_lines(root, ref.base, ref.head)
     the_graph = dataclasses.replace(head_graph, violations=tuple(sorted(violations, key=lambda v: (v.path, v.line, v.rule))))
-    churn = gitio.churn(root, ref.head, days=churn_days) if ref.is_git and root is not None and ref.head else ()
     not_used = context.patterns_not_used if context else ()
     used = infra.kinds_in_stack(context.stack) if context else ()
     new_infra = infra.new_infrastructure(base, head, not_used=not_used, used=used) if base is not None else ()
     fit = fit_test(base, head, changed, modules, new_infra, context)
     users = context.scale.users if context else None
-    findings = _mark_new(head, changed_lines if base is not None else None)
+    findings = _mark_new(head, (changed_lines or {}) if base is not None else None)
     findings += repo_findings(head, new_infra, fit, the_graph.violations, users, changed)
     return Analysis(
         repo=ref,

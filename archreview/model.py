@@ -4,7 +4,7 @@ Data flows one way: sources -> per-file facts (``FileFacts``, computed in worker
 processes and cached by content) -> repository facts -> one ``Analysis``.
 Everything here is a frozen dataclass holding tuples, so values pickle across
 processes, hash, and compare; dicts appear only at the JSON boundary
-(``archreview.jsonout``) and in the cache codec (``archreview.codec``).
+(``archreview.jsonout``).
 """
 
 from __future__ import annotations

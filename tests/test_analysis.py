@@ -75,20 +75,34 @@ def test_a_folder_walk_gives_the_same_modules_as_git(git_repo, tmp_path):
     assert from_folder.graph.edges == from_git.graph.edges
 
 
-def test_a_second_run_reuses_the_cache_and_a_corrupt_entry_is_recomputed(git_repo, tmp_path, monkeypatch):
-    repo = git_repo([APP])
+def test_a_second_run_reuses_the_cache_and_corrupt_entries_are_recomputed(git_repo, tmp_path, monkeypatch):
+    repo = git_repo([APP, {"app/extra.py": "X = 1\n"}])
     calls: list[str] = []
     real = runner.analyse_file
     monkeypatch.setattr(runner, "analyse_file", lambda *a: calls.append(a[0]) or real(*a))
     cold = analyze(repo.path, jobs=1)
-    assert len(calls) == len(APP)
+    assert len(calls) == len(APP) + 1
     calls.clear()
-    assert analyze(repo.path, jobs=1).head == cold.head and calls == []
+    assert analyze(repo.path, jobs=1) == cold and calls == []  # the whole result, read back
+    change = analyze(repo.path, base=repo.commits[0], jobs=1)  # a new question on known files
+    assert change.head == cold.head and calls == []
     db = sqlite3.connect(tmp_path / "cache" / "facts.sqlite3")
     with db:
-        db.execute("UPDATE facts SET value = ? WHERE rowid = (SELECT MIN(rowid) FROM facts)", (b"\x00garbage",))
+        db.execute("UPDATE facts SET value = substr(value, 1, length(value) - 1) || x'00'")
     db.close()
-    assert analyze(repo.path, jobs=1).head == cold.head and len(calls) == 1
+    assert analyze(repo.path, jobs=1) == cold and len(calls) == len(APP) + 1
+
+
+def test_an_entry_signed_by_another_cache_is_not_trusted(tmp_path):
+    key = entry_key("a.py", "1" * 40)
+    theirs = FactsCache(tmp_path / "theirs")
+    theirs.put_many({key: FileFacts("a.py", "python", lines=666)})
+    blob = theirs.db.execute("SELECT value FROM facts").fetchone()[0]
+    theirs.close()
+    mine = FactsCache(tmp_path / "mine")
+    with mine.db:
+        mine.db.execute("INSERT INTO facts VALUES (?, ?)", (key, blob))
+    assert mine.get_many([key]) == {}
 
 
 def test_a_foreign_cache_entry_is_not_trusted(tmp_path):

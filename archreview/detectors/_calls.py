@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
-
 from archreview.detectors.base import FileContext, dotted
 
 HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
@@ -49,6 +47,14 @@ _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 IDEMPOTENCY = re.compile(r"idempoten|dedup|de_dup|request_id|requestid", re.I)
 
 
+def mentions(ctx: FileContext, *words: str) -> bool:
+    """Does the file's text contain any of ``words`` (lower case)? A cheap gate before walking functions."""
+    lower = getattr(ctx.tree, "_archreview_lower", None)
+    if lower is None:
+        lower = ctx.tree._archreview_lower = ctx.text.lower()  # type: ignore[attr-defined]
+    return any(w in lower for w in words)
+
+
 def attr(call: ast.Call) -> str:
     """The called name's last part: ``commit`` for ``db.session.commit()``."""
     f = call.func
@@ -73,20 +79,34 @@ def is_none(node: ast.expr | None) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
 
 
-def body_nodes(func: ast.AST) -> Iterator[ast.AST]:
-    """Nodes of a function body, not descending into nested functions, lambdas or classes."""
+def body_nodes(func: ast.AST) -> list[ast.AST]:
+    """Nodes of a function (or loop) body, not descending into nested functions, lambdas or classes.
+
+    Several detectors ask for the same function's nodes; the list is kept on
+    the node itself so each function body is walked once per file, not once
+    per question.
+    """
+    cached = getattr(func, "_archreview_body", None)
+    if cached is not None:
+        return cached
+    out: list[ast.AST] = []
     stack = list(reversed(getattr(func, "body", [])))
     while stack:
         node = stack.pop()
-        yield node
+        out.append(node)
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
             continue
         stack.extend(reversed(list(ast.iter_child_nodes(node))))
+    func._archreview_body = out  # type: ignore[attr-defined]
+    return out
 
 
 def body_calls(func: ast.AST) -> list[ast.Call]:
-    calls = [n for n in body_nodes(func) if isinstance(n, ast.Call)]
-    return sorted(calls, key=lambda c: (c.lineno, c.col_offset))
+    cached = getattr(func, "_archreview_calls", None)
+    if cached is None:
+        cached = sorted((n for n in body_nodes(func) if isinstance(n, ast.Call)), key=lambda c: (c.lineno, c.col_offset))
+        func._archreview_calls = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def is_quiet_receiver(call: ast.Call) -> bool:
@@ -147,7 +167,13 @@ def client_names(ctx: FileContext) -> dict[str, tuple[str, bool]]:
     ``with aiohttp.ClientSession() as s``. A session given a default timeout
     afterwards (``s.request = partial(s.request, timeout=5)``) counts as timed.
     """
+    cached = getattr(ctx.tree, "_archreview_clients", None)
+    if cached is not None:
+        return cached
     found: dict[str, tuple[str, bool]] = {}
+    if not any(lib in ctx.aliases.get(lib, "") or lib in ctx.text for lib in ("requests", "httpx", "aiohttp", "urllib3")):
+        ctx.tree._archreview_clients = found  # type: ignore[attr-defined]
+        return found
     for node in ctx.nodes(ast.Assign, ast.AnnAssign, ast.withitem):
         value = node.context_expr if isinstance(node, ast.withitem) else node.value
         targets = [node.optional_vars] if isinstance(node, ast.withitem) else getattr(node, "targets", [getattr(node, "target", None)])
@@ -157,7 +183,8 @@ def client_names(ctx: FileContext) -> dict[str, tuple[str, bool]]:
             for t in targets:
                 if t is not None and dotted(t):
                     found[dotted(t)] = (lib, timed)
-    return _defaulted_later(ctx, found)
+    ctx.tree._archreview_clients = _defaulted_later(ctx, found)  # type: ignore[attr-defined]
+    return ctx.tree._archreview_clients  # type: ignore[attr-defined]
 
 
 def _defaulted_later(ctx: FileContext, found: dict[str, tuple[str, bool]]) -> dict[str, tuple[str, bool]]:

@@ -28,7 +28,13 @@ def read_modify_write(ctx: FileContext) -> Iterator[Finding]:
     """``row = load(id); row.field -= n; commit`` with no lock and no atomic update."""
     if ctx.is_test:
         return
-    for func in ctx.functions():
+    candidates = {  # functions that change an attribute arithmetically; most functions never do
+        id(f): f
+        for n in ctx.nodes(ast.AugAssign, ast.Assign)
+        if (isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Attribute)) or (isinstance(n, ast.Assign) and isinstance(n.value, ast.BinOp))
+        if (f := ctx.enclosing_function(n)) is not None
+    }
+    for func in candidates.values():
         rows = _loaded_rows(ctx, func)
         if not rows:
             continue

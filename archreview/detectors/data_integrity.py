@@ -11,7 +11,7 @@ import ast
 import re
 from collections.abc import Iterator
 
-from archreview.detectors._calls import attr, body_calls, body_nodes, is_commit, is_orm_write, kwarg, receiver
+from archreview.detectors._calls import attr, body_calls, body_nodes, is_commit, is_orm_write, kwarg, mentions, receiver
 from archreview.detectors.base import FileContext, dotted
 from archreview.model import Finding
 
@@ -58,14 +58,14 @@ def destructive_migrations(ctx: FileContext) -> Iterator[Finding]:
     if ctx.is_test:
         return
     alembic = any(v.startswith("alembic") for v in ctx.aliases.values())
-    for call in ctx.calls():
-        func = ctx.enclosing_function(call)
-        if func is not None and func.name.startswith("downgrade"):
-            continue
-        found = _alembic_op(call) if alembic else None
-        found = found or _django_op(call)
-        if found:
-            yield ctx.finding(8, call, found, 0.8 if "drop" in found or "remove" in found.lower() else 0.7, "migration.destructive")
+    if alembic or "migrations" in ctx.text:
+        for call in ctx.calls():
+            found = (_alembic_op(call) if alembic else "") or _django_op(call)
+            func = ctx.enclosing_function(call) if found else None
+            if found and (func is None or not func.name.startswith("downgrade")):
+                yield ctx.finding(8, call, found, 0.8 if "drop" in found or "remove" in found.lower() else 0.7, "migration.destructive")
+    if not mentions(ctx, "drop", "truncate", "delete from"):
+        return
     for const in ctx.nodes(ast.Constant):
         if isinstance(const.value, str) and _DESTRUCTIVE_SQL.match(const.value):
             func = ctx.enclosing_function(const)
@@ -104,7 +104,13 @@ def multiple_commits(ctx: FileContext) -> Iterator[Finding]:
     """
     if ctx.is_test or _is_migration(ctx):
         return
-    for func in ctx.functions():
+    writers: dict[int, ast.AST] = {}
+    for call in ctx.calls():  # start from the writes: functions without two of them are never walked
+        if is_commit(call) or is_orm_write(ctx, call):
+            func = ctx.enclosing_function(call)
+            if func is not None:
+                writers.setdefault(id(func), func)
+    for func in writers.values():
         calls = body_calls(func)
         commits = [c for c in calls if is_commit(c)]
         pair = _same_path_pair(func, commits)
@@ -127,6 +133,8 @@ def _same_path_pair(func: ast.AST, calls: list[ast.Call], distinct: bool = False
     With ``distinct``, the two writes must go to different objects or models:
     saving one object twice leaves it half-updated, not two records out of step.
     """
+    if len(calls) < 2:
+        return None
     paths = _branch_paths(func)
     for i, a in enumerate(calls):
         for b in calls[i + 1 :]:

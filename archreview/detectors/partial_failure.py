@@ -24,6 +24,7 @@ from archreview.detectors._calls import (
     is_none,
     is_orm_write,
     kwarg,
+    mentions,
     mentions_idempotency,
     receiver,
 )
@@ -42,12 +43,13 @@ RULES = {
 # --- item 1: timeouts ---------------------------------------------------------
 
 _POSITIONAL_TIMEOUT = {"urllib.request.urlopen": 2, "smtplib.SMTP": 3, "smtplib.SMTP_SSL": 3, "socket.create_connection": 1}
+_NET_MODULES = frozenset({"requests", "httpx", "urllib", "urllib3", "aiohttp", "smtplib", "socket"})
 _HANG = "a stalled peer holds this worker until the process is killed"
 
 
 def missing_timeouts(ctx: FileContext) -> Iterator[Finding]:
     """Outbound calls that can wait forever: no timeout on the call or on its client."""
-    if ctx.is_test:
+    if ctx.is_test or not any(v.split(".")[0] in _NET_MODULES for v in ctx.aliases.values()):
         return
     clients = client_names(ctx)
     for call in ctx.calls():
@@ -103,7 +105,7 @@ _RETRY_NAME = re.compile(r"attempt|retr|tries", re.I)
 
 def retried_side_effects(ctx: FileContext) -> Iterator[Finding]:
     """Charges, sends, publishes and POSTs inside a retry, with no idempotency key in sight."""
-    if ctx.is_test:
+    if ctx.is_test or not mentions(ctx, "retr", "attempt", "tries", "sleep", "backoff"):  # every retry shape names one
         return
     clients = client_names(ctx)
     seen: set[int] = set()
@@ -121,8 +123,9 @@ def retried_side_effects(ctx: FileContext) -> Iterator[Finding]:
 
 
 def _retry_scopes(ctx: FileContext) -> Iterator[tuple[ast.AST, str, list[ast.Call]]]:
+    self_retry = {id(ctx.enclosing_function(c)) for c in ctx.calls() if attr(c) == "retry" and receiver(c) == "self"}
     for func in ctx.functions():
-        how = _retry_decorator(ctx, func)
+        how = _retry_decorator(ctx, func, id(func) in self_retry)
         if how:
             yield func, how, body_calls(func)
     for loop in ctx.nodes(ast.For, ast.AsyncFor, ast.While):
@@ -131,16 +134,14 @@ def _retry_scopes(ctx: FileContext) -> Iterator[tuple[ast.AST, str, list[ast.Cal
             yield loop, how, body_calls(loop)
 
 
-def _retry_decorator(ctx: FileContext, func: ast.AST) -> str:
+def _retry_decorator(ctx: FileContext, func: ast.AST, calls_self_retry: bool) -> str:
     for dec in func.decorator_list:
         name = ctx.qualified(dec)
         if name in _RETRY_DECORATORS:
             return f"@{dotted(dec.func if isinstance(dec, ast.Call) else dec)}"
         if isinstance(dec, ast.Call) and kwarg(dec, "autoretry_for") is not None:
             return "Celery autoretry_for"
-    if any(attr(c) == "retry" and receiver(c) == "self" for c in body_calls(func)):
-        return "Celery self.retry()"
-    return ""
+    return "Celery self.retry()" if calls_self_retry else ""
 
 
 def _retry_loop(ctx: FileContext, loop: ast.AST) -> str:
@@ -157,6 +158,8 @@ def _retry_loop(ctx: FileContext, loop: ast.AST) -> str:
 
 
 def _urllib3_retry_post(ctx: FileContext) -> Iterator[Finding]:
+    if "Retry" not in ctx.text:
+        return
     for call in ctx.calls():
         if not ctx.qualified(call).endswith("urllib3.util.retry.Retry") and ctx.qualified(call) not in {"urllib3.Retry", "urllib3.util.Retry"}:
             continue
@@ -276,18 +279,21 @@ _COMPENSATE = re.compile(r"rollback|delete|refund|cancel|compensat|revert|void|u
 
 def dual_writes(ctx: FileContext) -> Iterator[Finding]:
     """A commit and an external effect in one function, with no outbox between them."""
-    if ctx.is_test:
+    if ctx.is_test or not mentions(ctx, "commit(", "save(", "objects.", "atomic", "begin("):
         return
     clients = client_names(ctx)
-    for func in ctx.functions():
-        if _mentions_outbox(func):
-            continue
-        commits = _commit_lines(ctx, func)
-        if not commits:
-            continue
-        for call in body_calls(func):
-            desc = effect(ctx, call, clients)
-            if desc and not is_commit(call) and receiver(call) != func.name and not _compensated(ctx, call):
+    outbox = mentions(ctx, "outbox")
+    by_func: dict[int, tuple[ast.AST, list[tuple[ast.Call, str]]]] = {}
+    for call in ctx.calls():  # start from the effects: most functions have none, and are never walked
+        desc = effect(ctx, call, clients)
+        func = ctx.enclosing_function(call) if desc and not is_commit(call) else None
+        if func is not None and receiver(call) != func.name:
+            by_func.setdefault(id(func), (func, []))[1].append((call, desc))
+    for func, effects in by_func.values():
+        commits = _commit_lines(ctx, func) if not (outbox and _mentions_outbox(func)) else []
+        own = {id(c) for c in body_calls(func)} if commits else set()  # not inside a lambda (on_commit) or nested def
+        for call, desc in effects:
+            if id(call) in own and not _compensated(ctx, call):
                 yield from _order_finding(ctx, call, desc, commits)
 
 

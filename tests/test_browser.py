@@ -72,13 +72,13 @@ def lab(tmp_path_factory) -> Iterator[LabServer]:
 
 @pytest.fixture
 def page(playwright_browser, lab: LabServer):
-    """A fresh tab; anything not served by the test's own JupyterLab is refused, dialogs are recorded."""
+    """A fresh tab that may only talk to the test's own JupyterLab; refused requests and dialogs are recorded."""
     context = playwright_browser.new_context(viewport={"width": 1400, "height": 1000})
     tab = context.new_page()
-    tab.dialogs = []
+    tab.dialogs, tab.refused = [], []
     tab.on("dialog", lambda d: (tab.dialogs.append(d.message), d.dismiss()))
     tab.route("**/*", lambda r: r.continue_() if r.request.url.startswith((lab.base_url, "data:", "blob:"))
-              else r.abort())
+              else (tab.refused.append(r.request.url), r.abort()))
     yield tab
     context.close()
     track_kernels(lab)
@@ -175,6 +175,7 @@ def test_a_verdict_set_in_the_widgets_is_saved_and_survives_a_kernel_restart(pag
     run_all(page)
     assert page.locator(".ar-decision-widget").count() == ITEMS
     assert page.locator("section.ar-item[data-item]").count() == ITEMS
+    assert page.refused == [], "the live workbook tried to fetch from outside the notebook server"
     box = item_box(page, 2)
     box.scroll_into_view_if_needed()
     box.locator("button", has_text=re.compile("^fail$")).click()
@@ -232,6 +233,7 @@ def test_repository_markup_shows_as_text_in_the_live_workbook(page, lab, hostile
     for element in ("img[onerror]", "script", "svg[onload]", "[onclick]", ".pwned"):
         assert outputs.locator(element).count() == 0, f"repository text became a <{element}> element"
     assert page.dialogs == []
+    assert page.refused == []
 
 
 # --- the client report ------------------------------------------------------------------------------------------
@@ -265,6 +267,8 @@ def test_the_report_opens_offline_with_no_request_and_no_console_error(playwrigh
         csp = page.locator("meta[http-equiv='Content-Security-Policy']")
         assert csp.count() == 1 and "default-src 'none'" in csp.get_attribute("content")
         assert page.locator("script").count() == 0
+        images = page.evaluate("[...document.images].map(i => [i.src.slice(0, 15), i.complete && i.naturalWidth > 0])")
+        assert images and all(src.startswith("data:image/") and shown for src, shown in images), images
         assert NOTE in page.locator("#item-2").inner_text()
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)

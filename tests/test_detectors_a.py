@@ -187,6 +187,10 @@ DUAL_WRITES = [
         set(),  # compensated
     ),
     ("def f(o):\n    publish('x', o)\n", set()),  # no database write in sight
+    ("def f(o):\n    db.session.commit()\n    create_payment(order=o)\n", set()),  # a local row, not the provider
+    ("import stripe\ndef f(o):\n    db.session.commit()\n    stripe.PaymentIntent.create(amount=1)\n", {(4, 4)}),
+    ("def f(o):\n    db.session.commit()\n    return SendConfirmationEmail()\n", set()),  # building a value
+    ("def sync_task(n):\n    Item.objects.filter(n=n).update(done=True)\n    sync_task.delay(n + 1)\n", set()),  # reschedules itself
 ]
 
 
@@ -287,6 +291,8 @@ COMMITS = [
         "from django.db import transaction\ndef f(o):\n    with transaction.atomic():\n        o.save()\n        Line.objects.create(order=o)\n",
         set(),
     ),
+    ("from django.db import transaction\ndef f(o):\n    o.save()\n    o.save()\n", set()),  # one object, saved twice
+    ("from django.db import transaction\ndef f(o):\n    o.save()\n    Line.objects.create(order=o)\n    transaction.on_commit(go)\n", set()),
 ]
 
 

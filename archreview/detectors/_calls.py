@@ -240,8 +240,11 @@ def _named_effect(call: ast.Call) -> bool:
         return False
     if parts[0] in _EFFECT_VERBS:
         return True
-    nouns = set(parts) | {w.lower() for w in _WORD.findall(receiver(call).rsplit(".", 1)[-1])}
-    return parts[0] in _DOING_VERBS and bool(nouns & _MONEY_NOUNS)
+    # create_payment() usually builds a local row; stripe.PaymentIntent.create() calls the provider
+    owner = {w.lower() for w in _WORD.findall(receiver(call).rsplit(".", 1)[-1])}
+    if parts[0] == "create":
+        return bool(owner & _MONEY_NOUNS)
+    return parts[0] in _DOING_VERBS and bool((set(parts) | owner) & _MONEY_NOUNS)
 
 
 def mentions_idempotency(node: ast.AST) -> bool:

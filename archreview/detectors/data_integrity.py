@@ -180,7 +180,10 @@ def _returns_between(func: ast.AST, a: ast.Call, b: ast.Call) -> bool:
 
 
 def _atomic(ctx: FileContext, func: ast.AST) -> bool:
-    return any(ctx.qualified(d).endswith("atomic") for d in getattr(func, "decorator_list", []))
+    """Decorated atomic, or registers on_commit hooks (so it expects to run inside a transaction)."""
+    if any(ctx.qualified(d).endswith("atomic") for d in getattr(func, "decorator_list", [])):
+        return True
+    return any(attr(c) == "on_commit" for c in body_calls(func))
 
 
 def _in_atomic_block(ctx: FileContext, func: ast.AST, call: ast.Call) -> bool:

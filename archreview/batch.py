@@ -29,6 +29,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -63,7 +64,6 @@ class BatchResult:
     results: tuple[RepoResult, ...]
     summary_csv: Path
     index_html: Path | None
-    interrupted: bool = False
 
 
 def run_batch(file: str | os.PathLike, output: str | os.PathLike, *, jobs: int | None = None, timeout: int = 1800,
@@ -79,9 +79,10 @@ def run_batch(file: str | os.PathLike, output: str | os.PathLike, *, jobs: int |
     try:
         with _terminate_as_interrupt():
             runner = _run_dask(tasks, scheduler) if scheduler else _run_local(tasks, jobs or os.cpu_count() or 1)
-            for result in runner:
-                results.append(result)
-                progress.done(result)
+            with closing(runner):  # on interrupt the runner's children are ended before the summary is written
+                for result in runner:
+                    results.append(result)
+                    progress.done(result)
     except KeyboardInterrupt:
         progress.close()
         write_summary(results, out / "summary.csv")
@@ -133,10 +134,15 @@ def _run_dask(tasks: list[Task], address: str) -> Iterator[RepoResult]:
         raise ArchReviewError(f"cannot reach the Dask scheduler at {address}: {exc}; "
                               "start one with `dask scheduler` and workers with `dask worker ADDRESS`") from None
     event = f"archreview-cancel-{tasks[0].run if tasks else 'none'}"
-    futures = [client.submit(_run_on_worker, t, event, key=f"archreview-{t.marker}", pure=False) for t in tasks]
+    futures = {client.submit(_run_on_worker, t, event, key=f"archreview-{t.marker}", pure=False): t for t in tasks}
     try:
-        for future in as_completed(futures):
-            if (result := future.result()) is not None:
+        for future in as_completed(list(futures)):
+            try:
+                result = future.result()
+            except Exception as exc:  # the task itself failed on the cluster (a worker lost too often...)
+                e = futures[future].entry
+                result = RepoResult(e.name, FAILED, f"the Dask task failed: {type(exc).__name__}: {exc}", path=e.path)
+            if result is not None:
                 yield result
     finally:
         Event(event, client=client).set()
@@ -159,6 +165,14 @@ def _run_on_worker(task: Task, event: str) -> RepoResult | None:
 
 def run_one(task: Task, cancelled: Callable[[], bool] = lambda: False) -> RepoResult | None:
     """Run one review in a child process group; its result, a failure with the reason, or None if cancelled."""
+    try:
+        return _run_child(task, cancelled)
+    except OSError as exc:  # an output folder that cannot be written, no process left to start...
+        e = task.entry
+        return RepoResult(e.name, FAILED, f"could not start the review: {exc}", path=e.path)
+
+
+def _run_child(task: Task, cancelled: Callable[[], bool]) -> RepoResult | None:
     folder = Path(task.folder)
     folder.mkdir(parents=True, exist_ok=True)
     spec = folder / "task.json"
@@ -357,6 +371,7 @@ def _review(task: Task, started: float) -> RepoResult:
         jsonout.write(analysis, out)
     log.info("%s: running the workbook", e.name)
     notebook = _execute(params, folder / "review.ipynb", task.timeout)
+    log.info("%s: exporting the report", e.name)
     export(notebook, folder / "report.html", params.title)
     verdicts = open_review(analysis, e.decisions).counts()
     result = RepoResult(e.name, REVIEWED, path=e.path, base_ref=e.base or "", head_ref=e.head or "",

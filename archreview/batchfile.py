@@ -30,6 +30,7 @@ _SCP = re.compile(r"^[\w.-]+@[\w.-]+:(?!//)")  # git@github.com:owner/repo.git
 _SCHEMES = ("https", "ssh", "file")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _MAX_NAME = 80
+RESERVED = ("index.html", "summary.csv", "summary.ipynb")  # what the batch writes beside the folders
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +190,7 @@ def derived_name(path: str, head: str | None) -> str:
 
 def _with_unique_names(entries: list[Entry]) -> list[Entry]:
     """Sanitised names, with ``-2``, ``-3``... for repeats (compared without case, as macOS does)."""
-    taken: set[str] = set()
+    taken: set[str] = set(RESERVED)
     out = []
     for entry in entries:
         base = sanitise(entry.name)

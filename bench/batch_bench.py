@@ -23,10 +23,12 @@ import argparse
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 
@@ -45,16 +47,37 @@ def make_clones(work: Path, count: int) -> Path:
     return batch
 
 
-def direct_review(work: Path) -> float:
-    """Seconds for one `archreview review` of the first clone, cache warm (as every repository after the first)."""
+def direct_review(work: Path, runs: int = 3) -> float:
+    """Median seconds of `archreview review` on the first clones, cache warm (as for every repository after the first)."""
     from archreview.sample import FIT_BRANCH
 
-    argv = [sys.executable, "-m", "archreview.cli", "review", str(work / "clones" / "svc00.git"), "--base", "main",
-            "--head", FIT_BRANCH, "--output", str(work / "direct" / "report.html")]
-    subprocess.run(argv, check=True, capture_output=True)  # warms the cache for this content
-    started = time.monotonic()
-    subprocess.run(argv, check=True, capture_output=True)
-    return time.monotonic() - started
+    times = []
+    for i in range(runs):
+        argv = [sys.executable, "-m", "archreview.cli", "review", str(work / "clones" / f"svc{i:02d}.git"), "--base",
+                "main", "--head", FIT_BRANCH, "--output", str(work / "direct" / f"report{i}.html")]
+        started = time.monotonic()
+        subprocess.run(argv, check=True, capture_output=True)
+        times.append(time.monotonic() - started)
+    return statistics.median(times)
+
+
+PHASES = (("getting", "refs and inputs checked"), ("analysing", "analysis + analysis.json"),
+          ("running the workbook", "kernel start + notebook"), ("exporting the report", "HTML export"))
+
+
+def phases(output: Path) -> dict[str, float]:
+    """Mean seconds per step of the reviews, from the timestamps the child writes to each log.txt."""
+    totals: dict[str, list[float]] = {label: [] for _, label in PHASES}
+    for log in sorted(output.glob("*/log.txt")):
+        stamps = {}
+        for line in log.read_text().split("=== archreview batch run")[-1].splitlines():
+            for i, (marker, _) in enumerate((*PHASES, ("reviewed", "end"))):
+                if f": {marker}" in line and line[:4].isdigit():
+                    stamps[i] = datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f").timestamp()
+        for i, (_, label) in enumerate(PHASES):
+            if i in stamps and i + 1 in stamps:
+                totals[label].append(stamps[i + 1] - stamps[i])
+    return {label: statistics.mean(v) for label, v in totals.items() if v}
 
 
 def timed_batch(batch: Path, output: Path, jobs: int) -> tuple[float, object]:
@@ -87,8 +110,11 @@ def run(count: int, jobs_list: list[int], work: Path) -> None:
     for jobs in sorted({1, *jobs_list}):
         warm[jobs], _ = timed_batch(batch, work / f"out-warm-{jobs}", jobs)
         print(report_line(f"batch --jobs {jobs}, warm cache", warm[jobs], count), flush=True)
+    steps = phases(work / "out-warm-1")
+    print("where a repository's time goes (--jobs 1, warm): " + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items())
+          + f"; the rest ({warm[1] / count - sum(steps.values()):.1f} s) is the child's start-up and supervision")
     single = direct_review(work)
-    print(f"{'direct archreview review, warm':<34} {single:7.1f} s", flush=True)
+    print(f"{'direct archreview review, warm':<34} {single:7.1f} s (median of 3)", flush=True)
     print(f"{'overhead per repository (--jobs 1)':<34} {warm[1] / count - single:+7.1f} s "
           f"({(warm[1] / count - single) / single:+.0%} of a direct review)", flush=True)
     from archreview.portfolio import build_index

@@ -311,3 +311,10 @@ def test_a_dask_cluster_runs_the_same_task(world, tmp_path):
     supervisors = {int(line.split(" pid ")[1].split(")")[0]) for line in
                    (tmp_path / "out" / "fit" / "log.txt").read_text().splitlines() if line.startswith("===")}
     assert supervisors and supervisors <= workers
+
+
+def test_an_output_folder_that_cannot_be_made_fails_only_that_repository(tmp_path):
+    (tmp_path / "taken").write_text("a file where the folder should go")
+    task = Task(Entry("taken", str(tmp_path), 1), str(tmp_path / "taken"), 60, False, "r1")
+    result = run_one(task)
+    assert result.status == "failed" and "could not start the review" in result.reason

@@ -74,8 +74,9 @@ def test_an_unreadable_batch_file_is_a_batch_file_error(tmp_path):
 def test_repeated_names_get_distinct_folders_case_blind(tmp_path):
     text = ("repos:\n  - path: svc\n  - path: other/svc\n  - name: Svc\n    path: x\n  - name: svc-2\n    path: y\n"
             "  - path: svc\n    head: feature/a\n")
+    text += "  - {name: index.html, path: z}\n  - {name: Summary.CSV, path: z}\n"
     names = [e.name for e in parse_batch(text, "b.yaml", tmp_path).entries]
-    assert names == ["svc", "svc-2", "Svc-3", "svc-2-2", "svc-feature-a"]
+    assert names == ["svc", "svc-2", "Svc-3", "svc-2-2", "svc-feature-a", "index.html-2", "Summary.CSV-2"]
     assert len({n.lower() for n in names}) == len(names)
 
 

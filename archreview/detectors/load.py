@@ -322,3 +322,10 @@ def long_transactions(ctx: FileContext) -> Iterator[Finding]:
 
 
 DETECTORS: tuple = (n_plus_one, unbounded_results, broad_locks, long_transactions)
+
+# rule id -> checklist item, checked against archreview/data/checklist.toml when it loads
+RULES = {
+    "n_plus_one.query_in_loop": 11, "n_plus_one.lazy_load": 11,
+    "unbounded.handler_result": 12,
+    "lock.broad_for_update": 13, "transaction.network_call": 13,
+}

@@ -171,3 +171,11 @@ def overengineering(head: Snapshot, new_infra: Sequence[InfraFinding], users: in
                 continue
             taken.add((path, cls.line))
             yield Finding(22, path, cls.line, f"{msg}, for {scale}", round(base * factor, 2), rule=rule)
+
+# rule id -> checklist item, checked against archreview/data/checklist.toml when it loads
+RULES = {
+    "infra.new": 20, "infra.declared_unused": 20, "infra.declared_used": 20,
+    **{f"fit.q{n}": 21 for n in range(1, 6)}, "fit.layer_violation": 21, "fit.new_cycle": 21,
+    "overengineering.machinery": 22, "overengineering.single_implementation": 22,
+    "overengineering.one_product_pattern": 22, **{f"overengineering.{kind}": 22 for kind in _HEAVY_KINDS},
+}

@@ -266,3 +266,11 @@ def print_on_critical_path(ctx: FileContext) -> Iterator[Finding]:
 
 
 DETECTORS: tuple = (local_uploads, in_memory_state, in_process_schedulers, paid_fan_out, print_on_critical_path)
+
+# rule id -> checklist item, checked against archreview/data/checklist.toml when it loads
+RULES = {
+    "state.local_upload": 17, "state.module_store": 17, "state.local_cache": 17, "state.per_user_lru_cache": 17,
+    "state.in_process_scheduler": 17,
+    "fanout.paid_call_in_loop": 18,
+    "observability.print_only": 19,
+}

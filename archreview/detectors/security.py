@@ -347,3 +347,12 @@ def missing_ownership(ctx: FileContext) -> Iterator[Finding]:
                 break
 
 DETECTORS: tuple = (hardcoded_secrets, unsafe_settings, injection, missing_ownership)
+
+# rule id -> checklist item, checked against archreview/data/checklist.toml when it loads
+RULES = {
+    "secret.literal": 14, "secret.pattern": 14, "setting.verify_false": 14, "setting.debug_run": 14,
+    "setting.cors_wildcard": 14, **{f"setting.{name.lower()}": 14 for name in _SETTING_RISKS},
+    "injection.sql": 15, "injection.shell": 15, "injection.eval": 15, "injection.deserialise": 15,
+    "injection.yaml_load": 15,
+    "authz.no_owner_check": 16,
+}

@@ -22,9 +22,9 @@ import subprocess
 import sys
 import time
 import urllib.request
-from urllib.parse import quote
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = (
@@ -126,10 +126,34 @@ def _isolated_env(home: Path) -> dict[str, str]:
     return env
 
 
-def start_lab(root: Path, home: Path, token: str, *, timeout: float = 60.0) -> LabServer:
-    """JupyterLab serving ``root`` on 127.0.0.1, ready when ``/api/status`` answers with the token."""
+def start_lab(root: Path, home: Path, token: str, *, timeout: float = 60.0, attempts: int = 3) -> LabServer:
+    """JupyterLab serving ``root`` on 127.0.0.1, ready when ``/api/status`` answers with the token.
+
+    The free port is found before the server binds it, so another process can
+    take it in between: a server that exits at start is tried again on a new port.
+    """
+    for attempt in range(1, attempts + 1):
+        server = _spawn_lab(root, home, token)
+        try:
+            _wait_ready(server, timeout)
+            return server
+        except ServerExited:
+            stop_lab(server)
+            if attempt == attempts:
+                raise
+        except BaseException:
+            stop_lab(server)
+            raise
+    raise AssertionError("unreachable")
+
+
+class ServerExited(RuntimeError):
+    """JupyterLab stopped before it answered."""
+
+
+def _spawn_lab(root: Path, home: Path, token: str) -> LabServer:
     port = free_port()
-    log = home / "jupyterlab.log"
+    log = home / f"jupyterlab-{port}.log"
     argv = [
         sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
         "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
@@ -139,20 +163,14 @@ def start_lab(root: Path, home: Path, token: str, *, timeout: float = 60.0) -> L
     with open(log, "wb") as out:
         process = subprocess.Popen(argv, cwd=root, env=_isolated_env(home), stdout=out, stderr=subprocess.STDOUT,
                                    start_new_session=True)
-    server = LabServer(process, port, token, root, log)
-    try:
-        _wait_ready(server, timeout)
-    except BaseException:
-        stop_lab(server)
-        raise
-    return server
+    return LabServer(process, port, token, root, log)
 
 
 def _wait_ready(server: LabServer, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise RuntimeError(f"JupyterLab exited with {server.process.returncode}:\n{server.log_tail()}")
+            raise ServerExited(f"JupyterLab exited with {server.process.returncode}:\n{server.log_tail()}")
         try:
             server.api("/api/status", timeout=2)
             return

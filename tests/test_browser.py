@@ -202,6 +202,7 @@ def test_a_verdict_set_in_the_widgets_is_saved_and_survives_a_kernel_restart(pag
     assert restored.locator("button.mod-active").inner_text().strip() == "fail"
     assert restored.locator("textarea").input_value() == NOTE
     assert page.locator(".ar-decision-widget").count() == ITEMS
+    assert page.dialogs == []
 
 
 # --- escaping next to the live kernel ---------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from outside and log no error. Screenshots land in ``test-artifacts/``.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import time
@@ -189,7 +188,6 @@ def test_a_verdict_set_in_the_widgets_is_saved_and_survives_a_kernel_restart(pag
     assert saved is not None, f"nothing saved for item 2; the widget says {state.inner_text()!r}"
     assert (saved.status, saved.note) == ("fail", NOTE)
     assert "saved to" in state.inner_text() and "NOT SAVED" not in state.inner_text()
-    assert json.loads(decisions.read_text())  # the file on disk is whole JSON
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "workbook.png"))
 

@@ -34,6 +34,11 @@ def open_lab(params: Parameters, workdir: str | os.PathLike, *, port: int = 0, o
     token = secrets.token_urlsafe(24)
     argv = [sys.executable, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
             f"--ServerApp.root_dir={notebook.parent}", f"--LabApp.default_url=/lab/tree/{notebook.name}"]
+    # Nothing reaches out at run time: no extension manager queries, no news feed.
+    argv += ["--LabApp.extension_manager=readonly", "--LabApp.news_url=", "--LabApp.check_for_updates_class="
+             "jupyterlab.NeverCheckForUpdate"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        argv.append("--allow-root")  # containers and CI run as root; the server still listens on loopback only
     if port:
         argv.append(f"--ServerApp.port={port}")
     if not open_browser:

@@ -311,7 +311,7 @@ def _environment(path: str, text: str) -> tuple[Requirement, ...]:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
         return ()
-    deps = _mapping_value(root, "dependencies")
+    deps = yaml_value(root, "dependencies")
     if not isinstance(deps, yaml.SequenceNode):
         return ()
     out: list[Requirement] = []
@@ -320,7 +320,7 @@ def _environment(path: str, text: str) -> tuple[Requirement, ...]:
             name = _NAME.match(item.value.split("::")[-1])
             if name and name.group(1).lower() not in _SKIP_CONDA:
                 out.append(Requirement(canonical(name.group(1)), item.start_mark.line + 1, item.value, "main"))
-        pip = _mapping_value(item, "pip")
+        pip = yaml_value(item, "pip")
         if isinstance(pip, yaml.SequenceNode):
             for sub in pip.value:
                 if isinstance(sub, yaml.ScalarNode):
@@ -329,7 +329,8 @@ def _environment(path: str, text: str) -> tuple[Requirement, ...]:
     return tuple(out)
 
 
-def _mapping_value(node, key: str):
+def yaml_value(node, key: str):
+    """The value node under ``key`` in a composed YAML mapping (keeps line marks), else None."""
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
             if isinstance(k, yaml.ScalarNode) and k.value == key:

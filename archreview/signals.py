@@ -21,6 +21,7 @@ import yaml
 from archreview.catalogue import Catalogue, Entry, load_catalogue
 from archreview.detectors.base import FileContext
 from archreview.distributions import canonical, distribution_of
+from archreview.manifests import yaml_value
 from archreview.model import Signal
 
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
@@ -342,34 +343,26 @@ def _compose(text: str, cat: Catalogue) -> list[Signal]:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
         return _process_lines(text, cat, "compose")
-    services = _get(root, "services")
-    if services is None and isinstance(root, yaml.MappingNode) and _get(root, "version") is None:
+    services = yaml_value(root, "services")
+    if services is None and isinstance(root, yaml.MappingNode) and yaml_value(root, "version") is None:
         services = root  # compose v1: services at the top level
     out: list[Signal] = []
     for key, body in services.value if isinstance(services, yaml.MappingNode) else ():
         if not isinstance(body, yaml.MappingNode):
             continue
-        image = _get(body, "image")
+        image = yaml_value(body, "image")
         image_text = image.value if isinstance(image, yaml.ScalarNode) else ""
         out.append(Signal("service", str(key.value), key.start_mark.line + 1, "compose", image_text or "build"))
         if image_text:
             out += _image_signals(image_text, image.start_mark.line + 1, cat, "compose")
         for field in ("command", "entrypoint"):
-            node = _get(body, field)
+            node = yaml_value(body, field)
             if isinstance(node, yaml.ScalarNode):
                 out += _process_signals(node.value, node.start_mark.line + 1, cat, "compose")
             elif isinstance(node, yaml.SequenceNode):
                 words = " ".join(str(n.value) for n in node.value if isinstance(n, yaml.ScalarNode))
                 out += _process_signals(words, node.start_mark.line + 1, cat, "compose")
     return out
-
-
-def _get(node, key: str):
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            if isinstance(k, yaml.ScalarNode) and k.value == key:
-                return v
-    return None
 
 
 def _dockerfile(text: str, cat: Catalogue) -> list[Signal]:

@@ -145,12 +145,12 @@ def resolve(repo: Path, ref: str) -> str:
     newline would break the protocols that follow: all are refused outright.
     """
     if not ref or ref.startswith("-") or "\0" in ref or "\n" in ref or "\r" in ref:
-        raise BadRef(f"refusing ref {ref!r}: use a branch, tag or commit id", path=str(repo))
+        raise BadRef(f"refusing ref {ref!r} for {repo}: use a branch, tag or commit id")
     done = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}", check=False)
     commit = done.stdout.decode("ascii", "replace").strip()
     if done.returncode != 0 or not _OID.fullmatch(commit):
         reason = _first_line(done.stderr) if done.stderr.strip() else "no such commit"
-        raise BadRef(f"unknown ref {ref!r} in {repo}: {reason}; use a branch, tag or commit id", path=str(repo))
+        raise BadRef(f"unknown ref {ref!r} in {repo}: {reason}; use a branch, tag or commit id")
     return commit
 
 

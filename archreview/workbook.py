@@ -13,6 +13,7 @@ from pathlib import Path
 
 import networkx as nx
 from IPython.display import HTML, display
+from markupsafe import Markup
 
 from archreview import charts
 from archreview.analysis import analyze
@@ -38,9 +39,18 @@ def header(review: Review) -> HTML:
     sections = [("overview", "Overview"), ("architecture", "Architecture"), ("complexity", "Complexity and hotspots"),
                 ("change", "What the change brings"), ("fit", "Fit test"), ("checklist", "Checklist"),
                 ("summary", "Summary")]
-    return HTML(fragment("header", r=review, a=a, infra=sorted(infra.items()), counts=review.counts(),
+    return HTML(fragment("header", r=review, a=a, infra=sorted(infra.items()), counts=review.counts(), style=_live_css(review),
                          order=VERDICT_ORDER, risks=review.top_risks(), sections=sections,
                          categories=review.checklist.categories, items=review.checklist.items))
+
+
+def _live_css(review: Review) -> Markup | None:
+    """The report's stylesheet, for the live notebook (the report brings its own)."""
+    if not review.live:
+        return None
+    css = (Path(__file__).parent / "templates" / "report" / "report.css").read_text(encoding="utf-8")
+    scoped = "\n".join(line for line in css.splitlines() if line.lstrip().startswith((":root", ".ar-", "[class^=", "@media", "}")))
+    return Markup(scoped)
 
 
 def overview(review: Review) -> HTML:

@@ -182,7 +182,8 @@ def _run_child(task: Task, cancelled: Callable[[], bool]) -> RepoResult | None:
         log.write(f"\n=== archreview batch run {task.run}: {task.entry.name} ({time.strftime('%Y-%m-%d %H:%M:%S')} "
                   f"on {socket.gethostname()} pid {os.getpid()})\n")
         log.flush()
-        child = subprocess.Popen([sys.executable, "-m", "archreview.batch", "--one", str(spec)], stdin=subprocess.DEVNULL,
+        child = subprocess.Popen([sys.executable, "-m", "archreview.batch", "--one", str(spec)],
+                                 stdin=subprocess.DEVNULL,
                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=folder,
                                  env={**os.environ, MARKER: task.marker, "PYTHONUNBUFFERED": "1"})
         try:

@@ -127,7 +127,8 @@ def _values(node: yaml.Node, where: str, allowed: tuple[str, ...], file: str) ->
 
 def _scalar(node: yaml.Node, where: str, key: str, file: str) -> object:
     if not isinstance(node, yaml.ScalarNode):
-        raise BadBatchFile(f"{where}: {key!r} must be a single value, not a list or mapping", path=file, line=_line(node))
+        raise BadBatchFile(f"{where}: {key!r} must be a single value, not a list or mapping", path=file,
+                           line=_line(node))
     if node.tag == "tag:yaml.org,2002:null":
         if key in ("path", "name"):
             raise BadBatchFile(f"{where}: {key!r} is empty", path=file, line=_line(node))
@@ -138,7 +139,8 @@ def _scalar(node: yaml.Node, where: str, key: str, file: str) -> object:
                                path=file, line=_line(node))
         return int(node.value)
     if node.tag != "tag:yaml.org,2002:str":
-        raise BadBatchFile(f"{where}: {key!r} must be text; quote it: {key}: \"{node.value}\"", path=file, line=_line(node))
+        raise BadBatchFile(f"{where}: {key!r} must be text; quote it: {key}: \"{node.value}\"", path=file,
+                           line=_line(node))
     if not node.value.strip():
         raise BadBatchFile(f"{where}: {key!r} is empty", path=file, line=_line(node))
     return node.value

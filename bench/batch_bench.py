@@ -47,14 +47,15 @@ def make_clones(work: Path, count: int) -> Path:
     return batch
 
 
-def direct_review(work: Path, runs: int = 3) -> float:
-    """Median seconds of `archreview review` on the first clones, cache warm (as for every repository after the first)."""
+def direct_review(work: Path, count: int, runs: int = 3) -> float:
+    """Median seconds of `archreview review` on the first clones, cache warm (as for all but the first repository)."""
     from archreview.sample import FIT_BRANCH
 
     times = []
     for i in range(runs):
-        argv = [sys.executable, "-m", "archreview.cli", "review", str(work / "clones" / f"svc{i:02d}.git"), "--base",
-                "main", "--head", FIT_BRANCH, "--output", str(work / "direct" / f"report{i}.html")]
+        clone = work / "clones" / f"svc{i % count:02d}.git"
+        argv = [sys.executable, "-m", "archreview.cli", "review", str(clone), "--base", "main", "--head", FIT_BRANCH,
+                "--output", str(work / "direct" / f"report{i}.html")]
         started = time.monotonic()
         subprocess.run(argv, check=True, capture_output=True)
         times.append(time.monotonic() - started)
@@ -104,7 +105,8 @@ def run(count: int, jobs_list: list[int], work: Path) -> None:
     cold, cold_result = timed_batch(batch, work / "out-cold", 1)
     print(report_line("batch --jobs 1, empty cache", cold, count), flush=True)
     first, rest = cold_result.results[0], cold_result.results[1:]
-    print(f"{'':<34} first repository {first.duration:.1f} s, the others {sum(r.duration for r in rest) / len(rest):.1f} s "
+    others = sum(r.duration for r in rest) / len(rest)
+    print(f"{'':<34} first repository {first.duration:.1f} s, the others {others:.1f} s "
           "on average (files shared through the cache)", flush=True)
     warm = {}
     for jobs in sorted({1, *jobs_list}):
@@ -113,7 +115,7 @@ def run(count: int, jobs_list: list[int], work: Path) -> None:
     steps = phases(work / "out-warm-1")
     print("where a repository's time goes (--jobs 1, warm): " + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items())
           + f"; the rest ({warm[1] / count - sum(steps.values()):.1f} s) is the child's start-up and supervision")
-    single = direct_review(work)
+    single = direct_review(work, count)
     print(f"{'direct archreview review, warm':<34} {single:7.1f} s (median of 3)", flush=True)
     print(f"{'overhead per repository (--jobs 1)':<34} {warm[1] / count - single:+7.1f} s "
           f"({(warm[1] / count - single) / single:+.0%} of a direct review)", flush=True)

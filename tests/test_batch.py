@@ -182,7 +182,8 @@ def test_the_inputs_digest_changes_with_refs_files_and_people(tmp_path):
     digest = inputs_digest(params, "1" * 40, "2" * 40)
     assert digest == inputs_digest(params, "1" * 40, "2" * 40)
     assert digest != inputs_digest(params, "1" * 40, "3" * 40)
-    assert digest != inputs_digest(Parameters("/r", "main", "topic", str(context), None, "Other", "Jo"), "1" * 40, "2" * 40)
+    other_client = Parameters("/r", "main", "topic", str(context), None, "Other", "Jo")
+    assert digest != inputs_digest(other_client, "1" * 40, "2" * 40)
     context.write_text("b")
     assert digest != inputs_digest(params, "1" * 40, "2" * 40)
 

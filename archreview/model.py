@@ -176,6 +176,38 @@ class FileFacts:
     error: str | None = None  # why the file could not be analysed fully
 
 
+# --- what the team declares (archreview.context) ---------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    name: str
+    paths: tuple[str, ...]  # repo-relative folders or files ("src/app/services")
+    may_import: tuple[str, ...]  # names of the other layers this one may import
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    users: int | None = None
+    requests_per_day: int | None = None
+    data_volume: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    system: str | None
+    stack: tuple[str, ...]
+    layers: tuple[Layer, ...]  # in declaration order (higher layers first where known)
+    patterns: tuple[tuple[str, str], ...]  # (one of PATTERN_KEYS, text), sorted by key
+    patterns_not_used: tuple[str, ...]  # kinds, sorted
+    scale: Scale
+    examples: tuple[str, ...]
+    sources: tuple[str, ...]  # files that contributed, highest priority first
+
+    def pattern(self, key: str) -> str | None:
+        return dict(self.patterns).get(key)
+
+
 # --- repository facts ----------------------------------------------------------
 
 

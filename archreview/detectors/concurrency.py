@@ -11,7 +11,7 @@ import ast
 import re
 from collections.abc import Iterator
 
-from archreview.detectors._calls import attr, body_calls, body_nodes, is_commit, is_orm_write, kwarg, receiver, sync_client_names
+from archreview.detectors._calls import attr, body_calls, body_nodes, is_commit, is_orm_write, receiver, sync_client_names
 from archreview.detectors.base import FileContext, FunctionNode, dotted
 from archreview.model import Finding
 

@@ -280,6 +280,8 @@ class _Progress:
     def done(self, result: RepoResult) -> None:
         self.count += 1
         if self.bar is not None:
+            if result.reason:  # failures stay on screen above the bar
+                self.bar.write(f"archreview: {result.name}: {result.status} ({result.reason})", file=sys.stderr)
             self.bar.set_postfix_str(f"{result.name}: {result.status}")
             self.bar.update(1)
             return

@@ -85,6 +85,7 @@ def run_batch(file: str | os.PathLike, output: str | os.PathLike, *, jobs: int |
                     progress.done(result)
     except KeyboardInterrupt:
         progress.close()
+        results += _finished_on_disk(tasks, {r.name for r in results})
         write_summary(results, out / "summary.csv")
         print(f"archreview: interrupted; {len(results)} of {len(tasks)} finished, summary in {out / 'summary.csv'}",
               file=sys.stderr)
@@ -94,6 +95,21 @@ def run_batch(file: str | os.PathLike, output: str | os.PathLike, *, jobs: int |
     html = _index(out, batch.entries) if index else None
     failed = sum(r.status == FAILED for r in results)
     return BatchResult(len(tasks), failed, tuple(sorted(results, key=lambda r: r.name)), csv_path, html)
+
+
+def _finished_on_disk(tasks: list[Task], known: set[str]) -> list[RepoResult]:
+    """Results this run's children wrote before the interrupt reached their supervisors."""
+    found = (_written_result(t) for t in tasks if t.entry.name not in known)
+    return [r for r in found if r is not None]
+
+
+def _written_result(task: Task) -> RepoResult | None:
+    """The result the child wrote for this run (never one left by an earlier run), if any."""
+    try:
+        data = json.loads((Path(task.folder) / "result.json").read_text(encoding="utf-8"))
+        return from_json(data["result"]) if data.get("run") == task.run else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _index(out: Path, entries: tuple[Entry, ...]) -> Path | None:
@@ -247,13 +263,8 @@ def _outcome(task: Task, code: int | None, stop: str, seconds: float) -> RepoRes
     if stop == "timeout":
         kept = " (partial notebook kept)" if (Path(task.folder) / "review.ipynb").is_file() else ""
         return _with_reason(failed, f"timed out after {task.timeout} s and was stopped{kept}; see log.txt")
-    try:
-        data = json.loads((Path(task.folder) / "result.json").read_text(encoding="utf-8"))
-        if data.get("run") == task.run:
-            result = from_json(data["result"])  # timed here: the child's start-up is part of the cost
-            return result if result.resumed else replace(result, duration=round(seconds, 1))
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
+    if (result := _written_result(task)) is not None:  # timed here: the child's start-up is part of the cost
+        return result if result.resumed else replace(result, duration=round(seconds, 1))
     if code is not None and code < 0:
         name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
         return _with_reason(failed, f"the review process was killed by {name} (out of memory?); see log.txt")

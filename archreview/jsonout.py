@@ -103,7 +103,7 @@ def _complexity(a: Analysis) -> dict[str, Any]:
 
 
 def write(analysis: Analysis, out: TextIO) -> None:
-    # Compact: without indent the json module uses its C encoder (several times faster on
-    # big repositories); ASCII because file names may hold undecodable bytes.
-    json.dump(document(analysis), out, separators=(",", ":"))
+    # One compact string: only json.dumps without indent takes the C encoder (json.dump to a
+    # file always runs the pure-Python one); ASCII because file names may hold undecodable bytes.
+    out.write(json.dumps(document(analysis), separators=(",", ":")))
     out.write("\n")

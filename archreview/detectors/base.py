@@ -9,7 +9,6 @@ analysing a Django-sized repository), and knows each node's enclosing function.
 from __future__ import annotations
 
 import ast
-import bisect
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -88,19 +87,23 @@ class FileContext:  # not slotted: cached_property needs __dict__
         return f"{full}.{rest}" if full and rest else (full or name)
 
     @cached_property
-    def _function_spans(self) -> tuple[list[int], list[FunctionNode]]:
-        funcs = sorted(self.functions(), key=lambda f: f.lineno)
-        return [f.lineno for f in funcs], funcs
+    def _owners(self) -> list[FunctionNode | None]:
+        """Line -> the innermost function whose lines contain it (nested ones painted last)."""
+        owners: list[FunctionNode | None] = [None] * (len(self.lines) + 2)
+        for func in sorted(self.functions(), key=lambda f: f.lineno):
+            end = min(func.end_lineno or func.lineno, len(owners) - 1)
+            owners[func.lineno : end + 1] = [func] * (end + 1 - func.lineno)
+        return owners
 
     def enclosing_function(self, node: ast.AST) -> FunctionNode | None:
         """The innermost function whose body contains ``node``'s line."""
         line = getattr(node, "lineno", 0)
-        starts, funcs = self._function_spans
-        best = None
-        for f in funcs[: bisect.bisect_right(starts, line)]:
-            if f.lineno <= line <= (f.end_lineno or f.lineno) and f is not node:
-                best = f  # later starts are nested deeper
-        return best
+        owners = self._owners
+        owner = owners[line] if 0 < line < len(owners) else None
+        if owner is node:  # a function asks for its parent: the owner of its first line before it
+            return next((f for f in sorted(self.functions(), key=lambda f: -f.lineno)
+                         if f is not node and f.lineno <= line <= (f.end_lineno or f.lineno)), None)
+        return owner
 
     @cached_property
     def is_test(self) -> bool:

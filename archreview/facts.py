@@ -71,7 +71,7 @@ def _python_tree(path: str, text: str, lines: list[str], tree: ast.Module) -> Fi
     string_lines = _inside_strings(ctx)
     raw = pyfacts.raw_metrics(lines, docspans, string_lines, lloc)
     visitor = ComplexityVisitor.from_ast(tree)
-    halstead = pyfacts.halstead_of(tree)
+    halstead = pyfacts.halstead_of(ctx)
     return FileFacts(
         path=path,
         language="python",

@@ -14,9 +14,10 @@ import ast
 import math
 from collections.abc import Iterator
 
-from radon.metrics import h_visit_ast, mi_compute
+from radon.metrics import mi_compute
 from radon.visitors import ComplexityVisitor
 
+from archreview.detectors.base import FileContext
 from archreview.model import ClassInfo, FunctionMetric, Halstead, RawImport, RawMetrics
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
@@ -186,7 +187,52 @@ def maintainability(volume: float, complexity: int, raw: RawMetrics) -> float:
     return round(mi_compute(volume, complexity, raw.lloc, comments), 2)
 
 
-def halstead_of(tree: ast.Module) -> Halstead:
-    total = h_visit_ast(tree).total
-    volume = total.volume if not math.isnan(total.volume) else 0.0
-    return Halstead(round(volume, 3), round(total.difficulty, 3), round(total.effort, 3), round(total.bugs, 4))
+_OPERATIONS = (ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.AugAssign, ast.Compare)
+_OPERAND_FIELD = {ast.Name: "id", ast.Attribute: "attr", ast.Constant: "value"}
+
+
+def halstead_of(ctx: FileContext) -> Halstead:
+    """radon's file-level Halstead metrics, from the file's one indexed walk.
+
+    Same counting as ``radon.metrics.h_visit_ast``: operators are the
+    operations' operator classes; operands are names, attributes and constants
+    by value (any other expression counts as a distinct operand), distinct per
+    innermost function name; a function's decorators, arguments and return
+    annotation are not looked at. radon's visitor walks the whole tree in
+    Python; this reads only the operation nodes the shared index already holds.
+    """
+    skipped = {id(n) for f in ctx.functions() for part in (*f.decorator_list, f.args, f.returns) if part
+               for n in ast.walk(part)}
+    operators: set[str] = set()
+    operands: set[tuple[str | None, object]] = set()
+    n_operators = n_operands = 0
+    for node in ctx.nodes(*_OPERATIONS):
+        if id(node) in skipped:
+            continue
+        ops, values = _operation(node)
+        owner = ctx.enclosing_function(node)
+        where = owner.name if owner is not None else None
+        n_operators += len(ops)
+        n_operands += len(values)
+        operators.update(type(op).__name__ for op in ops)
+        operands.update((where, getattr(v, _OPERAND_FIELD.get(type(v), ""), v)) for v in values)
+    return _halstead(len(operators), len(operands), n_operators, n_operands)
+
+
+def _operation(node: ast.AST) -> tuple[list[ast.AST], list[ast.AST]]:
+    if isinstance(node, ast.BinOp):
+        return [node.op], [node.left, node.right]
+    if isinstance(node, ast.UnaryOp):
+        return [node.op], [node.operand]
+    if isinstance(node, ast.BoolOp):
+        return [node.op], list(node.values)
+    if isinstance(node, ast.AugAssign):
+        return [node.op], [node.target, node.value]
+    return list(node.ops), [*node.comparators, node.left]  # Compare
+
+
+def _halstead(h1: int, h2: int, n1: int, n2: int) -> Halstead:
+    h, n = h1 + h2, n1 + n2
+    volume = n * math.log2(h) if h else 0.0
+    difficulty = (h1 * n2) / (2 * h2) if h2 else 0.0
+    return Halstead(round(volume, 3), round(difficulty, 3), round(difficulty * volume, 3), round(volume / 3000, 4))

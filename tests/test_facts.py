@@ -72,3 +72,22 @@ def test_a_huge_one_line_file_is_analysed_without_crashing():
     data = b"x = [" + b"1, " * 200_000 + b"]\n"
     facts = analyse_file("big.py", "python", data)
     assert facts.error is None and facts.lines == 1
+
+
+def test_halstead_from_the_shared_index_equals_radons():
+    import ast
+
+    from radon.metrics import h_visit_ast
+
+    from archreview.detectors.base import FileContext
+    from archreview.pyfacts import halstead_of
+
+    sources = [p.read_text(encoding="utf-8") for p in REAL_FILES]
+    sources.append("def f(a=x + 1, *, b: int = -2) -> y | z:\n    @deco(1 + 2)\n    def g(c=3 * 4):\n"
+                   "        return c ** 2 and (c or d)\n    return g(a) < b <= 3\nclass K:\n    v = not w\n")
+    for source in sources:
+        tree = ast.parse(source)
+        total = h_visit_ast(tree).total
+        ours = halstead_of(FileContext("x.py", tree, source))
+        assert (ours.volume, ours.difficulty, ours.effort, ours.bugs) == (
+            round(total.volume, 3), round(total.difficulty, 3), round(total.effort, 3), round(total.bugs, 4))

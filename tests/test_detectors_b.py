@@ -329,6 +329,18 @@ CASES = [
             for url in urls:
                 requests.get(url, timeout=5)
         """, 18, []),
+    ("app/geo.py", """
+        import requests
+        def geocode(address):
+            return requests.get(GEO_URL, params={"address": address}, timeout=5).json()
+        def fill(conn):
+            rows = conn.execute("SELECT id, address FROM stores WHERE lat IS NULL").fetchall()
+            for store_id, address in rows:
+                geocode(address)  # per row
+            capped = conn.execute("SELECT id, address FROM stores LIMIT ?", (250,)).fetchall()
+            for store_id, address in capped:
+                geocode(address)
+        """, 18, ["geocode(address)  # per row"]),
     # --- 19: observability ---------------------------------------------------------------
     ("app/views.py", """
         @app.route("/checkout", methods=["POST"])

@@ -193,9 +193,14 @@ def _paid(ctx: FileContext, call: ast.Call, clients: dict[str, str], over_query:
     return ""
 
 
+_SQL_LIMIT = re.compile(r"\b(LIMIT|TOP|FETCH\s+FIRST)\b", re.IGNORECASE)
+
+
 def _capped(it: ast.AST, assigned: dict[str, ast.AST]) -> bool:
     if isinstance(it, ast.List | ast.Tuple | ast.Set | ast.Constant):
         return True
+    if any(isinstance(n, ast.Constant) and isinstance(n.value, str) and _SQL_LIMIT.search(n.value) for n in ast.walk(it)):
+        return True  # rows from SQL that carries its own LIMIT
     if isinstance(it, ast.Call) and dotted(it.func) in {"range", "islice", "itertools.islice", "enumerate", "zip"}:
         return dotted(it.func) != "enumerate" and all(isinstance(a, ast.Constant | ast.Name) for a in it.args) \
             or dotted(it.func) == "enumerate" and _capped(it.args[0], assigned)
@@ -203,11 +208,16 @@ def _capped(it: ast.AST, assigned: dict[str, ast.AST]) -> bool:
 
 
 def paid_fan_out(ctx: FileContext) -> Iterator[Finding]:
-    """Item 18: a paid or rate-limited API called once per item of an uncapped collection."""
+    """Item 18: a paid or rate-limited API called once per item of an uncapped collection.
+
+    The call may be direct, or one level down through a function of the same
+    file (``for row in rows: geocode(row)`` where ``geocode`` calls the API).
+    """
     if _sql.not_production(ctx):
         return
     clients = _clients(ctx)
-    lines = {c.lineno for c in ctx.calls() if _paid(ctx, c, clients, True)}
+    helpers = {over_query: _paying_helpers(ctx, clients, over_query) for over_query in (False, True)}
+    lines = {c.lineno for c in ctx.calls() if _paid(ctx, c, clients, True) or _helper(c, helpers[True])}
     if not lines:
         return
     for loop in ctx.nodes(ast.For, ast.AsyncFor):
@@ -220,13 +230,39 @@ def paid_fan_out(ctx: FileContext) -> Iterator[Finding]:
         if _capped(it, assigned) or _capped(loop.iter, assigned) or any("cache" in dotted(n).lower() for n in ast.walk(body)
                                                     if isinstance(n, ast.Attribute | ast.Name)):
             continue
+        over_query = _sql.is_query(it)
         for call in sorted((n for n in ast.walk(body) if isinstance(n, ast.Call)), key=lambda c: c.lineno):
-            name = _paid(ctx, call, clients, _sql.is_query(it))
-            if name:
-                yield ctx.finding(18, call, f"{name}() is called once per item of {dotted(loop.iter) or 'a loop'} "
+            name = _paid(ctx, call, clients, over_query)
+            via = "" if name else _helper(call, helpers[over_query])
+            if via and func is not None and via == func.name:
+                via = ""  # recursion is not fan-out
+            if name or via:
+                what = name or f"{via}(), which calls {helpers[over_query][via]}(),"
+                yield ctx.finding(18, call, f"{what} is called once per item of {dotted(loop.iter) or 'a loop'} "
                                   "with no cap, batch or cache: cost and rate-limit errors grow with the data",
-                                  0.75, "fanout.paid_call_in_loop")
+                                  0.75 if name else 0.6, "fanout.paid_call_in_loop")
                 break
+
+
+def _paying_helpers(ctx: FileContext, clients: dict[str, str], over_query: bool) -> dict[str, str]:
+    """Functions of this file that call a paid API themselves: name -> the API call.
+
+    ``over_query``: whether generic HTTP calls count, as they do in a loop over query results.
+    """
+    out: dict[str, str] = {}
+    for call in ctx.calls():
+        name = _paid(ctx, call, clients, over_query)
+        func = ctx.enclosing_function(call) if name else None
+        if func is not None:
+            out.setdefault(func.name, name)
+    return out
+
+
+def _helper(call: ast.Call, helpers: dict[str, str]) -> str:
+    """The name of a same-file paying function this call invokes (``helper(x)`` or ``self.helper(x)``)."""
+    func = call.func
+    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+    return name if name in helpers else ""
 
 
 # --- item 19 ------------------------------------------------------------------------------

@@ -234,13 +234,28 @@ def end_all(child: subprocess.Popen, marker: str) -> None:
     child.wait()
     for _ in range(3):  # a process may fork while we look: look again
         found = list(marked(marker))
+        if not found:
+            return
         for process in found:
             try:
                 process.kill()
             except Exception:  # gone already, or not ours
                 pass
-        if not found:
-            return
+        _wait_gone(found, seconds=5.0)
+
+
+def _wait_gone(processes: list, seconds: float) -> None:
+    """SIGKILL is not instant (a many-threaded kernel takes a moment): wait until none runs, zombies count as gone."""
+    import psutil
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in processes):
+                return
+        except psutil.Error:
+            continue  # one ended between the two calls: look again
+        time.sleep(0.02)
 
 
 def marked(marker: str) -> Iterator:

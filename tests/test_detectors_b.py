@@ -107,6 +107,28 @@ CASES = [
             data = OrderSerializer(rows, many=True).data
             return Response(data)
         """, 12, ["Order.objects.all()"]),
+    ("app/api.py", """
+        @app.route("/catalogue")
+        def catalogue():
+            page = Paginator(Listing.objects.filter(active=True), 20).get_page(request.GET.get("page"))
+            return jsonify([x.id for x in page])
+        @app.route("/status")
+        def status():
+            rows = db.session.execute(text("SELECT id FROM orders WHERE status = :s LIMIT 200"), {"s": 1}).all()
+            return jsonify([r.id for r in rows])
+        @app.route("/revenue")
+        def revenue():
+            sql = "SELECT month, sum(amount) FROM invoices GROUP BY 1"
+            return jsonify([dict(r) for r in db.session.execute(text(sql)).all()])
+        @app.route("/close", methods=["POST"])
+        def close():
+            stale = Invoice.query.filter(Invoice.status == "open").all()
+            return jsonify({"closed": len(stale)})
+        @app.route("/cart", methods=["POST"])
+        def cart():
+            items = Product.query.filter(Product.id.in_(request.json["ids"])).all()
+            return jsonify([p.id for p in items])
+        """, 12, []),
     # --- 13: lock shapes and long transactions -----------------------------------------
     ("shop/stock.py", """
         def restock():

@@ -130,8 +130,26 @@ def _effective_chain(node: ast.AST, assigned: dict[str, ast.AST], depth: int = 0
     return ch, node
 
 
+_SQL_BOUNDED = re.compile(r"\b(LIMIT|TOP|FETCH\s+FIRST|GROUP\s+BY)\b", re.IGNORECASE)
+
+
 def _unbounded(ch: _sql.Chain, assigned: dict[str, ast.AST]) -> bool:
-    return bool(ch) and bool(_sql.query_root(ch)) and ch[-1][0] in _UNBOUNDED_ENDS and not _sql.bounded(ch, assigned)
+    """Rows with no limit: not sliced or limited, not keyed (``id IN ids``), no LIMIT/GROUP BY in its SQL."""
+    if not ch or not _sql.query_root(ch) or ch[-1][0] not in _UNBOUNDED_ENDS or _sql.bounded(ch, assigned):
+        return False
+    if _keyed(ch):
+        return False
+    return not any(_SQL_BOUNDED.search(text) for text in _sql_strings(ch, assigned))
+
+
+def _sql_strings(ch: _sql.Chain, assigned: dict[str, ast.AST]) -> Iterator[str]:
+    """String literals in the chain's call arguments, through one local name (``text(sql)``)."""
+    for _, node in ch:
+        for arg in node.args if isinstance(node, ast.Call) else ():
+            names = [assigned[n.id] for n in ast.walk(arg) if isinstance(n, ast.Name) and n.id in assigned]
+            for sub in (n for part in (arg, *names) for n in ast.walk(part)):
+                if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+                    yield sub.value
 
 
 def _returned_queries(func: FunctionNode) -> Iterator[tuple[ast.AST, _sql.Chain]]:
@@ -147,6 +165,8 @@ def _returned_queries(func: FunctionNode) -> Iterator[tuple[ast.AST, _sql.Chain]
         sliced = {id(n.value) for n in ast.walk(expr) if isinstance(n, ast.Subscript)}
         sliced |= {id(a) for c in ast.walk(expr) if isinstance(c, ast.Call) and _ONE_ROW.search(dotted(c.func))
                    for a in c.args}  # get_object_or_404(qs, pk=...), len(qs)
+        sliced |= {id(a) for c in ast.walk(expr) if isinstance(c, ast.Call) and _BOUNDING_WRAPPERS.search(dotted(c.func))
+                   for a in c.args}  # Paginator(qs, size): the paginator bounds it
         for call in _sql.outer_calls(expr) if not isinstance(expr, ast.Name) else ():
             if id(call) in sliced:
                 continue  # query[:50]
@@ -154,8 +174,8 @@ def _returned_queries(func: FunctionNode) -> Iterator[tuple[ast.AST, _sql.Chain]
             yield origin, ch
         if any(isinstance(c, ast.Call) and _BOUNDING_WRAPPERS.search(dotted(c.func)) for c in ast.walk(expr)):
             continue  # rows handed to a paginator or a paginated table are bounded by it
-        for name in {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)}:
-            if name in assigned:
+        for name in {n.id for n in ast.walk(expr) if isinstance(n, ast.Name) and id(n) not in sliced}:
+            if name in assigned:  # followed unless only counted or sliced here (len(rows), rows[:10])
                 todo.append(assigned[name])
 
 

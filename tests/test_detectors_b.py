@@ -381,9 +381,15 @@ CASES = [
         @app.route("/about")
         def about():
             print("about page")
+        @app.route("/reviews", methods=["POST"])
+        def post_review():
+            print("review")  # writes, so it is a path someone will need to debug
+        @scheduler.scheduled_job("cron", hour=6)
+        def nightly_dunning():
+            print("dunning")
         def charge_helper():
             print("helper")
-        """, 19, []),
+        """, 19, ['print("review")', 'print("dunning")']),
 ]
 
 

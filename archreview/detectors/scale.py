@@ -273,32 +273,62 @@ _LOG_CALLS = ("logger.", "log.", "logging.", "structlog", "sentry_sdk.", "_logge
               "self.log.", "current_app.logger.", "app.logger.", "statsd.", "metrics.")
 
 
-def _critical(ctx: FileContext, func: FunctionNode) -> bool:
-    if _sql.is_task(func):
-        return True
+def _critical(ctx: FileContext, func: FunctionNode, scheduled: set[str]) -> float:
+    """How surely ``func`` is a critical production path: a task, a scheduled job or a money
+    handler (0.75), another handler that writes (0.6: POST/PUT/PATCH/DELETE), else 0 (an
+    about page that prints is not a critical path)."""
+    if _sql.is_task(func) or func.name in scheduled:
+        return 0.75
     if not _sql.is_handler(ctx, func):
-        return False
+        return 0.0
     route = " ".join(str(a.value) for d in func.decorator_list if isinstance(d, ast.Call)
                      for a in d.args if isinstance(a, ast.Constant))
-    return any(w in (func.name + " " + route).lower() for w in _CRITICAL)
+    if any(w in (func.name + " " + route).lower() for w in _CRITICAL):
+        return 0.75
+    return 0.6 if _writes(func) else 0.0
+
+
+def _writes(func: FunctionNode) -> bool:
+    """A handler declared for a state-changing method (``methods=["POST"]``, ``@require_POST``, ``@router.post``)."""
+    for d in func.decorator_list:
+        name = dotted(d).lower()
+        if name.endswith(("require_post", ".post", ".put", ".patch", ".delete")):
+            return True
+        methods = [k.value for k in getattr(d, "keywords", ()) if k.arg == "methods"]
+        if any(isinstance(c, ast.Constant) and str(c.value).upper() in {"POST", "PUT", "PATCH", "DELETE"}
+               for m in methods for c in ast.walk(m)):
+            return True
+    return False
+
+
+def _scheduled(ctx: FileContext) -> set[str]:
+    """Functions this file hands to a scheduler: ``@sched.scheduled_job(...)`` or ``sched.add_job(func, ...)``."""
+    names = {f.name for f in ctx.functions() for d in f.decorator_list
+             if dotted(d).endswith(("scheduled_job", "periodic_task", ".cron", ".interval"))}
+    for call in ctx.calls():
+        if dotted(call.func).endswith("add_job") and call.args and isinstance(call.args[0], ast.Name | ast.Attribute):
+            names.add(dotted(call.args[0]).rsplit(".", 1)[-1])
+    return names
 
 
 def print_on_critical_path(ctx: FileContext) -> Iterator[Finding]:
-    """Item 19: a payment/order handler or background task that reports with print() only."""
+    """Item 19: a request handler, background task or scheduled job that reports with print() only."""
     if _sql.not_production(ctx):
         return
+    scheduled = _scheduled(ctx)
     for func in ctx.functions():
-        if not _critical(ctx, func):
+        confidence = _critical(ctx, func, scheduled)
+        if not confidence:
             continue
         calls = [c for c in ast.walk(func) if isinstance(c, ast.Call)]
         if any(dotted(c.func).startswith(_LOG_CALLS) for c in calls):
             continue
         prints = sorted((c for c in calls if dotted(c.func) == "print"), key=lambda c: c.lineno)
         if prints:
-            kind = "task" if _sql.is_task(func) else "handler"
+            kind = "task" if _sql.is_task(func) else "job" if func.name in scheduled else "handler"
             yield ctx.finding(19, prints[0], f"{kind} {func.name}() reports with print() and no logging: "
                               "no level, no request id, nothing an alert or a log search can find when it "
-                              "fails in production", 0.75, "observability.print_only")
+                              "fails in production", confidence, "observability.print_only")
 
 
 DETECTORS: tuple = (local_uploads, in_memory_state, in_process_schedulers, paid_fan_out, print_on_critical_path)

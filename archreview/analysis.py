@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from pathlib import Path
 
@@ -58,9 +59,17 @@ def analyze(path: str | os.PathLike, base: str | None = None, head: str | None =
         found = cache.get_value(whole) if whole else None
         if isinstance(found, Analysis):
             return found
-        head_snap = take_snapshot(root, head_id, cache, jobs=jobs, progress=_stage(progress, "head"))
-        base_snap = take_snapshot(root, base_id, cache, jobs=jobs, progress=_stage(progress, "base")) if base_id else None
-        history = _git_history(root, ref, cache, churn_days)
+        churn_key = entry_key("churn", ref.head, churn_days)
+        churn = cache.get_value(churn_key) if ref.head else ()
+        with ThreadPoolExecutor(1) as git:  # git log and diff run while the files are analysed
+            history = git.submit(_git_history, root, ref, churn_days, None if isinstance(churn, tuple) else churn_key)
+            head_snap = take_snapshot(root, head_id, cache, jobs=jobs, progress=_stage(progress, "head"))
+            base_snap = take_snapshot(root, base_id, cache, jobs=jobs, progress=_stage(progress, "base")) if base_id else None
+            history = history.result()
+        if "churn" in history:
+            cache.put_value(churn_key, history["churn"])
+        else:
+            history["churn"] = churn or ()
         result = assemble(ref, head_snap, base_snap, context, depth=depth, **history)
         if whole:
             cache.put_value(whole, result)
@@ -69,19 +78,15 @@ def analyze(path: str | os.PathLike, base: str | None = None, head: str | None =
         cache.close()
 
 
-def _git_history(root: Path, ref: RepoRef, cache: FactsCache, days: int) -> dict:
-    """Churn at head (cached by commit) and what changed between base and head."""
+def _git_history(root: Path, ref: RepoRef, days: int, churn_key: str | None) -> dict:
+    """What changed between base and head, and churn at head unless it was cached (no ``churn_key``)."""
     if not ref.is_git or not ref.head:
         return {}
-    key = entry_key("churn", ref.head, days)
-    churn = cache.get_value(key)
-    if not isinstance(churn, tuple):
-        churn = gitio.churn(root, ref.head, days=days)
-        cache.put_value(key, churn)
-    if not ref.base:
-        return {"churn": churn}
-    return {"churn": churn, "changed": gitio.changed_paths(root, ref.base, ref.head),
-            "changed_lines": gitio.changed_lines(root, ref.base, ref.head)}
+    out: dict = {"churn": gitio.churn(root, ref.head, days=days)} if churn_key else {}
+    if ref.base:
+        out["changed"] = gitio.changed_paths(root, ref.base, ref.head)
+        out["changed_lines"] = gitio.changed_lines(root, ref.base, ref.head)
+    return out
 
 
 def resolve_refs(root: Path, base: str | None, head: str | None) -> tuple[bool, str | None, str | None]:

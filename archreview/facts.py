@@ -12,8 +12,6 @@ import ast
 import gc
 import warnings
 
-from radon.visitors import ComplexityVisitor
-
 from archreview import detectors, manifests, pyfacts, signals, style
 from archreview.detectors.base import FileContext
 from archreview.model import FileFacts
@@ -56,21 +54,19 @@ def _python(path: str, data: bytes) -> FileFacts:
 
 
 def _python_tree(path: str, text: str, lines: list[str], tree: ast.Module) -> FileFacts:
-    imports, classes, funcs, docspans, lloc = [], [], {}, [], 0
+    imports, classes, docspans, lloc = [], [], [], 0
     for stmt, local, checking in pyfacts.iter_statements(tree):
         lloc += pyfacts.logical_lines(stmt)
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             imports.extend(pyfacts.imports_of(stmt, local, checking))
         elif isinstance(stmt, ast.ClassDef):
             classes.append(pyfacts.class_info(stmt))
-        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            funcs[stmt.lineno] = stmt
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
             docspans.append((stmt.lineno, stmt.end_lineno or stmt.lineno))
     ctx = FileContext(path, tree, text)
     string_lines = _inside_strings(ctx)
     raw = pyfacts.raw_metrics(lines, docspans, string_lines, lloc)
-    visitor = ComplexityVisitor.from_ast(tree)
+    functions, total_cc = pyfacts.complexity_of(ctx)
     halstead = pyfacts.halstead_of(ctx)
     return FileFacts(
         path=path,
@@ -78,9 +74,9 @@ def _python_tree(path: str, text: str, lines: list[str], tree: ast.Module) -> Fi
         lines=len(lines),
         raw=raw,
         imports=tuple(imports),
-        functions=pyfacts.function_metrics(visitor, funcs),
+        functions=functions,
         classes=tuple(sorted(classes, key=lambda c: c.line)),
-        mi=pyfacts.maintainability(halstead.volume, visitor.total_complexity, raw),
+        mi=pyfacts.maintainability(halstead.volume, total_cc, raw),
         halstead=halstead,
         requirements=manifests.requirements_of(path, text) if manifests.is_manifest(path) else (),
         signals=signals.python_signals(path, tree, text, ctx=ctx),

@@ -1,11 +1,13 @@
 """Facts about one Python file from one parse: imports, structure and radon metrics.
 
-The tree is parsed once by the caller and shared: radon's complexity and
-Halstead visitors run on it, and the raw line counts that the maintainability
-index needs are derived from it and one scan of the lines. ``radon.raw.analyze``
-is deliberately not used: it re-tokenises the file line by line and costs about
-five times a full tokenize pass (PERF_NOTES.md), while MI needs only its SLOC
-and comment counts.
+The tree is parsed once by the caller and walked once (``FileContext``).
+radon's metrics are computed from that index with radon's own rules and
+formulas: cyclomatic complexity and Halstead give radon's numbers exactly
+(checked on all of Django and CPython's standard library), the maintainability
+index comes from ``radon.metrics.mi_compute``. radon's visitors are not run
+because each walks the whole tree again in Python, and ``radon.raw.analyze`` is
+not used because it re-tokenises line by line (about five times a full tokenize
+pass, PERF_NOTES.md) while MI needs only its SLOC and comment counts.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import math
 from collections.abc import Iterator
 
 from radon.metrics import mi_compute
-from radon.visitors import ComplexityVisitor
 
 from archreview.detectors.base import FileContext
 from archreview.model import ClassInfo, FunctionMetric, Halstead, RawImport, RawMetrics
@@ -106,26 +107,95 @@ def class_info(node: ast.ClassDef) -> ClassInfo:
     return ClassInfo(node.name, node.lineno, bases, tuple(m.name for m in methods), abstract, decorators)
 
 
-def function_metrics(visitor: ComplexityVisitor, nodes: dict[int, FunctionNode]) -> tuple[FunctionMetric, ...]:
-    """radon's blocks, enriched from the AST nodes found at the same line."""
-    blocks = [(f, f.name) for f in visitor.functions]
-    blocks += [(m, f"{c.name}.{m.name}") for c in visitor.classes for m in c.methods]
-    out = []
-    for block, name in blocks:
-        node = nodes.get(block.lineno)
-        out.append(
-            FunctionMetric(
-                name=name,
-                line=block.lineno,
-                end_line=block.endline or block.lineno,
-                cc=block.complexity,
-                is_method=block.is_method,
-                is_async=isinstance(node, ast.AsyncFunctionDef),
-                has_docstring=node is not None and ast.get_docstring(node, clean=False) is not None,
-                args=len(node.args.args) + len(node.args.kwonlyargs) if node is not None else 0,
-            )
-        )
-    return tuple(sorted(out, key=lambda f: (f.line, f.name)))
+_DECISIONS = (ast.If, ast.IfExp, ast.Try, ast.BoolOp, ast.Match, ast.For, ast.While, ast.AsyncFor,
+              ast.comprehension, ast.Assert)
+_BLOCKS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def complexity_of(ctx: FileContext) -> tuple[tuple[FunctionMetric, ...], int]:
+    """radon's cyclomatic complexity per function and method, and the file total MI uses.
+
+    Same numbers as ``radon.visitors.ComplexityVisitor`` (checked equal on every
+    file of Django and of CPython's standard library): a block's complexity is 1
+    plus its decision points outside nested functions and classes; decorators,
+    signatures, class bases and the inside of ``assert`` are not looked at; listed
+    are module-level functions and the methods of module-level classes; the
+    total adds class-level decisions and methods but no closures or inner
+    classes. radon walks the tree in Python per block; this reads the decision
+    nodes the shared index holds and assigns each to its block by line.
+    """
+    blocks = ctx.nodes(*_BLOCKS)
+    lost = _unvisited(ctx, blocks)
+    owner = _block_owner(ctx, blocks)
+    parent = {id(b): owner(b.lineno, b) for b in blocks}
+    decisions: dict[int, int] = {}
+    for node in ctx.nodes(*_DECISIONS):
+        if id(node) not in lost:
+            key = id(owner(node.lineno if hasattr(node, "lineno") else node.target.lineno))
+            decisions[key] = decisions.get(key, 0) + _weight(node)
+    inner = lambda b: decisions.get(id(b), 0)  # noqa: E731
+    functions, total = [], 1 + decisions.get(id(None), 0)
+    for block in (b for b in blocks if parent[id(b)] is None):
+        if isinstance(block, ast.ClassDef):
+            total += inner(block)
+            for method in (m for m in blocks if parent[id(m)] is block and not isinstance(m, ast.ClassDef)):
+                functions.append(_metric(method, f"{block.name}.{method.name}", 1 + inner(method), True))
+                total += 1 + inner(method)
+        else:
+            functions.append(_metric(block, block.name, 1 + inner(block), False))
+            total += inner(block)
+    return tuple(sorted(functions, key=lambda f: (f.line, f.name))), total
+
+
+def _unvisited(ctx: FileContext, blocks: list[ast.AST]) -> set[int]:
+    """Nodes radon's complexity visitor never reaches: decorators, signatures, bases, assert bodies."""
+    parts: list[ast.AST | None] = []
+    for b in blocks:
+        parts += b.decorator_list
+        parts += [*b.bases, *(k.value for k in b.keywords)] if isinstance(b, ast.ClassDef) else [b.args, b.returns]
+    parts += [p for a in ctx.nodes(ast.Assert) for p in (a.test, a.msg)]
+    return {id(n) for p in parts if p is not None for n in ast.walk(p)}
+
+
+def _block_owner(ctx: FileContext, blocks: list[ast.AST]):
+    """line -> innermost function or class whose lines hold it (``exclude``: a block asking for its parent)."""
+    owners: list[ast.AST | None] = [None] * (len(ctx.lines) + 2)
+    for b in sorted(blocks, key=lambda b: b.lineno):
+        end = min(b.end_lineno or b.lineno, len(owners) - 1)
+        owners[b.lineno : end + 1] = [b] * (end + 1 - b.lineno)
+
+    def owner(line: int, exclude: ast.AST | None = None) -> ast.AST | None:
+        found = owners[line] if 0 < line < len(owners) else None
+        if found is not None and found is exclude:
+            around = [o for o in blocks if o is not exclude and o.lineno <= line <= (o.end_lineno or o.lineno)]
+            return max(around, key=lambda o: o.lineno) if around else None
+        return found
+
+    return owner
+
+
+def _weight(node: ast.AST) -> int:
+    if isinstance(node, ast.Try):
+        return len(node.handlers) + bool(node.orelse)
+    if isinstance(node, ast.BoolOp):
+        return len(node.values) - 1
+    if isinstance(node, ast.If | ast.IfExp | ast.Assert):
+        return 1
+    if isinstance(node, ast.Match):
+        wildcard = any(getattr(case.pattern, "pattern", False) is None for case in node.cases)
+        return max(0, len(node.cases) - wildcard)
+    if isinstance(node, ast.For | ast.While | ast.AsyncFor):
+        return bool(node.orelse) + 1
+    return len(node.ifs) + 1  # a comprehension's for and its ifs
+
+
+def _metric(node: FunctionNode, name: str, cc: int, is_method: bool) -> FunctionMetric:
+    return FunctionMetric(
+        name=name, line=node.lineno, end_line=node.end_lineno or node.lineno, cc=cc, is_method=is_method,
+        is_async=isinstance(node, ast.AsyncFunctionDef),
+        has_docstring=ast.get_docstring(node, clean=False) is not None,
+        args=len(node.args.args) + len(node.args.kwonlyargs),
+    )
 
 
 def raw_metrics(lines: list[str], docstring_spans: list[tuple[int, int]], string_lines: set[int], lloc: int) -> RawMetrics:

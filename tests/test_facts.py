@@ -91,3 +91,66 @@ def test_halstead_from_the_shared_index_equals_radons():
         ours = halstead_of(FileContext("x.py", tree, source))
         assert (ours.volume, ours.difficulty, ours.effort, ours.bugs) == (
             round(total.volume, 3), round(total.difficulty, 3), round(total.effort, 3), round(total.bugs, 4))
+
+
+TRICKY = '''
+import x
+@deco(a if b else c)
+def f(p=1 if q else 2) -> int:
+    assert a and b or c, "x" if y else "z"
+    def closure():
+        return 1 if a else 2
+    class Inner:
+        def m(self):
+            return [i for i in y if i if i > 2]
+    try:
+        pass
+    except A:
+        pass
+    except B:
+        pass
+    else:
+        pass
+    match v:
+        case 1:
+            pass
+        case _:
+            pass
+    return a and b and c
+class K(Base if a else Other):
+    x = 1 if a else 2
+    if flag:
+        def maybe(self):
+            while a:
+                break
+            else:
+                pass
+    class Nested:
+        def hidden(self):
+            return a or b
+    async def run(self):
+        async for i in y:
+            pass
+lambda: a if b else c
+if top:
+    def conditional():
+        return (a or b) if c else d
+'''
+
+
+def test_complexity_from_the_shared_index_equals_radons():
+    import ast
+
+    from radon.visitors import ComplexityVisitor
+
+    from archreview.detectors.base import FileContext
+    from archreview.pyfacts import complexity_of
+
+    for source in [TRICKY, *(p.read_text(encoding="utf-8") for p in REAL_FILES)]:
+        tree = ast.parse(source)
+        radon = ComplexityVisitor.from_ast(tree)
+        expected = sorted([(f.lineno, f.complexity) for f in radon.functions]
+                          + [(m.lineno, m.complexity) for c in radon.classes for m in c.methods])
+        functions, total = complexity_of(FileContext("x.py", tree, source))
+        assert sorted((f.line, f.cc) for f in functions) == expected
+        assert total == radon.total_complexity

@@ -81,7 +81,7 @@ def internal_names(snapshot: Snapshot) -> frozenset[str]:
     names = {p.split("/")[0].removesuffix(".py") for p in paths}
     for p in paths:
         folder, top = posixpath.dirname(p), posixpath.basename(p).removesuffix(".py")
-        while folder in packages:
+        while folder and folder in packages:  # a root __init__.py makes "" a package: stop there
             folder, top = posixpath.dirname(folder), posixpath.basename(folder)
         names.add(top)
     return frozenset(n for n in names if n)

@@ -297,3 +297,11 @@ def test_the_declared_stack_names_kinds_in_use():
 
     assert kinds_in_stack(["Flask", "PostgreSQL", "redis", "celery", "no-such-thing"]) == (
         "cache", "database", "task_queue", "web_framework")
+
+
+def test_a_repository_with_an_init_at_its_root_does_not_hang():
+    from archreview.infra import internal_names
+    from archreview.model import FileFacts, Snapshot
+
+    files = (FileFacts("__init__.py", "python"), FileFacts("pkg/__init__.py", "python"), FileFacts("pkg/a.py", "python"))
+    assert internal_names(Snapshot("x", files)) >= {"pkg"}

@@ -3,8 +3,8 @@
 Each pair in ``bench/infra_pairs.toml`` names a public repository, a base and a
 head commit, and the kinds the change really brings (read from its diff by a
 person). The repositories must already be on this machine as bare git
-directories (``/work/.mirror/<owner>+<name>/repo`` by default; any
-``git clone --bare`` works): this script never downloads anything and never
+directories (``/work/.mirror/<owner>+<name>/repo`` by default, or its ``.git``
+when the snapshot kept a work tree; any ``git clone --bare`` works): this script never downloads anything and never
 checks anything out. Both refs are read blob by blob with ``git cat-file``,
 analysed with archreview's own per-file stage, and compared with
 ``archreview.infra.new_infrastructure``. Test-only findings are not counted as
@@ -67,6 +67,7 @@ def score(pairs: list[dict], mirror: Path, verbose: bool) -> int:
     quiet_pairs = alarms = 0
     for pair in pairs:
         gitdir = mirror / pair["repo"].replace("/", "+") / "repo"
+        gitdir = gitdir / ".git" if (gitdir / ".git").is_dir() else gitdir  # some snapshots keep a work tree
         if not gitdir.is_dir():
             print(f"missing {gitdir}: bring {pair['repo']} onto this machine first", file=sys.stderr)
             return 2

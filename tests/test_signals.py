@@ -143,7 +143,10 @@ IMPORT_ROWS = [
         ("import redbeat\n", "scheduler", "celery beat"),
         ("import rq_scheduler\n", "scheduler", "rq-scheduler"),
         ("import rocketry\n", "scheduler", "rocketry"),
+        ("import flask_apscheduler\n", "scheduler", "apscheduler"),
         ("import django_prometheus\n", "observability", "prometheus"),
+        ("from apistar_prometheus import PrometheusComponent\n", "observability", "prometheus"),
+        ("from prometheus_flask_exporter import PrometheusMetrics\n", "observability", "prometheus"),
         ("import opentelemetry\n", "observability", "opentelemetry"),
         ("import raven\n", "observability", "sentry"),
         ("import aiostatsd\n", "observability", "statsd"),
@@ -196,6 +199,7 @@ PATTERN_ROWS = [
     ("import redis\ncache = redis.StrictRedis(host='cache')\n", "calls", "cache", "redis"),
     ("from celery import Celery\napp = Celery('proj')\n", "calls", "task_queue", "celery"),
     ("import pybreaker\nbreaker = pybreaker.CircuitBreaker(fail_max=5)\n", "calls", "circuit_breaker", "pybreaker"),
+    ("from rq import Retry\nq.enqueue(send, retry=Retry(max=3, interval=60))\n", "calls", "retry", "rq retry"),
     # classes
     ("class ServiceContainer:\n    def register(self, k, f): ...\n    def resolve(self, k): ...\n", "classes", "di_container", "container class"),
     ("class ServiceLocator:\n    def get_service(self, name): ...\n", "classes", "di_container", "container class"),
@@ -233,6 +237,9 @@ PATTERN_ROWS = [
     ("CHANNEL_LAYERS = {}\n", "settings", "pubsub", "django channels"),
     ("ELASTICSEARCH_DSL = {'default': {'hosts': 'es:9200'}}\n", "settings", "search", "elasticsearch"),
     ("import os\nSENTRY_DSN = os.environ.get('SENTRY_DSN')\n", "settings", "observability", "sentry"),
+    ("import os\nRAVEN_CONFIG = {'dsn': os.environ.get('RAVEN_DSN')}\n", "settings", "observability", "sentry"),
+    ("CELERY_BEAT_SCHEDULE = {'purge': {'task': 'app.tasks.purge', 'schedule': 86400}}\n", "settings", "scheduler", "celery beat"),
+    ("app.conf.beat_schedule = {}\n", "settings", "scheduler", "celery beat"),
     ("import os\nhost = os.environ['REDIS_HOST']\n", "settings", "cache", "redis"),
     ("RABBITMQ_URL: str = 'x'\n", "settings", "message_queue", "rabbitmq"),
     ("KAFKA_BOOTSTRAP_SERVERS = ['k:9092']\n", "settings", "message_queue", "kafka"),
@@ -267,6 +274,8 @@ PATTERN_ROWS = [
     ("S = 'storages.backends.s3boto3.S3Boto3Storage'\n", "backends", "object_storage", "s3"),
     ("S = 'storages.backends.gcloud.GoogleCloudStorage'\n", "backends", "object_storage", "google cloud storage"),
     ("S = 'storages.backends.azure_storage.AzureStorage'\n", "backends", "object_storage", "azure blob storage"),
+    ("INSTALLED_APPS = ['django.contrib.auth', 'django_celery_beat']\n", "backends", "scheduler", "celery beat"),
+    ("INSTALLED_APPS = ['raven.contrib.django.raven_compat']\n", "backends", "observability", "sentry"),
 ]
 
 

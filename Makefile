@@ -24,6 +24,7 @@ demo: install
 		--client "BuildRight (sample)" --title "Notifications, fitting version" --output reports/sample-fit.html
 	$(BIN)/archreview review build/sample --base main --head feature/notifications-ai \
 		--client "BuildRight (sample)" --title "Notifications, AI-generated version" --output reports/sample-ai.html
+	$(BIN)/archreview batch data/batch.example.yaml --output reports/batch
 
 test: install
 	$(BIN)/python -m pytest
@@ -31,6 +32,7 @@ test: install
 bench: install
 	@test -n "$(BENCH_REPO)" || (echo "usage: make bench BENCH_REPO=/path/to/a/large/repo (see bench/README.md)"; exit 2)
 	$(BIN)/python bench/bench.py $(BENCH_REPO)
+	$(BIN)/python bench/batch_bench.py
 
 clean:
 	rm -rf $(VENV) build reports .pytest_cache

@@ -170,6 +170,15 @@ CASES = [
                 session.execute(update(Job).values(state="x"))
                 time.sleep(5)
         """, 13, ["time.sleep"]),
+    ("shop/services.py", """
+        from django.db import transaction
+        def run_payouts(minimum):
+            with transaction.atomic():
+                sellers = Seller.objects.select_for_update().filter(balance__gte=minimum)
+                for seller in sellers:
+                    seller.balance = 0
+                    seller.save()
+        """, 13, ["select_for_update()"]),
     # --- 14: secrets and unsafe settings ---------------------------------------------
     ("app/config.py", """
         SECRET_KEY = "k8#Jd93!mQz7@pL2"

@@ -235,14 +235,18 @@ def _filtered_by_relation(ch: _sql.Chain) -> bool:
 
 
 def _evaluated_here(scope: ast.AST) -> set[int]:
-    """Expressions whose rows are fetched right here: loop iterables, ``list(...)``, ``execute(...)`` arguments."""
-    out = set()
+    """Expressions whose rows are fetched right here: loop iterables, ``list(...)``, ``execute(...)``
+    arguments, and what a local name so used was assigned (``rows = q.select_for_update(); for r in rows``)."""
+    fetched: list[ast.AST] = []
     for node in ast.walk(scope):
         if isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
-            out.add(id(node.iter))
+            fetched.append(node.iter)
         elif isinstance(node, ast.Call) and dotted(node.func).rsplit(".", 1)[-1] in {
                 "list", "len", "execute", "scalars", "scalar", "bool", "sorted", "tuple", "set"}:
-            out.update(id(a) for a in node.args)
+            fetched.extend(node.args)
+    assigned = _sql.assignments(scope) if not isinstance(scope, ast.Module) else {}
+    out = {id(e) for e in fetched}
+    out |= {id(assigned[e.id]) for e in fetched if isinstance(e, ast.Name) and e.id in assigned}
     return out
 
 

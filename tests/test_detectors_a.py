@@ -319,6 +319,11 @@ UNIQUE = [
         set(),
     ),
     ("def f(e):\n    if not U.query.filter_by(email=e).first():\n        log.info('new')\n", set()),  # no insert
+    (  # the result of an awaited query held in a name, tested later
+        "async def f(s, a, u):\n    existing = await s.execute(select(W).where(W.account_id == a, W.url == u))\n"
+        "    if existing.scalar_one_or_none() is None:\n        s.add(W(account_id=a, url=u))\n",
+        {(10, 3)},
+    ),
 ]
 
 

@@ -263,12 +263,22 @@ def _resolve(func: ast.AST, expr: ast.expr, before: int) -> ast.Call | None:
     """The query call itself, or the call last assigned to the tested name before the if."""
     expr = expr.value if isinstance(expr, ast.Await) else expr
     if isinstance(expr, ast.Call):
+        receiver = expr.func.value if isinstance(expr.func, ast.Attribute) else None
+        if isinstance(receiver, ast.Name) and attr(expr) in _EXISTS_ENDS:
+            # result = await session.execute(select(...)); if result.scalar_one_or_none() is None:
+            query = _assigned_call(func, receiver.id, before)
+            if query is not None:
+                return ast.Call(func=ast.Attribute(value=query, attr=attr(expr), ctx=ast.Load()), args=expr.args,
+                                keywords=expr.keywords, lineno=expr.lineno, col_offset=expr.col_offset)
         return expr
-    if not isinstance(expr, ast.Name):
-        return None
+    return _assigned_call(func, expr.id, before) if isinstance(expr, ast.Name) else None
+
+
+def _assigned_call(func: ast.AST, name: str, before: int) -> ast.Call | None:
+    """The call last assigned to ``name`` before line ``before`` (awaited or not)."""
     found = None
     for n in body_nodes(func):
-        if isinstance(n, ast.Assign) and n.lineno < before and any(isinstance(t, ast.Name) and t.id == expr.id for t in n.targets):
+        if isinstance(n, ast.Assign) and n.lineno < before and any(isinstance(t, ast.Name) and t.id == name for t in n.targets):
             value = n.value.value if isinstance(n.value, ast.Await) else n.value
             found = value if isinstance(value, ast.Call) else None
     return found

@@ -320,8 +320,8 @@ UNIQUE = [
     ),
     ("def f(e):\n    if not U.query.filter_by(email=e).first():\n        log.info('new')\n", set()),  # no insert
     (  # the result of an awaited query held in a name, tested later
-        "async def f(s, a, u):\n    existing = await s.execute(select(W).where(W.account_id == a, W.url == u))\n"
-        "    if existing.scalar_one_or_none() is None:\n        s.add(W(account_id=a, url=u))\n",
+        "async def f(session, a, u):\n    existing = await session.execute(select(W).where(W.account_id == a, W.url == u))\n"
+        "    if existing.scalar_one_or_none() is None:\n        session.add(W(account_id=a, url=u))\n",
         {(10, 3)},
     ),
 ]

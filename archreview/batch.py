@@ -413,22 +413,18 @@ def _execute(params, notebook: Path, timeout: int) -> Path:
     """papermill, with one retry when the kernel never got to run a cell (a port taken by a parallel kernel)."""
     from archreview.report import ReviewFailed, execute
 
-    try:
-        return execute(params, notebook, timeout=timeout)
-    except ReviewFailed:
-        raise
-    except Exception as exc:
-        if _any_cell_ran(notebook):
+    for attempt in (1, 2):
+        try:
+            return execute(params, notebook, timeout=timeout)
+        except ReviewFailed:
             raise
-        logging.getLogger("archreview.batch").warning("the kernel did not start (%s); trying once more", exc)
-    try:
-        return execute(params, notebook, timeout=timeout)
-    except ReviewFailed:
-        raise
-    except Exception as exc:
-        if _any_cell_ran(notebook):
-            raise
-        raise ArchReviewError(f"the Jupyter kernel did not start, twice: {exc}") from exc
+        except Exception as exc:
+            if _any_cell_ran(notebook):
+                raise
+            if attempt == 2:
+                raise ArchReviewError(f"the Jupyter kernel did not start, twice: {exc}") from exc
+            logging.getLogger("archreview.batch").warning("the kernel did not start (%s); trying once more", exc)
+    raise AssertionError("unreachable")
 
 
 def _any_cell_ran(notebook: Path) -> bool:

@@ -24,6 +24,14 @@ from archreview.render import png_data_uri  # noqa: E402
 OTHER = "(other)"
 
 
+def _rendered(fig) -> str:
+    """The figure as an inline PNG; the figure is closed so pyplot does not keep it."""
+    try:
+        return png_data_uri(fig)
+    finally:
+        plt.close(fig)
+
+
 def folded(graph: Graph, limit: int = 30) -> tuple[list[str], dict[tuple[str, str], int]]:
     """The ``limit`` biggest packages and the edges between them, the rest folded into OTHER."""
     sizes = Counter(package_of(n, graph.depth) for n in graph.nodes)
@@ -53,10 +61,7 @@ def package_diagram(graph: Graph, limit: int = 30) -> str | None:
     nx.draw_networkx_labels(g, pos, ax=ax, font_size=8, bbox={"boxstyle": "round", "fc": "#eef3fb", "ec": "#4a6fa5"})
     ax.set_axis_off()
     ax.set_title("Packages, importers above what they import", fontsize=10)
-    try:
-        return png_data_uri(fig)
-    finally:
-        plt.close(fig)
+    return _rendered(fig)
 
 
 def _layers(g: nx.DiGraph) -> list[list[str]]:
@@ -79,10 +84,7 @@ def dsm_heatmap(labels: Sequence[str], matrix: Sequence[Sequence[int]]) -> str |
     ax.set_xlabel("imported package")
     ax.set_ylabel("importing package")
     ax.set_title("Dependency structure matrix (marks above the diagonal are upward dependencies)", fontsize=9)
-    try:
-        return png_data_uri(fig)
-    finally:
-        plt.close(fig)
+    return _rendered(fig)
 
 
 def complexity_histogram(values: Sequence[int]) -> str | None:
@@ -92,10 +94,7 @@ def complexity_histogram(values: Sequence[int]) -> str | None:
     ax.hist(values, bins=range(1, max(values) + 2), color="#4a6fa5", log=True)
     ax.set_xlabel("cyclomatic complexity per function")
     ax.set_ylabel("functions (log)")
-    try:
-        return png_data_uri(fig)
-    finally:
-        plt.close(fig)
+    return _rendered(fig)
 
 
 def hotspot_scatter(hotspots: Sequence[Hotspot], label: int = 8) -> str | None:
@@ -108,7 +107,4 @@ def hotspot_scatter(hotspots: Sequence[Hotspot], label: int = 8) -> str | None:
                     textcoords="offset points")
     ax.set_xlabel("commits touching the file (churn)")
     ax.set_ylabel("total cyclomatic complexity")
-    try:
-        return png_data_uri(fig)
-    finally:
-        plt.close(fig)
+    return _rendered(fig)

@@ -13,6 +13,8 @@ from archreview.analysis import analyze
 from archreview.cache import FactsCache, entry_key
 from archreview.model import FileFacts
 
+pytestmark = pytest.mark.usefixtures("private_cache")  # each test gets its own cache folder
+
 APP = {
     "app/__init__.py": "",
     "app/db.py": "import sqlalchemy\nENGINE = sqlalchemy.create_engine('sqlite://')\n",
@@ -23,11 +25,6 @@ APP = {
     "ns/plugins/extra.py": "from ns.plugins import __name__ as n\nimport app.db\n",
     "scripts/run.py": "from app.services.orders import place\nplace(1)\n",
 }
-
-
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("ARCHREVIEW_CACHE_DIR", str(tmp_path / "cache"))
 
 
 def test_a_repository_at_two_refs(git_repo):

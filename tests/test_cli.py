@@ -13,6 +13,8 @@ import pytest
 
 from archreview import cli
 
+pytestmark = pytest.mark.usefixtures("private_cache")  # each test gets its own cache folder
+
 GOLDEN = Path(__file__).parent / "golden" / "small.json"
 SMALL = [
     {
@@ -28,11 +30,6 @@ SMALL = [
         "requirements.txt": "sqlalchemy==2.0.1\nredis\n",
     },
 ]
-
-
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("ARCHREVIEW_CACHE_DIR", str(tmp_path / "cache"))
 
 
 def run(*argv: str) -> subprocess.CompletedProcess[str]:

@@ -10,16 +10,13 @@ from archreview.analysis import analyze
 from archreview.review import open_review
 from archreview.sample import AI_BRANCH, FIT_BRANCH, build_sample
 
+pytestmark = pytest.mark.usefixtures("private_cache")  # each test gets its own cache folder
+
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
     root = tmp_path_factory.mktemp("review")
     return build_sample(root / "sample")
-
-
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("ARCHREVIEW_CACHE_DIR", str(tmp_path / "cache"))
 
 
 def test_a_decision_made_on_other_evidence_asks_for_re_review(sample, tmp_path):

@@ -63,7 +63,8 @@ def execute(params: Parameters, notebook_out: Path, *, timeout: int | None = Non
     try:
         pm.execute_notebook(str(notebook_path()), str(notebook_out), parameters=absolute(params).as_dict(),
                             kernel_name=kernel, progress_bar=False, execution_timeout=timeout,
-                            cwd=str(notebook_path().parent), report_mode=False)
+                            cwd=str(notebook_path().parent), report_mode=False,
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"])  # no start-up chatter on stderr
     except pm.PapermillExecutionError as exc:
         raise ReviewFailed(f"the workbook failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue} "
                            f"(partial notebook kept at {notebook_out})") from exc

@@ -134,15 +134,43 @@ def new_infrastructure(
     cat = load_catalogue()
     before = _grouped(_occurrences(base, cat))
     changed = changed_paths(base, head)
-    after = _grouped([*_occurrences(head, cat), *_service_folders(base, head, cat)])
+    wrappers = _wrappers(base, head)
+    after = _grouped([*(o for o in _occurrences(head, cat) if (o.kind, o.name, o.path) not in wrappers),
+                      *_service_folders(base, head, cat)])
+    renamed = _renamed_services(base, head)
     findings = []
     for key, occurrences in after.items():
+        if key[0] == "service" and key[1] in renamed:
+            continue
         deciding = [o for o in occurrences if not o.support]
         evidence, test_only = _what_is_new(key, deciding, before.get(key, []), changed, cat)
         if evidence:
             support = [o for o in occurrences if o.support and o.test == test_only and o.path in changed]
             findings.append(_finding(key, evidence + _locations(support), test_only, not_used, used))
     return tuple(sorted(findings, key=lambda f: (f.kind, f.name)))
+
+
+def _wrappers(base: Snapshot, head: Snapshot) -> set[tuple[str, str, str]]:
+    """(kind, name, path) of classes built around a library of the same kind that base already used:
+    a ``Container`` class over the punq container the code had is a wrapper, not a new DI container."""
+    known = {(s.kind, s.name) for f in base.files for s in f.signals if s.via == "import"}
+    out = set()
+    for f in head.files:
+        kinds = {s.kind for s in f.signals if s.via == "import" and (s.kind, s.name) in known}
+        out |= {(s.kind, s.name, f.path) for s in f.signals
+                if s.via == "pattern" and s.detail.startswith("class ") and s.kind in kinds}
+    return out
+
+
+def _renamed_services(base: Snapshot, head: Snapshot) -> frozenset[str]:
+    """Compose services that are an old one under a new name: built from the same context or
+    image as a base service whose name is gone from head (``web`` renamed ``api``)."""
+    def services(snapshot: Snapshot) -> dict[str, str]:
+        return {s.name: s.detail for f in snapshot.files for s in f.signals if s.kind == "service" and s.via == "compose"}
+
+    before, after = services(base), services(head)
+    gone = {source for name, source in before.items() if name not in after}
+    return frozenset(name for name, source in after.items() if name not in before and source in gone)
 
 
 def _what_is_new(key, head_occ, base_occ, changed, cat: Catalogue) -> tuple[tuple[Location, ...], bool]:

@@ -338,7 +338,8 @@ def _config_lines(text: str, cat: Catalogue, *, yaml_images: bool) -> list[Signa
 
 
 def _compose(text: str, cat: Catalogue) -> list[Signal]:
-    """Each compose service (kind ``service``), its image and its command."""
+    """Each compose service: known infrastructure images by their kind, the team's own services as
+    kind ``service``; and what each service's command runs."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
@@ -352,9 +353,11 @@ def _compose(text: str, cat: Catalogue) -> list[Signal]:
             continue
         image = yaml_value(body, "image")
         image_text = image.value if isinstance(image, yaml.ScalarNode) else ""
-        out.append(Signal("service", str(key.value), key.start_mark.line + 1, "compose", image_text or "build"))
-        if image_text:
-            out += _image_signals(image_text, image.start_mark.line + 1, cat, "compose")
+        known = _image_signals(image_text, image.start_mark.line + 1, cat, "compose") if image_text else []
+        if not known:  # a team's own service; a broker or database image is reported under its kind only
+            out.append(Signal("service", str(key.value), key.start_mark.line + 1, "compose",
+                              image_text or f"build {_build_context(yaml_value(body, 'build'))}"))
+        out += known
         for field in ("command", "entrypoint"):
             node = yaml_value(body, field)
             if isinstance(node, yaml.ScalarNode):
@@ -363,6 +366,13 @@ def _compose(text: str, cat: Catalogue) -> list[Signal]:
                 words = " ".join(str(n.value) for n in node.value if isinstance(n, yaml.ScalarNode))
                 out += _process_signals(words, node.start_mark.line + 1, cat, "compose")
     return out
+
+
+def _build_context(node) -> str:
+    """``build: ./api`` or ``build: {context: ./api}`` -> "./api" (what a service is built from)."""
+    if isinstance(node, yaml.MappingNode):
+        node = yaml_value(node, "context")
+    return str(node.value) if isinstance(node, yaml.ScalarNode) else "."
 
 
 def _dockerfile(text: str, cat: Catalogue) -> list[Signal]:

@@ -193,9 +193,16 @@ def test_a_new_config_file_and_compose_service() -> None:
     assert found == [
         ("config", "docker-compose.yml"),
         ("config", "notifications/settings.yaml"),
-        ("message_queue", "rabbitmq"),
-        ("service", "mq"),
+        ("message_queue", "rabbitmq"),  # a broker image is its kind, not also a team service
     ]
+
+
+def test_a_renamed_compose_service_is_not_new_but_a_second_one_is() -> None:
+    base = dict(BASE, **{"docker-compose.yml": "services:\n  web:\n    build: .\n"})
+    renamed = dict(BASE, **{"docker-compose.yml": "services:\n  api:\n    build: .\n"})
+    second = dict(BASE, **{"docker-compose.yml": "services:\n  web:\n    build: .\n  consumer:\n    build: .\n"})
+    assert keys(new_infrastructure(facts_of(base), facts_of(renamed))) == []
+    assert keys(new_infrastructure(facts_of(base), facts_of(second))) == [("service", "consumer")]
 
 
 def test_a_new_folder_with_config_beside_its_own_code_is_a_service() -> None:
@@ -305,3 +312,12 @@ def test_a_repository_with_an_init_at_its_root_does_not_hang():
 
     files = (FileFacts("__init__.py", "python"), FileFacts("pkg/__init__.py", "python"), FileFacts("pkg/a.py", "python"))
     assert internal_names(Snapshot("x", files)) >= {"pkg"}
+
+
+def test_a_class_around_a_library_the_code_already_used_is_a_wrapper_not_new():
+    base = dict(BASE, **{"app/di.py": "import punq\nCONTAINER = punq.Container()\n"})
+    wrapper = dict(base, **{"app/ioc.py": ("import punq\nclass Container:\n    def register(self, k, v):\n        pass\n"
+                                           "    def resolve(self, k):\n        pass\n")})
+    own = dict(BASE, **{"app/ioc.py": wrapper["app/ioc.py"].replace("import punq\n", "")})
+    assert keys(new_infrastructure(facts_of(base), facts_of(wrapper))) == []
+    assert ("di_container", "container class") in keys(new_infrastructure(facts_of(BASE), facts_of(own)))

@@ -436,13 +436,12 @@ def test_two_engines_give_two_counted_signals() -> None:
 # --- compose, Dockerfile, config specifics
 
 
-def test_compose_services_each_a_service_signal_with_image_and_line() -> None:
+def test_compose_services_own_ones_as_services_known_images_by_their_kind() -> None:
     text = "version: '3.8'\nservices:\n  web:\n    build: .\n  rabbit:\n    image: rabbitmq:3\n"
-    got = [(s.kind, s.name, s.line, s.via) for s in file_signals("docker-compose.yml", text) if s.kind != "config"]
+    got = [(s.kind, s.name, s.line, s.via, s.detail) for s in file_signals("docker-compose.yml", text) if s.kind != "config"]
     assert got == [
-        ("service", "web", 3, "compose"),
-        ("service", "rabbit", 5, "compose"),
-        ("message_queue", "rabbitmq", 6, "compose"),
+        ("service", "web", 3, "compose", "build ."),
+        ("message_queue", "rabbitmq", 6, "compose", "rabbitmq:3"),
     ]
 
 

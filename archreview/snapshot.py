@@ -8,7 +8,6 @@ cached too, as facts of language ``"skipped"``, so a warm run reads nothing.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,11 +16,6 @@ from archreview.cache import FactsCache, entry_key
 from archreview.model import FileError, FileFacts, Skipped, Snapshot
 
 SKIPPED = "skipped"
-
-
-def blob_id(data: bytes) -> str:
-    """The id git gives these bytes, so folder and git runs share cache entries."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def take_snapshot(root: Path, commit: str | None, cache: FactsCache, *, jobs: int | None = None,
@@ -42,7 +36,8 @@ def take_snapshot(root: Path, commit: str | None, cache: FactsCache, *, jobs: in
             else:
                 skipped.append(content)
         else:
-            pending.append((source, known.get(source.path) or entry_key(source.path, blob_id(content)), content))
+            # a folder's files get their key (git's blob id of the content) as they are read
+            pending.append((source, known.get(source.path) or entry_key(source.path, source.key), content))
     hits = cache.get_many(key for _, key, _ in pending)
     facts.extend(hits[key] for _, key, _ in pending if key in hits)
     tasks = [(s.path, s.language, content) for s, key, content in pending if key not in hits]

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 from radon.metrics import mi_compute
 
-from archreview.detectors.base import FileContext
+from archreview.detectors.base import FileContext, dotted
 from archreview.model import ClassInfo, FunctionMetric, Halstead, RawImport, RawMetrics
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
@@ -76,18 +76,6 @@ def _is_type_checking(stmt: ast.stmt) -> bool:
     )
 
 
-def dotted_name(node: ast.AST) -> str:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-    elif isinstance(node, ast.Call):
-        return dotted_name(node.func)
-    return ".".join(reversed(parts))
-
-
 def imports_of(stmt: ast.stmt, local: bool, checking: bool) -> list[RawImport]:
     if isinstance(stmt, ast.Import):
         return [RawImport(a.name, stmt.lineno, 0, (), checking, local) for a in stmt.names]
@@ -98,12 +86,12 @@ def imports_of(stmt: ast.stmt, local: bool, checking: bool) -> list[RawImport]:
 
 
 def class_info(node: ast.ClassDef) -> ClassInfo:
-    bases = tuple(dotted_name(b) for b in node.bases)
+    bases = tuple(dotted(b) for b in node.bases)
     methods = [s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
     abstract = any(b in _ABSTRACT_BASES for b in bases) or any(
-        "abstractmethod" in dotted_name(d) for m in methods for d in m.decorator_list
+        "abstractmethod" in dotted(d) for m in methods for d in m.decorator_list
     ) or any(isinstance(k.value, ast.Name) and k.value.id == "ABCMeta" for k in node.keywords)
-    decorators = tuple(dotted_name(d) for d in node.decorator_list)
+    decorators = tuple(dotted(d) for d in node.decorator_list)
     return ClassInfo(node.name, node.lineno, bases, tuple(m.name for m in methods), abstract, decorators)
 
 

@@ -129,3 +129,46 @@ def test_lab_prepares_a_parameterised_workbook(git_repo, tmp_path):
     assert f"repo = {str(repo.path)!r}" in injected.source.replace('"', "'")
     assert "live = True" in injected.source and "decisions = " in injected.source
     assert all(not c.get("outputs") for c in node.cells if c.cell_type == "code")  # prepared, not executed
+
+
+def _on_a_terminal(argv: list[str]) -> str:
+    """stderr of the installed command run on a pseudo-terminal 100 columns wide."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    exe = Path(sys.executable).with_name("archreview")
+    proc = subprocess.Popen([str(exe), *argv], stderr=slave, stdout=subprocess.DEVNULL)
+    os.close(slave)
+    out = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 1)
+        if ready:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        elif proc.poll() is not None:
+            break
+    proc.wait(timeout=120)
+    os.close(master)
+    return out.decode(errors="replace")
+
+
+def test_progress_is_shown_on_a_terminal_when_the_work_takes_a_while(tmp_path):
+    root = tmp_path / "big"
+    for n in range(1500):
+        folder = root / f"pkg{n // 100}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"m{n}.py").write_text("".join(f"def f{i}(x):\n    return x if x else {i}\n" for i in range(40)))
+    shown = _on_a_terminal(["analyze", str(root), "--no-cache", "--jobs", "1", "--json", str(tmp_path / "o.json")])
+    assert "analysing head" in shown and "/1500" in shown
+    quiet = run("analyze", str(root), "--json", str(tmp_path / "o.json"))  # not a terminal: no bar
+    assert quiet.returncode == 0 and quiet.stderr == ""

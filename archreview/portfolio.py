@@ -202,13 +202,9 @@ def failures(p: Portfolio) -> HTML:
 def build_index(output_dir: str | os.PathLike, *, title: str = "Portfolio review", client: str = "",
                 timeout: int | None = 600) -> Path:
     """Execute the summary notebook over ``output_dir`` and export ``index.html`` with the report template."""
-    import papermill as pm
-
-    from archreview.report import export
+    from archreview.report import export, run_notebook
 
     folder = Path(output_dir).resolve()
-    notebook = folder / "summary.ipynb"
-    pm.execute_notebook(str(SUMMARY_NOTEBOOK), str(notebook), parameters={"output_dir": str(folder), "title": title,
-                                                                          "client": client},
-                        progress_bar=False, execution_timeout=timeout, cwd=str(folder), kernel_name="python3")
+    notebook = run_notebook(SUMMARY_NOTEBOOK, folder / "summary.ipynb",
+                            {"output_dir": str(folder), "title": title, "client": client}, cwd=folder, timeout=timeout)
     return export(notebook, folder / "index.html", title)

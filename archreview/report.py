@@ -55,20 +55,28 @@ def absolute(params: Parameters) -> Parameters:
                       params.client, params.reviewer, params.title, params.live)
 
 
-def execute(params: Parameters, notebook_out: Path, *, timeout: int | None = None, kernel: str = "python3") -> Path:
-    """Run the workbook; on a failing cell the partial notebook stays at ``notebook_out``."""
+def run_notebook(source: Path, notebook_out: Path, parameters: dict[str, object], *, cwd: Path,
+                 timeout: int | None = None, kernel: str = "python3") -> Path:
+    """papermill, as every archreview notebook is run; a failing cell raises ``ReviewFailed``
+    and the partial notebook stays at ``notebook_out``."""
     import papermill as pm
 
     notebook_out.parent.mkdir(parents=True, exist_ok=True)
     try:
-        pm.execute_notebook(str(notebook_path()), str(notebook_out), parameters=absolute(params).as_dict(),
-                            kernel_name=kernel, progress_bar=False, execution_timeout=timeout,
-                            cwd=str(notebook_path().parent), report_mode=False,
+        pm.execute_notebook(str(source), str(notebook_out), parameters=parameters, kernel_name=kernel,
+                            progress_bar=False, execution_timeout=timeout, cwd=str(cwd), report_mode=False,
                             extra_arguments=["--IPKernelApp.log_level=ERROR"])  # no start-up chatter on stderr
     except pm.PapermillExecutionError as exc:
-        raise ReviewFailed(f"the workbook failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue} "
+        raise ReviewFailed(f"{source.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue} "
                            f"(partial notebook kept at {notebook_out})") from exc
     return notebook_out
+
+
+def execute(params: Parameters, notebook_out: Path, *, timeout: int | None = None, kernel: str = "python3") -> Path:
+    """Run the review workbook with these parameters."""
+    source = notebook_path()
+    return run_notebook(source, notebook_out, absolute(params).as_dict(), cwd=source.parent, timeout=timeout,
+                        kernel=kernel)
 
 
 def export(notebook: Path, html_out: Path, title: str = "Architecture review") -> Path:

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from archreview import __version__
-from archreview.errors import ArchReviewError
+from archreview.core.errors import ArchReviewError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -106,8 +106,9 @@ def progress_bars() -> Iterator[Callable[[str, int], Callable[[int], None]] | No
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    from archreview import jsonout, summary
-    from archreview.analysis import analyze
+    from archreview.report import jsondoc as jsonout
+    from archreview.report import terminal as summary
+    from archreview.analysis.run import analyze
 
     with progress_bars() as progress:
         result = analyze(args.path, args.base, args.head, context_file=args.context, jobs=args.jobs,
@@ -126,7 +127,8 @@ def _analyze(args: argparse.Namespace) -> int:
 
 
 def _review(args: argparse.Namespace) -> int:
-    from archreview.report import Parameters, run_review
+    from archreview.report.notebook import run_review
+    from archreview.workbook.params import Parameters
 
     params = Parameters(args.path, args.base, args.head, args.context, args.decisions, args.client, args.reviewer,
                         args.title)
@@ -136,7 +138,7 @@ def _review(args: argparse.Namespace) -> int:
 
 
 def _batch(args: argparse.Namespace) -> int:
-    from archreview.batch import run_batch
+    from archreview.batch.supervisor import run_batch
 
     result = run_batch(args.file, args.output, jobs=args.jobs, timeout=args.timeout, resume=args.resume,
                        scheduler=args.scheduler)
@@ -148,7 +150,7 @@ def _batch(args: argparse.Namespace) -> int:
 
 
 def _init(args: argparse.Namespace) -> int:
-    from archreview.draft import draft_for
+    from archreview.analysis.initcmd import draft_for
 
     text, default_target = draft_for(args.path)
     target = args.output or str(default_target)
@@ -165,7 +167,7 @@ def _init(args: argparse.Namespace) -> int:
 
 def _lab(args: argparse.Namespace) -> int:
     from archreview.lab import open_lab
-    from archreview.report import Parameters
+    from archreview.workbook.params import Parameters
 
     params = Parameters(args.path, args.base, args.head, args.context, args.decisions, args.client, args.reviewer,
                         args.title, live=True)

@@ -37,7 +37,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from archreview.errors import DecisionsFileError
+from archreview.core.errors import DecisionsFileError
 
 STATUSES = ("unreviewed", "pass", "concern", "fail", "na")
 SEVERITIES = ("low", "medium", "high", "critical")

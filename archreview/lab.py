@@ -9,8 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from archreview.analysis import check_path
-from archreview.report import Parameters, absolute, check_inputs, notebook_path
+from archreview.analysis.run import check_path
+from archreview.report.notebook import check_inputs, notebook_path
+from archreview.workbook.params import Parameters, absolute
 
 
 def prepare(params: Parameters, workdir: str | os.PathLike) -> Path:

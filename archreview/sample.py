@@ -24,7 +24,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from archreview.errors import ArchReviewError, BadPath, CatalogueError, ToolMissing
+from archreview.core.errors import ArchReviewError, BadPath, CatalogueError, ToolMissing
 
 SAMPLE_BASE = "main"
 FIT_BRANCH = "feature/notifications-fit"

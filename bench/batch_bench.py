@@ -82,7 +82,7 @@ def phases(output: Path) -> dict[str, float]:
 
 
 def timed_batch(batch: Path, output: Path, jobs: int) -> tuple[float, object]:
-    from archreview.batch import run_batch
+    from archreview.batch.supervisor import run_batch
 
     started = time.monotonic()
     result = run_batch(batch, output, jobs=jobs, timeout=1800, index=False)
@@ -119,7 +119,7 @@ def run(count: int, jobs_list: list[int], work: Path) -> None:
     print(f"{'direct archreview review, warm':<34} {single:7.1f} s (median of 3)", flush=True)
     print(f"{'overhead per repository (--jobs 1)':<34} {warm[1] / count - single:+7.1f} s "
           f"({(warm[1] / count - single) / single:+.0%} of a direct review)", flush=True)
-    from archreview.portfolio import build_index
+    from archreview.report.portfolio import build_index
 
     started = time.monotonic()
     build_index(work / "out-warm-1", title="Benchmark", client="Benchmark")

@@ -6,7 +6,7 @@ Every ``tests/corpus/<app>.labels.toml`` lists planted failure modes
 (``[[expect]]``: a finding for this item must be on this line) and correct
 look-alikes (``[[quiet]]``: no finding for this item here). Every Python file
 of ``tests/corpus/<app>/`` is parsed and run through
-``archreview.detectors.file_findings``. A finding is a true positive when its
+``archreview.checklist.detectors.file_findings``. A finding is a true positive when its
 item and path match an expect and its line falls within the labelled line's
 statement (the header only, for if/for/def/with...), give or take 2 lines.
 
@@ -27,8 +27,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archreview.detectors import file_findings
-from archreview.model import Finding
+from archreview.checklist.detectors import file_findings
+from archreview.core.model import Finding
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpus"
 PRECISION, RECALL, ITEM_RECALL, SLACK = 0.9, 0.8, 0.6, 2
@@ -150,7 +150,7 @@ def _score_app(app, labels, findings, trees, scores, strict) -> None:
 
 def items_with_detectors(scores: dict[int, ItemScore]) -> set[int]:
     """Items whose rules a detector module declares, plus any item that produced findings."""
-    from archreview.checklist import declared_rules
+    from archreview.checklist.items import declared_rules
 
     declared = {item for rules in declared_rules().values() if rules for item in rules.values()}
     return declared | {n for n, s in scores.items() if s.findings}

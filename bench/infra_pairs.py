@@ -7,7 +7,7 @@ directories (``/work/.mirror/<owner>+<name>/repo`` by default, or its ``.git``
 when the snapshot kept a work tree; any ``git clone --bare`` works): this script never downloads anything and never
 checks anything out. Both refs are read blob by blob with ``git cat-file``,
 analysed with archreview's own per-file stage, and compared with
-``archreview.infra.new_infrastructure``. Test-only findings are not counted as
+``archreview.change.infra.new_infrastructure``. Test-only findings are not counted as
 production infrastructure.
 
     .venv/bin/python bench/infra_pairs.py [--pairs FILE] [--mirror DIR] [-v]
@@ -22,10 +22,10 @@ import tomllib
 from collections import Counter
 from pathlib import Path
 
-from archreview.facts import analyse_file
-from archreview.infra import new_infrastructure
-from archreview.model import FileFacts, Snapshot
-from archreview.sources import language_of, skip_reason
+from archreview.analysis.perfile import analyse_file
+from archreview.change.infra import new_infrastructure
+from archreview.core.model import FileFacts, Snapshot
+from archreview.sources.files import language_of, skip_reason
 
 HERE = Path(__file__).resolve().parent
 _FACTS: dict[tuple[str, str], FileFacts] = {}  # (path, blob) -> facts, shared by both refs

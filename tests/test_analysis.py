@@ -8,10 +8,10 @@ import sqlite3
 
 import pytest
 
-from archreview import runner
-from archreview.analysis import analyze
-from archreview.cache import FactsCache, entry_key
-from archreview.model import FileFacts
+from archreview.analysis import runner
+from archreview.analysis.run import analyze
+from archreview.analysis.cache import FactsCache, entry_key
+from archreview.core.model import FileFacts
 
 pytestmark = pytest.mark.usefixtures("private_cache")  # each test gets its own cache folder
 
@@ -47,7 +47,7 @@ def test_a_repository_at_two_refs(git_repo):
 
 
 def test_imports_are_classified_in_the_json(git_repo, tmp_path):
-    from archreview import jsonout
+    from archreview.report import jsondoc as jsonout
 
     repo = git_repo([APP])
     document = jsonout.document(analyze(repo.path))
@@ -171,14 +171,14 @@ def test_symlink_loops_and_escapes_in_a_folder_are_skipped(tmp_path):
 
 
 def test_a_missing_path_is_a_user_error(tmp_path):
-    from archreview.errors import BadPath
+    from archreview.core.errors import BadPath
 
     with pytest.raises(BadPath, match="no such folder"):
         analyze(tmp_path / "nothing")
 
 
 def test_refs_on_a_plain_folder_are_refused(tmp_path):
-    from archreview.errors import BadRef
+    from archreview.core.errors import BadRef
 
     (tmp_path / "a.py").write_text("x = 1\n")
     with pytest.raises(BadRef, match="not a git repository"):

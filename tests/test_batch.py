@@ -20,10 +20,10 @@ import psutil
 import pytest
 from bs4 import BeautifulSoup
 
-from archreview.batch import MARKER, Task, inputs_digest, run_batch, run_one
-from archreview.batchfile import Entry
+from archreview.batch.supervisor import MARKER, Task, inputs_digest, run_batch, run_one
+from archreview.batch.plan import Entry
 from archreview.cli import main
-from archreview.report import Parameters
+from archreview.workbook.params import Parameters
 from archreview.sample import AI_BRANCH, FIT_BRANCH, build_sample
 
 BATCH = """\

@@ -7,10 +7,10 @@ import csv
 import pytest
 from bs4 import BeautifulSoup
 
-from archreview import portfolio as pf
-from archreview.catalogue import KINDS
-from archreview.checklist import load_checklist
-from archreview.portfolio import FAILED, REVIEWED, RepoResult
+from archreview.report import portfolio as pf
+from archreview.change.catalogue import KINDS
+from archreview.checklist.items import load_checklist
+from archreview.report.portfolio import FAILED, REVIEWED, RepoResult
 
 HOSTILE = '<script>alert("x")</script>'
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from archreview.batchfile import (Entry, clone_folder, derived_name, is_url, load_batch, materialise, parse_batch,
+from archreview.batch.plan import (Entry, clone_folder, derived_name, is_url, load_batch, materialise, parse_batch,
                                   sanitise)
-from archreview.errors import BadBatchFile, BadPath
+from archreview.core.errors import BadBatchFile, BadPath
 
 BAD = [
     # (yaml, words the message must contain, line)

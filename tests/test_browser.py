@@ -20,7 +20,8 @@ import pytest
 
 from archreview.decisions import DecisionStore
 from archreview.lab import prepare
-from archreview.report import Parameters, run_review
+from archreview.report.notebook import run_review
+from archreview.workbook.params import Parameters
 from archreview.sample import AI_BRANCH, SAMPLE_BASE, build_sample
 from browser import ARTIFACTS, BrowserMissing, LabServer, launch, start_lab, stop_lab, track_kernels
 from repos import make_repo

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from archreview.catalogue import KINDS, load_catalogue, parse_catalogue
-from archreview.distributions import canonical, distribution_of, same_as
-from archreview.errors import CatalogueError
+from archreview.change.catalogue import KINDS, load_catalogue, parse_catalogue
+from archreview.facts.distributions import canonical, distribution_of, same_as
+from archreview.core.errors import CatalogueError
 
 
 def test_kinds_are_exactly_the_design_vocabulary() -> None:

@@ -7,8 +7,8 @@ from importlib import resources
 
 import pytest
 
-from archreview.checklist import SEVERITIES, categories, load_checklist, parse_checklist, severity
-from archreview.errors import CatalogueError
+from archreview.checklist.items import SEVERITIES, categories, load_checklist, parse_checklist, severity
+from archreview.core.errors import CatalogueError
 
 TEXT = resources.files("archreview").joinpath("data/checklist.toml").read_text("utf-8")
 

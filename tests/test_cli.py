@@ -105,7 +105,7 @@ def test_bad_input_is_one_line_and_exit_2(git_repo, tmp_path, argv, message):
 
 
 def test_init_drafts_a_context_that_loads_back(git_repo, tmp_path):
-    from archreview.context import load_context
+    from archreview.context.load import load_context
 
     repo = git_repo(SMALL)
     assert cli.main(["init", str(repo.path)]) == 0
@@ -120,7 +120,7 @@ def test_lab_prepares_a_parameterised_workbook(git_repo, tmp_path):
     import nbformat
 
     from archreview.lab import prepare
-    from archreview.report import Parameters
+    from archreview.workbook.params import Parameters
 
     repo = git_repo(SMALL)
     notebook = prepare(Parameters(str(repo.path), repo.commits[0], "main", live=True), tmp_path / "reviews")

@@ -6,8 +6,8 @@ import textwrap
 
 import pytest
 
-from archreview.context import CONTEXT_FILES, KINDS, Context, Layer, Scale, kinds_of_phrase, load_context
-from archreview.errors import BadContext
+from archreview.context.load import CONTEXT_FILES, KINDS, Context, Layer, Scale, kinds_of_phrase, load_context
+from archreview.core.errors import BadContext
 
 
 def d(text: str) -> str:

@@ -24,8 +24,8 @@ from filelock import FileLock
 
 from archreview import decisions
 from archreview.decisions import SEVERITIES, STATUSES, Decision, DecisionStore, fingerprint
-from archreview.errors import DecisionsFileError
-from archreview.model import Finding, Location
+from archreview.core.errors import DecisionsFileError
+from archreview.core.model import Finding, Location
 
 WRITER = Path(__file__).with_name("decisions_writer.py")
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)

@@ -11,8 +11,9 @@ import textwrap
 
 import pytest
 
-from archreview.checklist import load_checklist
-from archreview.detectors import concurrency, data_integrity, file_findings, partial_failure
+from archreview.checklist.items import load_checklist
+from archreview.checklist.detectors import concurrency, data_integrity, partial_failure
+from archreview.checklist.detectors import file_findings
 
 
 def found(source: str, path: str = "app/service.py", items: range = range(1, 11)) -> set[tuple[int, int]]:

@@ -12,8 +12,8 @@ import textwrap
 
 import pytest
 
-from archreview.detectors import load, scale, security
-from archreview.detectors.base import FileContext
+from archreview.checklist.detectors import load, scale, security
+from archreview.facts.index import FileContext
 
 DETECTORS = (*load.DETECTORS, *security.DETECTORS, *scale.DETECTORS)
 

@@ -11,7 +11,7 @@ from radon.complexity import cc_visit
 from radon.metrics import mi_visit
 from radon.raw import analyze as radon_raw
 
-from archreview.facts import analyse_file
+from archreview.analysis.perfile import analyse_file
 
 REAL_FILES = sorted(Path(requests.__file__).parent.glob("*.py"))
 
@@ -79,8 +79,8 @@ def test_halstead_from_the_shared_index_equals_radons():
 
     from radon.metrics import h_visit_ast
 
-    from archreview.detectors.base import FileContext
-    from archreview.pyfacts import halstead_of
+    from archreview.facts.index import FileContext
+    from archreview.facts.python import halstead_of
 
     sources = [p.read_text(encoding="utf-8") for p in REAL_FILES]
     sources.append("def f(a=x + 1, *, b: int = -2) -> y | z:\n    @deco(1 + 2)\n    def g(c=3 * 4):\n"
@@ -143,8 +143,8 @@ def test_complexity_from_the_shared_index_equals_radons():
 
     from radon.visitors import ComplexityVisitor
 
-    from archreview.detectors.base import FileContext
-    from archreview.pyfacts import complexity_of
+    from archreview.facts.index import FileContext
+    from archreview.facts.python import complexity_of
 
     for source in [TRICKY, *(p.read_text(encoding="utf-8") for p in REAL_FILES)]:
         tree = ast.parse(source)

@@ -16,19 +16,19 @@ import textwrap
 import pytest
 from radon.visitors import ComplexityVisitor
 
-from archreview import pyfacts
-from archreview.context import Context, Layer, Scale
-from archreview.fit import fit_test, is_test
-from archreview.model import FileFacts, InfraFinding, Location, Signal, Snapshot
-from archreview.modules import build_modules
-from archreview.style import style_facts
+from archreview.facts import python as pyfacts
+from archreview.context.load import Context, Layer, Scale
+from archreview.change.fit import fit_test, is_test
+from archreview.core.model import FileFacts, InfraFinding, Location, Signal, Snapshot
+from archreview.repo.modules import build_modules
+from archreview.facts.style import style_facts
 
 
 def facts(path: str, text: str) -> FileFacts:
     """The lead's per-file worker when it is importable, else the same steps by hand."""
     text = textwrap.dedent(text).lstrip("\n")
     try:
-        from archreview.facts import analyse_file
+        from archreview.analysis.perfile import analyse_file
     except ImportError:
         analyse_file = None
     if analyse_file is not None:

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from repos import Branch, Repo, Symlink, git_env, make_repo
 
-from archreview import gitio
-from archreview.errors import ArchReviewError, BadRef, ToolMissing
-from archreview.model import Churn
+from archreview.sources import git as gitio
+from archreview.core.errors import ArchReviewError, BadRef, ToolMissing
+from archreview.core.model import Churn
 
 ODD_NAMES = [
     "with space.py",

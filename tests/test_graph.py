@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from archreview.graph import build_graph, dsm
-from archreview.model import Import, Module
+from archreview.repo.graph import build_graph, dsm
+from archreview.core.model import Import, Module
 
 
 def _m(name: str, *targets: str, checking: tuple[str, ...] = ()) -> Module:

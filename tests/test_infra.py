@@ -7,10 +7,10 @@ import textwrap
 
 import pytest
 
-from archreview.infra import infrastructure_in_use, internal_names, new_dependencies, new_infrastructure, place
-from archreview.manifests import is_manifest, requirements_of
-from archreview.model import FileFacts, InfraFinding, Location, RawImport, Snapshot
-from archreview.signals import file_signals, python_signals
+from archreview.change.infra import infrastructure_in_use, internal_names, new_dependencies, new_infrastructure, place
+from archreview.facts.manifests import is_manifest, requirements_of
+from archreview.core.model import FileFacts, InfraFinding, Location, RawImport, Snapshot
+from archreview.change.signals import file_signals, python_signals
 
 
 def _imports(tree: ast.Module) -> tuple[RawImport, ...]:
@@ -300,15 +300,15 @@ def test_place(path: str, where: str) -> None:
 
 
 def test_the_declared_stack_names_kinds_in_use():
-    from archreview.infra import kinds_in_stack
+    from archreview.change.infra import kinds_in_stack
 
     assert kinds_in_stack(["Flask", "PostgreSQL", "redis", "celery", "no-such-thing"]) == (
         "cache", "database", "task_queue", "web_framework")
 
 
 def test_a_repository_with_an_init_at_its_root_does_not_hang():
-    from archreview.infra import internal_names
-    from archreview.model import FileFacts, Snapshot
+    from archreview.change.infra import internal_names
+    from archreview.core.model import FileFacts, Snapshot
 
     files = (FileFacts("__init__.py", "python"), FileFacts("pkg/__init__.py", "python"), FileFacts("pkg/a.py", "python"))
     assert internal_names(Snapshot("x", files)) >= {"pkg"}

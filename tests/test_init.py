@@ -6,11 +6,11 @@ import re
 
 from test_fit import BASE, DRIFTING_CHANGE, snapshot
 
-from archreview.context import KINDS, Layer, load_context
-from archreview.init import draft_context
-from archreview.layers import layer_violations
-from archreview.model import InfraFinding, Location, Snapshot
-from archreview.modules import build_modules
+from archreview.context.load import KINDS, Layer, load_context
+from archreview.analysis.draft import draft_context
+from archreview.repo.layers import layer_violations
+from archreview.core.model import InfraFinding, Location, Snapshot
+from archreview.repo.modules import build_modules
 
 ENGINE = InfraFinding("database", "sqlalchemy engine", (Location("app/db.py", 5),))
 FAKE_BROKER = InfraFinding("message_queue", "fakeredis", (Location("tests/conftest.py", 1),), test_only=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from archreview.context import Context, Layer, Scale, load_context
-from archreview.layers import layer_of, layer_violations, new_cycles
-from archreview.model import Import, Module, Violation
+from archreview.context.load import Context, Layer, Scale, load_context
+from archreview.repo.layers import layer_of, layer_violations, new_cycles
+from archreview.core.model import Import, Module, Violation
 
 
 def ctx(*layers: Layer) -> Context:

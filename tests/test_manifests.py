@@ -6,8 +6,8 @@ import textwrap
 
 import pytest
 
-from archreview.manifests import is_dev_section, is_manifest, requirements_of
-from archreview.model import Requirement
+from archreview.facts.manifests import is_dev_section, is_manifest, requirements_of
+from archreview.core.model import Requirement
 
 
 def names(path: str, text: str) -> list[tuple[str, int, str]]:

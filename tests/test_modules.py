@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from archreview.model import FileFacts, RawImport
-from archreview.modules import absolute, build_modules, name_modules
+from archreview.core.model import FileFacts, RawImport
+from archreview.repo.modules import absolute, build_modules, name_modules
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from archreview.redact import MARK, redact, secret_name
+from archreview.core.redact import MARK, redact, secret_name
 
 SECRET_LINES = [
     ('password = "hunter2!"', 'password = "«redacted»"'),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from archreview.detectors.repo import repo_findings
-from archreview.model import ClassInfo, FileFacts, FitAnswer, InfraFinding, Location, Snapshot, Violation
+from archreview.checklist.detectors.repo import repo_findings
+from archreview.core.model import ClassInfo, FileFacts, FitAnswer, InfraFinding, Location, Snapshot, Violation
 
 
 def snap(files: dict[str, list[ClassInfo]]) -> Snapshot:

@@ -17,7 +17,8 @@ from bs4 import BeautifulSoup
 
 from archreview import cli
 from archreview.decisions import DecisionStore
-from archreview.report import Parameters, notebook_path, run_review
+from archreview.report.notebook import notebook_path, run_review
+from archreview.workbook.params import Parameters
 from archreview.sample import AI_BRANCH, FIT_BRANCH, build_sample
 
 pytestmark = pytest.mark.slow

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 
-from archreview import workbook as wb
-from archreview.analysis import analyze
-from archreview.review import open_review
+from archreview.report.live import export_report
+from archreview.workbook import sections as wb
+from archreview.analysis.run import analyze
+from archreview.workbook.review import open_review
 from archreview.sample import AI_BRANCH, FIT_BRANCH, build_sample
 
 pytestmark = pytest.mark.usefixtures("private_cache")  # each test gets its own cache folder
@@ -68,7 +69,7 @@ def test_one_call_exports_the_report_with_the_current_decisions(sample, tmp_path
     review = wb.start(str(sample), "main", FIT_BRANCH, decisions=str(tmp_path / "d.json"), client="BuildRight",
                       reviewer="Mei", live=True)
     review.record(7, "na", "no async code in this service")
-    html = wb.export_report(review, tmp_path / "out" / "report.html")
+    html = export_report(review, tmp_path / "out" / "report.html")
     soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
     decision = soup.select_one("#item-7 .ar-decision").get_text(" ", strip=True)
     assert "na" in decision and "no async code in this service" in decision

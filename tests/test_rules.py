@@ -5,8 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from archreview.checklist import load_checklist
-from archreview.detectors import file_findings
+from archreview.checklist.items import load_checklist
+from archreview.checklist.detectors import file_findings
 
 CORPUS = Path(__file__).parent / "corpus"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from archreview import sample
-from archreview.errors import BadPath, CatalogueError
+from archreview.core.errors import BadPath, CatalogueError
 from archreview.sample import AI_BRANCH, BRANCHES, FIT_BRANCH, SAMPLE_BASE
 
 

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from archreview.catalogue import load_catalogue
-from archreview.signals import file_signals, image_name, is_config, python_signals
+from archreview.change.catalogue import load_catalogue
+from archreview.change.signals import file_signals, image_name, is_config, python_signals
 
 
 def kinds(text: str, path: str = "app/mod.py") -> set[tuple[str, str]]:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from repos import Repo, Symlink, make_repo, write
 
-from archreview import sources
-from archreview.errors import BadPath
-from archreview.model import FileError, Skipped
-from archreview.sources import SourceFile, blob_id, decode_python, language_of, skip_reason
+from archreview.sources import files as sources
+from archreview.core.errors import BadPath
+from archreview.core.model import FileError, Skipped
+from archreview.sources.files import SourceFile, blob_id, decode_python, language_of, skip_reason
 
 ODD = ["sp ace.py", 'q"uote.py', "new\nline.py", "<b>markup</b>.py", b"lat\xe9.py".decode("utf-8", "surrogateescape")]
 

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from archreview.detectors.base import FileContext
-from archreview.style import style_facts
+from archreview.facts.index import FileContext
+from archreview.facts.style import style_facts
 
 
 def facts(src: str):

@@ -1,0 +1,157 @@
+"""Results cached by content, in one SQLite file in the user's cache folder.
+
+Per-file facts are keyed by the file's path, its git blob id (free from
+``ls-tree``; computed the same way for plain folders) and a fingerprint of
+archreview's own code and catalogues, so a new version never reads an old
+entry. Repository-level results (churn at a commit, a whole analysis of two
+commits) are keyed the same way by what they depend on.
+
+Values are pickles, which are fast to load (a Django-sized repository's facts
+in well under a second) but must never be loaded from an untrusted source: each
+entry carries an HMAC-SHA256 of its key and bytes under a random secret kept in
+the cache folder (mode 0600). An entry that is corrupt, truncated, copied from
+another key or written by anyone without the secret fails the check and is
+recomputed, never unpickled. A cache that cannot be opened is simply not used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import pickle
+import secrets
+import sqlite3
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from archreview.core.paths import package_path
+from archreview.core.model import FileFacts
+
+_SCHEMA = "CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, value BLOB NOT NULL)"
+_MAC = 32
+
+
+def default_folder() -> Path:
+    return Path(os.environ.get("ARCHREVIEW_CACHE_DIR") or platformdirs.user_cache_dir("archreview"))
+
+
+@cache
+def code_fingerprint() -> str:
+    """A hash of archreview's Python sources and packaged data files."""
+    root = package_path()
+    digest = hashlib.sha1()
+    for path in sorted(p for p in root.rglob("*") if p.suffix in {".py", ".toml", ".json", ".yaml", ".j2"}):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def entry_key(*parts: object) -> str:
+    """A cache key for a value that depends on ``parts`` and on archreview's own code."""
+    text = "\0".join([code_fingerprint(), *map(str, parts)])
+    return hashlib.sha1(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _secret(folder: Path) -> bytes:
+    path = folder / "secret"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        data = path.read_bytes()
+        if len(data) < 32:
+            raise OSError(f"{path} is damaged; delete the cache folder") from None
+        return data
+    with os.fdopen(fd, "wb") as out:
+        data = secrets.token_bytes(32)
+        out.write(data)
+    return data
+
+
+class FactsCache:
+    """Memory in front of an optional SQLite file; ``folder=None`` keeps results for this run only."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.memory: dict[str, Any] = {}
+        self.db: sqlite3.Connection | None = None
+        self.secret = b""
+        self.problem: str | None = None
+        if folder is not None:
+            self._open(folder)
+
+    def _open(self, folder: Path) -> None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            self.secret = _secret(folder)
+            db = sqlite3.connect(folder / "facts.sqlite3", timeout=30)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute(_SCHEMA)
+            self.db = db
+        except (OSError, sqlite3.Error) as exc:
+            self.problem = f"cache not used ({folder}): {exc}"
+
+    # --- typed per-file facts --------------------------------------------------
+    def get_many(self, keys: Iterable[str]) -> dict[str, FileFacts]:
+        return {k: v for k, v in self._get(list(keys)).items() if isinstance(v, FileFacts)}
+
+    def put_many(self, items: dict[str, FileFacts]) -> None:
+        self._put(items)
+
+    # --- any other value ---------------------------------------------------------
+    def get_value(self, key: str) -> Any | None:
+        return self._get([key]).get(key)
+
+    def put_value(self, key: str, value: Any) -> None:
+        self._put({key: value})
+
+    def _get(self, keys: list[str]) -> dict[str, Any]:
+        found = {k: self.memory[k] for k in keys if k in self.memory}
+        missing = [k for k in keys if k not in found]
+        if self.db is None or not missing:
+            return found
+        try:
+            for start in range(0, len(missing), 500):
+                chunk = missing[start : start + 500]
+                rows = self.db.execute(f"SELECT key, value FROM facts WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+                for key, blob in rows:
+                    value = self._open_entry(key, blob)
+                    if value is not None:
+                        found[key] = self.memory[key] = value
+        except sqlite3.Error as exc:
+            self.problem = f"cache not read: {exc}"
+        return found
+
+    def _put(self, items: dict[str, Any]) -> None:
+        self.memory.update(items)
+        if self.db is None or not items:
+            return
+        rows = [(k, self._seal(k, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL))) for k, v in items.items()]
+        try:
+            with self.db:
+                self.db.executemany("INSERT OR REPLACE INTO facts (key, value) VALUES (?, ?)", rows)
+        except sqlite3.Error as exc:
+            self.problem = f"cache not written: {exc}"
+
+    def _seal(self, key: str, payload: bytes) -> bytes:
+        return hmac.new(self.secret, key.encode() + b"\0" + payload, hashlib.sha256).digest() + payload
+
+    def _open_entry(self, key: str, blob: bytes) -> Any | None:
+        """The value, only if this cache's secret signed exactly this key and these bytes."""
+        if not isinstance(blob, bytes) or len(blob) <= _MAC:
+            return None
+        mac, payload = blob[:_MAC], blob[_MAC:]
+        if not hmac.compare_digest(mac, self._seal(key, payload)[:_MAC]):
+            return None
+        try:
+            return pickle.loads(payload)
+        except Exception:  # signed by us yet unreadable (a class that changed shape): recompute
+            return None
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None

@@ -1,0 +1,99 @@
+"""The per-file stage: content in, ``FileFacts`` out. Runs in worker processes.
+
+``analyse_file`` is a pure function of (path, bytes): it never raises for a bad
+file (syntax errors, undecodable text, a parser that recurses too deep or runs
+out of memory all become ``FileFacts.error``), so one broken file cannot stop a
+run. Each Python file is parsed once and the tree shared by every analyser.
+"""
+
+from __future__ import annotations
+
+import ast
+import gc
+import warnings
+
+from archreview.checklist import detectors
+from archreview.facts import manifests
+from archreview.facts import python as pyfacts
+from archreview.change import signals
+from archreview.facts import style
+from archreview.facts.index import FileContext
+from archreview.core.model import FileFacts
+from archreview.sources.files import decode_python
+
+
+def analyse_file(path: str, language: str, data: bytes) -> FileFacts:
+    """Everything learnt from one file; problems are recorded, never raised."""
+    try:
+        if language == "python":
+            return _python(path, data)
+        return _other(path, language, data)
+    except (RecursionError, MemoryError) as exc:
+        gc.collect()
+        return FileFacts(path, language, error=f"too deeply nested or too large to analyse ({type(exc).__name__})")
+
+
+def _other(path: str, language: str, data: bytes) -> FileFacts:
+    text = data.decode("utf-8", errors="replace")
+    reqs = manifests.requirements_of(path, text) if manifests.is_manifest(path) else ()
+    return FileFacts(path, language, lines=text.count("\n") + (not text.endswith("\n") and bool(text)),
+                     requirements=reqs, signals=signals.file_signals(path, text))
+
+
+def _python(path: str, data: bytes) -> FileFacts:
+    try:
+        text = decode_python(data)
+    except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
+        return FileFacts(path, "python", lines=data.count(b"\n"), error=f"cannot decode: {exc}")
+    lines = text.splitlines()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escape sequences in analysed code are not ours
+            tree = ast.parse(text, filename=path)
+    except (SyntaxError, ValueError) as exc:
+        line = getattr(exc, "lineno", None)
+        where = f" at line {line}" if line else ""
+        return FileFacts(path, "python", lines=len(lines), error=f"not valid Python 3{where}: {getattr(exc, 'msg', exc)}")
+    return _python_tree(path, text, lines, tree)
+
+
+def _python_tree(path: str, text: str, lines: list[str], tree: ast.Module) -> FileFacts:
+    imports, classes, docspans, lloc = [], [], [], 0
+    for stmt, local, checking in pyfacts.iter_statements(tree):
+        lloc += pyfacts.logical_lines(stmt)
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            imports.extend(pyfacts.imports_of(stmt, local, checking))
+        elif isinstance(stmt, ast.ClassDef):
+            classes.append(pyfacts.class_info(stmt))
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
+            docspans.append((stmt.lineno, stmt.end_lineno or stmt.lineno))
+    ctx = FileContext(path, tree, text)
+    string_lines = _inside_strings(ctx)
+    raw = pyfacts.raw_metrics(lines, docspans, string_lines, lloc)
+    functions, total_cc = pyfacts.complexity_of(ctx)
+    halstead = pyfacts.halstead_of(ctx)
+    return FileFacts(
+        path=path,
+        language="python",
+        lines=len(lines),
+        raw=raw,
+        imports=tuple(imports),
+        functions=functions,
+        classes=tuple(sorted(classes, key=lambda c: c.line)),
+        mi=pyfacts.maintainability(halstead.volume, total_cc, raw),
+        halstead=halstead,
+        requirements=manifests.requirements_of(path, text) if manifests.is_manifest(path) else (),
+        signals=signals.python_signals(path, tree, text, ctx=ctx),
+        findings=detectors.file_findings(path, tree, text, ctx),
+        style=style.style_facts(tree, text, ctx),
+    )
+
+
+def _inside_strings(ctx: FileContext) -> set[int]:
+    """Lines strictly after the first line of a multi-line string literal."""
+    inside: set[int] = set()
+    for node in ctx.nodes(ast.Constant, ast.JoinedStr):
+        end = getattr(node, "end_lineno", None)
+        if end and end > node.lineno and (isinstance(node, ast.JoinedStr) or isinstance(node.value, (str, bytes))):
+            inside.update(range(node.lineno + 1, end + 1))
+    return inside

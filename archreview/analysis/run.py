@@ -1,0 +1,164 @@
+"""The whole analysis of a repository, or of one change ``base..head``, as one value.
+
+This is the only place that sequences the stages: snapshots of the refs
+(per-file facts, cached), then repository facts (modules, graph, churn,
+hotspots), then what the change brings (new infrastructure and dependencies,
+layer violations, fit test, checklist findings). Everything downstream
+(JSON, notebook, report) reads the returned ``Analysis`` and nothing else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from pathlib import Path
+
+from archreview.sources import git as gitio
+from archreview.repo import graph
+from archreview.repo import hotspots
+from archreview.change import infra
+from archreview.repo import layers
+from archreview.sources import files as sources
+from archreview.analysis.cache import FactsCache, default_folder, entry_key
+from archreview.context.load import CONTEXT_FILES, Context, load_context
+from archreview.checklist.detectors.repo import repo_findings
+from archreview.core.errors import BadContext, BadPath, BadRef
+from archreview.change.fit import fit_test
+from archreview.core.model import Analysis, Churn, Finding, RepoRef, Snapshot
+from archreview.repo.modules import build_modules
+from archreview.analysis.snapshot import take_snapshot
+
+Progress = Callable[[str, int], Callable[[int], None]]
+
+
+def check_path(path: str | os.PathLike) -> Path:
+    root = Path(path)
+    if not root.exists():
+        raise BadPath(f"no such folder: {root}; give the path of a repository or source folder")
+    if not root.is_dir():
+        raise BadPath(f"not a folder: {root}; give the repository's top folder, not a file")
+    if not os.access(root, os.R_OK | os.X_OK):
+        raise BadPath(f"cannot read folder {root}: permission denied")
+    return root.resolve()
+
+
+def analyze(path: str | os.PathLike, base: str | None = None, head: str | None = None, *,
+            context_file: str | os.PathLike | None = None, jobs: int | None = None, use_cache: bool = True,
+            depth: int | None = None, churn_days: int = 365, progress: Progress | None = None) -> Analysis:
+    """Analyse the repository at ``path`` (at ``head``, default HEAD) and, with ``base``, the change.
+
+    For git refs the whole result is also cached, keyed by the commit ids, the
+    context texts and the options, so an identical re-run only reads it back.
+    """
+    root = check_path(path)
+    is_git, base_id, head_id = resolve_refs(root, base, head)
+    explicit = read_context_file(context_file)
+    texts = {p: t for p in CONTEXT_FILES if (t := sources.read_text(root, head_id, p)) is not None}
+    context = load_context(texts, explicit)
+    ref = RepoRef(str(root), base_id, head_id, base, head or ("HEAD" if is_git else None), is_git)
+    cache = FactsCache(default_folder() if use_cache else None)
+    try:
+        whole = entry_key("analysis", ref, sorted(texts.items()), explicit, depth, churn_days) if is_git else None
+        found = cache.get_value(whole) if whole else None
+        if isinstance(found, Analysis):
+            return found
+        churn_key = entry_key("churn", ref.head, churn_days)
+        churn = cache.get_value(churn_key) if ref.head else ()
+        with ThreadPoolExecutor(1) as git:  # git log and diff run while the files are analysed
+            history = git.submit(_git_history, root, ref, churn_days, None if isinstance(churn, tuple) else churn_key)
+            head_snap = take_snapshot(root, head_id, cache, jobs=jobs, progress=_stage(progress, "head"))
+            base_snap = take_snapshot(root, base_id, cache, jobs=jobs, progress=_stage(progress, "base")) if base_id else None
+            history = history.result()
+        if "churn" in history:
+            cache.put_value(churn_key, history["churn"])
+        else:
+            history["churn"] = churn or ()
+        result = assemble(ref, head_snap, base_snap, context, depth=depth, **history)
+        if whole:
+            cache.put_value(whole, result)
+        return result
+    finally:
+        cache.close()
+
+
+def _git_history(root: Path, ref: RepoRef, days: int, churn_key: str | None) -> dict:
+    """What changed between base and head, and churn at head unless it was cached (no ``churn_key``)."""
+    if not ref.is_git or not ref.head:
+        return {}
+    out: dict = {"churn": gitio.churn(root, ref.head, days=days)} if churn_key else {}
+    if ref.base:
+        out["changed"] = gitio.changed_paths(root, ref.base, ref.head)
+        out["changed_lines"] = gitio.changed_lines(root, ref.base, ref.head)
+    return out
+
+
+def resolve_refs(root: Path, base: str | None, head: str | None) -> tuple[bool, str | None, str | None]:
+    """(is git, base commit id, head commit id); refs are resolved once, only ids are used after."""
+    is_git = gitio.is_git_repo(root)
+    if not is_git:
+        if base or head:
+            raise BadRef(f"{root} is not a git repository, so --base/--head cannot be used; drop them to review the folder")
+        return False, None, None
+    head_id = gitio.resolve(root, head or "HEAD")
+    return True, gitio.resolve(root, base) if base else None, head_id
+
+
+def read_context_file(context_file: str | os.PathLike | None) -> tuple[str, str] | None:
+    """(path, text) of a --context file given by the user."""
+    if context_file is None:
+        return None
+    try:
+        return str(context_file), Path(context_file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadContext(f"cannot read the context file: {exc}; give an archreview.toml", path=str(context_file)) from exc
+
+
+def _stage(progress: Progress | None, name: str) -> Callable[[int], Callable[[int], None]] | None:
+    return (lambda total: progress(name, total)) if progress else None
+
+
+def assemble(ref: RepoRef, head: Snapshot, base: Snapshot | None, context: Context | None, *,
+             depth: int | None = None, churn: tuple[Churn, ...] = (), changed: tuple[str, ...] = (),
+             changed_lines: dict[str, frozenset[int]] | None = None) -> Analysis:
+    """Repository facts and change facts from analysed snapshots and git history (pure)."""
+    _, modules = build_modules(head.files)
+    violations = list(layers.layer_violations(modules, context))
+    head_graph = graph.build_graph(modules, depth)
+    if base is not None:
+        _, base_modules = build_modules(base.files)
+        violations += layers.new_cycles(graph.build_graph(base_modules, depth).cycles, head_graph.cycles, modules)
+    the_graph = dataclasses.replace(head_graph, violations=tuple(sorted(violations, key=lambda v: (v.path, v.line, v.rule))))
+    not_used = context.patterns_not_used if context else ()
+    used = infra.kinds_in_stack(context.stack) if context else ()
+    new_infra = infra.new_infrastructure(base, head, not_used=not_used, used=used) if base is not None else ()
+    fit = fit_test(base, head, changed, modules, new_infra, context)
+    users = context.scale.users if context else None
+    findings = _mark_new(head, (changed_lines or {}) if base is not None else None)
+    findings += repo_findings(head, new_infra, fit, the_graph.violations, users, changed)
+    return Analysis(
+        repo=ref,
+        head=head,
+        base=base,
+        modules=modules,
+        graph=the_graph,
+        churn=churn,
+        hotspots=hotspots.hotspots(head.files, churn),
+        new_infrastructure=new_infra,
+        new_dependencies=infra.new_dependencies(base, head) if base is not None else (),
+        findings=tuple(sorted(findings, key=lambda f: (f.item, f.path, f.line, f.rule))),
+        fit_test=fit,
+        changed_files=tuple(sorted(changed)),
+        errors=tuple(sorted({*head.errors, *(base.errors if base else ())})),
+        context=context,
+    )
+
+
+def _mark_new(head: Snapshot, changed_lines: dict[str, frozenset[int]] | None) -> list[Finding]:
+    out = []
+    for facts in head.files:
+        lines = changed_lines.get(facts.path, frozenset()) if changed_lines is not None else None
+        for f in facts.findings:
+            out.append(f if lines is None else dataclasses.replace(f, new=f.line in lines))
+    return out

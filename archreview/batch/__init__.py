@@ -1,0 +1,1 @@
+"""Batch reviews across many repositories: the batch file, and running each review isolated."""

@@ -1,0 +1,218 @@
+"""The infrastructure-signal catalogue: data in ``archreview/data/infrastructure.toml``.
+
+Why data and not code: a reviewer who meets a new broker or DI library should add
+one entry and one test row, not a branch in a visitor. The file is validated on
+load (unknown kind, missing field, wrong type, bad regex -> ``CatalogueError``
+naming the entry) and indexed once into dicts and compiled regexes, because
+``archreview.change.signals`` consults it for every file of Django-sized repositories.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+
+from archreview.core.vocab import KINDS
+from archreview.core.errors import CatalogueError
+
+SOURCE = "archreview/data/infrastructure.toml"
+
+# section -> (field holding the match values, optional fields with their types)
+_SECTIONS: dict[str, tuple[str, dict[str, type]]] = {
+    "imports": ("modules", {}),
+    "calls": ("calls", {"args": list, "when_imported": list, "counted": bool}),
+    "classes": ("class_name", {"methods": list, "min_methods": int, "bases": list, "counted": bool}),
+    "decorators": ("decorators", {"when_imported": list}),
+    "loops": ("sleeps", {}),
+    "settings": ("names", {}),
+    "urls": ("schemes", {}),
+    "backends": ("patterns", {}),
+    "images": ("images", {"packages": list}),
+    "processes": ("patterns", {}),
+    "paths": ("patterns", {}),
+}
+_REGEX_SECTIONS = {"classes", "backends", "images", "processes", "paths"}
+_CONFIG_FIELDS = ("extensions", "names", "name_prefixes", "exclude_dirs", "exclude_names")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One catalogue entry; ``match`` holds the section's matching values."""
+
+    section: str
+    index: int
+    kind: str
+    name: str
+    match: tuple[str, ...]
+    args: tuple[str, ...] = ()
+    when_imported: tuple[str, ...] = ()
+    counted: bool = False
+    methods: tuple[str, ...] = ()
+    min_methods: int = 0
+    bases: tuple[str, ...] = ()
+    packages: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return f"[[{self.section}]] #{self.index + 1} ({self.kind}, {self.name!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigRule:
+    """Which files are config files (kind ``config``); names compared lower-cased."""
+
+    extensions: tuple[str, ...]
+    names: tuple[str, ...]
+    name_prefixes: tuple[str, ...]
+    exclude_dirs: frozenset[str]
+    exclude_names: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    """The validated entries plus the lookup indexes built from them once."""
+
+    entries: tuple[Entry, ...]
+    config: ConfigRule
+    imports: dict[str, Entry] = field(compare=False)  # dotted module prefix -> entry
+    calls: dict[str, tuple[Entry, ...]] = field(compare=False)  # "a.b" or "*.attr"
+    decorators: dict[str, tuple[Entry, ...]] = field(compare=False)
+    classes: tuple[tuple[re.Pattern[str], Entry], ...] = field(compare=False)
+    sleeps: dict[str, Entry] = field(compare=False)
+    settings: dict[str, Entry] = field(compare=False)
+    urls: dict[str, Entry] = field(compare=False)  # scheme -> entry
+    backends: tuple[re.Pattern[str], tuple[Entry, ...]] = field(compare=False)  # one alternation
+    images: tuple[tuple[re.Pattern[str], Entry], ...] = field(compare=False)
+    packages: dict[str, Entry] = field(compare=False)  # apt/apk package -> entry
+    processes: tuple[tuple[re.Pattern[str], Entry], ...] = field(compare=False)
+    paths: tuple[tuple[re.Pattern[str], Entry], ...] = field(compare=False)
+    counted: frozenset[tuple[str, str]] = field(compare=False)
+    setting_line: re.Pattern[str] = field(compare=False)  # `KEY=` / `KEY:` in config text
+
+    def entries_of(self, section: str) -> tuple[Entry, ...]:
+        return tuple(e for e in self.entries if e.section == section)
+
+
+@functools.cache
+def load_catalogue() -> Catalogue:
+    """The packaged catalogue, validated and indexed (once per process)."""
+    text = resources.files("archreview").joinpath("data/infrastructure.toml").read_text("utf-8")
+    return parse_catalogue(text)
+
+
+def parse_catalogue(text: str, source: str = SOURCE) -> Catalogue:
+    """Validate catalogue TOML text; raise ``CatalogueError`` naming the first bad entry."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogueError(f"not valid TOML: {exc}", path=source) from exc
+    unknown = set(data) - set(_SECTIONS) - {"config"}
+    if unknown:
+        raise CatalogueError(f"unknown section(s) {sorted(unknown)}; expected {sorted(_SECTIONS)}", path=source)
+    entries = tuple(
+        _entry(section, i, raw, source)
+        for section in _SECTIONS
+        for i, raw in enumerate(_table_list(data, section, source))
+    )
+    return _index(entries, _config(data.get("config", {}), source))
+
+
+def _table_list(data: dict, section: str, source: str) -> list[dict]:
+    tables = data.get(section, [])
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise CatalogueError(f"[[{section}]] must be an array of tables", path=source)
+    return tables
+
+
+def _entry(section: str, index: int, raw: dict, source: str) -> Entry:
+    match_field, optional = _SECTIONS[section]
+    where = f"[[{section}]] #{index + 1} ({raw.get('kind')!r}, {raw.get('name')!r})"
+
+    def fail(why: str) -> CatalogueError:
+        return CatalogueError(f"{where}: {why}", path=source)
+
+    for key in ("kind", "name", match_field):
+        if key not in raw:
+            raise fail(f"missing field {key!r}")
+    extra = set(raw) - {"kind", "name", match_field, *optional}
+    if extra:
+        raise fail(f"unknown field(s) {sorted(extra)}; allowed: {sorted({'kind', 'name', match_field, *optional})}")
+    if raw["kind"] not in KINDS:
+        raise fail(f"unknown kind {raw['kind']!r}; use one of {', '.join(KINDS)}")
+    if not isinstance(raw["name"], str) or not raw["name"]:
+        raise fail("'name' must be a non-empty string")
+    match = raw[match_field]
+    match = (match,) if isinstance(match, str) and section == "classes" else match
+    if not isinstance(match, (list, tuple)) or not match or not all(isinstance(m, str) and m for m in match):
+        raise fail(f"{match_field!r} must be a non-empty list of non-empty strings")
+    for key, typ in optional.items():
+        value = raw.get(key)
+        if value is not None and (type(value) is not typ or (typ is list and not all(isinstance(v, str) for v in value))):
+            raise fail(f"{key!r} must be a {'list of strings' if typ is list else typ.__name__}")
+    if section in _REGEX_SECTIONS:
+        for pattern in match:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise fail(f"bad regex {pattern!r}: {exc}") from exc
+    return Entry(
+        section, index, raw["kind"], raw["name"], tuple(match),
+        args=tuple(raw.get("args", ())), when_imported=tuple(raw.get("when_imported", ())),
+        counted=raw.get("counted", False), methods=tuple(raw.get("methods", ())),
+        min_methods=raw.get("min_methods", 0), bases=tuple(raw.get("bases", ())),
+        packages=tuple(raw.get("packages", ())),
+    )  # fmt: skip
+
+
+def _config(raw: dict, source: str) -> ConfigRule:
+    values = {}
+    for key in _CONFIG_FIELDS:
+        value = raw.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise CatalogueError(f"[config] {key!r} must be a list of strings", path=source)
+        values[key] = tuple(v.lower() for v in value)
+    return ConfigRule(
+        values["extensions"], values["names"], values["name_prefixes"],
+        frozenset(values["exclude_dirs"]), frozenset(values["exclude_names"]),
+    )  # fmt: skip
+
+
+def _multi(pairs) -> dict[str, tuple[Entry, ...]]:
+    out: dict[str, tuple[Entry, ...]] = {}
+    for key, entry in pairs:
+        out[key] = (*out.get(key, ()), entry)
+    return out
+
+
+def _index(entries: tuple[Entry, ...], config: ConfigRule) -> Catalogue:
+    def of(section: str):
+        return [e for e in entries if e.section == section]
+
+    backends = of("backends")
+    alternation = "|".join(f"(?P<b{i}>{'|'.join(e.match)})" for i, e in enumerate(backends)) or "(?!)"
+    return Catalogue(
+        entries=entries,
+        config=config,
+        imports={m: e for e in of("imports") for m in e.match},
+        calls=_multi((c, e) for e in of("calls") for c in e.match),
+        decorators=_multi((d, e) for e in of("decorators") for d in e.match),
+        classes=tuple((re.compile(e.match[0]), e) for e in of("classes")),
+        sleeps={s: e for e in of("loops") for s in e.match},
+        settings={n: e for e in of("settings") for n in e.match},
+        urls={s.lower(): e for e in of("urls") for s in e.match},
+        backends=(re.compile(alternation), tuple(backends)),
+        images=tuple((re.compile(p), e) for e in of("images") for p in e.match),
+        packages={p: e for e in of("images") for p in e.packages},
+        processes=tuple((re.compile(p), e) for e in of("processes") for p in e.match),
+        paths=tuple((re.compile(p), e) for e in of("paths") for p in e.match),
+        counted=frozenset((e.kind, e.name) for e in entries if e.counted),
+        setting_line=_setting_line([n for e in of("settings") for n in e.match]),
+    )
+
+
+def _setting_line(names: list[str]) -> re.Pattern[str]:
+    keys = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) or "(?!)"
+    return re.compile(r"^\s*(?:export\s+)?[\"']?(" + keys + r")[\"']?\s*[=:]")

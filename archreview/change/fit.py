@@ -1,0 +1,490 @@
+"""The seed's five-question fit test, answered with evidence from the code.
+
+Each question compares the change (the Python files it adds or modifies, tests
+excluded) with the rest of the codebase (head's unchanged files, or base when
+the change touches everything), because "fits" means "like the code around it",
+not "like a textbook". Only what the change *introduces* counts: a label a
+modified file already had in base is the codebase's, not the change's.
+Without a base (a whole-repository review) the declared context is the only
+yardstick; questions it cannot answer are ``not_applicable`` with the reason.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+
+from archreview.context.load import Context
+from archreview.repo.layers import layer_violations
+from archreview.core.model import FileFacts, FitAnswer, FunctionMetric, InfraFinding, Module, Snapshot, StyleFacts
+from archreview.facts.style import BUILTIN_EXCEPTIONS
+
+ACCESS = ("orm-session", "django-orm", "raw-sql", "own-engine")
+# kinds that need something deployed or operated: removing the feature would mean removing them
+INFRA_KINDS = frozenset({"database", "message_queue", "task_queue", "pubsub", "cache", "search", "object_storage",
+                         "container", "service", "config", "scheduler", "rpc", "observability", "web_framework"})
+# one job, several libraries: a second one for the same job is a parallel library
+JOBS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("HTTP client", frozenset({"requests", "httpx", "aiohttp", "urllib3", "pycurl", "treq", "http.client"})),
+    ("logging", frozenset({"logging", "structlog", "loguru", "logbook"})),
+    ("ORM", frozenset({"sqlalchemy", "sqlmodel", "django", "peewee", "pony", "tortoise", "mongoengine", "ormar"})),
+    ("database driver", frozenset({"psycopg2", "psycopg", "asyncpg", "pymysql", "mysqldb", "sqlite3", "aiosqlite"})),
+    ("validation", frozenset({"pydantic", "marshmallow", "attrs", "cerberus", "voluptuous"})),
+    ("retry", frozenset({"tenacity", "backoff", "retrying", "stamina"})),
+    ("task queue", frozenset({"celery", "rq", "dramatiq", "huey", "arq"})),
+    ("scheduler", frozenset({"apscheduler", "schedule", "crontab"})),
+    ("JSON", frozenset({"json", "orjson", "ujson", "simplejson", "rapidjson"})),
+    ("dates", frozenset({"datetime", "arrow", "pendulum", "dateutil"})),
+    ("CLI", frozenset({"argparse", "click", "typer", "fire", "docopt"})),
+)
+UTILITY_STEMS = frozenset({"utils", "util", "helpers", "helper", "common", "tools", "misc"})
+SIZE_PERCENTILE = 90  # changed code's median above the codebase's 90th percentile drifts
+SHARE_GAP = 0.5  # async / docstring / method shares further apart than 50 points drift
+NAMING_GAP = 0.3  # camelCase share 30 points above the codebase's drifts
+MIN_REFERENCE = 5  # fewer reference functions than this: no distribution to compare with
+MAX_EVIDENCE = 20
+QUESTIONS = (
+    "same data-access pattern", "same error-handling approach", "imports from the right places",
+    "removable without infrastructure change", "style a newcomer would not notice",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _View:
+    """The change and the codebase around it."""
+
+    new: tuple[FileFacts, ...]  # changed Python files in head, tests excluded
+    rest: tuple[FileFacts, ...]  # the codebase to compare with
+    before: dict[str, FileFacts]  # base version of each changed file, when it existed
+    had_engine: bool = False  # base opened a database engine somewhere (so one in the change may be a move)
+
+
+def fit_test(base: Snapshot | None, head: Snapshot, changed: Collection[str], modules: Sequence[Module],
+             new_infra: Sequence[InfraFinding], context: Context | None) -> tuple[FitAnswer, ...]:
+    """Five ``FitAnswer``s, question 1 to 5."""
+    if base is None:
+        return _whole_repo(head, modules, context)
+    if not changed:
+        return tuple(_na(q, "the change modifies no file") for q in range(1, 6))
+    view = _view(base, head, changed)
+    q4 = _q4_infrastructure(new_infra)
+    if not view.new:
+        reason = "the change touches no Python source outside tests"
+        return (_na(1, reason), _na(2, reason), _na(3, reason), q4, _na(5, reason))
+    if not view.rest:
+        reason = "no unchanged Python source to compare with"
+        return (_na(1, reason), _na(2, reason), _q3_imports(view, modules, context), q4, _na(5, reason))
+    return (_q1_data_access(view, context), _q2_errors(view), _q3_imports(view, modules, context), q4,
+            _q5_style(view))
+
+
+def _view(base: Snapshot, head: Snapshot, changed: Collection[str]) -> _View:
+    changed = set(changed)
+    source = [f for f in head.files if f.language == "python" and f.error is None and not is_test(f.path)]
+    new = tuple(f for f in source if f.path in changed)
+    rest = tuple(f for f in source if f.path not in changed)
+    if not rest:
+        rest = tuple(f for f in base.files if f.language == "python" and f.error is None and not is_test(f.path))
+    before = {f.path: f for f in base.files if f.path in changed}
+    had_engine = any("own-engine" in _style(f).data_access for f in base.files)
+    return _View(new, rest, before, had_engine)
+
+
+def is_test(path: str) -> bool:
+    p = "/" + path
+    name = p.rsplit("/", 1)[-1]
+    return "/tests/" in p or "/test/" in p or name.startswith("test_") or name.endswith("_test.py") \
+        or name == "conftest.py"
+
+
+def _na(question: int, reason: str) -> FitAnswer:
+    return FitAnswer(question, "not_applicable", f"Not applicable: {reason}.")
+
+
+def _answer(question: int, evidence: list[str], fits: str, drifts: str) -> FitAnswer:
+    evidence = sorted(set(evidence), key=_evidence_key)
+    if len(evidence) > MAX_EVIDENCE:
+        evidence = evidence[:MAX_EVIDENCE] + [f"… and {len(evidence) - MAX_EVIDENCE} more"]
+    return FitAnswer(question, "drifts" if evidence else "fits", drifts if evidence else fits, tuple(evidence))
+
+
+def _evidence_key(text: str) -> tuple[str, int, str]:
+    """``path:line — what`` sorted by path, then line as a number."""
+    where = text.split(" — ", 1)[0]
+    path, _, line = where.rpartition(":")
+    return (path, int(line), text) if line.isdigit() else (where, 0, text)
+
+
+def _style(f: FileFacts | None) -> StyleFacts:
+    return f.style if f is not None and f.style is not None else StyleFacts()
+
+
+def _labels(style: StyleFacts) -> set[str]:
+    return {*style.data_access, *style.error_handling, *style.logging}
+
+
+def _introduced(view: _View, f: FileFacts) -> set[str]:
+    """Labels the change brought into this file (all of them for a new file)."""
+    return _labels(_style(f)) - _labels(_style(view.before.get(f.path)))
+
+
+def _line(f: FileFacts, label: str, family: str) -> str:
+    line = dict(_style(f).lines).get(f"{family}:{label}")
+    return f"{f.path}:{line}" if line else f.path
+
+
+def _where(files: Iterable[FileFacts], label: str, family: str) -> str:
+    return next((_line(f, label, family) for f in sorted(files, key=lambda f: f.path)
+                 if label in _labels(_style(f))), "")
+
+
+def _tally(counter: Counter[str]) -> str:
+    return ", ".join(f"{k} in {n} file{'s' if n > 1 else ''}" for k, n in counter.most_common()) or "none"
+
+
+# --- 1. data access ------------------------------------------------------------------
+
+
+def _q1_data_access(view: _View, context: Context | None) -> FitAnswer:
+    access = [f for f in view.rest if set(_style(f).data_access) & set(ACCESS)]
+    counts = Counter(label for f in access for label in _style(f).data_access)
+    declared = context.pattern("data_access") if context else None
+    if not access and not declared:
+        return _na(1, "the rest of the codebase does no data access to compare with, and the context "
+                      "declares no data-access pattern")
+    repo_share = sum("repository" in _style(f).data_access for f in access) / len(access) if access else 0.0
+    expected = set(counts) if access else _declared_labels(declared or "")
+    evidence: list[str] = []
+    for f in view.new:
+        evidence += _access_drift(f, _introduced(view, f), expected, repo_share >= 0.5, access, view.had_engine)
+    usual = _tally(counts) if access else f"declared: {declared}"
+    return _answer(1, evidence,
+                   f"The change accesses data the way the codebase does ({usual}).",
+                   f"The change accesses data differently from the codebase ({usual}).")
+
+
+def _access_drift(f: FileFacts, introduced: set[str], expected: set[str], repositories: bool,
+                  access: list[FileFacts], had_engine: bool) -> list[str]:
+    """Evidence lines for one changed file; an engine that replaces base's (a move) is not a drift."""
+    labels = set(_style(f).data_access)
+    out = []
+    for label in sorted(introduced & set(ACCESS)):
+        where = _line(f, label, "data")
+        if label == "own-engine":
+            shared = _where(access, "own-engine", "data")
+            if shared:
+                out.append(f"{where} — opens its own database engine/connection beside the shared one at {shared}")
+            elif not had_engine:
+                out.append(f"{where} — opens its own database engine/connection; the codebase had none")
+        elif label not in expected:
+            usual = ", ".join(sorted(expected - {"repository", "own-engine"})) or "repositories"
+            out.append(f"{where} — uses {label}; the codebase uses {usual}")
+        if repositories and "repository" not in labels and label != "own-engine":
+            out.append(f"{where} — {label} outside a repository class; "
+                       "the codebase reaches data through repositories")
+    if "repository" in introduced and expected and "repository" not in expected and access:
+        out.append(f"{_line(f, 'repository', 'data')} — adds a repository layer the codebase does not use")
+    return out
+
+
+def _declared_labels(text: str) -> set[str]:
+    """Style labels a declared data-access pattern allows ("repository over a shared SQLAlchemy session")."""
+    text = text.lower()
+    found = {"repository"} if "repositor" in text else set()
+    if any(w in text for w in ("orm", "sqlalchemy", "session", "sqlmodel", "dbcontext")):
+        found.add("orm-session")
+    if "django" in text:
+        found.add("django-orm")
+    if "sql" in text and ("raw" in text or "cursor" in text or "queries" in text):
+        found.add("raw-sql")
+    return found
+
+
+# --- 2. error handling ---------------------------------------------------------------
+
+
+def _q2_errors(view: _View) -> FitAnswer:
+    styles = [_style(f) for f in view.rest]
+    raises = sum(s.raises for s in styles)
+    returns = sum(s.returns_none_on_error + s.returns_code_on_error for s in styles)
+    hierarchy = _hierarchy(view.rest)
+    evidence: list[str] = []
+    for f in view.new:
+        introduced = _introduced(view, f)
+        for label in ("returns-none", "returns-code"):
+            if label in introduced and raises > 0 and returns <= raises * 0.25:
+                what = "None" if label == "returns-none" else "an error code"
+                evidence.append(f"{_line(f, label, 'error')} — returns {what} from an except block; "
+                                "the codebase raises exceptions")
+        for label in ("raises-custom", "raises-builtin"):
+            if label in introduced and returns > 0 and raises <= returns * 0.25:
+                evidence.append(f"{_line(f, label, 'error')} — raises; the codebase returns None or error codes")
+        if "result-type" in introduced and not any("result-type" in s.error_handling for s in styles):
+            evidence.append(f"{_line(f, 'result-type', 'error')} — returns Result values the codebase does not use")
+        evidence += _exception_drift(view, f, hierarchy)
+    usual = f"{raises} raise statements, {returns} returns of None/codes from except blocks"
+    return _answer(2, evidence, f"The change handles errors as the codebase does ({usual}; "
+                                "a style drifts when the codebase's ratio is at least 4 to 1 the other way).",
+                   f"The change handles errors differently from the codebase ({usual}).")
+
+
+def _hierarchy(files: Sequence[FileFacts]) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Custom exception classes of the codebase -> (where defined, base names)."""
+    return {name: (f"{f.path}:{c.line}", tuple(b.rsplit(".", 1)[-1] for b in c.bases))
+            for f in files for name in _style(f).custom_exceptions for c in f.classes if c.name == name}
+
+
+def _exception_drift(view: _View, f: FileFacts, hierarchy: dict[str, tuple[str, tuple[str, ...]]]) -> list[str]:
+    """A new exception class that duplicates one, or bypasses the codebase's own base exception."""
+    roots = sorted({b for _, bases in hierarchy.values() for b in bases if b in hierarchy})
+    before = set(_style(view.before.get(f.path)).custom_exceptions)
+    out = []
+    for c in f.classes:
+        if c.name not in _style(f).custom_exceptions or c.name in before:
+            continue
+        bases = [b.rsplit(".", 1)[-1] for b in c.bases]
+        if c.name in hierarchy:
+            out.append(f"{f.path}:{c.line} — defines {c.name} again; the codebase has it at {hierarchy[c.name][0]}")
+        elif roots and bases and all(b in BUILTIN_EXCEPTIONS for b in bases):
+            out.append(f"{f.path}:{c.line} — {c.name} derives from {', '.join(bases)}, not from the codebase's "
+                       f"base exception {' / '.join(roots[:3])} ({hierarchy[roots[0]][0]})")
+    return out
+
+
+# --- 3. imports ----------------------------------------------------------------------
+
+
+def _q3_imports(view: _View, modules: Sequence[Module], context: Context | None) -> FitAnswer:
+    paths = {f.path for f in view.new}
+    evidence = [f"{v.path}:{v.line} — {v.message}" for v in layer_violations(modules, context) if v.path in paths]
+    evidence += _parallel_libraries(view, modules)
+    evidence += _duplicate_utilities(view)
+    evidence += _print_instead_of_logger(view)
+    layers = f"{len(context.layers)} declared layers" if context and context.layers else "no declared layers"
+    return _answer(3, evidence,
+                   f"The change imports from the places the codebase uses ({layers}; no second library for a job "
+                   "already done, no duplicate utility module).",
+                   "The change imports from places the codebase does not use.")
+
+
+def _libraries(module: Module) -> dict[str, int]:
+    """Library -> first line, for every non-internal import (``urllib3`` and ``http.client`` kept whole)."""
+    out: dict[str, int] = {}
+    for imp in module.imports:
+        if imp.category == "internal":
+            continue
+        top = imp.target.split(".", 1)[0].lower()
+        name = "http.client" if imp.target.startswith("http.client") else (imp.distribution or top).lower()
+        for key in {name, top}:
+            out.setdefault(key, imp.line)
+    return out
+
+
+def _parallel_libraries(view: _View, modules: Sequence[Module]) -> list[str]:
+    by_path = {m.path: m for m in modules}
+    used = {lib for f in view.rest if f.path in by_path for lib in _libraries(by_path[f.path])}
+    out = []
+    for f in view.new:
+        if f.path not in by_path:
+            continue
+        old = view.before[f.path].imports if f.path in view.before else ()
+        had = {i.module.split(".", 1)[0].lower() for i in old}
+        for lib, line in sorted(_libraries(by_path[f.path]).items()):
+            if lib in had or lib in used:
+                continue
+            for job, members in JOBS:
+                existing = sorted(used & members)
+                if lib in members and existing:
+                    out.append(f"{f.path}:{line} — imports {lib} for {job}; the codebase uses {', '.join(existing)}")
+    return out
+
+
+def _duplicate_utilities(view: _View) -> list[str]:
+    existing = sorted(f.path for f in view.rest if _stem(f.path) in UTILITY_STEMS)
+    if not existing:
+        return []
+    return [f"{f.path}:1 — a new {_stem(f.path)} module; the codebase already has {', '.join(existing[:3])}"
+            for f in view.new if f.path not in view.before and _stem(f.path) in UTILITY_STEMS]
+
+
+def _stem(path: str) -> str:
+    name = path.rsplit("/", 1)[-1]
+    return (path.rsplit("/", 2)[-2] if name == "__init__.py" and "/" in path else name).removesuffix(".py")
+
+
+def _print_instead_of_logger(view: _View) -> list[str]:
+    loggers = Counter(label for f in view.rest for label in _style(f).logging if label != "print")
+    printers = sum("print" in _style(f).logging for f in view.rest)
+    if not loggers or printers > sum(loggers.values()) * 0.25:
+        return []
+    usual = loggers.most_common(1)[0][0]
+    return [f"{_line(f, 'print', 'log')} — prints instead of using the codebase's logger ({usual})"
+            for f in view.new if "print" in _introduced(view, f) and not set(_style(f).logging) - {"print"}]
+
+
+# --- 4. infrastructure ---------------------------------------------------------------
+
+
+def _q4_infrastructure(new_infra: Sequence[InfraFinding]) -> FitAnswer:
+    production = [f for f in new_infra if not f.test_only]
+    infra = [f for f in production if f.kind in INFRA_KINDS and not f.declared_used]
+    code_level = sorted({f.kind for f in production if f.kind not in INFRA_KINDS})
+    declared = sorted({f.kind for f in production if f.kind in INFRA_KINDS and f.declared_used})
+    evidence = [f"{_loc(f)} — adds {f.kind} ({f.name})" for f in infra]
+    notes = []
+    if code_level:
+        notes.append(f"code-level patterns only: {', '.join(code_level)}")
+    if declared:
+        notes.append(f"already part of the declared architecture: {', '.join(declared)}")
+    extra = f" ({'; '.join(notes)})" if notes else ""
+    kinds = ", ".join(sorted({f.kind for f in infra}))
+    return _answer(4, evidence, f"The change could be removed without changing infrastructure{extra}.",
+                   f"Removing the change would also mean removing infrastructure: {kinds}{extra}.")
+
+
+def _loc(finding: InfraFinding) -> str:
+    if not finding.evidence:
+        return "?"
+    first = min(finding.evidence)
+    return f"{first.path}:{first.line}" if first.line else first.path
+
+
+# --- 5. style distance -----------------------------------------------------------------
+
+
+def _new_functions(view: _View, f: FileFacts) -> list[FunctionMetric]:
+    """Functions the change added or altered (same name, size and cc as in base: untouched)."""
+    before = view.before[f.path].functions if f.path in view.before else ()
+    old = {(m.name, m.cc, m.end_line - m.line) for m in before}
+    return [m for m in f.functions if (m.name, m.cc, m.end_line - m.line) not in old]
+
+
+def _q5_style(view: _View) -> FitAnswer:
+    ref = [m for f in view.rest for m in f.functions]
+    new = [(f, m) for f in view.new for m in _new_functions(view, f)]
+    measures: list[tuple[str, bool, str]] = []
+    evidence: list[str] = []
+    if len(ref) >= MIN_REFERENCE and new:
+        for name, value in (("function length", lambda m: m.end_line - m.line + 1),
+                            ("cyclomatic complexity", lambda m: m.cc)):
+            measures.append(_size_measure(name, value, ref, new, evidence))
+        for name, test in (("async", lambda m: m.is_async), ("docstrings", lambda m: m.has_docstring),
+                           ("methods (class-heavy)", lambda m: m.is_method)):
+            measures.append(_share_measure(name, test, ref, new, evidence))
+    measures.append(_naming_measure(view, evidence))
+    measures = [m for m in measures if m[2]]
+    if not measures:
+        return _na(5, "too little code on either side to compare styles")
+    off = [m for m in measures if m[1]]
+    detail = "; ".join(text for _, drifted, text in (off or measures))
+    thresholds = (f"thresholds: median above the codebase's {SIZE_PERCENTILE}th percentile, shares "
+                  f"{int(SHARE_GAP * 100)} points apart, camelCase {int(NAMING_GAP * 100)} points above")
+    return FitAnswer(5, "drifts" if off else "fits",
+                     f"{len(off)} of {len(measures)} style measures differ from the codebase ({detail}; {thresholds}).",
+                     tuple(sorted(set(evidence), key=_evidence_key))[:MAX_EVIDENCE])
+
+
+def _size_measure(name, value, ref, new, evidence) -> tuple[str, bool, str]:
+    limit = _percentile([value(m) for m in ref], SIZE_PERCENTILE)
+    median = statistics.median(value(m) for _, m in new)
+    drifted = median > limit
+    if drifted:
+        f, worst = max(new, key=lambda fm: value(fm[1]))
+        evidence.append(f"{f.path}:{worst.line} — {worst.name}: {name} {value(worst)} "
+                        f"(codebase {SIZE_PERCENTILE}th percentile {limit:g})")
+    return name, drifted, f"{name}: median {median:g} vs codebase p{SIZE_PERCENTILE} {limit:g}"
+
+
+def _share_measure(name, test, ref, new, evidence) -> tuple[str, bool, str]:
+    ref_share = sum(bool(test(m)) for m in ref) / len(ref)
+    new_share = sum(bool(test(m)) for _, m in new) / len(new)
+    drifted = abs(new_share - ref_share) > SHARE_GAP
+    if drifted:
+        f, m = next(((f, m) for f, m in new if bool(test(m)) == (new_share > ref_share)), new[0])
+        evidence.append(f"{f.path}:{m.line} — {m.name}: {name} {new_share:.0%} of the change vs {ref_share:.0%}")
+    return name, drifted, f"{name} {new_share:.0%} vs {ref_share:.0%}"
+
+
+def _naming_measure(view: _View, evidence: list[str]) -> tuple[str, bool, str]:
+    def share(files: Iterable[FileFacts]) -> tuple[float, int]:
+        camel = sum(_style(f).camel_names for f in files)
+        total = camel + sum(_style(f).snake_names for f in files)
+        return (camel / total if total else 0.0), total
+
+    ref_share, ref_total = share(view.rest)
+    new_share, new_total = share(view.new)
+    if not ref_total or not new_total:
+        return "naming", False, ""
+    drifted = new_share - ref_share > NAMING_GAP
+    if drifted:
+        f = max(view.new, key=lambda f: _style(f).camel_names)
+        camel = next((m for m in f.functions if any(c.isupper() for c in m.name.rsplit(".", 1)[-1])), None)
+        where = f"{f.path}:{camel.line} — {camel.name}" if camel else f"{f.path}:1 — {_style(f).camel_names} names"
+        evidence.append(f"{where}: camelCase {new_share:.0%} of the change's names vs {ref_share:.0%}")
+    return "naming", drifted, f"camelCase names {new_share:.0%} vs {ref_share:.0%}"
+
+
+def _percentile(values: list[float], pct: int) -> float:
+    ordered = sorted(values)
+    index = max(0, min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+# --- whole repository, no base ------------------------------------------------------------
+
+
+def _whole_repo(head: Snapshot, modules: Sequence[Module], context: Context | None) -> tuple[FitAnswer, ...]:
+    """No change to compare: each question against what the context declares, if it does."""
+    if context is None:
+        reason = "no base to compare with and no declared architecture context"
+        return tuple(_na(q, reason) for q in range(1, 6))
+    source = tuple(f for f in head.files if f.language == "python" and f.error is None and not is_test(f.path))
+    view = _View(source, (), {})
+    return (_declared_access(view, context), _declared_errors(view, context), _declared_layers(modules, context),
+            _declared_infra(head, context), _na(5, "no change to compare with the codebase's style"))
+
+
+def _declared_access(view: _View, context: Context) -> FitAnswer:
+    declared = context.pattern("data_access")
+    expected = _declared_labels(declared or "")
+    if not expected:
+        return _na(1, "no base to compare with and the context declares no recognisable data-access pattern")
+    engines = [f for f in view.new if "own-engine" in _style(f).data_access]  # the first is the shared one
+    evidence = []
+    for f in view.new:
+        labels = set(_style(f).data_access) - ({"own-engine"} if engines and f is engines[0] else set())
+        evidence += _access_drift(f, labels, expected, "repository" in expected, engines[:1], True)
+    return _answer(1, evidence, f"The code accesses data as declared ({declared}).",
+                   f"Some code accesses data otherwise than declared ({declared}).")
+
+
+def _declared_errors(view: _View, context: Context) -> FitAnswer:
+    declared = (context.pattern("error_handling") or "").lower()
+    if "exception" not in declared and "raise" not in declared:
+        return _na(2, "no base to compare with and the context declares no exception-based error handling")
+    evidence = [f"{_line(f, label, 'error')} — returns {'None' if label == 'returns-none' else 'an error code'} "
+                "from an except block; the context declares exceptions"
+                for f in view.new for label in ("returns-none", "returns-code") if label in _style(f).error_handling]
+    return _answer(2, evidence, "The code handles errors as declared (exceptions).",
+                   "Some code turns errors into return values although the context declares exceptions.")
+
+
+def _declared_layers(modules: Sequence[Module], context: Context) -> FitAnswer:
+    if not context.layers:
+        return _na(3, "no base to compare with and the context declares no layers")
+    evidence = [f"{v.path}:{v.line} — {v.message}" for v in layer_violations(modules, context)
+                if not is_test(v.path)]
+    return _answer(3, evidence, f"Imports respect the {len(context.layers)} declared layers.",
+                   f"Imports cross the {len(context.layers)} declared layers.")
+
+
+def _declared_infra(head: Snapshot, context: Context) -> FitAnswer:
+    if not context.patterns_not_used:
+        return _na(4, "no base to compare with and the context lists no patterns it does not use")
+    banned = set(context.patterns_not_used) & INFRA_KINDS
+    evidence = [f"{f.path}:{s.line} — uses {s.kind} ({s.name}), which the context says is not used"
+                for f in head.files if not is_test(f.path) for s in f.signals if s.kind in banned]
+    return _answer(4, evidence, "No infrastructure the context rules out is in use.",
+                   "Infrastructure the context rules out is in use.")

@@ -1,0 +1,297 @@
+"""What a change brings: new infrastructure and new third-party dependencies.
+
+Works on two analysed ``Snapshot``s (base and head); per-file ``Signal``s and
+``Requirement``s are already in their ``FileFacts``. Rules:
+
+* **New** = a (kind, name) head has and base did not, evidence = head locations.
+  For signals that stand for one *instance* (an engine, a session factory, a
+  container class, a Dockerfile: ``Catalogue.counted`` and kind ``container``)
+  the number of files holding one matters instead: an engine moved to another
+  module is not new, one more module with its own engine is (evidence: head
+  occurrences in changed files). Files, not lines, so ``create_engine(A) if x
+  else create_engine(B)`` is still one engine.
+* **Manifests support, they do not decide**: a declared distribution that is
+  infrastructure (``pika`` in requirements.txt) is added to the evidence of a
+  (kind, name) that code, config or containers show; alone (a pinned transitive
+  dependency) it is only a new dependency.
+* **Test-only**: evidence only under tests (``tests/``, ``test_*.py``,
+  ``conftest.py``, dev/test manifest sections) gives ``test_only=True``; it is
+  new only if base had it nowhere. Files under ``docs/`` are ignored.
+* **Service**: a new folder (absent from base) carrying its own Dockerfile or
+  manifest, or config beside Python code of its own, is a microservice-style
+  ``service`` named after the folder, when the repository already had Python
+  code elsewhere (``src/``, ``lib/`` as a new source root are a move, not a service).
+* **Internal names**: the repository's own top-level modules are the topmost
+  package (a folder chain with ``__init__.py``) or module of every Python file,
+  plus every first path component. Imports of those are never third-party and
+  never infrastructure, even if a catalogue module has the same name.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import sys
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+from archreview.change.catalogue import Catalogue, load_catalogue
+from archreview.facts.distributions import distribution_of, same_as
+from archreview.facts.manifests import CONSTRAINT, INCLUDE, is_dev_section, is_manifest
+from archreview.core.model import FileFacts, InfraFinding, Location, Snapshot
+from archreview.change.signals import manifest_signals
+
+_TEST_DIRS = {"tests", "test", "testing"}
+_DOC_DIRS = {"docs", "doc"}
+_STDLIB = frozenset(sys.stdlib_module_names) | {"__future__"}
+
+
+_SOURCE_ROOTS = {"src", "lib", "source", "python"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Occurrence:
+    kind: str
+    name: str
+    path: str
+    line: int
+    test: bool
+    support: bool = False  # a manifest declaration: evidence, never the reason
+
+
+def place(path: str) -> str:
+    """``"test"``, ``"docs"`` or ``"prod"``: where a file's evidence counts."""
+    parts = path.split("/")
+    name = parts[-1]
+    if any(p in _DOC_DIRS for p in parts[:-1]):
+        return "docs"
+    if any(p in _TEST_DIRS for p in parts[:-1]) or name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py"):
+        return "test"
+    return "prod"
+
+
+def _is_python(f: FileFacts) -> bool:
+    return f.language == "python" or f.path.endswith(".py")
+
+
+def internal_names(snapshot: Snapshot) -> frozenset[str]:
+    """The repository's own top-level import names (see the module docstring)."""
+    paths = [f.path for f in snapshot.files if _is_python(f)]
+    packages = {posixpath.dirname(p) for p in paths if posixpath.basename(p) == "__init__.py"}
+    names = {p.split("/")[0].removesuffix(".py") for p in paths}
+    for p in paths:
+        folder, top = posixpath.dirname(p), posixpath.basename(p).removesuffix(".py")
+        while folder and folder in packages:  # a root __init__.py makes "" a package: stop there
+            folder, top = posixpath.dirname(folder), posixpath.basename(folder)
+        names.add(top)
+    return frozenset(n for n in names if n)
+
+
+def _occurrences(snapshot: Snapshot, cat: Catalogue) -> list[_Occurrence]:
+    internal = internal_names(snapshot)
+    out = []
+    for f in snapshot.files:
+        where = place(f.path)
+        if where == "docs":
+            continue
+        for s in f.signals:
+            if s.via == "import" and s.detail.split(".")[0] in internal:
+                continue
+            out.append(_Occurrence(s.kind, s.name, f.path, s.line, where == "test"))
+        declared = [r for r in f.requirements if r.section not in (INCLUDE, CONSTRAINT)]
+        for s in manifest_signals(declared, cat):
+            out.append(_Occurrence(s.kind, s.name, f.path, s.line, where == "test" or is_dev_section(s.detail), True))
+    return out
+
+
+def _grouped(occurrences: Iterable[_Occurrence]) -> dict[tuple[str, str], list[_Occurrence]]:
+    groups: dict[tuple[str, str], list[_Occurrence]] = defaultdict(list)
+    for o in occurrences:
+        groups[(o.kind, o.name)].append(o)
+    return groups
+
+
+def _locations(occurrences: Iterable[_Occurrence]) -> tuple[Location, ...]:
+    return tuple(sorted({Location(o.path, o.line) for o in occurrences}, key=lambda loc: (loc.path, loc.line or 0)))
+
+
+def changed_paths(base: Snapshot, head: Snapshot) -> frozenset[str]:
+    """Head files that are new or whose facts differ from base's file at the same path."""
+    before = {f.path: f for f in base.files}
+    return frozenset(f.path for f in head.files if before.get(f.path) != f)
+
+
+def new_infrastructure(
+    base: Snapshot | None, head: Snapshot, *, not_used: Collection[str] = (), used: Collection[str] = ()
+) -> tuple[InfraFinding, ...]:
+    """Infrastructure head brings that base did not have, sorted by (kind, name).
+
+    Without a base nothing is new (a whole-repository review): use
+    :func:`infrastructure_in_use` to show what exists.
+    """
+    if base is None:
+        return ()
+    cat = load_catalogue()
+    before = _grouped(_occurrences(base, cat))
+    changed = changed_paths(base, head)
+    wrappers = _wrappers(base, head)
+    after = _grouped([*(o for o in _occurrences(head, cat) if (o.kind, o.name, o.path) not in wrappers),
+                      *_service_folders(base, head, cat)])
+    renamed = _renamed_services(base, head)
+    findings = []
+    for key, occurrences in after.items():
+        if key[0] == "service" and key[1] in renamed:
+            continue
+        deciding = [o for o in occurrences if not o.support]
+        evidence, test_only = _what_is_new(key, deciding, before.get(key, []), changed, cat)
+        if evidence:
+            support = [o for o in occurrences if o.support and o.test == test_only and o.path in changed]
+            findings.append(_finding(key, evidence + _locations(support), test_only, not_used, used))
+    return tuple(sorted(findings, key=lambda f: (f.kind, f.name)))
+
+
+def _wrappers(base: Snapshot, head: Snapshot) -> set[tuple[str, str, str]]:
+    """(kind, name, path) of classes built around a library of the same kind that base already used:
+    a ``Container`` class over the punq container the code had is a wrapper, not a new DI container."""
+    known = {(s.kind, s.name) for f in base.files for s in f.signals if s.via == "import"}
+    out = set()
+    for f in head.files:
+        kinds = {s.kind for s in f.signals if s.via == "import" and (s.kind, s.name) in known}
+        out |= {(s.kind, s.name, f.path) for s in f.signals
+                if s.via == "pattern" and s.detail.startswith("class ") and s.kind in kinds}
+    return out
+
+
+def _renamed_services(base: Snapshot, head: Snapshot) -> frozenset[str]:
+    """Compose services that are an old one under a new name: built from the same context or
+    image as a base service whose name is gone from head (``web`` renamed ``api``)."""
+    def services(snapshot: Snapshot) -> dict[str, str]:
+        return {s.name: s.detail for f in snapshot.files for s in f.signals if s.kind == "service" and s.via == "compose"}
+
+    before, after = services(base), services(head)
+    gone = {source for name, source in before.items() if name not in after}
+    return frozenset(name for name, source in after.items() if name not in before and source in gone)
+
+
+def _what_is_new(key, head_occ, base_occ, changed, cat: Catalogue) -> tuple[tuple[Location, ...], bool]:
+    prod = [o for o in head_occ if not o.test]
+    base_prod = [o for o in base_occ if not o.test and not o.support]
+    base_occ = [o for o in base_occ if not o.support]
+    if not head_occ:
+        return (), False
+    if not prod:  # test-only in head: new only if base had it nowhere
+        return (() if base_occ else _locations(head_occ)), True
+    if not base_prod:
+        return _locations(prod), False
+    counted = key in cat.counted or key[0] == "container"
+    if counted and len({o.path for o in prod}) > len({o.path for o in base_prod}):
+        return _locations(o for o in prod if o.path in changed), False
+    return (), False
+
+
+def _finding(key, evidence, test_only, not_used, used) -> InfraFinding:
+    kind, name = key
+    return InfraFinding(kind, name, evidence, test_only, kind in not_used, kind in used)
+
+
+def _folders(path: str) -> list[str]:
+    parts = path.split("/")[:-1]
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def _service_folders(base: Snapshot, head: Snapshot, cat: Catalogue) -> list[_Occurrence]:
+    """Folders absent from base that carry their own Dockerfile, manifest, or config beside code."""
+    existing = {d for f in (*base.files, *base.skipped) for d in _folders(f.path)}
+    by_folder: dict[str, list[FileFacts]] = defaultdict(list)
+    for f in head.files:
+        new = next((d for d in _folders(f.path) if d not in existing), None)
+        if new and place(f.path) == "prod" and new.rsplit("/", 1)[-1] not in _SOURCE_ROOTS:
+            by_folder[new].append(f)
+    out = []
+    for folder, files in by_folder.items():
+        has_code = any(_is_python(f) for f in files)
+        if not any(_is_python(f) and not f.path.startswith(folder + "/") for f in base.files):
+            continue  # a first commit or a whole-repo move: not a service dropped into a system
+        for f in files:
+            container = [s.line for s in f.signals if s.kind == "container"]
+            config = has_code and any(s.kind == "config" for s in f.signals)
+            if container or is_manifest(f.path) or config:
+                out.append(_Occurrence("service", folder, f.path, (container or [1])[0], False))
+    return out
+
+
+def infrastructure_in_use(snapshot: Snapshot, *, max_evidence: int = 20) -> tuple[InfraFinding, ...]:
+    """Everything the snapshot already uses (config files left out), for whole-repo reviews and ``init``.
+
+    Evidence is capped at ``max_evidence`` locations per finding, production first.
+    """
+    findings = []
+    for (kind, name), occurrences in _grouped(_occurrences(snapshot, load_catalogue())).items():
+        if kind == "config":
+            continue
+        prod = [o for o in occurrences if not o.test]
+        evidence = (_locations(prod) + _locations(o for o in occurrences if o.test and o not in prod))[:max_evidence]
+        findings.append(InfraFinding(kind, name, evidence, test_only=not prod))
+    return tuple(sorted(findings, key=lambda f: (f.kind, f.name)))
+
+
+# --- dependencies ----------------------------------------------------------------------
+
+
+def declared_distributions(snapshot: Snapshot) -> frozenset[str]:
+    """Canonical names declared in manifests (files only reached through ``-c`` are constraints, not declarations)."""
+    constraints = {r.name for f in snapshot.files for r in f.requirements if r.section == CONSTRAINT}
+    includes = {r.name for f in snapshot.files for r in f.requirements if r.section == INCLUDE}
+    return frozenset(
+        r.name
+        for f in snapshot.files
+        if place(f.path) != "docs" and (f.path not in constraints or f.path in includes)
+        for r in f.requirements
+        if r.section not in (INCLUDE, CONSTRAINT)
+    )
+
+
+def imported_distributions(snapshot: Snapshot, *, production_only: bool) -> frozenset[str]:
+    """Distributions of third-party imports: not stdlib, not relative, not the repo's own modules."""
+    internal = internal_names(snapshot)
+    out = set()
+    for f in snapshot.files:
+        if not _is_python(f) or place(f.path) == "docs" or (production_only and place(f.path) == "test"):
+            continue
+        for imp in f.imports:
+            top = imp.module.split(".")[0]
+            if imp.level == 0 and top and top not in _STDLIB and top not in internal:
+                out.add(distribution_of(imp.module))
+    return frozenset(out)
+
+
+def new_dependencies(base: Snapshot | None, head: Snapshot) -> tuple[str, ...]:
+    """Distributions head declares, or imports in production code, that base neither declared nor imported.
+
+    Compared through :func:`archreview.facts.distributions.same_as`, so a re-pin, a
+    respelling (``PyYAML``/``pyyaml``) or a binary variant is not new. Without a
+    base nothing is new.
+    """
+    if base is None:
+        return ()
+    had = {same_as(n) for n in declared_distributions(base) | imported_distributions(base, production_only=False)}
+    declared = declared_distributions(head)
+    known = had | {same_as(n) for n in declared}
+    imported = {n for n in imported_distributions(head, production_only=True) if same_as(n) not in known}
+    return tuple(sorted(n for n in declared | imported if same_as(n) not in had))
+
+
+def kinds_in_stack(stack: Collection[str], catalogue: Catalogue | None = None) -> tuple[str, ...]:
+    """Kinds the declared stack already uses: "postgresql" is a database, "celery" a task queue.
+
+    Each word is looked up as an import name, then as a container image, so a
+    context that says ``stack = ["flask", "redis"]`` makes a new redis client
+    expected rather than surprising.
+    """
+    cat = catalogue or load_catalogue()
+    kinds: set[str] = set()
+    for word in (w.strip().lower() for w in stack):
+        entry = cat.imports.get(word) or next((e for pattern, e in cat.images if pattern.search(word)), None)
+        if entry is not None:
+            kinds.add(entry.kind)
+    return tuple(sorted(kinds))

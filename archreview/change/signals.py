@@ -1,0 +1,464 @@
+"""Per-file evidence of infrastructure: ``Signal`` values matched against the catalogue.
+
+``python_signals`` looks at one parsed Python file: imports, calls, class
+definitions, decorators, hand-written retry loops, settings assignments and the
+URLs/backends in its string constants. It walks the tree once and looks each
+node up in the catalogue's dicts, because it runs on every file of large
+repositories. ``file_signals`` reads the other files that describe infrastructure:
+compose files, Dockerfiles, Procfiles, supervisor/systemd units, scripts and config
+files. Neither executes or imports anything; a file that cannot be read as
+expected gives the signals found so far.
+"""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+import re
+
+import yaml
+
+from archreview.change.catalogue import Catalogue, Entry, load_catalogue
+from archreview.facts.index import FileContext
+from archreview.facts.distributions import canonical, distribution_of
+from archreview.facts.manifests import yaml_value
+from archreview.core.model import Signal
+
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_URL = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]{1,30})://")
+_GROWS = (ast.Pow, ast.LShift, ast.Mult)
+
+
+def _dotted(node: ast.AST) -> str:
+    """``a.b.c`` for a Name/Attribute chain (calls on the way are looked through)."""
+    parts: list[str] = []
+    while isinstance(node, (ast.Attribute, ast.Call)):
+        if isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        else:
+            node = node.func
+    if not isinstance(node, ast.Name):
+        return ""
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+class _Scan:
+    """What the file's one indexed walk (``FileContext``) holds, for lookups afterwards."""
+
+    def __init__(self, tree: ast.Module, ctx: FileContext | None = None) -> None:
+        ctx = ctx if ctx is not None else FileContext("", tree, "")
+        self.ctx = ctx
+        self.imports: list[tuple[str, int]] = []  # (dotted candidate, line)
+        self.aliases: dict[str, str] = {}
+        for node in ctx.nodes(ast.Import, ast.ImportFrom):
+            self._import(node)
+        self.calls: list[ast.Call] = ctx.calls()
+        self.classes: list[ast.ClassDef] = ctx.nodes(ast.ClassDef)  # type: ignore[assignment]
+        self.decorators = [d for n in ctx.nodes(*_FUNCS) for d in n.decorator_list]
+        bare = {id(n.value) for n in ctx.nodes(ast.Expr)}  # docstrings and bare literals say nothing
+        self.strings = [(n.value, n.lineno) for n in ctx.nodes(ast.Constant)
+                        if isinstance(n.value, str) and len(n.value) < 300 and id(n) not in bare]
+
+    def _import(self, node: ast.Import | ast.ImportFrom) -> None:
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                self.imports.append((a.name, node.lineno))
+                top = a.name.split(".")[0]
+                self.aliases[a.asname or top] = a.name if a.asname else top
+        elif node.module and not node.level:
+            for a in node.names:
+                full = node.module if a.name == "*" else f"{node.module}.{a.name}"
+                self.imports.append((full, node.lineno))
+                self.aliases[a.asname or a.name] = full
+
+    def loop_of(self, call: ast.Call) -> ast.AST | None:
+        """The innermost loop around ``call`` in the same function, if any."""
+        func = self.ctx.enclosing_function(call)
+        best = None
+        for loop in self.ctx.nodes(*_LOOPS):
+            if loop.lineno <= call.lineno <= (loop.end_lineno or loop.lineno) and self.ctx.enclosing_function(loop) is func:
+                if best is None or loop.lineno >= best.lineno:
+                    best = loop
+        return best
+
+    def qualified(self, node: ast.AST) -> str:
+        name = _dotted(node)
+        head, _, rest = name.partition(".")
+        full = self.aliases.get(head)
+        return f"{full}.{rest}" if full and rest else (full or name)
+
+    def imported(self) -> set[str]:
+        """Every dotted prefix of every imported name."""
+        out: set[str] = set()
+        for name, _ in self.imports:
+            parts = name.split(".")
+            out.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+        return out
+
+
+def _longest(table: dict[str, Entry], dotted: str) -> Entry | None:
+    parts = dotted.split(".")
+    for end in range(len(parts), 0, -1):
+        hit = table.get(".".join(parts[:end]))
+        if hit:
+            return hit
+    return None
+
+
+def python_signals(path: str, tree: ast.Module, text: str, catalogue: Catalogue | None = None,
+                   ctx: FileContext | None = None) -> tuple[Signal, ...]:
+    """Infrastructure evidence in one parsed Python file, sorted by (line, kind, name).
+
+    ``ctx`` reuses the tree already indexed for the detectors (one walk per file).
+    """
+    cat = catalogue or load_catalogue()
+    scan = _Scan(tree, ctx)
+    imported = scan.imported()
+    found = [Signal(e.kind, e.name, 1, "pattern", path) for pattern, e in cat.paths if pattern.search(path)]
+    for name, line in scan.imports:
+        entry = _longest(cat.imports, name)
+        if entry:
+            found.append(Signal(entry.kind, entry.name, line, "import", name))
+    found += _call_signals(scan, cat, imported)
+    found += _class_signals(scan, cat)
+    found += _decorator_signals(scan, cat, imported)
+    found += _settings_signals(tree, cat)
+    for value, line in scan.strings:
+        found += _string_signals(value, line, cat, "settings")
+    return _unique(found)
+
+
+def _unique(signals: list[Signal]) -> tuple[Signal, ...]:
+    seen: dict[tuple[str, str, int], Signal] = {}
+    for s in signals:
+        seen.setdefault((s.kind, s.name, s.line), s)
+    return tuple(sorted(seen.values(), key=lambda s: (s.line, s.kind, s.name, s.via)))
+
+
+def _wanted(entry: Entry, imported: set[str]) -> bool:
+    return not entry.when_imported or any(m in imported for m in entry.when_imported)
+
+
+def _first_arg(call: ast.Call) -> str:
+    args = [a for a in call.args[:1]] + [k.value for k in call.keywords if k.arg == "service_name"]
+    for a in args:
+        if isinstance(a, ast.Constant) and isinstance(a.value, str):
+            return a.value.lower()
+    return ""
+
+
+def _call_signals(scan: _Scan, cat: Catalogue, imported: set[str]) -> list[Signal]:
+    out = []
+    for call in scan.calls:
+        name = scan.qualified(call.func)
+        entries = cat.calls.get(name, ())
+        if isinstance(call.func, ast.Attribute):
+            entries += cat.calls.get("*." + call.func.attr, ())
+        for e in entries:
+            if _wanted(e, imported) and (not e.args or _first_arg(call) in e.args):
+                out.append(Signal(e.kind, e.name, call.lineno, "pattern", name))
+        sleep = cat.sleeps.get(name)
+        loop = scan.loop_of(call) if sleep else None
+        if sleep and loop is not None and _grows(call, loop):
+            out.append(Signal(sleep.kind, sleep.name, call.lineno, "pattern", f"{name} in a loop"))
+    return out
+
+
+def _grows(call: ast.Call, loop: ast.AST) -> bool:
+    """Whether a sleep's delay grows per iteration: ``2 ** n``, ``1 << n``, ``d *= 2``, ``base * attempt``."""
+    arg_nodes = [n for a in call.args for n in ast.walk(a)]
+    if any(isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Pow, ast.LShift)) for n in arg_nodes):
+        return True
+    names = {n.id for n in arg_nodes if isinstance(n, ast.Name)}
+    if not names:
+        return False
+    counters = _names(loop.target) if isinstance(loop, (ast.For, ast.AsyncFor)) else set()
+    if any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mult) and _names(n) & counters for n in arg_nodes):
+        return True
+    return any(
+        isinstance(n, ast.AugAssign) and isinstance(n.op, _GROWS) and isinstance(n.target, ast.Name) and n.target.id in names
+        for n in ast.walk(loop)
+    )
+
+
+def _names(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _class_signals(scan: _Scan, cat: Catalogue) -> list[Signal]:
+    out = []
+    for cls in scan.classes:
+        methods = {n.name for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        bases = {scan.qualified(b) for b in cls.bases}
+        for pattern, e in cat.classes:
+            if not pattern.search(cls.name):
+                continue
+            if e.bases and not bases & set(e.bases):
+                continue
+            if len(methods & set(e.methods)) < e.min_methods:
+                continue
+            out.append(Signal(e.kind, e.name, cls.lineno, "pattern", f"class {cls.name}"))
+    return out
+
+
+def _decorator_signals(scan: _Scan, cat: Catalogue, imported: set[str]) -> list[Signal]:
+    out = []
+    for dec in scan.decorators:
+        target = dec.func if isinstance(dec, ast.Call) else dec
+        name = scan.qualified(target)
+        entries = cat.decorators.get(name, ())
+        if isinstance(target, ast.Attribute):
+            entries += cat.decorators.get("*." + target.attr, ())
+        for e in entries:
+            if _wanted(e, imported):
+                out.append(Signal(e.kind, e.name, dec.lineno, "pattern", f"@{name}"))
+    return out
+
+
+def _settings_signals(tree: ast.Module, cat: Catalogue) -> list[Signal]:
+    """Module-level ``DATABASES = ...`` / ``app.conf.broker_url = ...`` assignments."""
+    out = []
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        for t in targets:
+            key = t.id if isinstance(t, ast.Name) else (t.attr if isinstance(t, ast.Attribute) else "")
+            entry = cat.settings.get(key)
+            if entry:
+                out.append(Signal(entry.kind, entry.name, node.lineno, "settings", key))
+    return out
+
+
+def _string_signals(value: str, line: int, cat: Catalogue, via: str) -> list[Signal]:
+    """URL schemes (``amqp://``), backend paths (``django_redis.cache``) and setting names in one string."""
+    out = []
+    if "://" in value:
+        for m in _URL.finditer(value):
+            entry = cat.urls.get(m.group(1).lower())
+            if entry:
+                out.append(Signal(entry.kind, entry.name, line, via, m.group(0)))
+    if " " not in value:
+        pattern, backends = cat.backends
+        m = pattern.search(value)
+        if m and m.lastgroup:
+            entry = backends[int(m.lastgroup[1:])]
+            out.append(Signal(entry.kind, entry.name, line, via, value))
+    entry = cat.settings.get(value)
+    if entry:
+        out.append(Signal(entry.kind, entry.name, line, via, value))
+    return out
+
+
+# --- other files ---------------------------------------------------------------------
+
+_COMPOSE = re.compile(r"^(docker-)?compose([.-][\w.-]+)?\.ya?ml$", re.I)
+_DOCKERFILE = re.compile(r"^(Dockerfile|Containerfile)([.-][\w.-]+)?$|\.(dockerfile|containerfile)$", re.I)
+_PROCFILE = re.compile(r"^Procfile(\.[\w-]+)?$")
+_IMAGE_LINE = re.compile(r"^\s*-?\s*image:\s*[\"']?([^\s\"'#]+)")
+_INSTALL = re.compile(r"\b(apt-get|apt|apk|yum|dnf|microdnf|pip3?|uv\s+pip|conda|mamba)\s+(install|add)\s+([^;&|]*)")
+
+
+def file_signals(path: str, text: str, catalogue: Catalogue | None = None) -> tuple[Signal, ...]:
+    """Infrastructure evidence in one non-Python file (``()`` for files of no interest)."""
+    cat = catalogue or load_catalogue()
+    name = posixpath.basename(path)
+    found: list[Signal] = []
+    if _COMPOSE.match(name):
+        found += _compose(text, cat)
+    elif _DOCKERFILE.search(name):
+        found += _dockerfile(text, cat)
+    elif _PROCFILE.match(name) or name.endswith((".sh", ".service")) or "supervisor" in path.lower():
+        found += _process_lines(text, cat, "procfile")
+    if is_config(path, cat, any_place=True):
+        found += _config_lines(text, cat, yaml_images=name.endswith((".yml", ".yaml")) and not _COMPOSE.match(name))
+        if name.endswith((".conf", ".ini")) and "[program:" in text:
+            found += _process_lines(text, cat, "procfile")
+    if is_config(path, cat):
+        found.append(Signal("config", path, 1, "config", name))
+    return _unique(found)
+
+
+def is_config(path: str, catalogue: Catalogue | None = None, *, any_place: bool = False) -> bool:
+    """A configuration file by name; unless ``any_place``, not under tests/docs or tooling files."""
+    rule = (catalogue or load_catalogue()).config
+    parts = path.lower().split("/")
+    name = parts[-1]
+    by_name = name.endswith(rule.extensions) or name in rule.names or name.startswith(rule.name_prefixes)
+    if not by_name or any_place:
+        return by_name
+    if name in rule.exclude_names or any(p in rule.exclude_dirs for p in parts[:-1]):
+        return False
+    return not name.startswith("test_")
+
+
+def image_name(image: str) -> str:
+    """``docker.io/bitnami/rabbitmq:3-management@sha256:..`` -> ``rabbitmq``."""
+    last = image.split("@")[0].rstrip("/").rsplit("/", 1)[-1]
+    return last.split(":")[0].lower()
+
+
+def _image_signals(image: str, line: int, cat: Catalogue, via: str) -> list[Signal]:
+    short, full = image_name(image), image.split("@")[0].rsplit(":", 1)[0].lower()
+    return [
+        Signal(e.kind, e.name, line, via, image)
+        for pattern, e in cat.images
+        if pattern.search(short) or pattern.search(full)
+    ]
+
+
+def _process_signals(command: str, line: int, cat: Catalogue, via: str) -> list[Signal]:
+    return [Signal(e.kind, e.name, line, via, command.strip()[:200]) for pattern, e in cat.processes if pattern.search(command)]
+
+
+def _process_lines(text: str, cat: Catalogue, via: str) -> list[Signal]:
+    out = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.lstrip().startswith(("#", ";")):
+            out += _process_signals(line, number, cat, via)
+    return out
+
+
+def _config_lines(text: str, cat: Catalogue, *, yaml_images: bool) -> list[Signal]:
+    out = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.lstrip().startswith(("#", ";", "//")):
+            continue
+        for token in re.findall(r"[^\s\"',=]+", line) if ("://" in line or "." in line) else ():
+            out += _string_signals(token, number, cat, "config")
+        key = cat.setting_line.match(line)
+        if key:
+            entry = cat.settings[key.group(1)]
+            out.append(Signal(entry.kind, entry.name, number, "config", key.group(1)))
+        image = _IMAGE_LINE.match(line) if yaml_images else None
+        if image:
+            out += _image_signals(image.group(1), number, cat, "config")
+    return out
+
+
+def _compose(text: str, cat: Catalogue) -> list[Signal]:
+    """Each compose service: known infrastructure images by their kind, the team's own services as
+    kind ``service``; and what each service's command runs."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return _process_lines(text, cat, "compose")
+    services = yaml_value(root, "services")
+    if services is None and isinstance(root, yaml.MappingNode) and yaml_value(root, "version") is None:
+        services = root  # compose v1: services at the top level
+    out: list[Signal] = []
+    for key, body in services.value if isinstance(services, yaml.MappingNode) else ():
+        if not isinstance(body, yaml.MappingNode):
+            continue
+        image = yaml_value(body, "image")
+        image_text = image.value if isinstance(image, yaml.ScalarNode) else ""
+        known = _image_signals(image_text, image.start_mark.line + 1, cat, "compose") if image_text else []
+        if not known:  # a team's own service; a broker or database image is reported under its kind only
+            out.append(Signal("service", str(key.value), key.start_mark.line + 1, "compose",
+                              image_text or f"build {_build_context(yaml_value(body, 'build'))}"))
+        out += known
+        for field in ("command", "entrypoint"):
+            node = yaml_value(body, field)
+            if isinstance(node, yaml.ScalarNode):
+                out += _process_signals(node.value, node.start_mark.line + 1, cat, "compose")
+            elif isinstance(node, yaml.SequenceNode):
+                words = " ".join(str(n.value) for n in node.value if isinstance(n, yaml.ScalarNode))
+                out += _process_signals(words, node.start_mark.line + 1, cat, "compose")
+    return out
+
+
+def _build_context(node) -> str:
+    """``build: ./api`` or ``build: {context: ./api}`` -> "./api" (what a service is built from)."""
+    if isinstance(node, yaml.MappingNode):
+        node = yaml_value(node, "context")
+    return str(node.value) if isinstance(node, yaml.ScalarNode) else "."
+
+
+def _dockerfile(text: str, cat: Catalogue) -> list[Signal]:
+    """The final stage's base image (kind ``container``), service images, installs and commands."""
+    out: list[Signal] = []
+    stages: dict[str, str] = {}
+    final: tuple[str, int] | None = None
+    for number, line in _instructions(text):
+        word, _, rest = line.strip().partition(" ")
+        word = word.upper()
+        if word == "FROM":
+            args = [a for a in rest.split() if not a.startswith("--")]
+            if not args:
+                continue
+            image = stages.get(args[0].lower(), args[0])
+            if len(args) >= 3 and args[1].lower() == "as":
+                stages[args[2].lower()] = image
+            final = (image, number)
+            out += _image_signals(image, number, cat, "dockerfile")
+        elif word in ("RUN", "CMD", "ENTRYPOINT"):
+            out += _process_signals(rest, number, cat, "dockerfile")
+            out += _installs(rest, number, cat) if word == "RUN" else []
+        elif word in ("ENV", "ARG"):
+            out += [Signal(s.kind, s.name, number, "dockerfile", s.detail) for s in _config_lines(rest, cat, yaml_images=False)]
+    if final:
+        out.append(Signal("container", image_name(final[0]), final[1], "dockerfile", final[0]))
+    return out
+
+
+def _instructions(text: str):
+    """(first line, instruction) with ``\\`` continuations joined and comments dropped."""
+    pending, start = "", 0
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.lstrip().startswith("#"):
+            continue
+        if not pending:
+            start = number
+        if line.rstrip().endswith("\\"):
+            pending += line.rstrip()[:-1] + " "
+            continue
+        if (pending + line).strip():
+            yield start, pending + line
+        pending = ""
+    if pending.strip():
+        yield start, pending
+
+
+def _installs(command: str, line: int, cat: Catalogue) -> list[Signal]:
+    """Packages a ``RUN`` installs: system packages by name, pip packages by distribution."""
+    out = []
+    for m in _INSTALL.finditer(command):
+        pip = m.group(1).startswith(("pip", "uv"))
+        for token in m.group(3).split():
+            if token.startswith("-"):
+                continue
+            if pip:
+                entry = _by_distribution(cat).get(canonical(re.split(r"[\[<>=!~;@ ]", token)[0]))
+            else:
+                entry = cat.packages.get(token.split("=")[0].lower())
+            if entry:
+                out.append(Signal(entry.kind, entry.name, line, "dockerfile", f"{m.group(1)} install {token}"))
+    return out
+
+
+_DISTS: dict[int, dict[str, Entry]] = {}
+
+
+def _by_distribution(cat: Catalogue) -> dict[str, Entry]:
+    """Distribution name -> import entry (``aio-pika`` -> rabbitmq), built once per catalogue."""
+    if id(cat) not in _DISTS:
+        table = {}
+        for module, entry in sorted(cat.imports.items(), reverse=True):
+            dist = distribution_of(module)
+            # `urllib3.util.retry` must not make every `urllib3` requirement a retry library
+            if "." not in module or dist != distribution_of(module.split(".")[0]):
+                table[dist] = entry
+        _DISTS[id(cat)] = table
+    return _DISTS[id(cat)]
+
+
+def manifest_signals(requirements, catalogue: Catalogue | None = None) -> tuple[Signal, ...]:
+    """Signals for declared distributions that are infrastructure (``pika`` -> rabbitmq)."""
+    table = _by_distribution(catalogue or load_catalogue())
+    out = []
+    for req in requirements:
+        entry = table.get(req.name)
+        if entry:
+            out.append(Signal(entry.kind, entry.name, req.line, "manifest", req.section))
+    return tuple(out)

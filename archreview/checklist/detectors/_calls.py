@@ -1,0 +1,273 @@
+"""Predicates on calls shared by the items 1-10 detectors.
+
+What counts as "an HTTP call", "a commit", "a publish" or "an operation that
+charges, sends or publishes" is decided here once, so the timeout, retry,
+dual-write and transaction detectors agree with each other.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from archreview.facts.index import FileContext, dotted
+
+HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
+WRITE_VERBS = frozenset({"post", "put", "patch", "delete"})
+HTTP_LIBS = ("requests", "httpx", "urllib3", "aiohttp")
+# Constructors of clients whose calls can carry a default timeout.
+CLIENT_TYPES = {
+    "requests.Session": "requests",
+    "requests.session": "requests",
+    "requests.sessions.Session": "requests",
+    "httpx.Client": "httpx",
+    "httpx.AsyncClient": "httpx",
+    "aiohttp.ClientSession": "aiohttp",
+    "urllib3.PoolManager": "urllib3",
+    "urllib3.HTTPConnectionPool": "urllib3",
+    "urllib3.HTTPSConnectionPool": "urllib3",
+}
+ASYNC_CLIENT_TYPES = frozenset({"httpx.AsyncClient", "aiohttp.ClientSession"})
+CLIENT_METHODS = HTTP_VERBS | {"urlopen", "send", "stream"}
+PUBLISH_ATTRS = frozenset(
+    {"publish", "basic_publish", "produce", "send_task", "delay", "apply_async", "send_message",
+     "send_messages", "put_record", "put_events", "enqueue", "emit_event"}
+)  # fmt: skip
+MAIL_ATTRS = frozenset({"send_mail", "send_mass_mail", "sendmail", "send_email", "mail_admins"})
+# A call "does something outside" when its name starts with one of these verbs
+# (send_receipt, charge_card, publish), or pairs a doing verb with a money noun
+# (process_payment, create_charge, stripe.Refund.create).
+_EFFECT_VERBS = frozenset(
+    {"charge", "capture", "refund", "transfer", "pay", "payout", "withdraw", "debit", "send", "sendmail",
+     "publish", "produce", "notify", "email", "mail", "sms", "enqueue", "ship", "emit", "submit"}
+)  # fmt: skip
+_DOING_VERBS = frozenset({"create", "make", "process", "execute", "submit", "issue", "place", "confirm", "capture", "do"})
+_MONEY_NOUNS = frozenset({"charge", "payment", "refund", "transfer", "payout", "invoice", "paymentintent"})
+_QUIET_RECEIVERS = ("log", "logger", "logging", "print", "warnings", "self.assert")
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+IDEMPOTENCY = re.compile(r"idempoten|dedup|de_dup|request_id|requestid", re.I)
+
+
+def mentions(ctx: FileContext, *words: str) -> bool:
+    """Does the file's text contain any of ``words`` (lower case)? A cheap gate before walking functions."""
+    lower = getattr(ctx.tree, "_archreview_lower", None)
+    if lower is None:
+        lower = ctx.tree._archreview_lower = ctx.text.lower()  # type: ignore[attr-defined]
+    return any(w in lower for w in words)
+
+
+def attr(call: ast.Call) -> str:
+    """The called name's last part: ``commit`` for ``db.session.commit()``."""
+    f = call.func
+    return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+
+
+def receiver(call: ast.Call) -> str:
+    """The dotted receiver of a method call: ``db.session`` for ``db.session.commit()``."""
+    return dotted(call.func.value) if isinstance(call.func, ast.Attribute) else ""
+
+
+def kwarg(call: ast.Call, name: str) -> ast.expr | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def has_splat(call: ast.Call) -> bool:
+    """``**kwargs`` may carry anything (a timeout, a key): treat as unknown."""
+    return any(k.arg is None for k in call.keywords)
+
+
+def is_none(node: ast.expr | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def body_nodes(func: ast.AST) -> list[ast.AST]:
+    """Nodes of a function (or loop) body, not descending into nested functions, lambdas or classes.
+
+    Several detectors ask for the same function's nodes; the list is kept on
+    the node itself so each function body is walked once per file, not once
+    per question.
+    """
+    cached = getattr(func, "_archreview_body", None)
+    if cached is not None:
+        return cached
+    out: list[ast.AST] = []
+    stack = list(reversed(getattr(func, "body", [])))
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+            continue
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+    func._archreview_body = out  # type: ignore[attr-defined]
+    return out
+
+
+def body_calls(func: ast.AST) -> list[ast.Call]:
+    cached = getattr(func, "_archreview_calls", None)
+    if cached is None:
+        cached = sorted((n for n in body_nodes(func) if isinstance(n, ast.Call)), key=lambda c: (c.lineno, c.col_offset))
+        func._archreview_calls = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def is_quiet_receiver(call: ast.Call) -> bool:
+    name = dotted(call.func).lower()
+    return name.startswith(_QUIET_RECEIVERS) or ".log" in name
+
+
+def is_commit(call: ast.Call) -> bool:
+    """``session.commit()`` / ``conn.commit()`` / ``transaction.commit()``."""
+    return attr(call) == "commit" and not call.args and "git" not in receiver(call).lower()
+
+
+def is_orm_write(ctx: FileContext, call: ast.Call) -> bool:
+    """A Django-style write that persists at once: ``obj.save()``, ``X.objects.create()``."""
+    name = attr(call)
+    if name == "save" and not call.args and uses_django(ctx):
+        return True
+    recv = receiver(call)
+    if ".objects" in f".{recv}" and name in {"create", "bulk_create", "update", "get_or_create", "update_or_create"}:
+        return True
+    return name == "update" and ".objects." in f".{recv}."
+
+
+def uses_django(ctx: FileContext) -> bool:
+    """Django (or a project's own ``models`` module): where a bare ``.save()`` is a database write."""
+    return any(v.startswith(("django", "rest_framework")) or ".models." in f".{v}" for v in ctx.aliases.values())
+
+
+def http_call(ctx: FileContext, call: ast.Call) -> tuple[str, str] | None:
+    """(library, verb) for a module-level HTTP function such as ``requests.post``."""
+    name = ctx.qualified(call)
+    lib, _, verb = name.rpartition(".")
+    if lib in HTTP_LIBS and verb in HTTP_VERBS | {"stream"}:
+        return lib, verb
+    if name in {"urllib.request.urlopen", "urllib3.request"}:
+        return name.split(".")[0], "urlopen"
+    return None
+
+
+def http_verb(ctx: FileContext, call: ast.Call, clients: dict[str, tuple[str, bool]]) -> str | None:
+    """The HTTP verb of a call on a library function or a known client, else None."""
+    direct = http_call(ctx, call)
+    if direct:
+        verb = direct[1]
+    elif receiver(call) in clients and attr(call) in CLIENT_METHODS:
+        verb = attr(call)
+    else:
+        return None
+    if verb in {"request", "urlopen"} and call.args and isinstance(call.args[0], ast.Constant):
+        return str(call.args[0].value).lower()
+    return verb
+
+
+def client_names(ctx: FileContext) -> dict[str, tuple[str, bool]]:
+    """Names bound to HTTP clients in this file -> (library, created with a timeout).
+
+    Covers ``s = requests.Session()``, ``self.http = httpx.Client(...)`` and
+    ``with aiohttp.ClientSession() as s``. A session given a default timeout
+    afterwards (``s.request = partial(s.request, timeout=5)``) counts as timed.
+    """
+    cached = getattr(ctx.tree, "_archreview_clients", None)
+    if cached is not None:
+        return cached
+    found: dict[str, tuple[str, bool]] = {}
+    if not any(lib in ctx.aliases.get(lib, "") or lib in ctx.text for lib in ("requests", "httpx", "aiohttp", "urllib3")):
+        ctx.tree._archreview_clients = found  # type: ignore[attr-defined]
+        return found
+    for node in ctx.nodes(ast.Assign, ast.AnnAssign, ast.withitem):
+        value = node.context_expr if isinstance(node, ast.withitem) else node.value
+        targets = [node.optional_vars] if isinstance(node, ast.withitem) else getattr(node, "targets", [getattr(node, "target", None)])
+        lib = CLIENT_TYPES.get(ctx.qualified(value)) if isinstance(value, ast.Call) else None
+        if lib:
+            timed = kwarg(value, "timeout") is not None or has_splat(value)
+            for t in targets:
+                if t is not None and dotted(t):
+                    found[dotted(t)] = (lib, timed)
+    ctx.tree._archreview_clients = _defaulted_later(ctx, found)  # type: ignore[attr-defined]
+    return ctx.tree._archreview_clients  # type: ignore[attr-defined]
+
+
+def _defaulted_later(ctx: FileContext, found: dict[str, tuple[str, bool]]) -> dict[str, tuple[str, bool]]:
+    for node in ctx.nodes(ast.Assign):
+        for t in node.targets:
+            name = dotted(t)
+            base = name.rsplit(".", 1)[0]
+            if base in found and ("timeout" in name or _mentions_timeout(node.value)):
+                found[base] = (found[base][0], True)
+    return found
+
+
+def _mentions_timeout(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and kwarg(node, "timeout") is not None
+
+
+def effect(ctx: FileContext, call: ast.Call, clients: dict[str, tuple[str, bool]], *, retried: bool = False) -> str | None:
+    """What external side effect a call has, in words, or None.
+
+    An HTTP write, a publish or enqueue, an e-mail, or a call whose name says
+    it charges, pays, sends or notifies. Reads (GET) and logging are not effects;
+    with ``retried``, neither are PUT and DELETE, which HTTP defines as idempotent.
+    """
+    if is_quiet_receiver(call):
+        return None
+    verb = http_verb(ctx, call, clients)
+    name = dotted(call.func)
+    if verb:
+        unsafe = {"post", "patch"} if retried else WRITE_VERBS  # PUT and DELETE are idempotent: safe to repeat
+        return f"HTTP {verb.upper()} ({name})" if verb in unsafe and not _read_by_post(call) else None
+    a = attr(call)
+    if a in PUBLISH_ATTRS:
+        return f"publish/enqueue ({name})"
+    if a in MAIL_ATTRS:
+        return f"e-mail ({name})"
+    return f"call to {name}" if _named_effect(call) else None
+
+
+_READ_POST = re.compile(r"token|oauth|graphql|search|query|lookup|verify|validate", re.I)
+
+
+def _read_by_post(call: ast.Call) -> bool:
+    """POSTs that only read: an OAuth token exchange, a search, a GraphQL query, a verification."""
+    target = call.args[0] if call.args else kwarg(call, "url")
+    texts = [n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, ast.Attribute) else str(n.value)
+             for n in ast.walk(target) if isinstance(n, ast.Name | ast.Attribute | ast.Constant)] if target else []  # fmt: skip
+    return any(_READ_POST.search(t) for t in texts)
+
+
+def _named_effect(call: ast.Call) -> bool:
+    parts = [w.lower() for w in _WORD.findall(attr(call))]
+    if not parts or attr(call)[:1].isupper():  # SendConfirmationEmail(): building a value, not sending
+        return False
+    if parts[0] in _EFFECT_VERBS:
+        return True
+    # create_payment() usually builds a local row; stripe.PaymentIntent.create() calls the provider
+    owner = {w.lower() for w in _WORD.findall(receiver(call).rsplit(".", 1)[-1])}
+    if parts[0] == "create":
+        return bool(owner & _MONEY_NOUNS)
+    return parts[0] in _DOING_VERBS and bool((set(parts) | owner) & _MONEY_NOUNS)
+
+
+def mentions_idempotency(node: ast.AST) -> bool:
+    """Any name, keyword, attribute or string in ``node`` naming an idempotency or dedup key."""
+    for sub in ast.walk(node):
+        text = (
+            sub.id if isinstance(sub, ast.Name)
+            else sub.attr if isinstance(sub, ast.Attribute)
+            else sub.arg if isinstance(sub, ast.keyword | ast.arg) and sub.arg
+            else sub.value if isinstance(sub, ast.Constant) and isinstance(sub.value, str)
+            else ""
+        )  # fmt: skip
+        if text and IDEMPOTENCY.search(text):
+            return True
+    return False
+
+
+def sync_client_names(ctx: FileContext) -> set[str]:
+    """Names bound to blocking HTTP clients (requests.Session, httpx.Client, urllib3 pools)."""
+    names: set[str] = set()
+    for node in ctx.nodes(ast.Assign, ast.withitem):
+        value = node.context_expr if isinstance(node, ast.withitem) else node.value
+        targets = [node.optional_vars] if isinstance(node, ast.withitem) else node.targets
+        if isinstance(value, ast.Call) and ctx.qualified(value) in CLIENT_TYPES and ctx.qualified(value) not in ASYNC_CLIENT_TYPES:
+            names.update(dotted(t) for t in targets if t is not None and dotted(t))
+    return names

@@ -1,0 +1,251 @@
+"""Items 5-7: code that is right for one request and wrong for two at once.
+
+Read-modify-write of a loaded row, module-level state written from handlers,
+and blocking calls that stall an event loop all pass every single-user test;
+they only fail under concurrent load, which is why they are looked for here.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from archreview.checklist.detectors._calls import attr, body_calls, body_nodes, is_commit, is_orm_write, receiver, sync_client_names
+from archreview.facts.index import FileContext, FunctionNode, dotted
+from archreview.core.model import Finding
+
+RULES = {"race.read_modify_write": 5, "state.module_mutable": 6, "async.blocking_call": 7}
+
+# --- item 5: read-modify-write --------------------------------------------------
+
+_ROW_ENDS = frozenset({"first", "one", "one_or_none", "scalar_one", "scalar_one_or_none", "get_or_404", "first_or_404", "first_or_none"})
+_ROW_SOURCES = ("query", "objects", "session", "db", "repo", "repository")
+_LOCKS = frozenset({"with_for_update", "select_for_update"})
+
+
+def read_modify_write(ctx: FileContext) -> Iterator[Finding]:
+    """``row = load(id); row.field -= n; commit`` with no lock and no atomic update."""
+    if ctx.is_test:
+        return
+    candidates = {  # functions that change an attribute arithmetically; most functions never do
+        id(f): f
+        for n in ctx.nodes(ast.AugAssign, ast.Assign)
+        if (isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Attribute)) or (isinstance(n, ast.Assign) and isinstance(n.value, ast.BinOp))
+        if (f := ctx.enclosing_function(n)) is not None
+    }
+    for func in candidates.values():
+        rows = _loaded_rows(ctx, func)
+        if not rows:
+            continue
+        writes = [c.lineno for c in body_calls(func) if is_commit(c) or is_orm_write(ctx, c) or attr(c) in {"flush", "save"}]
+        for node, var, field in _modifications(func, rows):
+            if rows[var] < node.lineno:
+                durable = any(w >= node.lineno for w in writes)
+                msg = (f"{var}.{field} is read, changed in Python and written back with no row lock or atomic update: "
+                       f"two concurrent requests both read the old value and one change is lost "
+                       f"(use with_for_update/select_for_update, F('{field}') or UPDATE ... SET {field} = {field} ± n)")  # fmt: skip
+                yield ctx.finding(5, node, msg, 0.8 if durable else 0.5, "race.read_modify_write")
+
+
+def _loaded_rows(ctx: FileContext, func: ast.AST) -> dict[str, int]:
+    """Variables assigned a single row loaded from the database without a lock -> line."""
+    rows: dict[str, int] = {}
+    for node in body_nodes(func):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            value = node.value.value if isinstance(node.value, ast.Await) else node.value
+            if isinstance(value, ast.Call) and _is_row_load(ctx, value) and not _locked(value):
+                rows.setdefault(node.targets[0].id, node.lineno)
+    return rows
+
+
+def _is_row_load(ctx: FileContext, call: ast.Call) -> bool:
+    if ctx.qualified(call).endswith("get_object_or_404"):
+        return True
+    name = attr(call)
+    chain = dotted(call.func).lower()
+    if name in _ROW_ENDS:
+        return any(s in chain for s in _ROW_SOURCES) or ".filter" in chain or "select" in chain
+    if name != "get":
+        return False
+    model_first = len(call.args) == 2 and isinstance(call.args[0], ast.Name) and call.args[0].id[:1].isupper()
+    return model_first or any(f".{s}" in f".{chain}" for s in ("query", "objects", "session"))  # session.get(Model, id)
+
+
+def _locked(call: ast.Call) -> bool:
+    for n in ast.walk(call):
+        if isinstance(n, ast.Attribute) and n.attr in _LOCKS or isinstance(n, ast.keyword) and n.arg == "with_for_update":
+            return True
+    return False
+
+
+def _modifications(func: ast.AST, rows: dict[str, int]) -> Iterator[tuple[ast.stmt, str, str]]:
+    for node in body_nodes(func):
+        if isinstance(node, ast.AugAssign) and _row_attr(node.target, rows):
+            yield node, node.target.value.id, node.target.attr
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and _row_attr(node.targets[0], rows):
+            t = node.targets[0]
+            reads_self = any(
+                isinstance(n, ast.Attribute) and n.attr == t.attr and isinstance(n.value, ast.Name) and n.value.id == t.value.id
+                for n in ast.walk(node.value)
+            )
+            if reads_self and isinstance(node.value, ast.BinOp):
+                yield node, t.value.id, t.attr
+
+
+def _row_attr(target: ast.AST, rows: dict[str, int]) -> bool:
+    return isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id in rows
+
+
+# --- item 6: module-level mutable state ---------------------------------------------
+
+_MUTABLE_CALLS = frozenset({"dict", "list", "set", "collections.defaultdict", "collections.OrderedDict", "collections.Counter", "collections.deque", "defaultdict", "OrderedDict", "Counter", "deque"})
+_MUTATORS = frozenset({"append", "extend", "add", "update", "pop", "popitem", "setdefault", "clear", "remove", "insert", "discard", "appendleft", "popleft", "__setitem__"})
+_SKIP_NAMES = frozenset({"__all__", "__slots__", "urlpatterns", "app_name"})
+_HANDLER_DECORATORS = re.compile(r"route|get|post|put|patch|delete|websocket|api_view|action|task|receiver|on_event|middleware|view")
+_HANDLER_PATHS = re.compile(r"(^|/)(views?|handlers?|routes?|api|endpoints?|tasks?|consumers?|workers?)(\.py$|/)")
+
+
+def module_state(ctx: FileContext) -> Iterator[Finding]:
+    """Module-level dicts/lists/sets (or ``global`` variables) written from functions."""
+    if ctx.is_test:
+        return
+    state = _module_state(ctx)
+    if not state:
+        return
+    writers: dict[str, list[tuple[FunctionNode, int]]] = {}
+    for node, name in _writes(ctx, state):
+        func = ctx.enclosing_function(node)
+        if func is not None and not _shadowed(func, name) and not _registers(func) and not _under_lock(func, node):
+            writers.setdefault(name, []).append((func, node.lineno))
+    for name, found in sorted(writers.items(), key=lambda kv: state[kv[0]][0]):
+        line, kind = state[name]
+        funcs = ", ".join(dict.fromkeys(f"{f.name}() line {ln}" for f, ln in found))
+        handler = any(_is_handler(ctx, f) for f, _ in found)
+        msg = (f"module-level {kind} {name} is written from {funcs}: it is shared by every request and thread in the process "
+               "and differs between worker processes (races, leaks between users, unbounded growth)")  # fmt: skip
+        yield ctx.finding(6, line, msg, 0.8 if handler else 0.6, "state.module_mutable")
+
+
+def _module_state(ctx: FileContext) -> dict[str, tuple[int, str]]:
+    """Module-level names -> (line, kind) for mutable containers and any plain variable."""
+    out: dict[str, tuple[int, str]] = {}
+    for stmt in ctx.tree.body:
+        target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else getattr(stmt, "target", None)
+        value = getattr(stmt, "value", None)
+        if not isinstance(stmt, ast.Assign | ast.AnnAssign) or not isinstance(target, ast.Name) or value is None:
+            continue
+        if target.id in _SKIP_NAMES:
+            continue
+        kind = _container_kind(ctx, value)
+        out[target.id] = (stmt.lineno, kind or "variable")
+    return out
+
+
+def _container_kind(ctx: FileContext, value: ast.expr) -> str:
+    if isinstance(value, ast.Dict | ast.DictComp):
+        return "dict"
+    if isinstance(value, ast.List | ast.ListComp):
+        return "list"
+    if isinstance(value, ast.Set | ast.SetComp):
+        return "set"
+    if isinstance(value, ast.Call) and ctx.qualified(value) in _MUTABLE_CALLS:
+        return ctx.qualified(value).rsplit(".", 1)[-1]
+    return ""
+
+
+def _writes(ctx: FileContext, state: dict[str, tuple[int, str]]) -> Iterator[tuple[ast.AST, str]]:
+    containers = {n for n, (_, k) in state.items() if k != "variable"}
+    for sub in ctx.nodes(ast.Subscript):
+        if isinstance(sub.ctx, ast.Store | ast.Del) and isinstance(sub.value, ast.Name) and sub.value.id in containers:
+            yield sub, sub.value.id
+    for call in ctx.calls():
+        if attr(call) in _MUTATORS and isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name):
+            if call.func.value.id in containers:
+                yield call, call.func.value.id
+    for glob in ctx.nodes(ast.Global):
+        func = ctx.enclosing_function(glob)
+        for node in body_nodes(func) if func else ():
+            target = node.target if isinstance(node, ast.AugAssign) else node.targets[0] if isinstance(node, ast.Assign) else None
+            if isinstance(target, ast.Name) and target.id in glob.names and target.id in state:
+                yield node, target.id
+
+
+def _shadowed(func: FunctionNode, name: str) -> bool:
+    """The function has its own local of that name (an argument or a plain assignment)."""
+    if any(a.arg == name for a in [*func.args.args, *func.args.kwonlyargs, *func.args.posonlyargs]):
+        return True
+    declared_global = any(isinstance(n, ast.Global | ast.Nonlocal) and name in n.names for n in body_nodes(func))
+    assigned = any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) for n in body_nodes(func))
+    return assigned and not declared_global
+
+
+def _registers(func: FunctionNode) -> bool:
+    """A registration decorator (stores its argument and returns it) runs at import time, not per request."""
+    params = {a.arg for a in func.args.args}
+    returns = [n for n in body_nodes(func) if isinstance(n, ast.Return) and isinstance(n.value, ast.Name)]
+    return func.name.startswith("register") or any(r.value.id in params for r in returns)
+
+
+def _under_lock(func: FunctionNode, node: ast.AST) -> bool:
+    for w in body_nodes(func):
+        if isinstance(w, ast.With | ast.AsyncWith) and w.lineno <= node.lineno <= (w.end_lineno or 0):
+            if any("lock" in dotted(i.context_expr).lower() for i in w.items):
+                return True
+    return False
+
+
+def _is_handler(ctx: FileContext, func: FunctionNode) -> bool:
+    decorated = any(_HANDLER_DECORATORS.search(dotted(d).rsplit(".", 1)[-1].lower()) for d in func.decorator_list)
+    return decorated or bool(_HANDLER_PATHS.search(ctx.path))
+
+
+# --- item 7: blocking calls in async code ---------------------------------------------
+
+_BLOCKING = frozenset(
+    {"time.sleep", "urllib.request.urlopen", "subprocess.run", "subprocess.call", "subprocess.check_call",
+     "subprocess.check_output", "os.system", "smtplib.SMTP", "smtplib.SMTP_SSL", "psycopg2.connect",
+     "sqlite3.connect", "pymysql.connect", "MySQLdb.connect", "socket.create_connection", "urllib3.request"}
+)  # fmt: skip
+_SYNC_HTTP = ("requests.", "httpx.")
+_HTTPX_FUNCS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "stream"})
+_SYNC_DB_ATTRS = frozenset({"query", "commit", "execute", "fetchall", "fetchone", "flush", "refresh", "scalars", "scalar"})
+_DB_RECEIVERS = re.compile(r"session|(^|\.)db($|\.)|cursor|(^|\.)conn(ection)?($|\.)", re.I)
+
+
+def blocking_in_async(ctx: FileContext) -> Iterator[Finding]:
+    """Blocking I/O or sleeps inside ``async def`` that stall the whole event loop."""
+    if ctx.is_test:
+        return
+    sync_clients = sync_client_names(ctx)
+    for func in ctx.nodes(ast.AsyncFunctionDef):
+        awaited = {id(n.value) for n in body_nodes(func) if isinstance(n, ast.Await)}
+        for call in body_calls(func):
+            if id(call) in awaited:
+                continue
+            what = _blocking(ctx, call, sync_clients)
+            if what:
+                name, confidence = what
+                msg = (f"{name} blocks inside async def {func.name}(): the event loop, and every request it serves, "
+                       "waits for it (use the async client, asyncio.sleep, or asyncio.to_thread)")  # fmt: skip
+                yield ctx.finding(7, call, msg, confidence, "async.blocking_call")
+
+
+def _blocking(ctx: FileContext, call: ast.Call, sync_clients: set[str]) -> tuple[str, float] | None:
+    name = ctx.qualified(call)
+    shown = dotted(call.func) or name
+    if name in _BLOCKING:
+        return shown, 0.9
+    if name.startswith(_SYNC_HTTP) and name.count(".") == 1 and name.split(".")[1] in _HTTPX_FUNCS:
+        return shown, 0.9
+    if receiver(call) in sync_clients and attr(call) in _HTTPX_FUNCS | {"send"}:
+        return f"{shown} (a blocking HTTP client)", 0.85
+    if attr(call) in _SYNC_DB_ATTRS and _DB_RECEIVERS.search(receiver(call)):
+        return f"{shown} (a synchronous database call, not awaited)", 0.6
+    if attr(call) in {"read", "readlines"} and isinstance(call.func.value, ast.Call) and dotted(call.func.value.func) == "open":
+        if "open" not in ctx.aliases:
+            return "open(...).read()", 0.4
+    return None
+
+
+DETECTORS = (read_modify_write, module_state, blocking_in_async)

@@ -1,0 +1,386 @@
+"""Items 8-10: data that is lost or corrupted once volume and concurrency are real.
+
+Cascades and destructive migrations delete more than intended; several commits
+in one operation leave half an operation behind; a uniqueness rule checked in
+Python but not in the schema admits duplicates under concurrent requests.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from archreview.checklist.detectors._calls import attr, body_calls, body_nodes, is_commit, is_orm_write, kwarg, mentions, receiver
+from archreview.facts.index import FileContext, dotted
+from archreview.core.model import Finding
+
+RULES = {"cascade.delete": 8, "migration.destructive": 8, "transaction.multiple_commits": 9, "invariant.check_then_insert": 10}
+
+# --- item 8: cascades and destructive migrations ------------------------------------
+
+_DESTRUCTIVE_SQL = re.compile(r"^\s*(DROP\s+(TABLE|COLUMN)\b|TRUNCATE\b|ALTER\s+TABLE\s+\S+\s+DROP\b|DELETE\s+FROM\s+\S+\s*;?\s*$)", re.I)
+_DJANGO_DESTRUCTIVE = frozenset({"RemoveField", "DeleteModel"})
+
+
+def cascades(ctx: FileContext) -> Iterator[Finding]:
+    """Delete cascades in models: one delete silently takes every child row with it."""
+    if ctx.is_test or _is_migration(ctx):  # a migration repeats the model's cascade; the model is the place to judge it
+        return
+    for call in ctx.calls():
+        name = attr(call)
+        if name in {"relationship", "backref"} and _const(kwarg(call, "cascade")) and "delete" in _const(kwarg(call, "cascade")):
+            msg = (f"relationship cascade={_const(kwarg(call, 'cascade'))!r}: deleting the parent deletes these rows too, "
+                   "silently and inside one long transaction")  # fmt: skip
+            yield ctx.finding(8, call, msg, 0.6, "cascade.delete")
+        elif name == "ForeignKey" and _const(kwarg(call, "ondelete")).upper() == "CASCADE":
+            yield ctx.finding(8, call, "ForeignKey(ondelete='CASCADE'): the database deletes these rows whenever the parent row goes", 0.6, "cascade.delete")
+        elif name in {"ForeignKey", "OneToOneField"} and _django_cascade(call):
+            msg = "Django on_delete=CASCADE: deleting the referenced row deletes these rows too; PROTECT or a soft delete keeps records with business value"
+            yield ctx.finding(8, call, msg, 0.4, "cascade.delete")
+
+
+def _is_migration(ctx: FileContext) -> bool:
+    return "/migrations/" in f"/{ctx.path}" or "/alembic/versions/" in f"/{ctx.path}"
+
+
+def _const(node: ast.AST | None) -> str:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else ""
+
+
+def _django_cascade(call: ast.Call) -> bool:
+    value = kwarg(call, "on_delete") or (call.args[1] if len(call.args) > 1 else None)
+    return value is not None and dotted(value).endswith("CASCADE")
+
+
+def destructive_migrations(ctx: FileContext) -> Iterator[Finding]:
+    """Migrations (and raw SQL) that drop data or add NOT NULL without a default."""
+    if ctx.is_test:
+        return
+    alembic = any(v.startswith("alembic") for v in ctx.aliases.values())
+    if alembic or "migrations" in ctx.text:
+        for call in ctx.calls():
+            found = (_alembic_op(call) if alembic else "") or _django_op(call)
+            func = ctx.enclosing_function(call) if found else None
+            if found and (func is None or not func.name.startswith("downgrade")):
+                yield ctx.finding(8, call, found, 0.8 if "drop" in found or "remove" in found.lower() else 0.7, "migration.destructive")
+    if not mentions(ctx, "drop", "truncate", "delete from"):
+        return
+    for const in ctx.nodes(ast.Constant):
+        if isinstance(const.value, str) and _DESTRUCTIVE_SQL.match(const.value):
+            func = ctx.enclosing_function(const)
+            if func is None or not func.name.startswith("downgrade"):
+                sql = " ".join(const.value.split())[:60]
+                yield ctx.finding(8, const, f"raw SQL {sql!r} destroys data with no way back but a backup", 0.7, "migration.destructive")
+
+
+def _alembic_op(call: ast.Call) -> str:
+    name, recv = attr(call), receiver(call)
+    if not recv.endswith("op"):
+        return ""
+    if name in {"drop_column", "drop_table"}:
+        return f"{recv}.{name} in upgrade(): the data is gone on deploy, and the previous release still reads it during the rollout"
+    nullable = kwarg(call, "nullable")
+    if name == "alter_column" and isinstance(nullable, ast.Constant) and nullable.value is False and kwarg(call, "server_default") is None:
+        return f"{recv}.alter_column(nullable=False) without server_default: fails on existing NULLs and locks the table while it checks every row"
+    return ""
+
+
+def _django_op(call: ast.Call) -> str:
+    name = dotted(call.func)
+    short = name.rsplit(".", 1)[-1]
+    if short in _DJANGO_DESTRUCTIVE and (name.startswith("migrations.") or name == short):
+        return f"migrations.{short}: drops data on migrate while the previous release may still use it; remove it one release after the code stops reading it"
+    return ""
+
+
+# --- item 9: several commits, no transaction ---------------------------------------------
+
+
+def multiple_commits(ctx: FileContext) -> Iterator[Finding]:
+    """One operation committing more than once (or several Django writes outside atomic).
+
+    Migrations are skipped: Django and Alembic run each one in a transaction.
+    """
+    if ctx.is_test or _is_migration(ctx):
+        return
+    writers: dict[int, ast.AST] = {}
+    for call in ctx.calls():  # start from the writes: functions without two of them are never walked
+        if is_commit(call) or is_orm_write(ctx, call):
+            func = ctx.enclosing_function(call)
+            if func is not None:
+                writers.setdefault(id(func), func)
+    for func in writers.values():
+        calls = body_calls(func)
+        commits = [c for c in calls if is_commit(c)]
+        pair = _same_path_pair(func, commits)
+        if pair:
+            msg = (f"{func.name}() commits at lines {pair[0].lineno} and {pair[1].lineno}: if the second write fails, "
+                   "the first stays and the operation is half done (one transaction, one commit)")  # fmt: skip
+            yield ctx.finding(9, pair[1], msg, 0.7, "transaction.multiple_commits")
+        elif not _atomic(ctx, func):
+            writes = [c for c in calls if is_orm_write(ctx, c) and not _in_atomic_block(ctx, func, c)]
+            pair = _same_path_pair(func, writes, distinct=True)
+            if pair:
+                msg = (f"{func.name}() writes at lines {pair[0].lineno} and {pair[1].lineno} with no transaction.atomic: "
+                       "each save commits on its own, so a failure between them leaves half the operation (unless ATOMIC_REQUESTS is on)")  # fmt: skip
+                yield ctx.finding(9, pair[1], msg, 0.5, "transaction.multiple_commits")
+
+
+def _same_path_pair(func: ast.AST, calls: list[ast.Call], distinct: bool = False) -> tuple[ast.Call, ast.Call] | None:
+    """Two calls that can both run in one execution (not in exclusive branches).
+
+    With ``distinct``, the two writes must go to different objects or models:
+    saving one object twice leaves it half-updated, not two records out of step.
+    """
+    if len(calls) < 2:
+        return None
+    paths = _branch_paths(func)
+    for i, a in enumerate(calls):
+        for b in calls[i + 1 :]:
+            if distinct and receiver(a) == receiver(b):
+                continue
+            pa, pb = paths.get(id(a), {}), paths.get(id(b), {})
+            if not any(k in pb and pb[k] != v for k, v in pa.items()) and not _returns_between(func, a, b):
+                return a, b
+    return None
+
+
+def _branch_paths(func: ast.AST) -> dict[int, dict[int, str]]:
+    """For each node: the branch (``body``/``orelse``/``handlers``) taken at every enclosing if/try."""
+    out: dict[int, dict[int, str]] = {}
+
+    def visit(node: ast.AST, path: dict[int, str]) -> None:
+        for fieldname, value in ast.iter_fields(node):
+            children = value if isinstance(value, list) else [value]
+            for child in children:
+                if not isinstance(child, ast.AST) or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                    continue
+                branchy = isinstance(node, ast.If | ast.Try) and fieldname in {"body", "orelse", "handlers"}
+                sub = {**path, id(node): "handlers" if fieldname == "handlers" else fieldname} if branchy else path
+                out[id(child)] = sub
+                visit(child, sub)
+
+    visit(func, {})
+    return out
+
+
+def _returns_between(func: ast.AST, a: ast.Call, b: ast.Call) -> bool:
+    """The block holding ``a`` returns or raises before ``b``: they are on different paths."""
+    for n in [func, *body_nodes(func)]:
+        for block in (getattr(n, "body", None), getattr(n, "orelse", None), getattr(n, "finalbody", None)):
+            if not isinstance(block, list) or not block or not isinstance(block[0], ast.stmt):
+                continue
+            holder = [i for i, s in enumerate(block) if s.lineno <= a.lineno <= (s.end_lineno or s.lineno)]
+            if holder and any(
+                isinstance(s, ast.Return | ast.Raise) and s.lineno < b.lineno for s in block[holder[0] + 1 :]
+            ):
+                return True
+    return False
+
+
+def _atomic(ctx: FileContext, func: ast.AST) -> bool:
+    """Decorated atomic, or registers on_commit hooks (so it expects to run inside a transaction)."""
+    if any(ctx.qualified(d).endswith("atomic") for d in getattr(func, "decorator_list", [])):
+        return True
+    return any(attr(c) == "on_commit" for c in body_calls(func))
+
+
+def _in_atomic_block(ctx: FileContext, func: ast.AST, call: ast.Call) -> bool:
+    for n in body_nodes(func):
+        if isinstance(n, ast.With | ast.AsyncWith) and n.lineno <= call.lineno <= (n.end_lineno or 0):
+            if any(ctx.qualified(i.context_expr).endswith(("atomic", "begin")) for i in n.items):
+                return True
+    return False
+
+
+# --- item 10: check-then-insert without a unique constraint --------------------------------
+
+_EXISTS_ENDS = frozenset({"first", "exists", "count", "one_or_none", "scalar", "scalar_one_or_none", "get", "first_or_none"})
+_INSERT_ATTRS = frozenset({"add", "create", "save", "insert", "add_all", "bulk_create"})
+
+
+def check_then_insert(ctx: FileContext) -> Iterator[Finding]:
+    """``if not X.query.filter_by(email=e).first(): add(X(...))`` without a unique constraint on email."""
+    if ctx.is_test:
+        return
+    for node in ctx.nodes(ast.If):
+        func = ctx.enclosing_function(node)
+        if func is None:
+            continue
+        check = _existence_check(ctx, func, node)
+        if check is None:
+            continue
+        model, fields, insert = check
+        if _integrity_handled(ctx, func, insert):
+            continue
+        yield from _unless_unique(ctx, node, model, fields)
+
+
+def _unless_unique(ctx: FileContext, node: ast.If, model: str, fields: tuple[str, ...]) -> Iterator[Finding]:
+    uniques = _unique_fields(ctx, model)
+    shown = ", ".join(fields) or "the checked columns"
+    if uniques is None:
+        msg = (f"checks that no {model or 'row'} with {shown} exists, then inserts: two concurrent requests both pass the check; "
+               f"the model is not in this file, so confirm {shown} has a unique constraint in the database")  # fmt: skip
+        yield ctx.finding(10, node, msg, 0.35, "invariant.check_then_insert")  # about 2 in 3 such models had the constraint (CTFd)
+    elif not fields or not set(fields) <= uniques:
+        msg = (f"checks that no {model} with {shown} exists, then inserts, and {model}.{shown} has no unique constraint: "
+               "two concurrent requests both pass the check and create duplicates")  # fmt: skip
+        yield ctx.finding(10, node, msg, 0.8, "invariant.check_then_insert")
+
+
+def _existence_check(ctx: FileContext, func: ast.AST, node: ast.If) -> tuple[str, tuple[str, ...], ast.Call] | None:
+    negative, expr = _polarity(node.test)
+    query = _resolve(func, expr, node.lineno)
+    if query is None or not _is_exists_query(query):
+        return None
+    model, fields = _model_and_fields(query)
+    if negative:
+        scope = node.body
+    elif _exits(node.body):
+        scope = _following(func, node)
+    else:
+        return None
+    insert = _insert_in(scope, model, _built_from(func, model))
+    return (model, fields, insert) if insert is not None else None
+
+
+def _polarity(test: ast.expr) -> tuple[bool, ast.expr]:
+    """(is it "does not exist", the query expression)."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return True, test.operand
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.comparators[0], ast.Constant):
+        value, op = test.comparators[0].value, test.ops[0]
+        if value is None:
+            return isinstance(op, ast.Is), test.left
+        if value == 0:
+            return isinstance(op, ast.Eq), test.left
+    return False, test
+
+
+def _resolve(func: ast.AST, expr: ast.expr, before: int) -> ast.Call | None:
+    """The query call itself, or the call last assigned to the tested name before the if."""
+    expr = expr.value if isinstance(expr, ast.Await) else expr
+    if isinstance(expr, ast.Call):
+        receiver = expr.func.value if isinstance(expr.func, ast.Attribute) else None
+        if isinstance(receiver, ast.Name) and attr(expr) in _EXISTS_ENDS:
+            # result = await session.execute(select(...)); if result.scalar_one_or_none() is None:
+            query = _assigned_call(func, receiver.id, before)
+            if query is not None:
+                return ast.Call(func=ast.Attribute(value=query, attr=attr(expr), ctx=ast.Load()), args=expr.args,
+                                keywords=expr.keywords, lineno=expr.lineno, col_offset=expr.col_offset)
+        return expr
+    return _assigned_call(func, expr.id, before) if isinstance(expr, ast.Name) else None
+
+
+def _assigned_call(func: ast.AST, name: str, before: int) -> ast.Call | None:
+    """The call last assigned to ``name`` before line ``before`` (awaited or not)."""
+    found = None
+    for n in body_nodes(func):
+        if isinstance(n, ast.Assign) and n.lineno < before and any(isinstance(t, ast.Name) and t.id == name for t in n.targets):
+            value = n.value.value if isinstance(n.value, ast.Await) else n.value
+            found = value if isinstance(value, ast.Call) else None
+    return found
+
+
+def _is_exists_query(call: ast.Call) -> bool:
+    names = {attr(n) for n in ast.walk(call) if isinstance(n, ast.Call)} | {n.attr for n in ast.walk(call) if isinstance(n, ast.Attribute)}
+    has_filter = bool(names & {"filter_by", "filter", "where", "get"})
+    return attr(call) in _EXISTS_ENDS and has_filter and bool(names & {"query", "objects", "select", "execute", "scalars"})
+
+
+def _model_and_fields(call: ast.Call) -> tuple[str, tuple[str, ...]]:
+    model, fields = "", []
+    for n in ast.walk(call):
+        if not isinstance(n, ast.Call):
+            continue
+        recv = receiver(n)
+        if attr(n) in {"filter_by", "filter", "get"}:
+            fields += [k.arg.split("__")[0] for k in n.keywords if k.arg and k.arg != "pk"]
+        if attr(n) in {"filter", "where"}:
+            fields += [c.left.attr for c in n.args if isinstance(c, ast.Compare) and isinstance(c.left, ast.Attribute)]
+        if recv.endswith((".query", ".objects")):
+            model = recv.rsplit(".", 1)[0].rsplit(".", 1)[-1]
+        elif attr(n) in {"query", "select"} and n.args and isinstance(n.args[0], ast.Name):
+            model = n.args[0].id
+    return model, tuple(dict.fromkeys(fields))
+
+
+def _exits(body: list[ast.stmt]) -> bool:
+    last = body[-1] if body else None
+    return isinstance(last, ast.Return | ast.Raise) or (
+        isinstance(last, ast.Expr) and isinstance(last.value, ast.Call) and attr(last.value) in {"abort", "redirect"}
+    )
+
+
+def _following(func: ast.AST, node: ast.If) -> list[ast.stmt]:
+    for n in [func, *body_nodes(func)]:
+        for block in (getattr(n, "body", None), getattr(n, "orelse", None)):
+            if isinstance(block, list) and node in block:
+                return block[block.index(node) + 1 :]
+    return []
+
+
+def _built_from(func: ast.AST, model: str) -> set[str]:
+    """Names assigned ``model(...)`` in the function: ``user = User(email=e)``."""
+    return {
+        t.id for n in body_nodes(func) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and dotted(n.value.func) == model
+        for t in n.targets if isinstance(t, ast.Name)
+    } if model else set()  # fmt: skip
+
+
+def _insert_in(stmts: list[ast.stmt], model: str, built: set[str]) -> ast.Call | None:
+    """An insert of ``model`` (any insert when the model is unknown) in these statements."""
+    for stmt in stmts:
+        for n in ast.walk(stmt):
+            if isinstance(n, ast.Call) and attr(n) in _INSERT_ATTRS:
+                recv = receiver(n)
+                if not (attr(n) == "save" or "session" in recv.lower() or recv.lower().endswith(("objects", "db", "repo", "repository"))):
+                    continue
+                if not model or _mentions_model(n, model, built):
+                    return n
+    return None
+
+
+def _mentions_model(call: ast.Call, model: str, built: set[str]) -> bool:
+    names = {dotted(n) for n in ast.walk(call) if isinstance(n, ast.Name | ast.Attribute)}
+    return any(name == model or name.startswith(f"{model}.") or name in built or name.split(".")[0] in built for name in names)
+
+
+def _integrity_handled(ctx: FileContext, func: ast.AST, insert: ast.Call) -> bool:
+    for n in body_nodes(func):
+        if isinstance(n, ast.Try) and n.lineno <= insert.lineno <= (n.end_lineno or 0):
+            if any("Integrity" in dotted(h.type) or "Unique" in dotted(h.type) for h in n.handlers if h.type is not None):
+                return True
+    return "on_conflict" in ast.unparse(func)
+
+
+def _unique_fields(ctx: FileContext, model: str) -> set[str] | None:
+    """Columns of ``model`` unique in this file's schema; None when the model is defined elsewhere."""
+    cls = next((c for c in ctx.nodes(ast.ClassDef) if c.name == model), None)
+    if cls is None:
+        return None
+    unique: set[str] = set()
+    for stmt in ast.walk(cls):
+        if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
+            call, names = stmt.value, [t.id for t in stmt.targets if isinstance(t, ast.Name)]
+            if any(_truthy(kwarg(call, k)) for k in ("unique", "primary_key")):
+                unique.update(names)
+        if isinstance(stmt, ast.Call) and attr(stmt) in {"UniqueConstraint", "Index", "unique_together"}:
+            if attr(stmt) != "Index" or _truthy(kwarg(stmt, "unique")):
+                unique.update(_strings(stmt))
+        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "unique_together" for t in stmt.targets):
+            unique.update(_strings(stmt.value))
+    return unique
+
+
+def _truthy(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
+def _strings(node: ast.AST) -> set[str]:
+    return {n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+
+
+DETECTORS = (cascades, destructive_migrations, multiple_commits, check_then_insert)

@@ -1,0 +1,349 @@
+"""Items 1-4: what happens when a peer is slow, fails, or fails half-way.
+
+Each detector looks for the shape that loses work or waits forever when the
+network misbehaves: a call with no timeout, a retry that repeats a charge,
+an ``except`` that hides the failure, two writes that cannot fail together.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from archreview.checklist.detectors._calls import (
+    CLIENT_METHODS,
+    attr,
+    body_calls,
+    body_nodes,
+    client_names,
+    effect,
+    has_splat,
+    http_call,
+    is_commit,
+    is_none,
+    is_orm_write,
+    kwarg,
+    mentions,
+    mentions_idempotency,
+    receiver,
+)
+from archreview.facts.index import FileContext, dotted
+from archreview.core.model import Finding
+
+RULES = {
+    "timeout.missing": 1,
+    "timeout.client_default": 1,
+    "retry.non_idempotent": 2,
+    "except.swallowed": 3,
+    "dual_write.commit_then_publish": 4,
+    "dual_write.publish_then_commit": 4,
+}
+
+# --- item 1: timeouts ---------------------------------------------------------
+
+_POSITIONAL_TIMEOUT = {"urllib.request.urlopen": 2, "smtplib.SMTP": 3, "smtplib.SMTP_SSL": 3, "socket.create_connection": 1}
+_NET_MODULES = frozenset({"requests", "httpx", "urllib", "urllib3", "aiohttp", "smtplib", "socket"})
+_HANG = "a stalled peer holds this worker until the process is killed"
+
+
+def missing_timeouts(ctx: FileContext) -> Iterator[Finding]:
+    """Outbound calls that can wait forever: no timeout on the call or on its client."""
+    if ctx.is_test or not any(v.split(".")[0] in _NET_MODULES for v in ctx.aliases.values()):
+        return
+    clients = client_names(ctx)
+    for call in ctx.calls():
+        if kwarg(call, "timeout") is not None and not is_none(kwarg(call, "timeout")):
+            continue
+        direct = http_call(ctx, call)
+        if direct:
+            yield from _direct_call(ctx, call, *direct)
+        elif receiver(call) in clients and attr(call) in CLIENT_METHODS:
+            yield from _client_call(ctx, call, *clients[receiver(call)])
+        elif ctx.qualified(call) in _POSITIONAL_TIMEOUT:
+            yield from _socket_call(ctx, call)
+
+
+def _direct_call(ctx: FileContext, call: ast.Call, lib: str, verb: str) -> Iterator[Finding]:
+    name = dotted(call.func)
+    if is_none(kwarg(call, "timeout")):
+        yield ctx.finding(1, call, f"{name}(..., timeout=None) disables the timeout: {_HANG}", 0.9, "timeout.missing")
+    elif lib == "httpx" or has_splat(call) or len(call.args) > _POSITIONAL_TIMEOUT.get(ctx.qualified(call), 99):
+        return  # httpx defaults to 5 s; **kwargs may carry one
+    elif lib == "aiohttp":
+        yield ctx.finding(1, call, f"{name} without a timeout falls back to aiohttp's 5-minute total", 0.5, "timeout.missing")
+    else:
+        yield ctx.finding(1, call, f"{name} has no timeout: {_HANG}", 0.9, "timeout.missing")
+
+
+def _client_call(ctx: FileContext, call: ast.Call, lib: str, timed: bool) -> Iterator[Finding]:
+    name = dotted(call.func)
+    if is_none(kwarg(call, "timeout")):
+        yield ctx.finding(1, call, f"{name}(..., timeout=None) disables the timeout: {_HANG}", 0.9, "timeout.missing")
+    elif timed or has_splat(call) or lib == "httpx":
+        return
+    elif lib == "aiohttp":
+        msg = f"{name} on a ClientSession created without a timeout: aiohttp waits up to 5 minutes per call"
+        yield ctx.finding(1, call, msg, 0.5, "timeout.client_default")
+    else:
+        msg = f"{name} on a {lib} client created without a timeout, and none on the call: {_HANG}"
+        yield ctx.finding(1, call, msg, 0.8, "timeout.client_default")
+
+
+def _socket_call(ctx: FileContext, call: ast.Call) -> Iterator[Finding]:
+    name = ctx.qualified(call)
+    if has_splat(call) or len(call.args) > _POSITIONAL_TIMEOUT[name]:
+        return
+    yield ctx.finding(1, call, f"{name} without a timeout blocks on an unreachable host: {_HANG}", 0.7, "timeout.missing")
+
+
+# --- item 2: retries without idempotency -----------------------------------------
+
+_RETRY_DECORATORS = ("tenacity.retry", "retrying.retry", "backoff.on_exception", "backoff.on_predicate", "retry.retry")
+_RETRY_NAME = re.compile(r"attempt|retr|tries", re.I)
+
+
+def retried_side_effects(ctx: FileContext) -> Iterator[Finding]:
+    """Charges, sends, publishes and POSTs inside a retry, with no idempotency key in sight."""
+    if ctx.is_test or not mentions(ctx, "retr", "attempt", "tries", "sleep", "backoff"):  # every retry shape names one
+        return
+    clients = client_names(ctx)
+    seen: set[int] = set()
+    for scope, how, calls in _retry_scopes(ctx):
+        if mentions_idempotency(ctx.enclosing_function(scope) or scope) or mentions_idempotency(scope):
+            continue
+        for call in calls:
+            desc = effect(ctx, call, clients, retried=True)
+            if desc and call.lineno not in seen:
+                seen.add(call.lineno)
+                msg = (f"{desc} is retried by {how} with no idempotency key: when the first attempt succeeds and only "
+                       "its answer is lost, the retry does it again (a second charge, e-mail or event)")  # fmt: skip
+                yield ctx.finding(2, call, msg, 0.8 if "publish" not in desc else 0.7, "retry.non_idempotent")
+    yield from _urllib3_retry_post(ctx)
+
+
+def _retry_scopes(ctx: FileContext) -> Iterator[tuple[ast.AST, str, list[ast.Call]]]:
+    self_retry = {id(ctx.enclosing_function(c)) for c in ctx.calls() if attr(c) == "retry" and receiver(c) == "self"}
+    for func in ctx.functions():
+        how = _retry_decorator(ctx, func, id(func) in self_retry)
+        if how:
+            yield func, how, body_calls(func)
+    for loop in ctx.nodes(ast.For, ast.AsyncFor, ast.While):
+        how = _retry_loop(ctx, loop)
+        if how:
+            yield loop, how, body_calls(loop)
+
+
+def _retry_decorator(ctx: FileContext, func: ast.AST, calls_self_retry: bool) -> str:
+    for dec in func.decorator_list:
+        name = ctx.qualified(dec)
+        if name in _RETRY_DECORATORS:
+            return f"@{dotted(dec.func if isinstance(dec, ast.Call) else dec)}"
+        if isinstance(dec, ast.Call) and kwarg(dec, "autoretry_for") is not None:
+            return "Celery autoretry_for"
+    return "Celery self.retry()" if calls_self_retry else ""
+
+
+def _retry_loop(ctx: FileContext, loop: ast.AST) -> str:
+    if isinstance(loop, ast.For | ast.AsyncFor) and ctx.qualified(loop.iter).startswith(("tenacity.Retrying", "tenacity.AsyncRetrying")):
+        return "a tenacity Retrying loop"
+    inner = list(body_nodes(loop))
+    tries = [n for n in inner if isinstance(n, ast.Try)]
+    if not tries:
+        return ""
+    head = loop.target if isinstance(loop, ast.For | ast.AsyncFor) else loop.test
+    named = any(_RETRY_NAME.search(n.id) for n in ast.walk(head) if isinstance(n, ast.Name))
+    sleeps = any(attr(c) == "sleep" for t in tries for h in t.handlers for c in ast.walk(h) if isinstance(c, ast.Call))
+    return "a hand-written retry loop" if named or sleeps else ""
+
+
+def _urllib3_retry_post(ctx: FileContext) -> Iterator[Finding]:
+    if "Retry" not in ctx.text:
+        return
+    for call in ctx.calls():
+        if not ctx.qualified(call).endswith("urllib3.util.retry.Retry") and ctx.qualified(call) not in {"urllib3.Retry", "urllib3.util.Retry"}:
+            continue
+        methods = kwarg(call, "allowed_methods") or kwarg(call, "method_whitelist")
+        posts = methods is not None and (
+            (isinstance(methods, ast.Constant) and methods.value in (None, False))
+            or any(isinstance(n, ast.Constant) and str(n.value).upper() == "POST" for n in ast.walk(methods))
+        )
+        if posts:
+            msg = "urllib3 Retry set to retry POST: a request the server already processed is sent again"
+            yield ctx.finding(2, call, msg, 0.7, "retry.non_idempotent")
+
+
+
+
+# --- item 3: swallowed errors -----------------------------------------------------
+
+_BROAD = frozenset({"Exception", "BaseException"})
+# Narrow exceptions that mean an outside system failed; dropping them with a bare
+# pass/continue is still a swallowed failure. (Returning a value from them is
+# usually a deliberate answer, e.g. ``except OSError: return False``.)
+_CRITICAL = re.compile(
+    r"(Request|Connection|Timeout|HTTP|SQL|Integrity|Operational|Database|SMTP|Stripe|Card|Payment|API|"
+    r"Broker|Kafka|Redis|AMQP|Amqp|Celery|Socket|Client|Transport|Network)\w*(Error|Exception)$|^(Timeout|ConnectTimeout|ReadTimeout)$"
+)
+_SILENT = frozenset({"passes", "skips the item", "logged at debug/info"})
+_CLEANUP = frozenset({"__del__", "__exit__", "__aexit__", "close", "aclose", "cleanup", "shutdown", "teardown", "dispose"})
+_LOW_LOG = frozenset({"debug", "info", "print"})
+
+
+def swallowed_errors(ctx: FileContext) -> Iterator[Finding]:
+    """``except`` blocks that drop the error: pass, continue, return None, a debug log."""
+    if ctx.is_test:
+        return
+    for node in ctx.nodes(ast.Try, *([ast.TryStar] if hasattr(ast, "TryStar") else [])):
+        func = ctx.enclosing_function(node)
+        if func is not None and func.name in _CLEANUP or all(isinstance(s, ast.Import | ast.ImportFrom) for s in node.body):
+            continue
+        for handler in node.handlers:
+            found = _swallow(ctx, node, handler)
+            if found:
+                yield found
+    yield from _suppressed(ctx)
+
+
+def _swallow(ctx: FileContext, try_node: ast.Try, handler: ast.ExceptHandler) -> Finding | None:
+    caught = _caught(handler)
+    broad = not caught or bool(set(caught) & _BROAD)
+    critical = [c for c in caught if _CRITICAL.search(c)]
+    if not broad and not critical or any(isinstance(n, ast.Raise) for n in ast.walk(handler)):
+        return None
+    kinds = [_stmt_kind(s) for s in handler.body if not _is_docstring(s)]
+    if not kinds:
+        return None
+    if any(k is None for k in kinds) or not broad and not set(kinds) <= _SILENT:
+        return None
+    what = _first_call(try_node)
+    label = "bare except" if not caught else f"except {', '.join(caught)}"
+    action = " + ".join(dict.fromkeys(kinds))
+    confidence = (0.85 if broad else 0.6) - (0.1 if "logged at debug/info" in kinds else 0) - (0.2 if "returns a default" in kinds else 0)
+    msg = (f"{label} around {what} {action}: the failure becomes a silent wrong answer "
+           "(nobody is alerted, the caller carries on as if it worked)")  # fmt: skip
+    return ctx.finding(3, handler, msg, round(confidence, 2), "except.swallowed")
+
+
+def _caught(handler: ast.ExceptHandler) -> list[str]:
+    if handler.type is None:
+        return []
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return [dotted(t).rsplit(".", 1)[-1] or "?" for t in types]
+
+
+def _stmt_kind(stmt: ast.stmt) -> str | None:
+    """How a handler statement treats the error; None when it does real handling."""
+    if isinstance(stmt, ast.Pass) or isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+        return "passes"
+    if isinstance(stmt, ast.Continue | ast.Break):
+        return "skips the item" if isinstance(stmt, ast.Continue) else "breaks out"
+    if isinstance(stmt, ast.Return):
+        if stmt.value is None or is_none(stmt.value):
+            return "returns None"
+        empty = isinstance(stmt.value, ast.List | ast.Dict | ast.Tuple | ast.Set) and not getattr(stmt.value, "elts", getattr(stmt.value, "keys", [1]))
+        if empty or isinstance(stmt.value, ast.Constant) and stmt.value.value in (False, "", 0):
+            return "returns a default"
+        return None
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and attr(stmt.value) in _LOW_LOG:
+        return "logged at debug/info"
+    return None
+
+
+def _is_docstring(stmt: ast.stmt) -> bool:
+    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)
+
+
+def _first_call(try_node: ast.Try) -> str:
+    for stmt in try_node.body:
+        for n in ast.walk(stmt):
+            if isinstance(n, ast.Call) and dotted(n.func):
+                return f"{dotted(n.func)}(...)"
+    return "this block"
+
+
+def _suppressed(ctx: FileContext) -> Iterator[Finding]:
+    for item in ctx.nodes(ast.withitem):
+        call = item.context_expr
+        if isinstance(call, ast.Call) and ctx.qualified(call) == "contextlib.suppress":
+            if any(dotted(a).rsplit(".", 1)[-1] in _BROAD for a in call.args):
+                msg = "contextlib.suppress(Exception) drops every error in this block, including the ones that mean the work did not happen"
+                yield ctx.finding(3, call, msg, 0.7, "except.swallowed")
+
+
+# --- item 4: dual writes ----------------------------------------------------------
+
+_TX_BLOCKS = ("transaction.atomic", "session.begin", "engine.begin", ".begin", "atomic")
+_COMPENSATE = re.compile(r"rollback|delete|refund|cancel|compensat|revert|void|undo", re.I)
+
+
+def dual_writes(ctx: FileContext) -> Iterator[Finding]:
+    """A commit and an external effect in one function, with no outbox between them."""
+    if ctx.is_test or not mentions(ctx, "commit(", "save(", "objects.", "atomic", "begin("):
+        return
+    clients = client_names(ctx)
+    outbox = mentions(ctx, "outbox")
+    by_func: dict[int, tuple[ast.AST, list[tuple[ast.Call, str]]]] = {}
+    for call in ctx.calls():  # start from the effects: most functions have none, and are never walked
+        desc = effect(ctx, call, clients)
+        func = ctx.enclosing_function(call) if desc and not is_commit(call) else None
+        if func is not None and receiver(call) != func.name:
+            by_func.setdefault(id(func), (func, []))[1].append((call, desc))
+    for func, effects in by_func.values():
+        commits = _commit_lines(ctx, func) if not (outbox and _mentions_outbox(func)) else []
+        own = {id(c) for c in body_calls(func)} if commits else set()  # not inside a lambda (on_commit) or nested def
+        for call, desc in effects:
+            if id(call) in own and not _compensated(ctx, call):
+                yield from _order_finding(ctx, call, desc, commits)
+
+
+def _order_finding(ctx: FileContext, call: ast.Call, desc: str, commits: list[int]) -> Iterator[Finding]:
+    before = [c for c in commits if c < call.lineno]
+    after = [c for c in commits if c > call.lineno]
+    if before:
+        msg = (f"{desc} after the commit at line {before[-1]}, with no outbox: if it fails or the process dies in between, "
+               "the database has the change and the outside world never hears of it")  # fmt: skip
+        yield ctx.finding(4, call, msg, 0.7, "dual_write.commit_then_publish")
+    elif after:
+        msg = (f"{desc} before the commit at line {after[0]}: if the commit fails, the outside world has acted on a change "
+               "the database does not have (charged, e-mailed or published for a rolled-back row)")  # fmt: skip
+        yield ctx.finding(4, call, msg, 0.6, "dual_write.publish_then_commit")
+
+
+def _commit_lines(ctx: FileContext, func: ast.AST) -> list[int]:
+    """Lines where this function's writes become durable: commits, ORM saves, ends of transaction blocks."""
+    lines = [c.lineno for c in body_calls(func) if is_commit(c) or is_orm_write(ctx, c)]
+    for node in body_nodes(func):
+        if isinstance(node, ast.With | ast.AsyncWith) and any(_is_tx(ctx, i.context_expr) for i in node.items):
+            lines.append(node.end_lineno or node.lineno)
+    for dec in getattr(func, "decorator_list", []):
+        if ctx.qualified(dec).endswith("transaction.atomic"):
+            lines.append(func.end_lineno or func.lineno)
+    return sorted(set(lines))
+
+
+def _is_tx(ctx: FileContext, expr: ast.AST) -> bool:
+    name = ctx.qualified(expr) if isinstance(expr, ast.Call) else ""
+    return name.endswith(_TX_BLOCKS) and not name.endswith("nested.begin")
+
+
+def _compensated(ctx: FileContext, call: ast.Call) -> bool:
+    """The effect sits in a try whose handler undoes the write (rollback, delete, refund)."""
+    func = ctx.enclosing_function(call)
+    for node in body_nodes(func) if func else ():
+        if isinstance(node, ast.Try) and node.lineno <= call.lineno <= (node.body[-1].end_lineno or 0):
+            names = [dotted(c.func) for h in node.handlers for c in ast.walk(h) if isinstance(c, ast.Call)]
+            if any(_COMPENSATE.search(n) for n in names):
+                return True
+    return False
+
+
+def _mentions_outbox(func: ast.AST) -> bool:
+    for n in ast.walk(func):
+        text = n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, ast.Attribute) else ""
+        if "outbox" in text.lower() or isinstance(n, ast.Constant) and "outbox" in str(n.value).lower():
+            return True
+    return False
+
+
+DETECTORS = (missing_timeouts, retried_side_effects, swallowed_errors, dual_writes)

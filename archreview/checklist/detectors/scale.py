@@ -1,0 +1,342 @@
+"""Scale and cost: items 17 (in-process state), 18 (paid fan-out), 19 (no observability).
+
+Code that keeps uploads, sessions or schedules inside one process works until the
+second instance starts; a loop that calls a paid API per row works until the
+table grows; a payment path that only ``print``s works until the first incident.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from archreview.checklist.detectors import _sql
+from archreview.facts.index import FileContext, FunctionNode, dotted
+from archreview.core.model import Finding
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_PATHISH = re.compile(r"path|dir|folder|upload|media|/|filename|MEDIA|UPLOAD")
+_WORKER_PATHS = ("worker", "scheduler", "cron", "jobs", "tasks", "management/commands", "clock", "scripts/")
+_STATE_WORDS = ("session", "cache", "store", "token", "rate", "limit", "attempt", "cart", "otp", "login",
+                "visits", "seen", "memo", "lock", "online", "presence", "connected")
+_CONTAINERS = frozenset({"dict", "defaultdict", "OrderedDict", "Counter", "set", "list", "TTLCache", "LRUCache",
+                         "cachetools.TTLCache", "cachetools.LRUCache", "collections.defaultdict",
+                         "collections.OrderedDict", "collections.Counter"})
+_MUTATORS = frozenset({"setdefault", "update", "pop", "add", "append", "__setitem__", "clear", "popitem",
+                       "discard", "remove", "extend", "insert"})
+_LOCAL_CACHES = ("SimpleCache", "simple", "FileSystemCache", "filesystem", "LocMemCache", "FileBasedCache")
+_PER_USER = ("user", "account", "customer", "session", "token", "request", "tenant")
+_SCHEDULERS = frozenset({"BackgroundScheduler", "AsyncIOScheduler", "GeventScheduler", "TornadoScheduler",
+                         "threading.Timer", "Timer"})
+_UPLOAD_NAMES = frozenset({"file", "f", "upload", "uploaded", "uploaded_file", "image", "avatar", "photo",
+                           "attachment", "document", "picture", "fileobj"})
+
+
+def _worker_module(ctx: FileContext) -> bool:
+    return any(w in ctx.path.lower() for w in _WORKER_PATHS)
+
+
+def _upload_source(value: ast.AST | None) -> bool:
+    return value is not None and any(dotted(n).startswith("request.files") or dotted(n) == "request.FILES"
+                                     for n in ast.walk(value) if isinstance(n, ast.Attribute))
+
+
+def _assigned_at(ctx: FileContext, node: ast.AST) -> dict[str, ast.AST]:
+    func = ctx.enclosing_function(node)
+    return _sql.assignments(func) if func else {}
+
+
+def local_uploads(ctx: FileContext) -> Iterator[Finding]:
+    """Item 17: an uploaded file saved to this instance's disk."""
+    if _sql.not_production(ctx):
+        return
+    for call in ctx.calls():
+        if not isinstance(call.func, ast.Attribute) or call.func.attr != "save" or not call.args:
+            continue
+        recv = call.func.value
+        strong = _upload_source(recv) or isinstance(recv, ast.Name) and _upload_source(
+            _assigned_at(ctx, call).get(recv.id))
+        if not strong and not (isinstance(recv, ast.Name) and recv.id in _UPLOAD_NAMES):
+            continue
+        target = ast.get_source_segment(ctx.text, call.args[0]) or ""
+        if (strong or _PATHISH.search(target)) and "tmp" not in target.lower() and "temp" not in target.lower():
+            yield ctx.finding(17, call, f"uploaded file saved to local disk ({target[:60]}): a second instance "
+                              "or a redeploy does not have it; store uploads in shared object storage", 0.8,
+                              "state.local_upload")
+
+
+def _module_containers(ctx: FileContext) -> dict[str, ast.Assign]:
+    out = {}
+    for node in ctx.tree.body:
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+            target = node.targets[0] if isinstance(node, ast.Assign) else node.target
+            value = node.value
+            container = isinstance(value, ast.Dict | ast.Set | ast.List) or isinstance(value, ast.Call) and \
+                dotted(value.func) in _CONTAINERS
+            words = [w for w in re.split(r"_+", _CAMEL.sub("_", target.id).lower()) if w] \
+                if isinstance(target, ast.Name) else []
+            if container and any(w.startswith(_STATE_WORDS) for w in words):
+                out[target.id] = node
+    return out
+
+
+def _written_in_function(ctx: FileContext, names: set[str]) -> set[str]:
+    written = set()
+    for node in ctx.nodes(ast.Subscript):
+        if isinstance(node.ctx, ast.Store | ast.Del) and isinstance(node.value, ast.Name) and node.value.id in names:
+            written.add(node.value.id)
+    for call in ctx.calls():
+        f = call.func
+        if isinstance(f, ast.Attribute) and f.attr in _MUTATORS and isinstance(f.value, ast.Name) \
+                and f.value.id in names and ctx.enclosing_function(call) is not None:
+            written.add(f.value.id)
+    return written
+
+
+def in_memory_state(ctx: FileContext) -> Iterator[Finding]:
+    """Item 17: sessions, caches and counters kept in this process's memory."""
+    if _sql.not_production(ctx):
+        return
+    stores = _module_containers(ctx)
+    for name in sorted(_written_in_function(ctx, set(stores)), key=lambda n: stores[n].lineno):
+        yield ctx.finding(17, stores[name], f"module-level {name} keeps {name.lower().replace('_', ' ')} in this "
+                          "process's memory: each instance (and each worker) has its own copy, lost on restart; "
+                          "use the shared cache or database", 0.75, "state.module_store")
+    for name, value in _cache_settings(ctx):
+        if isinstance(value, ast.Constant) and str(value.value).rsplit(".", 1)[-1] in _LOCAL_CACHES:
+            yield ctx.finding(17, value, f"cache backend {value.value} lives in one process: instances disagree "
+                              "and invalidation does not reach the others", 0.7, "state.local_cache")
+    for call in ctx.calls():
+        if dotted(call.func).rsplit(".", 1)[-1] == "SimpleCache":
+            yield ctx.finding(17, call, "SimpleCache lives in one process: instances disagree and invalidation "
+                              "does not reach the others", 0.7, "state.local_cache")
+    yield from _per_user_lru(ctx)
+
+
+def _cache_settings(ctx: FileContext) -> Iterator[tuple[str, ast.AST]]:
+    """Values given to ``CACHE_TYPE`` / a cache ``BACKEND``, as dict entries, keywords or assignments."""
+    for node in ctx.nodes(ast.Dict):
+        for key, value in zip(node.keys, node.values):
+            if isinstance(key, ast.Constant) and key.value in {"CACHE_TYPE", "BACKEND"}:
+                yield key.value, value
+    for node in ctx.nodes(ast.Assign):
+        target = node.targets[0]
+        name = target.slice.value if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant) \
+            else dotted(target)
+        if str(name).endswith("CACHE_TYPE"):
+            yield str(name), node.value
+
+
+def _per_user_lru(ctx: FileContext) -> Iterator[Finding]:
+    for func in ctx.functions():
+        decos = [n.rsplit(".", 1)[-1] for n in _sql.decorator_names(func)]
+        params = [a.arg.lower() for a in func.args.args]
+        deco = next((d for d, n in zip(func.decorator_list, decos) if n in {"lru_cache", "cache"}), None)
+        if deco is not None and any(p.startswith(_PER_USER) or p.endswith("_id")
+                                                         for p in params if p not in {"self", "cls"}):
+            yield ctx.finding(17, deco, f"{func.name}() caches per-user results in process memory: other "
+                              "instances serve stale data after an update and memory grows with users", 0.6,
+                              "state.per_user_lru_cache")
+
+
+def in_process_schedulers(ctx: FileContext) -> Iterator[Finding]:
+    """Item 17: a scheduler started inside the web process runs once per instance."""
+    if _sql.not_production(ctx) or _worker_module(ctx):
+        return
+    for call in ctx.calls():
+        name = ctx.qualified(call)
+        if name.rsplit(".", 1)[-1] in _SCHEDULERS or name == "threading.Timer" or name.startswith("schedule.every"):
+            yield ctx.finding(17, call, f"{dotted(call.func)} runs jobs inside this process: with two instances "
+                              "every job runs twice, and it stops when the web process recycles; use a "
+                              "dedicated scheduler (cron, Celery beat)", 0.75, "state.in_process_scheduler")
+
+
+# --- item 18 ---------------------------------------------------------------------------
+
+_PAID_MODULES = ("openai.", "anthropic.", "stripe.", "twilio.", "sendgrid.", "mailchimp", "googlemaps.",
+                 "vonage.", "plivo.", "mailgun")
+_PAID_CLIENTS = frozenset({"openai.OpenAI", "openai.AsyncOpenAI", "anthropic.Anthropic", "anthropic.AsyncAnthropic",
+                           "twilio.rest.Client", "sendgrid.SendGridAPIClient", "googlemaps.Client", "OpenAI",
+                           "Anthropic"})
+_PAID_AWS = frozenset({"ses", "sesv2", "sns", "pinpoint", "comprehend", "rekognition", "textract", "translate",
+                       "bedrock-runtime", "polly"})
+_PAID_TAILS = ("chat.completions.create", "completions.create", "embeddings.create", "images.generate",
+               "messages.create", "responses.create", "calls.create")
+_MAIL = frozenset({"send_mail", "django.core.mail.send_mail", "mail.send", "send_email", "send_message"})
+
+
+def _clients(ctx: FileContext) -> dict[str, str]:
+    """Local names bound to a paid-API client (``sns = boto3.client("sns")``)."""
+    out = {}
+    for node in ctx.nodes(ast.Assign):
+        if isinstance(node.value, ast.Call) and len(node.targets) == 1:
+            name = ctx.qualified(node.value)
+            first = node.value.args[0] if node.value.args else None
+            aws = name in {"boto3.client", "boto3.resource"} and isinstance(first, ast.Constant) \
+                and first.value in _PAID_AWS
+            if aws or name in _PAID_CLIENTS:
+                out[dotted(node.targets[0])] = str(first.value) if aws else name
+    return out
+
+
+def _paid(ctx: FileContext, call: ast.Call, clients: dict[str, str], over_query: bool) -> str:
+    name = ctx.qualified(call)
+    recv = dotted(call.func.value) if isinstance(call.func, ast.Attribute) else ""
+    if name.startswith(_PAID_MODULES) and (name.endswith(_PAID_TAILS) or name.rsplit(".", 1)[-1] in
+                                           {"create", "send", "capture", "publish", "modify"}):
+        return name
+    if recv.split(".")[0] in clients or recv in clients or name.endswith(_PAID_TAILS) and "client" in name.lower():
+        return name
+    if over_query and (name in _MAIL or name.startswith(("requests.post", "httpx.post", "requests.get"))):
+        return name
+    return ""
+
+
+_SQL_LIMIT = re.compile(r"\b(LIMIT|TOP|FETCH\s+FIRST)\b", re.IGNORECASE)
+
+
+def _capped(it: ast.AST, assigned: dict[str, ast.AST]) -> bool:
+    if isinstance(it, ast.List | ast.Tuple | ast.Set | ast.Constant):
+        return True
+    if any(isinstance(n, ast.Constant) and isinstance(n.value, str) and _SQL_LIMIT.search(n.value) for n in ast.walk(it)):
+        return True  # rows from SQL that carries its own LIMIT
+    if isinstance(it, ast.Call) and dotted(it.func) in {"range", "islice", "itertools.islice", "enumerate", "zip"}:
+        return dotted(it.func) != "enumerate" and all(isinstance(a, ast.Constant | ast.Name) for a in it.args) \
+            or dotted(it.func) == "enumerate" and _capped(it.args[0], assigned)
+    return _sql.bounded(_sql.chain(it), assigned)
+
+
+def paid_fan_out(ctx: FileContext) -> Iterator[Finding]:
+    """Item 18: a paid or rate-limited API called once per item of an uncapped collection.
+
+    The call may be direct, or one level down through a function of the same
+    file (``for row in rows: geocode(row)`` where ``geocode`` calls the API).
+    """
+    if _sql.not_production(ctx):
+        return
+    clients = _clients(ctx)
+    helpers = {over_query: _paying_helpers(ctx, clients, over_query) for over_query in (False, True)}
+    lines = {c.lineno for c in ctx.calls() if _paid(ctx, c, clients, True) or _helper(c, helpers[True])}
+    if not lines:
+        return
+    for loop in ctx.nodes(ast.For, ast.AsyncFor):
+        if not any(loop.lineno < n <= (loop.end_lineno or loop.lineno) for n in lines):
+            continue
+        func = ctx.enclosing_function(loop)
+        assigned = _sql.assignments(func) if func else {}
+        it = assigned.get(loop.iter.id, loop.iter) if isinstance(loop.iter, ast.Name) else loop.iter
+        body = ast.Module(body=loop.body, type_ignores=[])
+        if _capped(it, assigned) or _capped(loop.iter, assigned) or any("cache" in dotted(n).lower() for n in ast.walk(body)
+                                                    if isinstance(n, ast.Attribute | ast.Name)):
+            continue
+        over_query = _sql.is_query(it)
+        for call in sorted((n for n in ast.walk(body) if isinstance(n, ast.Call)), key=lambda c: c.lineno):
+            name = _paid(ctx, call, clients, over_query)
+            via = "" if name else _helper(call, helpers[over_query])
+            if via and func is not None and via == func.name:
+                via = ""  # recursion is not fan-out
+            if name or via:
+                what = name or f"{via}(), which calls {helpers[over_query][via]}(),"
+                yield ctx.finding(18, call, f"{what} is called once per item of {dotted(loop.iter) or 'a loop'} "
+                                  "with no cap, batch or cache: cost and rate-limit errors grow with the data",
+                                  0.75 if name else 0.6, "fanout.paid_call_in_loop")
+                break
+
+
+def _paying_helpers(ctx: FileContext, clients: dict[str, str], over_query: bool) -> dict[str, str]:
+    """Functions of this file that call a paid API themselves: name -> the API call.
+
+    ``over_query``: whether generic HTTP calls count, as they do in a loop over query results.
+    """
+    out: dict[str, str] = {}
+    for call in ctx.calls():
+        name = _paid(ctx, call, clients, over_query)
+        func = ctx.enclosing_function(call) if name else None
+        if func is not None:
+            out.setdefault(func.name, name)
+    return out
+
+
+def _helper(call: ast.Call, helpers: dict[str, str]) -> str:
+    """The name of a same-file paying function this call invokes (``helper(x)`` or ``self.helper(x)``)."""
+    func = call.func
+    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+    return name if name in helpers else ""
+
+
+# --- item 19 ------------------------------------------------------------------------------
+
+_CRITICAL = ("pay", "charge", "checkout", "order", "refund", "invoice", "billing", "subscri", "transfer",
+             "withdraw", "purchase", "webhook", "payout")
+_LOG_CALLS = ("logger.", "log.", "logging.", "structlog", "sentry_sdk.", "_logger.", "LOG.", "self.logger.",
+              "self.log.", "current_app.logger.", "app.logger.", "statsd.", "metrics.")
+
+
+def _critical(ctx: FileContext, func: FunctionNode, scheduled: set[str]) -> float:
+    """How surely ``func`` is a critical production path: a task, a scheduled job or a money
+    handler (0.75), another handler that writes (0.6: POST/PUT/PATCH/DELETE), else 0 (an
+    about page that prints is not a critical path)."""
+    if _sql.is_task(func) or func.name in scheduled:
+        return 0.75
+    if not _sql.is_handler(ctx, func):
+        return 0.0
+    route = " ".join(str(a.value) for d in func.decorator_list if isinstance(d, ast.Call)
+                     for a in d.args if isinstance(a, ast.Constant))
+    if any(w in (func.name + " " + route).lower() for w in _CRITICAL):
+        return 0.75
+    return 0.6 if _writes(func) else 0.0
+
+
+def _writes(func: FunctionNode) -> bool:
+    """A handler declared for a state-changing method (``methods=["POST"]``, ``@require_POST``, ``@router.post``)."""
+    for d in func.decorator_list:
+        name = dotted(d).lower()
+        if name.endswith(("require_post", ".post", ".put", ".patch", ".delete")):
+            return True
+        methods = [k.value for k in getattr(d, "keywords", ()) if k.arg == "methods"]
+        if any(isinstance(c, ast.Constant) and str(c.value).upper() in {"POST", "PUT", "PATCH", "DELETE"}
+               for m in methods for c in ast.walk(m)):
+            return True
+    return False
+
+
+def _scheduled(ctx: FileContext) -> set[str]:
+    """Functions this file hands to a scheduler: ``@sched.scheduled_job(...)`` or ``sched.add_job(func, ...)``."""
+    names = {f.name for f in ctx.functions() for d in f.decorator_list
+             if dotted(d).endswith(("scheduled_job", "periodic_task", ".cron", ".interval"))}
+    for call in ctx.calls():
+        if dotted(call.func).endswith("add_job") and call.args and isinstance(call.args[0], ast.Name | ast.Attribute):
+            names.add(dotted(call.args[0]).rsplit(".", 1)[-1])
+    return names
+
+
+def print_on_critical_path(ctx: FileContext) -> Iterator[Finding]:
+    """Item 19: a request handler, background task or scheduled job that reports with print() only."""
+    if _sql.not_production(ctx):
+        return
+    scheduled = _scheduled(ctx)
+    for func in ctx.functions():
+        confidence = _critical(ctx, func, scheduled)
+        if not confidence:
+            continue
+        calls = [c for c in ast.walk(func) if isinstance(c, ast.Call)]
+        if any(dotted(c.func).startswith(_LOG_CALLS) for c in calls):
+            continue
+        prints = sorted((c for c in calls if dotted(c.func) == "print"), key=lambda c: c.lineno)
+        if prints:
+            kind = "task" if _sql.is_task(func) else "job" if func.name in scheduled else "handler"
+            yield ctx.finding(19, prints[0], f"{kind} {func.name}() reports with print() and no logging: "
+                              "no level, no request id, nothing an alert or a log search can find when it "
+                              "fails in production", confidence, "observability.print_only")
+
+
+DETECTORS: tuple = (local_uploads, in_memory_state, in_process_schedulers, paid_fan_out, print_on_critical_path)
+
+# rule id -> checklist item, checked against archreview/data/checklist.toml when it loads
+RULES = {
+    "state.local_upload": 17, "state.module_store": 17, "state.local_cache": 17, "state.per_user_lru_cache": 17,
+    "state.in_process_scheduler": 17,
+    "fanout.paid_call_in_loop": 18,
+    "observability.print_only": 19,
+}

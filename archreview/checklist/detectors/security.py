@@ -1,0 +1,358 @@
+"""Security beyond the top-10: items 14 (secrets, unsafe settings), 15 (injection), 16 (ownership).
+
+Generated code tends to hard-code the credential that made the demo work, leave
+the debug switches on, build SQL with f-strings and fetch any object whose id the
+caller sends. Each detector looks for the literal shape of those mistakes.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from collections import Counter
+from collections.abc import Iterator
+
+from archreview.checklist.detectors import _sql
+from archreview.facts.index import FileContext, FunctionNode, dotted
+from archreview.core.model import Finding
+from archreview.core.redact import VENDOR_TOKEN, secret_name
+
+_AWS = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
+_PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
+_URL_PASSWORD = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]+:([^\s@/{}$%<>]+)@")
+_SUSPECT = re.compile(r"AKIA|ASIA|PRIVATE KEY|://|sk[-_]|rk_|gh[pousr]_|xox|AIza|SG\.")
+_IDENTIFIER = re.compile(r"[a-z]+(?:[_.-][a-z]+)*|[A-Z]+(?:_[A-Z]+)*|(?:[A-Z][a-z]+)+")
+_PLACEHOLDERS = ("your", "example", "changeme", "change-me", "xxxx", "placeholder", "dummy", "<", "${", "{{",
+                 "***")
+_DEV_SETTINGS = ("dev", "local", "development", "test", "testing", "ci")
+
+
+def _entropy(value: str) -> float:
+    counts = Counter(value)
+    return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+
+
+def literal_secret(value: object) -> bool:
+    """A string that looks like a real credential, not a placeholder, name or sentence."""
+    if not isinstance(value, str) or len(value) < 8 or " " in value or value.isupper() and "_" in value:
+        return False
+    low = value.lower()
+    if low.startswith(("http://", "https://", "/", ".")) or any(p in low for p in _PLACEHOLDERS):
+        return False
+    if "{" in value and "}" in value or value.startswith("%(") or value.endswith(("_", "-", ":")):
+        return False  # a template or a prefix, not a value
+    if _IDENTIFIER.fullmatch(value):
+        return False  # "invalid_password": an error code or enum value, not a credential
+    return _entropy(value) >= 2.5
+
+
+def _target_name(node: ast.AST) -> str:
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+        return str(node.slice.value)  # app.config["SECRET_KEY"]
+    return dotted(node)
+
+
+def _named_values(ctx: FileContext) -> Iterator[tuple[str, ast.AST, ast.AST]]:
+    """(name, value, anchor) for assignments, keyword arguments and dict entries."""
+    for node in ctx.nodes(ast.Assign, ast.AnnAssign):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            if node.value is not None:
+                yield _target_name(target), node.value, node
+    for call in ctx.calls():
+        for kw in call.keywords:
+            if kw.arg:
+                yield kw.arg, kw.value, kw.value
+        if dotted(call.func) in {"os.getenv", "os.environ.get", "getenv", "config", "env"} and len(call.args) > 1:
+            key = call.args[0]
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                yield key.value, call.args[1], call  # a literal fallback is a secret in code
+    for node in ctx.nodes(ast.Dict):
+        for key, value in zip(node.keys, node.values):
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                yield key.value, value, value
+
+
+def hardcoded_secrets(ctx: FileContext) -> Iterator[Finding]:
+    """Item 14: credentials written into the code."""
+    if _sql.not_production(ctx):
+        return
+    seen: set[int] = set()
+    for name, value, anchor in _named_values(ctx):
+        if secret_name(name) and isinstance(value, ast.Constant) and literal_secret(value.value):
+            seen.add(anchor.lineno)
+            yield ctx.finding(14, anchor, f"{name} is a literal credential in the source: it is in every clone, "
+                              "backup and log of this repository; load it from the environment or a secret store",
+                              0.85, "secret.literal")
+    for node in ctx.nodes(ast.Constant):
+        if not isinstance(node.value, str) or len(node.value) < 16 or not _SUSPECT.search(node.value) \
+                or node.lineno in seen:
+            continue
+        what = ("an AWS access key" if _AWS.search(node.value) else "a private key" if _PEM.search(node.value)
+                else "a password inside a URL" if _url_secret(node.value)
+                else "a live API token" if VENDOR_TOKEN.search(node.value) else "")
+        if what:
+            seen.add(node.lineno)
+            yield ctx.finding(14, node, f"{what} is written in the source: rotate it and load it from the "
+                              "environment or a secret store", 0.9, "secret.pattern")
+
+
+def _url_secret(text: str) -> bool:
+    """A password in a URL, unless it is a placeholder or a local development default."""
+    m = _URL_PASSWORD.search(text)
+    if not m or m.group(1).lower() in {"password", "pass", "secret"} or m.group(1).startswith("*"):
+        return False
+    return not re.search(r"@(localhost|127\.0\.0\.1)\b", text)
+
+
+def _settings_module(ctx: FileContext) -> bool:
+    parts = ctx.path.lower().removesuffix(".py").split("/")
+    name = parts[-1]
+    if any(name == d or name.endswith("_" + d) or name.startswith(d + "_") for d in _DEV_SETTINGS):
+        return False
+    return "settings" in parts or name in {"config", "settings", "production", "prod", "base"}
+
+
+def _is_true(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
+def _is_star(node: ast.AST) -> bool:
+    if isinstance(node, ast.Constant):
+        return node.value == "*"
+    return isinstance(node, ast.List | ast.Tuple | ast.Set) and any(_is_star(e) for e in node.elts)
+
+
+_SETTING_RISKS = {
+    "DEBUG": (_is_true, "DEBUG = True in a settings module: tracebacks, settings and SQL are shown to any visitor"),
+    "ALLOWED_HOSTS": (_is_star, "ALLOWED_HOSTS accepts any host: Host-header poisoning of reset links and caches"),
+    "CORS_ALLOW_ALL_ORIGINS": (_is_true, "CORS allows every origin: any site can call this API from a browser"),
+    "CORS_ORIGIN_ALLOW_ALL": (_is_true, "CORS allows every origin: any site can call this API from a browser"),
+}
+
+
+def unsafe_settings(ctx: FileContext) -> Iterator[Finding]:
+    """Item 14: debug on, TLS verification off, wildcard hosts and CORS."""
+    if _sql.not_production(ctx):
+        return
+    if _settings_module(ctx):
+        for node in ctx.tree.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                name = _target_name(node.targets[0])
+                check = _SETTING_RISKS.get(name)
+                if check and check[0](node.value):
+                    yield ctx.finding(14, node, check[1], 0.8, f"setting.{name.lower()}")
+    for call in ctx.calls():
+        name = dotted(call.func)
+        for kw in call.keywords:
+            if kw.arg == "verify" and isinstance(kw.value, ast.Constant) and kw.value.value is False:
+                yield ctx.finding(14, call, f"{name}(verify=False) turns off TLS certificate checks: anyone on "
+                                  "the path can read and alter this traffic", 0.85, "setting.verify_false")
+            elif kw.arg == "debug" and _is_true(kw.value) and name.endswith(".run"):
+                yield ctx.finding(14, call, f"{name}(debug=True) starts the interactive debugger: a remote "
+                                  "shell for anyone who can trigger an error", 0.8, "setting.debug_run")
+            elif kw.arg in {"origins", "allow_origins"} and _is_star(kw.value):
+                yield ctx.finding(14, call, f"{name}({kw.arg}='*') lets every web origin call this API with the "
+                                  "user's browser", 0.75, "setting.cors_wildcard")
+
+
+# --- item 15 -----------------------------------------------------------------------
+
+_SQL_SINKS = frozenset({"execute", "executemany", "executescript", "text", "raw", "exec_driver_sql", "RawSQL",
+                        "read_sql", "read_sql_query", "extra", "mogrify"})
+_SHELL = frozenset({"subprocess.run", "subprocess.call", "subprocess.Popen", "subprocess.check_output",
+                    "subprocess.check_call", "subprocess.getoutput", "subprocess.getstatusoutput"})
+_DESERIALISE = {"pickle.loads": "pickle", "pickle.load": "pickle", "cPickle.loads": "pickle", "dill.loads": "dill",
+                "marshal.loads": "marshal", "marshal.load": "marshal", "yaml.unsafe_load": "yaml.unsafe_load",
+                "jsonpickle.decode": "jsonpickle", "shelve.open": "shelve"}
+_SAFE_LOADERS = ("SafeLoader", "CSafeLoader", "BaseLoader")
+_FRAGMENT = re.compile(r"sql|clause|where|placeholder|marks|columns|fields")
+_SQL_WORDS = re.compile(r"\b(select|insert|update|delete|where|from|values|order by)\b", re.I)
+
+
+def _safe_part(node: ast.AST, assigned: dict[str, ast.AST]) -> bool:
+    """A formatted value that cannot carry input: a constant, an ALL_CAPS name, a placeholder list."""
+    if isinstance(node, ast.Constant) or isinstance(node, ast.Name) and node.id.isupper():
+        return True
+    if isinstance(node, ast.Name) and node.id in assigned:
+        value = assigned[node.id]
+        consts = [c.value for c in ast.walk(value) if isinstance(c, ast.Constant) and isinstance(c.value, str)]
+        return any(c.strip(" ,") in {"?", "%s", ":p"} or c.startswith(":") for c in consts)
+    return isinstance(node, ast.Call) and dotted(node.func) in {"len", "int"}
+
+
+def _pieces(node: ast.AST) -> list[ast.AST]:
+    """The operands of a ``+`` chain, or the values given to a ``%`` format."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _pieces(node.left) + _pieces(node.right)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        values = node.right
+        return list(values.elts if isinstance(values, ast.Tuple) else values.values
+                    if isinstance(values, ast.Dict) else [values])
+    return [node]
+
+
+def built_sql(node: ast.AST, assigned: dict[str, ast.AST], with_params: bool = False, depth: int = 0) -> bool:
+    """Is this SQL text built from strings with non-constant parts?
+
+    With bound parameters passed alongside, splicing in a named SQL fragment (``{where_sql}``) is the
+    usual composition pattern, not injection.
+    """
+    if isinstance(node, ast.Name) and node.id in assigned and depth < 3:
+        return built_sql(assigned[node.id], assigned, with_params, depth + 1)
+    if with_params:
+        assigned = {**assigned, **{n.id: ast.Constant("?") for n in ast.walk(node)
+                                  if isinstance(n, ast.Name) and _FRAGMENT.search(n.id.lower())}}
+    if isinstance(node, ast.JoinedStr):
+        text = "".join(str(v.value) for v in node.values if isinstance(v, ast.Constant))
+        parts = [v.value for v in node.values if isinstance(v, ast.FormattedValue)]
+        return bool(_SQL_WORDS.search(text)) and not all(_safe_part(p, assigned) for p in parts)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod | ast.Add):
+        texts = [c.value for c in ast.walk(node) if isinstance(c, ast.Constant) and isinstance(c.value, str)]
+        dynamic = [p for p in _pieces(node) if not isinstance(p, ast.Constant)]
+        return any(_SQL_WORDS.search(t) for t in texts) and not all(_safe_part(p, assigned) for p in dynamic)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format" \
+            and isinstance(node.func.value, ast.Constant) and isinstance(node.func.value.value, str):
+        return bool(_SQL_WORDS.search(node.func.value.value)) and not all(
+            _safe_part(a, assigned) for a in (*node.args, *(k.value for k in node.keywords)))
+    return False
+
+
+def _assigned_in(ctx: FileContext, node: ast.AST) -> dict[str, ast.AST]:
+    func = ctx.enclosing_function(node)
+    return _sql.assignments(func) if func else {}
+
+
+def injection(ctx: FileContext) -> Iterator[Finding]:
+    """Item 15: SQL by string building, shell commands, eval/exec, unsafe deserialisation."""
+    if _sql.not_production(ctx):
+        return
+    for call in ctx.calls():
+        name = ctx.qualified(call)
+        last = name.rsplit(".", 1)[-1]
+        first = call.args[0] if call.args else None
+        found = _injection(ctx, call, name, last, first)
+        if found:
+            yield ctx.finding(15, call, *found)
+
+
+def _injection(ctx: FileContext, call: ast.Call, name: str, last: str, first: ast.AST | None):
+    literal = isinstance(first, ast.Constant)
+    with_params = len(call.args) > 1 or any(k.arg in {"params", "parameters", "args"} for k in call.keywords)
+    if last in _SQL_SINKS and first is not None and built_sql(first, _assigned_in(ctx, call), with_params):
+        return (f"SQL for {last}() is built from strings: a quote in the input rewrites the query; pass values "
+                "as bound parameters", 0.85, "injection.sql")
+    shell = any(k.arg == "shell" and _is_true(k.value) for k in call.keywords)
+    if first is not None and not literal and ((name in _SHELL and shell) or name in {"os.system", "os.popen"}):
+        return (f"{name}() runs a shell command built at run time: shell metacharacters in the input run "
+                "commands; pass an argument list without shell=True", 0.8, "injection.shell")
+    if name in {"eval", "exec"} and first is not None and not literal:
+        return (f"{name}() on a value computed at run time executes whatever code that value holds; parse it "
+                "(json, ast.literal_eval) instead", 0.8, "injection.eval")
+    if name in _DESERIALISE and first is not None and not literal:
+        return (f"{name}() can run arbitrary code while loading: never use it on data a client or another "
+                "service can influence; use json or a schema", 0.75, "injection.deserialise")
+    if name == "yaml.load" and not any(
+            k.arg == "Loader" and dotted(k.value).endswith(_SAFE_LOADERS) for k in call.keywords) \
+            and not (len(call.args) > 1 and dotted(call.args[1]).endswith(_SAFE_LOADERS)):
+        return ("yaml.load() without SafeLoader builds arbitrary Python objects from the document; use "
+                "yaml.safe_load", 0.8, "injection.yaml_load")
+    return None
+
+
+# --- item 16 -----------------------------------------------------------------------
+
+_OWNER_WORDS = ("owner", "user", "account", "tenant", "customer", "created_by", "author", "organization", "org_id")
+_DENY_WORDS = ("403", "Forbidden", "PermissionDenied", "permission", "authoriz", "authoris", "can_access",
+               "check_access", "has_perm", "is_owner", "ensure_owner", "HTTP_403")
+_AUTH_DECORATORS = ("permission_required", "admin_required", "staff_member_required", "user_passes_test",
+                    "superuser_required", "roles_required", "roles_accepted", "require_admin")
+_AUTH_MARKS = ("login_required", "current_user", "request.user", "get_current_user", "jwt_required",
+               "IsAuthenticated", "g.user", "auth_required", "requires_auth")
+
+
+_FETCHES = frozenset({"get", "get_or_404", "first", "one", "first_or_404", "one_or_none", "scalar_one"})
+
+
+def _fetch_by_id(ctx: FileContext, call: ast.Call, ids: set[str], assigned: dict[str, ast.AST]) -> str:
+    """The model name if ``call`` loads one object by a caller-chosen id, else ""."""
+    ch = _sql.chain(call)
+    ns = _sql.names(ch)
+    fetch = next((i for i, n in enumerate(ns) if i and n in _FETCHES), None)
+    if fetch is not None:  # Invoice.query.get_or_404(i).to_dict(): stop at the fetch
+        ch, ns = ch[: fetch + 1], ns[: fetch + 1]
+    root = _sql.query_root(ch)
+    if dotted(call.func).endswith("get_object_or_404") and call.args:
+        model, args = dotted(call.args[0]).split(".")[0], [*call.args[1:], *(k.value for k in call.keywords)]
+        if any(isinstance(n, ast.Name | ast.Attribute) and "user" in dotted(n) for n in ast.walk(call.args[0])):
+            return ""  # Model.objects.restrict(request.user) / request.user.invoices
+    elif root and fetch is not None:
+        model = ns[0] if root in {"flask-sqlalchemy", "django"} else dotted(call.args[0]) if call.args else ""
+        args = [a for _, n in ch if isinstance(n, ast.Call) for a in (*n.args, *(k.value for k in n.keywords))]
+        keys = [k.arg for _, n in ch if isinstance(n, ast.Call) for k in n.keywords]
+        if any(k and k.startswith(_OWNER_WORDS) for k in keys):
+            return ""  # filtered by owner in the query itself
+    else:
+        return ""
+    for arg in args:
+        if any(_OWNER_WORDS[1] in dotted(n) for n in ast.walk(arg) if isinstance(n, ast.Attribute)):
+            return ""  # ...filter(Invoice.user_id == current_user.id)
+    tainted = any(isinstance(n, ast.Name) and (n.id in ids or n.id in assigned and _sql.from_request(assigned[n.id]))
+                  for a in args for n in ast.walk(a)) or any(_sql.from_request(a) for a in args)
+    return model.rsplit(".", 1)[-1] if tainted and model[:1].isupper() else ""
+
+
+def _guarded(ctx: FileContext, func: FunctionNode) -> bool:
+    """Does the handler compare an owner field, deny with 403, or require a role?"""
+    if any(n.rsplit(".", 1)[-1] in _AUTH_DECORATORS for n in _sql.decorator_names(func)):
+        return True
+    body = _sql.source_of(ctx, func)
+    if any(w in body for w in _DENY_WORDS):
+        return True
+    for cmp in (n for n in ast.walk(func) if isinstance(n, ast.Compare)):
+        sides = [cmp.left, *cmp.comparators]
+        if any(isinstance(s, ast.Attribute) and s.attr.startswith(_OWNER_WORDS) for s in sides):
+            return True
+    return False
+
+
+def _authenticated(ctx: FileContext, func: FunctionNode) -> bool:
+    text = _sql.source_of(ctx, func)
+    decorators = " ".join(_sql.decorator_names(func))
+    return any(m in text or m in decorators for m in _AUTH_MARKS)
+
+
+def missing_ownership(ctx: FileContext) -> Iterator[Finding]:
+    """Item 16: an authenticated handler loads an object by the caller's id and never checks whose it is."""
+    if _sql.not_production(ctx):
+        return
+    candidates: dict[int, FunctionNode] = {}
+    for call in ctx.calls():  # cheap pre-filter: only handlers that fetch something
+        last = call.func.attr if isinstance(call.func, ast.Attribute) else dotted(call.func)
+        if last in _FETCHES or last.endswith("get_object_or_404"):
+            func = _sql.handler_of(ctx, call)
+            if func is not None:
+                candidates[id(func)] = func
+    for func in sorted(candidates.values(), key=lambda f: f.lineno):
+        if not _authenticated(ctx, func) or _guarded(ctx, func):
+            continue
+        ids, assigned = _sql.id_params(func), _sql.assignments(func)
+        for call in _sql.outer_calls(func):
+            model = _fetch_by_id(ctx, call, ids, assigned)
+            if model:
+                yield ctx.finding(16, call, f"{func.name}() loads {model} by an id the caller chooses and never "
+                                  f"checks it belongs to the current user: any signed-in user can read other "
+                                  f"users' {model} records by changing the id", 0.7, "authz.no_owner_check")
+                break
+
+DETECTORS: tuple = (hardcoded_secrets, unsafe_settings, injection, missing_ownership)
+
+# rule id -> checklist item, checked against archreview/data/checklist.toml when it loads
+RULES = {
+    "secret.literal": 14, "secret.pattern": 14, "setting.verify_false": 14, "setting.debug_run": 14,
+    "setting.cors_wildcard": 14, **{f"setting.{name.lower()}": 14 for name in _SETTING_RISKS},
+    "injection.sql": 15, "injection.shell": 15, "injection.eval": 15, "injection.deserialise": 15,
+    "injection.yaml_load": 15,
+    "authz.no_owner_check": 16,
+}

@@ -1,0 +1,1 @@
+"""The floor every other floor stands on: errors, value objects, vocabularies, redaction, package files."""

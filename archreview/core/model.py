@@ -1,0 +1,336 @@
+"""Value objects shared by every stage of the analysis.
+
+Data flows one way: sources -> per-file facts (``FileFacts``, computed in worker
+processes and cached by content) -> repository facts -> one ``Analysis``.
+Everything here is a frozen dataclass holding tuples, so values pickle across
+processes, hash, and compare; dicts appear only at the JSON boundary
+(``archreview.report.jsondoc``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Location:
+    path: str
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Skipped:
+    """A file that belongs to the repository but is not analysed, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class FileError:
+    """A problem met while analysing one file. Recorded, never raised."""
+
+    path: str
+    message: str
+
+
+# --- per-file facts (pure functions of path + content) -----------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RawImport:
+    """One imported name as written in the source, before resolution.
+
+    ``module`` is the dotted name after ``from``/``import`` (empty for
+    ``from . import x``); ``level`` the number of leading dots; ``names`` the
+    names after ``import`` in a from-import (``("*",)`` for a star import).
+    """
+
+    module: str
+    line: int
+    level: int = 0
+    names: tuple[str, ...] = ()
+    type_checking: bool = False
+    local: bool = False  # inside a function or method body
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionMetric:
+    """A function or method with radon's cyclomatic complexity."""
+
+    name: str  # "func", "Class.method"
+    line: int
+    end_line: int
+    cc: int
+    is_method: bool = False
+    is_async: bool = False
+    has_docstring: bool = False
+    args: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ClassInfo:
+    name: str
+    line: int
+    bases: tuple[str, ...] = ()  # dotted names as written: "abc.ABC", "Base"
+    methods: tuple[str, ...] = ()
+    abstract: bool = False  # has an abstractmethod or derives from ABC/Protocol
+    decorators: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Halstead:
+    volume: float
+    difficulty: float
+    effort: float
+    bugs: float
+
+
+@dataclass(frozen=True, slots=True)
+class RawMetrics:
+    """Line counts in radon's vocabulary (computed from the one parse)."""
+
+    loc: int
+    lloc: int
+    sloc: int
+    comments: int
+    multi: int
+    blank: int
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """A third-party distribution declared in a manifest (requirements, pyproject...)."""
+
+    name: str  # canonical distribution name (PEP 503 normalised)
+    line: int
+    spec: str = ""  # version spec as written, for display only
+    section: str = ""  # "main", "dev", "test", an extra's name...
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """Evidence, in one file, that some piece of infrastructure is used.
+
+    ``kind`` is one of ``archreview.core.vocab.KINDS``; ``name`` identifies the
+    thing ("rabbitmq", "sqlalchemy engine"); ``via`` says where the evidence
+    comes from ("import", "manifest", "compose", "dockerfile", "procfile",
+    "settings", "pattern", "config").
+    """
+
+    kind: str
+    name: str
+    line: int
+    via: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """Evidence under one checklist item (1-22)."""
+
+    item: int
+    path: str
+    line: int
+    message: str
+    confidence: float
+    snippet: str = ""
+    rule: str = ""  # the detector's id, e.g. "timeout.missing"
+    new: bool | None = None  # in a line the change added; None without a base
+
+
+@dataclass(frozen=True, slots=True)
+class StyleFacts:
+    """What a newcomer would notice about a file's conventions (fit test)."""
+
+    data_access: tuple[str, ...] = ()  # e.g. "orm-session", "raw-sql", "own-engine"
+    error_handling: tuple[str, ...] = ()  # e.g. "raises-custom", "returns-none"
+    logging: tuple[str, ...] = ()  # e.g. "logging", "structlog", "print"
+    raises: int = 0
+    custom_exceptions: tuple[str, ...] = ()
+    returns_none_on_error: int = 0
+    returns_code_on_error: int = 0  # False / -1 / "error" returned from an except block
+    dependency_injection: tuple[str, ...] = ()  # "constructor", "container"
+    snake_names: int = 0  # names the file defines (functions, arguments, variables)
+    camel_names: int = 0
+    lines: tuple[tuple[str, int], ...] = ()  # ("data:raw-sql", first line) for every label above
+
+
+@dataclass(frozen=True, slots=True)
+class FileFacts:
+    """Everything learnt from one file. Depends only on its path and content."""
+
+    path: str
+    language: str
+    lines: int = 0
+    raw: RawMetrics | None = None
+    imports: tuple[RawImport, ...] = ()
+    functions: tuple[FunctionMetric, ...] = ()
+    classes: tuple[ClassInfo, ...] = ()
+    mi: float | None = None
+    halstead: Halstead | None = None
+    requirements: tuple[Requirement, ...] = ()
+    signals: tuple[Signal, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    style: StyleFacts | None = None
+    error: str | None = None  # why the file could not be analysed fully
+
+
+# --- what the team declares (archreview.context.load) ---------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    name: str
+    paths: tuple[str, ...]  # repo-relative folders or files ("src/app/services")
+    may_import: tuple[str, ...]  # names of the other layers this one may import
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    users: int | None = None
+    requests_per_day: int | None = None
+    data_volume: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    system: str | None
+    stack: tuple[str, ...]
+    layers: tuple[Layer, ...]  # in declaration order (higher layers first where known)
+    patterns: tuple[tuple[str, str], ...]  # (one of PATTERN_KEYS, text), sorted by key
+    patterns_not_used: tuple[str, ...]  # kinds, sorted
+    scale: Scale
+    examples: tuple[str, ...]
+    sources: tuple[str, ...]  # files that contributed, highest priority first
+
+    def pattern(self, key: str) -> str | None:
+        return dict(self.patterns).get(key)
+
+
+# --- repository facts ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Import:
+    """A resolved import edge from one module."""
+
+    target: str  # absolute dotted module name
+    line: int
+    category: str  # "internal" | "stdlib" | "third_party"
+    distribution: str | None = None  # for third-party: the distribution name
+    type_checking: bool = False
+    local: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Module:
+    name: str
+    path: str
+    loc: int
+    imports: tuple[Import, ...] = ()
+    is_package: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """An import that breaks a declared layer rule, or a cycle the change creates."""
+
+    rule: str  # "layer" | "cycle"
+    importer: str
+    imported: str
+    path: str
+    line: int
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Coupling:
+    package: str
+    afferent: int  # packages that depend on this one
+    efferent: int  # packages this one depends on
+    instability: float  # efferent / (afferent + efferent)
+
+
+@dataclass(frozen=True, slots=True)
+class Graph:
+    nodes: tuple[str, ...]
+    edges: tuple[tuple[str, str], ...]
+    cycles: tuple[tuple[str, ...], ...]  # each an example path, first node repeated at the end
+    packages: tuple[str, ...] = ()
+    package_edges: tuple[tuple[str, str, int], ...] = ()  # (from, to, import count)
+    coupling: tuple[Coupling, ...] = ()
+    violations: tuple[Violation, ...] = ()
+    depth: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Churn:
+    path: str
+    commits: int
+    added: int
+    deleted: int
+
+
+@dataclass(frozen=True, slots=True)
+class Hotspot:
+    path: str
+    churn: int  # commits touching the file in the window
+    complexity: int  # sum of cyclomatic complexity
+    score: float  # normalised churn x complexity, 0..1
+
+
+@dataclass(frozen=True, slots=True)
+class RepoRef:
+    path: str
+    base: str | None  # full commit id when git
+    head: str | None
+    base_name: str | None = None  # the ref as the user wrote it
+    head_name: str | None = None
+    is_git: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The files of the repository at one ref, analysed."""
+
+    ref: str | None
+    files: tuple[FileFacts, ...]
+    skipped: tuple[Skipped, ...] = ()
+    errors: tuple[FileError, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class InfraFinding:
+    kind: str
+    name: str
+    evidence: tuple[Location, ...]
+    test_only: bool = False
+    declared_unused: bool = False  # the context says "we do NOT use" this kind
+    declared_used: bool = False  # the context says this kind is part of the system
+
+
+@dataclass(frozen=True, slots=True)
+class FitAnswer:
+    question: int  # 1-5
+    verdict: str  # "fits" | "drifts" | "not_applicable"
+    summary: str
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    repo: RepoRef
+    head: Snapshot
+    base: Snapshot | None
+    modules: tuple[Module, ...]
+    graph: Graph
+    churn: tuple[Churn, ...] = ()
+    hotspots: tuple[Hotspot, ...] = ()
+    new_infrastructure: tuple[InfraFinding, ...] = ()
+    new_dependencies: tuple[str, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    fit_test: tuple[FitAnswer, ...] = ()
+    changed_files: tuple[str, ...] = ()
+    errors: tuple[FileError, ...] = ()
+    context: object | None = field(default=None, compare=False)  # archreview.context.load.Context

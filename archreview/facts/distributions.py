@@ -1,0 +1,76 @@
+"""Import names -> distribution names (``PIL`` is ``pillow``, ``yaml`` is ``pyyaml``).
+
+A change is judged by the distributions it adds, but code shows import names.
+Lookup order, first hit wins:
+
+1. the bundled table ``archreview/data/distributions.toml`` (dotted keys, longest
+   prefix first), so answers do not depend on what happens to be installed;
+2. ``importlib.metadata.packages_distributions()`` of the running environment;
+3. the import's top-level name, PEP 503 normalised.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import tomllib
+from importlib import resources
+
+from packaging.utils import canonicalize_name
+
+from archreview.core.errors import CatalogueError
+
+SOURCE = "archreview/data/distributions.toml"
+
+
+def canonical(name: str) -> str:
+    """PEP 503 normalised distribution name: ``PyYAML`` and ``py_yaml`` compare equal to ``pyyaml``/``py-yaml``."""
+    return str(canonicalize_name(name.strip()))
+
+
+@functools.cache
+def bundled_table() -> dict[str, str]:
+    """The packaged import -> canonical distribution table, validated once."""
+    text = resources.files("archreview").joinpath("data/distributions.toml").read_text("utf-8")
+    try:
+        table = tomllib.loads(text).get("imports")
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogueError(f"not valid TOML: {exc}", path=SOURCE) from exc
+    if not isinstance(table, dict) or not all(isinstance(v, str) and v for v in table.values()):
+        raise CatalogueError("[imports] must map import names to distribution names", path=SOURCE)
+    return {key: canonical(value) for key, value in table.items()}
+
+
+@functools.cache
+def _provides() -> dict[str, str]:
+    text = resources.files("archreview").joinpath("data/distributions.toml").read_text("utf-8")
+    table = tomllib.loads(text).get("provides", {})
+    return {canonical(k): canonical(v) for k, v in table.items() if isinstance(v, str)}
+
+
+def same_as(distribution: str) -> str:
+    """The distribution another one stands in for (``psycopg2-binary`` -> ``psycopg2``), else itself."""
+    name = canonical(distribution)
+    return _provides().get(name, name)
+
+
+@functools.cache
+def _installed() -> dict[str, str]:
+    try:
+        found = importlib.metadata.packages_distributions()
+    except Exception:  # a broken metadata entry must not stop an analysis
+        return {}
+    return {name: canonical(dists[0]) for name, dists in found.items() if dists}
+
+
+@functools.cache
+def distribution_of(top_level_import: str) -> str:
+    """The canonical distribution that provides an import (dotted names allowed)."""
+    table = bundled_table()
+    parts = top_level_import.split(".")
+    for end in range(len(parts), 0, -1):
+        hit = table.get(".".join(parts[:end]))
+        if hit:
+            return hit
+    top = parts[0]
+    return _installed().get(top) or canonical(top)

@@ -1,0 +1,122 @@
+"""What every checklist detector gets: one parsed file, indexed once.
+
+Detectors are plain functions ``(FileContext) -> Iterable[Finding]``. They must
+not walk the whole tree themselves: ``FileContext`` walks it once and buckets
+the nodes by type (a second full walk per detector would multiply the cost of
+analysing a Django-sized repository), and knows each node's enclosing function.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from archreview.core.model import Finding
+from archreview.core.redact import redact
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def dotted(node: ast.AST) -> str:
+    """``a.b.c`` for a Name/Attribute chain, ``a.b().c`` -> ``a.b.c``, else ""."""
+    parts: list[str] = []
+    while True:
+        if isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        elif isinstance(node, ast.Call):
+            node = node.func
+        elif isinstance(node, ast.Name):
+            parts.append(node.id)
+            return ".".join(reversed(parts))
+        else:
+            return ".".join(reversed(parts)) if parts else ""
+
+
+@dataclass
+class FileContext:  # not slotted: cached_property needs __dict__
+    path: str
+    tree: ast.Module
+    text: str
+    _by_type: dict[type, list[ast.AST]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        buckets: dict[type, list[ast.AST]] = defaultdict(list)
+        for node in ast.walk(self.tree):
+            buckets[type(node)].append(node)
+        self._by_type = dict(buckets)
+
+    # --- lookup ------------------------------------------------------------
+    def nodes(self, *types: type) -> list[ast.AST]:
+        """Every node of the given types, in source order."""
+        found = [n for t in types for n in self._by_type.get(t, ())]
+        if len(types) > 1:
+            found.sort(key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
+        return found
+
+    def calls(self) -> list[ast.Call]:
+        return self._by_type.get(ast.Call, [])  # type: ignore[return-value]
+
+    def functions(self) -> list[FunctionNode]:
+        return self.nodes(ast.FunctionDef, ast.AsyncFunctionDef)  # type: ignore[return-value]
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+    @cached_property
+    def aliases(self) -> dict[str, str]:
+        """Local name -> imported dotted name (``import requests as r`` gives r -> requests)."""
+        out: dict[str, str] = {}
+        for node in self.nodes(ast.Import, ast.ImportFrom):
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    out[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+            elif node.module and not node.level:
+                for a in node.names:
+                    out[a.asname or a.name] = f"{node.module}.{a.name}"
+        return out
+
+    def qualified(self, node: ast.AST) -> str:
+        """The dotted name of a call target with import aliases expanded."""
+        name = dotted(node.func if isinstance(node, ast.Call) else node)
+        head, _, rest = name.partition(".")
+        full = self.aliases.get(head)
+        return f"{full}.{rest}" if full and rest else (full or name)
+
+    @cached_property
+    def _owners(self) -> list[FunctionNode | None]:
+        """Line -> the innermost function whose lines contain it (nested ones painted last)."""
+        owners: list[FunctionNode | None] = [None] * (len(self.lines) + 2)
+        for func in sorted(self.functions(), key=lambda f: f.lineno):
+            end = min(func.end_lineno or func.lineno, len(owners) - 1)
+            owners[func.lineno : end + 1] = [func] * (end + 1 - func.lineno)
+        return owners
+
+    def enclosing_function(self, node: ast.AST) -> FunctionNode | None:
+        """The innermost function whose body contains ``node``'s line."""
+        line = getattr(node, "lineno", 0)
+        owners = self._owners
+        owner = owners[line] if 0 < line < len(owners) else None
+        if owner is node:  # a function asks for its parent: the owner of its first line before it
+            return next((f for f in sorted(self.functions(), key=lambda f: -f.lineno)
+                         if f is not node and f.lineno <= line <= (f.end_lineno or f.lineno)), None)
+        return owner
+
+    @cached_property
+    def is_test(self) -> bool:
+        p = "/" + self.path
+        name = p.rsplit("/", 1)[-1]
+        return "/tests/" in p or "/test/" in p or name.startswith("test_") or name == "conftest.py"
+
+    # --- output --------------------------------------------------------------
+    def snippet(self, line: int) -> str:
+        if 1 <= line <= len(self.lines):
+            return redact(self.lines[line - 1].strip()[:200])
+        return ""
+
+    def finding(self, item: int, node: ast.AST | int, message: str, confidence: float, rule: str) -> Finding:
+        line = node if isinstance(node, int) else getattr(node, "lineno", 1)
+        return Finding(item, self.path, line, message, confidence, self.snippet(line), rule)

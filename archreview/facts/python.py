@@ -1,0 +1,296 @@
+"""Facts about one Python file from one parse: imports, structure and radon metrics.
+
+The tree is parsed once by the caller and walked once (``FileContext``).
+radon's metrics are computed from that index with radon's own rules and
+formulas: cyclomatic complexity and Halstead give radon's numbers exactly
+(checked on all of Django and CPython's standard library), the maintainability
+index comes from ``radon.metrics.mi_compute``. radon's visitors are not run
+because each walks the whole tree again in Python, and ``radon.raw.analyze`` is
+not used because it re-tokenises line by line (about five times a full tokenize
+pass, PERF_NOTES.md) while MI needs only its SLOC and comment counts.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections.abc import Iterator
+
+from radon.metrics import mi_compute
+
+from archreview.facts.index import FileContext, dotted
+from archreview.core.model import ClassInfo, FunctionMetric, Halstead, RawImport, RawMetrics
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+_ABSTRACT_BASES = {"ABC", "abc.ABC", "Protocol", "typing.Protocol", "typing_extensions.Protocol"}
+
+
+def iter_statements(tree: ast.Module) -> Iterator[tuple[ast.stmt, bool, bool]]:
+    """Every statement with (inside a function, inside ``if TYPE_CHECKING``).
+
+    Walks statement bodies only, never expressions: about five times cheaper
+    than ``ast.walk`` and enough for imports, classes and functions.
+    """
+    stack: list[tuple[ast.stmt, bool, bool]] = [(s, False, False) for s in reversed(tree.body)]
+    while stack:
+        stmt, local, checking = stack.pop()
+        yield stmt, local, checking
+        inner_local = local or isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            block = getattr(stmt, name, None)
+            if not block:
+                continue
+            inner_checking = checking or (name == "body" and _is_type_checking(stmt))
+            for child in reversed(block):
+                if isinstance(child, (ast.ExceptHandler, ast.match_case)):
+                    stack.extend((s, inner_local, inner_checking) for s in reversed(child.body))
+                else:
+                    stack.append((child, inner_local, inner_checking))
+
+
+def logical_lines(stmt: ast.stmt) -> int:
+    """radon's LLOC for one statement's own lines: itself, decorators, and clause headers.
+
+    ``else:``/``except:``/``finally:`` lines count as in radon; an ``elif`` is an
+    ``If`` statement in ``orelse`` and counts as itself. radon also counts a line
+    whose colon is not last (``if x: y``, but also a dict literal) as two; that
+    token heuristic is not reproduced, so LLOC and MI differ slightly from radon's.
+    """
+    count = 1 + len(getattr(stmt, "decorator_list", ()))
+    count += len(getattr(stmt, "handlers", ()))
+    orelse = getattr(stmt, "orelse", None)
+    if orelse and not (isinstance(stmt, ast.If) and len(orelse) == 1 and isinstance(orelse[0], ast.If)
+                       and orelse[0].col_offset == stmt.col_offset):
+        count += 1
+    if getattr(stmt, "finalbody", None):
+        count += 1
+    return count
+
+
+def _is_type_checking(stmt: ast.stmt) -> bool:
+    if not isinstance(stmt, ast.If):
+        return False
+    test = stmt.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def imports_of(stmt: ast.stmt, local: bool, checking: bool) -> list[RawImport]:
+    if isinstance(stmt, ast.Import):
+        return [RawImport(a.name, stmt.lineno, 0, (), checking, local) for a in stmt.names]
+    if isinstance(stmt, ast.ImportFrom):
+        names = tuple(a.name for a in stmt.names)
+        return [RawImport(stmt.module or "", stmt.lineno, stmt.level or 0, names, checking, local)]
+    return []
+
+
+def class_info(node: ast.ClassDef) -> ClassInfo:
+    bases = tuple(dotted(b) for b in node.bases)
+    methods = [s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    abstract = any(b in _ABSTRACT_BASES for b in bases) or any(
+        "abstractmethod" in dotted(d) for m in methods for d in m.decorator_list
+    ) or any(isinstance(k.value, ast.Name) and k.value.id == "ABCMeta" for k in node.keywords)
+    decorators = tuple(dotted(d) for d in node.decorator_list)
+    return ClassInfo(node.name, node.lineno, bases, tuple(m.name for m in methods), abstract, decorators)
+
+
+_DECISIONS = (ast.If, ast.IfExp, ast.Try, ast.BoolOp, ast.Match, ast.For, ast.While, ast.AsyncFor,
+              ast.comprehension, ast.Assert)
+_BLOCKS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def complexity_of(ctx: FileContext) -> tuple[tuple[FunctionMetric, ...], int]:
+    """radon's cyclomatic complexity per function and method, and the file total MI uses.
+
+    Same numbers as ``radon.visitors.ComplexityVisitor`` (checked equal on every
+    file of Django and of CPython's standard library): a block's complexity is 1
+    plus its decision points outside nested functions and classes; decorators,
+    signatures, class bases and the inside of ``assert`` are not looked at; listed
+    are module-level functions and the methods of module-level classes; the
+    total adds class-level decisions and methods but no closures or inner
+    classes. radon walks the tree in Python per block; this reads the decision
+    nodes the shared index holds and assigns each to its block by line.
+    """
+    blocks = ctx.nodes(*_BLOCKS)
+    lost = _unvisited(ctx, blocks)
+    owner = _block_owner(ctx, blocks)
+    parent = {id(b): owner(b.lineno, b) for b in blocks}
+    decisions: dict[int, int] = {}
+    for node in ctx.nodes(*_DECISIONS):
+        if id(node) not in lost:
+            key = id(owner(node.lineno if hasattr(node, "lineno") else node.target.lineno))
+            decisions[key] = decisions.get(key, 0) + _weight(node)
+    inner = lambda b: decisions.get(id(b), 0)  # noqa: E731
+    functions, total = [], 1 + decisions.get(id(None), 0)
+    for block in (b for b in blocks if parent[id(b)] is None):
+        if isinstance(block, ast.ClassDef):
+            total += inner(block)
+            for method in (m for m in blocks if parent[id(m)] is block and not isinstance(m, ast.ClassDef)):
+                functions.append(_metric(method, f"{block.name}.{method.name}", 1 + inner(method), True))
+                total += 1 + inner(method)
+        else:
+            functions.append(_metric(block, block.name, 1 + inner(block), False))
+            total += inner(block)
+    return tuple(sorted(functions, key=lambda f: (f.line, f.name))), total
+
+
+def _unvisited(ctx: FileContext, blocks: list[ast.AST]) -> set[int]:
+    """Nodes radon's complexity visitor never reaches: decorators, signatures, bases, assert bodies."""
+    parts: list[ast.AST | None] = []
+    for b in blocks:
+        parts += b.decorator_list
+        parts += [*b.bases, *(k.value for k in b.keywords)] if isinstance(b, ast.ClassDef) else [b.args, b.returns]
+    parts += [p for a in ctx.nodes(ast.Assert) for p in (a.test, a.msg)]
+    return {id(n) for p in parts if p is not None for n in ast.walk(p)}
+
+
+def _block_owner(ctx: FileContext, blocks: list[ast.AST]):
+    """line -> innermost function or class whose lines hold it (``exclude``: a block asking for its parent)."""
+    owners: list[ast.AST | None] = [None] * (len(ctx.lines) + 2)
+    for b in sorted(blocks, key=lambda b: b.lineno):
+        end = min(b.end_lineno or b.lineno, len(owners) - 1)
+        owners[b.lineno : end + 1] = [b] * (end + 1 - b.lineno)
+
+    def owner(line: int, exclude: ast.AST | None = None) -> ast.AST | None:
+        found = owners[line] if 0 < line < len(owners) else None
+        if found is not None and found is exclude:
+            around = [o for o in blocks if o is not exclude and o.lineno <= line <= (o.end_lineno or o.lineno)]
+            return max(around, key=lambda o: o.lineno) if around else None
+        return found
+
+    return owner
+
+
+def _weight(node: ast.AST) -> int:
+    if isinstance(node, ast.Try):
+        return len(node.handlers) + bool(node.orelse)
+    if isinstance(node, ast.BoolOp):
+        return len(node.values) - 1
+    if isinstance(node, ast.If | ast.IfExp | ast.Assert):
+        return 1
+    if isinstance(node, ast.Match):
+        wildcard = any(getattr(case.pattern, "pattern", False) is None for case in node.cases)
+        return max(0, len(node.cases) - wildcard)
+    if isinstance(node, ast.For | ast.While | ast.AsyncFor):
+        return bool(node.orelse) + 1
+    return len(node.ifs) + 1  # a comprehension's for and its ifs
+
+
+def _metric(node: FunctionNode, name: str, cc: int, is_method: bool) -> FunctionMetric:
+    return FunctionMetric(
+        name=name, line=node.lineno, end_line=node.end_lineno or node.lineno, cc=cc, is_method=is_method,
+        is_async=isinstance(node, ast.AsyncFunctionDef),
+        has_docstring=ast.get_docstring(node, clean=False) is not None,
+        args=len(node.args.args) + len(node.args.kwonlyargs),
+    )
+
+
+def raw_metrics(lines: list[str], docstring_spans: list[tuple[int, int]], string_lines: set[int], lloc: int) -> RawMetrics:
+    """radon-style line counts from the parse instead of a tokenizer pass.
+
+    ``docstring_spans``: lines of bare string statements (one-line ones count as
+    comment lines, longer ones as radon's "multi"); ``string_lines``: lines
+    strictly inside any multi-line string, where a ``#`` is text, not a comment.
+    """
+    in_doc: set[int] = set()
+    one_line: set[int] = set()
+    for start, end in docstring_spans:
+        if end > start:
+            in_doc.update(range(start, end + 1))
+        else:
+            one_line.add(start)
+    blank = multi = single = comments = 0
+    for number, line in enumerate(lines, 1):
+        stripped = line.strip()
+        if not stripped:
+            blank += 1
+        elif number in in_doc:
+            multi += 1
+        elif number in string_lines:
+            continue  # counted as source below
+        elif stripped.startswith("#"):
+            single += 1
+            comments += 1
+        elif number in one_line:
+            single += 1
+        elif "#" in stripped and _has_inline_comment(stripped):
+            comments += 1
+    loc = len(lines)
+    sloc = loc - blank - multi - single
+    return RawMetrics(loc=loc, lloc=lloc, sloc=sloc, comments=comments, multi=multi, blank=blank)
+
+
+def _has_inline_comment(line: str) -> bool:
+    quote = ""
+    escaped = False
+    for ch in line:
+        if quote:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#":
+            return True
+    return False
+
+
+def maintainability(volume: float, complexity: int, raw: RawMetrics) -> float:
+    """radon's MI with multi-line strings counted as comments (radon's ``-m`` default)."""
+    comments = (raw.comments + raw.multi) / raw.sloc * 100 if raw.sloc else 0
+    return round(mi_compute(volume, complexity, raw.lloc, comments), 2)
+
+
+_OPERATIONS = (ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.AugAssign, ast.Compare)
+_OPERAND_FIELD = {ast.Name: "id", ast.Attribute: "attr", ast.Constant: "value"}
+
+
+def halstead_of(ctx: FileContext) -> Halstead:
+    """radon's file-level Halstead metrics, from the file's one indexed walk.
+
+    Same counting as ``radon.metrics.h_visit_ast``: operators are the
+    operations' operator classes; operands are names, attributes and constants
+    by value (any other expression counts as a distinct operand), distinct per
+    innermost function name; a function's decorators, arguments and return
+    annotation are not looked at. radon's visitor walks the whole tree in
+    Python; this reads only the operation nodes the shared index already holds.
+    """
+    skipped = {id(n) for f in ctx.functions() for part in (*f.decorator_list, f.args, f.returns) if part
+               for n in ast.walk(part)}
+    operators: set[str] = set()
+    operands: set[tuple[str | None, object]] = set()
+    n_operators = n_operands = 0
+    for node in ctx.nodes(*_OPERATIONS):
+        if id(node) in skipped:
+            continue
+        ops, values = _operation(node)
+        owner = ctx.enclosing_function(node)
+        where = owner.name if owner is not None else None
+        n_operators += len(ops)
+        n_operands += len(values)
+        operators.update(type(op).__name__ for op in ops)
+        operands.update((where, getattr(v, _OPERAND_FIELD.get(type(v), ""), v)) for v in values)
+    return _halstead(len(operators), len(operands), n_operators, n_operands)
+
+
+def _operation(node: ast.AST) -> tuple[list[ast.AST], list[ast.AST]]:
+    if isinstance(node, ast.BinOp):
+        return [node.op], [node.left, node.right]
+    if isinstance(node, ast.UnaryOp):
+        return [node.op], [node.operand]
+    if isinstance(node, ast.BoolOp):
+        return [node.op], list(node.values)
+    if isinstance(node, ast.AugAssign):
+        return [node.op], [node.target, node.value]
+    return list(node.ops), [*node.comparators, node.left]  # Compare
+
+
+def _halstead(h1: int, h2: int, n1: int, n2: int) -> Halstead:
+    h, n = h1 + h2, n1 + n2
+    volume = n * math.log2(h) if h else 0.0
+    difficulty = (h1 * n2) / (2 * h2) if h2 else 0.0
+    return Halstead(round(volume, 3), round(difficulty, 3), round(difficulty * volume, 3), round(volume / 3000, 4))

@@ -1,0 +1,1 @@
+"""Repository facts: modules and their imports, the dependency graph, declared layers, hotspots."""

@@ -1,0 +1,139 @@
+"""Python module names for files, and imports resolved and classified.
+
+A file's canonical module name follows its chain of ``__init__.py`` packages
+(``src/shop/orders/api.py`` is ``shop.orders.api``). Longer spellings through
+folders without ``__init__.py`` are kept as aliases, so namespace packages and
+imports written from the repository root both resolve. A file outside any
+package is named by its path from the root (``scripts/run.py`` is ``scripts.run``).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from archreview.facts.distributions import distribution_of
+from archreview.core.model import FileFacts, Import, Module, RawImport
+
+SOURCE_ROOTS = ("src", "lib", "python", "source")
+STDLIB = frozenset(sys.stdlib_module_names) | {"__future__"}
+
+
+@dataclass(frozen=True, slots=True)
+class Naming:
+    """Where each Python file sits in the module namespace."""
+
+    by_path: dict[str, tuple[str, bool]]  # path -> (canonical name, is package)
+    index: dict[str, str]  # canonical or alias name -> canonical name
+    top_level: frozenset[str]  # first components of every name: imports of these are internal
+
+
+def name_modules(paths: Iterable[str], imported: frozenset[str] = frozenset()) -> Naming:
+    """Name every Python file; ``imported`` (dotted names the code imports, with
+    their prefixes) decides between spellings: a package under a folder without
+    ``__init__.py`` takes the longer, namespace-package name when that is how
+    the code imports it."""
+    paths = sorted(p for p in paths if p.endswith(".py"))
+    packages = {p.rpartition("/")[0] for p in paths if p.rsplit("/", 1)[-1] == "__init__.py"}
+    by_path: dict[str, tuple[str, bool]] = {}
+    index: dict[str, str] = {}
+    for path in paths:
+        parts = path[:-3].split("/")
+        is_package = parts[-1] == "__init__"
+        if is_package:
+            parts = parts[:-1]
+        if not parts or not all(p.isidentifier() for p in parts[-1:]):
+            continue
+        canonical, aliases = _names(path, parts, packages, imported)
+        by_path[path] = (canonical, is_package)
+        for name in (canonical, *aliases):
+            index.setdefault(name, canonical)
+    top = frozenset(name.split(".", 1)[0] for name in index)
+    return Naming(by_path, index, top)
+
+
+def _names(path: str, parts: list[str], packages: set[str], imported: frozenset[str]) -> tuple[str, list[str]]:
+    folder = path.rpartition("/")[0]
+    depth = 0  # how many trailing parts belong to the __init__ chain
+    while folder in packages and folder:
+        depth += 1
+        folder = folder.rpartition("/")[0]
+    start = len(parts) - 1 - depth if not path.endswith("__init__.py") else len(parts) - depth
+    full = [p for p in parts]
+    if full and full[0] in SOURCE_ROOTS and len(full) > 1:
+        full = full[1:]
+        start = max(0, start - 1)
+    if depth == 0 and not path.endswith("__init__.py"):
+        return ".".join(full), []  # not in a package: named by its path
+    names = [".".join(full[i:]) for i in range(start, -1, -1) if all(p.isidentifier() for p in full[i:])]
+    names = names or [".".join(full[start:])]
+    for i, name in enumerate(names):  # the shortest spelling whose top package the code imports
+        if ".".join(full[start - i : start + 1]) in imported:
+            return name, [n for n in names if n != name]
+    return names[0], names[1:]
+
+
+def absolute(raw: RawImport, module: str, is_package: bool) -> list[str]:
+    """Candidate absolute targets, most specific first (``from a import b`` may import module a.b)."""
+    if raw.level:
+        base = module.split(".") if is_package else module.split(".")[:-1]
+        base = base[: len(base) - (raw.level - 1)] if raw.level > 1 else base
+        prefix = ".".join(p for p in [*base, raw.module] if p)
+    else:
+        prefix = raw.module
+    subs = [f"{prefix}.{n}" if prefix else n for n in raw.names if n != "*"]
+    return subs + ([prefix] if prefix else [])
+
+
+def resolve(candidates: Sequence[str], naming: Naming) -> tuple[str, str, str | None] | None:
+    """(target, category, distribution) for the first candidate that means something."""
+    for name in candidates:
+        parts = name.split(".")
+        for end in range(len(parts), 0, -1):
+            hit = naming.index.get(".".join(parts[:end]))
+            if hit:
+                return hit, "internal", None
+    if not candidates:
+        return None
+    name = candidates[-1]
+    top = name.split(".", 1)[0]
+    if top in naming.top_level:
+        return name, "internal", None
+    if top in STDLIB:
+        return top, "stdlib", None
+    return top, "third_party", distribution_of(top)
+
+
+def build_modules(files: Sequence[FileFacts]) -> tuple[Naming, tuple[Module, ...]]:
+    python = [f for f in files if f.language == "python"]
+    imported = frozenset(
+        ".".join(parts[:n]) for f in python for i in f.imports if not i.level and (parts := i.module.split("."))
+        for n in range(1, len(parts) + 1)
+    )
+    naming = name_modules((f.path for f in python), imported)
+    modules = []
+    for facts in python:
+        named = naming.by_path.get(facts.path)
+        if named is None:
+            continue
+        modules.append(Module(named[0], facts.path, facts.lines, _imports(facts, *named, naming), named[1]))
+    return naming, tuple(sorted(modules, key=lambda m: (m.name, m.path)))
+
+
+def _imports(facts: FileFacts, module: str, is_package: bool, naming: Naming) -> tuple[Import, ...]:
+    seen: dict[tuple[str, int], Import] = {}
+    for raw in facts.imports:
+        for one in _one_per_name(raw):  # each name of a from-import may be a submodule
+            found = resolve(absolute(one, module, is_package), naming)
+            if found is None or found[0] == module:
+                continue
+            target, category, dist = found
+            seen.setdefault((target, one.line), Import(target, one.line, category, dist, one.type_checking, one.local))
+    return tuple(sorted(seen.values(), key=lambda i: (i.line, i.target)))
+
+
+def _one_per_name(raw: RawImport) -> list[RawImport]:
+    if len(raw.names) <= 1:
+        return [raw]
+    return [replace(raw, names=(name,)) for name in raw.names]

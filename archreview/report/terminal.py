@@ -1,0 +1,38 @@
+"""A short plain-text summary of an analysis, for the terminal."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from archreview.core.model import Analysis
+from archreview.core.redact import redact
+
+
+def text(a: Analysis) -> str:
+    refs = a.repo.head[:12] if a.repo.head else "working folder"
+    if a.repo.base:
+        refs = f"{a.repo.base[:12]}..{refs}"
+    lines = [f"{a.repo.path} ({refs})"]
+    python = [f for f in a.head.files if f.language == "python"]
+    lines.append(f"  files: {len(a.head.files)} analysed ({len(python)} Python), {len(a.head.skipped)} skipped, "
+                 f"{len(a.errors)} with errors")
+    g = a.graph
+    lines.append(f"  modules: {len(g.nodes)}, imports between them: {len(g.edges)}, cycles: {len(g.cycles)}, "
+                 f"layer violations: {sum(v.rule == 'layer' for v in g.violations)}")
+    worst = sorted((fn.cc, f.path, fn.name) for f in python for fn in f.functions)[-3:]
+    if worst:
+        lines.append("  most complex: " + ", ".join(f"{p}:{n} (cc {cc})" for cc, p, n in reversed(worst)))
+    if a.hotspots:
+        lines.append("  hotspots: " + ", ".join(h.path for h in a.hotspots[:3]))
+    if a.repo.base:
+        lines.append(f"  changed files: {len(a.changed_files)}; new dependencies: {', '.join(a.new_dependencies) or 'none'}")
+        for n in a.new_infrastructure:
+            where = n.evidence[0] if n.evidence else None
+            at = f" at {where.path}:{where.line}" if where else ""
+            lines.append(f"  NEW {n.kind}: {n.name}{at}{' (tests only)' if n.test_only else ''}")
+        for q in a.fit_test:
+            lines.append(f"  fit {q.question}: {q.verdict} — {redact(q.summary)}")
+    per_item = Counter(f.item for f in a.findings)
+    if per_item:
+        lines.append("  checklist findings: " + ", ".join(f"#{i}: {n}" for i, n in sorted(per_item.items())))
+    return "\n".join(lines)

@@ -1,0 +1,110 @@
+"""Charts for the workbook and report, drawn with matplotlib into PNG.
+
+Readable on big repositories: the package diagram and the matrix show at most
+``limit`` packages (the largest by module count; the rest are folded into one
+"(other)" box), and the diagram places packages in layers by dependency order
+so arrows mostly point down.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display: figures become PNG data
+import matplotlib.pyplot as plt  # noqa: E402
+import networkx as nx  # noqa: E402
+
+from archreview.repo.graph import package_of  # noqa: E402
+from archreview.core.model import Graph, Hotspot  # noqa: E402
+from archreview.workbook.render import png_data_uri  # noqa: E402
+
+OTHER = "(other)"
+
+
+def _rendered(fig) -> str:
+    """The figure as an inline PNG; the figure is closed so pyplot does not keep it."""
+    try:
+        return png_data_uri(fig)
+    finally:
+        plt.close(fig)
+
+
+def folded(graph: Graph, limit: int = 30) -> tuple[list[str], dict[tuple[str, str], int]]:
+    """The ``limit`` biggest packages and the edges between them, the rest folded into OTHER."""
+    sizes = Counter(package_of(n, graph.depth) for n in graph.nodes)
+    keep = {p for p, _ in sizes.most_common(limit)}
+    name = lambda p: p if p in keep else OTHER  # noqa: E731
+    edges: Counter[tuple[str, str]] = Counter()
+    for a, b, n in graph.package_edges:
+        if name(a) != name(b):
+            edges[(name(a), name(b))] += n
+    packages = sorted(keep) + ([OTHER] if len(sizes) > len(keep) else [])
+    return packages, dict(edges)
+
+
+def package_diagram(graph: Graph, limit: int = 30) -> str | None:
+    packages, edges = folded(graph, limit)
+    if len(packages) < 2:
+        return None
+    g = nx.DiGraph()
+    g.add_nodes_from(packages)
+    g.add_edges_from(edges)
+    layers = _layers(g)
+    pos = {p: (i - (len(row) - 1) / 2, -depth) for depth, row in enumerate(layers) for i, p in enumerate(row)}
+    width = max(6.0, 1.6 * max(len(r) for r in layers))
+    fig, ax = plt.subplots(figsize=(min(width, 18), 1.3 * len(layers) + 1))
+    nx.draw_networkx_edges(g, pos, ax=ax, arrowstyle="-|>", arrowsize=10, edge_color="#8893a3", width=0.8,
+                           connectionstyle="arc3,rad=0.08", node_size=1800)
+    nx.draw_networkx_labels(g, pos, ax=ax, font_size=8, bbox={"boxstyle": "round", "fc": "#eef3fb", "ec": "#4a6fa5"})
+    ax.set_axis_off()
+    ax.set_title("Packages, importers above what they import", fontsize=10)
+    return _rendered(fig)
+
+
+def _layers(g: nx.DiGraph) -> list[list[str]]:
+    """Rows of packages: importers first, cycles kept in one row."""
+    condensed = nx.condensation(g)
+    rows = []
+    for generation in nx.topological_generations(condensed):
+        rows.append(sorted(p for n in generation for p in condensed.nodes[n]["members"]))
+    return rows
+
+
+def dsm_heatmap(labels: Sequence[str], matrix: Sequence[Sequence[int]]) -> str | None:
+    if len(labels) < 2:
+        return None
+    size = min(14, 2 + 0.32 * len(labels))
+    fig, ax = plt.subplots(figsize=(size, size))
+    ax.imshow([[min(v, 20) for v in row] for row in matrix], cmap="Blues")
+    ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=7)
+    ax.set_yticks(range(len(labels)), labels, fontsize=7)
+    ax.set_xlabel("imported package")
+    ax.set_ylabel("importing package")
+    ax.set_title("Dependency structure matrix (marks above the diagonal are upward dependencies)", fontsize=9)
+    return _rendered(fig)
+
+
+def complexity_histogram(values: Sequence[int]) -> str | None:
+    if not values:
+        return None
+    fig, ax = plt.subplots(figsize=(7, 2.6))
+    ax.hist(values, bins=range(1, max(values) + 2), color="#4a6fa5", log=True)
+    ax.set_xlabel("cyclomatic complexity per function")
+    ax.set_ylabel("functions (log)")
+    return _rendered(fig)
+
+
+def hotspot_scatter(hotspots: Sequence[Hotspot], label: int = 8) -> str | None:
+    if not hotspots:
+        return None
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    ax.scatter([h.churn for h in hotspots], [h.complexity for h in hotspots], s=18, color="#c0504d")
+    for h in hotspots[:label]:
+        ax.annotate(h.path.rsplit("/", 1)[-1], (h.churn, h.complexity), fontsize=7, xytext=(3, 3),
+                    textcoords="offset points")
+    ax.set_xlabel("commits touching the file (churn)")
+    ax.set_ylabel("total cyclomatic complexity")
+    return _rendered(fig)

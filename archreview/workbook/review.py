@@ -1,0 +1,112 @@
+"""A review in progress: the analysis, the checklist, the reviewer's decisions.
+
+This is the display-independent structure the workbook and the report are
+built from (ydata-profiling's middle stage): which evidence sits under each
+item, what severity the declared scale gives it, what was decided, what needs
+re-review because the evidence changed, and the overall verdict.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archreview.checklist.items import Checklist, Item, load_checklist, severity
+from archreview.decisions import STATUSES, Decision, DecisionStore
+from archreview.workbook.params import Parameters
+from archreview.core.model import Analysis, Finding
+
+_SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
+VERDICT_ORDER = ("fail", "concern", "pass", "na", "unreviewed")
+
+
+@dataclass(frozen=True, slots=True)
+class Meta:
+    title: str = "Architecture review"
+    client: str = ""
+    reviewer: str = ""
+    date: str = field(default_factory=lambda: dt.date.today().isoformat())
+
+
+@dataclass
+class Review:
+    analysis: Analysis
+    checklist: Checklist
+    store: DecisionStore | None
+    meta: Meta
+    live: bool = False
+    params: Parameters | None = None  # what the workbook was started with, for re-export
+
+    # --- evidence ------------------------------------------------------------
+    @property
+    def users(self) -> int | None:
+        context = self.analysis.context
+        return context.scale.users if context is not None else None
+
+    def evidence(self, item: int) -> tuple[Finding, ...]:
+        """Findings under the item, those in lines the change added first."""
+        found = [f for f in self.analysis.findings if f.item == item]
+        return tuple(sorted(found, key=lambda f: (f.new is not True, -f.confidence, f.path, f.line)))
+
+    def severity(self, item: Item) -> str:
+        return severity(item, self.users)
+
+    def fingerprint_evidence(self, item: int) -> list[list[object]]:
+        """What a decision was made on: findings without line numbers, which shift with unrelated edits."""
+        return sorted([f.rule, f.path, f.snippet] for f in self.evidence(item))
+
+    # --- decisions -----------------------------------------------------------
+    def decision(self, item: int) -> Decision | None:
+        return self.store.get(item) if self.store is not None else None
+
+    def status(self, item: int) -> str:
+        decision = self.decision(item)
+        return decision.status if decision is not None else "unreviewed"
+
+    def needs_rereview(self, item: int) -> bool:
+        return self.store is not None and self.store.needs_rereview(item, self.fingerprint_evidence(item))
+
+    def record(self, item: int, status: str, note: str = "", severity: str | None = None) -> Decision:
+        if self.store is None:
+            raise RuntimeError("this review has no decisions file; open it with decisions=PATH")
+        return self.store.record(item, status, note, severity, self.meta.reviewer or None,
+                                 evidence=self.fingerprint_evidence(item))
+
+    def counts(self) -> Counter[str]:
+        return Counter(self.status(it.number) for it in self.checklist.items)
+
+    def verdict(self) -> str:
+        counts = self.counts()
+        if counts["fail"]:
+            return "Changes required before release"
+        if counts["concern"]:
+            return "Acceptable with the concerns below addressed"
+        if counts["unreviewed"]:
+            return "Review in progress"
+        return "No blocking findings"
+
+    def top_risks(self, limit: int = 5) -> tuple[tuple[Item, str, int], ...]:
+        """(item, severity, findings) ranked: failed and concerning items first, then by severity and evidence."""
+        ranked = []
+        for it in self.checklist.items:
+            count = len(self.evidence(it.number))
+            status = self.status(it.number)
+            if count == 0 and status not in ("fail", "concern"):
+                continue
+            decision = self.decision(it.number)
+            sev = (decision.severity if decision is not None else None) or self.severity(it)
+            ranked.append((status != "fail", status != "concern", -_SEVERITY_RANK.get(sev, 0), -count, it.number, (it, sev, count)))
+        ranked.sort(key=lambda r: r[:5])
+        return tuple(r[-1] for r in ranked[:limit])
+
+
+def open_review(analysis: Analysis, decisions: str | Path | None = None, *, title: str = "", client: str = "",
+                reviewer: str = "", live: bool = False) -> Review:
+    store = DecisionStore(decisions) if decisions else None
+    meta = Meta(title=title or "Architecture review", client=client, reviewer=reviewer)
+    return Review(analysis, load_checklist(), store, meta, live)
+
+
+__all__ = ["Meta", "Review", "STATUSES", "VERDICT_ORDER", "open_review"]

@@ -1,0 +1,170 @@
+"""What each cell of ``notebooks/review.ipynb`` calls: one function per section.
+
+Each function takes the ``Review`` and returns something Jupyter displays
+(HTML built by ``archreview.workbook.render``, escaped). In a live session the
+checklist adds widgets to record decisions; in batch (papermill) and in the
+report the decisions are static tables.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import networkx as nx
+from IPython.display import HTML, display
+from markupsafe import Markup
+
+from archreview.workbook import charts
+from archreview.analysis.run import analyze
+from archreview.repo.graph import dsm, module_graph
+from archreview.core.paths import package_path
+from archreview.workbook.render import fragment, table
+from archreview.workbook.params import Parameters
+from archreview.workbook.review import VERDICT_ORDER, Review, open_review
+
+
+def start(repo: str, base: str | None = None, head: str | None = None, *, context: str | None = None,
+          decisions: str | None = None, client: str = "", reviewer: str = "", title: str = "",
+          live: bool = True) -> Review:
+    """Analyse the repository (cached per file) and open the decisions file."""
+    analysis = analyze(repo, base, head, context_file=context)
+    review = open_review(analysis, decisions, title=title, client=client, reviewer=reviewer, live=live)
+    review.params = Parameters(repo, base, head, context, decisions, client, reviewer, title or "Architecture review")
+    return review
+
+
+def header(review: Review) -> HTML:
+    a = review.analysis
+    infra = Counter(n.kind for n in a.new_infrastructure if not n.test_only)
+    sections = [("overview", "Overview"), ("architecture", "Architecture"), ("complexity", "Complexity and hotspots"),
+                ("change", "What the change brings"), ("fit", "Fit test"), ("checklist", "Checklist"),
+                ("summary", "Summary")]
+    return HTML(fragment("header", r=review, a=a, infra=sorted(infra.items()), counts=review.counts(), style=_live_css(review),
+                         order=VERDICT_ORDER, risks=review.top_risks(), sections=sections,
+                         categories=review.checklist.categories, items=review.checklist.items))
+
+
+def _live_css(review: Review) -> Markup | None:
+    """The report's stylesheet, for the live notebook (the report brings its own)."""
+    if not review.live:
+        return None
+    css = package_path("templates", "report", "report.css").read_text(encoding="utf-8")
+    scoped = "\n".join(line for line in css.splitlines() if line.lstrip().startswith((":root", ".ar-", "[class^=", "@media", "}")))
+    return Markup(scoped)
+
+
+def overview(review: Review) -> HTML:
+    a = review.analysis
+    languages = Counter(f.language for f in a.head.files)
+    lines = sum(f.lines for f in a.head.files)
+    reasons = Counter(s.reason for s in a.head.skipped)
+    return HTML(fragment(
+        "overview", a=a, lines=lines,
+        languages=table([{"language": k, "files": v} for k, v in languages.most_common()], ["language", "files"]),
+        skipped=table([{"reason": k, "files": v} for k, v in reasons.most_common()], ["reason", "files"]),
+        skipped_paths=table([{"path": s.path, "reason": s.reason} for s in a.head.skipped[:30]], ["path", "reason"]),
+        errors=table([{"path": e.path, "problem": e.message} for e in a.errors[:50]], ["path", "problem"]),
+    ))
+
+
+def architecture(review: Review) -> HTML:
+    g = review.analysis.graph
+    labels, matrix = dsm(g)
+    coupling = sorted(g.coupling, key=lambda c: (-(c.afferent + c.efferent), c.package))[:25]
+    return HTML(fragment(
+        "architecture", g=g, diagram=charts.package_diagram(g), heatmap=charts.dsm_heatmap(labels, matrix),
+        cycles=[" → ".join(c) for c in g.cycles[:20]],
+        violations=table([{"rule": v.rule, "where": f"{v.path}:{v.line}", "import": f"{v.importer} → {v.imported}",
+                           "why": v.message} for v in g.violations], ["rule", "where", "import", "why"]),
+        coupling=table([{"package": c.package, "used by (Ca)": c.afferent, "uses (Ce)": c.efferent,
+                         "instability": c.instability} for c in coupling],
+                       ["package", "used by (Ca)", "uses (Ce)", "instability"]),
+    ))
+
+
+def complexity(review: Review) -> HTML:
+    a = review.analysis
+    functions = [(fn.cc, f.path, fn.name, fn.line) for f in a.head.files for fn in f.functions]
+    worst = sorted(functions, key=lambda t: (-t[0], t[1], t[3]))[:15]
+    low_mi = sorted((f for f in a.head.files if f.mi is not None), key=lambda f: (f.mi, f.path))[:10]
+    return HTML(fragment(
+        "complexity", histogram=charts.complexity_histogram([t[0] for t in functions]),
+        scatter=charts.hotspot_scatter(a.hotspots),
+        worst=table([{"function": n, "where": f"{p}:{line}", "cc": cc} for cc, p, n, line in worst],
+                    ["function", "where", "cc"]),
+        mi=table([{"file": f.path, "maintainability index": f.mi, "lines": f.lines} for f in low_mi],
+                 ["file", "maintainability index", "lines"]),
+        hotspots=table([{"file": h.path, "commits": h.churn, "complexity": h.complexity, "score": h.score}
+                        for h in a.hotspots[:15]], ["file", "commits", "complexity", "score"]),
+    ))
+
+
+def change(review: Review) -> HTML:
+    a = review.analysis
+    rows = [{"kind": n.kind, "what": n.name, "evidence": ", ".join(f"{e.path}:{e.line}" for e in n.evidence[:4]),
+             "note": _infra_note(n)}
+            for n in a.new_infrastructure]
+    changed, reaching, entry = blast_radius(review)
+    return HTML(fragment("change", a=a, infra=table(rows, ["kind", "what", "evidence", "note"]),
+                         changed=changed, reaching=reaching, entry=entry))
+
+
+def _infra_note(n) -> str:
+    if n.test_only:
+        return "tests only"
+    if n.declared_unused:
+        return "declared NOT used"
+    return "kind already in the declared stack" if n.declared_used else ""
+
+
+def blast_radius(review: Review) -> tuple[list[str], list[str], list[str]]:
+    """Modules the change touched, the modules that import them (transitively), and which of those are entry points."""
+    a = review.analysis
+    changed_paths = set(a.changed_files)
+    changed = sorted(m.name for m in a.modules if m.path in changed_paths)
+    g = module_graph(a.modules)
+    reaching: set[str] = set()
+    for name in changed:
+        reaching |= nx.ancestors(g, name)
+    reaching -= set(changed)
+    entry = sorted(n for n in reaching | set(changed) if g.in_degree(n) == 0)
+    return changed, sorted(reaching), entry
+
+
+def fit_test(review: Review) -> HTML:
+    return HTML(fragment("fit", answers=review.analysis.fit_test, has_base=review.analysis.base is not None))
+
+
+def checklist(review: Review) -> HTML | None:
+    """Every item with its evidence; live sessions get decision widgets under each item."""
+    if not review.live:
+        return HTML(_items_html(review, review.checklist.items, with_intro=True))
+    from archreview.workbook.widgets import item_widget, progress_widget
+
+    progress = progress_widget(review)
+    display(HTML(fragment("checklist_intro", r=review)), progress.box)
+    for item in review.checklist.items:
+        display(HTML(_items_html(review, (item,))), item_widget(review, item, progress))
+    return None
+
+
+def _items_html(review: Review, items, with_intro: bool = False) -> str:
+    blocks = []
+    for item in items:
+        evidence = review.evidence(item.number)
+        rows = [{"where": f"{f.path}:{f.line}", "finding": f.message, "code": f.snippet,
+                 "confidence": f"{f.confidence:.0%}", "new": "new" if f.new else ""} for f in evidence[:25]]
+        heading = review.checklist.in_category(item.category.id)[0] == item
+        blocks.append(dict(item=item, heading=heading, severity=review.severity(item), decision=review.decision(item.number),
+                           rereview=review.needs_rereview(item.number), count=len(evidence),
+                           evidence=table(rows, ["where", "finding", "code", "confidence", "new"])))
+    return fragment("items", r=review, blocks=blocks, with_intro=with_intro, live=review.live)
+
+
+def summary(review: Review) -> HTML:
+    per_category = []
+    for cat in review.checklist.categories:
+        statuses = Counter(review.status(it.number) for it in review.checklist.in_category(cat.id))
+        per_category.append({"category": f"{cat.id}. {cat.title}", **{s: statuses.get(s, 0) for s in VERDICT_ORDER}})
+    return HTML(fragment("summary", r=review, table=table(per_category, ["category", *VERDICT_ORDER])))

@@ -1,0 +1,81 @@
+"""Decision widgets for a live session: verdict, severity and notes per item.
+
+Every change is recorded at once through the review's ``DecisionStore``
+(atomic, locked, merged with other writers) and the widget says whether it was
+saved or why not; an unsaved decision stays in memory and is written with
+the next successful save. Values come back from the file on re-run, restart
+or a second tab. Widgets show text only (``Label``), never HTML.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as w
+
+from archreview.checklist.items import Item
+from archreview.decisions import SEVERITIES, STATUSES
+from archreview.workbook.review import Review
+
+_NO_SEVERITY = "(default)"
+
+
+class Progress:
+    """Counts of decided items, overall and per category, kept in one text line each."""
+
+    def __init__(self, review: Review) -> None:
+        self.review = review
+        self.overall = w.IntProgress(min=0, max=len(review.checklist.items), description="Reviewed")
+        self.text = w.Label()
+        self.box = w.VBox([self.overall, self.text])
+        self.box.add_class("ar-progress")
+        self.refresh()
+
+    def refresh(self) -> None:
+        items = self.review.checklist.items
+        done = [it for it in items if self.review.status(it.number) != "unreviewed"]
+        self.overall.value = len(done)
+        parts = []
+        for cat in self.review.checklist.categories:
+            members = self.review.checklist.in_category(cat.id)
+            parts.append(f"{cat.title}: {sum(it in done for it in members)}/{len(members)}")
+        self.text.value = f"{len(done)}/{len(items)} reviewed — " + "; ".join(parts)
+
+
+def progress_widget(review: Review) -> Progress:
+    return Progress(review)
+
+
+def item_widget(review: Review, item: Item, progress: Progress | None = None) -> w.Widget:
+    decision = review.decision(item.number)
+    verdict = w.ToggleButtons(options=list(STATUSES), value=decision.status if decision else "unreviewed",
+                              description="Verdict", style={"button_width": "90px"})
+    severity = w.Dropdown(options=[_NO_SEVERITY, *SEVERITIES],
+                          value=(decision.severity if decision and decision.severity else _NO_SEVERITY),
+                          description="Severity")
+    note = w.Textarea(value=decision.note if decision else "", placeholder="Notes for the client",
+                      description="Notes", continuous_update=False, layout=w.Layout(width="95%", height="70px"))
+    state = w.Label(value=_state_text(review, item.number, decision is not None))
+    box = w.VBox([verdict, severity, note, state])
+    box.add_class("ar-decision-widget")
+    box.add_class(f"ar-item-{item.number}")
+    state.add_class("ar-save-state")
+
+    def save(_change=None) -> None:
+        chosen = None if severity.value == _NO_SEVERITY else severity.value
+        if review.store is None:
+            state.value = "not saved: this review has no decisions file (set the `decisions` parameter)"
+            return
+        review.record(item.number, verdict.value, note.value, chosen)
+        store = review.store
+        state.value = f"saved to {store.path.name}" if store.last_error is None else f"NOT SAVED: {store.last_error}"
+        if progress is not None:
+            progress.refresh()
+
+    for control in (verdict, severity, note):
+        control.observe(save, names="value")
+    return box
+
+
+def _state_text(review: Review, item: int, decided: bool) -> str:
+    if review.needs_rereview(item):
+        return "evidence changed since this decision: review it again"
+    return "saved earlier" if decided else "not reviewed yet"

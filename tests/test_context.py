@@ -145,6 +145,11 @@ def test_malformed_pyproject_with_an_archreview_table_is_an_error_but_without_on
     assert load_context({"pyproject.toml": "[project\nname = 1\n"}) is None
 
 
+def test_a_comment_naming_the_archreview_table_is_not_a_table() -> None:
+    text = '[project]\nname = "x"\n# `[tool.archreview]` could declare our layers one day\n'
+    assert load_context({"pyproject.toml": text}) is None
+
+
 def test_explicit_file_without_the_tool_table_is_rejected() -> None:
     with pytest.raises(BadContext, match="no \\[tool.archreview\\] table"):
         load_context({}, explicit=("ctx/pyproject.toml", '[tool.black]\nline-length = 100\n'))

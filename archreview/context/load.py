@@ -40,7 +40,7 @@ CONTEXT_FILES: tuple[str, ...] = (
     "ARCHITECTURE.md", "docs/ARCHITECTURE.md",
 )
 
-
+_ARCHREVIEW_HEADER = re.compile(r"^\s*\[+\s*tool\.archreview\b", re.MULTILINE)
 
 
 # --- entry point -----------------------------------------------------------------
@@ -59,7 +59,8 @@ def load_context(texts: Mapping[str, str], explicit: tuple[str, str] | None = No
     if "archreview.toml" in texts:
         partials.append(_archreview_file("archreview.toml", texts["archreview.toml"]))
     pyproject = lenient_toml(texts.get("pyproject.toml"))
-    if "archreview" in pyproject.get("tool", {}) or "[tool.archreview" in texts.get("pyproject.toml", ""):
+    if "archreview" in pyproject.get("tool", {}) or (not pyproject and _ARCHREVIEW_HEADER.search(
+            texts.get("pyproject.toml", ""))):  # a broken pyproject that meant to declare a context
         partials.append(_archreview_file("pyproject.toml", texts["pyproject.toml"]))
     partials.append(import_linter_layers(texts, pyproject))
     partials.append(tach_layers(texts.get("tach.toml")))

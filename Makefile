@@ -5,8 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_REPO ?=
+CHROMIUM ?= chromium
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test chromium bench clean
 
 install: $(STAMP)
 
@@ -26,7 +27,16 @@ demo: install
 		--client "BuildRight (sample)" --title "Notifications, AI-generated version" --output reports/sample-ai.html
 	$(BIN)/archreview batch data/batch.example.yaml --output reports/batch
 
-test: install
+# The browser tests drive Debian's Chromium: without it, stop before anything else with
+# one line saying how to install it. Then the house checks (imports only go down, every
+# import declared), then the suite.
+chromium:
+	$(if $(shell command -v $(CHROMIUM)),@true,$(error Chromium is missing (the browser tests need it): \
+	install it with 'sudo apt-get install chromium' (.ci/run does this), then run make test again))
+
+test: chromium install
+	$(BIN)/lint-imports
+	$(BIN)/deptry .
 	$(BIN)/python -m pytest
 
 bench: install

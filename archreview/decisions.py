@@ -38,9 +38,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from archreview.core.errors import DecisionsFileError
-
-STATUSES = ("unreviewed", "pass", "concern", "fail", "na")
-SEVERITIES = ("low", "medium", "high", "critical")
+from archreview.core.vocab import SEVERITIES, STATUSES, Severity, Status
 ITEMS = range(1, 23)
 FORMAT = 1  # the newest file format this version reads and writes
 _TMP_SUFFIX = ".tmp"
@@ -51,9 +49,9 @@ class Decision:
     """One verdict on one checklist item, as recorded (and as kept in the history)."""
 
     item: int
-    status: str
+    status: Status
     note: str
-    severity: str | None
+    severity: Severity | None
     reviewer: str | None
     at: str  # ISO 8601 UTC, microseconds, e.g. "2025-01-31T14:02:11.123456Z"
     fingerprint: str | None = None  # sha256 of the evidence the verdict was made on
@@ -323,7 +321,7 @@ class DecisionStore:
         return f"DecisionStore({os.fspath(self.path)!r}, {len(self._decisions)} decisions, {len(self._pending)} unsaved)"
 
     def record(
-        self, item: int, status: str, note: str = "", severity: str | None = None, reviewer: str | None = None,
+        self, item: int, status: Status, note: str = "", severity: Severity | None = None, reviewer: str | None = None,
         *, evidence: object = None,
     ) -> Decision:  # fmt: skip
         """Record a verdict and save it at once. A failed save keeps it in memory and sets ``last_error``."""

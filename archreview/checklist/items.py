@@ -16,8 +16,7 @@ from functools import cache
 from importlib import resources
 
 from archreview.core.errors import CatalogueError
-
-SEVERITIES = ("low", "medium", "high", "critical")
+from archreview.core.vocab import SEVERITIES, Severity
 ITEM_COUNT = 22
 CATEGORY_COUNT = 7
 _TEXT_LISTS = ("signals", "questions", "mitigations")
@@ -43,7 +42,7 @@ class Category:
 class ScaleRule:
     """Severity for a range of declared users: ``below_users`` or ``from_users``."""
 
-    severity: str
+    severity: Severity
     note: str = ""
     below_users: int | None = None
     from_users: int | None = None
@@ -63,7 +62,7 @@ class Item:
     signals: tuple[str, ...]
     questions: tuple[str, ...]
     mitigations: tuple[str, ...]
-    severity: str  # the default, before the declared scale is applied
+    severity: Severity  # the default, before the declared scale is applied
     scale: tuple[ScaleRule, ...] = ()  # empty: the same at any scale
     detectors: tuple[str, ...] = ()
     no_detector_reason: str = ""
@@ -103,7 +102,7 @@ def categories() -> tuple[Category, ...]:
     return load_checklist().categories
 
 
-def severity(item: Item, users: int | None) -> str:
+def severity(item: Item, users: int | None) -> Severity:
     """The item's severity for a declared number of users (None: not declared).
 
     Without a declared scale the default stands; a missing timeout is high at

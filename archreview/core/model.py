@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from archreview.core.vocab import FitVerdict, ImportCategory, Kind, ViolationRule
+
 
 @dataclass(frozen=True, slots=True, order=True)
 class Location:
@@ -118,7 +120,7 @@ class Signal:
     "settings", "pattern", "config").
     """
 
-    kind: str
+    kind: Kind
     name: str
     line: int
     via: str
@@ -217,7 +219,7 @@ class Import:
 
     target: str  # absolute dotted module name
     line: int
-    category: str  # "internal" | "stdlib" | "third_party"
+    category: ImportCategory
     distribution: str | None = None  # for third-party: the distribution name
     type_checking: bool = False
     local: bool = False
@@ -236,7 +238,7 @@ class Module:
 class Violation:
     """An import that breaks a declared layer rule, or a cycle the change creates."""
 
-    rule: str  # "layer" | "cycle"
+    rule: ViolationRule
     importer: str
     imported: str
     path: str
@@ -302,7 +304,7 @@ class Snapshot:
 
 @dataclass(frozen=True, slots=True)
 class InfraFinding:
-    kind: str
+    kind: Kind
     name: str
     evidence: tuple[Location, ...]
     test_only: bool = False
@@ -313,7 +315,7 @@ class InfraFinding:
 @dataclass(frozen=True, slots=True)
 class FitAnswer:
     question: int  # 1-5
-    verdict: str  # "fits" | "drifts" | "not_applicable"
+    verdict: FitVerdict
     summary: str
     evidence: tuple[str, ...] = ()
 
@@ -333,4 +335,4 @@ class Analysis:
     fit_test: tuple[FitAnswer, ...] = ()
     changed_files: tuple[str, ...] = ()
     errors: tuple[FileError, ...] = ()
-    context: object | None = field(default=None, compare=False)  # archreview.context.load.Context
+    context: Context | None = field(default=None, compare=False)

@@ -2,7 +2,7 @@
 
 Each vocabulary is a ``Literal`` type (for mypy and the reader) and the tuple of
 its values in display order (for validation and tables), derived from the type so
-the two cannot drift.
+the two cannot drift. Nothing else in the package spells these lists out.
 """
 
 from __future__ import annotations
@@ -16,3 +16,32 @@ Kind = Literal[
     "web_framework", "rpc", "scheduler", "observability", "container", "service", "config",
 ]  # fmt: skip
 KINDS: tuple[Kind, ...] = get_args(Kind)
+
+# The reviewer's verdict on a checklist item (DESIGN.md: not reviewed / pass / concern / fail / n.a.),
+# in the order the widgets offer them.
+Status = Literal["unreviewed", "pass", "concern", "fail", "na"]
+STATUSES: tuple[Status, ...] = get_args(Status)
+# The same verdicts worst first, for summaries and tables.
+VerdictOrder = Literal["fail", "concern", "pass", "na", "unreviewed"]
+VERDICT_ORDER: tuple[Status, ...] = get_args(VerdictOrder)
+
+# How much an item matters, lowest first; RANK gives 1 for "low" up to 4 for "critical".
+Severity = Literal["low", "medium", "high", "critical"]
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
+SEVERITY_RANK: dict[Severity, int] = {s: i for i, s in enumerate(SEVERITIES, start=1)}
+
+# The fit test's answer to one of its five questions.
+FitVerdict = Literal["fits", "drifts", "not_applicable"]
+FIT_VERDICTS: tuple[FitVerdict, ...] = get_args(FitVerdict)
+
+# What a file is for (archreview.sources.roles.role_of): only production code serves traffic.
+Role = Literal["production", "test", "migration", "script", "generated", "vendored"]
+ROLES: tuple[Role, ...] = get_args(Role)
+
+# Where an import leads (archreview.repo.modules).
+ImportCategory = Literal["internal", "stdlib", "third_party"]
+IMPORT_CATEGORIES: tuple[ImportCategory, ...] = get_args(ImportCategory)
+
+# Why an import is reported against the architecture: it breaks a declared layer, or closes a cycle.
+ViolationRule = Literal["layer", "cycle"]
+VIOLATION_RULES: tuple[ViolationRule, ...] = get_args(ViolationRule)

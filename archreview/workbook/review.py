@@ -14,12 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archreview.checklist.items import Checklist, Item, load_checklist, severity
-from archreview.decisions import STATUSES, Decision, DecisionStore
+from archreview.decisions import Decision, DecisionStore
 from archreview.workbook.params import Parameters
 from archreview.core.model import Analysis, Finding
-
-_SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
-VERDICT_ORDER = ("fail", "concern", "pass", "na", "unreviewed")
+from archreview.core.vocab import SEVERITY_RANK, STATUSES, VERDICT_ORDER, Severity, Status
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +48,7 @@ class Review:
         found = [f for f in self.analysis.findings if f.item == item]
         return tuple(sorted(found, key=lambda f: (f.new is not True, -f.confidence, f.path, f.line)))
 
-    def severity(self, item: Item) -> str:
+    def severity(self, item: Item) -> Severity:
         return severity(item, self.users)
 
     def fingerprint_evidence(self, item: int) -> list[list[object]]:
@@ -61,14 +59,14 @@ class Review:
     def decision(self, item: int) -> Decision | None:
         return self.store.get(item) if self.store is not None else None
 
-    def status(self, item: int) -> str:
+    def status(self, item: int) -> Status:
         decision = self.decision(item)
         return decision.status if decision is not None else "unreviewed"
 
     def needs_rereview(self, item: int) -> bool:
         return self.store is not None and self.store.needs_rereview(item, self.fingerprint_evidence(item))
 
-    def record(self, item: int, status: str, note: str = "", severity: str | None = None) -> Decision:
+    def record(self, item: int, status: Status, note: str = "", severity: Severity | None = None) -> Decision:
         if self.store is None:
             raise RuntimeError("this review has no decisions file; open it with decisions=PATH")
         return self.store.record(item, status, note, severity, self.meta.reviewer or None,
@@ -87,7 +85,7 @@ class Review:
             return "Review in progress"
         return "No blocking findings"
 
-    def top_risks(self, limit: int = 5) -> tuple[tuple[Item, str, int], ...]:
+    def top_risks(self, limit: int = 5) -> tuple[tuple[Item, Severity, int], ...]:
         """(item, severity, findings) ranked: failed and concerning items first, then by severity and evidence."""
         ranked = []
         for it in self.checklist.items:
@@ -97,7 +95,7 @@ class Review:
                 continue
             decision = self.decision(it.number)
             sev = (decision.severity if decision is not None else None) or self.severity(it)
-            ranked.append((status != "fail", status != "concern", -_SEVERITY_RANK.get(sev, 0), -count, it.number, (it, sev, count)))
+            ranked.append((status != "fail", status != "concern", -SEVERITY_RANK.get(sev, 0), -count, it.number, (it, sev, count)))
         ranked.sort(key=lambda r: r[:5])
         return tuple(r[-1] for r in ranked[:limit])
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipywidgets as w
 
 from archreview.checklist.items import Item
-from archreview.decisions import SEVERITIES, STATUSES
+from archreview.core.vocab import SEVERITIES, STATUSES
 from archreview.workbook.review import Review
 
 _NO_SEVERITY = "(default)"

@@ -19,7 +19,7 @@ from radon.visitors import ComplexityVisitor
 from archreview.facts import python as pyfacts
 from archreview.context.load import Context, Layer, Scale
 from archreview.change.fit import fit_test, is_test
-from archreview.core.model import FileFacts, InfraFinding, Location, Signal, Snapshot
+from archreview.core.model import Evidence, FileFacts, InfraFinding, Location, Signal, Snapshot
 from archreview.repo.modules import build_modules
 from archreview.facts.style import style_facts
 
@@ -331,26 +331,28 @@ def test_a_change_with_its_own_everything_drifts_with_evidence() -> None:
     assert [a.verdict for a in answers] == ["drifts"] * 5, answers
     q1, q2, q3, q4, q5 = (set(a.evidence) for a in answers)
     assert {
-        "notification_service/database.py:3 — opens its own database engine/connection beside the shared one "
-        "at app/db.py:5",
-        "notification_service/database.py:8 — uses raw-sql; the codebase uses orm-session",
+        Evidence("notification_service/database.py", 3,
+                 "opens its own database engine/connection beside the shared one at app/db.py:5"),
+        Evidence("notification_service/database.py", 8, "uses raw-sql; the codebase uses orm-session"),
     } <= q1
-    assert "notification_service/database.py:16 — returns None from an except block; the codebase raises exceptions" in q2
-    assert any(e.startswith("notification_service/service.py:7 — NotificationError derives from Exception, "
-                            "not from the codebase's base exception AppError (app/errors.py:1)") for e in q2)
-    assert "notification_service/service.py:17 — returns an error code from an except block; " \
-           "the codebase raises exceptions" in q2
+    assert Evidence("notification_service/database.py", 16,
+                    "returns None from an except block; the codebase raises exceptions") in q2
+    assert any((e.path, e.line) == ("notification_service/service.py", 7) and e.text.startswith(
+        "NotificationError derives from Exception, not from the codebase's base exception AppError (app/errors.py:1)")
+        for e in q2)
+    assert Evidence("notification_service/service.py", 17,
+                    "returns an error code from an except block; the codebase raises exceptions") in q2
     assert {
-        "notification_service/service.py:1 — imports httpx for HTTP client; the codebase uses requests",
-        "notification_service/service.py:2 — imports loguru for logging; the codebase uses logging",
-        "notification_service/utils.py:1 — a new utils module; the codebase already has app/utils.py",
+        Evidence("notification_service/service.py", 1, "imports httpx for HTTP client; the codebase uses requests"),
+        Evidence("notification_service/service.py", 2, "imports loguru for logging; the codebase uses logging"),
+        Evidence("notification_service/utils.py", 1, "a new utils module; the codebase already has app/utils.py"),
     } <= q3
-    assert any(e.startswith("app/controllers/notifications.py:1 — layer 'controllers' imports layer 'repositories'")
-               for e in q3)
-    assert q4 == {"notification_service/bus.py:3 — adds message_queue (pika)",
-                  "docker-compose.yml:12 — adds container (rabbitmq service)"}
+    assert any((e.path, e.line) == ("app/controllers/notifications.py", 1)
+               and e.text.startswith("layer 'controllers' imports layer 'repositories'") for e in q3)
+    assert q4 == {Evidence("notification_service/bus.py", 3, "adds message_queue (pika)"),
+                  Evidence("docker-compose.yml", 12, "adds container (rabbitmq service)")}
     assert "code-level patterns only: retry" in answers[3].summary
-    assert any("camelCase" in e for e in q5)
+    assert any("camelCase" in e.text for e in q5)
     assert "naming" not in answers[4].summary or "camelCase names" in answers[4].summary
 
 
@@ -378,8 +380,8 @@ def test_queries_outside_a_repository_drift_when_the_codebase_uses_repositories(
     '''}
     q1 = run(change)[0]
     assert q1.verdict == "drifts"
-    assert q1.evidence == ("app/services/reports.py:10 — orm-session outside a repository class; "
-                           "the codebase reaches data through repositories",)
+    assert q1.evidence == (Evidence("app/services/reports.py", 10, "orm-session outside a repository class; "
+                                    "the codebase reaches data through repositories"),)
 
 
 def test_declared_infrastructure_is_not_a_drift() -> None:
@@ -421,12 +423,13 @@ def test_without_a_base_the_context_is_the_yardstick() -> None:
                                else f for f in head.files))
     _, modules = build_modules(head.files)
     q1, q2, q3, q4, q5 = fit_test(None, head, (), modules, (), LAYERS)
-    assert q1.verdict == "drifts" and any("raw-sql" in e for e in q1.evidence)
-    assert any("own database engine" in e for e in q1.evidence)  # two engines: neither is "the shared one"
-    assert q2.verdict == "drifts" and any(e.startswith("notification_service/database.py:16") for e in q2.evidence)
-    assert q3.verdict == "drifts" and q3.evidence[0].startswith("app/controllers/notifications.py:1")
-    assert q4.evidence == ("notification_service/service.py:3 — uses message_queue (pika), "
-                           "which the context says is not used",)
+    assert q1.verdict == "drifts" and any("raw-sql" in e.text for e in q1.evidence)
+    assert any("own database engine" in e.text for e in q1.evidence)  # two engines: neither is "the shared one"
+    assert q2.verdict == "drifts" and any((e.path, e.line) == ("notification_service/database.py", 16)
+                                          for e in q2.evidence)
+    assert q3.verdict == "drifts" and (q3.evidence[0].path, q3.evidence[0].line) == ("app/controllers/notifications.py", 1)
+    assert q4.evidence == (Evidence("notification_service/service.py", 3,
+                                    "uses message_queue (pika), which the context says is not used"),)
     assert q5.verdict == "not_applicable"
 
 
@@ -442,8 +445,10 @@ def test_size_distance_uses_the_codebase_percentile() -> None:
     change = {"app/services/big.py": f'def decide(x):\n    """Long."""\n{branches}\n    return -1\n'}
     q5 = run(change)[4]
     assert q5.verdict == "drifts"
-    assert any(e.startswith("app/services/big.py:1 — decide: function length 63") for e in q5.evidence)
-    assert any(e.startswith("app/services/big.py:1 — decide: cyclomatic complexity 31") for e in q5.evidence)
+    assert any((e.path, e.line) == ("app/services/big.py", 1) and e.text.startswith("decide: function length 63")
+               for e in q5.evidence)
+    assert any((e.path, e.line) == ("app/services/big.py", 1) and e.text.startswith("decide: cyclomatic complexity 31")
+               for e in q5.evidence)
     assert "90th percentile" in q5.summary
 
 
@@ -469,11 +474,18 @@ def test_a_first_engine_in_a_codebase_without_one_drifts() -> None:
     no_engine = {k: v for k, v in BASE.items() if k != "app/db.py"}
     change = {"app/db.py": BASE["app/db.py"]}
     q1 = run(change, base_files=no_engine)[0]
-    assert q1.evidence == ("app/db.py:5 — opens its own database engine/connection; the codebase had none",)
+    assert q1.evidence == (Evidence("app/db.py", 5, "opens its own database engine/connection; the codebase had none"),)
 
 
 def test_evidence_is_ordered_by_path_then_line_number() -> None:
     found = [InfraFinding("service", f"s{n}", (Location("docker-compose.yml", n),)) for n in (16, 2, 3)]
     q4 = run(FITTING_CHANGE, found)[3]
-    assert [e.split(" — ")[0] for e in q4.evidence] == [
-        "docker-compose.yml:2", "docker-compose.yml:3", "docker-compose.yml:16"]
+    assert [(e.path, e.line) for e in q4.evidence] == [
+        ("docker-compose.yml", 2), ("docker-compose.yml", 3), ("docker-compose.yml", 16)]
+
+
+def test_evidence_beyond_the_cap_is_counted_not_kept() -> None:
+    found = [InfraFinding("service", f"s{n}", (Location("docker-compose.yml", n),)) for n in range(1, 26)]
+    q4 = run(FITTING_CHANGE, found)[3]
+    assert (len(q4.evidence), q4.omitted) == (20, 5)
+    assert q4.evidence[-1] == Evidence("docker-compose.yml", 20, "adds service (s20)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from archreview.checklist.detectors.repo import repo_findings
-from archreview.core.model import ClassInfo, FileFacts, FitAnswer, InfraFinding, Location, Snapshot, Violation
+from archreview.core.model import ClassInfo, Evidence, FileFacts, FitAnswer, InfraFinding, Location, Snapshot, Violation
 
 
 def snap(files: dict[str, list[ClassInfo]]) -> Snapshot:
@@ -42,14 +42,16 @@ def test_each_new_infrastructure_outside_tests_is_one_finding_at_its_first_evide
 def test_fit_drift_points_at_the_evidence_or_at_the_first_changed_file() -> None:
     fit = [
         FitAnswer(1, "drifts", "uses raw SQL where the codebase uses the ORM",
-                  ("app/reports.py:14 cursor.execute", "app/reports.py:30 cursor.execute")),
-        FitAnswer(2, "drifts", "returns None on error where the codebase raises", ("3 functions",)),
-        FitAnswer(3, "fits", "imports follow the layers", ("app/views.py:1",)),
+                  (Evidence("app/reports.py", 14, "cursor.execute"), Evidence("app/reports.py", 30, "cursor.execute"))),
+        FitAnswer(2, "drifts", "returns None on error where the codebase raises"),
+        FitAnswer(3, "fits", "imports follow the layers", (Evidence("app/views.py", 1, "import"),)),
+        FitAnswer(4, "drifts", "adds a database", (Evidence("app/settings.toml", None, "a new database"),)),
     ]
     found = items(repo_findings(EMPTY, [], fit, [], users=None, changed=["app/z.py", "app/b.py"]), 21)
     assert [(f.path, f.line, f.rule) for f in found] == [
-        ("app/b.py", 1, "fit.q2"), ("app/reports.py", 14, "fit.q1"), ("app/reports.py", 30, "fit.q1")]
-    assert "3 functions" in found[0].message
+        ("app/b.py", 1, "fit.q2"), ("app/reports.py", 14, "fit.q1"), ("app/reports.py", 30, "fit.q1"),
+        ("app/settings.toml", 1, "fit.q4")]
+    assert "returns None on error" in found[0].message
 
 
 def test_layer_violations_and_cycles_are_fit_findings() -> None:

@@ -62,6 +62,9 @@ def test_the_report_has_every_item_and_the_fit_test(ai_report):
     fit = soup.select("#fit li.ar-fit-drifts, #fit li.ar-fit-fits, #fit li.ar-fit-not_applicable")
     assert len(fit) == 5
     assert soup.select_one("#fit .ar-fit-drifts") is not None
+    shown = [li.get_text(" ", strip=True) for li in soup.select("#fit .ar-fit-drifts li")
+             if not li.get_text().startswith("…")]
+    assert shown and all(re.match(r"[\w./-]+(:\d+)? — \S", text) for text in shown), shown  # path:line — what
     header = soup.select_one(".ar-meta").get_text(" ", strip=True)
     assert "BuildRight Ltd" in header and "Mei Chen" in header and AI_BRANCH in header
     assert re.search(r"\b[0-9a-f]{40}\b", header)  # refs resolved to commit ids

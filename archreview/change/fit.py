@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from archreview.context.load import Context
 from archreview.repo.layers import layer_violations
-from archreview.core.model import FileFacts, FitAnswer, FunctionMetric, InfraFinding, Module, Snapshot, StyleFacts
+from archreview.core.model import (Evidence, FileFacts, FitAnswer, FunctionMetric, InfraFinding, Module, Snapshot,
+                                   StyleFacts)
 from archreview.facts.style import BUILTIN_EXCEPTIONS
 
 ACCESS = ("orm-session", "django-orm", "raw-sql", "own-engine")
@@ -103,18 +104,15 @@ def _na(question: int, reason: str) -> FitAnswer:
     return FitAnswer(question, "not_applicable", f"Not applicable: {reason}.")
 
 
-def _answer(question: int, evidence: list[str], fits: str, drifts: str) -> FitAnswer:
-    evidence = sorted(set(evidence), key=_evidence_key)
-    if len(evidence) > MAX_EVIDENCE:
-        evidence = evidence[:MAX_EVIDENCE] + [f"… and {len(evidence) - MAX_EVIDENCE} more"]
-    return FitAnswer(question, "drifts" if evidence else "fits", drifts if evidence else fits, tuple(evidence))
+def _answer(question: int, evidence: list[Evidence], fits: str, drifts: str) -> FitAnswer:
+    ordered = _capped(evidence)
+    return FitAnswer(question, "drifts" if evidence else "fits", drifts if evidence else fits, *ordered)
 
 
-def _evidence_key(text: str) -> tuple[str, int, str]:
-    """``path:line — what`` sorted by path, then line as a number."""
-    where = text.split(" — ", 1)[0]
-    path, _, line = where.rpartition(":")
-    return (path, int(line), text) if line.isdigit() else (where, 0, text)
+def _capped(evidence: Iterable[Evidence]) -> tuple[tuple[Evidence, ...], int]:
+    """Distinct evidence by path, then line number, at most MAX_EVIDENCE, and how many were left out."""
+    ordered = sorted(set(evidence), key=lambda e: e.key)
+    return tuple(ordered[:MAX_EVIDENCE]), max(0, len(ordered) - MAX_EVIDENCE)
 
 
 def _style(f: FileFacts | None) -> StyleFacts:
@@ -130,14 +128,20 @@ def _introduced(view: _View, f: FileFacts) -> set[str]:
     return _labels(_style(f)) - _labels(_style(view.before.get(f.path)))
 
 
-def _line(f: FileFacts, label: str, family: str) -> str:
-    line = dict(_style(f).lines).get(f"{family}:{label}")
-    return f"{f.path}:{line}" if line else f.path
+def _at(f: FileFacts, label: str, family: str, text: str) -> Evidence:
+    """Evidence at the first line where ``f`` shows ``label`` (the whole file when unknown)."""
+    return Evidence(f.path, dict(_style(f).lines).get(f"{family}:{label}") or None, text)
+
+
+def _place(path: str, line: int | None) -> str:
+    """``path:line`` for a place named inside an evidence text."""
+    return f"{path}:{line}" if line else path
 
 
 def _where(files: Iterable[FileFacts], label: str, family: str) -> str:
-    return next((_line(f, label, family) for f in sorted(files, key=lambda f: f.path)
-                 if label in _labels(_style(f))), "")
+    first = next((_at(f, label, family, "") for f in sorted(files, key=lambda f: f.path)
+                  if label in _labels(_style(f))), None)
+    return _place(first.path, first.line) if first else ""
 
 
 def _tally(counter: Counter[str]) -> str:
@@ -156,7 +160,7 @@ def _q1_data_access(view: _View, context: Context | None) -> FitAnswer:
                       "declares no data-access pattern")
     repo_share = sum("repository" in _style(f).data_access for f in access) / len(access) if access else 0.0
     expected = set(counts) if access else _declared_labels(declared or "")
-    evidence: list[str] = []
+    evidence: list[Evidence] = []
     for f in view.new:
         evidence += _access_drift(f, _introduced(view, f), expected, repo_share >= 0.5, access, view.had_engine)
     usual = _tally(counts) if access else f"declared: {declared}"
@@ -166,26 +170,26 @@ def _q1_data_access(view: _View, context: Context | None) -> FitAnswer:
 
 
 def _access_drift(f: FileFacts, introduced: set[str], expected: set[str], repositories: bool,
-                  access: list[FileFacts], had_engine: bool) -> list[str]:
-    """Evidence lines for one changed file; an engine that replaces base's (a move) is not a drift."""
+                  access: list[FileFacts], had_engine: bool) -> list[Evidence]:
+    """Evidence for one changed file; an engine that replaces base's (a move) is not a drift."""
     labels = set(_style(f).data_access)
     out = []
     for label in sorted(introduced & set(ACCESS)):
-        where = _line(f, label, "data")
         if label == "own-engine":
             shared = _where(access, "own-engine", "data")
             if shared:
-                out.append(f"{where} — opens its own database engine/connection beside the shared one at {shared}")
+                out.append(_at(f, label, "data",
+                               f"opens its own database engine/connection beside the shared one at {shared}"))
             elif not had_engine:
-                out.append(f"{where} — opens its own database engine/connection; the codebase had none")
+                out.append(_at(f, label, "data", "opens its own database engine/connection; the codebase had none"))
         elif label not in expected:
             usual = ", ".join(sorted(expected - {"repository", "own-engine"})) or "repositories"
-            out.append(f"{where} — uses {label}; the codebase uses {usual}")
+            out.append(_at(f, label, "data", f"uses {label}; the codebase uses {usual}"))
         if repositories and "repository" not in labels and label != "own-engine":
-            out.append(f"{where} — {label} outside a repository class; "
-                       "the codebase reaches data through repositories")
+            out.append(_at(f, label, "data", f"{label} outside a repository class; "
+                           "the codebase reaches data through repositories"))
     if "repository" in introduced and expected and "repository" not in expected and access:
-        out.append(f"{_line(f, 'repository', 'data')} — adds a repository layer the codebase does not use")
+        out.append(_at(f, "repository", "data", "adds a repository layer the codebase does not use"))
     return out
 
 
@@ -210,19 +214,19 @@ def _q2_errors(view: _View) -> FitAnswer:
     raises = sum(s.raises for s in styles)
     returns = sum(s.returns_none_on_error + s.returns_code_on_error for s in styles)
     hierarchy = _hierarchy(view.rest)
-    evidence: list[str] = []
+    evidence: list[Evidence] = []
     for f in view.new:
         introduced = _introduced(view, f)
         for label in ("returns-none", "returns-code"):
             if label in introduced and raises > 0 and returns <= raises * 0.25:
                 what = "None" if label == "returns-none" else "an error code"
-                evidence.append(f"{_line(f, label, 'error')} — returns {what} from an except block; "
-                                "the codebase raises exceptions")
+                evidence.append(_at(f, label, "error", f"returns {what} from an except block; "
+                                    "the codebase raises exceptions"))
         for label in ("raises-custom", "raises-builtin"):
             if label in introduced and returns > 0 and raises <= returns * 0.25:
-                evidence.append(f"{_line(f, label, 'error')} — raises; the codebase returns None or error codes")
+                evidence.append(_at(f, label, "error", "raises; the codebase returns None or error codes"))
         if "result-type" in introduced and not any("result-type" in s.error_handling for s in styles):
-            evidence.append(f"{_line(f, 'result-type', 'error')} — returns Result values the codebase does not use")
+            evidence.append(_at(f, "result-type", "error", "returns Result values the codebase does not use"))
         evidence += _exception_drift(view, f, hierarchy)
     usual = f"{raises} raise statements, {returns} returns of None/codes from except blocks"
     return _answer(2, evidence, f"The change handles errors as the codebase does ({usual}; "
@@ -236,7 +240,8 @@ def _hierarchy(files: Sequence[FileFacts]) -> dict[str, tuple[str, tuple[str, ..
             for f in files for name in _style(f).custom_exceptions for c in f.classes if c.name == name}
 
 
-def _exception_drift(view: _View, f: FileFacts, hierarchy: dict[str, tuple[str, tuple[str, ...]]]) -> list[str]:
+def _exception_drift(view: _View, f: FileFacts,
+                     hierarchy: dict[str, tuple[str, tuple[str, ...]]]) -> list[Evidence]:
     """A new exception class that duplicates one, or bypasses the codebase's own base exception."""
     roots = sorted({b for _, bases in hierarchy.values() for b in bases if b in hierarchy})
     before = set(_style(view.before.get(f.path)).custom_exceptions)
@@ -246,10 +251,11 @@ def _exception_drift(view: _View, f: FileFacts, hierarchy: dict[str, tuple[str, 
             continue
         bases = [b.rsplit(".", 1)[-1] for b in c.bases]
         if c.name in hierarchy:
-            out.append(f"{f.path}:{c.line} — defines {c.name} again; the codebase has it at {hierarchy[c.name][0]}")
+            out.append(Evidence(f.path, c.line,
+                                f"defines {c.name} again; the codebase has it at {hierarchy[c.name][0]}"))
         elif roots and bases and all(b in BUILTIN_EXCEPTIONS for b in bases):
-            out.append(f"{f.path}:{c.line} — {c.name} derives from {', '.join(bases)}, not from the codebase's "
-                       f"base exception {' / '.join(roots[:3])} ({hierarchy[roots[0]][0]})")
+            out.append(Evidence(f.path, c.line, f"{c.name} derives from {', '.join(bases)}, not from the "
+                                f"codebase's base exception {' / '.join(roots[:3])} ({hierarchy[roots[0]][0]})"))
     return out
 
 
@@ -258,7 +264,7 @@ def _exception_drift(view: _View, f: FileFacts, hierarchy: dict[str, tuple[str, 
 
 def _q3_imports(view: _View, modules: Sequence[Module], context: Context | None) -> FitAnswer:
     paths = {f.path for f in view.new}
-    evidence = [f"{v.path}:{v.line} — {v.message}" for v in layer_violations(modules, context) if v.path in paths]
+    evidence = [Evidence(v.path, v.line, v.message) for v in layer_violations(modules, context) if v.path in paths]
     evidence += _parallel_libraries(view, modules)
     evidence += _duplicate_utilities(view)
     evidence += _print_instead_of_logger(view)
@@ -282,7 +288,7 @@ def _libraries(module: Module) -> dict[str, int]:
     return out
 
 
-def _parallel_libraries(view: _View, modules: Sequence[Module]) -> list[str]:
+def _parallel_libraries(view: _View, modules: Sequence[Module]) -> list[Evidence]:
     by_path = {m.path: m for m in modules}
     used = {lib for f in view.rest if f.path in by_path for lib in _libraries(by_path[f.path])}
     out = []
@@ -297,15 +303,16 @@ def _parallel_libraries(view: _View, modules: Sequence[Module]) -> list[str]:
             for job, members in JOBS:
                 existing = sorted(used & members)
                 if lib in members and existing:
-                    out.append(f"{f.path}:{line} — imports {lib} for {job}; the codebase uses {', '.join(existing)}")
+                    out.append(Evidence(f.path, line,
+                                        f"imports {lib} for {job}; the codebase uses {', '.join(existing)}"))
     return out
 
 
-def _duplicate_utilities(view: _View) -> list[str]:
+def _duplicate_utilities(view: _View) -> list[Evidence]:
     existing = sorted(f.path for f in view.rest if _stem(f.path) in UTILITY_STEMS)
     if not existing:
         return []
-    return [f"{f.path}:1 — a new {_stem(f.path)} module; the codebase already has {', '.join(existing[:3])}"
+    return [Evidence(f.path, 1, f"a new {_stem(f.path)} module; the codebase already has {', '.join(existing[:3])}")
             for f in view.new if f.path not in view.before and _stem(f.path) in UTILITY_STEMS]
 
 
@@ -314,13 +321,13 @@ def _stem(path: str) -> str:
     return (path.rsplit("/", 2)[-2] if name == "__init__.py" and "/" in path else name).removesuffix(".py")
 
 
-def _print_instead_of_logger(view: _View) -> list[str]:
+def _print_instead_of_logger(view: _View) -> list[Evidence]:
     loggers = Counter(label for f in view.rest for label in _style(f).logging if label != "print")
     printers = sum("print" in _style(f).logging for f in view.rest)
     if not loggers or printers > sum(loggers.values()) * 0.25:
         return []
     usual = loggers.most_common(1)[0][0]
-    return [f"{_line(f, 'print', 'log')} — prints instead of using the codebase's logger ({usual})"
+    return [_at(f, "print", "log", f"prints instead of using the codebase's logger ({usual})")
             for f in view.new if "print" in _introduced(view, f) and not set(_style(f).logging) - {"print"}]
 
 
@@ -332,7 +339,7 @@ def _q4_infrastructure(new_infra: Sequence[InfraFinding]) -> FitAnswer:
     infra = [f for f in production if f.kind in INFRA_KINDS and not f.declared_used]
     code_level = sorted({f.kind for f in production if f.kind not in INFRA_KINDS})
     declared = sorted({f.kind for f in production if f.kind in INFRA_KINDS and f.declared_used})
-    evidence = [f"{_loc(f)} — adds {f.kind} ({f.name})" for f in infra]
+    evidence = [_first(f, f"adds {f.kind} ({f.name})") for f in infra]
     notes = []
     if code_level:
         notes.append(f"code-level patterns only: {', '.join(code_level)}")
@@ -344,11 +351,10 @@ def _q4_infrastructure(new_infra: Sequence[InfraFinding]) -> FitAnswer:
                    f"Removing the change would also mean removing infrastructure: {kinds}{extra}.")
 
 
-def _loc(finding: InfraFinding) -> str:
-    if not finding.evidence:
-        return "?"
-    first = min(finding.evidence)
-    return f"{first.path}:{first.line}" if first.line else first.path
+def _first(finding: InfraFinding, text: str) -> Evidence:
+    """Evidence at the finding's first location (there is always one: a finding is made from its evidence)."""
+    first = min(finding.evidence, key=lambda loc: (loc.path, loc.line or 0))
+    return Evidence(first.path, first.line, text)
 
 
 # --- 5. style distance -----------------------------------------------------------------
@@ -365,7 +371,7 @@ def _q5_style(view: _View) -> FitAnswer:
     ref = [m for f in view.rest for m in f.functions]
     new = [(f, m) for f in view.new for m in _new_functions(view, f)]
     measures: list[tuple[str, bool, str]] = []
-    evidence: list[str] = []
+    evidence: list[Evidence] = []
     if len(ref) >= MIN_REFERENCE and new:
         for name, value in (("function length", lambda m: m.end_line - m.line + 1),
                             ("cyclomatic complexity", lambda m: m.cc)):
@@ -383,7 +389,7 @@ def _q5_style(view: _View) -> FitAnswer:
                   f"{int(SHARE_GAP * 100)} points apart, camelCase {int(NAMING_GAP * 100)} points above")
     return FitAnswer(5, "drifts" if off else "fits",
                      f"{len(off)} of {len(measures)} style measures differ from the codebase ({detail}; {thresholds}).",
-                     tuple(sorted(set(evidence), key=_evidence_key))[:MAX_EVIDENCE])
+                     *_capped(evidence))
 
 
 def _size_measure(name, value, ref, new, evidence) -> tuple[str, bool, str]:
@@ -392,8 +398,8 @@ def _size_measure(name, value, ref, new, evidence) -> tuple[str, bool, str]:
     drifted = median > limit
     if drifted:
         f, worst = max(new, key=lambda fm: value(fm[1]))
-        evidence.append(f"{f.path}:{worst.line} — {worst.name}: {name} {value(worst)} "
-                        f"(codebase {SIZE_PERCENTILE}th percentile {limit:g})")
+        evidence.append(Evidence(f.path, worst.line, f"{worst.name}: {name} {value(worst)} "
+                                 f"(codebase {SIZE_PERCENTILE}th percentile {limit:g})"))
     return name, drifted, f"{name}: median {median:g} vs codebase p{SIZE_PERCENTILE} {limit:g}"
 
 
@@ -403,11 +409,11 @@ def _share_measure(name, test, ref, new, evidence) -> tuple[str, bool, str]:
     drifted = abs(new_share - ref_share) > SHARE_GAP
     if drifted:
         f, m = next(((f, m) for f, m in new if bool(test(m)) == (new_share > ref_share)), new[0])
-        evidence.append(f"{f.path}:{m.line} — {m.name}: {name} {new_share:.0%} of the change vs {ref_share:.0%}")
+        evidence.append(Evidence(f.path, m.line, f"{m.name}: {name} {new_share:.0%} of the change vs {ref_share:.0%}"))
     return name, drifted, f"{name} {new_share:.0%} vs {ref_share:.0%}"
 
 
-def _naming_measure(view: _View, evidence: list[str]) -> tuple[str, bool, str]:
+def _naming_measure(view: _View, evidence: list[Evidence]) -> tuple[str, bool, str]:
     def share(files: Iterable[FileFacts]) -> tuple[float, int]:
         camel = sum(_style(f).camel_names for f in files)
         total = camel + sum(_style(f).snake_names for f in files)
@@ -421,8 +427,9 @@ def _naming_measure(view: _View, evidence: list[str]) -> tuple[str, bool, str]:
     if drifted:
         f = max(view.new, key=lambda f: _style(f).camel_names)
         camel = next((m for m in f.functions if any(c.isupper() for c in m.name.rsplit(".", 1)[-1])), None)
-        where = f"{f.path}:{camel.line} — {camel.name}" if camel else f"{f.path}:1 — {_style(f).camel_names} names"
-        evidence.append(f"{where}: camelCase {new_share:.0%} of the change's names vs {ref_share:.0%}")
+        line, what = (camel.line, camel.name) if camel else (1, f"{_style(f).camel_names} names")
+        evidence.append(Evidence(f.path, line, f"{what}: camelCase {new_share:.0%} of the change's names "
+                                 f"vs {ref_share:.0%}"))
     return "naming", drifted, f"camelCase names {new_share:.0%} vs {ref_share:.0%}"
 
 
@@ -464,8 +471,8 @@ def _declared_errors(view: _View, context: Context) -> FitAnswer:
     declared = (context.pattern("error_handling") or "").lower()
     if "exception" not in declared and "raise" not in declared:
         return _na(2, "no base to compare with and the context declares no exception-based error handling")
-    evidence = [f"{_line(f, label, 'error')} — returns {'None' if label == 'returns-none' else 'an error code'} "
-                "from an except block; the context declares exceptions"
+    evidence = [_at(f, label, "error", f"returns {'None' if label == 'returns-none' else 'an error code'} "
+                "from an except block; the context declares exceptions")
                 for f in view.new for label in ("returns-none", "returns-code") if label in _style(f).error_handling]
     return _answer(2, evidence, "The code handles errors as declared (exceptions).",
                    "Some code turns errors into return values although the context declares exceptions.")
@@ -474,7 +481,7 @@ def _declared_errors(view: _View, context: Context) -> FitAnswer:
 def _declared_layers(modules: Sequence[Module], context: Context) -> FitAnswer:
     if not context.layers:
         return _na(3, "no base to compare with and the context declares no layers")
-    evidence = [f"{v.path}:{v.line} — {v.message}" for v in layer_violations(modules, context)
+    evidence = [Evidence(v.path, v.line, v.message) for v in layer_violations(modules, context)
                 if not is_test(v.path)]
     return _answer(3, evidence, f"Imports respect the {len(context.layers)} declared layers.",
                    f"Imports cross the {len(context.layers)} declared layers.")
@@ -484,7 +491,7 @@ def _declared_infra(head: Snapshot, context: Context) -> FitAnswer:
     if not context.patterns_not_used:
         return _na(4, "no base to compare with and the context lists no patterns it does not use")
     banned = set(context.patterns_not_used) & INFRA_KINDS
-    evidence = [f"{f.path}:{s.line} — uses {s.kind} ({s.name}), which the context says is not used"
+    evidence = [Evidence(f.path, s.line, f"uses {s.kind} ({s.name}), which the context says is not used")
                 for f in head.files if not is_test(f.path) for s in f.signals if s.kind in banned]
     return _answer(4, evidence, "No infrastructure the context rules out is in use.",
                    "Infrastructure the context rules out is in use.")

@@ -313,11 +313,30 @@ class InfraFinding:
 
 
 @dataclass(frozen=True, slots=True)
+class Evidence:
+    """A place in the code and what it shows there.
+
+    Kept as a value all the way to the edges: the JSON document writes the three
+    fields, the report renders ``path:line — text``; nothing parses it back.
+    """
+
+    path: str
+    line: int | None  # None: the file as a whole
+    text: str
+
+    @property
+    def key(self) -> tuple[str, int, str]:
+        """Sort by path, then line as a number, then text."""
+        return self.path, self.line or 0, self.text
+
+
+@dataclass(frozen=True, slots=True)
 class FitAnswer:
     question: int  # 1-5
     verdict: FitVerdict
     summary: str
-    evidence: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    omitted: int = 0  # evidence left out beyond the cap
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,7 +46,8 @@ def document(analysis: Analysis) -> dict[str, Any]:
         ],
         "fit_test": [
             {"question": q.question, "verdict": q.verdict, "summary": redact(q.summary),
-             "evidence": [redact(e) for e in q.evidence]}
+             "evidence": [{"path": e.path, "line": e.line, "text": redact(e.text)} for e in q.evidence],
+             "omitted": q.omitted}
             for q in a.fit_test
         ],
         "changed_files": list(a.changed_files),

@@ -20,7 +20,6 @@ _HEAVY_KINDS = {"event_bus": "an event bus", "event_sourcing": "an event store",
 _HEAVY_CLASSES = re.compile(r"(Event|Message|Command|Query)Bus$|EventStore$|CircuitBreaker$|ServiceLocator$|"
                             r"(DI|Dependency|Service|IoC)Container$|Mediator$|EventDispatcher$")
 _PATTERN_SUFFIXES = ("Factory", "Builder")
-_LOCATION = re.compile(r"([\w./-]+\.[A-Za-z]\w*):(\d+)")
 _TEST_PATH = re.compile(r"(^|/)(tests?/|test_[^/]*$|conftest\.py$)")
 
 
@@ -59,10 +58,6 @@ def infra_findings(new_infra: Sequence[InfraFinding]) -> Iterator[Finding]:
 # --- item 21 -----------------------------------------------------------------------------
 
 
-def _locations(evidence: Sequence[str]) -> list[tuple[str, int]]:
-    return [(m.group(1), int(m.group(2))) for text in evidence for m in _LOCATION.finditer(text)]
-
-
 def fit_findings(fit: Sequence[FitAnswer], violations: Sequence[Violation], changed: Collection[str],
                  head: Snapshot) -> Iterator[Finding]:
     """Item 21: fit-test answers that drift, and imports that break layers or close cycles."""
@@ -70,10 +65,9 @@ def fit_findings(fit: Sequence[FitAnswer], violations: Sequence[Violation], chan
     for answer in fit:
         if answer.verdict != "drifts":
             continue
-        places = _locations(answer.evidence)[:5] or [(p, 1) for p in fallback]
-        detail = f" ({answer.evidence[0]})" if answer.evidence and not _locations(answer.evidence) else ""
+        places = [(e.path, e.line or 1) for e in answer.evidence[:5]] or [(p, 1) for p in fallback]
         for path, line in places:
-            yield Finding(21, path, line, f"fit question {answer.question}: {answer.summary}{detail}", 0.7,
+            yield Finding(21, path, line, f"fit question {answer.question}: {answer.summary}", 0.7,
                           rule=f"fit.q{answer.question}")
     for v in violations:
         rule = "fit.layer_violation" if v.rule == "layer" else "fit.new_cycle"

@@ -24,6 +24,7 @@ import secrets
 import sqlite3
 from collections.abc import Iterable
 from functools import cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,16 @@ def code_fingerprint() -> str:
     for path in sorted(p for p in root.rglob("*") if p.suffix in {".py", ".toml", ".json", ".yaml", ".j2"}):
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
+    for package in _PARSERS:  # a new grammar may parse a file differently: its facts are not the same
+        try:
+            digest.update(f"{package}=={metadata.version(package)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{package} missing".encode())
     return digest.hexdigest()[:16]
+
+
+_PARSERS = ("tree-sitter", "tree-sitter-typescript", "tree-sitter-javascript", "tree-sitter-c-sharp",
+            "tree-sitter-java", "tree-sitter-kotlin", "tree-sitter-go")
 
 
 def entry_key(*parts: object) -> str:

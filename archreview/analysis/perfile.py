@@ -9,17 +9,22 @@ run. Each Python file is parsed once and the tree shared by every analyser.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import gc
 import warnings
 
 from archreview.checklist import detectors
-from archreview.facts import manifests
+from archreview.change import codesignals
+from archreview.facts import csharp, golang, java, javascript, kotlin, manifests, packages, treesitter
 from archreview.facts import python as pyfacts
 from archreview.change import signals
 from archreview.facts import style
 from archreview.facts.index import FileContext
 from archreview.core.model import FileFacts
 from archreview.sources.files import decode_python
+
+CODE_LANGUAGES = {"typescript": javascript, "javascript": javascript, "csharp": csharp, "java": java,
+                  "kotlin": kotlin, "go": golang}
 
 
 def analyse_file(path: str, language: str, data: bytes) -> FileFacts:
@@ -36,8 +41,33 @@ def analyse_file(path: str, language: str, data: bytes) -> FileFacts:
 def _other(path: str, language: str, data: bytes) -> FileFacts:
     text = data.decode("utf-8", errors="replace")
     reqs = manifests.requirements_of(path, text) if manifests.is_manifest(path) else ()
-    return FileFacts(path, language, lines=text.count("\n") + (not text.endswith("\n") and bool(text)),
-                     requirements=reqs, signals=signals.file_signals(path, text))
+    declares: tuple[tuple[str, str], ...] = ()
+    if packages.is_manifest(path):
+        more, declares = packages.read(path, text)
+        reqs += more
+    facts = FileFacts(path, language, lines=text.count("\n") + (not text.endswith("\n") and bool(text)),
+                      requirements=reqs, signals=signals.file_signals(path, text) + codesignals.project_signals(path, declares),
+                      declares=declares)
+    if language in CODE_LANGUAGES:
+        return _code(facts, data)
+    return facts
+
+
+def _code(facts: FileFacts, data: bytes) -> FileFacts:
+    """A TypeScript/JavaScript, C#, Java, Kotlin or Go file: one tree-sitter parse, read by its language module."""
+    path, language = facts.path, facts.language
+    try:
+        code = CODE_LANGUAGES[language].facts(language, path, data.removeprefix(b"\xef\xbb\xbf"))
+    except treesitter.MissingGrammar as exc:
+        return dataclasses.replace(facts, error=str(exc))
+    error = (f"does not parse as {language} (first syntax error at line {code.error_line}); facts are partial"
+             if code.error_line else None)
+    return dataclasses.replace(
+        facts, raw=code.raw, imports=code.imports, functions=code.functions, classes=code.classes,
+        signals=tuple(sorted({*facts.signals, *codesignals.code_signals(path, language, code)},
+                             key=lambda s: (s.line, s.kind, s.name, s.via))),
+        namespace=code.package, error=error,
+    )
 
 
 def _python(path: str, data: bytes) -> FileFacts:

@@ -9,23 +9,24 @@ naming the entry) and indexed once into dicts and compiled regexes, because
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import re
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 
-from archreview.core.vocab import KINDS
+from archreview.core.vocab import ECOSYSTEMS, KINDS
 from archreview.core.errors import CatalogueError
 
 SOURCE = "archreview/data/infrastructure.toml"
 
 # section -> (field holding the match values, optional fields with their types)
 _SECTIONS: dict[str, tuple[str, dict[str, type]]] = {
-    "imports": ("modules", {}),
-    "calls": ("calls", {"args": list, "when_imported": list, "counted": bool}),
-    "classes": ("class_name", {"methods": list, "min_methods": int, "bases": list, "counted": bool}),
-    "decorators": ("decorators", {"when_imported": list}),
+    "imports": ("modules", {"ecosystem": str, "packages": list}),
+    "calls": ("calls", {"args": list, "when_imported": list, "counted": bool, "ecosystem": str}),
+    "classes": ("class_name", {"methods": list, "min_methods": int, "bases": list, "counted": bool, "ecosystem": str}),
+    "decorators": ("decorators", {"when_imported": list, "ecosystem": str}),
     "loops": ("sleeps", {}),
     "settings": ("names", {}),
     "urls": ("schemes", {}),
@@ -53,7 +54,8 @@ class Entry:
     methods: tuple[str, ...] = ()
     min_methods: int = 0
     bases: tuple[str, ...] = ()
-    packages: tuple[str, ...] = ()
+    packages: tuple[str, ...] = ()  # images: apt/apk packages; imports of other ecosystems: manifest names
+    ecosystem: str = "pypi"  # "pypi" (Python, the default), "npm", "nuget", "maven" or "go"
 
     @property
     def label(self) -> str:
@@ -69,6 +71,21 @@ class ConfigRule:
     name_prefixes: tuple[str, ...]
     exclude_dirs: frozenset[str]
     exclude_names: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class CodeIndex:
+    """The entries of one ecosystem other than Python, indexed for the tree-sitter languages."""
+
+    imports: dict[str, Entry]  # import prefix (ES specifier, namespace, package, Go path) -> entry
+    packages: dict[str, Entry]  # manifest name -> entry
+    package_globs: tuple[tuple[str, Entry], ...]  # "@opentelemetry/*", "OpenTelemetry.*"
+    calls: dict[str, tuple[Entry, ...]]
+    decorators: dict[str, tuple[Entry, ...]]
+    classes: tuple[tuple[re.Pattern[str], Entry], ...]
+
+    def package(self, name: str) -> Entry | None:
+        return self.packages.get(name) or next((e for g, e in self.package_globs if fnmatch.fnmatchcase(name, g)), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +108,7 @@ class Catalogue:
     paths: tuple[tuple[re.Pattern[str], Entry], ...] = field(compare=False)
     counted: frozenset[tuple[str, str]] = field(compare=False)
     setting_line: re.Pattern[str] = field(compare=False)  # `KEY=` / `KEY:` in config text
+    code: dict[str, CodeIndex] = field(compare=False, default_factory=dict)  # ecosystem -> its entries
 
     def entries_of(self, section: str) -> tuple[Entry, ...]:
         return tuple(e for e in self.entries if e.section == section)
@@ -152,6 +170,8 @@ def _entry(section: str, index: int, raw: dict, source: str) -> Entry:
         value = raw.get(key)
         if value is not None and (type(value) is not typ or (typ is list and not all(isinstance(v, str) for v in value))):
             raise fail(f"{key!r} must be a {'list of strings' if typ is list else typ.__name__}")
+    if raw.get("ecosystem", "pypi") not in ECOSYSTEMS:
+        raise fail(f"unknown ecosystem {raw['ecosystem']!r}; use one of {', '.join(ECOSYSTEMS)}")
     if section in _REGEX_SECTIONS:
         for pattern in match:
             try:
@@ -163,7 +183,7 @@ def _entry(section: str, index: int, raw: dict, source: str) -> Entry:
         args=tuple(raw.get("args", ())), when_imported=tuple(raw.get("when_imported", ())),
         counted=raw.get("counted", False), methods=tuple(raw.get("methods", ())),
         min_methods=raw.get("min_methods", 0), bases=tuple(raw.get("bases", ())),
-        packages=tuple(raw.get("packages", ())),
+        packages=tuple(raw.get("packages", ())), ecosystem=raw.get("ecosystem", "pypi"),
     )  # fmt: skip
 
 
@@ -187,14 +207,33 @@ def _multi(pairs) -> dict[str, tuple[Entry, ...]]:
     return out
 
 
+def _code_index(entries: list[Entry]) -> CodeIndex:
+    def of(section: str):
+        return [e for e in entries if e.section == section]
+
+    names = [(p, e) for e in of("imports") for p in e.packages]
+    return CodeIndex(
+        imports={m: e for e in of("imports") for m in e.match},
+        packages={p: e for p, e in names if "*" not in p},
+        package_globs=tuple((p, e) for p, e in names if "*" in p),
+        calls=_multi((c, e) for e in of("calls") for c in e.match),
+        decorators=_multi((d, e) for e in of("decorators") for d in e.match),
+        classes=tuple((re.compile(e.match[0]), e) for e in of("classes")),
+    )
+
+
 def _index(entries: tuple[Entry, ...], config: ConfigRule) -> Catalogue:
+    foreign = [e for e in entries if e.ecosystem != "pypi"]
+    code = {eco: _code_index([e for e in foreign if e.ecosystem == eco]) for eco in ECOSYSTEMS if eco != "pypi"}
+    entries_all, entries = entries, tuple(e for e in entries if e.ecosystem == "pypi")
+
     def of(section: str):
         return [e for e in entries if e.section == section]
 
     backends = of("backends")
     alternation = "|".join(f"(?P<b{i}>{'|'.join(e.match)})" for i, e in enumerate(backends)) or "(?!)"
     return Catalogue(
-        entries=entries,
+        entries=entries_all,
         config=config,
         imports={m: e for e in of("imports") for m in e.match},
         calls=_multi((c, e) for e in of("calls") for c in e.match),
@@ -208,8 +247,9 @@ def _index(entries: tuple[Entry, ...], config: ConfigRule) -> Catalogue:
         packages={p: e for e in of("images") for p in e.packages},
         processes=tuple((re.compile(p), e) for e in of("processes") for p in e.match),
         paths=tuple((re.compile(p), e) for e in of("paths") for p in e.match),
-        counted=frozenset((e.kind, e.name) for e in entries if e.counted),
+        counted=frozenset((e.kind, e.name) for e in entries_all if e.counted),
         setting_line=_setting_line([n for e in of("settings") for n in e.match]),
+        code=code,
     )
 
 

@@ -30,16 +30,21 @@ Works on two analysed ``Snapshot``s (base and head); per-file ``Signal``s and
 from __future__ import annotations
 
 import posixpath
+import re
 import sys
 from collections import defaultdict
 from collections.abc import Collection, Iterable
+import dataclasses
 from dataclasses import dataclass
 
 from archreview.change.catalogue import Catalogue, load_catalogue
 from archreview.facts.distributions import distribution_of, same_as
 from archreview.facts.manifests import CONSTRAINT, INCLUDE, is_dev_section, is_manifest
 from archreview.core.model import FileFacts, InfraFinding, Location, Snapshot
+from archreview.change.codesignals import package_signals
 from archreview.change.signals import manifest_signals
+from archreview.facts.packages import NOT_DECLARED
+from archreview.facts.treesitter import ECOSYSTEMS
 
 _TEST_DIRS = {"tests", "test", "testing"}
 _DOC_DIRS = {"docs", "doc"}
@@ -67,11 +72,23 @@ def place(path: str) -> str:
         return "docs"
     if any(p in _TEST_DIRS for p in parts[:-1]) or name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py"):
         return "test"
+    if _TEST_NAME.search(name) or any(_TEST_FOLDER.search(p) for p in parts[:-1]):
+        return "test"
     return "prod"
+
+
+# other languages' conventions: x.test.ts, x.spec.js, x_test.go, FooTests.cs, __tests__/, Shop.Tests/, src/test/
+_TEST_NAME = re.compile(r"\.(test|spec|e2e-spec)\.[cm]?[jt]sx?$|_test\.go$|Tests?\.(cs|java|kt)$")
+_TEST_FOLDER = re.compile(r"^(__tests__|__mocks__|e2e|testdata|androidTest)$|[.]([A-Za-z]+)?Tests?$")
 
 
 def _is_python(f: FileFacts) -> bool:
     return f.language == "python" or f.path.endswith(".py")
+
+
+def _is_code(f: FileFacts) -> bool:
+    """Code of an analysed language (Python, TypeScript/JavaScript, C#, Java, Kotlin, Go)."""
+    return _is_python(f) or f.language in ECOSYSTEMS
 
 
 def internal_names(snapshot: Snapshot) -> frozenset[str]:
@@ -89,17 +106,19 @@ def internal_names(snapshot: Snapshot) -> frozenset[str]:
 
 def _occurrences(snapshot: Snapshot, cat: Catalogue) -> list[_Occurrence]:
     internal = internal_names(snapshot)
+    libs = {k: v[0] for k, v in _gradle_catalog(snapshot).items() if v}
     out = []
     for f in snapshot.files:
         where = place(f.path)
         if where == "docs":
             continue
         for s in f.signals:
-            if s.via == "import" and s.detail.split(".")[0] in internal:
+            if s.via == "import" and _is_python(f) and s.detail.split(".")[0] in internal:
                 continue
             out.append(_Occurrence(s.kind, s.name, f.path, s.line, where == "test"))
-        declared = [r for r in f.requirements if r.section not in (INCLUDE, CONSTRAINT)]
-        for s in manifest_signals(declared, cat):
+        declared = [r for r in f.requirements if r.section not in (INCLUDE, CONSTRAINT) and r.ecosystem == "pypi"]
+        others = [dataclasses.replace(r, name=libs.get(r.name, r.name)) for r in f.requirements if r.ecosystem != "pypi"]
+        for s in (*manifest_signals(declared, cat), *package_signals(tuple(others), cat)):
             out.append(_Occurrence(s.kind, s.name, f.path, s.line, where == "test" or is_dev_section(s.detail), True))
     return out
 
@@ -134,7 +153,7 @@ def new_infrastructure(
     cat = load_catalogue()
     before = _grouped(_occurrences(base, cat))
     changed = changed_paths(base, head)
-    wrappers = _wrappers(base, head)
+    wrappers = {w for w in _wrappers(base, head) if w[2].endswith(".py")}  # a C# DbContext subclass is an instance
     after = _grouped([*(o for o in _occurrences(head, cat) if (o.kind, o.name, o.path) not in wrappers),
                       *_service_folders(base, head, cat)])
     renamed = _renamed_services(base, head)
@@ -209,8 +228,8 @@ def _service_folders(base: Snapshot, head: Snapshot, cat: Catalogue) -> list[_Oc
             by_folder[new].append(f)
     out = []
     for folder, files in by_folder.items():
-        has_code = any(_is_python(f) for f in files)
-        if not any(_is_python(f) and not f.path.startswith(folder + "/") for f in base.files):
+        has_code = any(_is_code(f) for f in files)
+        if not any(_is_code(f) and not f.path.startswith(folder + "/") for f in base.files):
             continue  # a first commit or a whole-repo move: not a service dropped into a system
         for f in files:
             container = [s.line for s in f.signals if s.kind == "container"]
@@ -247,7 +266,7 @@ def declared_distributions(snapshot: Snapshot) -> frozenset[str]:
         for f in snapshot.files
         if place(f.path) != "docs" and (f.path not in constraints or f.path in includes)
         for r in f.requirements
-        if r.section not in (INCLUDE, CONSTRAINT)
+        if r.section not in (INCLUDE, CONSTRAINT) and r.ecosystem == "pypi"
     )
 
 
@@ -270,7 +289,8 @@ def new_dependencies(base: Snapshot | None, head: Snapshot) -> tuple[str, ...]:
 
     Compared through :func:`archreview.facts.distributions.same_as`, so a re-pin, a
     respelling (``PyYAML``/``pyyaml``) or a binary variant is not new. Without a
-    base nothing is new.
+    base nothing is new. Packages of the other ecosystems (npm, NuGet, Maven,
+    Go) come from :func:`declared_packages`, compared by (ecosystem, name).
     """
     if base is None:
         return ()
@@ -278,7 +298,62 @@ def new_dependencies(base: Snapshot | None, head: Snapshot) -> tuple[str, ...]:
     declared = declared_distributions(head)
     known = had | {same_as(n) for n in declared}
     imported = {n for n in imported_distributions(head, production_only=True) if same_as(n) not in known}
-    return tuple(sorted(n for n in declared | imported if same_as(n) not in had))
+    python = {n for n in declared | imported if same_as(n) not in had}
+    before = declared_packages(base)
+    others = {name for key, name in declared_packages(head).items() if key not in before}
+    return tuple(sorted(python | others))
+
+
+def _gradle_catalog(snapshot: Snapshot) -> dict[str, tuple[str, ...]]:
+    """``libs.<accessor>`` -> Maven coordinates, from every version catalog (bundles expanded)."""
+    libraries = {k: v for f in snapshot.files for key, e in f.declares if key == "gradle-library"
+                 for k, v in [e.split("\t", 1)]}
+    out = {f"libs.{k}": (v,) for k, v in libraries.items()}
+    for f in snapshot.files:
+        for key, e in f.declares:
+            if key == "gradle-bundle":
+                bundle, member = e.split("\t", 1)
+                if member in libraries:
+                    out[f"libs.bundles.{bundle}"] = (*out.get(f"libs.bundles.{bundle}", ()), libraries[member])
+    return out
+
+
+def declared_packages(snapshot: Snapshot) -> dict[tuple[str, str], str]:
+    """(ecosystem, lower-cased name) -> name of the npm, NuGet, Maven and Go packages the code depends on.
+
+    Declared in a manifest section that is a dependency (not a managed version,
+    a parent POM, an SDK or a catalog entry nobody uses), with Gradle ``libs.*``
+    references resolved through the version catalog; the repository's own
+    packages (workspace names, its Maven artifacts, go.mod module paths) are
+    not dependencies. A Go module only ``// indirect`` in go.mod is counted
+    once production code imports it: the marker does not hide a direct use.
+    """
+    catalog = _gradle_catalog(snapshot)
+    own = {v.lower() for f in snapshot.files for k, v in f.declares if k in ("npm-name", "maven-artifact", "go-module")}
+    out: dict[tuple[str, str], str] = {}
+    go_required: set[str] = set()
+    for f in snapshot.files:
+        if place(f.path) == "docs":
+            continue
+        for r in f.requirements:
+            if r.ecosystem == "pypi":
+                continue
+            if r.ecosystem == "go":
+                go_required.add(r.name)
+            if r.section in NOT_DECLARED:
+                continue
+            for name in catalog.get(r.name, (r.name,)) if r.name.startswith("libs.") else (r.name,):
+                if not name.startswith("libs.") and name.lower() not in own:
+                    out.setdefault((r.ecosystem, name.lower()), name)
+    for f in snapshot.files:
+        if f.language != "go" or place(f.path) != "prod":
+            continue
+        for imp in f.imports:
+            module = next((m for m in sorted(go_required, key=len, reverse=True)
+                           if imp.module == m or imp.module.startswith(m + "/")), None)
+            if module and module.lower() not in own:
+                out.setdefault(("go", module.lower()), module)
+    return out
 
 
 def kinds_in_stack(stack: Collection[str], catalogue: Catalogue | None = None) -> tuple[str, ...]:

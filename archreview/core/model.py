@@ -108,6 +108,7 @@ class Requirement:
     line: int
     spec: str = ""  # version spec as written, for display only
     section: str = ""  # "main", "dev", "test", an extra's name...
+    ecosystem: str = "pypi"  # "npm", "nuget", "maven", "go": where the name is looked up
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +177,8 @@ class FileFacts:
     findings: tuple[Finding, ...] = ()
     style: StyleFacts | None = None
     error: str | None = None  # why the file could not be analysed fully
+    namespace: str = ""  # Java/Kotlin package, C# namespace, Go package clause
+    declares: tuple[tuple[str, str], ...] = ()  # what a build file says about the code: ("go-module", path)...
 
 
 # --- what the team declares (archreview.context.load) ---------------------------------
@@ -232,6 +235,7 @@ class Module:
     loc: int
     imports: tuple[Import, ...] = ()
     is_package: bool = False
+    language: str = "python"
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,3 +45,7 @@ IMPORT_CATEGORIES: tuple[ImportCategory, ...] = get_args(ImportCategory)
 # Why an import is reported against the architecture: it breaks a declared layer, or closes a cycle.
 ViolationRule = Literal["layer", "cycle"]
 VIOLATION_RULES: tuple[ViolationRule, ...] = get_args(ViolationRule)
+
+# Where a dependency's name is looked up: the package registries of the analysed languages.
+Ecosystem = Literal["pypi", "npm", "nuget", "maven", "go"]
+ECOSYSTEMS: tuple[Ecosystem, ...] = get_args(Ecosystem)

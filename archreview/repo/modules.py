@@ -1,4 +1,4 @@
-"""Python module names for files, and imports resolved and classified.
+"""Module names for files, and imports resolved and classified (Python here, other languages in codemodules).
 
 A file's canonical module name follows its chain of ``__init__.py`` packages
 (``src/shop/orders/api.py`` is ``shop.orders.api``). Longer spellings through
@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from archreview.facts.distributions import distribution_of
+from archreview.repo.codemodules import code_modules
 from archreview.core.model import FileFacts, Import, Module, RawImport
 
 SOURCE_ROOTS = ("src", "lib", "python", "source")
@@ -118,6 +119,7 @@ def build_modules(files: Sequence[FileFacts]) -> tuple[Naming, tuple[Module, ...
         if named is None:
             continue
         modules.append(Module(named[0], facts.path, facts.lines, _imports(facts, *named, naming), named[1]))
+    modules += code_modules(files)  # TypeScript/JavaScript, C#, Java/Kotlin, Go: each named its own way
     return naming, tuple(sorted(modules, key=lambda m: (m.name, m.path)))
 
 

@@ -14,6 +14,7 @@ from typing import Any, TextIO
 from archreview import __version__
 from archreview.core.model import Analysis
 from archreview.core.redact import redact
+from archreview.repo import coverage
 
 
 def document(analysis: Analysis) -> dict[str, Any]:
@@ -26,9 +27,10 @@ def document(analysis: Analysis) -> dict[str, Any]:
             "analysed": len(a.head.files),
             "languages": _languages(a),
             "skipped": [{"path": s.path, "reason": s.reason} for s in a.head.skipped],
+            "manifests_not_read": [{"path": p, "ecosystem": e} for p, e in coverage.unread_manifests(a.head.files)],
         },
         "modules": [
-            {"name": m.name, "path": m.path, "loc": m.loc, "imports": [_import(i) for i in m.imports]}
+            {"name": m.name, "path": m.path, "loc": m.loc, "language": m.language, "imports": [_import(i) for i in m.imports]}
             for m in a.modules
         ],
         "graph": _graph(a),
@@ -55,11 +57,8 @@ def document(analysis: Analysis) -> dict[str, Any]:
     }
 
 
-def _languages(a: Analysis) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for f in a.head.files:
-        counts[f.language] = counts.get(f.language, 0) + 1
-    return dict(sorted(counts.items()))
+def _languages(a: Analysis) -> dict[str, dict[str, Any]]:
+    return {name: {"files": n, "analysed": analysed} for name, (n, analysed) in coverage.languages(a.head.files).items()}
 
 
 def _import(i) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from collections import Counter
 
 from archreview.core.model import Analysis
 from archreview.core.redact import redact
+from archreview.repo import coverage
 
 
 def text(a: Analysis) -> str:
@@ -13,19 +14,26 @@ def text(a: Analysis) -> str:
     if a.repo.base:
         refs = f"{a.repo.base[:12]}..{refs}"
     lines = [f"{a.repo.path} ({refs})"]
-    python = [f for f in a.head.files if f.language == "python"]
-    lines.append(f"  files: {len(a.head.files)} analysed ({len(python)} Python), {len(a.head.skipped)} skipped, "
+    code = [f for f in a.head.files if f.language in coverage.CODE]
+    per_language = Counter(f.language for f in code)
+    read = ", ".join(f"{n} {coverage.LABELS[k]}" for k, n in per_language.most_common())
+    lines.append(f"  files: {len(a.head.files)} analysed ({read or 'no code'}), {len(a.head.skipped)} skipped, "
                  f"{len(a.errors)} with errors")
+    caveat = coverage.caveat(a.head.files)
+    if caveat:
+        lines.append(f"  {caveat}: their imports, dependencies and checklist items are not covered")
     g = a.graph
     lines.append(f"  modules: {len(g.nodes)}, imports between them: {len(g.edges)}, cycles: {len(g.cycles)}, "
                  f"layer violations: {sum(v.rule == 'layer' for v in g.violations)}")
-    worst = sorted((fn.cc, f.path, fn.name) for f in python for fn in f.functions)[-3:]
+    worst = sorted((fn.cc, f.path, fn.name) for f in code for fn in f.functions)[-3:]
     if worst:
         lines.append("  most complex: " + ", ".join(f"{p}:{n} (cc {cc})" for cc, p, n in reversed(worst)))
     if a.hotspots:
         lines.append("  hotspots: " + ", ".join(h.path for h in a.hotspots[:3]))
     if a.repo.base:
-        lines.append(f"  changed files: {len(a.changed_files)}; new dependencies: {', '.join(a.new_dependencies) or 'none'}")
+        unread = coverage.caveat(a.head.files, manifests=True)
+        none = "none" + (f" among what was read ({unread})" if unread else "")
+        lines.append(f"  changed files: {len(a.changed_files)}; new dependencies: {', '.join(a.new_dependencies) or none}")
         for n in a.new_infrastructure:
             where = n.evidence[0] if n.evidence else None
             at = f" at {where.path}:{where.line}" if where else ""

@@ -61,7 +61,10 @@ _BY_SUFFIX = {
     ".rst": "rst", ".toml": "toml", ".yml": "yaml", ".yaml": "yaml", ".json": "json", ".ini": "ini",
     ".cfg": "ini", ".conf": "conf", ".sh": "shell", ".bash": "shell", ".zsh": "shell", ".js": "javascript",
     ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript", ".ts": "typescript",
-    ".tsx": "typescript", ".go": "go", ".java": "java", ".kt": "kotlin", ".rb": "ruby", ".php": "php",
+    ".tsx": "typescript", ".mts": "typescript", ".cts": "typescript", ".go": "go", ".java": "java",
+    ".kt": "kotlin", ".kts": "kotlin", ".rb": "ruby", ".php": "php", ".swift": "swift", ".scala": "scala",
+    ".gradle": "gradle", ".csproj": "msbuild", ".fsproj": "msbuild", ".vbproj": "msbuild", ".props": "msbuild",
+    ".targets": "msbuild", ".xml": "xml", ".fs": "fsharp", ".vb": "vbnet", ".dart": "dart", ".lua": "lua",
     ".rs": "rust", ".cs": "csharp", ".c": "c", ".h": "c", ".cc": "cpp", ".cpp": "cpp", ".hpp": "cpp",
     ".sql": "sql", ".html": "html", ".htm": "html", ".css": "css", ".scss": "css", ".tf": "terraform",
     ".proto": "protobuf", ".ipynb": "notebook", ".env": "dotenv", ".txt": "text", ".dockerfile": "dockerfile",
@@ -69,7 +72,7 @@ _BY_SUFFIX = {
 _BY_NAME = {
     "dockerfile": "dockerfile", "containerfile": "dockerfile", "procfile": "procfile",
     "supervisord.conf": "supervisord", "makefile": "makefile", "pipfile": "toml", "setup.cfg": "ini",
-    "tox.ini": "ini", ".env": "dotenv", "pipfile.lock": "json",
+    "tox.ini": "ini", ".env": "dotenv", "pipfile.lock": "json", "go.mod": "go.mod", "go.sum": "text",
 }
 
 

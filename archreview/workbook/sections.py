@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from archreview.workbook import charts
 from archreview.analysis.run import analyze
+from archreview.repo import coverage
 from archreview.repo.graph import dsm, module_graph
 from archreview.core.paths import package_path
 from archreview.workbook.render import fragment, table
@@ -40,7 +41,7 @@ def header(review: Review) -> HTML:
     sections = [("overview", "Overview"), ("architecture", "Architecture"), ("complexity", "Complexity and hotspots"),
                 ("change", "What the change brings"), ("fit", "Fit test"), ("checklist", "Checklist"),
                 ("summary", "Summary")]
-    return HTML(fragment("header", r=review, a=a, infra=sorted(infra.items()), counts=review.counts(), style=_live_css(review),
+    return HTML(fragment("header", r=review, a=a, dep_caveat=coverage.caveat(a.head.files, manifests=True), infra=sorted(infra.items()), counts=review.counts(), style=_live_css(review),
                          order=VERDICT_ORDER, risks=review.top_risks(), sections=sections,
                          categories=review.checklist.categories, items=review.checklist.items))
 
@@ -56,12 +57,15 @@ def _live_css(review: Review) -> Markup | None:
 
 def overview(review: Review) -> HTML:
     a = review.analysis
-    languages = Counter(f.language for f in a.head.files)
+    languages = coverage.languages(a.head.files)
     lines = sum(f.lines for f in a.head.files)
     reasons = Counter(s.reason for s in a.head.skipped)
     return HTML(fragment(
-        "overview", a=a, lines=lines,
-        languages=table([{"language": k, "files": v} for k, v in languages.most_common()], ["language", "files"]),
+        "overview", a=a, lines=lines, read_languages=coverage.code_analysed(a.head.files),
+        caveat=coverage.caveat(a.head.files, manifests=True),
+        languages=table([{"language": k, "files": n, "analysed": "yes" if read else "no"}
+                         for k, (n, read) in sorted(languages.items(), key=lambda kv: (-kv[1][0], kv[0]))],
+                        ["language", "files", "analysed"]),
         skipped=table([{"reason": k, "files": v} for k, v in reasons.most_common()], ["reason", "files"]),
         skipped_paths=table([{"path": s.path, "reason": s.reason} for s in a.head.skipped[:30]], ["path", "reason"]),
         errors=table([{"path": e.path, "problem": e.message} for e in a.errors[:50]], ["path", "problem"]),
@@ -73,7 +77,8 @@ def architecture(review: Review) -> HTML:
     labels, matrix = dsm(g)
     coupling = sorted(g.coupling, key=lambda c: (-(c.afferent + c.efferent), c.package))[:25]
     return HTML(fragment(
-        "architecture", g=g, diagram=charts.package_diagram(g), heatmap=charts.dsm_heatmap(labels, matrix),
+        "architecture", g=g, read_languages=coverage.code_analysed(review.analysis.head.files),
+        caveat=coverage.caveat(review.analysis.head.files), diagram=charts.package_diagram(g), heatmap=charts.dsm_heatmap(labels, matrix),
         cycles=[" → ".join(c) for c in g.cycles[:20]],
         violations=table([{"rule": v.rule, "where": f"{v.path}:{v.line}", "import": f"{v.importer} → {v.imported}",
                            "why": v.message} for v in g.violations], ["rule", "where", "import", "why"]),
@@ -106,7 +111,7 @@ def change(review: Review) -> HTML:
              "note": _infra_note(n)}
             for n in a.new_infrastructure]
     changed, reaching, entry = blast_radius(review)
-    return HTML(fragment("change", a=a, infra=table(rows, ["kind", "what", "evidence", "note"]),
+    return HTML(fragment("change", a=a, dep_caveat=coverage.caveat(a.head.files, manifests=True), infra=table(rows, ["kind", "what", "evidence", "note"]),
                          changed=changed, reaching=reaching, entry=entry))
 
 

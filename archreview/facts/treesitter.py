@@ -1,0 +1,351 @@
+"""Parsing TypeScript/JavaScript, C#, Java, Kotlin and Go with tree-sitter, and what every language shares.
+
+One grammar package per language (``tree-sitter-typescript``, ``-javascript``,
+``-c-sharp``, ``-java``, ``-kotlin``, ``-go``): each wheel carries its compiled
+grammar, so nothing is downloaded at run time. A file is parsed once; one
+tree-sitter query per grammar (run in C, not a Python walk) collects every
+node the analysis needs (imports, functions, decision tokens, calls, strings,
+catch clauses, annotations...) and the language module (``javascript``,
+``csharp``, ``java``, ``kotlin``, ``golang``) turns them into ``CodeFacts``.
+
+Cyclomatic complexity follows lizard, the reference for these languages: 1 plus
+the decision tokens of the function (lizard's per-language sets: ``if``,
+``for``, ``while``, ``catch``, ``case``, ``&&``, ``||``, ``?`` and the
+language's own like ``??`` or Kotlin's ``?:``), nested functions counted apart.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import functools
+import importlib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from archreview.core.model import ClassInfo, FunctionMetric, RawImport, RawMetrics
+
+
+class MissingGrammar(Exception):
+    """The grammar package for a language is not installed."""
+
+
+# language -> (package, function returning the grammar); ".tsx" files use "tsx"
+GRAMMARS: dict[str, tuple[str, str]] = {
+    "typescript": ("tree_sitter_typescript", "language_typescript"),
+    "tsx": ("tree_sitter_typescript", "language_tsx"),
+    "javascript": ("tree_sitter_javascript", "language"),
+    "csharp": ("tree_sitter_c_sharp", "language"),
+    "java": ("tree_sitter_java", "language"),
+    "kotlin": ("tree_sitter_kotlin", "language"),
+    "go": ("tree_sitter_go", "language"),
+}
+# The package each language's dependencies come from (manifests, catalogue entries).
+ECOSYSTEMS = {"typescript": "npm", "javascript": "npm", "csharp": "nuget", "java": "maven", "kotlin": "maven",
+              "go": "go", "python": "pypi"}
+
+
+def grammar_of(language: str, path: str) -> str:
+    return "tsx" if language == "typescript" and path.lower().endswith(".tsx") else language
+
+
+@functools.cache
+def _language(grammar: str):
+    import tree_sitter
+
+    package, function = GRAMMARS[grammar]
+    try:
+        module = importlib.import_module(package)
+    except ImportError as exc:
+        raise MissingGrammar(f"no tree-sitter grammar for {grammar}: install {package.replace('_', '-')}") from exc
+    return tree_sitter.Language(getattr(module, function)())
+
+
+@functools.cache
+def _parser(grammar: str):
+    import tree_sitter
+
+    return tree_sitter.Parser(_language(grammar))
+
+
+def parse(grammar: str, data: bytes):
+    """The syntax tree of ``data`` (tree-sitter never fails: broken code gives ERROR nodes)."""
+    return _parser(grammar).parse(data)
+
+
+def first_error_line(tree) -> int | None:
+    """The line of the first syntax error, or None when the file parsed cleanly."""
+    root = tree.root_node
+    if not root.has_error:
+        return None
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.is_error or node.is_missing:
+            return node.start_point[0] + 1
+        stack.extend(reversed([c for c in node.children if c.has_error or c.is_missing or c.is_error]))
+    return root.start_point[0] + 1
+
+
+# --- one query per grammar ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Spec:
+    """The node types of one language that the shared extraction reads (types a grammar lacks are ignored)."""
+
+    conditions: tuple[str, ...]  # lizard's decision tokens
+    functions: tuple[str, ...]
+    classes: tuple[str, ...]
+    calls: tuple[str, ...]  # call nodes whose arguments node ends the callee
+    news: tuple[str, ...]  # object creation
+    strings: tuple[str, ...]
+    comments: tuple[str, ...]
+    catches: tuple[str, ...]
+    annotations: tuple[str, ...]
+    imports: tuple[str, ...]
+    packages: tuple[str, ...] = ()
+    arguments: tuple[str, ...] = ("arguments", "argument_list", "value_arguments", "call_suffix")
+    extra: tuple[tuple[str, tuple[str, ...]], ...] = ()  # more (capture name, node types) for the language module
+
+
+@functools.cache
+def _query(grammar: str, spec: Spec):
+    import tree_sitter
+
+    lang = _language(grammar)
+    groups = {"cond": spec.conditions, "function": spec.functions, "class": spec.classes, "call": spec.calls,
+              "new": spec.news, "string": spec.strings, "comment": spec.comments, "catch": spec.catches,
+              "annotation": spec.annotations, "import": spec.imports, "package": spec.packages, **dict(spec.extra)}
+    patterns = []
+    for name, types in groups.items():
+        tokens = name == "cond"  # decision tokens are anonymous nodes (keywords, operators); the rest are named
+        named = [] if tokens else [f"({t})" for t in types if lang.id_for_node_kind(t, True)]
+        anonymous = ['"' + t.replace('"', '\\"') + '"' for t in types if tokens and lang.id_for_node_kind(t, False)]
+        if named or anonymous:
+            patterns.append(f"[{' '.join(named + anonymous)}] @{name}")
+    return tree_sitter.Query(lang, "\n".join(patterns))
+
+
+def captures(grammar: str, spec: Spec, tree) -> dict[str, list]:
+    """Every captured node by capture name, in source order."""
+    import tree_sitter
+
+    found = tree_sitter.QueryCursor(_query(grammar, spec)).captures(tree.root_node)
+    return {k: sorted(v, key=lambda n: n.start_byte) for k, v in found.items()}
+
+
+# --- values --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    name: str  # the callee as written, normalised: ``a.b().c(x)`` -> "a.b.c"; ``new X<T>()`` -> "X"
+    line: int
+    first: str = ""  # the first argument when it is a string literal
+    new: bool = False
+    args: str = ""  # the argument list's text (first 300 characters)
+
+
+@dataclass(frozen=True, slots=True)
+class CodeFacts:
+    """What the language modules extract from one tree, for signals, detectors and style."""
+
+    imports: tuple[RawImport, ...] = ()
+    functions: tuple[FunctionMetric, ...] = ()
+    classes: tuple[ClassInfo, ...] = ()
+    calls: tuple[Call, ...] = ()
+    annotations: tuple[tuple[str, int], ...] = ()  # (name, line): @Bean, [ApiController], @Injectable()
+    strings: tuple[tuple[str, int], ...] = ()
+    aliases: tuple[tuple[str, str], ...] = ()  # local name -> what it was imported as
+    package: str = ""  # Java/Kotlin package, C# namespace, Go package name
+    empty_catches: tuple[int, ...] = ()  # lines of catch clauses with nothing in their block
+    raw: RawMetrics | None = None
+    error_line: int | None = None
+
+
+def text(node) -> str:
+    return node.text.decode("utf-8", "replace") if node is not None else ""
+
+
+def line(node) -> int:
+    return node.start_point[0] + 1
+
+
+_GROUPS = re.compile(r"\([^()]*\)|<[^<>]*>|\[[^\[\]]*\]")
+
+
+def dotted(source: str) -> str:
+    """``this.a.b(x).c<T>`` -> "a.b.c": calls, generics and indexing looked through, spaces dropped."""
+    s = re.sub(r"\s+", "", source[:400])
+    for _ in range(8):
+        s, n = _GROUPS.subn("", s)
+        if not n:
+            break
+    s = s.replace("?.", ".").replace("!!", "").replace("!.", ".").replace("::", ".").replace("->", ".")
+    s = re.sub(r"^(this|self|base|super)\.", "", s)
+    return s.strip(".")
+
+
+def string_value(node) -> str:
+    """A string literal's text without its quotes or prefixes (interpolations kept as written)."""
+    raw = text(node)
+    m = re.match(r'^[@$uUrRbBfF]*("""|\'\'\'|["\'`])', raw)
+    if not m:
+        return raw
+    q = m.group(1)
+    return raw[m.end():-len(q)] if raw.endswith(q) and len(raw) >= m.end() + len(q) else raw[m.end():]
+
+
+def arguments_of(node, spec: Spec):
+    found = node.child_by_field_name("arguments")
+    if found is not None:
+        return found
+    return next((child for child in node.children if child.type in spec.arguments), None)
+
+
+_FIRST_STRING = re.compile(r'^[(\s]*(?:[\w$]+\s*[:=]\s*)?[@$]?(?:"""|["\'`])([^"\'`]{0,300})')
+
+
+def call_of(node, spec: Spec, new: bool = False) -> Call | None:
+    args = arguments_of(node, spec)
+    source = node.text
+    if new:
+        callee = node.child_by_field_name("constructor") or node.child_by_field_name("type")
+        if callee is None:  # `new X()` without a field: the first named child after `new`
+            callee = next((c for c in node.named_children if c.type not in spec.arguments), None)
+        name = dotted(text(callee))
+    else:
+        end = (args.start_byte - node.start_byte) if args is not None else len(source)
+        name = dotted(source[:end].decode("utf-8", "replace"))
+    if not name:
+        return None
+    args_text = text(args)[:300] if args is not None else ""
+    first = _FIRST_STRING.match(args_text)
+    return Call(name, line(node), first.group(1) if first else "", new, args_text)
+
+
+def raw_metrics(source: bytes, comments: Sequence) -> RawMetrics:
+    """Line counts: blank lines, lines holding only comments, the rest is source."""
+    lines = source.decode("utf-8", "replace").splitlines()
+    blank = {i for i, s in enumerate(lines, 1) if not s.strip()}
+    comment_only: set[int] = set()
+    for c in comments:
+        first, last = c.start_point[0] + 1, c.end_point[0] + 1
+        for n in range(first, last + 1):
+            if n in blank or n > len(lines):
+                continue
+            s = lines[n - 1]
+            before = s[: c.start_point[1]] if n == first else ""
+            after = s[c.end_point[1]:] if n == last else ""
+            if not before.strip() and not after.strip():
+                comment_only.add(n)
+    multi = sum(1 for c in comments if c.end_point[0] > c.start_point[0])
+    sloc = len(lines) - len(blank) - len(comment_only)
+    return RawMetrics(loc=len(lines), lloc=sloc, sloc=sloc, comments=len(comment_only), multi=multi, blank=len(blank))
+
+
+def owners(functions: Sequence, points: Sequence) -> list[int]:
+    """For each node in ``points``, the index in ``functions`` (sorted by start) of the innermost one holding it, or -1."""
+    starts = [f.start_byte for f in functions]
+    out = []
+    for p in points:
+        i = bisect.bisect_right(starts, p.start_byte) - 1
+        while i >= 0 and functions[i].end_byte < p.end_byte:
+            i -= 1
+        out.append(i)
+    return out
+
+
+def complexity(functions: Sequence, conditions: Sequence) -> list[int]:
+    """lizard's cyclomatic complexity of each function: 1 + its own decision tokens."""
+    counts = [1] * len(functions)
+    for owner in owners(functions, conditions):
+        if owner >= 0:
+            counts[owner] += 1
+    return counts
+
+
+def enclosing(node, types: Sequence[str]):
+    """The nearest ancestor of one of ``types``, or None."""
+    parent = node.parent
+    while parent is not None and parent.type not in types:
+        parent = parent.parent
+    return parent
+
+
+def empty_catches(catches: Sequence, comment_types: Sequence[str]) -> tuple[int, ...]:
+    """Catch clauses whose block holds no statement and no comment (a comment is a decision written down)."""
+    out = []
+    for c in catches:
+        body = c.child_by_field_name("body") or next((x for x in reversed(c.named_children) if x.type in
+                                                      ("block", "statement_block")), None)
+        if body is None:
+            continue
+        inner = [x for x in body.named_children if x.type not in ("statement_list",)] + [
+            y for x in body.named_children if x.type == "statement_list" for y in x.named_children]
+        if not inner:
+            out.append(line(c))
+    return tuple(out)
+
+
+def function_metrics(functions: Sequence, conditions: Sequence, name_of: Callable, is_method: Callable,
+                     params_of: Callable, async_of: Callable) -> tuple[FunctionMetric, ...]:
+    ccs = complexity(functions, conditions)
+    out = []
+    for node, cc in zip(functions, ccs):
+        out.append(FunctionMetric(name=name_of(node), line=line(node), end_line=node.end_point[0] + 1, cc=cc,
+                                  is_method=is_method(node), is_async=async_of(node), args=params_of(node)))
+    return tuple(out)
+
+
+def count_named(node, types: Sequence[str]) -> int:
+    return sum(1 for c in node.named_children if c.type in types) if node is not None else 0
+
+
+def analyse(language: str, path: str, data: bytes, spec: Spec, build: Callable[[dict, bytes], CodeFacts]) -> CodeFacts:
+    """Parse once, query once, and let the language module's ``build`` read the captures."""
+    grammar = grammar_of(language, path)
+    tree = parse(grammar, data)
+    caps = captures(grammar, spec, tree)
+    facts = build(caps, data)
+    return dataclasses.replace(facts, raw=raw_metrics(data, caps.get("comment", ())),
+                               error_line=first_error_line(tree))
+
+
+def common(caps: dict, spec: Spec, *, name_of: Callable, class_of: Callable, conditions: Sequence | None = None,
+           is_method: Callable = lambda n: False, params_of: Callable = lambda n: 0,
+           async_of: Callable = lambda n: False) -> dict:
+    """The fields every language reads the same way (functions, calls, strings, classes, annotations, catches)."""
+    functions = caps.get("function", [])
+    calls = [c for n in caps.get("call", []) if (c := call_of(n, spec))]
+    calls += [c for n in caps.get("new", []) if (c := call_of(n, spec, new=True))]
+    return dict(
+        functions=function_metrics(functions, caps.get("cond", []) if conditions is None else conditions,
+                                   name_of, is_method, params_of, async_of),
+        classes=tuple(c for n in caps.get("class", []) if (c := class_of(n)) is not None),
+        calls=tuple(sorted(calls, key=lambda c: c.line)),
+        annotations=tuple((annotation_name(a), line(a)) for a in caps.get("annotation", [])),
+        strings=tuple((string_value(s), line(s)) for s in caps.get("string", []) if s.end_byte - s.start_byte < 400),
+        empty_catches=empty_catches(caps.get("catch", []), spec.comments),
+    )
+
+
+def annotation_name(node) -> str:
+    """``@Bean``, ``@KafkaListener(topics = ...)``, ``[Authorize(Roles = "x")]`` -> the dotted name."""
+    name = node.child_by_field_name("name")
+    source = text(name) if name is not None else text(node).lstrip("@[")
+    return dotted(re.split(r"[(\s]", source, maxsplit=1)[0]).removesuffix("Attribute")
+
+
+def scope_name(node, scopes: Sequence[str], own: str) -> str:
+    """``Outer.Inner.method``: the names of the enclosing types before the function's own name."""
+    names = []
+    parent = enclosing(node, scopes)
+    while parent is not None:
+        found = parent.child_by_field_name("name") or next((c for c in parent.named_children
+                                                            if c.type in ("identifier", "type_identifier")), None)
+        names.append(text(found) or "(anonymous)")
+        parent = enclosing(parent, scopes)
+    return ".".join([*reversed(names), own])

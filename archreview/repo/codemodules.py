@@ -1,0 +1,320 @@
+"""Modules and resolved imports for TypeScript/JavaScript, C#, Java/Kotlin and Go.
+
+What a node of the graph is follows how each language names code:
+
+* **TypeScript/JavaScript**: a file (``src/orders/api.ts`` is ``src.orders.api``;
+  ``index.ts`` names its folder). Relative specifiers are resolved against the
+  files (``.ts``/``.tsx``/``.js``... and ``index`` files; ``./x.js`` may be
+  ``x.ts``), bare ones through the governing tsconfig's ``paths``/``baseUrl``,
+  then the workspace packages' names (``exports``, ``main``...).
+  Node built-ins are the standard library.
+* **Java/Kotlin**: a type, ``package.Class``, from the package clause and the
+  file name; ``java.*``/``kotlin.*``... are the standard library.
+* **C#**: a namespace (a ``using`` names a namespace, not a file); ``System.*``
+  and ``Microsoft.*`` are the framework.
+* **Go**: a package, i.e. a folder; import paths under a ``go.mod`` module path
+  are internal, paths whose first element has no dot are the standard library.
+
+Everything else is third-party, named by its package (npm name, Go module path
+from go.mod's requires, the namespace or Java package).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+
+from archreview.core.model import FileFacts, Import, Module, RawImport
+from archreview.facts import csharp, golang, java, javascript, kotlin
+
+_JS_EXT = (".ts", ".tsx", ".mts", ".cts", ".d.ts", ".js", ".jsx", ".mjs", ".cjs")
+ES = ("typescript", "javascript")
+
+
+def code_modules(files: Sequence[FileFacts]) -> tuple[Module, ...]:
+    by_language: dict[str, list[FileFacts]] = defaultdict(list)
+    for f in files:
+        by_language[f.language].append(f)
+    out: list[Module] = []
+    es = by_language["typescript"] + by_language["javascript"]
+    if es:
+        out += _es_modules(es, files)
+    if by_language["csharp"]:
+        out += _csharp_modules(by_language["csharp"])
+    jvm = by_language["java"] + by_language["kotlin"]
+    if jvm:
+        out += _jvm_modules(jvm)
+    if by_language["go"]:
+        out += _go_modules(by_language["go"], files)
+    return tuple(out)
+
+
+def _module(facts: FileFacts, name: str, imports: list[Import]) -> Module:
+    seen: dict[tuple[str, int], Import] = {}
+    for i in imports:
+        if i.target != name:
+            seen.setdefault((i.target, i.line), i)
+    return Module(name, facts.path, facts.lines, tuple(sorted(seen.values(), key=lambda i: (i.line, i.target))),
+                  False, facts.language)
+
+
+def _imp(raw: RawImport, target: str, category: str, distribution: str | None = None) -> Import:
+    return Import(target, raw.line, category, distribution, raw.type_checking, raw.local)
+
+
+# --- TypeScript / JavaScript ----------------------------------------------------------------
+
+
+def es_name(path: str) -> str:
+    stem = path
+    for ext in sorted(_JS_EXT, key=len, reverse=True):
+        if stem.endswith(ext):
+            stem = stem[: -len(ext)]
+            break
+    parts = stem.split("/")
+    if parts[-1] == "index" and len(parts) > 1:
+        parts = parts[:-1]
+    return ".".join(re.sub(r"[^\w$-]", "_", p) for p in parts)
+
+
+class _EsResolver:
+    def __init__(self, es: list[FileFacts], files: Sequence[FileFacts]) -> None:
+        self.paths = {f.path for f in es}
+        self.tsconfigs: dict[str, dict[str, list[str]]] = {}
+        self.packages: dict[str, tuple[str, dict[str, str]]] = {}  # npm name -> (folder, entries)
+        for f in files:
+            name = posixpath.basename(f.path)
+            if name.startswith(("tsconfig", "jsconfig")) and name.endswith(".json"):
+                table: dict[str, list[str]] = defaultdict(list)
+                for k, v in f.declares:
+                    table[k].append(v)
+                self.tsconfigs[f.path] = table
+            elif name == "package.json":
+                decl = dict(f.declares)
+                if "npm-name" in decl:
+                    entries = {k: v for k, v in (e.split("\t", 1) for key, e in f.declares if key == "npm-export")}
+                    entries.update({".": v for key, v in f.declares if key == "npm-entry" and "." not in entries})
+                    self.packages[decl["npm-name"]] = (posixpath.dirname(f.path), entries)
+
+    def file(self, candidate: str) -> str | None:
+        candidate = posixpath.normpath(candidate)
+        if candidate in self.paths:
+            return candidate
+        stem = re.sub(r"\.(m|c)?jsx?$", "", candidate)
+        for base in dict.fromkeys((candidate, stem)):
+            for ext in _JS_EXT:
+                if base + ext in self.paths:
+                    return base + ext
+            for ext in _JS_EXT:
+                if f"{base}/index{ext}" in self.paths:
+                    return f"{base}/index{ext}"
+        return None
+
+    def _tsconfig(self, path: str) -> tuple[str, dict[str, list[str]]] | None:
+        folder = posixpath.dirname(path)
+        while True:
+            for name in ("tsconfig.json", "jsconfig.json", "tsconfig.base.json"):
+                config = posixpath.join(folder, name) if folder else name
+                if config in self.tsconfigs:
+                    return config, self._with_extends(config)
+            if not folder:
+                return None
+            folder = posixpath.dirname(folder)
+
+    def _with_extends(self, config: str, depth: int = 0) -> dict[str, list[str]]:
+        table = self.tsconfigs[config]
+        parent = table.get("ts-extends", [""])[0]
+        if parent.startswith(".") and depth < 4:
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(config), parent))
+            target = target if target.endswith(".json") else target + ".json"
+            if target in self.tsconfigs:
+                base = self._with_extends(target, depth + 1)
+                folder = posixpath.dirname(target)
+                merged = {k: list(v) for k, v in table.items()}
+                for key in ("ts-baseUrl", "ts-path"):  # a child's own setting wins; inherited ones keep their folder
+                    if key not in merged and key in base:
+                        merged[key] = [_rebase(key, v, folder, posixpath.dirname(config)) for v in base[key]]
+                return merged
+        return table
+
+    def resolve(self, raw: RawImport, path: str) -> tuple[str, str, str | None]:
+        spec = raw.module
+        if spec.startswith((".", "/")):
+            found = self.file(posixpath.join(posixpath.dirname(path), spec))
+            return (es_name(found) if found else es_name(posixpath.normpath(posixpath.join(posixpath.dirname(path), spec))),
+                    "internal", None)
+        if javascript.is_builtin(spec):
+            return spec.removeprefix("node:").split("/")[0], "stdlib", None
+        found = self._aliased(spec, path) or self._workspace(spec)
+        if found:
+            return es_name(found), "internal", None
+        name = javascript.package_name(spec)
+        if name in self.packages:
+            return name, "internal", None
+        return name, "third_party", name
+
+    def _aliased(self, spec: str, path: str) -> str | None:
+        config = self._tsconfig(path)
+        if config is None:
+            return None
+        where, table = config
+        folder = posixpath.dirname(where)
+        base = posixpath.join(folder, table["ts-baseUrl"][0]) if table.get("ts-baseUrl") else folder
+        for entry in table.get("ts-path", ()):
+            alias, target = entry.split("\t", 1)
+            if "*" in alias:
+                head, _, tail = alias.partition("*")
+                if spec.startswith(head) and spec.endswith(tail) and len(spec) >= len(head) + len(tail):
+                    star = spec[len(head): len(spec) - len(tail)]
+                    found = self.file(posixpath.join(base, target.replace("*", star)))
+                    if found:
+                        return found
+            elif spec == alias:
+                found = self.file(posixpath.join(base, target))
+                if found:
+                    return found
+        return self.file(posixpath.join(base, spec)) if table.get("ts-baseUrl") else None
+
+    def _workspace(self, spec: str) -> str | None:
+        name = javascript.package_name(spec)
+        if name not in self.packages:
+            return None
+        folder, entries = self.packages[name]
+        sub = "." + spec[len(name):]
+        target = entries.get(sub) or next((v.replace("*", sub[len(k) - 1:]) for k, v in entries.items()
+                                           if k.endswith("*") and sub.startswith(k[:-1])), None)
+        candidates = [target] if target else []
+        candidates += [sub, "src/" + sub[2:]] if sub != "." else ["src/index", "index"]
+        for c in candidates:
+            found = self.file(posixpath.join(folder, c))
+            if found:
+                return found
+        return None
+
+
+def _rebase(key: str, value: str, parent_folder: str, child_folder: str) -> str:
+    """A baseUrl inherited from another tsconfig, made relative to the child's folder."""
+    if key != "ts-baseUrl":
+        return value
+    absolute = posixpath.normpath(posixpath.join(parent_folder, value))
+    return posixpath.relpath(absolute, child_folder or ".")
+
+
+def _es_modules(es: list[FileFacts], files: Sequence[FileFacts]) -> list[Module]:
+    resolver = _EsResolver(es, files)
+    return [_module(f, es_name(f.path), [_imp(raw, *resolver.resolve(raw, f.path)) for raw in f.imports]) for f in es]
+
+
+# --- C# ----------------------------------------------------------------------------------------
+
+
+def _csharp_modules(files: list[FileFacts]) -> list[Module]:
+    namespaces = {f.namespace for f in files if f.namespace}
+    prefixes = {".".join(n.split(".")[:i]) for n in namespaces for i in range(1, n.count(".") + 2)}
+    out = []
+    for f in files:
+        name = f.namespace or es_name(f.path)
+        imports = []
+        for raw in f.imports:
+            ns = raw.module
+            if ns in namespaces:
+                imports.append(_imp(raw, ns, "internal"))
+            elif ns in prefixes or (raw.names == ("static",) and ns.rsplit(".", 1)[0] in namespaces):
+                imports.append(_imp(raw, ns.rsplit(".", 1)[0] if ns not in prefixes else ns, "internal"))
+            elif csharp.is_framework(ns):
+                imports.append(_imp(raw, ns, "stdlib"))
+            else:
+                imports.append(_imp(raw, ns, "third_party", ns))
+        out.append(_module(f, name, imports))
+    return out
+
+
+# --- Java / Kotlin ---------------------------------------------------------------------------
+
+
+def jvm_name(f: FileFacts) -> str:
+    stem = posixpath.basename(f.path).rsplit(".", 1)[0]
+    return f"{f.namespace}.{stem}" if f.namespace else es_name(f.path)
+
+
+def _jvm_modules(files: list[FileFacts]) -> list[Module]:
+    types = {jvm_name(f) for f in files}
+    packages = {f.namespace for f in files if f.namespace}
+    out = []
+    for f in files:
+        imports = []
+        for raw in f.imports:
+            name = raw.module
+            owner = next((p for p in _dotted_prefixes(name) if p in types), None)
+            if owner:
+                imports.append(_imp(raw, owner, "internal"))
+            elif any(p in packages for p in _dotted_prefixes(name)):
+                imports.append(_imp(raw, name, "internal"))
+            elif java.is_stdlib(name) or (f.language == "kotlin" and kotlin.is_stdlib(name)):
+                imports.append(_imp(raw, ".".join(name.split(".")[:2]), "stdlib"))
+            else:
+                group = ".".join(name.split(".")[:3])
+                imports.append(_imp(raw, group, "third_party", group))
+        out.append(_module(f, jvm_name(f), imports))
+    return out
+
+
+def _dotted_prefixes(name: str) -> list[str]:
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
+
+
+# --- Go -----------------------------------------------------------------------------------------
+
+
+def _go_modules(go: list[FileFacts], files: Sequence[FileFacts]) -> list[Module]:
+    roots: dict[str, str] = {}  # folder of a go.mod -> its module path
+    requires: set[str] = set()
+    for f in files:
+        if posixpath.basename(f.path) == "go.mod":
+            path = dict(f.declares).get("go-module")
+            if path:
+                roots[posixpath.dirname(f.path)] = path
+            requires |= {r.name for r in f.requirements}
+    folders = {posixpath.dirname(f.path) for f in go}
+    by_import = {}
+    for folder in folders:
+        root = _root_of(folder, roots)
+        if root is not None:
+            rel = folder[len(root):].lstrip("/") if root else folder
+            by_import[roots[root] + ("/" + rel if rel else "")] = folder
+    out = []
+    for f in go:
+        imports = []
+        for raw in f.imports:
+            path = raw.module
+            if path in by_import:
+                imports.append(_imp(raw, go_name(by_import[path], roots), "internal"))
+            elif any(path == m or path.startswith(m + "/") for m in roots.values()):
+                imports.append(_imp(raw, path, "internal"))
+            elif golang.is_stdlib(path):
+                imports.append(_imp(raw, path, "stdlib"))
+            else:
+                module = next((m for m in sorted(requires, key=len, reverse=True)
+                               if path == m or path.startswith(m + "/")), "/".join(path.split("/")[:3]))
+                imports.append(_imp(raw, module, "third_party", module))
+        out.append(_module(f, go_name(posixpath.dirname(f.path), roots), imports))
+    return out
+
+
+def _root_of(folder: str, roots: dict[str, str]) -> str | None:
+    best = None
+    for root in roots:
+        if (not root or folder == root or folder.startswith(root + "/")) and (best is None or len(root) > len(best)):
+            best = root
+    return best
+
+
+def go_name(folder: str, roots: dict[str, str]) -> str:
+    """A Go package's node: its folder, dotted (the module's last element for the module root)."""
+    if folder:
+        return folder.replace("/", ".").replace("-", "_")
+    path = roots.get("", "")
+    return path.rsplit("/", 1)[-1].replace(".", "_") or "main"

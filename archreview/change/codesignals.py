@@ -17,7 +17,7 @@ import re
 
 from archreview.change.catalogue import Catalogue, CodeIndex, Entry, load_catalogue
 from archreview.core.model import Requirement, Signal
-from archreview.facts.treesitter import ECOSYSTEMS, CodeFacts
+from archreview.facts.treesitter import ECOSYSTEM_OF, CodeFacts
 
 _URL = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]{1,30})://")
 
@@ -45,7 +45,7 @@ def _expanded(name: str, aliases: dict[str, str]) -> str:
 def code_signals(path: str, language: str, code: CodeFacts, catalogue: Catalogue | None = None) -> tuple[Signal, ...]:
     """Infrastructure evidence in one parsed file of a tree-sitter language, sorted by (line, kind, name)."""
     cat = catalogue or load_catalogue()
-    ecosystem = ECOSYSTEMS.get(language, "")
+    ecosystem = ECOSYSTEM_OF.get(language, "")
     index = cat.code.get(ecosystem)
     if index is None:
         return ()

@@ -44,7 +44,7 @@ from archreview.core.model import FileFacts, InfraFinding, Location, Snapshot
 from archreview.change.codesignals import package_signals
 from archreview.change.signals import manifest_signals
 from archreview.facts.packages import NOT_DECLARED
-from archreview.facts.treesitter import ECOSYSTEMS
+from archreview.facts.treesitter import ECOSYSTEM_OF
 
 _TEST_DIRS = {"tests", "test", "testing"}
 _DOC_DIRS = {"docs", "doc"}
@@ -88,7 +88,7 @@ def _is_python(f: FileFacts) -> bool:
 
 def _is_code(f: FileFacts) -> bool:
     """Code of an analysed language (Python, TypeScript/JavaScript, C#, Java, Kotlin, Go)."""
-    return _is_python(f) or f.language in ECOSYSTEMS
+    return _is_python(f) or f.language in ECOSYSTEM_OF
 
 
 def internal_names(snapshot: Snapshot) -> frozenset[str]:

@@ -42,7 +42,7 @@ GRAMMARS: dict[str, tuple[str, str]] = {
     "go": ("tree_sitter_go", "language"),
 }
 # The package each language's dependencies come from (manifests, catalogue entries).
-ECOSYSTEMS = {"typescript": "npm", "javascript": "npm", "csharp": "nuget", "java": "maven", "kotlin": "maven",
+ECOSYSTEM_OF = {"typescript": "npm", "javascript": "npm", "csharp": "nuget", "java": "maven", "kotlin": "maven",
               "go": "go", "python": "pypi"}
 
 

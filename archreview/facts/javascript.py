@@ -31,6 +31,7 @@ SPEC = ts.Spec(
     catches=("catch_clause",),
     annotations=("decorator",),
     imports=("import_statement", "export_statement"),
+    extra=(("property", ("property_identifier",)),),
 )
 _FUNCTIONS = frozenset(SPEC.functions)
 _CLASSES = SPEC.classes
@@ -52,7 +53,8 @@ def package_name(specifier: str) -> str:
 
 def _build(caps: dict, data: bytes) -> CodeFacts:
     functions = caps.get("function", [])
-    conditions = [c for c in caps.get("cond", []) if c.type != "?" or c.parent is not None and c.parent.type == "ternary_expression"]
+    conditions = [c for c in caps.get("cond", []) if _counts(c)]
+    conditions += [p for p in caps.get("property", []) if ts.text(p) == "catch"]  # lizard counts `.catch(` too
     imports, aliases = [], []
     for node in caps.get("import", []):
         source = node.child_by_field_name("source")
@@ -115,6 +117,27 @@ def _build(caps: dict, data: bytes) -> CodeFacts:
         strings=tuple((ts.string_value(s), ts.line(s)) for s in caps.get("string", []) if s.end_byte - s.start_byte < 400),
         aliases=tuple(aliases), empty_catches=ts.empty_catches(caps.get("catch", []), SPEC.comments),
     )
+
+
+_VALUE_OF = {"variable_declarator": "value", "assignment_expression": "right", "augmented_assignment_expression": "right",
+             "spread_element": None}
+
+
+def _counts(token) -> bool:
+    """A decision token as lizard counts it: `?` of a ternary only (`x?: T` is an optional name), and not
+    inside a value that opens with a parenthesis (``= (a ? b : c)``, ``...(a && {})``), which lizard's
+    tokenizer takes for the start of an arrow function and reads past."""
+    if token.type == "?" and (token.parent is None or token.parent.type != "ternary_expression"):
+        return False
+    child, node = token, token.parent
+    while node is not None and node.type not in _FUNCTIONS:
+        if node.type in _VALUE_OF:
+            field = _VALUE_OF[node.type]
+            value = node.child_by_field_name(field) if field else (node.named_children[0] if node.named_children else None)
+            if value is not None and value.id == child.id and value.type == "parenthesized_expression":
+                return False
+        child, node = node, node.parent
+    return True
 
 
 def _name(node) -> str:

@@ -295,9 +295,15 @@ def function_metrics(functions: Sequence, conditions: Sequence, name_of: Callabl
     ccs = complexity(functions, conditions)
     out = []
     for node, cc in zip(functions, ccs):
-        out.append(FunctionMetric(name=name_of(node), line=line(node), end_line=node.end_point[0] + 1, cc=cc,
+        out.append(FunctionMetric(name=name_of(node), line=_first_line(node), end_line=node.end_point[0] + 1, cc=cc,
                                   is_method=is_method(node), is_async=async_of(node), args=params_of(node)))
     return tuple(out)
+
+
+def _first_line(node) -> int:
+    """Where a function starts for the reader (and lizard): its name, after annotations and modifiers."""
+    name = node.child_by_field_name("name") or next((c for c in node.named_children if c.type in ("identifier", "simple_identifier")), None)
+    return line(name) if name is not None and node.type not in ("arrow_function", "func_literal", "lambda_expression") else line(node)
 
 
 def count_named(node, types: Sequence[str]) -> int:

@@ -1,5 +1,9 @@
 """Charts for the workbook and report, drawn with matplotlib into PNG.
 
+Drawn on ``matplotlib.figure.Figure`` objects, never through pyplot: pyplot keeps
+global figures and picks a backend, and a library imported into someone's
+notebook must not change theirs. A figure nobody references is simply collected.
+
 Readable on big repositories: the package diagram and the matrix show at most
 ``limit`` packages (the largest by module count; the rest are folded into one
 "(other)" box), and the diagram places packages in layers by dependency order
@@ -11,25 +15,19 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-import matplotlib
+import networkx as nx
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # no display: figures become PNG data
-import matplotlib.pyplot as plt  # noqa: E402
-import networkx as nx  # noqa: E402
-
-from archreview.repo.graph import package_of  # noqa: E402
-from archreview.core.model import Graph, Hotspot  # noqa: E402
-from archreview.workbook.render import png_data_uri  # noqa: E402
+from archreview.core.model import Graph, Hotspot
+from archreview.repo.graph import package_of
+from archreview.workbook.render import png_data_uri
 
 OTHER = "(other)"
 
 
-def _rendered(fig) -> str:
-    """The figure as an inline PNG; the figure is closed so pyplot does not keep it."""
-    try:
-        return png_data_uri(fig)
-    finally:
-        plt.close(fig)
+def _rendered(fig: Figure) -> str:
+    """The figure as an inline PNG (savefig picks the Agg canvas itself)."""
+    return png_data_uri(fig)
 
 
 def folded(graph: Graph, limit: int = 30) -> tuple[list[str], dict[tuple[str, str], int]]:
@@ -55,10 +53,18 @@ def package_diagram(graph: Graph, limit: int = 30) -> str | None:
     layers = _layers(g)
     pos = {p: (i - (len(row) - 1) / 2, -depth) for depth, row in enumerate(layers) for i, p in enumerate(row)}
     width = max(6.0, 1.6 * max(len(r) for r in layers))
-    fig, ax = plt.subplots(figsize=(min(width, 18), 1.3 * len(layers) + 1))
-    nx.draw_networkx_edges(g, pos, ax=ax, arrowstyle="-|>", arrowsize=10, edge_color="#8893a3", width=0.8,
-                           connectionstyle="arc3,rad=0.08", node_size=1800)
-    nx.draw_networkx_labels(g, pos, ax=ax, font_size=8, bbox={"boxstyle": "round", "fc": "#eef3fb", "ec": "#4a6fa5"})
+    fig = Figure(figsize=(min(width, 18), 1.3 * len(layers) + 1))
+    ax = fig.subplots()
+    for a, b in g.edges:  # networkx's own drawing goes through pyplot: arrows and labels drawn here
+        ax.annotate("", xy=pos[b], xytext=pos[a], arrowprops={
+            "arrowstyle": "-|>", "color": "#8893a3", "lw": 0.8, "connectionstyle": "arc3,rad=0.08",
+            "shrinkA": 14, "shrinkB": 14})
+    for p, (x, y) in pos.items():
+        ax.text(x, y, p, fontsize=8, ha="center", va="center",
+                bbox={"boxstyle": "round", "fc": "#eef3fb", "ec": "#4a6fa5"})
+    xs, ys = [x for x, _ in pos.values()], [y for _, y in pos.values()]
+    ax.set_xlim(min(xs) - 0.8, max(xs) + 0.8)
+    ax.set_ylim(min(ys) - 0.5, max(ys) + 0.5)
     ax.set_axis_off()
     ax.set_title("Packages, importers above what they import", fontsize=10)
     return _rendered(fig)
@@ -77,7 +83,8 @@ def dsm_heatmap(labels: Sequence[str], matrix: Sequence[Sequence[int]]) -> str |
     if len(labels) < 2:
         return None
     size = min(14, 2 + 0.32 * len(labels))
-    fig, ax = plt.subplots(figsize=(size, size))
+    fig = Figure(figsize=(size, size))
+    ax = fig.subplots()
     ax.imshow([[min(v, 20) for v in row] for row in matrix], cmap="Blues")
     ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=7)
     ax.set_yticks(range(len(labels)), labels, fontsize=7)
@@ -90,7 +97,8 @@ def dsm_heatmap(labels: Sequence[str], matrix: Sequence[Sequence[int]]) -> str |
 def complexity_histogram(values: Sequence[int]) -> str | None:
     if not values:
         return None
-    fig, ax = plt.subplots(figsize=(7, 2.6))
+    fig = Figure(figsize=(7, 2.6))
+    ax = fig.subplots()
     ax.hist(values, bins=range(1, max(values) + 2), color="#4a6fa5", log=True)
     ax.set_xlabel("cyclomatic complexity per function")
     ax.set_ylabel("functions (log)")
@@ -100,7 +108,8 @@ def complexity_histogram(values: Sequence[int]) -> str | None:
 def hotspot_scatter(hotspots: Sequence[Hotspot], label: int = 8) -> str | None:
     if not hotspots:
         return None
-    fig, ax = plt.subplots(figsize=(7, 3.6))
+    fig = Figure(figsize=(7, 3.6))
+    ax = fig.subplots()
     ax.scatter([h.churn for h in hotspots], [h.complexity for h in hotspots], s=18, color="#c0504d")
     for h in hotspots[:label]:
         ax.annotate(h.path.rsplit("/", 1)[-1], (h.churn, h.complexity), fontsize=7, xytext=(3, 3),

@@ -13,13 +13,16 @@ import base64
 import io
 from collections.abc import Mapping, Sequence
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from archreview.core.redact import redact
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 @cache
@@ -50,7 +53,7 @@ def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, caption:
     return Markup(styler.to_html())
 
 
-def png_data_uri(figure) -> str:
+def png_data_uri(figure: Figure) -> str:
     """A matplotlib figure as an inline ``data:`` URI (the report must not reference files)."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")

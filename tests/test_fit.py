@@ -18,7 +18,7 @@ from radon.visitors import ComplexityVisitor
 
 from archreview.facts import python as pyfacts
 from archreview.context.load import Context, Layer, Scale
-from archreview.change.fit import fit_test, is_test
+from archreview.change.fit import fit_test
 from archreview.core.model import Evidence, FileFacts, InfraFinding, Location, Signal, Snapshot
 from archreview.repo.modules import build_modules
 from archreview.facts.style import style_facts
@@ -452,12 +452,14 @@ def test_size_distance_uses_the_codebase_percentile() -> None:
     assert "90th percentile" in q5.summary
 
 
-@pytest.mark.parametrize(("path", "expected"), [
-    ("tests/test_a.py", True), ("app/tests/x.py", True), ("conftest.py", True), ("app/a_test.py", True),
-    ("app/testing.py", False), ("app/contest.py", False),
-])
-def test_is_test(path: str, expected: bool) -> None:
-    assert is_test(path) is expected
+def test_migrations_and_scripts_in_a_change_are_not_compared_with_the_codebase() -> None:
+    """Raw SQL in a migration or print in a script is their way; only production code is held to the codebase's."""
+    change = {"app/migrations/0002_backfill.py": 'def forward(cursor):\n    """Backfill."""\n'
+                                                 '    cursor.execute("UPDATE tasks SET done = 0")\n',
+              "scripts/report.py": 'def main():\n    """Print."""\n    print("done")\n'}
+    answers = run(change)
+    assert [a.verdict for a in answers] == ["not_applicable"] * 3 + ["fits", "not_applicable"], answers
+    assert "no production Python source" in answers[0].summary
 
 
 def test_an_engine_moved_to_another_module_is_not_a_second_one() -> None:

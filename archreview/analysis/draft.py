@@ -19,14 +19,14 @@ from collections.abc import Sequence
 import networkx as nx
 
 from archreview.context.load import KINDS
-from archreview.change.fit import is_test
+from archreview.sources.roles import is_production
 from archreview.core.model import FileFacts, InfraFinding, Module, Snapshot
 
 
 def draft_context(head: Snapshot, modules: Sequence[Module], in_use: Sequence[InfraFinding]) -> str:
     """The text of a draft ``archreview.toml`` for the team to edit."""
-    source = [f for f in head.files if f.language == "python" and not is_test(f.path)]
-    modules = [m for m in modules if not is_test(m.path)]
+    source = [f for f in head.files if f.language == "python" and is_production(f.path)]
+    modules = [m for m in modules if is_production(m.path)]
     parts = [
         _header(head),
         _stack(modules),

@@ -1,7 +1,8 @@
 """The seed's five-question fit test, answered with evidence from the code.
 
-Each question compares the change (the Python files it adds or modifies, tests
-excluded) with the rest of the codebase (head's unchanged files, or base when
+Each question compares the change (the production Python files it adds or
+modifies: tests, migrations, scripts and docs excluded, by
+``archreview.sources.roles``) with the rest of the codebase (head's unchanged files, or base when
 the change touches everything), because "fits" means "like the code around it",
 not "like a textbook". Only what the change *introduces* counts: a label a
 modified file already had in base is the codebase's, not the change's.
@@ -21,6 +22,7 @@ from archreview.repo.layers import layer_violations
 from archreview.core.model import (Evidence, FileFacts, FitAnswer, FunctionMetric, InfraFinding, Module, Snapshot,
                                    StyleFacts)
 from archreview.facts.style import BUILTIN_EXCEPTIONS
+from archreview.sources.roles import is_production
 
 ACCESS = ("orm-session", "django-orm", "raw-sql", "own-engine")
 # kinds that need something deployed or operated: removing the feature would mean removing them
@@ -56,7 +58,7 @@ QUESTIONS = (
 class _View:
     """The change and the codebase around it."""
 
-    new: tuple[FileFacts, ...]  # changed Python files in head, tests excluded
+    new: tuple[FileFacts, ...]  # changed production Python files in head
     rest: tuple[FileFacts, ...]  # the codebase to compare with
     before: dict[str, FileFacts]  # base version of each changed file, when it existed
     had_engine: bool = False  # base opened a database engine somewhere (so one in the change may be a move)
@@ -72,7 +74,7 @@ def fit_test(base: Snapshot | None, head: Snapshot, changed: Collection[str], mo
     view = _view(base, head, changed)
     q4 = _q4_infrastructure(new_infra)
     if not view.new:
-        reason = "the change touches no Python source outside tests"
+        reason = "the change touches no production Python source (tests, migrations and scripts are left out)"
         return (_na(1, reason), _na(2, reason), _na(3, reason), q4, _na(5, reason))
     if not view.rest:
         reason = "no unchanged Python source to compare with"
@@ -83,21 +85,19 @@ def fit_test(base: Snapshot | None, head: Snapshot, changed: Collection[str], mo
 
 def _view(base: Snapshot, head: Snapshot, changed: Collection[str]) -> _View:
     changed = set(changed)
-    source = [f for f in head.files if f.language == "python" and f.error is None and not is_test(f.path)]
+    source = _production(head)
     new = tuple(f for f in source if f.path in changed)
     rest = tuple(f for f in source if f.path not in changed)
     if not rest:
-        rest = tuple(f for f in base.files if f.language == "python" and f.error is None and not is_test(f.path))
+        rest = _production(base)
     before = {f.path: f for f in base.files if f.path in changed}
     had_engine = any("own-engine" in _style(f).data_access for f in base.files)
     return _View(new, rest, before, had_engine)
 
 
-def is_test(path: str) -> bool:
-    p = "/" + path
-    name = p.rsplit("/", 1)[-1]
-    return "/tests/" in p or "/test/" in p or name.startswith("test_") or name.endswith("_test.py") \
-        or name == "conftest.py"
+def _production(snapshot: Snapshot) -> tuple[FileFacts, ...]:
+    """The snapshot's production Python files that parsed."""
+    return tuple(f for f in snapshot.files if f.language == "python" and f.error is None and is_production(f.path))
 
 
 def _na(question: int, reason: str) -> FitAnswer:
@@ -447,8 +447,7 @@ def _whole_repo(head: Snapshot, modules: Sequence[Module], context: Context | No
     if context is None:
         reason = "no base to compare with and no declared architecture context"
         return tuple(_na(q, reason) for q in range(1, 6))
-    source = tuple(f for f in head.files if f.language == "python" and f.error is None and not is_test(f.path))
-    view = _View(source, (), {})
+    view = _View(_production(head), (), {})
     return (_declared_access(view, context), _declared_errors(view, context), _declared_layers(modules, context),
             _declared_infra(head, context), _na(5, "no change to compare with the codebase's style"))
 
@@ -482,7 +481,7 @@ def _declared_layers(modules: Sequence[Module], context: Context) -> FitAnswer:
     if not context.layers:
         return _na(3, "no base to compare with and the context declares no layers")
     evidence = [Evidence(v.path, v.line, v.message) for v in layer_violations(modules, context)
-                if not is_test(v.path)]
+                if is_production(v.path)]
     return _answer(3, evidence, f"Imports respect the {len(context.layers)} declared layers.",
                    f"Imports cross the {len(context.layers)} declared layers.")
 
@@ -492,6 +491,6 @@ def _declared_infra(head: Snapshot, context: Context) -> FitAnswer:
         return _na(4, "no base to compare with and the context lists no patterns it does not use")
     banned = set(context.patterns_not_used) & INFRA_KINDS
     evidence = [Evidence(f.path, s.line, f"uses {s.kind} ({s.name}), which the context says is not used")
-                for f in head.files if not is_test(f.path) for s in f.signals if s.kind in banned]
+                for f in head.files if is_production(f.path) for s in f.signals if s.kind in banned]
     return _answer(4, evidence, "No infrastructure the context rules out is in use.",
                    "Infrastructure the context rules out is in use.")

@@ -14,9 +14,10 @@ Works on two analysed ``Snapshot``s (base and head); per-file ``Signal``s and
   infrastructure (``pika`` in requirements.txt) is added to the evidence of a
   (kind, name) that code, config or containers show; alone (a pinned transitive
   dependency) it is only a new dependency.
-* **Test-only**: evidence only under tests (``tests/``, ``test_*.py``,
-  ``conftest.py``, dev/test manifest sections) gives ``test_only=True``; it is
-  new only if base had it nowhere. Files under ``docs/`` are ignored.
+* **Test-only**: evidence only in test files (role ``test`` in
+  ``archreview.sources.roles``: ``tests/``, ``test_*.py``, ``conftest.py``...) or
+  dev/test manifest sections gives ``test_only=True``; it is new only if base had
+  it nowhere. Files under ``docs/`` are ignored.
 * **Service**: a new folder (absent from base) carrying its own Dockerfile or
   manifest, or config beside Python code of its own, is a microservice-style
   ``service`` named after the folder, when the repository already had Python
@@ -30,7 +31,6 @@ Works on two analysed ``Snapshot``s (base and head); per-file ``Signal``s and
 from __future__ import annotations
 
 import posixpath
-import re
 import sys
 from collections import defaultdict
 from collections.abc import Collection, Iterable
@@ -45,9 +45,8 @@ from archreview.change.codesignals import package_signals
 from archreview.change.signals import manifest_signals
 from archreview.facts.packages import NOT_DECLARED
 from archreview.facts.treesitter import ECOSYSTEM_OF
+from archreview.sources.roles import role_of
 
-_TEST_DIRS = {"tests", "test", "testing"}
-_DOC_DIRS = {"docs", "doc"}
 _STDLIB = frozenset(sys.stdlib_module_names) | {"__future__"}
 
 
@@ -65,21 +64,10 @@ class _Occurrence:
 
 
 def place(path: str) -> str:
-    """``"test"``, ``"docs"`` or ``"prod"``: where a file's evidence counts."""
-    parts = path.split("/")
-    name = parts[-1]
-    if any(p in _DOC_DIRS for p in parts[:-1]):
-        return "docs"
-    if any(p in _TEST_DIRS for p in parts[:-1]) or name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py"):
-        return "test"
-    if _TEST_NAME.search(name) or any(_TEST_FOLDER.search(p) for p in parts[:-1]):
-        return "test"
-    return "prod"
+    """``"test"``, ``"docs"`` or ``"prod"``: where a file's evidence counts (scripts and migrations are prod)."""
+    role = role_of(path)
+    return role if role in ("test", "docs") else "prod"
 
-
-# other languages' conventions: x.test.ts, x.spec.js, x_test.go, FooTests.cs, __tests__/, Shop.Tests/, src/test/
-_TEST_NAME = re.compile(r"\.(test|spec|e2e-spec)\.[cm]?[jt]sx?$|_test\.go$|Tests?\.(cs|java|kt)$")
-_TEST_FOLDER = re.compile(r"^(__tests__|__mocks__|e2e|testdata|androidTest)$|[.]([A-Za-z]+)?Tests?$")
 
 
 def _is_python(f: FileFacts) -> bool:

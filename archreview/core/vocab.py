@@ -35,7 +35,7 @@ FitVerdict = Literal["fits", "drifts", "not_applicable"]
 FIT_VERDICTS: tuple[FitVerdict, ...] = get_args(FitVerdict)
 
 # What a file is for (archreview.sources.roles.role_of): only production code serves traffic.
-Role = Literal["production", "test", "migration", "script", "generated", "vendored"]
+Role = Literal["production", "test", "migration", "script", "docs", "generated", "vendored"]
 ROLES: tuple[Role, ...] = get_args(Role)
 
 # Where an import leads (archreview.repo.modules).

@@ -15,6 +15,8 @@ from functools import cached_property
 
 from archreview.core.model import Finding
 from archreview.core.redact import redact
+from archreview.core.vocab import Role
+from archreview.sources.roles import role_of
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -105,11 +107,13 @@ class FileContext:  # not slotted: cached_property needs __dict__
                          if f is not node and f.lineno <= line <= (f.end_lineno or f.lineno)), None)
         return owner
 
-    @cached_property
+    @property
+    def role(self) -> Role:
+        return role_of(self.path)
+
+    @property
     def is_test(self) -> bool:
-        p = "/" + self.path
-        name = p.rsplit("/", 1)[-1]
-        return "/tests/" in p or "/test/" in p or name.startswith("test_") or name == "conftest.py"
+        return role_of(self.path) == "test"
 
     # --- output --------------------------------------------------------------
     def snippet(self, line: int) -> str:

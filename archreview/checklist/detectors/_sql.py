@@ -79,7 +79,7 @@ def not_production(ctx: FileContext) -> bool:
     """Tests, test helpers and migrations: code that never serves production traffic."""
     path = "/" + ctx.path.lower()
     stem = path.rsplit("/", 1)[-1].removesuffix(".py")
-    return ctx.is_test or "/migrations/" in path or "/testing/" in path or "/fixtures/" in path \
+    return ctx.role in ("test", "migration") or "/fixtures/" in path \
         or stem.endswith(("_test", "_testing", "_tests")) or stem.startswith("testing")
 
 

@@ -41,7 +41,7 @@ def cascades(ctx: FileContext) -> Iterator[Finding]:
 
 
 def _is_migration(ctx: FileContext) -> bool:
-    return "/migrations/" in f"/{ctx.path}" or "/alembic/versions/" in f"/{ctx.path}"
+    return ctx.role == "migration"
 
 
 def _const(node: ast.AST | None) -> str:

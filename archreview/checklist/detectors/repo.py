@@ -14,13 +14,13 @@ import re
 from collections.abc import Collection, Iterator, Sequence
 
 from archreview.core.model import ClassInfo, FitAnswer, Finding, InfraFinding, Snapshot, Violation
+from archreview.sources.roles import is_test
 
 _HEAVY_KINDS = {"event_bus": "an event bus", "event_sourcing": "an event store", "circuit_breaker":
                 "a circuit breaker", "di_container": "a DI container"}
 _HEAVY_CLASSES = re.compile(r"(Event|Message|Command|Query)Bus$|EventStore$|CircuitBreaker$|ServiceLocator$|"
                             r"(DI|Dependency|Service|IoC)Container$|Mediator$|EventDispatcher$")
 _PATTERN_SUFFIXES = ("Factory", "Builder")
-_TEST_PATH = re.compile(r"(^|/)(tests?/|test_[^/]*$|conftest\.py$)")
 
 
 def repo_findings(head: Snapshot, new_infra: Sequence[InfraFinding], fit: Sequence[FitAnswer],
@@ -109,7 +109,7 @@ def _implementations(abstract: ClassInfo, classes: list[tuple[str, ClassInfo]]) 
 
 def _single_implementations(classes: list[tuple[str, ClassInfo]]) -> Iterator[tuple[str, ClassInfo, str]]:
     for path, cls in classes:
-        if not cls.abstract or _TEST_PATH.search(path):
+        if not cls.abstract or is_test(path):
             continue
         impls = _implementations(cls, classes)
         if len(impls) == 1:
@@ -118,14 +118,14 @@ def _single_implementations(classes: list[tuple[str, ClassInfo]]) -> Iterator[tu
 
 
 def _one_product_patterns(classes: list[tuple[str, ClassInfo]]) -> Iterator[tuple[str, ClassInfo, str]]:
-    strategies = [(p, c) for p, c in classes if c.name.endswith("Strategy") and not _TEST_PATH.search(p)]
+    strategies = [(p, c) for p, c in classes if c.name.endswith("Strategy") and not is_test(p)]
     concrete = [c for _, c in strategies if not c.abstract]
     if len(concrete) == 1:
         path, cls = next((p, c) for p, c in strategies if c is concrete[0])
         yield path, cls, f"{cls.name} is the only strategy: a pattern for choosing between one option"
     for path, cls in classes:
         suffix = next((s for s in _PATTERN_SUFFIXES if cls.name.endswith(s) and cls.name != s), None)
-        if suffix is None or _TEST_PATH.search(path) or any(_base(b).endswith(suffix) for b in cls.bases):
+        if suffix is None or is_test(path) or any(_base(b).endswith(suffix) for b in cls.bases):
             continue  # factory_boy declarations and members of a factory hierarchy
         product = cls.name[: -len(suffix)]
         family = [c for _, c in classes if not c.abstract and not c.name.endswith(suffix)
@@ -139,7 +139,7 @@ def _one_product_patterns(classes: list[tuple[str, ClassInfo]]) -> Iterator[tupl
 
 def _heavy_classes(classes: list[tuple[str, ClassInfo]]) -> Iterator[tuple[str, ClassInfo, str]]:
     for path, cls in classes:
-        if _HEAVY_CLASSES.search(cls.name) and not _TEST_PATH.search(path):
+        if _HEAVY_CLASSES.search(cls.name) and not is_test(path):
             yield path, cls, f"{cls.name}: home-made distributed-systems machinery"
 
 

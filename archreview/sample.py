@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tomllib
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from archreview.core.errors import ArchReviewError, BadPath, CatalogueError, ToolMissing
+from archreview.sources import git as gitio
 
 SAMPLE_BASE = "main"
 FIT_BRANCH = "feature/notifications-fit"
@@ -35,11 +35,6 @@ BUILDER_VERSION = "1"  # bump when the way commits are made changes
 MARKER = "archreview-sample.json"  # inside .git: never part of the work tree
 INERT_SUFFIX = ".sample"  # stripped on copy: keeps test_*.py and dotfiles inert in data/
 _COMMIT_KEYS = {"branch", "step", "author", "date", "message", "from"}
-_GIT_SETTINGS = (
-    "init.defaultBranch=main", "commit.gpgsign=false", "tag.gpgsign=false",
-    "core.autocrlf=false", "core.safecrlf=false", "core.hooksPath=" + os.devnull,
-    "core.fileMode=true", "gc.auto=0", "advice.detachedHead=false", "i18n.commitEncoding=UTF-8",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,27 +194,12 @@ def history_hash(source: Path | None = None) -> str:
 # --- git, with nothing from the machine it runs on ------------------------------------
 
 
-def _git_env(author: Author | None = None, date: str | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1", GIT_TERMINAL_PROMPT="0", LC_ALL="C")
-    if author is not None and date is not None:
-        env.update(GIT_AUTHOR_NAME=author.name, GIT_AUTHOR_EMAIL=author.email, GIT_AUTHOR_DATE=date,
-                   GIT_COMMITTER_NAME=author.name, GIT_COMMITTER_EMAIL=author.email, GIT_COMMITTER_DATE=date)
-    return env
-
-
-def _run(repo: Path, args: tuple[str, ...], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    settings = [part for item in _GIT_SETTINGS for part in ("-c", item)]
-    return subprocess.run(["git", *settings, "-C", str(repo), *args], env=env or _git_env(),
-                          capture_output=True, text=True, check=False)
-
-
-def _git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
-    done = _run(repo, args, env)
+def _git(repo: Path, *args: str, author: gitio.Signature | None = None) -> str:
+    done = gitio.build(repo, *args, author=author)
     if done.returncode != 0:
-        raise ArchReviewError(f"git {args[0]} failed while building the sample: {done.stderr.strip()}",
-                              path=str(repo))
-    return done.stdout
+        raise ArchReviewError(f"git {args[0]} failed while building the sample: "
+                              f"{done.stderr.decode('utf-8', 'replace').strip()}", path=str(repo))
+    return done.stdout.decode("utf-8", "replace")
 
 
 def _apply(repo: Path, step_dir: Path) -> None:
@@ -247,11 +227,11 @@ def _commit_step(repo: Path, history: History, commit: Commit, current: str | No
         _git(repo, "checkout", "-q", commit.branch)
     _apply(repo, history.source / "steps" / commit.step)
     _git(repo, "add", "--all")
-    if _run(repo, ("diff", "--cached", "--quiet")).returncode == 0:
+    if gitio.build(repo, "diff", "--cached", "--quiet").returncode == 0:
         raise CatalogueError(f"step {commit.step} changes nothing on {commit.branch}",
                              path=str(history.source / "history.toml"))
     _git(repo, "commit", "-q", "--no-verify", "--cleanup=strip", "-m", commit.message,
-         env=_git_env(commit.author, commit.date))
+         author=gitio.Signature(commit.author.name, commit.author.email, commit.date))
     made.add(commit.branch)
 
 

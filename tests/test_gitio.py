@@ -400,3 +400,31 @@ def test_environment_pointing_elsewhere_is_ignored(tmp_path: Path, history: Repo
 
 def test_c_unquote() -> None:
     assert gitio.c_unquote(b'"a\\tb\\n\\"q\\"\\\\ \\303\\251"') == "a\tb\n\"q\"\\ \u00e9".encode()
+
+
+def test_mirror_clones_then_fetches_and_refuses_transports_that_run_commands(tmp_path: Path, history: Repo) -> None:
+    target = tmp_path / "mirrors" / "one"
+    target.parent.mkdir()
+    gitio.mirror(history.path.as_uri(), target)
+    assert gitio.resolve(target, "feature") == gitio.resolve(history.path, "feature")
+    gitio.mirror(history.path.as_uri(), target)  # a second time: fetched again, not cloned over
+    marker = tmp_path / "ran"
+    with pytest.raises(gitio.GitError, match="clone failed"):
+        gitio.mirror(f"ext::sh -c touch% {marker}", tmp_path / "mirrors" / "two")
+    assert not marker.exists()
+
+
+def test_no_module_but_gitio_runs_git() -> None:
+    """Every git command line in the package is built by archreview.sources.git (argv lists starting "git")."""
+    import ast
+
+    import archreview
+
+    root = Path(archreview.__file__).parent
+    runners = []
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.List, ast.Tuple)) and node.elts and isinstance(node.elts[0], ast.Constant) \
+                    and node.elts[0].value == "git":
+                runners.append(path.relative_to(root).as_posix())
+    assert set(runners) == {"sources/git.py"}

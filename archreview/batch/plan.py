@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -21,13 +20,14 @@ import yaml
 from filelock import FileLock
 
 from archreview.core.errors import BadBatchFile, BadPath
+from archreview.sources import git as gitio
 
 DEFAULT_KEYS = ("base", "head", "context", "client", "reviewer", "decisions", "timeout")
 ENTRY_KEYS = ("path", "name", *DEFAULT_KEYS)
 _PATH_KEYS = ("context", "decisions")
 _URL = re.compile(r"^(?P<scheme>[a-z][a-z0-9+.-]*)://", re.IGNORECASE)
 _SCP = re.compile(r"^[\w.-]+@[\w.-]+:(?!//)")  # git@github.com:owner/repo.git
-_SCHEMES = ("https", "ssh", "file")
+_SCHEMES = gitio.TRANSPORTS
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _MAX_NAME = 80
 RESERVED = ("index.html", "summary.csv", "summary.ipynb")  # what the batch writes beside the folders
@@ -221,22 +221,8 @@ def materialise(entry: Entry, cache_root: Path, *, timeout: float | None = None)
     target = clone_folder(entry.path, cache_root)
     target.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(target) + ".lock"):
-        if (target / "HEAD").exists():
-            _git(["-C", str(target), "fetch", "--quiet", "--prune", "origin"], timeout)
-        else:
-            _git(["clone", "--quiet", "--mirror", "--", entry.path, str(target)], timeout)
+        try:
+            gitio.mirror(entry.path, target, timeout=timeout)
+        except gitio.GitError as exc:
+            raise BadPath(f"cannot get the repository: {exc.message}") from None
     return target
-
-
-def _git(args: list[str], timeout: float | None) -> None:
-    """git with transports limited to https, ssh and file, no prompts, no hooks; an argument list, never a shell."""
-    argv = ["git", "-c", "protocol.allow=never", *(a for s in _SCHEMES for a in ("-c", f"protocol.{s}.allow=always")),
-            "-c", "core.hooksPath=" + os.devnull, "-c", "core.fsmonitor=false", *args]
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "SSH_ASKPASS": "true"}
-    try:
-        done = subprocess.run(argv, capture_output=True, stdin=subprocess.DEVNULL, env=env, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise BadPath(f"git {args[0] if args[0] != '-C' else args[2]} timed out after {timeout} s") from None
-    if done.returncode != 0:
-        message = (done.stderr.decode("utf-8", "replace").strip().splitlines() or ["no message"])[-1]
-        raise BadPath(f"cannot get the repository: {message}")

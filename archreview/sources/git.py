@@ -8,6 +8,11 @@ config that switches off everything a repository's config can make git run
 (fsmonitor, hooks, external diff, textconv, pager, signature checks, network).
 Command-line config outranks every config file, so the repository cannot undo it.
 Nothing is ever checked out: contents come from git objects.
+
+Two callers need more than reading, and get it here under the same rules: the
+batch mirrors a repository from a URL (``mirror``: https, ssh and file transports
+only, no prompts), and the sample builder writes a history of its own (``build``:
+no user or system config, so the same history gives the same commit ids anywhere).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import os
 import re
 import subprocess
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -57,6 +62,14 @@ _SAFE_ENV = {
     "GIT_NO_LAZY_FETCH": "1",
 }
 _OID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+# The transports a batch may fetch over; every other one (ext::, fd::, git://...) stays off.
+TRANSPORTS = ("https", "ssh", "file")
+_NETWORK_CONFIG = (*(c for c in SAFE_CONFIG if not c.startswith("core.sshCommand=")),
+                   *(f"protocol.{scheme}.allow=always" for scheme in TRANSPORTS))
+# For a repository archreview writes itself: nothing from the machine changes the commits.
+_BUILD_CONFIG = (*SAFE_CONFIG, "init.defaultBranch=main", "commit.gpgsign=false", "tag.gpgsign=false",
+                 "core.autocrlf=false", "core.safecrlf=false", "core.fileMode=true", "gc.auto=0",
+                 "advice.detachedHead=false", "i18n.commitEncoding=UTF-8")
 
 
 class GitError(ArchReviewError):
@@ -70,6 +83,15 @@ class CommitInfo:
     author: str
     date: str  # author date, ISO 8601 with offset
     subject: str
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """Who made a commit and when (ISO 8601), for ``build``."""
+
+    name: str
+    email: str
+    date: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,22 +111,26 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _argv(repo: Path, args: Iterable[str]) -> list[str]:
+def _argv(repo: Path, args: Iterable[str], config: Sequence[str] = SAFE_CONFIG) -> list[str]:
     where = os.path.abspath(repo)
     argv = ["git", "--no-pager", "--literal-pathspecs", "-C", where]
     for trusted in dict.fromkeys((where, os.path.realpath(where))):  # git compares against the real path
         argv += ["-c", f"safe.directory={trusted}"]
-    for item in SAFE_CONFIG:
+    for item in config:
         argv += ["-c", item]
     return argv + list(args)
 
 
-def _git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+def _git(repo: Path, *args: str, check: bool = True, config: Sequence[str] = SAFE_CONFIG,
+         env: dict[str, str] | None = None, timeout: float | None = None) -> subprocess.CompletedProcess[bytes]:
     """Run git with the safety options; raise GitError with git's first line on failure."""
     try:
-        done = subprocess.run(_argv(repo, args), capture_output=True, stdin=subprocess.DEVNULL, env=_env())
+        done = subprocess.run(_argv(repo, args, config), capture_output=True, stdin=subprocess.DEVNULL,
+                              env=env or _env(), timeout=timeout)
     except FileNotFoundError:
         raise ToolMissing("git is not installed or not on PATH: install git to analyse repositories") from None
+    except subprocess.TimeoutExpired:
+        raise GitError(f"git {args[0]} timed out after {timeout:g} s", path=str(repo)) from None
     if check and done.returncode != 0:
         raise GitError(f"git {args[0]} failed: {_first_line(done.stderr)}", path=str(repo))
     return done
@@ -399,3 +425,36 @@ def c_unquote(quoted: bytes) -> bytes:
             out.append(_ESCAPES.get(nxt, nxt))
             i += 2
     return bytes(out)
+
+
+# --- getting a repository (batch) and writing one (the sample) --------------------------------
+
+
+def mirror(url: str, target: Path, *, timeout: float | None = None) -> None:
+    """A bare mirror of ``url`` at ``target``: cloned the first time, fetched again after.
+
+    Only ``TRANSPORTS`` are allowed, git never prompts (a private repository
+    without credentials fails instead of waiting), and the URL comes after
+    ``--`` so it is never read as an option.
+    """
+    env = {**_env(), "GIT_ASKPASS": "true", "SSH_ASKPASS": "true",  # the user's own ssh set-up still applies
+           **{k: v for k, v in os.environ.items() if k in ("GIT_SSH", "GIT_SSH_COMMAND")}}
+    if (target / "HEAD").exists():
+        _git(target, "fetch", "--quiet", "--prune", "origin", config=_NETWORK_CONFIG, env=env, timeout=timeout)
+    else:
+        _git(target.parent, "clone", "--quiet", "--mirror", "--", url, str(target), config=_NETWORK_CONFIG, env=env,
+             timeout=timeout)
+
+
+def build(repo: Path, *args: str, author: Signature | None = None) -> subprocess.CompletedProcess[bytes]:
+    """git on a repository archreview writes itself; the caller reads the return code.
+
+    No global or system config is read and the settings that could change a
+    commit id (default branch, signing, line endings) are fixed, so the sample
+    has the same commit ids on every machine.
+    """
+    env = {**_env(), "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    if author is not None:
+        env.update(GIT_AUTHOR_NAME=author.name, GIT_AUTHOR_EMAIL=author.email, GIT_AUTHOR_DATE=author.date,
+                   GIT_COMMITTER_NAME=author.name, GIT_COMMITTER_EMAIL=author.email, GIT_COMMITTER_DATE=author.date)
+    return _git(repo, *args, check=False, config=_BUILD_CONFIG, env=env)

@@ -323,7 +323,9 @@ def test_go_change_indirect_marker_does_not_hide_a_new_direct_use(git_repo, priv
         "go.mod": gomod.format("\tgithub.com/IBM/sarama v1.43.1\n\tgithub.com/lib/pq v1.10.9 // indirect\n"),
         "internal/reporting/db.go": 'package reporting\n\nimport (\n\t"database/sql"\n\n\t"github.com/lib/pq"\n\t"gorm.io/gorm"\n)\n\nvar _ = pq.Driver{}\n\nfunc Open(d gorm.Dialector) (*gorm.DB, error) {\n\treturn gorm.Open(d, &gorm.Config{})\n}\n\nfunc Raw(dsn string) (*sql.DB, error) { return sql.Open("postgres", dsn) }\n',
         "internal/events/producer.go": 'package events\n\nimport "github.com/IBM/sarama"\n\nfunc New(brokers []string) (sarama.SyncProducer, error) {\n\treturn sarama.NewSyncProducer(brokers, sarama.NewConfig())\n}\n',
+        "cmd/relay/main.go": 'package main\n\nimport "github.com/acme/orders/internal/events"\n\nfunc main() { events.New(nil) }\n',
     })
+    assert infra[("service", "cmd")] == ["cmd/relay/main.go:1"]  # a new program of its own
     assert infra[("message_queue", "kafka")] == ["internal/events/producer.go:3", "go.mod:7"]
     assert infra[("database", "gorm.Open")] == ["internal/reporting/db.go:13"]  # a second gorm.Open
     assert infra[("database", "sql.DB")] == ["internal/reporting/db.go:16"]

@@ -23,6 +23,8 @@ from archreview.facts.index import FileContext
 from archreview.core.model import FileFacts
 from archreview.sources.files import decode_python
 
+_LOCKFILES = frozenset({"package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "packages.lock.json",
+                        "composer.lock", "cargo.lock", "gemfile.lock", "go.sum", "gradle.lockfile", "bun.lock"})
 CODE_LANGUAGES = {"typescript": javascript, "javascript": javascript, "csharp": csharp, "java": java,
                   "kotlin": kotlin, "go": golang}
 
@@ -45,8 +47,11 @@ def _other(path: str, language: str, data: bytes) -> FileFacts:
     if packages.is_manifest(path):
         more, declares = packages.read(path, text)
         reqs += more
+    # source code is never a compose file, Dockerfile or config file: only build scripts (.kts) may be manifests
+    lockfile = path.rsplit("/", 1)[-1].lower() in _LOCKFILES  # resolved versions: facts come from the manifest
+    found = () if language in CODE_LANGUAGES or lockfile else signals.file_signals(path, text)
     facts = FileFacts(path, language, lines=text.count("\n") + (not text.endswith("\n") and bool(text)),
-                      requirements=reqs, signals=signals.file_signals(path, text) + codesignals.project_signals(path, declares),
+                      requirements=reqs, signals=found + codesignals.project_signals(path, declares),
                       declares=declares)
     if language in CODE_LANGUAGES:
         return _code(facts, data)

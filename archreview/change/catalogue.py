@@ -83,6 +83,7 @@ class CodeIndex:
     calls: dict[str, tuple[Entry, ...]]
     decorators: dict[str, tuple[Entry, ...]]
     classes: tuple[tuple[re.Pattern[str], Entry], ...]
+    call_names: frozenset[str] = frozenset()  # the last part of every call entry, to skip the other calls fast
 
     def package(self, name: str) -> Entry | None:
         return self.packages.get(name) or next((e for g, e in self.package_globs if fnmatch.fnmatchcase(name, g)), None)
@@ -219,6 +220,7 @@ def _code_index(entries: list[Entry]) -> CodeIndex:
         calls=_multi((c, e) for e in of("calls") for c in e.match),
         decorators=_multi((d, e) for e in of("decorators") for d in e.match),
         classes=tuple((re.compile(e.match[0]), e) for e in of("classes")),
+        call_names=frozenset(c.rsplit(".", 1)[-1] for e in of("calls") for c in e.match),
     )
 
 

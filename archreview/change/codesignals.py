@@ -59,6 +59,8 @@ def code_signals(path: str, language: str, code: CodeFacts, catalogue: Catalogue
         if entry:
             found.append(Signal(entry.kind, entry.name, imp.line, "import", imp.module))
     for call in code.calls:
+        if call.name.rsplit(".", 1)[-1] not in index.call_names and call.name.split(".", 1)[0] not in aliases:
+            continue  # most calls: nothing in the catalogue ends with this name
         for e, name in _named(index.calls, call.name, aliases):
             if _wanted(e, imported, sep) and (not e.args or call.first.lower() in e.args):
                 found.append(Signal(e.kind, e.name, call.line, "pattern", ("new " if call.new else "") + name))

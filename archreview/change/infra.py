@@ -222,9 +222,14 @@ def _service_folders(base: Snapshot, head: Snapshot, cat: Catalogue) -> list[_Oc
         for f in files:
             container = [s.line for s in f.signals if s.kind == "container"]
             config = has_code and any(s.kind == "config" for s in f.signals)
-            if container or is_manifest(f.path) or config:
+            if container or is_manifest(f.path) or config or _deployable(f):
                 out.append(_Occurrence("service", folder, f.path, (container or [1])[0], False))
     return out
+
+
+def _deployable(f: FileFacts) -> bool:
+    """Built and run on its own: an Nx application, a .NET web/worker/exe project, a Go ``package main``."""
+    return any(key == "deployable" for key, _ in f.declares) or (f.language == "go" and f.namespace == "main")
 
 
 def infrastructure_in_use(snapshot: Snapshot, *, max_evidence: int = 20) -> tuple[InfraFinding, ...]:

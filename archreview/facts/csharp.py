@@ -53,7 +53,7 @@ def _build(caps: dict, data: bytes) -> CodeFacts:
     packages = caps.get("package", [])
     package = ts.text(packages[0].child_by_field_name("name")) if packages else ""
     return CodeFacts(imports=tuple(imports), aliases=tuple(aliases), package=package.replace(" ", ""),
-                     **ts.common(caps, SPEC, name_of=_name, class_of=_class, is_method=lambda n: True,
+                     **ts.common(caps, SPEC, data, name_of=_name, class_of=_class, is_method=lambda n: True,
                                  params_of=_params, async_of=_async))
 
 

@@ -45,7 +45,7 @@ def _build(caps: dict, data: bytes) -> CodeFacts:
     packages = caps.get("package", [])
     package = ts.text(packages[0]).replace("package", "", 1).strip() if packages else ""
     return CodeFacts(imports=tuple(imports), aliases=tuple(aliases), package=package,
-                     **ts.common(caps, SPEC, name_of=_name, class_of=_class,
+                     **ts.common(caps, SPEC, data, name_of=_name, class_of=_class,
                                  is_method=lambda n: n.type == "method_declaration",
                                  params_of=lambda n: ts.count_named(n.child_by_field_name("parameters"),
                                                                     ("parameter_declaration", "variadic_parameter_declaration"))))

@@ -63,7 +63,7 @@ def _build(caps: dict, data: bytes) -> CodeFacts:
     package = re.sub(r"^package\s+|[;\s]", "", ts.text(packages[0])) if packages else ""
     package = re.sub(r"^@\w+(\([^)]*\))?", "", package)
     return CodeFacts(imports=tuple(imports), aliases=tuple(aliases), package=package,
-                     **ts.common(caps, SPEC, name_of=_name, class_of=_class, is_method=lambda n: True,
+                     **ts.common(caps, SPEC, data, name_of=_name, class_of=_class, is_method=lambda n: True,
                                  params_of=lambda n: ts.count_named(n.child_by_field_name("parameters"),
                                                                     ("formal_parameter", "spread_parameter"))))
 

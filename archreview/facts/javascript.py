@@ -31,7 +31,7 @@ SPEC = ts.Spec(
     catches=("catch_clause",),
     annotations=("decorator",),
     imports=("import_statement", "export_statement"),
-    extra=(("property", ("property_identifier",)),),
+    patterns='((property_identifier) @property (#eq? @property "catch"))',
 )
 _FUNCTIONS = frozenset(SPEC.functions)
 _CLASSES = SPEC.classes
@@ -54,7 +54,7 @@ def package_name(specifier: str) -> str:
 def _build(caps: dict, data: bytes) -> CodeFacts:
     functions = caps.get("function", [])
     conditions = [c for c in caps.get("cond", []) if _counts(c)]
-    conditions += [p for p in caps.get("property", []) if ts.text(p) == "catch"]  # lizard counts `.catch(` too
+    conditions += caps.get("property", [])  # `.catch(`: lizard counts it too
     imports, aliases = [], []
     for node in caps.get("import", []):
         source = node.child_by_field_name("source")
@@ -82,7 +82,7 @@ def _build(caps: dict, data: bytes) -> CodeFacts:
         imports.append(RawImport(spec, ts.line(node), 0, tuple(names), type_only, False))
     calls = []
     for node in caps.get("call", []):
-        call = ts.call_of(node, SPEC)
+        call = ts.call_of(node, SPEC, data)
         if call is None:
             continue
         if call.name in ("require", "import") and call.first and not call.args.lstrip("(").startswith("`"):
@@ -94,7 +94,7 @@ def _build(caps: dict, data: bytes) -> CodeFacts:
                 if name is not None and name.type == "identifier":
                     aliases.append((ts.text(name), call.first))
         calls.append(call)
-    calls += [c for n in caps.get("new", []) if (c := ts.call_of(n, SPEC, new=True))]
+    calls += [c for n in caps.get("new", []) if (c := ts.call_of(n, SPEC, data, new=True))]
     classes = []
     for node in caps.get("class", []):
         name = ts.text(node.child_by_field_name("name")) or "(anonymous)"
@@ -114,7 +114,7 @@ def _build(caps: dict, data: bytes) -> CodeFacts:
     return CodeFacts(
         imports=tuple(imports), functions=metrics, classes=tuple(classes), calls=tuple(calls),
         annotations=tuple((ts.dotted(ts.text(d).lstrip("@")), ts.line(d)) for d in caps.get("annotation", [])),
-        strings=tuple((ts.string_value(s), ts.line(s)) for s in caps.get("string", []) if s.end_byte - s.start_byte < 400),
+        strings=ts.strings_of(caps),
         aliases=tuple(aliases), empty_catches=ts.empty_catches(caps.get("catch", []), SPEC.comments),
     )
 
@@ -129,6 +129,8 @@ def _counts(token) -> bool:
     tokenizer takes for the start of an arrow function and reads past."""
     if token.type == "?" and (token.parent is None or token.parent.type != "ternary_expression"):
         return False
+    if token.type not in ("?", "&&", "||", "??"):
+        return True  # a statement keyword is never inside such a value (a function in between ends the walk)
     child, node = token, token.parent
     while node is not None and node.type not in _FUNCTIONS:
         if node.type in _VALUE_OF:

@@ -44,7 +44,7 @@ def _build(caps: dict, data: bytes) -> CodeFacts:
     packages = caps.get("package", [])
     package = ts.text(packages[0]).replace("package", "", 1).strip().replace("`", "") if packages else ""
     return CodeFacts(imports=tuple(imports), aliases=tuple(aliases), package=package,
-                     **ts.common(caps, SPEC, name_of=_name, class_of=_class,
+                     **ts.common(caps, SPEC, data, name_of=_name, class_of=_class,
                                  is_method=lambda n: ts.enclosing(n, _TYPES) is not None,
                                  params_of=_params, async_of=lambda n: _modifier(n, "suspend")))
 

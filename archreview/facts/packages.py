@@ -34,7 +34,7 @@ NOT_DECLARED = frozenset({"managed", "indirect", "parent", "sdk", "catalog"})
 
 def is_manifest(path: str) -> bool:
     name = posixpath.basename(path).lower()
-    return (name in ("package.json", "packages.config", "pom.xml", "go.mod", "libs.versions.toml")
+    return (name in ("package.json", "packages.config", "pom.xml", "go.mod", "libs.versions.toml", "project.json")
             or name in _MSBUILD_PROPS or name.endswith(_CSPROJ) or name.endswith(_GRADLE)
             or name.endswith(".versions.toml") or _is_tsconfig(name))
 
@@ -64,6 +64,9 @@ def read(path: str, text: str) -> tuple[tuple[Requirement, ...], tuple[tuple[str
         return _catalog(text)
     if name == "go.mod":
         return _go_mod(text)
+    if name == "project.json":  # an Nx project: an application is built and deployed on its own
+        data = jsonc(text)
+        return (), (("deployable", "nx application"),) if isinstance(data, dict) and data.get("projectType") == "application" else ()
     return (), ()
 
 
@@ -208,6 +211,10 @@ def _msbuild(text: str, name: str) -> tuple[tuple[Requirement, ...], tuple[tuple
         found = re.search(rf"<{key}>\s*([^<]+?)\s*</{key}>", text)
         if found:
             declares.append((key, found.group(1)))
+    sdks = {v for k, v in declares if k == "sdk"}
+    if name.endswith(_CSPROJ) and (sdks & {"Microsoft.NET.Sdk.Web", "Microsoft.NET.Sdk.Worker"}
+                                   or ("OutputType", "Exe") in declares):
+        declares.append(("deployable", "dotnet application"))
     return tuple(out), tuple(declares)
 
 

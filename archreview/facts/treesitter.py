@@ -108,6 +108,7 @@ class Spec:
     packages: tuple[str, ...] = ()
     arguments: tuple[str, ...] = ("arguments", "argument_list", "value_arguments", "call_suffix")
     extra: tuple[tuple[str, tuple[str, ...]], ...] = ()  # more (capture name, node types) for the language module
+    patterns: str = ""  # query patterns written out, e.g. with a predicate
 
 
 @functools.cache
@@ -125,7 +126,7 @@ def _query(grammar: str, spec: Spec):
         anonymous = ['"' + t.replace('"', '\\"') + '"' for t in types if tokens and lang.id_for_node_kind(t, False)]
         if named or anonymous:
             patterns.append(f"[{' '.join(named + anonymous)}] @{name}")
-    return tree_sitter.Query(lang, "\n".join(patterns))
+    return tree_sitter.Query(lang, "\n".join(patterns) + "\n" + spec.patterns)
 
 
 def captures(grammar: str, spec: Spec, tree) -> dict[str, list]:
@@ -133,7 +134,11 @@ def captures(grammar: str, spec: Spec, tree) -> dict[str, list]:
     import tree_sitter
 
     found = tree_sitter.QueryCursor(_query(grammar, spec)).captures(tree.root_node)
-    return {k: sorted(v, key=lambda n: n.start_byte) for k, v in found.items()}
+    return {k: sorted(v, key=_start) for k, v in found.items()}
+
+
+def _start(node) -> int:
+    return node.start_byte
 
 
 # --- values --------------------------------------------------------------------
@@ -176,8 +181,13 @@ def line(node) -> int:
 _GROUPS = re.compile(r"\([^()]*\)|<[^<>]*>|\[[^\[\]]*\]")
 
 
+_SIMPLE = re.compile(r"[\w$.]+")
+
+
 def dotted(source: str) -> str:
     """``this.a.b(x).c<T>`` -> "a.b.c": calls, generics and indexing looked through, spaces dropped."""
+    if _SIMPLE.fullmatch(source):  # most callees: nothing to look through
+        return source[5:] if source.startswith("this.") else source
     s = re.sub(r"\s+", "", source[:400])
     for _ in range(8):
         s, n = _GROUPS.subn("", s)
@@ -208,27 +218,30 @@ def arguments_of(node, spec: Spec):
 _FIRST_STRING = re.compile(r'^[(\s]*(?:[\w$]+\s*[:=]\s*)?[@$]?(?:"""|["\'`])([^"\'`]{0,300})')
 
 
-def call_of(node, spec: Spec, new: bool = False) -> Call | None:
+def call_of(node, spec: Spec, data: bytes, new: bool = False) -> Call | None:
+    """The call at ``node``; ``data`` is the file's source (slices of it are cheaper than ``node.text``)."""
     args = arguments_of(node, spec)
-    source = node.text
     if new:
         callee = node.child_by_field_name("constructor") or node.child_by_field_name("type")
         if callee is None:  # `new X()` without a field: the first named child after `new`
             callee = next((c for c in node.named_children if c.type not in spec.arguments), None)
         name = dotted(text(callee))
     else:
-        end = (args.start_byte - node.start_byte) if args is not None else len(source)
-        name = dotted(source[:end].decode("utf-8", "replace"))
+        start = node.start_byte
+        end = args.start_byte if args is not None else node.end_byte
+        name = dotted(data[start: min(end, start + 400)].decode("utf-8", "replace"))
     if not name:
         return None
-    args_text = text(args)[:300] if args is not None else ""
+    args_text = data[args.start_byte: min(args.end_byte, args.start_byte + 300)].decode("utf-8", "replace") if args is not None else ""
     first = _FIRST_STRING.match(args_text)
     return Call(name, line(node), first.group(1) if first else "", new, args_text)
 
 
 def raw_metrics(source: bytes, comments: Sequence) -> RawMetrics:
     """Line counts: blank lines, lines holding only comments, the rest is source."""
-    lines = source.decode("utf-8", "replace").splitlines()
+    lines = source.split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()
     blank = {i for i, s in enumerate(lines, 1) if not s.strip()}
     comment_only: set[int] = set()
     for c in comments:
@@ -237,8 +250,8 @@ def raw_metrics(source: bytes, comments: Sequence) -> RawMetrics:
             if n in blank or n > len(lines):
                 continue
             s = lines[n - 1]
-            before = s[: c.start_point[1]] if n == first else ""
-            after = s[c.end_point[1]:] if n == last else ""
+            before = s[: c.start_point[1]] if n == first else b""
+            after = s[c.end_point[1]:] if n == last else b""
             if not before.strip() and not after.strip():
                 comment_only.add(n)
     multi = sum(1 for c in comments if c.end_point[0] > c.start_point[0])
@@ -320,22 +333,28 @@ def analyse(language: str, path: str, data: bytes, spec: Spec, build: Callable[[
                                error_line=first_error_line(tree))
 
 
-def common(caps: dict, spec: Spec, *, name_of: Callable, class_of: Callable, conditions: Sequence | None = None,
+def common(caps: dict, spec: Spec, data: bytes, *, name_of: Callable, class_of: Callable, conditions: Sequence | None = None,
            is_method: Callable = lambda n: False, params_of: Callable = lambda n: 0,
            async_of: Callable = lambda n: False) -> dict:
     """The fields every language reads the same way (functions, calls, strings, classes, annotations, catches)."""
     functions = caps.get("function", [])
-    calls = [c for n in caps.get("call", []) if (c := call_of(n, spec))]
-    calls += [c for n in caps.get("new", []) if (c := call_of(n, spec, new=True))]
+    calls = [c for n in caps.get("call", []) if (c := call_of(n, spec, data))]
+    calls += [c for n in caps.get("new", []) if (c := call_of(n, spec, data, new=True))]
     return dict(
         functions=function_metrics(functions, caps.get("cond", []) if conditions is None else conditions,
                                    name_of, is_method, params_of, async_of),
         classes=tuple(c for n in caps.get("class", []) if (c := class_of(n)) is not None),
         calls=tuple(sorted(calls, key=lambda c: c.line)),
         annotations=tuple((annotation_name(a), line(a)) for a in caps.get("annotation", [])),
-        strings=tuple((string_value(s), line(s)) for s in caps.get("string", []) if s.end_byte - s.start_byte < 400),
+        strings=strings_of(caps),
         empty_catches=empty_catches(caps.get("catch", []), spec.comments),
     )
+
+
+def strings_of(caps: dict) -> tuple[tuple[str, int], ...]:
+    """String literals that name something to connect to (a URL): the ones the signals read."""
+    return tuple((string_value(s), line(s)) for s in caps.get("string", [])
+                 if s.end_byte - s.start_byte < 400 and b"://" in s.text)
 
 
 def annotation_name(node) -> str:

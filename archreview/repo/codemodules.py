@@ -82,6 +82,7 @@ def es_name(path: str) -> str:
 class _EsResolver:
     def __init__(self, es: list[FileFacts], files: Sequence[FileFacts]) -> None:
         self.paths = {f.path for f in es}
+        self._memo: dict[tuple[str, str], tuple[str, str, str | None]] = {}
         self.tsconfigs: dict[str, dict[str, list[str]]] = {}
         self.packages: dict[str, tuple[str, dict[str, str]]] = {}  # npm name -> (folder, entries)
         for f in files:
@@ -140,6 +141,12 @@ class _EsResolver:
         return table
 
     def resolve(self, raw: RawImport, path: str) -> tuple[str, str, str | None]:
+        key = (posixpath.dirname(path), raw.module)  # the same specifier from the same folder resolves the same
+        if key not in self._memo:
+            self._memo[key] = self._resolve(raw, path)
+        return self._memo[key]
+
+    def _resolve(self, raw: RawImport, path: str) -> tuple[str, str, str | None]:
         spec = raw.module
         if spec.startswith((".", "/")):
             found = self.file(posixpath.join(posixpath.dirname(path), spec))

@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_REPO ?=
+TS_REPO ?=
 CHROMIUM ?= chromium
 
 .PHONY: install demo test chromium bench clean
@@ -43,6 +44,7 @@ bench: install
 	@test -n "$(BENCH_REPO)" || (echo "usage: make bench BENCH_REPO=/path/to/a/large/repo (see bench/README.md)"; exit 2)
 	$(BIN)/python bench/bench.py $(BENCH_REPO)
 	$(BIN)/python bench/batch_bench.py
+	@if [ -n "$(TS_REPO)" ]; then $(BIN)/python bench/ts_bench.py $(TS_REPO); fi
 
 clean:
 	rm -rf $(VENV) build reports .pytest_cache

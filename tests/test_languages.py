@@ -330,3 +330,27 @@ def test_go_change_indirect_marker_does_not_hide_a_new_direct_use(git_repo, priv
     assert infra[("database", "gorm.Open")] == ["internal/reporting/db.go:13"]  # a second gorm.Open
     assert infra[("database", "sql.DB")] == ["internal/reporting/db.go:16"]
     assert deps == ["github.com/IBM/sarama", "github.com/lib/pq"]  # pq: indirect before, imported now
+
+
+# --- checklist: swallowed errors ----------------------------------------------------------------
+
+EMPTY_CATCHES = [
+    # (path, source, expected [(line, confidence)])
+    ("src/posts/posts.service.ts", "export async function publish(id: string) {\n  try {\n    await provider.post(id);\n  } catch (err) {}\n  return { id };\n}\n", [(4, 0.8)]),
+    ("src/Shop.Api/Orders/OrderSync.cs", "namespace Shop.Api.Orders;\n\npublic class OrderSync\n{\n    public async Task Run()\n    {\n        try { await _client.PushAsync(); }\n        catch (Exception)\n        {\n        }\n    }\n}\n", [(8, 0.8)]),
+    ("src/Shop.Api/Ui/Fade.cs", "namespace Shop.Api.Ui;\n\npublic class Fade\n{\n    public async Task Run()\n    {\n        try { await Task.Delay(10, token); }\n        catch (TaskCanceledException)\n        {\n        }\n    }\n}\n", [(8, 0.2)]),
+    ("src/main/java/com/shop/Sync.java", "package com.shop;\n\npublic class Sync {\n    void run() {\n        try { client.push(); } catch (Exception e) { }\n    }\n}\n", [(5, 0.8)]),
+    ("src/main/kotlin/com/shop/Sync.kt", "package com.shop\n\nfun run() {\n    try { client.push() } catch (e: IOException) { }\n}\n", [(4, 0.2)]),
+    # a comment is a decision written down; a rollback dropped while the first error is rethrown is cleanup
+    ("src/posts/cache.ts", "export function read() {\n  try {\n    return JSON.parse(raw);\n  } catch {\n    // a corrupt entry is a cache miss\n  }\n}\n", []),
+    ("src/db/runner.ts", "export async function save() {\n  try {\n    await q.commit();\n  } catch (error) {\n    try {\n      await q.rollback();\n    } catch (rollbackError) {}\n    throw error;\n  }\n}\n", []),
+    # tests are not production code
+    ("src/posts/posts.service.spec.ts", "it('x', async () => {\n  try {\n    await f();\n  } catch (e) {}\n});\n", []),
+]
+
+
+@pytest.mark.parametrize(("path", "source", "expected"), EMPTY_CATCHES)
+def test_empty_catch_blocks_are_swallowed_errors(path: str, source: str, expected: list) -> None:
+    found = facts(path, source).findings
+    assert [(f.line, f.confidence) for f in found] == expected
+    assert all(f.item == 3 and f.rule == "except.swallowed" for f in found)

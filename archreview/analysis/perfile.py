@@ -14,6 +14,7 @@ import gc
 import warnings
 
 from archreview.checklist import detectors
+from archreview.checklist.detectors.code import code_findings
 from archreview.change import codesignals
 from archreview.facts import csharp, golang, java, javascript, kotlin, manifests, packages, treesitter
 from archreview.facts import python as pyfacts
@@ -72,6 +73,7 @@ def _code(facts: FileFacts, data: bytes) -> FileFacts:
         signals=tuple(sorted({*facts.signals, *codesignals.code_signals(path, language, code)},
                              key=lambda s: (s.line, s.kind, s.name, s.via))),
         namespace=code.package, error=error,
+        findings=code_findings(path, code, data.decode("utf-8", "replace")),
     )
 
 

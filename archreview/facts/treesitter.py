@@ -165,7 +165,7 @@ class CodeFacts:
     strings: tuple[tuple[str, int], ...] = ()
     aliases: tuple[tuple[str, str], ...] = ()  # local name -> what it was imported as
     package: str = ""  # Java/Kotlin package, C# namespace, Go package name
-    empty_catches: tuple[int, ...] = ()  # lines of catch clauses with nothing in their block
+    empty_catches: tuple[tuple[int, str], ...] = ()  # (line, "all" | "typed" | "nested") of catches with an empty block
     raw: RawMetrics | None = None
     error_line: int | None = None
 
@@ -288,8 +288,14 @@ def enclosing(node, types: Sequence[str]):
     return parent
 
 
-def empty_catches(catches: Sequence, comment_types: Sequence[str]) -> tuple[int, ...]:
-    """Catch clauses whose block holds no statement and no comment (a comment is a decision written down)."""
+_CATCH_ALL = frozenset({"", "Exception", "System.Exception", "Throwable", "java.lang.Exception", "java.lang.Throwable",
+                        "any", "unknown", "error", "RuntimeException"})
+
+
+def empty_catches(catches: Sequence, comment_types: Sequence[str]) -> tuple[tuple[int, str], ...]:
+    """(line, kind) of catch clauses whose block holds no statement and no comment (a comment is a
+    decision written down). kind: "all" (any error, or no type), "typed" (one named exception type), or
+    "nested" (inside another catch: best-effort cleanup while the first error goes on)."""
     out = []
     for c in catches:
         body = c.child_by_field_name("body") or next((x for x in reversed(c.named_children) if x.type in
@@ -298,9 +304,27 @@ def empty_catches(catches: Sequence, comment_types: Sequence[str]) -> tuple[int,
             continue
         inner = [x for x in body.named_children if x.type not in ("statement_list",)] + [
             y for x in body.named_children if x.type == "statement_list" for y in x.named_children]
-        if not inner:
-            out.append(line(c))
+        if inner:
+            continue
+        if enclosing(c, (c.type,)) is not None:
+            out.append((line(c), "nested"))
+            continue
+        out.append((line(c), "all" if _caught_type(c) in _CATCH_ALL else "typed"))
     return tuple(out)
+
+
+def _caught_type(clause) -> str:
+    """The exception type a catch clause names ("" for none: JavaScript, a bare C# ``catch``)."""
+    for child in clause.named_children:
+        if child.type in ("catch_declaration", "catch_formal_parameter"):
+            kind = child.child_by_field_name("type") or next(
+                (c for c in child.named_children if c.type in ("catch_type", "identifier", "qualified_name")), None)
+            return dotted(text(kind)) if kind is not None else ""
+        if child.type == "user_type":  # Kotlin: catch (e: IOException)
+            return dotted(text(child))
+        if child.type == "type_annotation":  # TypeScript: catch (e: unknown)
+            return text(child).lstrip(": ").strip()
+    return ""
 
 
 def function_metrics(functions: Sequence, conditions: Sequence, name_of: Callable, is_method: Callable,

@@ -26,7 +26,7 @@ from archreview.context.load import CONTEXT_FILES, Context, load_context
 from archreview.checklist.detectors.repo import repo_findings
 from archreview.core.errors import BadContext, BadPath, BadRef
 from archreview.change.fit import fit_test
-from archreview.core.model import Analysis, Churn, Finding, RepoRef, Snapshot
+from archreview.core.model import Analysis, Churn, FileError, Finding, RepoRef, Snapshot
 from archreview.repo.modules import build_modules
 from archreview.analysis.snapshot import take_snapshot
 
@@ -72,7 +72,8 @@ def analyze(path: str | os.PathLike, base: str | None = None, head: str | None =
             base_snap = take_snapshot(root, base_id, cache, jobs=jobs, progress=_stage(progress, "base")) if base_id else None
             history = history.result()
         if "churn" in history:
-            cache.put_value(churn_key, history["churn"])
+            if "history_errors" not in history:  # a partial figure is not kept for the next run
+                cache.put_value(churn_key, history["churn"])
         else:
             history["churn"] = churn or ()
         result = assemble(ref, head_snap, base_snap, context, depth=depth, **history)
@@ -84,13 +85,40 @@ def analyze(path: str | os.PathLike, base: str | None = None, head: str | None =
 
 
 def _git_history(root: Path, ref: RepoRef, days: int, churn_key: str | None) -> dict:
-    """What changed between base and head, and churn at head unless it was cached (no ``churn_key``)."""
+    """What changed between base and head, and churn at head unless it was cached (no ``churn_key``).
+
+    History that cannot be read in full (a shallow, partial or blobless clone, a mirror missing
+    an old object) still gives what can be read: churn falls back to commit counts without lines,
+    or is skipped; the change falls back to comparing trees and diffing path by path. Each
+    fallback is recorded in ``errors``; none stops the run.
+    """
     if not ref.is_git or not ref.head:
         return {}
-    out: dict = {"churn": gitio.churn(root, ref.head, days=days)} if churn_key else {}
+    out: dict = {}
+    errors: list[FileError] = []
+    if churn_key:
+        try:
+            out["churn"] = gitio.churn(root, ref.head, days=days)
+        except gitio.GitError as exc:
+            try:
+                out["churn"] = gitio.churn_commits(root, ref.head, days=days)
+                errors.append(FileError("(history)", f"churn counts commits only, its lines could not be read: {exc}"))
+            except gitio.GitError as again:
+                out["churn"] = ()
+                errors.append(FileError("(history)", f"churn skipped, the history could not be read: {again}"))
     if ref.base:
-        out["changed"] = gitio.changed_paths(root, ref.base, ref.head)
-        out["changed_lines"] = gitio.changed_lines(root, ref.base, ref.head)
+        try:
+            out["changed"] = gitio.changed_paths(root, ref.base, ref.head)
+        except gitio.GitError as exc:
+            out["changed"] = gitio.changed_paths_from_trees(root, ref.base, ref.head)
+            errors.append(FileError("(history)", f"changed files found by comparing trees, renames not followed: {exc}"))
+        try:
+            out["changed_lines"] = gitio.changed_lines(root, ref.base, ref.head)
+        except gitio.GitError as exc:
+            out["changed_lines"] = gitio.changed_lines_by_path(root, ref.base, ref.head, out["changed"])
+            errors.append(FileError("(history)", f"changed lines read file by file: {exc}"))
+    if errors:
+        out["history_errors"] = tuple(errors)
     return out
 
 
@@ -121,7 +149,8 @@ def _stage(progress: Progress | None, name: str) -> Callable[[int], Callable[[in
 
 def assemble(ref: RepoRef, head: Snapshot, base: Snapshot | None, context: Context | None, *,
              depth: int | None = None, churn: tuple[Churn, ...] = (), changed: tuple[str, ...] = (),
-             changed_lines: dict[str, frozenset[int]] | None = None) -> Analysis:
+             changed_lines: dict[str, frozenset[int]] | None = None,
+             history_errors: tuple[FileError, ...] = ()) -> Analysis:
     """Repository facts and change facts from analysed snapshots and git history (pure)."""
     _, modules = build_modules(head.files)
     violations = list(layers.layer_violations(modules, context))
@@ -150,7 +179,7 @@ def assemble(ref: RepoRef, head: Snapshot, base: Snapshot | None, context: Conte
         findings=tuple(sorted(findings, key=lambda f: (f.item, f.path, f.line, f.rule))),
         fit_test=fit,
         changed_files=tuple(sorted(changed)),
-        errors=tuple(sorted({*head.errors, *(base.errors if base else ())})),
+        errors=tuple(sorted({*head.errors, *(base.errors if base else ()), *history_errors})),
         context=context,
     )
 

@@ -205,15 +205,22 @@ def merge_base(repo: Path, a: str, b: str) -> str | None:
 
 
 def list_tree(repo: Path, commit: str) -> tuple[TreeEntry, ...]:
-    """Every tracked entry of the commit, recursively, sorted by path."""
-    out = _git(repo, "ls-tree", "-r", "-z", "-l", "--full-tree", _commit(repo, commit)).stdout
-    return tuple(sorted((_tree_entry(item) for item in out.split(b"\0") if item), key=lambda e: e.path))
+    """Every tracked entry of the commit, recursively, sorted by path.
+
+    Sizes come from the blobs; where blobs are absent (a partial or blobless clone, a mirror
+    missing objects) the listing is read from the trees alone and sizes are 0 (unknown).
+    """
+    commit = _commit(repo, commit)
+    done = _git(repo, "ls-tree", "-r", "-z", "-l", "--full-tree", commit, check=False)
+    if done.returncode != 0:
+        done = _git(repo, "ls-tree", "-r", "-z", "--full-tree", commit)
+    return tuple(sorted((_tree_entry(item) for item in done.stdout.split(b"\0") if item), key=lambda e: e.path))
 
 
 def _tree_entry(item: bytes) -> TreeEntry:
     meta, _, name = item.partition(b"\t")
-    mode, _kind, blob, size = meta.decode("ascii").split()
-    return TreeEntry(_text(name), mode, blob, int(size) if size.isdigit() else 0)
+    mode, _kind, blob, *size = meta.decode("ascii").split()
+    return TreeEntry(_text(name), mode, blob, int(size[0]) if size and size[0].isdigit() else 0)
 
 
 def tree_entry(repo: Path, commit: str, path: str) -> TreeEntry | None:
@@ -230,12 +237,36 @@ def read_objects(repo: Path, ids: Iterable[str]) -> Iterator[tuple[str, bytes | 
 
     A missing object (a shallow or partial clone) yields None rather than
     stopping the stream. A feeder thread writes the ids while this generator
-    reads, so neither pipe can fill up and block the other.
+    reads, so neither pipe can fill up and block the other. In a partial clone
+    git dies on an object it would have to fetch (fetching is off): the objects
+    present are then listed once, and the rest is read from those alone.
     """
     ids = [oid for oid in ids]
     for oid in ids:
         if not _OID.fullmatch(oid):
             raise ValueError(f"not a full object id: {oid!r}")
+    done = 0
+    for oid, data in _read_stream(repo, ids):
+        if oid is None:  # git died before this object: read what is here, the rest is missing
+            present = _present_objects(repo)
+            rest = ids[done:]
+            readable = [o for o in rest if o in present]
+            contents = dict(_read_stream(repo, readable)) if readable else {}
+            for o in rest:
+                yield o, contents.get(o)
+            return
+        done += 1
+        yield oid, data
+
+
+def _present_objects(repo: Path) -> frozenset[str]:
+    """Every object stored in the repository (never fetched): ``cat-file --batch-all-objects``."""
+    out = _git(repo, "cat-file", "--batch-all-objects", "--batch-check=%(objectname)").stdout
+    return frozenset(out.decode("ascii", "replace").split())
+
+
+def _read_stream(repo: Path, ids: list[str]) -> Iterator[tuple[str | None, bytes | None]]:
+    """(id, content) in order; (None, None) once if git stopped before the end."""
     if not ids:
         return
     try:
@@ -271,11 +302,12 @@ def _feed(proc: subprocess.Popen[bytes], ids: list[str]) -> None:
         pass
 
 
-def _read_batch(repo: Path, proc: subprocess.Popen[bytes], ids: list[str]) -> Iterator[tuple[str, bytes | None]]:
+def _read_batch(repo: Path, proc: subprocess.Popen[bytes], ids: list[str]) -> Iterator[tuple[str | None, bytes | None]]:
     for oid in ids:
         header = proc.stdout.readline()
         if not header:
-            raise GitError(f"git cat-file stopped: {_first_line(proc.stderr.read())}", path=str(repo))
+            yield None, None  # git stopped (it would have had to fetch this object): the caller reads around it
+            return
         parts = header.split()
         if len(parts) == 2 and parts[1] == b"missing":
             yield oid, None
@@ -319,6 +351,23 @@ def churn(repo: Path, commit: str, *, days: int = 365, max_commits: int = 2000) 
     return _parse_numstat(out)
 
 
+def churn_commits(repo: Path, commit: str, *, days: int = 365, max_commits: int = 2000) -> tuple[Churn, ...]:
+    """``churn`` from trees alone: commits per path, no line counts (``--name-only`` reads no file
+    contents, so history whose old blobs are missing — a partial clone, a damaged mirror — still counts)."""
+    commit = _commit(repo, commit)
+    since = datetime.fromtimestamp(commit_time(repo, commit), timezone.utc) - timedelta(days=days)
+    out = _git(
+        repo, "log", "--name-only", "-z", "--no-renames", "--no-merges", *DIFF_SAFETY,
+        "--format=%x01%H", f"--max-count={max_commits}", f"--since={since:%Y-%m-%d %H:%M:%S +0000}", commit, "--",
+    ).stdout
+    counts: dict[str, int] = {}
+    for token in out.split(b"\0"):
+        name = token.lstrip(b"\n")
+        if name and not name.startswith(b"\x01"):
+            counts[_text(name)] = counts.get(_text(name), 0) + 1
+    return tuple(Churn(path, n, 0, 0) for path, n in sorted(counts.items()))
+
+
 def _parse_numstat(out: bytes) -> tuple[Churn, ...]:
     totals: dict[str, list[int]] = {}
     for token in out.split(b"\0"):
@@ -356,6 +405,35 @@ def _raw_diff(repo: Path, base: str, head: str) -> list[tuple[str, str, str]]:
             changes.append((status, _text(tokens[i + 1]), _text(tokens[i + 1])))
             i += 2
     return changes
+
+
+def changed_paths_from_trees(repo: Path, base: str, head: str) -> tuple[str, ...]:
+    """``changed_paths`` by comparing the two trees' blob ids: no file content is read, so it works
+    when a blob of either side is missing (renames are then an add and a delete)."""
+    before = {e.path: (e.mode, e.blob) for e in list_tree(repo, base)}
+    return tuple(sorted(e.path for e in list_tree(repo, head) if before.get(e.path) != (e.mode, e.blob)))
+
+
+def changed_lines_by_path(repo: Path, base: str, head: str, paths: Iterable[str]) -> dict[str, frozenset[int]]:
+    """``changed_lines`` one path at a time: a path whose diff cannot be read (a blob is missing)
+    counts every line of its head version as changed, or none when that is missing too."""
+    blobs = {e.path: e.blob for e in list_tree(repo, head)}
+    out: dict[str, frozenset[int]] = {}
+    unread = []
+    for path in paths:
+        done = _git(repo, "diff", "-U0", "--inter-hunk-context=0", "--no-renames", *DIFF_SAFETY, "--submodule=short",
+                    "--src-prefix=a/", "--dst-prefix=b/", _commit(repo, base), _commit(repo, head), "--", path,
+                    check=False)
+        if done.returncode == 0:
+            out[path] = frozenset(n for p, n in _added_lines(done.stdout) if p == path)
+        else:
+            unread.append(path)
+    wanted = [blobs[p] for p in unread if p in blobs]
+    contents = dict(read_objects(repo, wanted)) if wanted else {}
+    for path in unread:
+        data = contents.get(blobs.get(path, ""))
+        out[path] = frozenset(range(1, data.count(b"\n") + 2)) if data else frozenset()
+    return dict(sorted(out.items()))
 
 
 def changed_lines(repo: Path, base: str, head: str) -> dict[str, frozenset[int]]:

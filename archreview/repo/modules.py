@@ -62,9 +62,17 @@ def _names(path: str, parts: list[str], packages: set[str], imported: frozenset[
         folder = folder.rpartition("/")[0]
     start = len(parts) - 1 - depth if not path.endswith("__init__.py") else len(parts) - depth
     full = [p for p in parts]
+    root = ""
     if full and full[0] in SOURCE_ROOTS and len(full) > 1:
-        full = full[1:]
+        root, full = full[0], full[1:]
         start = max(0, start - 1)
+    canonical, aliases = _spellings(path, full, start, depth, imported)
+    if root:  # `from src.modules.users import x` names the same module: one node under both spellings
+        aliases += [f"{root}.{n}" for n in (canonical, *aliases) if f"{root}.{n}" not in aliases]
+    return canonical, aliases
+
+
+def _spellings(path: str, full: list[str], start: int, depth: int, imported: frozenset[str]) -> tuple[str, list[str]]:
     if depth == 0 and not path.endswith("__init__.py"):
         return ".".join(full), []  # not in a package: named by its path
     names = [".".join(full[i:]) for i in range(start, -1, -1) if all(p.isidentifier() for p in full[i:])]

@@ -108,9 +108,16 @@ def test_a_second_engine_beside_the_first_is_new_with_only_the_new_occurrence() 
     assert found[0].evidence == (Location("notifications/db.py", 3),)
 
 
-def test_engines_are_counted_by_file_so_a_conditional_engine_is_still_one() -> None:
-    both = BASE["app/db.py"] + "other = create_engine(A) if REPLICA else create_engine(B)\n"
-    assert new_infrastructure(facts_of(BASE), facts_of(changed(app__db_dot_py=both))) == ()
+def test_engines_are_counted_one_definition_at_a_time_so_a_conditional_engine_is_still_one() -> None:
+    conditional = BASE["app/db.py"].replace('create_engine("postgresql://db/app")',
+                                            "create_engine(A) if REPLICA else create_engine(B)")
+    assert new_infrastructure(facts_of(BASE), facts_of(changed(app__db_dot_py=conditional))) == ()
+
+
+def test_a_second_engine_in_the_same_module_is_new() -> None:
+    both = textwrap.dedent(BASE["app/db.py"]) + 'replica = create_engine("postgresql://replica/app")\nReadSession = sessionmaker(bind=replica)\n'
+    found = new_infrastructure(facts_of(BASE), facts_of(changed(app__db_dot_py=both)))
+    assert keys(found) == [("database", "sqlalchemy engine"), ("database", "sqlalchemy session factory")]
 
 
 def test_a_moved_engine_plus_one_more_module_with_an_engine_reports_changed_files() -> None:

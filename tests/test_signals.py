@@ -25,6 +25,13 @@ def file_kinds(path: str, text: str) -> set[tuple[str, str]]:
 # --- imports: one row per [[imports]] entry (its last-listed module) plus alias forms
 
 IMPORT_ROWS = [
+        ("import structlog\n", "observability", "structlog"),
+        ("import logging_loki\n", "observability", "loki"),
+        ("from faststream.kafka import KafkaBroker\n", "message_queue", "kafka"),
+        ("from faststream.rabbit import RabbitBroker\n", "message_queue", "rabbitmq"),
+        ("from faststream.nats import NatsBroker\n", "pubsub", "nats"),
+        ("from faststream.redis import RedisBroker\n", "message_queue", "redis streams"),
+        ("from litestar_saq import SAQPlugin\n", "task_queue", "saq"),
         ("import amqp\n", "message_queue", "rabbitmq"),
         ("import kombu\n", "message_queue", "kombu"),
         ("import faust\n", "message_queue", "kafka"),
@@ -174,6 +181,25 @@ def test_import_signals(snippet: str, kind: str, name: str) -> None:
 # --- code patterns: calls, classes, decorators, loops, settings, strings
 
 PATTERN_ROWS = [
+    # FastStream, Kafka clients, OpenTelemetry instrumentations
+    ("from aiokafka import AIOKafkaProducer\np = AIOKafkaProducer(bootstrap_servers=B)\n", "calls", "message_queue", "kafka"),
+    ("from faststream.rabbit import RabbitBroker\nb = RabbitBroker(URL)\n", "calls", "message_queue", "rabbitmq"),
+    ("from faststream.nats import NatsBroker\nb = NatsBroker(URL)\n", "calls", "pubsub", "nats"),
+    ("from faststream.redis import RedisBroker\nb = RedisBroker(URL)\n", "calls", "message_queue", "redis streams"),
+    ("from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor as F\nF.instrument_app(app)\n",
+     "calls", "observability", "opentelemetry"),
+    ("from faststream.kafka import KafkaBroker\n\n@broker.subscriber('orders')\nasync def h(m): ...\n",
+     "decorators", "message_queue", "kafka"),
+    ("from faststream.rabbit import RabbitBroker\n\n@broker.publisher('out')\nasync def h(m): ...\n",
+     "decorators", "message_queue", "rabbitmq"),
+    ("from faststream.nats import NatsBroker\n\n@broker.subscriber('s')\nasync def h(m): ...\n",
+     "decorators", "pubsub", "nats"),
+    ("from faststream.redis import RedisBroker\n\n@broker.subscriber('s')\nasync def h(m): ...\n",
+     "decorators", "message_queue", "redis streams"),
+    # config keys: environment variables read through helpers, settings-class fields
+    ("import os\nURL = os.getenv('PAYMENTS_URL')\n", "env_reads", "config", "config keys"),
+    ("from pydantic_settings import BaseSettings\nclass S(BaseSettings):\n    db_url: str = ''\n",
+     "settings_classes", "config", "config keys"),
     # calls
     ("from sqlalchemy import create_engine\nengine = create_engine(URL)\n", "calls", "database", "sqlalchemy engine"),
     ("import sqlalchemy as sa\nengine = sa.create_engine(URL)\n", "calls", "database", "sqlalchemy engine"),
@@ -279,6 +305,25 @@ PATTERN_ROWS = [
 ]
 
 
+ROLE_ROWS = [
+    ("from celery import Celery\napp = Celery('w', broker='redis://r:6379/0')\n", "task_queue", "broker"),
+    ("CELERY_RESULT_BACKEND = 'redis://r:6379/1'\n", "task_queue", "broker"),
+    ("class Settings:\n    redis_broker: str = 'redis://localhost:6379'\n", "task_queue", "broker"),
+]
+
+
+@pytest.mark.parametrize(("snippet", "kind", "name"), ROLE_ROWS)
+def test_a_value_given_to_a_broker_name_is_marked_with_that_role(snippet: str, kind: str, name: str) -> None:
+    tree = ast.parse(snippet)
+    [marked] = [s for s in python_signals("app/mod.py", tree, snippet) if s.via == "role"]
+    assert (marked.kind, marked.name, marked.detail.split(" ")[0]) == ("cache", "redis", f"{kind}:{name}")
+
+
+def test_a_cache_url_is_not_marked_as_a_broker() -> None:
+    snippet = "CACHES = {'default': {'LOCATION': 'redis://r:6379/1'}}\n"
+    assert not [s for s in python_signals("app/mod.py", ast.parse(snippet), snippet) if s.via == "role"]
+
+
 @pytest.mark.parametrize(("snippet", "section", "kind", "name"), PATTERN_ROWS)
 def test_pattern_signals(snippet: str, section: str, kind: str, name: str) -> None:
     assert (kind, name) in kinds(snippet)
@@ -306,6 +351,13 @@ def test_path_look_alikes_are_silent(path: str) -> None:
 # --- other files: images, processes
 
 FILE_ROWS = [
+    # observability services in their own right
+    ("compose.yaml", "services:\n  l:\n    image: grafana/loki:2.9\n", "images", "observability", "loki"),
+    ("compose.yaml", "services:\n  t:\n    image: grafana/tempo:latest\n", "images", "observability", "tempo"),
+    ("compose.yaml", "services:\n  p:\n    image: grafana/promtail\n", "images", "observability", "promtail"),
+    ("compose.yaml", "services:\n  v:\n    image: timberio/vector:0.34.0-debian\n", "images", "observability", "vector"),
+    ("compose.yaml", "services:\n  a:\n    image: prom/alertmanager\n", "images", "observability", "alertmanager"),
+    ("compose.yaml", "services:\n  a:\n    image: grafana/alloy\n", "images", "observability", "grafana alloy"),
     # images (compose)
     ("docker-compose.yml", "services:\n  mq:\n    image: rabbitmq:3-management\n", "images", "message_queue", "rabbitmq"),
     ("compose.yaml", "services:\n  k:\n    image: confluentinc/cp-kafka:7.5.0\n", "images", "message_queue", "kafka"),
@@ -370,6 +422,7 @@ def test_every_catalogue_entry_has_a_row() -> None:
     covered |= {(s, k, n) for _, s, k, n in PATTERN_ROWS}
     covered |= {(s, k, n) for _, _, s, k, n in FILE_ROWS}
     covered |= {("paths", k, n) for _, k, n in PATH_ROWS}
+    covered |= {("roles", k, n) for _, k, n in ROLE_ROWS}
     missing = [e.label for e in load_catalogue().entries
                if e.ecosystem == "pypi" and (e.section, e.kind, e.name) not in covered]  # others: test_code_signals
     assert missing == []

@@ -34,8 +34,11 @@ _SECTIONS: dict[str, tuple[str, dict[str, type]]] = {
     "images": ("images", {"packages": list}),
     "processes": ("patterns", {}),
     "paths": ("patterns", {}),
+    "env_reads": ("calls", {"subscripts": list}),
+    "settings_classes": ("bases", {"decorators": list, "class_names": list}),
+    "roles": ("plays", {"keys": list}),
 }
-_REGEX_SECTIONS = {"classes", "backends", "images", "processes", "paths"}
+_REGEX_SECTIONS = {"classes", "backends", "images", "processes", "paths", "env_reads"}
 _CONFIG_FIELDS = ("extensions", "names", "name_prefixes", "exclude_dirs", "exclude_names")
 
 
@@ -56,6 +59,10 @@ class Entry:
     bases: tuple[str, ...] = ()
     packages: tuple[str, ...] = ()  # images: apt/apk packages; imports of other ecosystems: manifest names
     ecosystem: str = "pypi"  # "pypi" (Python, the default), "npm", "nuget", "maven" or "go"
+    subscripts: tuple[str, ...] = ()
+    decorators: tuple[str, ...] = ()
+    class_names: tuple[str, ...] = ()
+    keys: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -110,6 +117,10 @@ class Catalogue:
     counted: frozenset[tuple[str, str]] = field(compare=False)
     setting_line: re.Pattern[str] = field(compare=False)  # `KEY=` / `KEY:` in config text
     code: dict[str, CodeIndex] = field(compare=False, default_factory=dict)  # ecosystem -> its entries
+    env_reads: tuple[tuple[re.Pattern[str], Entry], ...] = field(compare=False, default=())
+    env_subscripts: dict[str, Entry] = field(compare=False, default_factory=dict)  # `os.environ` -> entry
+    settings_classes: tuple[Entry, ...] = field(compare=False, default=())
+    roles: tuple[tuple[frozenset[tuple[str, str]], re.Pattern[str], Entry], ...] = field(compare=False, default=())
 
     def entries_of(self, section: str) -> tuple[Entry, ...]:
         return tuple(e for e in self.entries if e.section == section)
@@ -173,18 +184,22 @@ def _entry(section: str, index: int, raw: dict, source: str) -> Entry:
             raise fail(f"{key!r} must be a {'list of strings' if typ is list else typ.__name__}")
     if raw.get("ecosystem", "pypi") not in ECOSYSTEMS:
         raise fail(f"unknown ecosystem {raw['ecosystem']!r}; use one of {', '.join(ECOSYSTEMS)}")
-    if section in _REGEX_SECTIONS:
-        for pattern in match:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise fail(f"bad regex {pattern!r}: {exc}") from exc
+    if section == "roles" and not all(m.count(":") == 1 and m.split(":")[0] in KINDS for m in match):
+        raise fail("'plays' entries must be \"kind:name\" with a known kind")
+    for pattern in (*(match if section in _REGEX_SECTIONS else ()), *raw.get("class_names", ()), *raw.get("keys", ())):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise fail(f"bad regex {pattern!r}: {exc}") from exc
     return Entry(
         section, index, raw["kind"], raw["name"], tuple(match),
         args=tuple(raw.get("args", ())), when_imported=tuple(raw.get("when_imported", ())),
         counted=raw.get("counted", False), methods=tuple(raw.get("methods", ())),
         min_methods=raw.get("min_methods", 0), bases=tuple(raw.get("bases", ())),
         packages=tuple(raw.get("packages", ())), ecosystem=raw.get("ecosystem", "pypi"),
+        subscripts=tuple(raw.get("subscripts", ())),
+        decorators=tuple(raw.get("decorators", ())), class_names=tuple(raw.get("class_names", ())),
+        keys=tuple(raw.get("keys", ())),
     )  # fmt: skip
 
 
@@ -252,6 +267,11 @@ def _index(entries: tuple[Entry, ...], config: ConfigRule) -> Catalogue:
         counted=frozenset((e.kind, e.name) for e in entries_all if e.counted),
         setting_line=_setting_line([n for e in of("settings") for n in e.match]),
         code=code,
+        env_reads=tuple((re.compile(p), e) for e in of("env_reads") for p in e.match),
+        env_subscripts={s: e for e in of("env_reads") for s in e.subscripts},
+        settings_classes=tuple(of("settings_classes")),
+        roles=tuple((frozenset(tuple(m.split(":")) for m in e.match), re.compile("|".join(e.keys) or "(?!)", re.I), e)
+                    for e in of("roles")),
     )
 
 

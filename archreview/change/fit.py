@@ -72,14 +72,14 @@ def fit_test(base: Snapshot | None, head: Snapshot, changed: Collection[str], mo
     if not changed:
         return tuple(_na(q, "the change modifies no file") for q in range(1, 6))
     view = _view(base, head, changed)
-    q4 = _q4_infrastructure(new_infra)
+    q4 = _q4_infrastructure(new_infra, _routing(view))
     if not view.new:
         reason = "the change touches no production Python source (tests, migrations and scripts are left out)"
         return (_na(1, reason), _na(2, reason), _na(3, reason), q4, _na(5, reason))
     if not view.rest:
         reason = "no unchanged Python source to compare with"
         return (_na(1, reason), _na(2, reason), _q3_imports(view, modules, context), q4, _na(5, reason))
-    return (_q1_data_access(view, context), _q2_errors(view), _q3_imports(view, modules, context), q4,
+    return (_q1_data_access(view, context, new_infra), _q2_errors(view), _q3_imports(view, modules, context), q4,
             _q5_style(view))
 
 
@@ -151,16 +151,34 @@ def _tally(counter: Counter[str]) -> str:
 # --- 1. data access ------------------------------------------------------------------
 
 
-def _q1_data_access(view: _View, context: Context | None) -> FitAnswer:
+# engines, session factories and connections: one more of these is one more data source
+DATA_SOURCES = frozenset({"sqlalchemy engine", "sqlalchemy session factory", "postgresql connection", "mysql connection",
+                          "mongodb client", "sqlite connection"})
+
+
+def _routing(view: _View) -> str:
+    """Where the change routes sessions between engines (a ``get_bind`` override: read/write routing)."""
+    return next((f"{f.path}:{c.line}" for f in view.new for c in f.classes if "get_bind" in c.methods), "")
+
+
+def _new_sources(new_infra: Sequence[InfraFinding], routing: str) -> list[Evidence]:
+    """Evidence for the data sources a change adds beside the codebase's (a read replica and its routing)."""
+    via = f", with read/write routing at {routing} (a read replica)" if routing else ""
+    return [_first(f, f"adds a {f.name} beside the codebase's{via}: one more database to run and keep in sync")
+            for f in new_infra if f.kind == "database" and f.name in DATA_SOURCES and not f.test_only]
+
+
+def _q1_data_access(view: _View, context: Context | None, new_infra: Sequence[InfraFinding] = ()) -> FitAnswer:
+    sources = _new_sources(new_infra, _routing(view))
     access = [f for f in view.rest if set(_style(f).data_access) & set(ACCESS)]
     counts = Counter(label for f in access for label in _style(f).data_access)
     declared = context.pattern("data_access") if context else None
-    if not access and not declared:
+    if not access and not declared and not sources:
         return _na(1, "the rest of the codebase does no data access to compare with, and the context "
                       "declares no data-access pattern")
     repo_share = sum("repository" in _style(f).data_access for f in access) / len(access) if access else 0.0
     expected = set(counts) if access else _declared_labels(declared or "")
-    evidence: list[Evidence] = []
+    evidence: list[Evidence] = list(sources) if view.had_engine else []
     for f in view.new:
         evidence += _access_drift(f, _introduced(view, f), expected, repo_share >= 0.5, access, view.had_engine)
     usual = _tally(counts) if access else f"declared: {declared}"
@@ -334,12 +352,13 @@ def _print_instead_of_logger(view: _View) -> list[Evidence]:
 # --- 4. infrastructure ---------------------------------------------------------------
 
 
-def _q4_infrastructure(new_infra: Sequence[InfraFinding]) -> FitAnswer:
+def _q4_infrastructure(new_infra: Sequence[InfraFinding], routing: str = "") -> FitAnswer:
     production = [f for f in new_infra if not f.test_only]
     infra = [f for f in production if f.kind in INFRA_KINDS and not f.declared_used]
     code_level = sorted({f.kind for f in production if f.kind not in INFRA_KINDS})
     declared = sorted({f.kind for f in production if f.kind in INFRA_KINDS and f.declared_used})
-    evidence = [_first(f, f"adds {f.kind} ({f.name})") for f in infra]
+    replica = f", a read replica routed at {routing}" if routing else ""
+    evidence = [_first(f, f"adds {f.kind} ({f.name}{replica if f.name in DATA_SOURCES else ''})") for f in infra]
     notes = []
     if code_level:
         notes.append(f"code-level patterns only: {', '.join(code_level)}")

@@ -35,7 +35,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from archreview.change.catalogue import Catalogue, load_catalogue
 from archreview.facts.distributions import distribution_of, same_as
@@ -61,6 +61,9 @@ class _Occurrence:
     line: int
     test: bool
     support: bool = False  # a manifest declaration: evidence, never the reason
+    deployed: bool = False  # compose/Dockerfile/Procfile/config/manifest: where it runs, not how code uses it
+    plays: str = ""  # "cache:redis" when the code gives that technology this occurrence's role
+    by_path: bool = False  # the file's name says it (messagebus.py): the file is one instance, not one more
 
 
 def place(path: str) -> str:
@@ -101,14 +104,50 @@ def _occurrences(snapshot: Snapshot, cat: Catalogue) -> list[_Occurrence]:
         if where == "docs":
             continue
         for s in f.signals:
-            if s.via == "import" and _is_python(f) and s.detail.split(".")[0] in internal:
+            if s.via == "key" or (s.via == "import" and _is_python(f) and s.detail.split(".")[0] in internal):
                 continue
-            out.append(_Occurrence(s.kind, s.name, f.path, s.line, where == "test"))
+            out.append(_Occurrence(s.kind, s.name, f.path, s.line, where == "test", deployed=s.via in _DEPLOYED,
+                                   plays=s.detail.split(" ", 1)[0] if s.via == "role" else "",
+                                   by_path=s.via == "pattern" and s.detail == f.path))
         declared = [r for r in f.requirements if r.section not in (INCLUDE, CONSTRAINT) and r.ecosystem == "pypi"]
         others = [dataclasses.replace(r, name=libs.get(r.name, r.name)) for r in f.requirements if r.ecosystem != "pypi"]
         for s in (*manifest_signals(declared, cat), *package_signals(tuple(others), cat)):
-            out.append(_Occurrence(s.kind, s.name, f.path, s.line, where == "test" or is_dev_section(s.detail), True))
-    return out
+            out.append(_Occurrence(s.kind, s.name, f.path, s.line, where == "test" or is_dev_section(s.detail), True,
+                                   deployed=True))
+    return _with_roles(out, cat)
+
+
+_DEPLOYED = {"compose", "dockerfile", "procfile", "config", "manifest"}
+
+
+def _with_roles(occurrences: list[_Occurrence], cat: Catalogue) -> list[_Occurrence]:
+    """Each technology gets the role its code gives it.
+
+    A value handed to a broker setting (``broker_url = "redis://.."``, ``Celery(broker=..)``) is
+    the broker of the task queue the code uses (the one in the same file, else the repository's),
+    kind ``task_queue``. A technology the code uses only in such a role (Redis only as Celery's
+    broker) plays that role wherever it is deployed too (the compose ``redis`` service, the
+    ``redis`` requirement); one the code also uses directly keeps its own kind there. Without a
+    task queue in the repository nothing changes.
+    """
+    placeholders = {(e.kind, e.name) for _, _, e in cat.roles}
+    real = [o for o in occurrences if o.kind == "task_queue" and not o.support and not o.plays]
+    queues, in_file = sorted({o.name for o in real}), {o.path: o.name for o in sorted(real, key=lambda o: o.name)}
+    if not queues:
+        return occurrences
+    roles: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
+    out = []
+    for o in occurrences:
+        role = tuple(o.plays.split(":", 1))
+        if o.plays and role in placeholders:
+            queue = in_file.get(o.path) or queues[0]
+            roles[(o.kind, o.name)].add((role[0], queue))
+            o = replace(o, kind=role[0], name=queue)
+        out.append(o)
+    direct = {(o.kind, o.name) for o in out if not o.deployed and not o.plays}
+    return [replace(o, kind=k, name=n) for o in out
+            for k, n in (sorted(roles[(o.kind, o.name)]) if o.deployed and (o.kind, o.name) in roles
+                         and (o.kind, o.name) not in direct else [(o.kind, o.name)])]
 
 
 def _grouped(occurrences: Iterable[_Occurrence]) -> dict[tuple[str, str], list[_Occurrence]]:
@@ -145,9 +184,10 @@ def new_infrastructure(
     after = _grouped([*(o for o in _occurrences(head, cat) if (o.kind, o.name, o.path) not in wrappers),
                       *_service_folders(base, head, cat)])
     renamed = _renamed_services(base, head)
-    findings = []
+    moved = _moved_config_files(base, head)
+    findings = [*_new_config_keys(base, head, changed, not_used, used)]
     for key, occurrences in after.items():
-        if key[0] == "service" and key[1] in renamed:
+        if (key[0] == "service" and key[1] in renamed) or (key[0] == "config" and key[1] in moved):
             continue
         deciding = [o for o in occurrences if not o.support]
         evidence, test_only = _what_is_new(key, deciding, before.get(key, []), changed, cat)
@@ -191,9 +231,70 @@ def _what_is_new(key, head_occ, base_occ, changed, cat: Catalogue) -> tuple[tupl
     if not base_prod:
         return _locations(prod), False
     counted = key in cat.counted or key[0] == "container"
-    if counted and len({o.path for o in prod}) > len({o.path for o in base_prod}):
-        return _locations(o for o in prod if o.path in changed), False
+    if counted and len(_instances(prod)) > len(_instances(base_prod)):
+        return _locations(o for o in prod if o.path in changed and not _migration(o.path)), False
     return (), False
+
+
+def _instances(occurrences: Iterable[_Occurrence]) -> set[tuple[str, int]]:
+    """One definition each (an engine, a session factory, a container class), migration runners left out:
+    a second engine beside the first is one more, an engine moved to another module is not."""
+    occurrences = [o for o in occurrences if not _migration(o.path)]
+    defined = {o.path for o in occurrences if not o.by_path}
+    return {(o.path, 0 if o.by_path else o.line) for o in occurrences if not (o.by_path and o.path in defined)}
+
+
+def _migration(path: str) -> bool:
+    return any(p in ("migrations", "alembic", "migration") for p in path.split("/")[:-1])
+
+
+def _moved_config_files(base: Snapshot, head: Snapshot) -> frozenset[str]:
+    """Head config files that are a base one renamed or moved: same file name as one gone from head,
+    or the only config file that appeared where only one disappeared with the same extension."""
+    def files(snapshot: Snapshot) -> set[str]:
+        return {s.name for f in snapshot.files for s in f.signals if s.kind == "config" and s.via == "config"}
+
+    before, after = files(base), files(head)
+    gone, new = before - after, after - before
+    names = {posixpath.basename(p) for p in gone}
+    moved = {p for p in new if posixpath.basename(p) in names}
+    rest_gone, rest_new = [p for p in gone if posixpath.basename(p) not in {posixpath.basename(m) for m in moved}], \
+        [p for p in new if p not in moved]
+    for ext in {posixpath.splitext(p)[1] for p in rest_new}:
+        g = [p for p in rest_gone if posixpath.splitext(p)[1] == ext]
+        n = [p for p in rest_new if posixpath.splitext(p)[1] == ext]
+        if len(g) == len(n) == 1:
+            moved.add(n[0])
+    return frozenset(moved)
+
+
+MAX_KEYS_NAMED = 8
+
+
+def _config_keys(snapshot: Snapshot, *, production: bool) -> dict[str, list[Location]]:
+    out: dict[str, list[Location]] = defaultdict(list)
+    for f in snapshot.files:
+        if place(f.path) == "docs" or (production and place(f.path) == "test"):
+            continue
+        for s in f.signals:
+            if s.via == "key":
+                out[s.detail.upper()].append(Location(f.path, s.line))
+    return out
+
+
+def _new_config_keys(base: Snapshot, head: Snapshot, changed, not_used, used) -> list[InfraFinding]:
+    """New config keys, once per change: settings-class fields and environment variables head reads in
+    production code that base read nowhere. The finding's name lists the keys."""
+    before = set(_config_keys(base, production=False))
+    new = {k: [loc for loc in locs if loc.path in changed]
+           for k, locs in _config_keys(head, production=True).items() if k not in before}
+    new = {k: locs for k, locs in new.items() if locs}
+    if not new:
+        return []
+    keys = sorted(new)
+    named = ", ".join(keys[:MAX_KEYS_NAMED]) + (f" and {len(keys) - MAX_KEYS_NAMED} more" if len(keys) > MAX_KEYS_NAMED else "")
+    evidence = tuple(sorted({loc for locs in new.values() for loc in locs}, key=lambda loc: (loc.path, loc.line or 0)))
+    return [_finding(("config", f"config keys: {named}"), evidence, False, not_used, used)]
 
 
 def _finding(key, evidence, test_only, not_used, used) -> InfraFinding:
@@ -221,7 +322,7 @@ def _service_folders(base: Snapshot, head: Snapshot, cat: Catalogue) -> list[_Oc
             continue  # a first commit or a whole-repo move: not a service dropped into a system
         for f in files:
             container = [s.line for s in f.signals if s.kind == "container"]
-            config = has_code and any(s.kind == "config" for s in f.signals)
+            config = has_code and any(s.kind == "config" and s.via == "config" for s in f.signals)
             if container or is_manifest(f.path) or config or _deployable(f):
                 out.append(_Occurrence("service", folder, f.path, (container or [1])[0], False))
     return out

@@ -13,6 +13,7 @@ expected gives the signals found so far.
 from __future__ import annotations
 
 import ast
+import functools
 import posixpath
 import re
 
@@ -59,8 +60,41 @@ class _Scan:
         self.classes: list[ast.ClassDef] = ctx.nodes(ast.ClassDef)  # type: ignore[assignment]
         self.decorators = [d for n in ctx.nodes(*_FUNCS) for d in n.decorator_list]
         bare = {id(n.value) for n in ctx.nodes(ast.Expr)}  # docstrings and bare literals say nothing
-        self.strings = [(n.value, n.lineno) for n in ctx.nodes(ast.Constant)
+        self.strings = [n for n in ctx.nodes(ast.Constant)
                         if isinstance(n.value, str) and len(n.value) < 300 and id(n) not in bare]
+        self.tree = tree
+
+    @functools.cached_property
+    def given_to(self) -> dict[int, str]:
+        """String constant (by id) -> the name it is given to: ``broker_url = "redis://.."``,
+        ``Celery(broker="redis://..")``, ``{"BROKER_URL": "redis://.."}``; only for URL strings."""
+        out: dict[int, str] = {}
+
+        def mark(value: ast.AST | None, name: str) -> None:
+            for n in ast.walk(value) if value is not None and name else ():
+                if isinstance(n, ast.Constant) and isinstance(n.value, str) and "://" in n.value:
+                    out.setdefault(id(n), name)
+
+        # the innermost name wins: keywords and dict keys before the assignment around them
+        for node in [*self.ctx.nodes(ast.keyword, ast.Dict), *self.ctx.nodes(ast.Assign, ast.AnnAssign)]:
+            if isinstance(node, ast.Dict):
+                for k, v in zip(node.keys, node.values):
+                    mark(v, k.value if isinstance(k, ast.Constant) and isinstance(k.value, str) else "")
+            elif isinstance(node, ast.keyword):
+                mark(node.value, node.arg or "")
+            else:
+                for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                    mark(node.value, _dotted(target).rsplit(".", 1)[-1])
+        return out
+
+    @functools.cached_property
+    def constants(self) -> dict[str, str]:
+        """Module-level ``NAME = "text"`` constants (a constant that names an environment variable)."""
+        out = {}
+        for node in self.tree.body:
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+                out.update({t.id: node.value.value for t in node.targets if isinstance(t, ast.Name)})
+        return out
 
     def _import(self, node: ast.Import | ast.ImportFrom) -> None:
         if isinstance(node, ast.Import):
@@ -126,16 +160,111 @@ def python_signals(path: str, tree: ast.Module, text: str, catalogue: Catalogue 
     found += _class_signals(scan, cat)
     found += _decorator_signals(scan, cat, imported)
     found += _settings_signals(tree, cat)
-    for value, line in scan.strings:
-        found += _string_signals(value, line, cat, "settings")
+    for node in scan.strings:
+        found += _roles(_string_signals(node.value, node.lineno, cat, "settings"), scan.given_to.get(id(node), ""), cat)
+    found += _config_keys(scan, cat)
     return _unique(found)
 
 
 def _unique(signals: list[Signal]) -> tuple[Signal, ...]:
-    seen: dict[tuple[str, str, int], Signal] = {}
+    seen: dict[tuple[str, str, int, str], Signal] = {}
     for s in signals:
-        seen.setdefault((s.kind, s.name, s.line), s)
-    return tuple(sorted(seen.values(), key=lambda s: (s.line, s.kind, s.name, s.via)))
+        seen.setdefault((s.kind, s.name, s.line, s.detail if s.via == "key" else ""), s)
+    return tuple(sorted(seen.values(), key=lambda s: (s.line, s.kind, s.name, s.via, s.detail)))
+
+
+def _roles(signals: list[Signal], given_to: str, cat: Catalogue) -> list[Signal]:
+    """A value given to a name that says its role may play that role: ``broker_url = "redis://.."``
+    is marked (via ``role``, detail ``task_queue:broker <url>``); the change analysis makes it the
+    task queue's broker when the repository has a task queue, and leaves it a cache otherwise."""
+    if not given_to:
+        return signals
+    out = []
+    for s in signals:
+        role = next((e for plays, keys, e in cat.roles if (s.kind, s.name) in plays and keys.search(given_to)), None)
+        out.append(Signal(s.kind, s.name, s.line, "role", f"{role.kind}:{role.name} {s.detail}") if role else s)
+    return out
+
+
+_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*[A-Z0-9]$")
+
+
+def _config_keys(scan: _Scan, cat: Catalogue) -> list[Signal]:
+    """Config keys the file defines: environment variables read through os.getenv/environ and helpers
+    (``env("X")``, a constant naming the variable) and fields of settings classes (env_prefix honoured)."""
+    out: list[Signal] = []
+    if cat.env_reads:
+        for call in scan.calls:
+            name = scan.qualified(call.func)
+            entry = next((e for pattern, e in cat.env_reads if pattern.search(name)), None)
+            key = _env_name(call.args[0], scan) if entry and call.args else ""
+            if key:
+                out.append(Signal(entry.kind, entry.name, call.lineno, "key", key))
+        for sub in scan.ctx.nodes(ast.Subscript):
+            entry = cat.env_subscripts.get(scan.qualified(sub.value))
+            key = _env_name(sub.slice, scan) if entry else ""
+            if key:
+                out.append(Signal(entry.kind, entry.name, sub.lineno, "key", key))
+    for entry in cat.settings_classes:
+        out += _settings_fields(scan, entry)
+    return out
+
+
+def _env_name(node: ast.AST, scan: _Scan) -> str:
+    value = node.value if isinstance(node, ast.Constant) else scan.constants.get(node.id) if isinstance(node, ast.Name) else None
+    return value if isinstance(value, str) and _ENV_NAME.match(value) else ""
+
+
+def _settings_fields(scan: _Scan, entry: Entry) -> list[Signal]:
+    """Fields of settings classes: pydantic(-settings) subclasses, their local subclasses, and
+    dataclass-style classes named like settings. The key is the alias, else env_prefix + field name."""
+    bases, names = set(entry.match), [re.compile(n) for n in entry.class_names]
+    prefixes: dict[str, str] = {}  # local settings class -> its env_prefix
+    out = []
+    for cls in scan.classes:
+        qualified = [scan.qualified(b) for b in cls.bases]
+        local = [prefixes[q] for q in qualified if q in prefixes]
+        decorated = {scan.qualified(d.func if isinstance(d, ast.Call) else d) for d in cls.decorator_list}
+        settings = bool(set(qualified) & bases) or bool(local) or (
+            bool(decorated & set(entry.decorators)) and any(n.search(cls.name) for n in names))
+        if not settings:
+            continue
+        prefix = _env_prefix(cls) or next((p for p in local if p), "")
+        prefixes[cls.name] = prefix
+        for node in cls.body:
+            if not isinstance(node, ast.AnnAssign) or not isinstance(node.target, ast.Name):
+                continue
+            field_name = node.target.id
+            if field_name in ("model_config", "Config") or "ClassVar" in _dotted(node.annotation) or field_name.startswith("_"):
+                continue
+            alias = _alias(node.value)
+            out.append(Signal(entry.kind, entry.name, node.lineno, "key", (alias or prefix + field_name).upper()))
+    return out
+
+
+def _env_prefix(cls: ast.ClassDef) -> str:
+    """``class Config: env_prefix = "DB_"`` or ``model_config = SettingsConfigDict(env_prefix="DB_")``."""
+    for node in ast.walk(cls):
+        if isinstance(node, ast.keyword) and node.arg == "env_prefix" and isinstance(node.value, ast.Constant):
+            return str(node.value.value)
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "env_prefix" for t in node.targets) \
+                and isinstance(node.value, ast.Constant):
+            return str(node.value.value)
+        if isinstance(node, ast.Dict):
+            for k, v in zip(node.keys, node.values):
+                if isinstance(k, ast.Constant) and k.value == "env_prefix" and isinstance(v, ast.Constant):
+                    return str(v.value)
+    return ""
+
+
+def _alias(value: ast.AST | None) -> str:
+    """``Field(..., alias="X")`` / ``validation_alias`` / ``env="X"``."""
+    if isinstance(value, ast.Call):
+        for k in value.keywords:
+            if k.arg in ("alias", "validation_alias", "env") and isinstance(k.value, ast.Constant) \
+                    and isinstance(k.value.value, str):
+                return k.value.value
+    return ""
 
 
 def _wanted(entry: Entry, imported: set[str]) -> bool:
@@ -219,9 +348,11 @@ def _decorator_signals(scan: _Scan, cat: Catalogue, imported: set[str]) -> list[
 
 
 def _settings_signals(tree: ast.Module, cat: Catalogue) -> list[Signal]:
-    """Module-level ``DATABASES = ...`` / ``app.conf.broker_url = ...`` assignments."""
+    """Module-level ``DATABASES = ...`` / ``app.conf.broker_url = ...`` assignments, and the same names
+    as attributes or fields of a config class (Flask ``class Config``, a pydantic settings class)."""
     out = []
-    for node in tree.body:
+    body = [*tree.body, *(n for c in tree.body if isinstance(c, ast.ClassDef) for n in c.body)]
+    for node in body:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
         for t in targets:
             key = t.id if isinstance(t, ast.Name) else (t.attr if isinstance(t, ast.Attribute) else "")
@@ -253,6 +384,8 @@ def _string_signals(value: str, line: int, cat: Catalogue, via: str) -> list[Sig
 
 # --- other files ---------------------------------------------------------------------
 
+_TEMPLATE = re.compile(r"\{\{.*?\}\}")
+_TEMPLATE_LINE = re.compile(r"^\s*\{%.*?%\}\s*$", re.M)
 _COMPOSE = re.compile(r"^(docker-)?compose([.-][\w.-]+)?\.ya?ml$", re.I)
 _DOCKERFILE = re.compile(r"^(Dockerfile|Containerfile)([.-][\w.-]+)?$|\.(dockerfile|containerfile)$", re.I)
 _PROCFILE = re.compile(r"^Procfile(\.[\w-]+)?$")
@@ -269,13 +402,15 @@ def file_signals(path: str, text: str, catalogue: Catalogue | None = None) -> tu
         found += _compose(text, cat)
     elif _DOCKERFILE.search(name):
         found += _dockerfile(text, cat)
-    elif _PROCFILE.match(name) or name.endswith((".sh", ".service")) or "supervisor" in path.lower():
+    elif _PROCFILE.match(name) or name.endswith((".sh", ".service")) or "supervisor" in path.lower() \
+            or (text.startswith("#!") and "." not in name):  # an extensionless script: its shebang says so
         found += _process_lines(text, cat, "procfile")
+    program = name.endswith((".conf", ".ini")) and "[program:" in text  # a supervisor program: a process, not config
     if is_config(path, cat, any_place=True):
         found += _config_lines(text, cat, yaml_images=name.endswith((".yml", ".yaml")) and not _COMPOSE.match(name))
-        if name.endswith((".conf", ".ini")) and "[program:" in text:
+        if program:
             found += _process_lines(text, cat, "procfile")
-    if is_config(path, cat):
+    if is_config(path, cat) and not program and not _COMPOSE.match(name):  # compose files bring services, not config
         found.append(Signal("config", path, 1, "config", name))
     return _unique(found)
 
@@ -343,7 +478,10 @@ def _compose(text: str, cat: Catalogue) -> list[Signal]:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
-        return _process_lines(text, cat, "compose")
+        try:  # a template (cookiecutter, copier, Jinja): read it with each placeholder as a plain word
+            root = yaml.compose(_TEMPLATE.sub("x", _TEMPLATE_LINE.sub("", text)), Loader=yaml.SafeLoader)
+        except yaml.YAMLError:
+            return _process_lines(text, cat, "compose")
     services = yaml_value(root, "services")
     if services is None and isinstance(root, yaml.MappingNode) and yaml_value(root, "version") is None:
         services = root  # compose v1: services at the top level

@@ -1,0 +1,281 @@
+"""What a change brings, on the shapes real changes took (issue 11), each in a git repository
+built here and analysed base..head the way the CLI does."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from archreview.analysis.run import analyze
+
+APP = {
+    "app/__init__.py": "",
+    "app/views.py": "def index(session):\n    return session.query(1).all()\n",
+    "app/models.py": "from sqlalchemy.orm import declarative_base\nBase = declarative_base()\n",
+    "requirements.txt": "SQLAlchemy==2.0.20\n",
+}
+
+
+def change(git_repo, base: dict, head: dict):
+    """Analyse the change from a repository at ``base`` to the same plus/minus ``head``."""
+    files = {k: textwrap.dedent(v) if isinstance(v, str) else v for k, v in head.items()}
+    repo = git_repo([{**APP, **{k: textwrap.dedent(v) for k, v in base.items()}}, files])
+    return analyze(repo.path, base=repo.commits[0], head=repo.commits[1], use_cache=False, jobs=1)
+
+
+def kinds(result) -> set[tuple[str, str]]:
+    return {(f.kind, f.name) for f in result.new_infrastructure if not f.test_only}
+
+
+def config_keys(result) -> str:
+    return next((f.name for f in result.new_infrastructure if f.name.startswith("config keys")), "")
+
+
+ENGINE = """\
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session, sessionmaker
+    from app.settings import settings
+    engine = create_engine(settings.DATABASE_URL)
+    SessionLocal = sessionmaker(bind=engine)
+    """
+SETTINGS = """\
+    from pydantic_settings import BaseSettings
+    class Settings(BaseSettings):
+        DATABASE_URL: str = "postgresql://db/app"
+    settings = Settings()
+    """
+
+
+def test_a_read_replica_engine_with_its_session_maker_and_routing_is_new_database(git_repo, private_cache) -> None:
+    replica = textwrap.dedent(ENGINE) + textwrap.dedent("""\
+        replica = create_engine(settings.READ_REPLICA_URL)
+        class RoutingSession(Session):
+            def get_bind(self, mapper=None, clause=None, **kw):
+                return engine if self._flushing else replica
+        ReadSession = sessionmaker(bind=replica, class_=RoutingSession)
+        """)
+    settings = SETTINGS.replace('"postgresql://db/app"\n', '"postgresql://db/app"\n        READ_REPLICA_URL: str = ""\n')
+    result = change(git_repo, {"app/db.py": ENGINE, "app/settings.py": SETTINGS},
+                    {"app/db.py": replica, "app/settings.py": settings})
+    assert {("database", "sqlalchemy engine"), ("database", "sqlalchemy session factory")} <= kinds(result)
+    assert config_keys(result) == "config keys: READ_REPLICA_URL"
+    q1, q4 = result.fit_test[0], result.fit_test[3]
+    assert q1.verdict == "drifts" and any("read replica" in e.text and e.path == "app/db.py" for e in q1.evidence)
+    assert q4.verdict == "drifts" and any("sqlalchemy engine" in e.text and "read replica" in e.text for e in q4.evidence)
+
+
+def test_the_same_engine_behind_a_condition_or_moved_to_another_module_is_not_new(git_repo, private_cache) -> None:
+    conditional = ENGINE.replace("create_engine(settings.DATABASE_URL)",
+                                 "create_engine(settings.DATABASE_URL) if settings else create_engine(settings.OTHER)")
+    result = change(git_repo, {"app/db.py": ENGINE, "app/settings.py": SETTINGS},
+                    {"app/db.py": None, "app/database.py": conditional})
+    assert kinds(result) == set()
+
+
+def test_config_keys_from_settings_fields_env_prefix_env_helpers_and_constants(git_repo, private_cache) -> None:
+    head = {
+        "app/cache_settings.py": """\
+            from pydantic_settings import BaseSettings, SettingsConfigDict
+            from pydantic import Field
+            class CacheSettings(BaseSettings):
+                model_config = SettingsConfigDict(env_prefix="CACHE_")
+                ttl: int = 60
+                url: str = Field("", alias="CACHE_SERVER_URL")
+            """,
+        "app/flags.py": """\
+            import os
+            from dataclasses import dataclass
+            FLAG_VARIABLE = "FEATURE_FLAGS_URL"
+            def envbool(name, default):
+                return os.getenv(name, default) == "True"
+            @dataclass(frozen=True)
+            class MailConfig:
+                smtp_host: str = os.getenv("SMTP_HOST", "localhost")
+            USE_GZIP = envbool("USE_GZIP", "False")
+            FLAGS = os.environ.get(FLAG_VARIABLE)
+            SECRET = os.environ["SIGNING_SECRET"]
+            """,
+    }
+    result = change(git_repo, {"app/settings.py": SETTINGS}, head)
+    assert config_keys(result) == ("config keys: CACHE_SERVER_URL, CACHE_TTL, FEATURE_FLAGS_URL, SIGNING_SECRET, "
+                                   "SMTP_HOST, USE_GZIP")
+    assert [f.kind for f in result.new_infrastructure].count("config") == 1  # once per change
+
+
+def test_a_moved_settings_module_and_a_renamed_config_file_bring_no_config(git_repo, private_cache) -> None:
+    base = {"app/settings.py": SETTINGS, "deploy/app.ini": "[app]\nworkers = 2\n"}
+    result = change(git_repo, base, {"app/settings.py": None, "app/core/config.py": SETTINGS,
+                                     "deploy/app.ini": None, "deploy/server.ini": "[app]\nworkers = 2\n"})
+    assert kinds(result) == set()
+
+
+CELERY = """\
+    from celery import Celery
+    app = Celery("worker", broker="redis://redis:6379/0", backend="redis://redis:6379/1")
+    @app.task
+    def send(x):
+        return x
+    """
+COMPOSE = """\
+    services:
+      web:
+        build: .
+      redis:
+        image: redis:7
+    """
+
+
+def test_redis_as_the_celery_broker_is_the_task_queue_in_code_and_compose(git_repo, private_cache) -> None:
+    result = change(git_repo, {}, {"app/tasks.py": CELERY, "docker-compose.yml": COMPOSE,
+                                   "requirements.txt": "SQLAlchemy==2.0.20\ncelery[redis]\nredis\n"})
+    assert kinds(result) == {("task_queue", "celery"), ("service", "web")}
+    [queue] = [f for f in result.new_infrastructure if f.kind == "task_queue"]
+    assert {e.path for e in queue.evidence} >= {"app/tasks.py", "docker-compose.yml"}
+
+
+def test_redis_as_a_django_cache_backend_stays_a_cache(git_repo, private_cache) -> None:
+    settings = """\
+        CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                              "LOCATION": "redis://redis:6379/1"}}
+        """
+    result = change(git_repo, {"app/tasks.py": CELERY}, {"app/settings.py": settings, "docker-compose.yml": COMPOSE})
+    assert ("cache", "django cache") in kinds(result) or ("cache", "redis") in kinds(result)
+    assert not any(f.kind == "task_queue" for f in result.new_infrastructure)
+
+
+def test_dramatiq_redis_broker_setting_is_the_task_queue_not_a_cache(git_repo, private_cache) -> None:
+    head = {
+        "app/config.py": 'from pydantic import BaseSettings\nclass Settings(BaseSettings):\n    redis_broker: str = "redis://localhost:6379"\n',
+        "app/worker.py": "import dramatiq\nfrom dramatiq.brokers.redis import RedisBroker\nbroker = RedisBroker(url='x')\n",
+    }
+    result = change(git_repo, {}, head)
+    assert ("task_queue", "dramatiq") in kinds(result)
+    assert not any(f.kind == "cache" for f in result.new_infrastructure)
+
+
+def test_faststream_kafka_aiokafka_and_confluent_clients_are_message_queues(git_repo, private_cache) -> None:
+    head = {
+        "app/events.py": """\
+            from faststream import FastStream
+            from faststream.rabbit import RabbitBroker
+            broker = RabbitBroker("amqp://guest:guest@mq/")
+            @broker.subscriber("orders")
+            async def on_order(body): ...
+            """,
+        "app/stream.py": "from aiokafka import AIOKafkaProducer\nproducer = AIOKafkaProducer(bootstrap_servers='k:9092')\n",
+    }
+    result = change(git_repo, {}, head)
+    assert {("message_queue", "rabbitmq"), ("message_queue", "kafka")} <= kinds(result)
+
+
+def test_structlog_opentelemetry_sentry_and_grafana_services_are_observability(git_repo, private_cache) -> None:
+    head = {
+        "app/telemetry.py": """\
+            import structlog
+            import sentry_sdk
+            from opentelemetry.sdk.trace import TracerProvider
+            from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+            structlog.configure()
+            sentry_sdk.init(dsn="")
+            """,
+        "docker-compose.yml": """\
+            services:
+              loki:
+                image: grafana/loki:2.9.2
+              tempo:
+                image: grafana/tempo:latest
+              promtail:
+                image: grafana/promtail
+              vector:
+                image: timberio/vector:0.34.0-debian
+              alertmanager:
+                image: prom/alertmanager
+            """,
+    }
+    result = change(git_repo, {}, head)
+    assert {("observability", n) for n in ("structlog", "sentry", "opentelemetry", "loki", "tempo", "promtail",
+                                           "vector", "alertmanager")} <= kinds(result)
+    assert not any(f.kind == "service" for f in result.new_infrastructure)
+
+
+def test_a_named_dockerfile_and_the_compose_service_built_from_it_are_new_deployables(git_repo, private_cache) -> None:
+    base = {"Dockerfile": "FROM python:3.12\nCMD [\"python\", \"-m\", \"app\"]\n",
+            "docker-compose.yml": "services:\n  web:\n    build: .\n"}
+    head = {"Dockerfile.worker": "FROM python:3.12\nCMD [\"celery\", \"-A\", \"app.tasks\", \"worker\"]\n",
+            "docker-compose.yml": "services:\n  web:\n    build: .\n  worker:\n    build:\n      context: .\n"
+                                  "      dockerfile: Dockerfile.worker\n"}
+    result = change(git_repo, base, head)
+    assert {("container", "python"), ("service", "worker")} <= kinds(result)
+
+
+def test_a_renamed_compose_file_keeps_its_services(git_repo, private_cache) -> None:
+    compose = "services:\n  web:\n    build: .\n  db:\n    image: postgres:16\n  mq:\n    image: rabbitmq:3\n"
+    result = change(git_repo, {"docker-compose.yml": compose}, {"docker-compose.yml": None, "compose.yaml": compose})
+    assert result.new_infrastructure == ()
+
+
+@pytest.mark.parametrize("supervisor", ["deploy/worker.conf", "deploy/supervisor/beat.ini"])
+def test_a_supervisor_program_file_is_a_process_not_config(git_repo, private_cache, supervisor) -> None:
+    result = change(git_repo, {}, {supervisor: "[program:worker]\ncommand=celery -A app.tasks worker\n"})
+    assert ("config", supervisor) not in kinds(result)
+    assert ("task_queue", "celery") in kinds(result)
+
+
+def test_a_src_package_keeps_its_modules_apart_and_one_node_under_two_spellings(git_repo, private_cache) -> None:
+    files = {
+        "src/__init__.py": "",
+        "src/modules/__init__.py": "",
+        "src/modules/users/__init__.py": "",
+        "src/modules/users/service.py": "from src.modules.orders import repo\n",
+        "src/modules/orders/__init__.py": "",
+        "src/modules/orders/repo.py": "from modules.users import service\n",
+        "src/main.py": "from src.modules.users.service import x\nfrom src.modules.orders.repo import y\n",
+    }
+    repo = git_repo([files])
+    result = analyze(repo.path, use_cache=False, jobs=1)
+    targets = {m.path: sorted({i.target for i in m.imports if i.category == "internal"}) for m in result.modules}
+    assert targets["src/main.py"] == ["modules.orders.repo", "modules.users.service"]
+    assert targets["src/modules/users/service.py"] == ["modules.orders", "modules.orders.repo"] or \
+        targets["src/modules/users/service.py"] == ["modules.orders.repo"]
+    assert targets["src/modules/orders/repo.py"] == ["modules.users.service"]
+    assert not any(i.target == "src" for m in result.modules for i in m.imports)
+
+
+def _drop_object(repo, spec: str) -> None:
+    """Delete one loose object, as a damaged mirror or an incomplete copy lacks it."""
+    oid = repo.git("rev-parse", spec).strip()
+    (repo.path / ".git" / "objects" / oid[:2] / oid[2:]).unlink()
+
+
+def test_a_missing_old_blob_still_analyses_both_refs_and_records_the_fallbacks(git_repo, private_cache) -> None:
+    repo = git_repo([{**APP, "app/old.txt": "one\n"}, {"app/old.txt": "two\n", "app/cache.py": "import redis\n"},
+                     {"app/views.py": APP["app/views.py"] + "# edited\n"}])
+    _drop_object(repo, f"{repo.commits[0]}:app/old.txt")
+    result = analyze(repo.path, base=repo.commits[0], head=repo.commits[2], use_cache=False, jobs=1)
+    assert result.base is not None and {f.path for f in result.head.files} >= {"app/cache.py", "app/views.py"}
+    assert ("cache", "redis") in kinds(result)
+    history = [e.message for e in result.errors if e.path == "(history)"]
+    assert any(m.startswith("churn counts commits only") for m in history)
+    assert {c.path: c.commits for c in result.churn}["app/views.py"] == 2
+    assert set(result.changed_files) >= {"app/cache.py", "app/old.txt", "app/views.py"}
+
+
+def test_a_blobless_partial_clone_analyses_both_refs_without_fetching(git_repo, private_cache, tmp_path) -> None:
+    source = git_repo([APP, {"app/cache.py": "import redis\n"}])
+    source.git("config", "uploadpack.allowFilter", "true")
+    clone = tmp_path / "partial.git"
+    source.git("clone", "-q", "--bare", "--filter=blob:none", f"file://{source.path}", str(clone))
+    result = analyze(clone, base=source.commits[0], head=source.commits[1], use_cache=False, jobs=1)
+    assert result.changed_files == ("app/cache.py",)
+    assert any(e.path == "(history)" for e in result.errors)
+    assert any(e.message == "object missing from the repository" for e in result.errors)
+
+
+def test_a_shallow_clone_analyses_the_change_it_holds(git_repo, private_cache, tmp_path) -> None:
+    source = git_repo([APP, {"app/a.py": "x = 1\n"}, {"app/cache.py": "import redis\nr = redis.Redis()\n"}])
+    clone = tmp_path / "shallow"
+    source.git("clone", "-q", "--depth", "2", f"file://{source.path}", str(clone))
+    result = analyze(clone, base=source.commits[1], head=source.commits[2], use_cache=False, jobs=1)
+    assert ("cache", "redis") in kinds(result)
+    assert result.churn

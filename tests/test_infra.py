@@ -198,8 +198,7 @@ def test_a_new_config_file_and_compose_service() -> None:
     files["docker-compose.yml"] = "services:\n  mq:\n    image: rabbitmq:3-management\n"
     found = keys(new_infrastructure(facts_of(BASE), facts_of(files)))
     assert found == [
-        ("config", "docker-compose.yml"),
-        ("config", "notifications/settings.yaml"),
+        ("config", "notifications/settings.yaml"),  # the compose file brings its services, it is not config
         ("message_queue", "rabbitmq"),  # a broker image is its kind, not also a team service
     ]
 

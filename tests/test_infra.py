@@ -327,3 +327,16 @@ def test_a_class_around_a_library_the_code_already_used_is_a_wrapper_not_new():
     own = dict(BASE, **{"app/ioc.py": wrapper["app/ioc.py"].replace("import punq\n", "")})
     assert keys(new_infrastructure(facts_of(base), facts_of(wrapper))) == []
     assert ("di_container", "container class") in keys(new_infrastructure(facts_of(BASE), facts_of(own)))
+
+
+def test_a_connection_opened_per_call_in_another_handler_is_not_a_new_one() -> None:
+    handler = """\
+        import pika
+        def on_save(user):
+            connection = pika.BlockingConnection(pika.ConnectionParameters(host=HOST))
+            connection.channel().basic_publish(exchange="", routing_key="users", body=user)
+        """
+    handler = textwrap.dedent(handler)
+    base = facts_of(changed(app__signals_dot_py=handler))
+    head = facts_of(changed(app__signals_dot_py=handler + handler.replace("import pika\n", "").replace("on_save", "on_delete")))
+    assert new_infrastructure(base, head) == ()

@@ -64,6 +64,7 @@ class _Occurrence:
     deployed: bool = False  # compose/Dockerfile/Procfile/config/manifest: where it runs, not how code uses it
     plays: str = ""  # "cache:redis" when the code gives that technology this occurrence's role
     by_path: bool = False  # the file's name says it (messagebus.py): the file is one instance, not one more
+    detail: str = ""  # for counted signals: what this definition is (a call with its arguments, a class)
 
 
 def place(path: str) -> str:
@@ -108,7 +109,7 @@ def _occurrences(snapshot: Snapshot, cat: Catalogue) -> list[_Occurrence]:
                 continue
             out.append(_Occurrence(s.kind, s.name, f.path, s.line, where == "test", deployed=s.via in _DEPLOYED,
                                    plays=s.detail.split(" ", 1)[0] if s.via == "role" else "",
-                                   by_path=s.via == "pattern" and s.detail == f.path))
+                                   by_path=s.via == "pattern" and s.detail == f.path, detail=s.detail))
         declared = [r for r in f.requirements if r.section not in (INCLUDE, CONSTRAINT) and r.ecosystem == "pypi"]
         others = [dataclasses.replace(r, name=libs.get(r.name, r.name)) for r in f.requirements if r.ecosystem != "pypi"]
         for s in (*manifest_signals(declared, cat), *package_signals(tuple(others), cat)):
@@ -231,17 +232,30 @@ def _what_is_new(key, head_occ, base_occ, changed, cat: Catalogue) -> tuple[tupl
     if not base_prod:
         return _locations(prod), False
     counted = key in cat.counted or key[0] == "container"
-    if counted and len(_instances(prod)) > len(_instances(base_prod)):
-        return _locations(o for o in prod if o.path in changed and not _migration(o.path)), False
+    if counted:
+        before, after = _instances(base_prod, key), _instances(prod, key)
+        if len(after) > len(before):
+            return _locations(o for o in prod if o.path in changed and not _migration(o.path)
+                              and _instance(o, key) not in before), False
     return (), False
 
 
-def _instances(occurrences: Iterable[_Occurrence]) -> set[tuple[str, int]]:
+def _instance(o: _Occurrence, key: tuple[str, str]) -> tuple[str, str]:
+    """What one definition is. A module- or class-level engine by its module and what it opens, so a
+    second one beside it is new and a moved one is not; one opened inside a function on each call
+    (``@``) by what it opens alone, so another handler opening the same connection is not new;
+    a Dockerfile by its path."""
+    if key[0] == "container" or o.by_path or not o.detail:
+        return (o.path, "")
+    return ("" if o.detail.startswith("@") else o.path, o.detail)
+
+
+def _instances(occurrences: Iterable[_Occurrence], key: tuple[str, str]) -> set[tuple[str, str]]:
     """One definition each (an engine, a session factory, a container class), migration runners left out:
     a second engine beside the first is one more, an engine moved to another module is not."""
     occurrences = [o for o in occurrences if not _migration(o.path)]
     defined = {o.path for o in occurrences if not o.by_path}
-    return {(o.path, 0 if o.by_path else o.line) for o in occurrences if not (o.by_path and o.path in defined)}
+    return {_instance(o, key) for o in occurrences if not (o.by_path and o.path in defined)}
 
 
 def _migration(path: str) -> bool:

@@ -288,12 +288,23 @@ def _call_signals(scan: _Scan, cat: Catalogue, imported: set[str]) -> list[Signa
             entries += cat.calls.get("*." + call.func.attr, ())
         for e in entries:
             if _wanted(e, imported) and (not e.args or _first_arg(call) in e.args):
-                out.append(Signal(e.kind, e.name, call.lineno, "pattern", name))
+                # what this one connects to; "@" marks one opened inside a function, on each call
+                detail = f"{'@' if scan.ctx.enclosing_function(call) else ''}{name}({_arguments(call)})" if e.counted \
+                    else name
+                out.append(Signal(e.kind, e.name, call.lineno, "pattern", detail))
         sleep = cat.sleeps.get(name)
         loop = scan.loop_of(call) if sleep else None
         if sleep and loop is not None and _grows(call, loop):
             out.append(Signal(sleep.kind, sleep.name, call.lineno, "pattern", f"{name} in a loop"))
     return out
+
+
+def _arguments(call: ast.Call) -> str:
+    """The call's arguments as written, spaces dropped: the same engine opened twice reads the same."""
+    try:
+        return ",".join(ast.unparse(a) for a in [*call.args, *call.keywords]).replace(" ", "")[:200]
+    except (ValueError, AttributeError, RecursionError):  # an unusual tree: count it by its line instead
+        return str(call.lineno)
 
 
 def _grows(call: ast.Call, loop: ast.AST) -> bool:

@@ -478,7 +478,7 @@ def test_signals_carry_lines_via_and_detail_in_line_order() -> None:
         (4, "database", "postgresql", "settings"),
         (4, "database", "sqlalchemy engine", "pattern"),
     ]
-    assert got[0].detail == "pika" and got[3].detail == "sqlalchemy.create_engine"
+    assert got[0].detail == "pika" and got[3].detail == "sqlalchemy.create_engine('postgresql://db/x')"  # a counted call: what it opens
 
 
 def test_two_engines_give_two_counted_signals() -> None:

@@ -23,7 +23,7 @@ from archreview.repo import layers
 from archreview.sources import files as sources
 from archreview.analysis.cache import FactsCache, default_folder, entry_key
 from archreview.context.load import CONTEXT_FILES, Context, load_context
-from archreview.checklist.detectors.repo import repo_findings
+from archreview.checklist.detectors.repo import CHANGE_RULES, repo_findings
 from archreview.core.errors import BadContext, BadPath, BadRef
 from archreview.change.fit import fit_test
 from archreview.core.model import Analysis, Churn, FileError, Finding, RepoRef, Snapshot
@@ -164,8 +164,9 @@ def assemble(ref: RepoRef, head: Snapshot, base: Snapshot | None, context: Conte
     new_infra = infra.new_infrastructure(base, head, not_used=not_used, used=used) if base is not None else ()
     fit = fit_test(base, head, changed, modules, new_infra, context)
     users = context.scale.users if context else None
-    findings = _mark_new(head, (changed_lines or {}) if base is not None else None)
-    findings += repo_findings(head, new_infra, fit, the_graph.violations, users, changed)
+    lines = (changed_lines or {}) if base is not None else None
+    findings = _mark_new(head, lines)
+    findings += _mark_new_repo(repo_findings(head, new_infra, fit, the_graph.violations, users, changed), lines)
     return Analysis(
         repo=ref,
         head=head,
@@ -185,9 +186,23 @@ def assemble(ref: RepoRef, head: Snapshot, base: Snapshot | None, context: Conte
 
 
 def _mark_new(head: Snapshot, changed_lines: dict[str, frozenset[int]] | None) -> list[Finding]:
+    """Per-file findings: new when the change added or modified their line (None without a base)."""
     out = []
     for facts in head.files:
         lines = changed_lines.get(facts.path, frozenset()) if changed_lines is not None else None
         for f in facts.findings:
             out.append(f if lines is None else dataclasses.replace(f, new=f.line in lines))
     return out
+
+
+def _mark_new_repo(found: tuple[Finding, ...], changed_lines: dict[str, frozenset[int]] | None) -> list[Finding]:
+    """Repository-level findings (items 20-22): new when the change brings them.
+
+    A rule that only exists because of the change (new infrastructure, fit-test
+    drift, a new cycle) is new by construction; the others (a layer violation,
+    a single-implementation abstraction) are new when their line changed.
+    """
+    if changed_lines is None:
+        return list(found)
+    return [dataclasses.replace(f, new=f.rule in CHANGE_RULES or f.line in changed_lines.get(f.path, frozenset()))
+            for f in found]

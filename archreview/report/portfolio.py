@@ -46,7 +46,8 @@ class RepoResult:
     base_ref: str = ""
     head_ref: str = ""
     infrastructure: tuple[tuple[str, str], ...] = ()  # (kind, name) the change brings, tests excluded
-    findings: tuple[tuple[int, int], ...] = ()  # (checklist category, findings)
+    findings: tuple[tuple[int, int], ...] = ()  # (checklist category, findings the change brought; all without a base)
+    already: int = 0  # findings already in the codebase before the change (reviews with a base)
     verdicts: tuple[tuple[str, int], ...] = ()  # (verdict, items)
     duration: float = 0.0
     resumed: bool = False
@@ -56,11 +57,12 @@ def measure(analysis: Analysis, verdicts: Counter[str]) -> dict[str, object]:
     """The counted fields of a ``RepoResult`` from a finished analysis and the recorded verdicts."""
     checklist = load_checklist()
     category_of = {it.number: it.category.id for it in checklist.items}
-    per_category = Counter(category_of.get(f.item) for f in analysis.findings)
+    per_category = Counter(category_of.get(f.item) for f in analysis.findings if f.new is not False)  # the change's
     return {
         "base": analysis.repo.base or "", "head": analysis.repo.head or "",
         "infrastructure": tuple(sorted({(n.kind, n.name) for n in analysis.new_infrastructure if not n.test_only})),
         "findings": tuple((c.id, per_category.get(c.id, 0)) for c in checklist.categories),
+        "already": sum(f.new is False for f in analysis.findings),
         "verdicts": tuple((v, verdicts.get(v, 0)) for v in VERDICT_ORDER),
     }
 
@@ -84,7 +86,8 @@ def _slug(title: str) -> str:
 def columns() -> list[str]:
     cats = [f"findings_{c.id}_{_slug(c.title)}" for c in load_checklist().categories]
     return ["name", "status", "reason", "path", "base_ref", "base", "head_ref", "head", "report",
-            "new_infrastructure", *(f"infra_{k}" for k in KINDS), *cats, *(f"verdict_{v}" for v in VERDICT_ORDER),
+            "new_infrastructure", *(f"infra_{k}" for k in KINDS), *cats, "already_in_codebase",
+            *(f"verdict_{v}" for v in VERDICT_ORDER),
             "duration_seconds", "resumed"]
 
 
@@ -98,6 +101,7 @@ def csv_row(r: RepoResult) -> dict[str, object]:
         "report": f"{r.name}/report.html" if r.status == REVIEWED else "",
         "new_infrastructure": "; ".join(f"{k}: {n}" for k, n in r.infrastructure),
         "duration_seconds": f"{r.duration:.1f}", "resumed": "yes" if r.resumed else "",
+        "already_in_codebase": r.already,
     }
     row.update({f"infra_{k}": kinds.get(k, 0) for k in KINDS})
     row.update({f"findings_{c.id}_{_slug(c.title)}": findings.get(c.id, 0) for c in load_checklist().categories})

@@ -40,7 +40,11 @@ def text(a: Analysis) -> str:
             lines.append(f"  NEW {n.kind}: {n.name}{at}{' (tests only)' if n.test_only else ''}")
         for q in a.fit_test:
             lines.append(f"  fit {q.question}: {q.verdict} — {redact(q.summary)}")
-    per_item = Counter(f.item for f in a.findings)
-    if per_item:
-        lines.append("  checklist findings: " + ", ".join(f"#{i}: {n}" for i, n in sorted(per_item.items())))
+    per_item = Counter(f.item for f in a.findings if f.new is not False)
+    label = "checklist findings the change brought" if a.repo.base else "checklist findings"
+    if per_item or a.repo.base:
+        lines.append(f"  {label}: " + (", ".join(f"#{i}: {n}" for i, n in sorted(per_item.items())) or "none"))
+    already = sum(f.new is False for f in a.findings)
+    if already:
+        lines.append(f"  already in the codebase (not brought by the change): {already} findings")
     return "\n".join(lines)

@@ -43,10 +43,23 @@ class Review:
         context = self.analysis.context
         return context.scale.users if context is not None else None
 
+    @property
+    def has_base(self) -> bool:
+        return self.analysis.base is not None
+
     def evidence(self, item: int) -> tuple[Finding, ...]:
-        """Findings under the item, those in lines the change added first."""
-        found = [f for f in self.analysis.findings if f.item == item]
-        return tuple(sorted(found, key=lambda f: (f.new is not True, -f.confidence, f.path, f.line)))
+        """The item's findings the review leads with: what the change brought (everything without a base)."""
+        found = [f for f in self.analysis.findings if f.item == item and f.new is not False]
+        return tuple(sorted(found, key=lambda f: (-f.confidence, f.path, f.line)))
+
+    def already(self, item: int) -> tuple[Finding, ...]:
+        """The item's findings already in the codebase before the change (only in a review with a base)."""
+        found = [f for f in self.analysis.findings if f.item == item and f.new is False]
+        return tuple(sorted(found, key=lambda f: (-f.confidence, f.path, f.line)))
+
+    def already_counts(self) -> tuple[tuple[Item, int], ...]:
+        """(item, findings already in the codebase), for the folded part of a change review."""
+        return tuple((it, n) for it in self.checklist.items if (n := len(self.already(it.number))))
 
     def severity(self, item: Item) -> Severity:
         return severity(item, self.users)

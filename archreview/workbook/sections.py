@@ -157,14 +157,18 @@ def checklist(review: Review) -> HTML | None:
 def _items_html(review: Review, items, with_intro: bool = False) -> str:
     blocks = []
     for item in items:
-        evidence = review.evidence(item.number)
-        rows = [{"where": f"{f.path}:{f.line}", "finding": f.message, "code": f.snippet,
-                 "confidence": f"{f.confidence:.0%}", "new": "new" if f.new else ""} for f in evidence[:25]]
+        evidence, already = review.evidence(item.number), review.already(item.number)
         heading = review.checklist.in_category(item.category.id)[0] == item
         blocks.append(dict(item=item, heading=heading, severity=review.severity(item), decision=review.decision(item.number),
                            rereview=review.needs_rereview(item.number), count=len(evidence),
-                           evidence=table(rows, ["where", "finding", "code", "confidence", "new"])))
+                           evidence=_findings_table(evidence), already=len(already), already_table=_findings_table(already)))
     return fragment("items", r=review, blocks=blocks, with_intro=with_intro, live=review.live)
+
+
+def _findings_table(findings) -> Markup:
+    rows = [{"where": f"{f.path}:{f.line}", "finding": f.message, "code": f.snippet,
+             "confidence": f"{f.confidence:.0%}"} for f in findings[:25]]
+    return table(rows, ["where", "finding", "code", "confidence"])
 
 
 def summary(review: Review) -> HTML:

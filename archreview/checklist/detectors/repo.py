@@ -173,3 +173,7 @@ RULES = {
     "overengineering.machinery": 22, "overengineering.single_implementation": 22,
     "overengineering.one_product_pattern": 22, **{f"overengineering.{kind}": 22 for kind in _HEAVY_KINDS},
 }
+
+# rules whose findings exist only because of the change: new whenever a base is given
+CHANGE_RULES = frozenset({"infra.new", "infra.declared_unused", "infra.declared_used", "fit.new_cycle",
+                          *(f"fit.q{n}" for n in range(1, 6)), *(f"overengineering.{kind}" for kind in _HEAVY_KINDS)})

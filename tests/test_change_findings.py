@@ -1,0 +1,107 @@
+"""A change review is about the change: every finding says whether the change brought it,
+and the headline, top risks and batch counts lead with what it brought."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from bs4 import BeautifulSoup
+
+from archreview.analysis.run import analyze
+from archreview.report import jsondoc, portfolio, terminal
+from archreview.workbook import sections as wb
+from archreview.workbook.review import open_review
+from tests.repos import make_repo
+
+pytestmark = pytest.mark.usefixtures("private_cache")
+
+OLD = '''import requests
+
+
+def fetch_rates():
+    return requests.get("https://rates.example.com/today").json()
+
+
+def fetch_all(ids):
+    out = []
+    for i in ids:
+        try:
+            out.append(requests.get(f"https://rates.example.com/{i}", timeout=3).json())
+        except Exception:
+            pass
+    return out
+'''
+
+NEW = OLD + '''
+
+def push_order(order):
+    return requests.post("https://erp.example.com/orders", json=order)
+'''
+
+TASKS = '''from celery import Celery
+
+app = Celery("shop", broker="redis://localhost:6379/0")
+
+
+@app.task
+def send_receipt(order_id):
+    return order_id
+'''
+
+
+@pytest.fixture(scope="module")
+def change(tmp_path_factory):
+    repo = make_repo(tmp_path_factory.mktemp("change") / "shop", [
+        {"shop/__init__.py": "", "shop/rates.py": OLD, "requirements.txt": "requests==2.31.0\n"},
+        {"shop/rates.py": NEW, "shop/tasks.py": TASKS, "requirements.txt": "requests==2.31.0\ncelery==5.3.0\n"},
+    ])
+    return repo.path, repo.commits[0], repo.commits[1]
+
+
+def test_every_finding_of_a_change_review_says_whether_the_change_brought_it(change):
+    path, base, head = change
+    a = analyze(path, base, head)
+    assert a.findings and all(f.new in (True, False) for f in a.findings)
+    by_line = {(f.rule, f.line): f.new for f in a.findings if f.path == "shop/rates.py"}
+    assert by_line[("timeout.missing", 5)] is False  # was there before the change
+    assert by_line[("timeout.missing", 19)] is True  # the line the change added
+    assert by_line[("except.swallowed", 13)] is False
+    infra = [f for f in a.findings if f.item == 20]
+    assert infra and all(f.new is True for f in infra)  # the change brings the broker
+    assert all(f["new"] in (True, False) for f in jsondoc.document(a)["findings"])
+
+
+def test_without_a_base_new_is_null(change):
+    path, _, head = change
+    assert all(f.new is None for f in analyze(path, None, head).findings)
+
+
+def test_old_findings_are_folded_apart_and_never_in_the_top_risks(change):
+    path, base, head = change
+    review = open_review(analyze(path, base, head))
+    assert [f.line for f in review.evidence(1)] == [19]
+    assert [f.line for f in review.already(1)] == [5]
+    assert review.evidence(3) == () and len(review.already(3)) == 1
+    assert 3 not in {it.number for it, _, _ in review.top_risks()}  # only old evidence under item 3
+    soup = BeautifulSoup(wb.checklist(review).data, "html.parser")
+    folded = soup.select_one("details#already-in-codebase")
+    assert folded is not None and "item-3" in str(folded) and folded.get("open") is None
+    item3 = soup.select_one("#item-3")
+    assert "0 new findings" in item3.h4.get_text(" ") and "No finding on the lines this change added" in item3.get_text()
+    assert "shop/rates.py:13" in item3.select_one("details.ar-already").get_text()
+    header = BeautifulSoup(wb.header(review).data, "html.parser")
+    risks = header.select_one(".ar-risks").get_text(" ")
+    assert "3. " not in risks and "1. " in risks
+    brought = header.select_one(".ar-brought").get_text(" ", strip=True)
+    assert "already in the codebase" in brought
+    text = terminal.text(review.analysis)
+    assert "checklist findings the change brought" in text and "already in the codebase" in text
+
+
+def test_the_batch_row_counts_what_the_change_brought(change):
+    path, base, head = change
+    a = analyze(path, base, head)
+    counted = portfolio.measure(a, Counter())
+    assert dict(counted["findings"])[1] == sum(f.new is True and f.item <= 4 for f in a.findings)
+    assert counted["already"] == sum(f.new is False for f in a.findings) >= 2

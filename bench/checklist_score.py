@@ -152,7 +152,7 @@ def items_with_detectors(scores: dict[int, ItemScore]) -> set[int]:
     """Items whose rules a detector module declares, plus any item that produced findings."""
     from archreview.checklist.items import declared_rules
 
-    declared = {item for rules in declared_rules().values() if rules for item in rules.values()}
+    declared = set(declared_rules().values())
     return declared | {n for n, s in scores.items() if s.findings}
 
 

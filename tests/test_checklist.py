@@ -77,12 +77,16 @@ def test_invalid_checklists_are_refused_with_the_item_named(text: str, message: 
         parse_checklist(text)
 
 
-def test_rule_ids_must_belong_to_a_declared_detector() -> None:
-    rules = {1: {"timeout.missing": 1}}  # category 1 declares only one of its rules
-    with pytest.raises(CatalogueError, match="item 1: detector rule 'timeout.client_default' is not declared"):
-        parse_checklist(TEXT, rules)
-    with pytest.raises(CatalogueError, match="declared for item 2"):
-        parse_checklist(TEXT, {1: {"timeout.missing": 2, "timeout.client_default": 1}})
+def test_checklist_rule_ids_are_validated_against_the_registry() -> None:
+    registered = {r: i.number for i in parse_checklist(TEXT).items for r in i.detectors}
+    assert parse_checklist(TEXT, registered).item(1).detectors  # the same ids, the same items: accepted
+    unknown = {r: n for r, n in registered.items() if r != "timeout.client_default"}
+    with pytest.raises(CatalogueError, match="item 1: detector rule 'timeout.client_default' is not in the rule registry"):
+        parse_checklist(TEXT, unknown)
+    with pytest.raises(CatalogueError, match="registered for item 2"):
+        parse_checklist(TEXT, {**registered, "timeout.missing": 2})
+    with pytest.raises(CatalogueError, match=r"registered rules \['tls.off'\] are not listed"):
+        parse_checklist(TEXT, {**registered, "tls.off": 14})
 
 
 def test_an_item_without_detector_needs_a_reason() -> None:

@@ -1,4 +1,4 @@
-"""Every finding's rule id is declared by its detector module and listed under its item."""
+"""Every finding's rule id is in the rule registry and listed under its item."""
 
 from __future__ import annotations
 

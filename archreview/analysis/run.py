@@ -23,7 +23,8 @@ from archreview.repo import layers
 from archreview.sources import files as sources
 from archreview.analysis.cache import FactsCache, default_folder, entry_key
 from archreview.context.load import CONTEXT_FILES, Context, load_context
-from archreview.checklist.detectors.repo import CHANGE_RULES, repo_findings
+from archreview.checklist.detectors.repo import repo_findings
+from archreview.checklist.rules import change_scoped
 from archreview.core.errors import BadContext, BadPath, BadRef
 from archreview.change.fit import fit_test
 from archreview.core.model import Analysis, Churn, FileError, Finding, RepoRef, Snapshot
@@ -204,5 +205,5 @@ def _mark_new_repo(found: tuple[Finding, ...], changed_lines: dict[str, frozense
     """
     if changed_lines is None:
         return list(found)
-    return [dataclasses.replace(f, new=f.rule in CHANGE_RULES or f.line in changed_lines.get(f.path, frozenset()))
+    return [dataclasses.replace(f, new=change_scoped(f.rule) or f.line in changed_lines.get(f.path, frozenset()))
             for f in found]

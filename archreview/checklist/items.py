@@ -9,27 +9,17 @@ scale: the same finding matters differently for 50 users and for 100,000.
 
 from __future__ import annotations
 
-import importlib
 import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from archreview.checklist.rules import registry
 from archreview.core.errors import CatalogueError
 from archreview.core.vocab import SEVERITIES, Severity
 ITEM_COUNT = 22
 CATEGORY_COUNT = 7
 _TEXT_LISTS = ("signals", "questions", "mitigations")
-# Which detector module declares the rule ids of each category (``RULES``).
-_RULE_MODULES = {
-    1: "partial_failure",
-    2: "concurrency",
-    3: "data_integrity",
-    4: "load",
-    5: "security",
-    6: "scale",
-    7: "repo",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,29 +106,20 @@ def severity(item: Item, users: int | None) -> Severity:
     return item.severity
 
 
-def declared_rules() -> dict[int, dict[str, int] | None]:
-    """Per category: the detector module's ``RULES`` (rule id -> item), None if undeclared."""
-    out: dict[int, dict[str, int] | None] = {}
-    for category, module in _RULE_MODULES.items():
-        try:
-            mod = importlib.import_module(f"archreview.checklist.detectors.{module}")
-        except ModuleNotFoundError:
-            out[category] = None
-            continue
-        rules = getattr(mod, "RULES", None)
-        out[category] = dict(rules) if rules is not None else None
-    return out
+def declared_rules() -> dict[str, int]:
+    """Rule id -> checklist item, from the rule registry (``data/rules.toml``)."""
+    return {rid: r.item for rid, r in registry().items()}
 
 
 # --- parsing and validation (pure) --------------------------------------------
 
 
-def parse_checklist(text: str, rules: dict[int, dict[str, int] | None] | None = None) -> Checklist:
-    """Parse and validate checklist TOML; ``rules`` as from ``declared_rules()``.
+def parse_checklist(text: str, rules: dict[str, int] | None = None) -> Checklist:
+    """Parse and validate checklist TOML; ``rules`` maps rule ids to items, as ``declared_rules()``.
 
-    A category whose module declares no ``RULES`` yet is not checked for rule
-    ids (so a detector module can land before its registry); one that declares
-    them must list every rule id the checklist names, with the same item.
+    With ``rules``, every detector an item lists must be a registered rule of that item,
+    and every registered rule must be listed under its item: nothing attaches findings
+    to an item behind the checklist's back.
     """
     try:
         data = tomllib.loads(text)
@@ -148,8 +129,8 @@ def parse_checklist(text: str, rules: dict[int, dict[str, int] | None] | None = 
     by_id = {c.id: c for c in cats}
     items = tuple(sorted((_parse_item(raw, by_id) for raw in data.get("items", [])), key=lambda i: i.number))
     _check_numbers(items)
-    for it in items:
-        _check_rules(it, (rules or {}).get(it.category.id))
+    if rules is not None:
+        _check_rules(items, rules)
     return Checklist(cats, items)
 
 
@@ -222,11 +203,16 @@ def _check_numbers(items: tuple[Item, ...]) -> None:
         raise CatalogueError(f"checklist items must be numbered 1..{ITEM_COUNT} once each: missing {missing}, duplicated {dupes}, out of range {extra}")
 
 
-def _check_rules(item: Item, declared: dict[str, int] | None) -> None:
-    if declared is None:
-        return
-    for rule in item.detectors:
-        if rule not in declared:
-            raise CatalogueError(f"checklist item {item.number}: detector rule {rule!r} is not declared by any detector (RULES)")
-        if declared[rule] != item.number:
-            raise CatalogueError(f"checklist item {item.number}: rule {rule!r} is declared for item {declared[rule]}")
+def _check_rules(items: tuple[Item, ...], declared: dict[str, int]) -> None:
+    listed: dict[str, int] = {}
+    for item in items:
+        for rule in item.detectors:
+            if rule not in declared:
+                raise CatalogueError(f"checklist item {item.number}: detector rule {rule!r} is not in the rule registry "
+                                     "(archreview/data/rules.toml); declare it there")
+            if declared[rule] != item.number:
+                raise CatalogueError(f"checklist item {item.number}: rule {rule!r} is registered for item {declared[rule]}")
+            listed[rule] = item.number
+    unlisted = sorted(set(declared) - set(listed))
+    if unlisted:
+        raise CatalogueError(f"registered rules {unlisted} are not listed under their checklist item's 'detectors'")

@@ -12,10 +12,9 @@ import re
 from collections.abc import Iterator
 
 from archreview.checklist.detectors._calls import attr, body_calls, body_nodes, is_commit, is_orm_write, receiver, sync_client_names
+from archreview.checklist.rules import finding
 from archreview.facts.index import FileContext, FunctionNode, dotted
 from archreview.core.model import Finding
-
-RULES = {"race.read_modify_write": 5, "state.module_mutable": 6, "async.blocking_call": 7}
 
 # --- item 5: read-modify-write --------------------------------------------------
 
@@ -42,10 +41,7 @@ def read_modify_write(ctx: FileContext) -> Iterator[Finding]:
         for node, var, field in _modifications(func, rows):
             if rows[var] < node.lineno:
                 durable = any(w >= node.lineno for w in writes)
-                msg = (f"{var}.{field} is read, changed in Python and written back with no row lock or atomic update: "
-                       f"two concurrent requests both read the old value and one change is lost "
-                       f"(use with_for_update/select_for_update, F('{field}') or UPDATE ... SET {field} = {field} ± n)")  # fmt: skip
-                yield ctx.finding(5, node, msg, 0.8 if durable else 0.5, "race.read_modify_write")
+                yield finding(ctx, "race.read_modify_write", node, "" if durable else "unsaved", var=var, field=field)
 
 
 def _loaded_rows(ctx: FileContext, func: ast.AST) -> dict[str, int]:
@@ -122,9 +118,8 @@ def module_state(ctx: FileContext) -> Iterator[Finding]:
         line, kind = state[name]
         funcs = ", ".join(dict.fromkeys(f"{f.name}() line {ln}" for f, ln in found))
         handler = any(_is_handler(ctx, f) for f, _ in found)
-        msg = (f"module-level {kind} {name} is written from {funcs}: it is shared by every request and thread in the process "
-               "and differs between worker processes (races, leaks between users, unbounded growth)")  # fmt: skip
-        yield ctx.finding(6, line, msg, 0.8 if handler else 0.6, "state.module_mutable")
+        yield finding(ctx, "state.module_mutable", line, "" if handler else "not_handler", kind=kind, name=name,
+                      writers=funcs)
 
 
 def _module_state(ctx: FileContext) -> dict[str, tuple[int, str]]:
@@ -208,6 +203,13 @@ _BLOCKING = frozenset(
      "sqlite3.connect", "pymysql.connect", "MySQLdb.connect", "socket.create_connection", "urllib3.request"}
 )  # fmt: skip
 _SYNC_HTTP = ("requests.", "httpx.")
+# Password hashes are slow on purpose (~100 ms of CPU each): inside async def they stall the loop.
+_CPU_HASHES = frozenset({"hashlib.scrypt", "hashlib.pbkdf2_hmac", "bcrypt.hashpw", "bcrypt.checkpw", "bcrypt.kdf",
+                         "argon2.PasswordHasher.hash", "argon2.PasswordHasher.verify", "passlib.hash.bcrypt.hash",
+                         "werkzeug.security.generate_password_hash", "werkzeug.security.check_password_hash",
+                         "django.contrib.auth.hashers.make_password", "django.contrib.auth.hashers.check_password"})
+_CPU_HASH_PREFIXES = ("passlib.", "argon2.", "bcrypt.")
+_CPU_HASH_VERBS = frozenset({"hash", "verify", "hashpw", "checkpw", "encrypt", "identify_and_verify"})
 _HTTPX_FUNCS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "stream"})
 _SYNC_DB_ATTRS = frozenset({"query", "commit", "execute", "fetchall", "fetchone", "flush", "refresh", "scalars", "scalar"})
 _DB_RECEIVERS = re.compile(r"session|(^|\.)db($|\.)|cursor|(^|\.)conn(ection)?($|\.)", re.I)
@@ -217,7 +219,7 @@ def blocking_in_async(ctx: FileContext) -> Iterator[Finding]:
     """Blocking I/O or sleeps inside ``async def`` that stall the whole event loop."""
     if ctx.is_test:
         return
-    sync_clients = sync_client_names(ctx)
+    sync_clients = sync_client_names(ctx) | _password_hashers(ctx)
     for func in ctx.nodes(ast.AsyncFunctionDef):
         awaited = {id(n.value) for n in body_nodes(func) if isinstance(n, ast.Await)}
         for call in body_calls(func):
@@ -225,27 +227,39 @@ def blocking_in_async(ctx: FileContext) -> Iterator[Finding]:
                 continue
             what = _blocking(ctx, call, sync_clients)
             if what:
-                name, confidence = what
-                msg = (f"{name} blocks inside async def {func.name}(): the event loop, and every request it serves, "
-                       "waits for it (use the async client, asyncio.sleep, or asyncio.to_thread)")  # fmt: skip
-                yield ctx.finding(7, call, msg, confidence, "async.blocking_call")
+                name, variant = what
+                yield finding(ctx, "async.blocking_call", call, variant, call=name, func=func.name)
 
 
-def _blocking(ctx: FileContext, call: ast.Call, sync_clients: set[str]) -> tuple[str, float] | None:
+def _blocking(ctx: FileContext, call: ast.Call, sync_clients: set[str]) -> tuple[str, str] | None:
+    """(what blocks, the rule variant) for a call that blocks the event loop, else None."""
     name = ctx.qualified(call)
     shown = dotted(call.func) or name
     if name in _BLOCKING:
-        return shown, 0.9
+        return shown, ""
     if name.startswith(_SYNC_HTTP) and name.count(".") == 1 and name.split(".")[1] in _HTTPX_FUNCS:
-        return shown, 0.9
+        return shown, ""
+    if name in _CPU_HASHES or name.startswith(_CPU_HASH_PREFIXES) and attr(call) in _CPU_HASH_VERBS:
+        return f"{shown} (a deliberately slow password hash)", "cpu"
+    if receiver(call) in sync_clients and attr(call) in _CPU_HASH_VERBS - _HTTPX_FUNCS:
+        return f"{shown} (a deliberately slow password hash)", "cpu"
     if receiver(call) in sync_clients and attr(call) in _HTTPX_FUNCS | {"send"}:
-        return f"{shown} (a blocking HTTP client)", 0.85
+        return f"{shown} (a blocking HTTP client)", "client"
     if attr(call) in _SYNC_DB_ATTRS and _DB_RECEIVERS.search(receiver(call)):
-        return f"{shown} (a synchronous database call, not awaited)", 0.6
+        return f"{shown} (a synchronous database call, not awaited)", "database"
     if attr(call) in {"read", "readlines"} and isinstance(call.func.value, ast.Call) and dotted(call.func.value.func) == "open":
         if "open" not in ctx.aliases:
-            return "open(...).read()", 0.4
+            return "open(...).read()", "file"
     return None
+
+
+def _password_hashers(ctx: FileContext) -> set[str]:
+    """Names bound to a password hasher: ``pwd_context = CryptContext(...)``, ``ph = PasswordHasher()``."""
+    out = set()
+    for node in ctx.nodes(ast.Assign):
+        if isinstance(node.value, ast.Call) and ctx.qualified(node.value).startswith(("passlib.", "argon2.")):
+            out |= {dotted(t) for t in node.targets if dotted(t)}
+    return out
 
 
 DETECTORS = (read_modify_write, module_state, blocking_in_async)

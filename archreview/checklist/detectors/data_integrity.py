@@ -12,10 +12,9 @@ import re
 from collections.abc import Iterator
 
 from archreview.checklist.detectors._calls import attr, body_calls, body_nodes, is_commit, is_orm_write, kwarg, mentions, receiver
+from archreview.checklist.rules import finding
 from archreview.facts.index import FileContext, dotted
 from archreview.core.model import Finding
-
-RULES = {"cascade.delete": 8, "migration.destructive": 8, "transaction.multiple_commits": 9, "invariant.check_then_insert": 10}
 
 # --- item 8: cascades and destructive migrations ------------------------------------
 
@@ -30,14 +29,11 @@ def cascades(ctx: FileContext) -> Iterator[Finding]:
     for call in ctx.calls():
         name = attr(call)
         if name in {"relationship", "backref"} and _const(kwarg(call, "cascade")) and "delete" in _const(kwarg(call, "cascade")):
-            msg = (f"relationship cascade={_const(kwarg(call, 'cascade'))!r}: deleting the parent deletes these rows too, "
-                   "silently and inside one long transaction")  # fmt: skip
-            yield ctx.finding(8, call, msg, 0.6, "cascade.delete")
+            yield finding(ctx, "cascade.delete", call, cascade=_const(kwarg(call, "cascade")))
         elif name == "ForeignKey" and _const(kwarg(call, "ondelete")).upper() == "CASCADE":
-            yield ctx.finding(8, call, "ForeignKey(ondelete='CASCADE'): the database deletes these rows whenever the parent row goes", 0.6, "cascade.delete")
+            yield finding(ctx, "cascade.delete", call, "foreign_key")
         elif name in {"ForeignKey", "OneToOneField"} and _django_cascade(call):
-            msg = "Django on_delete=CASCADE: deleting the referenced row deletes these rows too; PROTECT or a soft delete keeps records with business value"
-            yield ctx.finding(8, call, msg, 0.4, "cascade.delete")
+            yield finding(ctx, "cascade.delete", call, "django")
 
 
 def _is_migration(ctx: FileContext) -> bool:
@@ -63,7 +59,8 @@ def destructive_migrations(ctx: FileContext) -> Iterator[Finding]:
             found = (_alembic_op(call) if alembic else "") or _django_op(call)
             func = ctx.enclosing_function(call) if found else None
             if found and (func is None or not func.name.startswith("downgrade")):
-                yield ctx.finding(8, call, found, 0.8 if "drop" in found or "remove" in found.lower() else 0.7, "migration.destructive")
+                drops = "drop" in found or "remove" in found.lower()
+                yield finding(ctx, "migration.destructive", call, "drop" if drops else "", operation=found)
     if not mentions(ctx, "drop", "truncate", "delete from"):
         return
     for const in ctx.nodes(ast.Constant):
@@ -71,7 +68,7 @@ def destructive_migrations(ctx: FileContext) -> Iterator[Finding]:
             func = ctx.enclosing_function(const)
             if func is None or not func.name.startswith("downgrade"):
                 sql = " ".join(const.value.split())[:60]
-                yield ctx.finding(8, const, f"raw SQL {sql!r} destroys data with no way back but a backup", 0.7, "migration.destructive")
+                yield finding(ctx, "migration.destructive", const, "raw_sql", sql=sql)
 
 
 def _alembic_op(call: ast.Call) -> str:
@@ -115,16 +112,14 @@ def multiple_commits(ctx: FileContext) -> Iterator[Finding]:
         commits = [c for c in calls if is_commit(c)]
         pair = _same_path_pair(func, commits)
         if pair:
-            msg = (f"{func.name}() commits at lines {pair[0].lineno} and {pair[1].lineno}: if the second write fails, "
-                   "the first stays and the operation is half done (one transaction, one commit)")  # fmt: skip
-            yield ctx.finding(9, pair[1], msg, 0.7, "transaction.multiple_commits")
+            yield finding(ctx, "transaction.multiple_commits", pair[1], func=func.name, first=pair[0].lineno,
+                          second=pair[1].lineno)
         elif not _atomic(ctx, func):
             writes = [c for c in calls if is_orm_write(ctx, c) and not _in_atomic_block(ctx, func, c)]
             pair = _same_path_pair(func, writes, distinct=True)
             if pair:
-                msg = (f"{func.name}() writes at lines {pair[0].lineno} and {pair[1].lineno} with no transaction.atomic: "
-                       "each save commits on its own, so a failure between them leaves half the operation (unless ATOMIC_REQUESTS is on)")  # fmt: skip
-                yield ctx.finding(9, pair[1], msg, 0.5, "transaction.multiple_commits")
+                yield finding(ctx, "transaction.multiple_commits", pair[1], "django", func=func.name,
+                              first=pair[0].lineno, second=pair[1].lineno)
 
 
 def _same_path_pair(func: ast.AST, calls: list[ast.Call], distinct: bool = False) -> tuple[ast.Call, ast.Call] | None:
@@ -221,13 +216,10 @@ def _unless_unique(ctx: FileContext, node: ast.If, model: str, fields: tuple[str
     uniques = _unique_fields(ctx, model)
     shown = ", ".join(fields) or "the checked columns"
     if uniques is None:
-        msg = (f"checks that no {model or 'row'} with {shown} exists, then inserts: two concurrent requests both pass the check; "
-               f"the model is not in this file, so confirm {shown} has a unique constraint in the database")  # fmt: skip
-        yield ctx.finding(10, node, msg, 0.35, "invariant.check_then_insert")  # about 2 in 3 such models had the constraint (CTFd)
+        # about 2 in 3 such models had the constraint (CTFd)
+        yield finding(ctx, "invariant.check_then_insert", node, "model_elsewhere", model=model or "row", fields=shown)
     elif not fields or not set(fields) <= uniques:
-        msg = (f"checks that no {model} with {shown} exists, then inserts, and {model}.{shown} has no unique constraint: "
-               "two concurrent requests both pass the check and create duplicates")  # fmt: skip
-        yield ctx.finding(10, node, msg, 0.8, "invariant.check_then_insert")
+        yield finding(ctx, "invariant.check_then_insert", node, model=model, fields=shown)
 
 
 def _existence_check(ctx: FileContext, func: ast.AST, node: ast.If) -> tuple[str, tuple[str, ...], ast.Call] | None:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from archreview.checklist.detectors import _sql
+from archreview.checklist.rules import finding
 from archreview.facts.index import FileContext, FunctionNode, dotted
 from archreview.core.model import Finding
 
@@ -102,15 +103,12 @@ def n_plus_one(ctx: FileContext) -> Iterator[Finding]:
                       if not (c.args and isinstance(c.args[0], ast.Name) and c.args[0].id in var)), None)
         if inner is not None and (source is not None or _sql.mentions(inner, var)):
             what = f"rows of {label}" if source is not None else f"each item of {dotted(it) or 'the loop'}"
-            yield ctx.finding(11, inner, f"query {dotted(inner.func)}() runs once for {what}: N+1 round trips "
-                              "that grow with the data; load them in one IN query or with an eager load",
-                              0.85 if source is not None else 0.7, "n_plus_one.query_in_loop")
+            yield finding(ctx, "n_plus_one.query_in_loop", inner, "" if source is not None else "items",
+                          query=dotted(inner.func), what=what)
         elif source is not None and not _sql.eager(ch, assigned) and not {"values", "values_list"} & set(_sql.names(ch)):
             lazy = _lazy_load(body, var)
             if lazy is not None:
-                yield ctx.finding(11, lazy, f"{dotted(lazy)} lazily loads a relation for every row of {label}: "
-                                  "one extra query per row; add selectinload/joinedload or select_related/"
-                                  "prefetch_related", 0.7, "n_plus_one.lazy_load")
+                yield finding(ctx, "n_plus_one.lazy_load", lazy, attribute=dotted(lazy), rows=label)
 
 
 # --- item 12 ---------------------------------------------------------------------
@@ -192,10 +190,8 @@ def unbounded_results(ctx: FileContext) -> Iterator[Finding]:
             if _unbounded(ch, assigned) and node.lineno not in reported:
                 reported.add(node.lineno)
                 filtered = any(n in {"filter", "filter_by", "where", "exclude"} for n in _sql.names(ch))
-                yield ctx.finding(12, node, f"handler {func.name}() returns every row of "
-                                  f"{'.'.join(_sql.names(ch)[:3])}... with no limit or pagination: response "
-                                  "size, memory and query time grow with the table", 0.65 if filtered else 0.8,
-                                  "unbounded.handler_result")
+                yield finding(ctx, "unbounded.handler_result", node, "filtered" if filtered else "", func=func.name,
+                              query=".".join(_sql.names(ch)[:3]))
 
 
 # --- item 13 ---------------------------------------------------------------------
@@ -271,10 +267,7 @@ def broad_locks(ctx: FileContext) -> Iterator[Finding]:
                 continue
             if id(call) in evaluated or _EVALUATE & set(ns[lock + 1:]):
                 by_set = _filtered_by_relation(ch)
-                yield ctx.finding(13, call, f"{ns[lock]}() on a query not narrowed to a primary key: every "
-                                  f"matching row{' of the related set' if by_set else ''} stays locked until commit, "
-                                  "so concurrent requests queue behind it", 0.5 if by_set else 0.75,
-                                  "lock.broad_for_update")
+                yield finding(ctx, "lock.broad_for_update", call, "related_set" if by_set else "", lock=ns[lock])
 
 
 def _transaction_blocks(ctx: FileContext) -> Iterator[tuple[list[ast.stmt], str]]:
@@ -331,25 +324,17 @@ def long_transactions(ctx: FileContext) -> Iterator[Finding]:
         call = next((c for c in _calls_in_order(body) if _sql.is_network(ctx, c)), None)
         if call is not None and call.lineno not in seen:
             seen.add(call.lineno)
-            yield ctx.finding(13, call, f"{ctx.qualified(call)}() inside a transaction ({how}): locks and a "
-                              "pooled connection are held for as long as the remote side takes", 0.85,
-                              "transaction.network_call")
+            yield finding(ctx, "transaction.network_call", call, call=ctx.qualified(call), how=how)
     committing = {id(f): f for c in ctx.calls() if isinstance(c.func, ast.Attribute) and c.func.attr == "commit"
                   for f in [ctx.enclosing_function(c)] if f is not None}
     for func in sorted(committing.values(), key=lambda f: f.lineno):
         for call, conf, why in _open_transaction(ctx, func):
             if call.lineno not in seen:
                 seen.add(call.lineno)
-                yield ctx.finding(13, call, f"{ctx.qualified(call)}() after {why}() and before commit(): the "
-                                  "transaction stays open (rows locked, connection taken) while the network "
-                                  "call runs", conf, "transaction.network_call")
+                yield finding(ctx, "transaction.network_call", call, "before_commit", scale=conf / 0.85,
+                              call=ctx.qualified(call), why=why)
 
 
 DETECTORS: tuple = (n_plus_one, unbounded_results, broad_locks, long_transactions)
 
 # rule id -> checklist item, checked against archreview/data/checklist.toml when it loads
-RULES = {
-    "n_plus_one.query_in_loop": 11, "n_plus_one.lazy_load": 11,
-    "unbounded.handler_result": 12,
-    "lock.broad_for_update": 13, "transaction.network_call": 13,
-}

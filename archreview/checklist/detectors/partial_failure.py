@@ -28,23 +28,14 @@ from archreview.checklist.detectors._calls import (
     mentions_idempotency,
     receiver,
 )
+from archreview.checklist.rules import finding
 from archreview.facts.index import FileContext, dotted
 from archreview.core.model import Finding
-
-RULES = {
-    "timeout.missing": 1,
-    "timeout.client_default": 1,
-    "retry.non_idempotent": 2,
-    "except.swallowed": 3,
-    "dual_write.commit_then_publish": 4,
-    "dual_write.publish_then_commit": 4,
-}
 
 # --- item 1: timeouts ---------------------------------------------------------
 
 _POSITIONAL_TIMEOUT = {"urllib.request.urlopen": 2, "smtplib.SMTP": 3, "smtplib.SMTP_SSL": 3, "socket.create_connection": 1}
 _NET_MODULES = frozenset({"requests", "httpx", "urllib", "urllib3", "aiohttp", "smtplib", "socket"})
-_HANG = "a stalled peer holds this worker until the process is killed"
 
 
 def missing_timeouts(ctx: FileContext) -> Iterator[Finding]:
@@ -67,34 +58,32 @@ def missing_timeouts(ctx: FileContext) -> Iterator[Finding]:
 def _direct_call(ctx: FileContext, call: ast.Call, lib: str, verb: str) -> Iterator[Finding]:
     name = dotted(call.func)
     if is_none(kwarg(call, "timeout")):
-        yield ctx.finding(1, call, f"{name}(..., timeout=None) disables the timeout: {_HANG}", 0.9, "timeout.missing")
+        yield finding(ctx, "timeout.missing", call, "none", call=name)
     elif lib == "httpx" or has_splat(call) or len(call.args) > _POSITIONAL_TIMEOUT.get(ctx.qualified(call), 99):
         return  # httpx defaults to 5 s; **kwargs may carry one
     elif lib == "aiohttp":
-        yield ctx.finding(1, call, f"{name} without a timeout falls back to aiohttp's 5-minute total", 0.5, "timeout.missing")
+        yield finding(ctx, "timeout.missing", call, "aiohttp", call=name)
     else:
-        yield ctx.finding(1, call, f"{name} has no timeout: {_HANG}", 0.9, "timeout.missing")
+        yield finding(ctx, "timeout.missing", call, call=name)
 
 
 def _client_call(ctx: FileContext, call: ast.Call, lib: str, timed: bool) -> Iterator[Finding]:
     name = dotted(call.func)
     if is_none(kwarg(call, "timeout")):
-        yield ctx.finding(1, call, f"{name}(..., timeout=None) disables the timeout: {_HANG}", 0.9, "timeout.missing")
+        yield finding(ctx, "timeout.missing", call, "none", call=name)
     elif timed or has_splat(call) or lib == "httpx":
         return
     elif lib == "aiohttp":
-        msg = f"{name} on a ClientSession created without a timeout: aiohttp waits up to 5 minutes per call"
-        yield ctx.finding(1, call, msg, 0.5, "timeout.client_default")
+        yield finding(ctx, "timeout.client_default", call, "aiohttp", call=name)
     else:
-        msg = f"{name} on a {lib} client created without a timeout, and none on the call: {_HANG}"
-        yield ctx.finding(1, call, msg, 0.8, "timeout.client_default")
+        yield finding(ctx, "timeout.client_default", call, call=name, lib=lib)
 
 
 def _socket_call(ctx: FileContext, call: ast.Call) -> Iterator[Finding]:
     name = ctx.qualified(call)
     if has_splat(call) or len(call.args) > _POSITIONAL_TIMEOUT[name]:
         return
-    yield ctx.finding(1, call, f"{name} without a timeout blocks on an unreachable host: {_HANG}", 0.7, "timeout.missing")
+    yield finding(ctx, "timeout.missing", call, "socket", call=name)
 
 
 # --- item 2: retries without idempotency -----------------------------------------
@@ -116,9 +105,8 @@ def retried_side_effects(ctx: FileContext) -> Iterator[Finding]:
             desc = effect(ctx, call, clients, retried=True)
             if desc and call.lineno not in seen:
                 seen.add(call.lineno)
-                msg = (f"{desc} is retried by {how} with no idempotency key: when the first attempt succeeds and only "
-                       "its answer is lost, the retry does it again (a second charge, e-mail or event)")  # fmt: skip
-                yield ctx.finding(2, call, msg, 0.8 if "publish" not in desc else 0.7, "retry.non_idempotent")
+                yield finding(ctx, "retry.non_idempotent", call, "publish" if "publish" in desc else "", effect=desc,
+                              how=how)
     yield from _urllib3_retry_post(ctx)
 
 
@@ -169,8 +157,7 @@ def _urllib3_retry_post(ctx: FileContext) -> Iterator[Finding]:
             or any(isinstance(n, ast.Constant) and str(n.value).upper() == "POST" for n in ast.walk(methods))
         )
         if posts:
-            msg = "urllib3 Retry set to retry POST: a request the server already processed is sent again"
-            yield ctx.finding(2, call, msg, 0.7, "retry.non_idempotent")
+            yield finding(ctx, "retry.non_idempotent", call, "urllib3")
 
 
 
@@ -219,10 +206,8 @@ def _swallow(ctx: FileContext, try_node: ast.Try, handler: ast.ExceptHandler) ->
     what = _first_call(try_node)
     label = "bare except" if not caught else f"except {', '.join(caught)}"
     action = " + ".join(dict.fromkeys(kinds))
-    confidence = (0.85 if broad else 0.6) - (0.1 if "logged at debug/info" in kinds else 0) - (0.2 if "returns a default" in kinds else 0)
-    msg = (f"{label} around {what} {action}: the failure becomes a silent wrong answer "
-           "(nobody is alerted, the caller carries on as if it worked)")  # fmt: skip
-    return ctx.finding(3, handler, msg, round(confidence, 2), "except.swallowed")
+    scale = (1 if broad else 0.7) - (0.12 if "logged at debug/info" in kinds else 0) - (0.24 if "returns a default" in kinds else 0)
+    return finding(ctx, "except.swallowed", handler, scale=scale, caught=label, what=what, action=action)
 
 
 def _caught(handler: ast.ExceptHandler) -> list[str]:
@@ -267,8 +252,7 @@ def _suppressed(ctx: FileContext) -> Iterator[Finding]:
         call = item.context_expr
         if isinstance(call, ast.Call) and ctx.qualified(call) == "contextlib.suppress":
             if any(dotted(a).rsplit(".", 1)[-1] in _BROAD for a in call.args):
-                msg = "contextlib.suppress(Exception) drops every error in this block, including the ones that mean the work did not happen"
-                yield ctx.finding(3, call, msg, 0.7, "except.swallowed")
+                yield finding(ctx, "except.swallowed", call, "suppress")
 
 
 # --- item 4: dual writes ----------------------------------------------------------
@@ -301,13 +285,9 @@ def _order_finding(ctx: FileContext, call: ast.Call, desc: str, commits: list[in
     before = [c for c in commits if c < call.lineno]
     after = [c for c in commits if c > call.lineno]
     if before:
-        msg = (f"{desc} after the commit at line {before[-1]}, with no outbox: if it fails or the process dies in between, "
-               "the database has the change and the outside world never hears of it")  # fmt: skip
-        yield ctx.finding(4, call, msg, 0.7, "dual_write.commit_then_publish")
+        yield finding(ctx, "dual_write.commit_then_publish", call, effect=desc, commit=before[-1])
     elif after:
-        msg = (f"{desc} before the commit at line {after[0]}: if the commit fails, the outside world has acted on a change "
-               "the database does not have (charged, e-mailed or published for a rolled-back row)")  # fmt: skip
-        yield ctx.finding(4, call, msg, 0.6, "dual_write.publish_then_commit")
+        yield finding(ctx, "dual_write.publish_then_commit", call, effect=desc, commit=after[0])
 
 
 def _commit_lines(ctx: FileContext, func: ast.AST) -> list[int]:

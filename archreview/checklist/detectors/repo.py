@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterator, Sequence
 
+from archreview.checklist.rules import make
 from archreview.core.model import ClassInfo, FitAnswer, Finding, InfraFinding, Snapshot, Violation
 from archreview.sources.roles import is_test
 
@@ -42,17 +43,9 @@ def infra_findings(new_infra: Sequence[InfraFinding]) -> Iterator[Finding]:
             continue
         where = infra.evidence[0]
         more = f" (and {len(infra.evidence) - 1} more places)" if len(infra.evidence) > 1 else ""
-        if infra.declared_unused:
-            msg, conf, rule = (f"new {infra.kind} '{infra.name}'{more}: declared not used in the architecture "
-                               "context; adopting it is an architecture decision, not a code change"), 0.95, \
-                "infra.declared_unused"
-        elif infra.declared_used:
-            msg, conf, rule = (f"new {infra.kind} '{infra.name}'{more}: the context lists it as part of the "
-                               "system; check it reuses the existing one"), 0.3, "infra.declared_used"
-        else:
-            msg, conf, rule = (f"new {infra.kind} '{infra.name}'{more} that the codebase did not have: who runs, "
-                               "monitors and upgrades it?"), 0.7, "infra.new"
-        yield Finding(20, where.path, where.line or 1, msg, conf, rule=rule)
+        rule = "infra.declared_unused" if infra.declared_unused else "infra.declared_used" if infra.declared_used \
+            else "infra.new"
+        yield make(rule, where.path, where.line or 1, kind=infra.kind, name=infra.name, more=more)
 
 
 # --- item 21 -----------------------------------------------------------------------------
@@ -67,12 +60,11 @@ def fit_findings(fit: Sequence[FitAnswer], violations: Sequence[Violation], chan
             continue
         places = [(e.path, e.line or 1) for e in answer.evidence[:5]] or [(p, 1) for p in fallback]
         for path, line in places:
-            yield Finding(21, path, line, f"fit question {answer.question}: {answer.summary}", 0.7,
-                          rule=f"fit.q{answer.question}")
+            yield make(f"fit.q{answer.question}", path, line, summary=answer.summary)
     for v in violations:
         rule = "fit.layer_violation" if v.rule == "layer" else "fit.new_cycle"
         msg = v.message or f"{v.importer} imports {v.imported}"
-        yield Finding(21, v.path, v.line, msg, 0.9 if v.rule == "layer" else 0.8, rule=rule)
+        yield make(rule, v.path, v.line, message=msg)
 
 
 # --- item 22 -----------------------------------------------------------------------------
@@ -107,22 +99,21 @@ def _implementations(abstract: ClassInfo, classes: list[tuple[str, ClassInfo]]) 
     return subs
 
 
-def _single_implementations(classes: list[tuple[str, ClassInfo]]) -> Iterator[tuple[str, ClassInfo, str]]:
+def _single_implementations(classes: list[tuple[str, ClassInfo]]) -> Iterator[tuple[str, ClassInfo, str, dict]]:
     for path, cls in classes:
         if not cls.abstract or is_test(path):
             continue
         impls = _implementations(cls, classes)
         if len(impls) == 1:
-            yield path, cls, (f"abstract {cls.name} has a single implementation ({impls[0].name}): an "
-                              "indirection with nothing to choose between")
+            yield path, cls, "", {"impl": impls[0].name}
 
 
-def _one_product_patterns(classes: list[tuple[str, ClassInfo]]) -> Iterator[tuple[str, ClassInfo, str]]:
+def _one_product_patterns(classes: list[tuple[str, ClassInfo]]) -> Iterator[tuple[str, ClassInfo, str, dict]]:
     strategies = [(p, c) for p, c in classes if c.name.endswith("Strategy") and not is_test(p)]
     concrete = [c for _, c in strategies if not c.abstract]
     if len(concrete) == 1:
         path, cls = next((p, c) for p, c in strategies if c is concrete[0])
-        yield path, cls, f"{cls.name} is the only strategy: a pattern for choosing between one option"
+        yield path, cls, "strategy", {}
     for path, cls in classes:
         suffix = next((s for s in _PATTERN_SUFFIXES if cls.name.endswith(s) and cls.name != s), None)
         if suffix is None or is_test(path) or any(_base(b).endswith(suffix) for b in cls.bases):
@@ -133,14 +124,13 @@ def _one_product_patterns(classes: list[tuple[str, ClassInfo]]) -> Iterator[tupl
         parents = {_base(b) for c in family for b in c.bases}
         products = {c.name for c in family if c.name not in parents}
         if len(products) <= 1:
-            yield path, cls, (f"{cls.name} builds {len(products) or 'no'} kind of {product}: a "
-                              f"{suffix.lower()} where a constructor call would do")
+            yield path, cls, "", {"count": len(products) or "no", "product": product, "pattern": suffix.lower()}
 
 
-def _heavy_classes(classes: list[tuple[str, ClassInfo]]) -> Iterator[tuple[str, ClassInfo, str]]:
+def _heavy_classes(classes: list[tuple[str, ClassInfo]]) -> Iterator[tuple[str, ClassInfo, str, dict]]:
     for path, cls in classes:
-        if _HEAVY_CLASSES.search(cls.name) and not is_test(path):
-            yield path, cls, f"{cls.name}: home-made distributed-systems machinery"
+        if _HEAVY_CLASSES.search(cls.name) and not _TEST_PATH.search(path):
+            yield path, cls, "", {}
 
 
 def overengineering(head: Snapshot, new_infra: Sequence[InfraFinding], users: int | None,
@@ -152,28 +142,15 @@ def overengineering(head: Snapshot, new_infra: Sequence[InfraFinding], users: in
         if infra.kind in _HEAVY_KINDS and not infra.test_only and infra.evidence:
             where = infra.evidence[0]
             taken.add((where.path, where.line or 1))
-            yield Finding(22, where.path, where.line or 1, f"{_HEAVY_KINDS[infra.kind]} ('{infra.name}') for "
-                          f"{scale}: operational weight a simpler call would avoid", round(0.8 * factor, 2),
-                          rule=f"overengineering.{infra.kind}")
+            yield make(f"overengineering.{infra.kind}", where.path, where.line or 1, scale=factor, name=infra.name,
+                       users=scale)
     classes = _classes(head)
     wanted = set(changed)
-    for source, rule, base in ((_heavy_classes, "overengineering.machinery", 0.75),
-                               (_single_implementations, "overengineering.single_implementation", 0.7),
-                               (_one_product_patterns, "overengineering.one_product_pattern", 0.65)):
-        for path, cls, msg in source(classes):
+    for source, rule in ((_heavy_classes, "overengineering.machinery"),
+                         (_single_implementations, "overengineering.single_implementation"),
+                         (_one_product_patterns, "overengineering.one_product_pattern")):
+        for path, cls, variant, fields in source(classes):
             if (wanted and path not in wanted) or (path, cls.line) in taken:
                 continue
             taken.add((path, cls.line))
-            yield Finding(22, path, cls.line, f"{msg}, for {scale}", round(base * factor, 2), rule=rule)
-
-# rule id -> checklist item, checked against archreview/data/checklist.toml when it loads
-RULES = {
-    "infra.new": 20, "infra.declared_unused": 20, "infra.declared_used": 20,
-    **{f"fit.q{n}": 21 for n in range(1, 6)}, "fit.layer_violation": 21, "fit.new_cycle": 21,
-    "overengineering.machinery": 22, "overengineering.single_implementation": 22,
-    "overengineering.one_product_pattern": 22, **{f"overengineering.{kind}": 22 for kind in _HEAVY_KINDS},
-}
-
-# rules whose findings exist only because of the change: new whenever a base is given
-CHANGE_RULES = frozenset({"infra.new", "infra.declared_unused", "infra.declared_used", "fit.new_cycle",
-                          *(f"fit.q{n}" for n in range(1, 6)), *(f"overengineering.{kind}" for kind in _HEAVY_KINDS)})
+            yield make(rule, path, cls.line, variant, scale=factor, cls=cls.name, users=scale, **fields)

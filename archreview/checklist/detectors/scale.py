@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 
 from archreview.checklist.detectors import _sql
+from archreview.checklist.rules import finding
 from archreview.facts.index import FileContext, FunctionNode, dotted
 from archreview.core.model import Finding
 
@@ -61,9 +62,7 @@ def local_uploads(ctx: FileContext) -> Iterator[Finding]:
             continue
         target = ast.get_source_segment(ctx.text, call.args[0]) or ""
         if (strong or _PATHISH.search(target)) and "tmp" not in target.lower() and "temp" not in target.lower():
-            yield ctx.finding(17, call, f"uploaded file saved to local disk ({target[:60]}): a second instance "
-                              "or a redeploy does not have it; store uploads in shared object storage", 0.8,
-                              "state.local_upload")
+            yield finding(ctx, "state.local_upload", call, target=target[:60])
 
 
 def _module_containers(ctx: FileContext) -> dict[str, ast.Assign]:
@@ -100,17 +99,13 @@ def in_memory_state(ctx: FileContext) -> Iterator[Finding]:
         return
     stores = _module_containers(ctx)
     for name in sorted(_written_in_function(ctx, set(stores)), key=lambda n: stores[n].lineno):
-        yield ctx.finding(17, stores[name], f"module-level {name} keeps {name.lower().replace('_', ' ')} in this "
-                          "process's memory: each instance (and each worker) has its own copy, lost on restart; "
-                          "use the shared cache or database", 0.75, "state.module_store")
+        yield finding(ctx, "state.module_store", stores[name], name=name, what=name.lower().replace("_", " "))
     for name, value in _cache_settings(ctx):
         if isinstance(value, ast.Constant) and str(value.value).rsplit(".", 1)[-1] in _LOCAL_CACHES:
-            yield ctx.finding(17, value, f"cache backend {value.value} lives in one process: instances disagree "
-                              "and invalidation does not reach the others", 0.7, "state.local_cache")
+            yield finding(ctx, "state.local_cache", value, backend=value.value)
     for call in ctx.calls():
         if dotted(call.func).rsplit(".", 1)[-1] == "SimpleCache":
-            yield ctx.finding(17, call, "SimpleCache lives in one process: instances disagree and invalidation "
-                              "does not reach the others", 0.7, "state.local_cache")
+            yield finding(ctx, "state.local_cache", call, backend="SimpleCache")
     yield from _per_user_lru(ctx)
 
 
@@ -135,9 +130,7 @@ def _per_user_lru(ctx: FileContext) -> Iterator[Finding]:
         deco = next((d for d, n in zip(func.decorator_list, decos) if n in {"lru_cache", "cache"}), None)
         if deco is not None and any(p.startswith(_PER_USER) or p.endswith("_id")
                                                          for p in params if p not in {"self", "cls"}):
-            yield ctx.finding(17, deco, f"{func.name}() caches per-user results in process memory: other "
-                              "instances serve stale data after an update and memory grows with users", 0.6,
-                              "state.per_user_lru_cache")
+            yield finding(ctx, "state.per_user_lru_cache", deco, func=func.name)
 
 
 def in_process_schedulers(ctx: FileContext) -> Iterator[Finding]:
@@ -147,9 +140,7 @@ def in_process_schedulers(ctx: FileContext) -> Iterator[Finding]:
     for call in ctx.calls():
         name = ctx.qualified(call)
         if name.rsplit(".", 1)[-1] in _SCHEDULERS or name == "threading.Timer" or name.startswith("schedule.every"):
-            yield ctx.finding(17, call, f"{dotted(call.func)} runs jobs inside this process: with two instances "
-                              "every job runs twice, and it stops when the web process recycles; use a "
-                              "dedicated scheduler (cron, Celery beat)", 0.75, "state.in_process_scheduler")
+            yield finding(ctx, "state.in_process_scheduler", call, call=dotted(call.func))
 
 
 # --- item 18 ---------------------------------------------------------------------------
@@ -238,9 +229,8 @@ def paid_fan_out(ctx: FileContext) -> Iterator[Finding]:
                 via = ""  # recursion is not fan-out
             if name or via:
                 what = name or f"{via}(), which calls {helpers[over_query][via]}(),"
-                yield ctx.finding(18, call, f"{what} is called once per item of {dotted(loop.iter) or 'a loop'} "
-                                  "with no cap, batch or cache: cost and rate-limit errors grow with the data",
-                                  0.75 if name else 0.6, "fanout.paid_call_in_loop")
+                yield finding(ctx, "fanout.paid_call_in_loop", call, "" if name else "helper", what=what,
+                              loop=dotted(loop.iter) or "a loop")
                 break
 
 
@@ -326,17 +316,9 @@ def print_on_critical_path(ctx: FileContext) -> Iterator[Finding]:
         prints = sorted((c for c in calls if dotted(c.func) == "print"), key=lambda c: c.lineno)
         if prints:
             kind = "task" if _sql.is_task(func) else "job" if func.name in scheduled else "handler"
-            yield ctx.finding(19, prints[0], f"{kind} {func.name}() reports with print() and no logging: "
-                              "no level, no request id, nothing an alert or a log search can find when it "
-                              "fails in production", confidence, "observability.print_only")
+            yield finding(ctx, "observability.print_only", prints[0], scale=confidence / 0.75, kind=kind,
+                          func=func.name)
 
 
 DETECTORS: tuple = (local_uploads, in_memory_state, in_process_schedulers, paid_fan_out, print_on_critical_path)
 
-# rule id -> checklist item, checked against archreview/data/checklist.toml when it loads
-RULES = {
-    "state.local_upload": 17, "state.module_store": 17, "state.local_cache": 17, "state.per_user_lru_cache": 17,
-    "state.in_process_scheduler": 17,
-    "fanout.paid_call_in_loop": 18,
-    "observability.print_only": 19,
-}

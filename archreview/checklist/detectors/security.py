@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from archreview.checklist.detectors import _sql
+from archreview.checklist.rules import finding
 from archreview.facts.index import FileContext, FunctionNode, dotted
 from archreview.core.model import Finding
 from archreview.core.redact import VENDOR_TOKEN, secret_name
@@ -82,9 +83,7 @@ def hardcoded_secrets(ctx: FileContext) -> Iterator[Finding]:
     for name, value, anchor in _named_values(ctx):
         if secret_name(name) and isinstance(value, ast.Constant) and literal_secret(value.value):
             seen.add(anchor.lineno)
-            yield ctx.finding(14, anchor, f"{name} is a literal credential in the source: it is in every clone, "
-                              "backup and log of this repository; load it from the environment or a secret store",
-                              0.85, "secret.literal")
+            yield finding(ctx, "secret.literal", anchor, name=name)
     for node in ctx.nodes(ast.Constant):
         if not isinstance(node.value, str) or len(node.value) < 16 or not _SUSPECT.search(node.value) \
                 or node.lineno in seen:
@@ -94,8 +93,7 @@ def hardcoded_secrets(ctx: FileContext) -> Iterator[Finding]:
                 else "a live API token" if VENDOR_TOKEN.search(node.value) else "")
         if what:
             seen.add(node.lineno)
-            yield ctx.finding(14, node, f"{what} is written in the source: rotate it and load it from the "
-                              "environment or a secret store", 0.9, "secret.pattern")
+            yield finding(ctx, "secret.pattern", node, what=what)
 
 
 def _url_secret(text: str) -> bool:
@@ -124,12 +122,9 @@ def _is_star(node: ast.AST) -> bool:
     return isinstance(node, ast.List | ast.Tuple | ast.Set) and any(_is_star(e) for e in node.elts)
 
 
-_SETTING_RISKS = {
-    "DEBUG": (_is_true, "DEBUG = True in a settings module: tracebacks, settings and SQL are shown to any visitor"),
-    "ALLOWED_HOSTS": (_is_star, "ALLOWED_HOSTS accepts any host: Host-header poisoning of reset links and caches"),
-    "CORS_ALLOW_ALL_ORIGINS": (_is_true, "CORS allows every origin: any site can call this API from a browser"),
-    "CORS_ORIGIN_ALLOW_ALL": (_is_true, "CORS allows every origin: any site can call this API from a browser"),
-}
+# setting name -> the test of a risky value; the rule is setting.<name in lower case>
+_SETTING_RISKS = {"DEBUG": _is_true, "ALLOWED_HOSTS": _is_star, "CORS_ALLOW_ALL_ORIGINS": _is_true,
+                  "CORS_ORIGIN_ALLOW_ALL": _is_true}
 
 
 def unsafe_settings(ctx: FileContext) -> Iterator[Finding]:
@@ -141,20 +136,17 @@ def unsafe_settings(ctx: FileContext) -> Iterator[Finding]:
             if isinstance(node, ast.Assign) and len(node.targets) == 1:
                 name = _target_name(node.targets[0])
                 check = _SETTING_RISKS.get(name)
-                if check and check[0](node.value):
-                    yield ctx.finding(14, node, check[1], 0.8, f"setting.{name.lower()}")
+                if check and check(node.value):
+                    yield finding(ctx, f"setting.{name.lower()}", node)
     for call in ctx.calls():
         name = dotted(call.func)
         for kw in call.keywords:
             if kw.arg == "verify" and isinstance(kw.value, ast.Constant) and kw.value.value is False:
-                yield ctx.finding(14, call, f"{name}(verify=False) turns off TLS certificate checks: anyone on "
-                                  "the path can read and alter this traffic", 0.85, "setting.verify_false")
+                yield finding(ctx, "setting.verify_false", call, call=name)
             elif kw.arg == "debug" and _is_true(kw.value) and name.endswith(".run"):
-                yield ctx.finding(14, call, f"{name}(debug=True) starts the interactive debugger: a remote "
-                                  "shell for anyone who can trigger an error", 0.8, "setting.debug_run")
+                yield finding(ctx, "setting.debug_run", call, call=name)
             elif kw.arg in {"origins", "allow_origins"} and _is_star(kw.value):
-                yield ctx.finding(14, call, f"{name}({kw.arg}='*') lets every web origin call this API with the "
-                                  "user's browser", 0.75, "setting.cors_wildcard")
+                yield finding(ctx, "setting.cors_wildcard", call, call=name, arg=kw.arg)
 
 
 # --- item 15 -----------------------------------------------------------------------
@@ -234,30 +226,26 @@ def injection(ctx: FileContext) -> Iterator[Finding]:
         first = call.args[0] if call.args else None
         found = _injection(ctx, call, name, last, first)
         if found:
-            yield ctx.finding(15, call, *found)
+            rule_id, fields = found
+            yield finding(ctx, rule_id, call, **fields)
 
 
 def _injection(ctx: FileContext, call: ast.Call, name: str, last: str, first: ast.AST | None):
     literal = isinstance(first, ast.Constant)
     with_params = len(call.args) > 1 or any(k.arg in {"params", "parameters", "args"} for k in call.keywords)
     if last in _SQL_SINKS and first is not None and built_sql(first, _assigned_in(ctx, call), with_params):
-        return (f"SQL for {last}() is built from strings: a quote in the input rewrites the query; pass values "
-                "as bound parameters", 0.85, "injection.sql")
+        return "injection.sql", {"sink": last}
     shell = any(k.arg == "shell" and _is_true(k.value) for k in call.keywords)
     if first is not None and not literal and ((name in _SHELL and shell) or name in {"os.system", "os.popen"}):
-        return (f"{name}() runs a shell command built at run time: shell metacharacters in the input run "
-                "commands; pass an argument list without shell=True", 0.8, "injection.shell")
+        return "injection.shell", {"call": name}
     if name in {"eval", "exec"} and first is not None and not literal:
-        return (f"{name}() on a value computed at run time executes whatever code that value holds; parse it "
-                "(json, ast.literal_eval) instead", 0.8, "injection.eval")
+        return "injection.eval", {"call": name}
     if name in _DESERIALISE and first is not None and not literal:
-        return (f"{name}() can run arbitrary code while loading: never use it on data a client or another "
-                "service can influence; use json or a schema", 0.75, "injection.deserialise")
+        return "injection.deserialise", {"call": name}
     if name == "yaml.load" and not any(
             k.arg == "Loader" and dotted(k.value).endswith(_SAFE_LOADERS) for k in call.keywords) \
             and not (len(call.args) > 1 and dotted(call.args[1]).endswith(_SAFE_LOADERS)):
-        return ("yaml.load() without SafeLoader builds arbitrary Python objects from the document; use "
-                "yaml.safe_load", 0.8, "injection.yaml_load")
+        return "injection.yaml_load", {}
     return None
 
 
@@ -341,18 +329,8 @@ def missing_ownership(ctx: FileContext) -> Iterator[Finding]:
         for call in _sql.outer_calls(func):
             model = _fetch_by_id(ctx, call, ids, assigned)
             if model:
-                yield ctx.finding(16, call, f"{func.name}() loads {model} by an id the caller chooses and never "
-                                  f"checks it belongs to the current user: any signed-in user can read other "
-                                  f"users' {model} records by changing the id", 0.7, "authz.no_owner_check")
+                yield finding(ctx, "authz.no_owner_check", call, func=func.name, model=model)
                 break
 
 DETECTORS: tuple = (hardcoded_secrets, unsafe_settings, injection, missing_ownership)
 
-# rule id -> checklist item, checked against archreview/data/checklist.toml when it loads
-RULES = {
-    "secret.literal": 14, "secret.pattern": 14, "setting.verify_false": 14, "setting.debug_run": 14,
-    "setting.cors_wildcard": 14, **{f"setting.{name.lower()}": 14 for name in _SETTING_RISKS},
-    "injection.sql": 15, "injection.shell": 15, "injection.eval": 15, "injection.deserialise": 15,
-    "injection.yaml_load": 15,
-    "authz.no_owner_check": 16,
-}

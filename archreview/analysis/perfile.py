@@ -23,6 +23,8 @@ from archreview.facts import style
 from archreview.facts.index import FileContext
 from archreview.core.model import FileFacts
 from archreview.sources.files import decode_python
+from archreview.checklist.detectors.config import config_findings
+from archreview.checklist.placement import place
 
 _LOCKFILES = frozenset({"package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "packages.lock.json",
                         "composer.lock", "cargo.lock", "gemfile.lock", "go.sum", "gradle.lockfile", "bun.lock"})
@@ -53,7 +55,8 @@ def _other(path: str, language: str, data: bytes) -> FileFacts:
     found = () if language in CODE_LANGUAGES or lockfile else signals.file_signals(path, text)
     facts = FileFacts(path, language, lines=text.count("\n") + (not text.endswith("\n") and bool(text)),
                       requirements=reqs, signals=found + codesignals.project_signals(path, declares),
-                      declares=declares)
+                      declares=declares,
+                      findings=() if language in CODE_LANGUAGES or lockfile else tuple(place(config_findings(path, text))))
     if language in CODE_LANGUAGES:
         return _code(facts, data)
     return facts

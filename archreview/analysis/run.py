@@ -24,6 +24,7 @@ from archreview.sources import files as sources
 from archreview.analysis.cache import FactsCache, default_folder, entry_key
 from archreview.context.load import CONTEXT_FILES, Context, load_context
 from archreview.checklist.detectors.repo import repo_findings
+from archreview.checklist.placement import history
 from archreview.checklist.rules import change_scoped
 from archreview.core.errors import BadContext, BadPath, BadRef
 from archreview.change.fit import fit_test
@@ -166,7 +167,7 @@ def assemble(ref: RepoRef, head: Snapshot, base: Snapshot | None, context: Conte
     fit = fit_test(base, head, changed, modules, new_infra, context)
     users = context.scale.users if context else None
     lines = (changed_lines or {}) if base is not None else None
-    findings = _mark_new(head, lines)
+    findings = history(_mark_new(head, lines), base is not None)
     findings += _mark_new_repo(repo_findings(head, new_infra, fit, the_graph.violations, users, changed), lines)
     return Analysis(
         repo=ref,

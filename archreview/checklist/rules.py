@@ -25,6 +25,8 @@ Scope = Literal["line", "change"]
 SHOWN: tuple[Shown, ...] = ("report", "lead")
 SCOPES: tuple[Scope, ...] = ("line", "change")
 ITEMS = range(1, 23)
+# Below this confidence a finding is more often wrong than right on real code: a lead, not evidence.
+REPORT_FLOOR = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +134,12 @@ def rule_shown(rule_id: str) -> Shown:
 
 
 def in_report(f: Finding) -> bool:
-    """Does this finding belong in the client report, the headline and --fail-on?"""
-    return rule_shown(f.rule) == "report"
+    """Does this finding belong in the client report, the headline and --fail-on?
+
+    Its rule must be a "report" rule (precise on real code) and the finding itself at
+    least ``REPORT_FLOOR`` confident; the rest are leads for the live workbook.
+    """
+    return rule_shown(f.rule) == "report" and f.confidence >= REPORT_FLOOR
 
 
 def change_scoped(rule_id: str) -> bool:

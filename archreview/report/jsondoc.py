@@ -15,6 +15,7 @@ from archreview import __version__
 from archreview.core.model import Analysis
 from archreview.core.redact import redact
 from archreview.repo import coverage
+from archreview.checklist.rules import in_report
 
 
 def document(analysis: Analysis) -> dict[str, Any]:
@@ -43,7 +44,8 @@ def document(analysis: Analysis) -> dict[str, Any]:
         "new_dependencies": list(a.new_dependencies),
         "findings": [
             {"item": f.item, "path": f.path, "line": f.line, "message": redact(f.message), "confidence": f.confidence,
-             "snippet": redact(f.snippet), "rule": f.rule, "new": f.new}
+             "snippet": redact(f.snippet), "rule": f.rule, "new": f.new,
+             "shown": "report" if in_report(f) else "lead"}
             for f in a.findings
         ],
         "fit_test": [

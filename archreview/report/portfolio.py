@@ -24,6 +24,7 @@ from IPython.display import HTML
 
 from archreview.core.vocab import KINDS
 from archreview.checklist.items import load_checklist
+from archreview.checklist.rules import in_report
 from archreview.core.model import Analysis
 from archreview.core.paths import package_path
 from archreview.workbook.render import fragment, table
@@ -57,12 +58,13 @@ def measure(analysis: Analysis, verdicts: Counter[str]) -> dict[str, object]:
     """The counted fields of a ``RepoResult`` from a finished analysis and the recorded verdicts."""
     checklist = load_checklist()
     category_of = {it.number: it.category.id for it in checklist.items}
-    per_category = Counter(category_of.get(f.item) for f in analysis.findings if f.new is not False)  # the change's
+    brought = [f for f in analysis.findings if f.new is not False and in_report(f)]  # what the client report shows
+    per_category = Counter(category_of.get(f.item) for f in brought)
     return {
         "base": analysis.repo.base or "", "head": analysis.repo.head or "",
         "infrastructure": tuple(sorted({(n.kind, n.name) for n in analysis.new_infrastructure if not n.test_only})),
         "findings": tuple((c.id, per_category.get(c.id, 0)) for c in checklist.categories),
-        "already": sum(f.new is False for f in analysis.findings),
+        "already": sum(f.new is False and in_report(f) for f in analysis.findings),
         "verdicts": tuple((v, verdicts.get(v, 0)) for v in VERDICT_ORDER),
     }
 

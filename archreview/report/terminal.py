@@ -7,6 +7,7 @@ from collections import Counter
 from archreview.core.model import Analysis
 from archreview.core.redact import redact
 from archreview.repo import coverage
+from archreview.checklist.rules import in_report
 
 
 def text(a: Analysis) -> str:
@@ -40,10 +41,14 @@ def text(a: Analysis) -> str:
             lines.append(f"  NEW {n.kind}: {n.name}{at}{' (tests only)' if n.test_only else ''}")
         for q in a.fit_test:
             lines.append(f"  fit {q.question}: {q.verdict} — {redact(q.summary)}")
-    per_item = Counter(f.item for f in a.findings if f.new is not False)
+    brought = [f for f in a.findings if f.new is not False]
+    per_item = Counter(f.item for f in brought if in_report(f))
     label = "checklist findings the change brought" if a.repo.base else "checklist findings"
     if per_item or a.repo.base:
         lines.append(f"  {label}: " + (", ".join(f"#{i}: {n}" for i, n in sorted(per_item.items())) or "none"))
+    leads = sum(not in_report(f) for f in brought)
+    if leads:
+        lines.append(f"  leads for the reviewer (rules not yet precise on real code, or low confidence): {leads}")
     already = sum(f.new is False for f in a.findings)
     if already:
         lines.append(f"  already in the codebase (not brought by the change): {already} findings")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from archreview.checklist.items import Checklist, Item, load_checklist, severity
 from archreview.decisions import Decision, DecisionStore
+from archreview.checklist.rules import in_report
 from archreview.workbook.params import Parameters
 from archreview.core.model import Analysis, Finding
 from archreview.core.vocab import SEVERITY_RANK, STATUSES, VERDICT_ORDER, Severity, Status
@@ -47,15 +48,27 @@ class Review:
     def has_base(self) -> bool:
         return self.analysis.base is not None
 
+    def _brought(self, item: int) -> list[Finding]:
+        return [f for f in self.analysis.findings if f.item == item and f.new is not False]
+
     def evidence(self, item: int) -> tuple[Finding, ...]:
-        """The item's findings the review leads with: what the change brought (everything without a base)."""
-        found = [f for f in self.analysis.findings if f.item == item and f.new is not False]
-        return tuple(sorted(found, key=lambda f: (-f.confidence, f.path, f.line)))
+        """The item's evidence: what the change brought (everything without a base), from rules precise
+        enough for the client report. Leads and findings already in the codebase are apart."""
+        return _ranked(f for f in self._brought(item) if in_report(f))
+
+    def leads(self, item: int) -> tuple[Finding, ...]:
+        """Findings of rules not yet precise on real code, or below the report's confidence floor: shown
+        in the live workbook for the reviewer to follow up, never in the client report or the headline."""
+        return _ranked(f for f in self._brought(item) if not in_report(f))
 
     def already(self, item: int) -> tuple[Finding, ...]:
         """The item's findings already in the codebase before the change (only in a review with a base)."""
-        found = [f for f in self.analysis.findings if f.item == item and f.new is False]
-        return tuple(sorted(found, key=lambda f: (-f.confidence, f.path, f.line)))
+        found = (f for f in self.analysis.findings if f.item == item and f.new is False)
+        return _ranked(f for f in found if self.live or in_report(f))
+
+    def brought_count(self) -> int:
+        """How many findings of the client-facing evidence the change brought (all items)."""
+        return sum(len(self.evidence(it.number)) for it in self.checklist.items)
 
     def already_counts(self) -> tuple[tuple[Item, int], ...]:
         """(item, findings already in the codebase), for the folded part of a change review."""
@@ -111,6 +124,10 @@ class Review:
             ranked.append((status != "fail", status != "concern", -SEVERITY_RANK.get(sev, 0), -count, it.number, (it, sev, count)))
         ranked.sort(key=lambda r: r[:5])
         return tuple(r[-1] for r in ranked[:limit])
+
+
+def _ranked(findings) -> tuple[Finding, ...]:
+    return tuple(sorted(findings, key=lambda f: (-f.confidence, f.path, f.line)))
 
 
 def open_review(analysis: Analysis, decisions: str | Path | None = None, *, title: str = "", client: str = "",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 
 from archreview.checklist.detectors import concurrency, data_integrity, load, partial_failure, scale, security
+from archreview.checklist.placement import place
 from archreview.facts.index import FileContext
 from archreview.core.model import Finding
 
@@ -29,4 +30,23 @@ def file_findings(path: str, tree: ast.Module, text: str, ctx: FileContext | Non
     found: list[Finding] = []
     for detector in FILE_DETECTORS:
         found.extend(detector(ctx))
-    return tuple(sorted(found, key=lambda f: (f.line, f.item, f.rule)))
+    dead = _unreachable(ctx.tree) if found else []
+    live = [f for f in found if not any(a <= f.line <= b for a, b in dead)]
+    return tuple(sorted(place(live), key=lambda f: (f.line, f.item, f.rule)))
+
+
+_ENDS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
+
+
+def _unreachable(tree: ast.AST) -> list[tuple[int, int]]:
+    """Line ranges of statements that follow a return/raise/continue/break in the same block: never run."""
+    out = []
+    for node in ast.walk(tree):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if not isinstance(block, list):
+                continue
+            end = next((i for i, stmt in enumerate(block) if isinstance(stmt, _ENDS)), None)
+            if end is not None and end + 1 < len(block):
+                out.append((block[end + 1].lineno, block[-1].end_lineno or block[-1].lineno))
+    return out

@@ -109,9 +109,19 @@ def body_calls(func: ast.AST) -> list[ast.Call]:
     return cached
 
 
+# Telemetry and in-process signals: repeating or losing them changes no business state.
+_TELEMETRY = re.compile(r"(^|[._])(metrics?|statsd|stats|sentry|sentry_sdk|prometheus|datadog|newrelic|tracer|"
+                        r"telemetry|capture_(exception|message)|actstream_action)($|[._])", re.I)
+# blinker/Django signals: ``certificate_issued.send(...)``, ``post_save.send(...)`` run receivers in process
+_SIGNAL = re.compile(r"(^|[._])(signals?|\w+_(signal|issued|created|updated|deleted|saved|changed)|(pre|post)_\w+)$",
+                     re.I)
+
+
 def is_quiet_receiver(call: ast.Call) -> bool:
     name = dotted(call.func).lower()
-    return name.startswith(_QUIET_RECEIVERS) or ".log" in name
+    if name.startswith(_QUIET_RECEIVERS) or ".log" in name or _TELEMETRY.search(dotted(call.func)):
+        return True
+    return attr(call) in {"send", "send_robust", "send_async"} and bool(_SIGNAL.search(receiver(call)))
 
 
 def is_commit(call: ast.Call) -> bool:
@@ -218,9 +228,48 @@ def effect(ctx: FileContext, call: ast.Call, clients: dict[str, tuple[str, bool]
     a = attr(call)
     if a in PUBLISH_ATTRS:
         return f"publish/enqueue ({name})"
+    port = messaging_port(ctx, call)
+    if port and a not in _PORT_READS:
+        return f"publish through the messaging port {port} ({name})"
     if a in MAIL_ATTRS:
         return f"e-mail ({name})"
     return f"call to {name}" if _named_effect(call) else None
+
+
+# An injected port or adapter that belongs to messaging: any of its methods sends (``self._broker.message(...)``).
+_MESSAGING = re.compile(r"broker|message_?bus|event_?bus|(^|_)bus$|publisher|producer|messag|kafka|rabbit|amqp|"
+                        r"pubsub|(^|_)(sns|sqs|nats)($|_)|queue_?client", re.I)
+_PORT_READS = frozenset({"close", "connect", "disconnect", "start", "stop", "ping", "health", "is_connected",
+                         "declare_queue", "declare_exchange", "subscribe", "consume", "get", "ack", "nack"})
+
+
+def messaging_port(ctx: FileContext, call: ast.Call) -> str:
+    """The receiver if it is a messaging port or adapter: by its name, or by the type it was given as."""
+    recv = receiver(call)
+    if not recv or recv.split(".")[0] in ctx.aliases:
+        return ""  # an imported module (django.contrib.messages, a client library): the library tables decide
+    last = recv.rsplit(".", 1)[-1]
+    if _MESSAGING.search(last):
+        return recv
+    typed = _annotated_types(ctx).get(last.lstrip("_"), "")
+    return recv if typed and _MESSAGING.search(typed) else ""
+
+
+def _annotated_types(ctx: FileContext) -> dict[str, str]:
+    """Parameter and attribute names -> their annotated type, across the file (``broker: MessageBroker``)."""
+    cached = getattr(ctx, "_archreview_types", None)
+    if cached is None:
+        cached = {}
+        for func in ctx.functions():
+            for a in (*func.args.args, *func.args.kwonlyargs):
+                if a.annotation is not None:
+                    cached[a.arg.lstrip("_")] = dotted(a.annotation) or ast.unparse(a.annotation)
+        for node in ctx.nodes(ast.AnnAssign):
+            name = dotted(node.target).rsplit(".", 1)[-1].lstrip("_")
+            if name:
+                cached[name] = dotted(node.annotation) or ast.unparse(node.annotation)
+        ctx._archreview_types = cached  # type: ignore[attr-defined]
+    return cached
 
 
 _READ_POST = re.compile(r"token|oauth|graphql|search|query|lookup|verify|validate", re.I)

@@ -44,6 +44,67 @@ def read_modify_write(ctx: FileContext) -> Iterator[Finding]:
                 yield finding(ctx, "race.read_modify_write", node, "" if durable else "unsaved", var=var, field=field)
 
 
+_COUNTER_FIELD = re.compile(r"balance|credit|count|quota|stock|inventory|limit|sent|remaining|points|amount|qty|"
+                            r"quantity|seats|used|usage|available|tokens|total|budget|allowance", re.I)
+_ORDERING = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
+
+
+def check_then_update(ctx: FileContext) -> Iterator[Finding]:
+    """``if used >= limit: refuse; row.used = used + 1; save()``: a balance or counter checked, then
+    written back from the checked value, with no row lock or atomic update between. Two requests both
+    pass the check (an overdraft, a quota exceeded)."""
+    if ctx.is_test or not _COUNTER_FIELD.search(ctx.text):
+        return
+    reported = {node.lineno for func in ctx.functions() for node, var, _ in _modifications(func, _loaded_rows(ctx, func))}
+    for func in ctx.functions():
+        nodes = body_nodes(func)
+        if _atomically(ctx, func, nodes):
+            continue
+        writes = [c.lineno for c in body_calls(func) if is_commit(c) or is_orm_write(ctx, c) or attr(c) in {"flush", "save"}]
+        if not writes:
+            continue
+        checked = _checked_values(func, nodes)
+        for node in nodes:
+            target = node.target if isinstance(node, ast.AugAssign) else node.targets[0] \
+                if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
+            if not isinstance(target, ast.Attribute) or not _COUNTER_FIELD.search(target.attr) \
+                    or node.lineno in reported or not any(w >= node.lineno for w in writes):
+                continue
+            value_names = {dotted(n) for n in ast.walk(node.value) if isinstance(n, ast.Name | ast.Attribute)}
+            if isinstance(node, ast.AugAssign):
+                value_names.add(dotted(target))
+            hit = next((c for c in checked if c[0] in value_names and c[1] < node.lineno), None)
+            if hit:
+                yield finding(ctx, "race.check_then_update", node, target=dotted(target), checked=hit[0], at=hit[1])
+
+
+def _checked_values(func: FunctionNode, nodes: list[ast.AST]) -> list[tuple[str, int]]:
+    """(name, line) of values compared with <, <=, >, >= in an if: ``if used >= limit``."""
+    out = []
+    for node in nodes:
+        if isinstance(node, ast.If):
+            for cmp in ast.walk(node.test):
+                if isinstance(cmp, ast.Compare) and any(isinstance(op, _ORDERING) for op in cmp.ops):
+                    for side in (cmp.left, *cmp.comparators):
+                        name = dotted(side)
+                        if name:
+                            out.append((name, node.lineno))
+    return out
+
+
+def _atomically(ctx: FileContext, func: FunctionNode, nodes: list[ast.AST]) -> bool:
+    """A row lock, an F() expression or a conditional UPDATE in the function: the write is guarded."""
+    for node in nodes:
+        if isinstance(node, ast.Attribute) and node.attr in _LOCKS:
+            return True
+        if isinstance(node, ast.keyword) and node.arg == "with_for_update":
+            return True
+        if isinstance(node, ast.Call) and (dotted(node.func).rsplit(".", 1)[-1] in {"F", "Greatest", "Least"}
+                                           or attr(node) in {"update", "increment", "decr", "incr", "incrby"}):
+            return True
+    return False
+
+
 def _loaded_rows(ctx: FileContext, func: ast.AST) -> dict[str, int]:
     """Variables assigned a single row loaded from the database without a lock -> line."""
     rows: dict[str, int] = {}
@@ -112,7 +173,8 @@ def module_state(ctx: FileContext) -> Iterator[Finding]:
     writers: dict[str, list[tuple[FunctionNode, int]]] = {}
     for node, name in _writes(ctx, state):
         func = ctx.enclosing_function(node)
-        if func is not None and not _shadowed(func, name) and not _registers(func) and not _under_lock(func, node):
+        if func is not None and not _shadowed(func, name) and not _registers(func) and not _under_lock(func, node) \
+                and not _initialises(ctx, func, node, name):
             writers.setdefault(name, []).append((func, node.lineno))
     for name, found in sorted(writers.items(), key=lambda kv: state[kv[0]][0]):
         line, kind = state[name]
@@ -180,6 +242,47 @@ def _registers(func: FunctionNode) -> bool:
     params = {a.arg for a in func.args.args}
     returns = [n for n in body_nodes(func) if isinstance(n, ast.Return) and isinstance(n.value, ast.Name)]
     return func.name.startswith("register") or any(r.value.id in params for r in returns)
+
+
+_SETUP = re.compile(r"^_*(init|setup|set_up|configure|mount|load|start|bootstrap|install|register)", re.I)
+
+
+_THREAD_UNSAFE = frozenset({"pika.BlockingConnection", "sqlite3.connect", "pymysql.connect", "MySQLdb.connect",
+                            "smtplib.SMTP", "smtplib.SMTP_SSL", "socket.socket", "ftplib.FTP", "imaplib.IMAP4",
+                            "imaplib.IMAP4_SSL", "paramiko.SSHClient"})
+
+
+def _initialises(ctx: FileContext, func: FunctionNode, node: ast.AST, name: str) -> bool:
+    """A write that happens once, not per request: set-up code, a lazy singleton, a memo filled per key.
+
+    ``def configure(): global _conf; _conf = ...`` runs at start-up; ``if _client is None:
+    _client = make()`` builds one client and reuses it; ``if key not in _CACHE: _CACHE[key] = ...``
+    fills a memo whose entries never change once written.
+    """
+    if _SETUP.search(func.name):
+        return True
+    value = node.value if isinstance(node, ast.Assign | ast.AugAssign) else None
+    if isinstance(value, ast.Call) and ctx.qualified(value) in _THREAD_UNSAFE:
+        return False  # one connection that is not thread-safe, shared by every thread: still a race
+    for test in _guards(func, node):
+        names = {n.id for n in ast.walk(test) if isinstance(n, ast.Name)}
+        if name not in names:
+            continue
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):  # if not _client:
+            return True
+        if isinstance(test, ast.Compare) and any(isinstance(op, ast.Is | ast.NotIn | ast.Eq) for op in test.ops) and (
+                any(isinstance(c, ast.Constant) and c.value is None for c in test.comparators)
+                or any(isinstance(op, ast.NotIn) for op in test.ops)):  # if _client is None: / if key not in CACHE:
+            return True
+    return False
+
+
+def _guards(func: FunctionNode, node: ast.AST) -> Iterator[ast.expr]:
+    """The tests of the ifs that enclose ``node`` in ``func``."""
+    line = getattr(node, "lineno", 0)
+    for n in body_nodes(func):
+        if isinstance(n, ast.If) and n.body and n.body[0].lineno <= line <= (n.body[-1].end_lineno or 0):
+            yield n.test
 
 
 def _under_lock(func: FunctionNode, node: ast.AST) -> bool:
@@ -262,4 +365,4 @@ def _password_hashers(ctx: FileContext) -> set[str]:
     return out
 
 
-DETECTORS = (read_modify_write, module_state, blocking_in_async)
+DETECTORS = (read_modify_write, check_then_update, module_state, blocking_in_async)

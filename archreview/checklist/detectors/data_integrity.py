@@ -26,14 +26,41 @@ def cascades(ctx: FileContext) -> Iterator[Finding]:
     """Delete cascades in models: one delete silently takes every child row with it."""
     if ctx.is_test or _is_migration(ctx):  # a migration repeats the model's cascade; the model is the place to judge it
         return
+    links = _link_table_keys(ctx)
     for call in ctx.calls():
         name = attr(call)
+        if id(call) in links:
+            continue  # a row of a link table has no life of its own: it should go with either end
         if name in {"relationship", "backref"} and _const(kwarg(call, "cascade")) and "delete" in _const(kwarg(call, "cascade")):
             yield finding(ctx, "cascade.delete", call, cascade=_const(kwarg(call, "cascade")))
         elif name == "ForeignKey" and _const(kwarg(call, "ondelete")).upper() == "CASCADE":
             yield finding(ctx, "cascade.delete", call, "foreign_key")
         elif name in {"ForeignKey", "OneToOneField"} and _django_cascade(call):
             yield finding(ctx, "cascade.delete", call, "django")
+
+
+def _link_table_keys(ctx: FileContext) -> set[int]:
+    """ids of foreign-key calls that are part of a link (association) table's key.
+
+    ``Table("a_b", Column("a_id", ForeignKey(..., ondelete="CASCADE")), ...)``, a foreign key
+    that is also the primary key, or a model whose only point is to join two others under a
+    unique constraint (Django ``unique_together``/``UniqueConstraint`` over its foreign keys).
+    """
+    out: set[int] = set()
+    for call in ctx.calls():
+        name = attr(call) or dotted(call.func)
+        primary = isinstance(kwarg(call, "primary_key"), ast.Constant) and kwarg(call, "primary_key").value is True
+        if name == "Table" or name in {"Column", "mapped_column"} and primary:
+            out |= {id(n) for n in ast.walk(call) if isinstance(n, ast.Call) and attr(n) == "ForeignKey"}
+    for cls in ctx.nodes(ast.ClassDef):
+        keys = [v for n in cls.body if isinstance(n, ast.Assign) for v in [n.value]
+                if isinstance(v, ast.Call) and attr(v) in {"ForeignKey", "OneToOneField"}]
+        meta = next((n for n in cls.body if isinstance(n, ast.ClassDef) and n.name == "Meta"), None)
+        unique = meta is not None and any(isinstance(n, ast.Name | ast.Attribute) and dotted(n).endswith(
+            ("unique_together", "UniqueConstraint")) for n in ast.walk(meta))
+        if len(keys) >= 2 and unique:
+            out |= {id(k) for k in keys}
+    return out
 
 
 def _is_migration(ctx: FileContext) -> bool:
@@ -63,12 +90,41 @@ def destructive_migrations(ctx: FileContext) -> Iterator[Finding]:
                 yield finding(ctx, "migration.destructive", call, "drop" if drops else "", operation=found)
     if not mentions(ctx, "drop", "truncate", "delete from"):
         return
+    executed = _executed_strings(ctx)
     for const in ctx.nodes(ast.Constant):
-        if isinstance(const.value, str) and _DESTRUCTIVE_SQL.match(const.value):
+        if isinstance(const.value, str) and id(const) in executed and _DESTRUCTIVE_SQL.match(const.value):
             func = ctx.enclosing_function(const)
             if func is None or not func.name.startswith("downgrade"):
                 sql = " ".join(const.value.split())[:60]
                 yield finding(ctx, "migration.destructive", const, "raw_sql", sql=sql)
+
+
+_SQL_RUNNERS = frozenset({"execute", "executemany", "executescript", "text", "RunSQL", "raw", "exec_driver_sql",
+                          "run_sql", "execute_sql"})
+
+
+def _executed_strings(ctx: FileContext) -> set[int]:
+    """ids of string constants that reach a SQL runner: ``cursor.execute("DROP ...")``, or through one name.
+
+    SQL words in strings that never run (an enum member ``TRUNCATE = "TRUNCATE"``, a dict key, a
+    docstring, log or argparse text) are not destructive SQL.
+    """
+    out: set[int] = set()
+    by_name: dict[tuple[int, str], list[ast.Constant]] = {}
+    for node in ctx.nodes(ast.Assign):
+        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Constant):
+            scope = ctx.enclosing_function(node)
+            by_name.setdefault((id(scope), node.targets[0].id), []).append(node.value)
+    for call in ctx.calls():
+        if (attr(call) or dotted(call.func)) not in _SQL_RUNNERS:
+            continue
+        scope = ctx.enclosing_function(call)
+        for arg in (*call.args, *(k.value for k in call.keywords)):
+            if isinstance(arg, ast.Constant):
+                out.add(id(arg))
+            elif isinstance(arg, ast.Name):
+                out |= {id(c) for c in by_name.get((id(scope), arg.id), [])}
+    return out
 
 
 def _alembic_op(call: ast.Call) -> str:

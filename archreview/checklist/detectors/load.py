@@ -90,6 +90,32 @@ def _loops(ctx: FileContext) -> Iterator[tuple[ast.AST, list[ast.AST], ast.AST, 
         yield comp, body + [c for g in comp.generators[1:] for c in g.ifs] + gen.ifs, gen.iter, _sql.loop_names(gen)
 
 
+_SCHEMA_ITERABLES = re.compile(r"(^|[._])(sorted_tables|tables|partitions|fkeys|foreign_keys|constraints|indexes|"
+                               r"extensions|schemas|sequences|materialized_views)$")
+_DDL_CONSTRUCTS = frozenset({"DropTable", "CreateTable", "DropConstraint", "AddConstraint", "CreateIndex", "DropIndex",
+                             "DDL", "CreateSchema", "DropSchema", "DropSequence", "CreateSequence"})
+_DDL_WORDS = re.compile(r"^\s*(CREATE|DROP|ALTER|TRUNCATE|VACUUM|ANALYZE|REFRESH|GRANT|REVOKE|COMMENT|ATTACH|DETACH)\b",
+                        re.I)
+_HTTP_KEYWORDS = frozenset({"params", "headers", "json", "data", "timeout", "auth", "verify", "allow_redirects"})
+
+
+def _ddl(call: ast.Call) -> bool:
+    """A schema statement (one per table or partition by nature), not a data query."""
+    first = call.args[0] if call.args else None
+    if isinstance(first, ast.Call):
+        if dotted(first.func).rsplit(".", 1)[-1] in _DDL_CONSTRUCTS:
+            return True
+        first = first.args[0] if dotted(first.func).endswith("text") and first.args else first
+    texts = [first.value] if isinstance(first, ast.Constant) and isinstance(first.value, str) else \
+        [str(v.value) for v in first.values[:1] if isinstance(v, ast.Constant)] if isinstance(first, ast.JoinedStr) else []
+    return any(_DDL_WORDS.match(t) for t in texts)
+
+
+def _http_shaped(call: ast.Call) -> bool:
+    """``session.get(url, params=...)`` on an HTTP client, not ``session.get(Model, id)``."""
+    return any(k.arg in _HTTP_KEYWORDS for k in call.keywords)
+
+
 def n_plus_one(ctx: FileContext) -> Iterator[Finding]:
     """Item 11: a query per row of another query, or a relation lazily loaded per row."""
     if _skip(ctx):
@@ -99,8 +125,11 @@ def n_plus_one(ctx: FileContext) -> Iterator[Finding]:
             continue
         source, ch, assigned = _loop_source(ctx, it)
         label = ".".join(n for n in _sql.names(ch) if n != "[]") or dotted(it)
+        if _SCHEMA_ITERABLES.search(dotted(it).lower()):
+            continue  # one statement per table, partition or constraint: DDL, not N+1
         inner = next((c for stmt in body for c, _ in _sql.query_calls(stmt)
-                      if not (c.args and isinstance(c.args[0], ast.Name) and c.args[0].id in var)), None)
+                      if not (c.args and isinstance(c.args[0], ast.Name) and c.args[0].id in var)
+                      and not _ddl(c) and not _http_shaped(c)), None)
         if inner is not None and (source is not None or _sql.mentions(inner, var)):
             what = f"rows of {label}" if source is not None else f"each item of {dotted(it) or 'the loop'}"
             yield finding(ctx, "n_plus_one.query_in_loop", inner, "" if source is not None else "items",

@@ -204,10 +204,39 @@ def _swallow(ctx: FileContext, try_node: ast.Try, handler: ast.ExceptHandler) ->
     if any(k is None for k in kinds) or not broad and not set(kinds) <= _SILENT:
         return None
     what = _first_call(try_node)
+    if _documented(ctx, handler) or _PARSES.search(what) or _best_effort(ctx, try_node):
+        return None
     label = "bare except" if not caught else f"except {', '.join(caught)}"
     action = " + ".join(dict.fromkeys(kinds))
     scale = (1 if broad else 0.7) - (0.12 if "logged at debug/info" in kinds else 0) - (0.24 if "returns a default" in kinds else 0)
     return finding(ctx, "except.swallowed", handler, scale=scale, caught=label, what=what, action=action)
+
+
+# A failed parse has a well-defined answer (the fallback value): not a lost failure.
+_PARSES = re.compile(r"^(json\.loads?|yaml\.safe_load|int|float|Decimal|decimal\.Decimal|UUID|uuid\.UUID|"
+                     r"ast\.literal_eval|\w*\.?(strptime|fromisoformat|parse\w*|loads|decode\w*|b64decode|"
+                     r"unquote|urlparse)|str|bool|Fraction|datetime\.\w+)\(", re.I)
+_BEST_EFFORT = re.compile(r"never (raise|fail)|best[- ]effort|must not (raise|fail|break)|do(es)? not (raise|fail)",
+                          re.I)
+
+
+def _documented(ctx: FileContext, handler: ast.ExceptHandler) -> bool:
+    """The author wrote why the error is dropped: a comment on or inside the handler."""
+    end = handler.end_lineno or handler.lineno
+    return any("#" in line and not line.lstrip().startswith(("#!", "# type:", "# noqa", "# pragma"))
+               and _comment(line) for line in ctx.lines[handler.lineno - 1:end])
+
+
+def _comment(line: str) -> bool:
+    text = line.split("#", 1)[1].strip().lower()
+    return bool(text) and not text.startswith(("noqa", "type:", "pragma", "nosec", "pylint", "fmt:"))
+
+
+def _best_effort(ctx: FileContext, try_node: ast.Try) -> bool:
+    """The enclosing function documents that it never raises (a metrics emitter, a notifier)."""
+    func = ctx.enclosing_function(try_node)
+    doc = ast.get_docstring(func) if isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef) else None
+    return bool(doc and _BEST_EFFORT.search(doc))
 
 
 def _caught(handler: ast.ExceptHandler) -> list[str]:

@@ -28,7 +28,7 @@ def repo_findings(head: Snapshot, new_infra: Sequence[InfraFinding], fit: Sequen
                   violations: Sequence[Violation], users: int | None,
                   changed: Collection[str] = ()) -> tuple[Finding, ...]:
     """Findings for items 20-22, sorted by (item, path, line, rule)."""
-    found = [*infra_findings(new_infra), *fit_findings(fit, violations, changed, head),
+    found = [*infra_findings(new_infra), *opened_risks(new_infra), *fit_findings(fit, violations, changed, head),
              *overengineering(head, new_infra, users, changed)]
     return tuple(sorted(set(found), key=lambda f: (f.item, f.path, f.line, f.rule, f.message)))
 
@@ -46,6 +46,36 @@ def infra_findings(new_infra: Sequence[InfraFinding]) -> Iterator[Finding]:
         rule = "infra.declared_unused" if infra.declared_unused else "infra.declared_used" if infra.declared_used \
             else "infra.new"
         yield make(rule, where.path, where.line or 1, kind=infra.kind, name=infra.name, more=more)
+
+
+# --- what new infrastructure opens, under items 2-17 ----------------------------------------
+
+_BROKERS = frozenset({"message_queue", "task_queue", "pubsub", "event_bus"})
+# kind -> the rules (questions) that kind of infrastructure opens in the checklist
+OPENS = {
+    **{kind: ("opens.broker_dual_write", "opens.broker_idempotent_consumer", "opens.broker_poison_message",
+              "opens.broker_ordering") for kind in _BROKERS},
+    "database": ("opens.database_read_after_write", "opens.database_two_engines"),
+    "cache": ("opens.cache_invalidation", "opens.cache_stampede"),
+    "scheduler": ("opens.scheduler_overlap",),
+    "retry": ("opens.retry_non_idempotent",),
+}
+
+
+def opened_risks(new_infra: Sequence[InfraFinding]) -> Iterator[Finding]:
+    """The checklist questions each new kind of infrastructure opens, with evidence at its own lines.
+
+    A broker makes every "write the database, then publish" a dual write and every consumer
+    at-least-once; a second engine or a replica brings read-after-write lag and transactions
+    that cannot span both; a cache must be invalidated and can stampede; a scheduler's runs can
+    overlap; a retry library repeats whatever it wraps.
+    """
+    for infra in new_infra:
+        if infra.test_only or not infra.evidence or infra.kind not in OPENS:
+            continue
+        where = infra.evidence[0]
+        for rule in OPENS[infra.kind]:
+            yield make(rule, where.path, where.line or 1, kind=infra.kind, name=infra.name)
 
 
 # --- item 21 -----------------------------------------------------------------------------

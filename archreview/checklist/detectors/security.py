@@ -84,9 +84,14 @@ def hardcoded_secrets(ctx: FileContext) -> Iterator[Finding]:
         if secret_name(name) and isinstance(value, ast.Constant) and literal_secret(value.value):
             seen.add(anchor.lineno)
             yield finding(ctx, "secret.literal", anchor, name=name)
+    for name, value, anchor in _secret_defaults(ctx):
+        if anchor.lineno not in seen:
+            seen.add(anchor.lineno)
+            yield finding(ctx, "secret.default", anchor, name=name, value=repr(value)[:40])
+    docstrings = {id(n.value) for n in ctx.nodes(ast.Expr) if isinstance(n.value, ast.Constant)}
     for node in ctx.nodes(ast.Constant):
         if not isinstance(node.value, str) or len(node.value) < 16 or not _SUSPECT.search(node.value) \
-                or node.lineno in seen:
+                or node.lineno in seen or id(node) in docstrings:
             continue
         what = ("an AWS access key" if _AWS.search(node.value) else "a private key" if _PEM.search(node.value)
                 else "a password inside a URL" if _url_secret(node.value)
@@ -94,6 +99,42 @@ def hardcoded_secrets(ctx: FileContext) -> Iterator[Finding]:
         if what:
             seen.add(node.lineno)
             yield finding(ctx, "secret.pattern", node, what=what)
+
+
+_ENV_GETTERS = re.compile(r"^(os\.getenv|os\.environ\.get|getenv|environ\.get|config|env|env\.str|env\.get_value|"
+                          r"decouple\.config|settings\.get)$")
+_KNOWN_DEFAULTS = re.compile(r"^(change[-_ ]?me|change[-_ ]?this|replace[-_ ]?me|secret|password|passw0rd|admin|"
+                             r"default|insecure\S*|dev|development|test|dummy|not[-_ ]?a[-_ ]?secret|please[-_ ]change\S*|"
+                             r"your[-_]\S+|xxx+|\S*change[-_]?me\S*|django-insecure\S*)$", re.I)
+
+
+_FLAG_VALUE = re.compile(r"^(|true|false|yes|no|on|off|none|null|\d+)$", re.I)  # a switch, not a secret
+
+
+def _secret_defaults(ctx: FileContext) -> Iterator[tuple[str, str, ast.AST]]:
+    """(name, value, anchor) for secrets that fall back to a value written in the code: a literal default
+    of an environment lookup (``os.getenv("SECRET_KEY", "change-me")``), or a placeholder assigned in a
+    settings module (``SECRET_KEY = "changeme"``)."""
+    for call in ctx.calls():
+        if not _ENV_GETTERS.match(dotted(call.func)) or not call.args:
+            continue
+        key = call.args[0]
+        default = call.args[1] if len(call.args) > 1 else kwarg_value(call, "default")
+        if isinstance(key, ast.Constant) and isinstance(key.value, str) and secret_name(key.value) \
+                and isinstance(default, ast.Constant) and isinstance(default.value, str) \
+                and not _FLAG_VALUE.match(default.value.strip()):
+            yield key.value, default.value, call
+    if _settings_module(ctx):
+        for node in ctx.tree.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.value, ast.Constant):
+                name = _target_name(node.targets[0])
+                value = node.value.value
+                if secret_name(name) and isinstance(value, str) and _KNOWN_DEFAULTS.match(value.strip()):
+                    yield name, value, node
+
+
+def kwarg_value(call: ast.Call, name: str) -> ast.AST | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
 
 
 def _url_secret(text: str) -> bool:
@@ -138,15 +179,53 @@ def unsafe_settings(ctx: FileContext) -> Iterator[Finding]:
                 check = _SETTING_RISKS.get(name)
                 if check and check(node.value):
                     yield finding(ctx, f"setting.{name.lower()}", node)
+    yield from _tls_off(ctx)
     for call in ctx.calls():
         name = dotted(call.func)
         for kw in call.keywords:
-            if kw.arg == "verify" and isinstance(kw.value, ast.Constant) and kw.value.value is False:
-                yield finding(ctx, "setting.verify_false", call, call=name)
+            if kw.arg == "verify" and _is_false(kw.value):
+                if not _local_target(call):
+                    yield finding(ctx, "setting.verify_false", call, call=name)
             elif kw.arg == "debug" and _is_true(kw.value) and name.endswith(".run"):
                 yield finding(ctx, "setting.debug_run", call, call=name)
             elif kw.arg in {"origins", "allow_origins"} and _is_star(kw.value):
                 yield finding(ctx, "setting.cors_wildcard", call, call=name, arg=kw.arg)
+
+
+_TLS_FLAGS = re.compile(r"^(verify_ssl|ssl_verify|verify_certs?|verify_tls|tls_verify|ssl_cert_verify|"
+                        r"check_hostname|verify_certificate)$", re.I)
+_LOCAL = re.compile(r"//(localhost|127\.0\.0\.1|\[::1\])\b")
+
+
+def _is_false(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is False
+
+
+def _local_target(call: ast.Call) -> bool:
+    """The call talks to this machine (``https://localhost:8000``): nobody is on the path to intercept."""
+    return any(isinstance(n, ast.Constant) and isinstance(n.value, str) and _LOCAL.search(n.value)
+               for a in call.args for n in ast.walk(a))
+
+
+def _tls_off(ctx: FileContext) -> Iterator[Finding]:
+    """TLS certificate checks turned off other than ``verify=False``: a flag set to False, CERT_NONE,
+    an unverified SSL context."""
+    for node in ctx.nodes(ast.Assign, ast.AnnAssign):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        name = next((_target_name(t) for t in targets if _TLS_FLAGS.match(_target_name(t).rsplit(".", 1)[-1])), "")
+        if name and node.value is not None and _is_false(node.value):
+            yield finding(ctx, "tls.verify_off", node, what=f"{name} = False")
+    for call in ctx.calls():
+        name = ctx.qualified(call)
+        if name in {"ssl._create_unverified_context", "ssl._create_stdlib_context"}:
+            yield finding(ctx, "tls.verify_off", call, what=f"{name}()")
+            continue
+        for kw in call.keywords:
+            if kw.arg and kw.arg != "verify" and _TLS_FLAGS.match(kw.arg) and _is_false(kw.value) \
+                    and not _local_target(call):
+                yield finding(ctx, "tls.verify_off", call, what=f"{dotted(call.func)}({kw.arg}=False)")
+            elif kw.arg in {"cert_reqs", "verify_mode"} and dotted(kw.value).endswith("CERT_NONE"):
+                yield finding(ctx, "tls.verify_off", call, what=f"{dotted(call.func)}({kw.arg}=CERT_NONE)")
 
 
 # --- item 15 -----------------------------------------------------------------------
@@ -163,15 +242,36 @@ _FRAGMENT = re.compile(r"sql|clause|where|placeholder|marks|columns|fields")
 _SQL_WORDS = re.compile(r"\b(select|insert|update|delete|where|from|values|order by)\b", re.I)
 
 
-def _safe_part(node: ast.AST, assigned: dict[str, ast.AST]) -> bool:
-    """A formatted value that cannot carry input: a constant, an ALL_CAPS name, a placeholder list."""
+# Identifiers the code itself computes (a model's table name, a quoted identifier) and values that
+# cannot carry a quote (integers, dates) are not injection surfaces.
+_IDENTIFIER_ATTRS = re.compile(r"(^|\.)(__tablename__|db_table|table_name|tablename|_meta\.\w+|pk|id)$")
+_SAFE_CALLS = frozenset({"len", "int", "float", "round", "abs", "quote_name", "quote_ident", "Identifier",
+                         "isoformat", "strftime", "date", "timestamp", "hex"})
+
+
+def _safe_part(node: ast.AST, assigned: dict[str, ast.AST], depth: int = 0) -> bool:
+    """A formatted value that cannot carry input: a constant, an ALL_CAPS name, a placeholder list,
+    an identifier computed in code (``Model.__tablename__``), an integer or a date."""
+    if isinstance(node, ast.FormattedValue):
+        spec = node.format_spec
+        if isinstance(spec, ast.JoinedStr) and any(isinstance(v, ast.Constant) and str(v.value)[-1:] in "dfxe"
+                                                    for v in spec.values):
+            return True  # {n:d}, {x:.2f}: a number by construction
+        return _safe_part(node.value, assigned, depth)
     if isinstance(node, ast.Constant) or isinstance(node, ast.Name) and node.id.isupper():
+        return True
+    if isinstance(node, ast.Attribute) and _IDENTIFIER_ATTRS.search(dotted(node)):
         return True
     if isinstance(node, ast.Name) and node.id in assigned:
         value = assigned[node.id]
         consts = [c.value for c in ast.walk(value) if isinstance(c, ast.Constant) and isinstance(c.value, str)]
-        return any(c.strip(" ,") in {"?", "%s", ":p"} or c.startswith(":") for c in consts)
-    return isinstance(node, ast.Call) and dotted(node.func) in {"len", "int"}
+        if any(c.strip(" ,") in {"?", "%s", ":p"} or c.startswith(":") for c in consts):
+            return True
+        return depth < 2 and not isinstance(value, ast.Name | ast.Constant) and _safe_part(value, assigned, depth + 1)
+    if isinstance(node, ast.Call):
+        name = dotted(node.func).rsplit(".", 1)[-1]
+        return name in _SAFE_CALLS
+    return False
 
 
 def _pieces(node: ast.AST) -> list[ast.AST]:
@@ -198,7 +298,7 @@ def built_sql(node: ast.AST, assigned: dict[str, ast.AST], with_params: bool = F
                                   if isinstance(n, ast.Name) and _FRAGMENT.search(n.id.lower())}}
     if isinstance(node, ast.JoinedStr):
         text = "".join(str(v.value) for v in node.values if isinstance(v, ast.Constant))
-        parts = [v.value for v in node.values if isinstance(v, ast.FormattedValue)]
+        parts = [v for v in node.values if isinstance(v, ast.FormattedValue)]
         return bool(_SQL_WORDS.search(text)) and not all(_safe_part(p, assigned) for p in parts)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod | ast.Add):
         texts = [c.value for c in ast.walk(node) if isinstance(c, ast.Constant) and isinstance(c.value, str)]
@@ -305,10 +405,28 @@ def _guarded(ctx: FileContext, func: FunctionNode) -> bool:
     return False
 
 
+_PRINCIPAL = re.compile(r"user|account|auth|principal|current|member|identity|session_owner|viewer|customer", re.I)
+
+
 def _authenticated(ctx: FileContext, func: FunctionNode) -> bool:
+    """The handler knows who calls it: a login decorator, ``request.user``, or (FastAPI) a parameter that
+    depends on the current user (``user: User = Depends(current_user)``, ``account: CurrentAccount``)."""
     text = _sql.source_of(ctx, func)
     decorators = " ".join(_sql.decorator_names(func))
-    return any(m in text or m in decorators for m in _AUTH_MARKS)
+    if any(m in text or m in decorators for m in _AUTH_MARKS):
+        return True
+    args = [*func.args.args, *func.args.kwonlyargs]
+    defaults = [*func.args.defaults, *(d for d in func.args.kw_defaults if d is not None)]
+    for d in defaults:
+        if isinstance(d, ast.Call) and dotted(d.func).rsplit(".", 1)[-1] in {"Depends", "Security"} and d.args \
+                and _PRINCIPAL.search(dotted(d.args[0])):
+            return True
+    for a in args:
+        note = ast.unparse(a.annotation) if a.annotation is not None else ""
+        if re.search(r"Current\w*|Annotated\[.*(User|Account|Principal)", note) or (
+                _PRINCIPAL.search(note) and _PRINCIPAL.search(a.arg)):
+            return True
+    return False
 
 
 def missing_ownership(ctx: FileContext) -> Iterator[Finding]:

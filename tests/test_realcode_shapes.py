@@ -1,0 +1,561 @@
+"""False-positive causes and missed failures seen on real code (bench/realcode), each as the
+shape it had there, rewritten small: the detectors must stay quiet on the first kind and
+speak on the second."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+import pytest
+
+from archreview.checklist.detectors import file_findings
+
+
+def findings(source: str, path: str = "app/service.py"):
+    text = textwrap.dedent(source).lstrip("\n")
+    return file_findings(path, ast.parse(text), text)
+
+
+def rules(source: str, path: str = "app/service.py") -> set[tuple[str, int]]:
+    return {(f.rule, f.line) for f in findings(source, path)}
+
+
+# --- shared mutable state: write-once globals, lazy singletons, memos, locks ----------------
+
+QUIET_STATE = {
+    "lazy singleton client (healthchecks hc/lib/s3.py)": """
+        import boto3
+        _client = None
+
+        def client():
+            global _client
+            if _client is None:
+                _client = boto3.client("s3")
+            return _client
+    """,
+    "configuration written once at start (mealie core/logger/config.py)": """
+        __conf = None
+
+        def configured_logger(mode):
+            global __conf
+            __conf = {"mode": mode}
+            return __conf
+    """,
+    "memo filled once per key": """
+        _TEMPLATES = {}
+
+        def template(name):
+            if name not in _TEMPLATES:
+                _TEMPLATES[name] = open(name).read()
+            return _TEMPLATES[name]
+    """,
+    "lock-guarded cache": """
+        import threading
+        _lock = threading.Lock()
+        _CACHE = {}
+
+        def remember(key, value):
+            with _lock:
+                _CACHE[key] = value
+    """,
+    "instrument handle (prometheus)": """
+        from prometheus_client import Counter
+        REQUESTS = Counter("requests_total", "requests")
+
+        def handle():
+            REQUESTS.inc()
+    """,
+}
+
+
+@pytest.mark.parametrize("source", QUIET_STATE.values(), ids=QUIET_STATE.keys())
+def test_write_once_state_is_not_shared_mutable_state(source):
+    assert "state.module_mutable" not in {r for r, _ in rules(source, "app/views.py")}
+
+
+def test_state_written_per_run_is_still_found():  # mealie services/scheduler/tasks/post_webhooks.py
+    source = """
+        from datetime import datetime, timezone
+        last_ran = datetime.now(timezone.utc)
+
+        def post_group_webhooks():
+            global last_ran
+            since = last_ran
+            last_ran = datetime.now(timezone.utc)
+            return since
+    """
+    assert ("state.module_mutable", 2) in rules(source, "app/tasks/post_webhooks.py")
+
+
+# --- swallowed errors: documented best effort, parse fallbacks ---------------------------------
+
+
+QUIET_EXCEPT = {
+    "documented swallow (healthchecks telegram webhook)": """
+        def webhook(chat, invite):
+            try:
+                Telegram.send(chat.id, invite)
+            except TransportError:
+                # Swallow the error and return HTTP 200 OK, otherwise Telegram will
+                # hit the webhook again and again.
+                pass
+            return HttpResponse()
+    """,
+    "metrics emitter that never raises": """
+        def emit(name, value):
+            \"\"\"Send one metric. Best effort: never raises, a lost metric is fine.\"\"\"
+            try:
+                statsd.gauge(name, value)
+            except Exception:
+                pass
+    """,
+    "parse fallback returning a default (mealie schema validator)": """
+        from uuid import UUID
+
+        def coerce(v):
+            try:
+                return UUID(v)
+            except Exception:
+                return None
+    """,
+    "JSON error body fallback (redash query runner)": """
+        import json
+
+        def error_of(response):
+            try:
+                details = json.loads(response.text)
+            except Exception:
+                pass
+            return None
+    """,
+}
+
+
+@pytest.mark.parametrize("source", QUIET_EXCEPT.values(), ids=QUIET_EXCEPT.keys())
+def test_best_effort_handlers_are_not_swallowed_errors(source):
+    assert "except.swallowed" not in {r for r, _ in rules(source)}
+
+
+def test_an_undocumented_swallow_around_a_write_is_still_found():
+    source = """
+        def save(order):
+            try:
+                db.session.commit()
+            except Exception:
+                pass
+    """
+    assert ("except.swallowed", 4) in rules(source)
+
+
+# --- cascades on link tables -----------------------------------------------------------------
+
+
+def test_cascade_on_a_link_table_is_not_a_cascading_delete_of_business_data():
+    source = """
+        from sqlalchemy import Column, ForeignKey, Integer, Table
+        from sqlalchemy.orm import mapped_column
+
+        certificate_destinations = Table(
+            "certificate_destination_associations", metadata,
+            Column("destination_id", Integer, ForeignKey("destinations.id", ondelete="cascade")),
+            Column("certificate_id", Integer, ForeignKey("certificates.id", ondelete="cascade")),
+        )
+
+        class UserRole(Base):
+            user_id = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+            role_id = mapped_column(ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True)
+
+        class Certificate(Base):
+            authority_id = Column(Integer, ForeignKey("authorities.id", ondelete="CASCADE"))
+    """
+    assert {line for r, line in rules(source, "app/models.py") if r == "cascade.delete"} == {15}
+
+
+def test_a_django_membership_model_is_a_link_table():  # healthchecks accounts/models.py Member
+    source = """
+        from django.db import models
+
+        class Member(models.Model):
+            user = models.ForeignKey(User, models.CASCADE, related_name="memberships")
+            project = models.ForeignKey(Project, models.CASCADE)
+
+            class Meta:
+                constraints = [models.UniqueConstraint(fields=["user", "project"], name="uq_member")]
+
+        class Project(models.Model):
+            owner = models.ForeignKey(User, models.CASCADE)
+    """
+    assert {line for r, line in rules(source, "app/models.py") if r == "cascade.delete"} == {11}
+
+
+# --- SQL words in strings that never run; SQL built from identifiers and numbers -----------------
+
+QUIET_SQL_TEXT = """
+    import argparse
+    import enum
+    import logging
+
+    log = logging.getLogger(__name__)
+
+    class Operation(enum.Enum):
+        TRUNCATE = "TRUNCATE"
+        DROP = "DROP TABLE"
+
+    COSTS = {"DROP TABLE": 3, "TRUNCATE": 2}
+
+    def clean(table):
+        \"\"\"DROP TABLE is never used here.\"\"\"
+        log.info("DROP TABLE %s skipped", table)
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--drop", help="DROP TABLE x first")
+"""
+
+
+def test_sql_words_in_strings_that_never_run_are_not_destructive_sql():
+    assert not rules(QUIET_SQL_TEXT)
+
+
+def test_sql_that_runs_is_still_destructive():  # healthchecks populate_searchdb.py, as a service
+    source = """
+        def rebuild(con):
+            cur = con.cursor()
+            cur.execute("DROP TABLE IF EXISTS docs")
+            sql = "TRUNCATE audit_log"
+            cur.execute(sql)
+    """
+    assert {line for r, line in rules(source) if r == "migration.destructive"} == {3, 4}
+
+
+def test_sql_built_from_identifiers_numbers_and_dates_is_not_injection():
+    source = """
+        import sqlalchemy as sa
+
+        def duplicates(session, model, cutoff, limit):
+            session.execute(sa.text(f"SELECT id, name FROM {model.__tablename__}"))
+            session.execute(sa.text(f"DELETE FROM pings WHERE created < '{cutoff.isoformat()}'"))
+            session.execute(sa.text(f"SELECT * FROM pings LIMIT {int(limit)}"))
+            session.execute(sa.text(f"SELECT * FROM pings WHERE n > {limit:d}"))
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = '%s'" % model._meta.db_table)
+    """
+    assert "injection.sql" not in {r for r, _ in rules(source)}
+
+
+def test_sql_built_from_input_is_still_injection():
+    source = """
+        def search(request, cursor):
+            name = request.args.get("name")
+            cursor.execute(f"SELECT * FROM users WHERE name = '{name}'")
+    """
+    assert ("injection.sql", 3) in rules(source)
+
+
+# --- N+1: fixed collections and DDL per table ------------------------------------------------------
+
+
+def test_ddl_per_table_and_loops_over_fixed_lists_are_not_n_plus_one():
+    source = """
+        from sqlalchemy.schema import DropConstraint, DropTable
+
+        def drop_all(engine, meta, all_fkeys, tables):
+            with engine.connect() as connection:
+                for fkey in all_fkeys:
+                    connection.execute(DropConstraint(fkey))
+                for table in tables:
+                    connection.execute(DropTable(table))
+                for extension in settings.database_extensions:
+                    connection.execute(f'CREATE EXTENSION IF NOT EXISTS "{extension}";')
+                for name, query in [("size", "select 1"), ("rows", "select 2")]:
+                    connection.execute(query).first()
+    """
+    assert not {r for r, _ in rules(source)} & {"n_plus_one.query_in_loop", "n_plus_one.lazy_load"}
+
+
+def test_an_http_get_in_a_loop_is_not_a_database_query():  # lemur verisign plugin
+    source = """
+        def reject(self, orders):
+            for order_id in orders:
+                self.session.get(url, params={"transaction_id": order_id})
+    """
+    assert "n_plus_one.query_in_loop" not in {r for r, _ in rules(source)}
+
+
+# --- where the code runs: dead code, dev scripts, operator commands --------------------------------
+
+
+def test_code_after_return_is_not_a_production_path():
+    source = """
+        import requests
+
+        def fetch():
+            return cached()
+            requests.get("https://example.com")
+    """
+    assert not rules(source)
+
+
+def test_dev_scripts_and_commands_rank_lower_and_say_so():
+    source = "import requests\nrequests.get('https://api.example.com')\n"
+    [service] = findings(source, "app/rates.py")
+    [script] = findings(source, "dev/scripts/stress_test.py")
+    [command] = findings(source, "app/management/commands/sync_rates.py")
+    assert service.confidence > command.confidence > script.confidence
+    assert script.confidence < 0.5 and "developer script" in script.message
+    assert "operator command" in command.message
+
+
+# --- async: what blocks and what does not ----------------------------------------------------------
+
+
+def test_async_httpx_client_and_its_stream_are_not_blocking():
+    source = """
+        import httpx
+
+        async def download(url):
+            async with httpx.AsyncClient(timeout=10) as client:
+                async with client.stream("GET", url) as response:
+                    async for chunk in response.aiter_bytes():
+                        yield chunk
+                r = await client.get(url)
+            return r
+    """
+    assert "async.blocking_call" not in {r for r, _ in rules(source)}
+
+
+def test_password_hashing_inside_async_def_blocks_the_loop():  # a FastAPI login
+    source = """
+        import bcrypt
+        import hashlib
+        from passlib.context import CryptContext
+
+        pwd_context = CryptContext(schemes=["bcrypt"])
+
+        async def login(form):
+            user = await users.get(form.username)
+            if not pwd_context.verify(form.password, user.hashed_password):
+                raise Unauthorized()
+            key = hashlib.scrypt(form.password.encode(), salt=user.salt, n=2**14, r=8, p=1)
+            ok = bcrypt.checkpw(form.password.encode(), user.hash)
+            return key, ok
+    """
+    found = {(r, line) for r, line in rules(source, "app/routes/auth.py") if r == "async.blocking_call"}
+    assert found == {("async.blocking_call", 9), ("async.blocking_call", 11), ("async.blocking_call", 12)}
+
+
+# --- telemetry and in-process signals are not side effects ------------------------------------------
+
+
+def test_metrics_and_signals_are_not_retried_or_dual_written_effects():  # lemur plugins and services
+    source = """
+        from retrying import retry
+
+        @retry(stop_max_attempt_number=25)
+        def get_certificate(arn, client):
+            metrics.send("get_acm_certificate", "counter", 1)
+            capture_exception()
+            return client.get_certificate(CertificateArn=arn)
+
+        def create(cert):
+            database.commit()
+            certificate_issued.send(certificate=cert)
+            metrics.send("certificate_issued", "counter", 1)
+    """
+    assert not {r for r, _ in rules(source)} & {"retry.non_idempotent", "dual_write.commit_then_publish"}
+
+
+# --- missed failures, now rules -----------------------------------------------------------------------
+
+
+def test_check_then_update_of_a_counter_without_a_lock():  # healthchecks accounts/models.py authorize_sms
+    source = """
+        class Profile(models.Model):
+            def authorize_sms(self):
+                sent_this_month = self.sms_sent_this_month()
+                if sent_this_month >= self.sms_limit:
+                    return False
+                self.sms_sent = sent_this_month + 1
+                self.save()
+                return True
+
+        def withdraw(account, amount):
+            if account.balance < amount:
+                raise InsufficientFunds()
+            account.balance -= amount
+            db.session.commit()
+
+        def withdraw_locked(account_id, amount):
+            account = Account.objects.select_for_update().get(pk=account_id)
+            if account.balance < amount:
+                raise InsufficientFunds()
+            account.balance -= amount
+            account.save()
+
+        def withdraw_atomic(account_id, amount):
+            if Account.objects.filter(pk=account_id, balance__gte=amount).update(balance=F("balance") - amount) == 0:
+                raise InsufficientFunds()
+    """
+    assert {line for r, line in rules(source, "app/models.py") if r == "race.check_then_update"} == {6, 13}
+
+
+def test_tls_verification_turned_off():
+    source = """
+        import ssl
+        import requests
+        from elasticsearch import Elasticsearch
+
+        VERIFY_SSL = False
+        es = Elasticsearch(hosts, verify_certs=False)
+        ctx = ssl._create_unverified_context()
+        requests.get("https://payments.example.com", verify=False, timeout=5)
+        requests.get("https://localhost:8443/health", verify=False, timeout=5)  # ourselves
+        verify_ssl = self.configuration.get("verify_ssl", True)
+    """
+    found = {(r, line) for r, line in rules(source) if r in {"tls.verify_off", "setting.verify_false"}}
+    assert found == {("tls.verify_off", 5), ("tls.verify_off", 6), ("tls.verify_off", 7), ("setting.verify_false", 8)}
+
+
+def test_a_secret_default_left_in_settings():  # wger settings/main.py and the like
+    source = """
+        import os
+        import environ
+
+        env = environ.Env()
+        SECRET_KEY = os.environ.get("SECRET_KEY", "change-me")
+        DB_PASSWORD = env("DB_PASSWORD", default="postgres")
+        JWT_SECRET = "changeme"
+        API_TOKEN = os.environ["API_TOKEN"]
+        DEBUG_TOOLBAR = os.environ.get("DEBUG_TOOLBAR", "false")
+    """
+    assert {line for r, line in rules(source, "project/settings.py") if r == "secret.default"} == {5, 6, 7}
+
+
+def test_a_secret_default_left_in_a_deployment_manifest():
+    from archreview.checklist.detectors.config import config_findings
+
+    compose = "services:\n  web:\n    environment:\n      SECRET_KEY: change_me\n      DB_PASSWORD: ${DB_PASSWORD}\n" \
+              "      - API_KEY=changeme\n      DEBUG: 'false'\n"
+    assert [(f.rule, f.line) for f in config_findings("docker-compose.yml", compose)] == [
+        ("secret.default", 4), ("secret.default", 6)]
+    assert config_findings(".env.example", "SECRET_KEY=change_me\n") == ()  # a template to copy
+    assert [f.line for f in config_findings("deploy/Dockerfile", "FROM python\nENV DJANGO_SECRET_KEY=insecure-key\n")] == [2]
+
+
+# --- detection across functions: ports and adapters ------------------------------------------------
+
+
+def test_commit_then_publish_through_an_injected_messaging_port():  # a use case in a hexagonal service
+    source = """
+        class PlaceOrder:
+            def __init__(self, uow: UnitOfWork, broker: MessageBroker, clock: Clock):
+                self._uow = uow
+                self._broker = broker
+                self._clock = clock
+
+            async def __call__(self, command):
+                async with self._uow:
+                    order = Order.place(command, self._clock.now())
+                    await self._uow.orders.add(order)
+                    await self._uow.commit()
+                await self._broker.message(OrderPlaced(order.id))
+                return order.id
+
+        class Notify:
+            def __init__(self, events: EventPublisher):
+                self.events = events
+
+            def handle(self, repo, item):
+                repo.save(item)
+                repo.session.commit()
+                self.events.emit_item_saved(item.id)
+    """
+    found = {(r, line) for r, line in rules(source, "app/use_cases.py") if r.startswith("dual_write")}
+    assert found == {("dual_write.commit_then_publish", 12), ("dual_write.commit_then_publish", 22)}
+
+
+def test_a_port_that_only_reads_or_connects_is_not_a_publish():
+    source = """
+        class Health:
+            def __init__(self, broker: MessageBroker):
+                self._broker = broker
+
+            async def check(self, session):
+                await session.commit()
+                await self._broker.ping()
+                await self._broker.close()
+    """
+    assert not {r for r, _ in rules(source)} & {"dual_write.commit_then_publish"}
+
+
+# --- object access by an id from the request, with no ownership check --------------------------------
+
+
+def test_fastapi_handler_returns_an_object_by_id_with_no_owner_check():
+    source = """
+        from fastapi import APIRouter, Depends
+
+        router = APIRouter()
+
+        @router.get("/invoices/{invoice_id}")
+        async def read_invoice(invoice_id: int, session: AsyncSession = Depends(get_session),
+                               account: Account = Depends(current_account)):
+            invoice = await session.get(Invoice, invoice_id)
+            return invoice
+
+        @router.get("/notes/{note_id}")
+        async def read_note(note_id: int, user: CurrentUser, session: SessionDep):
+            note = await session.get(Note, note_id)
+            if note.owner_id != user.id:
+                raise HTTPException(status_code=404)
+            return note
+    """
+    assert {(r, line) for r, line in rules(source, "app/routes.py") if r == "authz.no_owner_check"} == {
+        ("authz.no_owner_check", 8)}
+
+
+def test_flask_and_django_handlers_with_no_owner_check():
+    source = """
+        from flask_login import current_user, login_required
+        from django.contrib.auth.decorators import login_required as django_login_required
+        from django.shortcuts import get_object_or_404
+
+        @bp.route("/orders/<int:order_id>")
+        @login_required
+        def show_order(order_id):
+            order = Order.query.get_or_404(order_id)
+            return render_template("order.html", order=order)
+
+        @django_login_required
+        def edit_plan(request, plan_id):
+            plan = get_object_or_404(NutritionPlan, pk=plan_id)
+            plan.name = request.POST["name"]
+            plan.save()
+            return redirect("plans")
+
+        @django_login_required
+        def own_plan(request, plan_id):
+            plan = get_object_or_404(NutritionPlan, pk=plan_id, user=request.user)
+            return render(request, "plan.html", {"plan": plan})
+    """
+    assert {line for r, line in rules(source, "app/views.py") if r == "authz.no_owner_check"} == {8, 13}
+
+
+def test_django_flash_messages_are_not_a_messaging_port():  # healthchecks and wger views
+    source = """
+        from django.contrib import messages
+
+        def add_channel(request, project):
+            channel = Channel(project=project)
+            channel.save()
+            messages.success(request, "The integration has been added!")
+            return redirect("channels")
+    """
+    assert not {r for r, _ in rules(source, "app/views.py")} & {"dual_write.commit_then_publish"}
+
+
+def test_a_switch_named_like_a_credential_is_not_a_secret_default():  # redash settings
+    source = """
+        import os
+        ACCESS_CONTROL_ALLOW_CREDENTIALS = parse_boolean(os.environ.get("REDASH_CORS_ALLOW_CREDENTIALS", "false"))
+        OPTIONAL_CREDENTIALS = os.environ.get("ATHENA_OPTIONAL_CREDENTIALS", "true")
+    """
+    assert "secret.default" not in {r for r, _ in rules(source, "redash/settings/__init__.py")}

@@ -66,7 +66,7 @@ def _edit(old: str, new: str) -> str:
         (_edit("number = 22", "number = 21"), "duplicated [21]"),
         (_edit('severity = "critical"', 'severity = "urgent"'), "checklist item 2: severity 'urgent'"),
         (_edit('questions = [\n  "What happens to this request', 'questions = []\nx = [\n  "What'), "item 1: 'questions' must not be empty"),
-        (_edit('detectors = ["except.swallowed"]', "detectors = []"), "item 3: list its detectors"),
+        (_edit('detectors = ["except.swallowed", "opens.broker_poison_message"]', "detectors = []"), "item 3: list its detectors"),
         (_edit("[[categories]]\nid = 7", "[[categories]]\nid = 8"), "categories 1..7"),
         (_edit('scale = "any"', 'scale = "sometimes"'), "item 1: 'scale'"),
         ("items = [", "not valid TOML"),
@@ -90,5 +90,5 @@ def test_checklist_rule_ids_are_validated_against_the_registry() -> None:
 
 
 def test_an_item_without_detector_needs_a_reason() -> None:
-    text = _edit('detectors = ["except.swallowed"]', 'detectors = []\nno_detector_reason = "only people know"')
+    text = _edit('detectors = ["except.swallowed", "opens.broker_poison_message"]', 'detectors = []\nno_detector_reason = "only people know"')
     assert parse_checklist(text).item(3).no_detector_reason == "only people know"

@@ -194,7 +194,7 @@ CASES = [
         password = "changeme-your-password"
         DSN = "postgres://localhost/app"
         DSN2 = f"postgres://{user}:{password}@db/app"
-        """, 14, []),
+        """, 14, ["changeme-your-password"]),  # not a real credential, but a secret default left in settings
     ("project/settings/production.py", """
         DEBUG = True
         ALLOWED_HOSTS = ["*"]

@@ -153,6 +153,11 @@ def _settings_module(ctx: FileContext) -> bool:
     return "settings" in parts or name in {"config", "settings", "production", "prod", "base"}
 
 
+def _module_true(ctx: FileContext, setting: str) -> bool:
+    return any(isinstance(n, ast.Assign) and any(_target_name(t) == setting for t in n.targets) and _is_true(n.value)
+               for n in ctx.tree.body)
+
+
 def _is_true(node: ast.AST) -> bool:
     return isinstance(node, ast.Constant) and node.value is True
 
@@ -178,7 +183,9 @@ def unsafe_settings(ctx: FileContext) -> Iterator[Finding]:
                 name = _target_name(node.targets[0])
                 check = _SETTING_RISKS.get(name)
                 if check and check(node.value):
-                    yield finding(ctx, f"setting.{name.lower()}", node)
+                    cors = name.startswith("CORS_")
+                    yield finding(ctx, f"setting.{name.lower()}", node,
+                                  "" if not cors or _module_true(ctx, "CORS_ALLOW_CREDENTIALS") else "no_credentials")
     yield from _tls_off(ctx)
     for call in ctx.calls():
         name = dotted(call.func)
@@ -188,7 +195,8 @@ def unsafe_settings(ctx: FileContext) -> Iterator[Finding]:
                     yield finding(ctx, "setting.verify_false", call, call=name)
             elif kw.arg == "debug" and _is_true(kw.value) and name.endswith(".run"):
                 yield finding(ctx, "setting.debug_run", call, call=name)
-            elif kw.arg in {"origins", "allow_origins"} and _is_star(kw.value):
+            elif kw.arg in {"origins", "allow_origins"} and _is_star(kw.value) \
+                    and not _is_false(kwarg_value(call, "allow_credentials") or ast.Constant(True)):
                 yield finding(ctx, "setting.cors_wildcard", call, call=name, arg=kw.arg)
 
 
@@ -214,7 +222,8 @@ def _tls_off(ctx: FileContext) -> Iterator[Finding]:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         name = next((_target_name(t) for t in targets if _TLS_FLAGS.match(_target_name(t).rsplit(".", 1)[-1])), "")
         if name and node.value is not None and _is_false(node.value):
-            yield finding(ctx, "tls.verify_off", node, what=f"{name} = False")
+            hostname = name.rsplit(".", 1)[-1] == "check_hostname"
+            yield finding(ctx, "tls.verify_off", node, "hostname" if hostname else "", what=f"{name} = False")
     for call in ctx.calls():
         name = ctx.qualified(call)
         if name in {"ssl._create_unverified_context", "ssl._create_stdlib_context"}:
@@ -223,7 +232,8 @@ def _tls_off(ctx: FileContext) -> Iterator[Finding]:
         for kw in call.keywords:
             if kw.arg and kw.arg != "verify" and _TLS_FLAGS.match(kw.arg) and _is_false(kw.value) \
                     and not _local_target(call):
-                yield finding(ctx, "tls.verify_off", call, what=f"{dotted(call.func)}({kw.arg}=False)")
+                yield finding(ctx, "tls.verify_off", call, "hostname" if kw.arg == "check_hostname" else "",
+                              what=f"{dotted(call.func)}({kw.arg}=False)")
             elif kw.arg in {"cert_reqs", "verify_mode"} and dotted(kw.value).endswith("CERT_NONE"):
                 yield finding(ctx, "tls.verify_off", call, what=f"{dotted(call.func)}({kw.arg}=CERT_NONE)")
 
@@ -238,7 +248,7 @@ _DESERIALISE = {"pickle.loads": "pickle", "pickle.load": "pickle", "cPickle.load
                 "marshal.loads": "marshal", "marshal.load": "marshal", "yaml.unsafe_load": "yaml.unsafe_load",
                 "jsonpickle.decode": "jsonpickle", "shelve.open": "shelve"}
 _SAFE_LOADERS = ("SafeLoader", "CSafeLoader", "BaseLoader")
-_FRAGMENT = re.compile(r"sql|clause|where|placeholder|marks|columns|fields")
+_FRAGMENT = re.compile(r"sql|clause|where|placeholder|place_holder|marks|column|fields|table_name")
 _SQL_WORDS = re.compile(r"\b(select|insert|update|delete|where|from|values|order by)\b", re.I)
 
 

@@ -280,6 +280,10 @@ def _safe_part(node: ast.AST, assigned: dict[str, ast.AST], depth: int = 0) -> b
         return depth < 2 and not isinstance(value, ast.Name | ast.Constant) and _safe_part(value, assigned, depth + 1)
     if isinstance(node, ast.Call):
         name = dotted(node.func).rsplit(".", 1)[-1]
+        if name == "join" and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Constant):
+            texts = [c.value for a in node.args for c in ast.walk(a) if isinstance(c, ast.Constant)
+                     and isinstance(c.value, str)]
+            return bool(texts) and all(t.strip() in {"?", "%s"} or t.startswith(":") for t in texts)  # ",".join(["?"] * n)
         return name in _SAFE_CALLS
     return False
 

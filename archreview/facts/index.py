@@ -1,6 +1,7 @@
 """What every checklist detector gets: one parsed file, indexed once.
 
-Detectors are plain functions ``(FileContext) -> Iterable[Finding]``. They must
+Detectors are plain functions ``(FileContext) -> Iterable[Finding]`` that make
+their findings through the rule registry (``archreview.checklist.rules.finding``). They must
 not walk the whole tree themselves: ``FileContext`` walks it once and buckets
 the nodes by type (a second full walk per detector would multiply the cost of
 analysing a Django-sized repository), and knows each node's enclosing function.
@@ -13,7 +14,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from archreview.core.model import Finding
 from archreview.core.redact import redact
 from archreview.core.vocab import Role
 from archreview.sources.roles import role_of
@@ -121,6 +121,3 @@ class FileContext:  # not slotted: cached_property needs __dict__
             return redact(self.lines[line - 1].strip()[:200])
         return ""
 
-    def finding(self, item: int, node: ast.AST | int, message: str, confidence: float, rule: str) -> Finding:
-        line = node if isinstance(node, int) else getattr(node, "lineno", 1)
-        return Finding(item, self.path, line, message, confidence, self.snippet(line), rule)

@@ -297,7 +297,7 @@ def test_code_after_return_is_not_a_production_path():
 def test_dev_scripts_and_commands_rank_lower_and_say_so():
     source = "import requests\nrequests.get('https://api.example.com')\n"
     [service] = findings(source, "app/rates.py")
-    [script] = findings(source, "dev/scripts/stress_test.py")
+    [script] = findings(source, "dev/scripts/load_rates.py")
     [command] = findings(source, "app/management/commands/sync_rates.py")
     assert service.confidence > command.confidence > script.confidence
     assert script.confidence < 0.5 and "developer script" in script.message

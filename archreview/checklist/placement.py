@@ -7,9 +7,9 @@ same migration, applied two years ago, is history. This module ranks findings by
 their place (lower confidence and a word of explanation), so the client report and
 ``--fail-on`` lead with production paths.
 
-The path rules here are the checklist's reading of a file's role; they give way to
-the shared file-role classifier (production, test, migration, script, generated,
-vendored) when that lands in ``archreview.core``.
+The shared file-role classifier (``archreview.sources.roles``) decides first; the
+checklist only adds the distinctions it needs on top (operator commands, development
+settings, developer folders the shared rules do not list).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable
 
 from archreview.core.model import Finding
+from archreview.sources.roles import role_of
 
 # Developer and maintainer tooling: scripts, docs, examples, release and set-up helpers.
 _DEV = re.compile(
@@ -39,16 +40,22 @@ DEV_SCALE, COMMAND_SCALE = 0.4, 0.5
 
 
 def is_migration(path: str) -> bool:
-    return bool(_MIGRATION.search(path)) and "alembic/env.py" not in path
+    return role_of(path) == "migration" or bool(_MIGRATION.search(path)) and "alembic/env.py" not in path
 
 
 def role(path: str) -> str:
-    """"migration", "dev", "command", "dev-settings" or "production" (tests never reach the detectors)."""
-    if is_migration(path):
+    """"migration", "dev", "command", "dev-settings" or "production" (tests never reach the detectors).
+
+    The shared classification (``archreview.sources.roles.role_of``) decides first: its scripts and
+    docs are developer tooling here; the checklist adds developer folders it does not know
+    (``dev/``, ``tools/``, ``docker/``...), development settings and operator commands.
+    """
+    shared = role_of(path)
+    if shared == "migration" or is_migration(path):
         return "migration"
     if _DEV_SETTINGS.search(path):
         return "dev-settings"
-    if _DEV.search(path):
+    if shared in ("script", "docs") or _DEV.search(path):
         return "dev"
     if _COMMAND.search(path):
         return "command"

@@ -12,12 +12,11 @@ Only where the evidence is solid on real code (bench/README.md):
 
 from __future__ import annotations
 
+from archreview.checklist.rules import make
 from archreview.core.model import Finding
 from archreview.core.redact import redact
 from archreview.facts.treesitter import CodeFacts
 from archreview.sources.roles import role_of
-
-_CONFIDENCE = {"all": 0.8, "typed": 0.2}
 
 
 def code_findings(path: str, code: CodeFacts, text: str) -> tuple[Finding, ...]:
@@ -26,10 +25,8 @@ def code_findings(path: str, code: CodeFacts, text: str) -> tuple[Finding, ...]:
     lines = text.splitlines()
     out = []
     for line, kind in code.empty_catches:
-        if kind not in _CONFIDENCE:
+        if kind not in ("all", "typed"):
             continue
-        what = "any error" if kind == "all" else "this exception"
         snippet = redact(lines[line - 1].strip()[:200]) if 0 < line <= len(lines) else ""
-        out.append(Finding(3, path, line, f"empty catch block: {what} is dropped without a trace", _CONFIDENCE[kind],
-                           snippet, "except.swallowed"))
+        out.append(make("except.swallowed", path, line, f"empty_catch_{kind}", snippet=snippet))
     return tuple(out)

@@ -159,7 +159,7 @@ def _one_product_patterns(classes: list[tuple[str, ClassInfo]]) -> Iterator[tupl
 
 def _heavy_classes(classes: list[tuple[str, ClassInfo]]) -> Iterator[tuple[str, ClassInfo, str, dict]]:
     for path, cls in classes:
-        if _HEAVY_CLASSES.search(cls.name) and not _TEST_PATH.search(path):
+        if _HEAVY_CLASSES.search(cls.name) and not is_test(path):
             yield path, cls, "", {}
 
 

@@ -34,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("--depth", type=int, help="package depth of the package-level view (default: 1 or 2)")
     analyze.add_argument("--jobs", type=int, help="worker processes (default: all cores)")
     analyze.add_argument("--no-cache", action="store_true", help="do not read or write the per-file cache")
+    _output_arguments(analyze)
     analyze.set_defaults(run=_analyze)
 
     review = sub.add_parser("review", help="run the review workbook and export the client report")
@@ -41,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     _review_arguments(review)
     review.add_argument("--output", required=True, metavar="HTML", help="where to write the report")
     review.add_argument("--fail-on", choices=("fail", "concern"), help="exit 1 when a verdict at or above this exists")
+    _output_arguments(review)
     review.add_argument("--timeout", type=int, default=1800, help="seconds a workbook cell may run (default 1800)")
     review.set_defaults(run=_review)
 
@@ -67,6 +69,14 @@ def _parser() -> argparse.ArgumentParser:
     lab.add_argument("--no-browser", action="store_true", help="print the URL instead of opening a browser")
     lab.set_defaults(run=_lab)
     return parser
+
+
+def _output_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--baseline", metavar="PREV", help="a previous run's JSON: mark findings new or unchanged, list resolved")
+    p.add_argument("--fail-on-new", action="store_true",
+                   help="exit 1 only for new findings (against --baseline, else those the change brought)")
+    p.add_argument("--sarif", metavar="OUT", help="also write SARIF 2.1.0 for code-scanning views")
+    p.add_argument("--markdown", metavar="OUT", help="also write a pull-request comment in Markdown")
 
 
 def _review_arguments(p: argparse.ArgumentParser) -> None:
@@ -110,9 +120,15 @@ def _analyze(args: argparse.Namespace) -> int:
     from archreview.report import terminal as summary
     from archreview.analysis.run import analyze
 
+    prior = _baseline(args)
     with progress_bars() as progress:
         result = analyze(args.path, args.base, args.head, context_file=args.context, jobs=args.jobs,
                          use_cache=not args.no_cache, depth=args.depth, progress=progress)
+    if prior is not None:
+        from archreview.analysis.baseline import compare
+
+        result = compare(result, prior)
+    _extra_outputs(args, result)
     if args.json == "-":
         jsonout.write(result, sys.stdout)
     elif args.json:
@@ -123,18 +139,67 @@ def _analyze(args: argparse.Namespace) -> int:
             raise ArchReviewError(f"cannot write {args.json}: {exc.strerror}; choose a writable path") from exc
     else:
         print(summary.text(result))
+    if args.fail_on_new:
+        from archreview.report.markdown import brought
+
+        return EXIT_FAILED if brought(result) else EXIT_OK
     return EXIT_OK
+
+
+def _baseline(args: argparse.Namespace):
+    """The previous run's findings, read before any work so a bad file fails at once."""
+    if not args.baseline:
+        return None
+    from archreview.analysis.baseline import read_baseline
+
+    return read_baseline(args.baseline)
+
+
+def _extra_outputs(args: argparse.Namespace, result, statuses=None) -> None:
+    """SARIF and the pull-request comment, when asked for."""
+    for path, kind in ((args.sarif, "sarif"), (args.markdown, "markdown")):
+        if not path:
+            continue
+        try:
+            if kind == "sarif":
+                from archreview.report import sarif
+
+                sarif.write(result, path)
+            else:
+                from archreview.report import markdown
+
+                markdown.write(result, path, statuses)
+        except OSError as exc:
+            raise ArchReviewError(f"cannot write {path}: {exc.strerror}; choose a writable path") from exc
+        print(f"{kind} written: {path}", file=sys.stderr)
 
 
 def _review(args: argparse.Namespace) -> int:
     from archreview.report.notebook import run_review
     from archreview.workbook.params import Parameters
 
+    _baseline(args)
     params = Parameters(args.path, args.base, args.head, args.context, args.decisions, args.client, args.reviewer,
-                        args.title)
+                        args.title, baseline=args.baseline)
     outcome = run_review(params, args.output, timeout=args.timeout)
     print(f"report written: {outcome.html}", file=sys.stderr)
-    return EXIT_FAILED if args.fail_on and outcome.has_verdict_at_or_above(args.fail_on) else EXIT_OK
+    if not (args.sarif or args.markdown or args.fail_on_new):
+        return EXIT_FAILED if args.fail_on and outcome.has_verdict_at_or_above(args.fail_on) else EXIT_OK
+    from archreview.analysis.baseline import compare, read_baseline
+    from archreview.analysis.run import analyze
+    from archreview.report.markdown import brought
+
+    result = analyze(args.path, args.base, args.head, context_file=args.context)  # a cache hit after the workbook
+    if args.baseline:
+        result = compare(result, read_baseline(args.baseline))
+    _extra_outputs(args, result, outcome.verdicts)
+    if not args.fail_on_new:
+        return EXIT_FAILED if args.fail_on and outcome.has_verdict_at_or_above(args.fail_on) else EXIT_OK
+    new_items = {f.item for f in brought(result)}
+    if args.fail_on:  # a failing verdict counts only on an item with new findings
+        worse = {"fail": {"fail"}, "concern": {"fail", "concern"}}[args.fail_on]
+        return EXIT_FAILED if any(outcome.verdicts.get(i) in worse for i in new_items) else EXIT_OK
+    return EXIT_FAILED if new_items else EXIT_OK
 
 
 def _batch(args: argparse.Namespace) -> int:

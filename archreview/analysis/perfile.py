@@ -21,7 +21,9 @@ from archreview.facts import python as pyfacts
 from archreview.change import signals
 from archreview.facts import style
 from archreview.facts.index import FileContext
+from archreview.core.fingerprint import with_fingerprints
 from archreview.core.model import FileFacts
+from archreview.facts.fingerprint import python_places
 from archreview.sources.files import decode_python
 from archreview.checklist.detectors.config import config_findings
 from archreview.checklist.placement import place
@@ -124,7 +126,7 @@ def _python_tree(path: str, text: str, lines: list[str], tree: ast.Module) -> Fi
         halstead=halstead,
         requirements=manifests.requirements_of(path, text) if manifests.is_manifest(path) else (),
         signals=signals.python_signals(path, tree, text, ctx=ctx),
-        findings=detectors.file_findings(path, tree, text, ctx),
+        findings=with_fingerprints(detectors.file_findings(path, tree, text, ctx), python_places(tree, lines)),
         style=style.style_facts(tree, text, ctx),
     )
 

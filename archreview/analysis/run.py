@@ -26,6 +26,7 @@ from archreview.context.load import CONTEXT_FILES, Context, load_context
 from archreview.checklist.detectors.repo import repo_findings
 from archreview.checklist.placement import history
 from archreview.checklist.rules import change_scoped
+from archreview.core.fingerprint import by_message, with_fingerprints
 from archreview.core.errors import BadContext, BadPath, BadRef
 from archreview.change.fit import fit_test
 from archreview.core.model import Analysis, Churn, FileError, Finding, RepoRef, Snapshot
@@ -168,7 +169,8 @@ def assemble(ref: RepoRef, head: Snapshot, base: Snapshot | None, context: Conte
     users = context.scale.users if context else None
     lines = (changed_lines or {}) if base is not None else None
     findings = history(_mark_new(head, lines), base is not None)
-    findings += _mark_new_repo(repo_findings(head, new_infra, fit, the_graph.violations, users, changed), lines)
+    findings += _mark_new_repo(with_fingerprints(repo_findings(head, new_infra, fit, the_graph.violations, users, changed),
+                                                   by_message), lines)
     return Analysis(
         repo=ref,
         head=head,

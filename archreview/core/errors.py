@@ -57,3 +57,7 @@ class CatalogueError(ArchReviewError):
 
 class ToolMissing(ArchReviewError):
     """A program archreview needs (git, a Jupyter kernel) is not installed."""
+
+
+class BadBaseline(ArchReviewError):
+    """A ``--baseline`` file that is not a JSON document ``archreview analyze --json`` wrote."""

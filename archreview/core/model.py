@@ -141,6 +141,17 @@ class Finding:
     snippet: str = ""
     rule: str = ""  # the detector's id, e.g. "timeout.missing"
     new: bool | None = None  # in a line the change added; None without a base
+    fingerprint: str = ""  # stable identity across runs (archreview.core.fingerprint)
+    baseline: str | None = None  # "new" or "unchanged" against --baseline PREV.json; None without one
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Resolved:
+    """A finding of the previous run (``--baseline``) that is no longer found."""
+
+    fingerprint: str
+    item: int
+    path: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,6 +371,7 @@ class Analysis:
     changed_files: tuple[str, ...] = ()
     errors: tuple[FileError, ...] = ()
     context: Context | None = field(default=None, compare=False)
+    resolved: tuple[Resolved, ...] | None = None  # with --baseline: what the previous run found and this one not
 
 
 def _pickled_by_fields(*classes: type) -> None:

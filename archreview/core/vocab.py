@@ -16,6 +16,15 @@ Kind = Literal[
     "web_framework", "rpc", "scheduler", "observability", "container", "service", "config",
 ]  # fmt: skip
 KINDS: tuple[Kind, ...] = get_args(Kind)
+# What a client reads for each kind (the JSON keeps the ids).
+KIND_LABELS: dict[str, str] = {
+    "message_queue": "message queue", "task_queue": "task queue", "pubsub": "publish/subscribe",
+    "event_bus": "event bus", "event_sourcing": "event sourcing", "database": "database", "cache": "cache",
+    "search": "search engine", "object_storage": "object storage", "di_container": "dependency-injection container",
+    "retry": "retry policy", "circuit_breaker": "circuit breaker", "web_framework": "web framework",
+    "rpc": "RPC framework", "scheduler": "scheduler", "observability": "observability stack",
+    "container": "container image", "service": "new deployable service", "config": "configuration file",
+}
 
 # The reviewer's verdict on a checklist item (DESIGN.md: not reviewed / pass / concern / fail / n.a.),
 # in the order the widgets offer them.

@@ -44,9 +44,13 @@ def document(analysis: Analysis) -> dict[str, Any]:
         "new_dependencies": list(a.new_dependencies),
         "findings": [
             {"item": f.item, "path": f.path, "line": f.line, "message": redact(f.message), "confidence": f.confidence,
-             "snippet": redact(f.snippet), "rule": f.rule, "new": f.new,
+             "snippet": redact(f.snippet), "rule": f.rule, "new": f.new, "fingerprint": f.fingerprint,
+             "baseline": f.baseline,
              "shown": "report" if in_report(f) else "lead"}
             for f in a.findings
+        ],
+        "resolved": None if a.resolved is None else [
+            {"fingerprint": r.fingerprint, "item": r.item, "path": r.path} for r in a.resolved
         ],
         "fit_test": [
             {"question": q.question, "verdict": q.verdict, "summary": redact(q.summary),

@@ -10,7 +10,7 @@ any request, print CSS.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -85,6 +85,7 @@ class Outcome:
     html: Path
     notebook: Path
     statuses: tuple[str, ...]  # the recorded verdict per decided item
+    verdicts: dict[int, str] = field(default_factory=dict)  # item -> recorded verdict
 
     def has_verdict_at_or_above(self, level: str) -> bool:
         worse = {"fail": {"fail"}, "concern": {"fail", "concern"}}[level]
@@ -113,5 +114,5 @@ def run_review(params: Parameters, output: str | os.PathLike, *, timeout: int | 
     html = Path(output)
     notebook = execute(params, html.with_suffix(".ipynb"), timeout=timeout)
     export(notebook, html, params.title)
-    statuses = tuple(d.status for d in DecisionStore(params.decisions).all()) if params.decisions else ()
-    return Outcome(html, notebook, statuses)
+    decided = DecisionStore(params.decisions).all() if params.decisions else ()
+    return Outcome(html, notebook, tuple(d.status for d in decided), {d.item: d.status for d in decided})

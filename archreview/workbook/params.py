@@ -17,6 +17,7 @@ class Parameters:
     reviewer: str = ""
     title: str = "Architecture review"
     live: bool = False
+    baseline: str | None = None  # a previous run's JSON (--baseline): new and resolved findings
 
     def as_dict(self) -> dict[str, object]:
         return {name: getattr(self, name) for name in self.__slots__}
@@ -26,4 +27,4 @@ def absolute(params: Parameters) -> Parameters:
     """Paths made absolute: the kernel runs in another folder."""
     fix = lambda p: os.path.abspath(p) if p else p  # noqa: E731
     return Parameters(fix(params.repo), params.base, params.head, fix(params.context), fix(params.decisions),
-                      params.client, params.reviewer, params.title, params.live)
+                      params.client, params.reviewer, params.title, params.live, fix(params.baseline))

@@ -16,6 +16,7 @@ from IPython.display import HTML, display
 from markupsafe import Markup
 
 from archreview.workbook import charts
+from archreview.analysis.baseline import compare, read_baseline
 from archreview.analysis.run import analyze
 from archreview.repo import coverage
 from archreview.repo.graph import dsm, module_graph
@@ -27,11 +28,14 @@ from archreview.workbook.review import VERDICT_ORDER, Review, open_review
 
 def start(repo: str, base: str | None = None, head: str | None = None, *, context: str | None = None,
           decisions: str | None = None, client: str = "", reviewer: str = "", title: str = "",
-          live: bool = True) -> Review:
-    """Analyse the repository (cached per file) and open the decisions file."""
+          live: bool = True, baseline: str | None = None) -> Review:
+    """Analyse the repository (cached per file), compare with a baseline run, and open the decisions file."""
     analysis = analyze(repo, base, head, context_file=context)
+    if baseline:
+        analysis = compare(analysis, read_baseline(baseline))
     review = open_review(analysis, decisions, title=title, client=client, reviewer=reviewer, live=live)
-    review.params = Parameters(repo, base, head, context, decisions, client, reviewer, title or "Architecture review")
+    review.params = Parameters(repo, base, head, context, decisions, client, reviewer, title or "Architecture review",
+                               live, baseline)
     return review
 
 

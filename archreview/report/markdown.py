@@ -1,0 +1,102 @@
+"""A pull-request comment in Markdown: the verdict, what the change brings, the top risks.
+
+Everything taken from the repository is escaped (or put in code spans), so a file
+name or a message cannot inject links, mentions or markup into the comment.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from archreview.checklist.items import Checklist, load_checklist, severity
+from archreview.core.model import Analysis, Finding
+from archreview.core.redact import redact
+from archreview.core.vocab import KIND_LABELS, SEVERITY_RANK
+
+TOP = 5
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~@])")
+
+
+def escape(text: str) -> str:
+    """Markdown-inert text: every character with a meaning in GitHub Markdown is escaped."""
+    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def code(text: str) -> str:
+    text = " ".join(text.split()).replace("`", "'")
+    return f"`{text}`"
+
+
+def brought(a: Analysis) -> tuple[Finding, ...]:
+    """Findings this run is about: new against the baseline, else brought by the change, else all."""
+    if a.resolved is not None:
+        return tuple(f for f in a.findings if f.baseline == "new")
+    if a.repo.base is not None:
+        return tuple(f for f in a.findings if f.new)
+    return a.findings
+
+
+def top_risks(a: Analysis, checklist: Checklist, n: int = TOP) -> list[Finding]:
+    users = a.context.scale.users if a.context else None
+    rank = lambda f: (-SEVERITY_RANK[severity(checklist.item(f.item), users)], -f.confidence, f.path, f.line)  # noqa: E731
+    return sorted(brought(a), key=rank)[:n]
+
+
+def comment(a: Analysis, statuses: Mapping[int, str] | None = None, checklist: Checklist | None = None) -> str:
+    checklist = checklist or load_checklist()
+    mine = brought(a)
+    lines = [f"## Architecture review: {code(a.repo.head_name or a.repo.path)}"
+             + (f" against {code(a.repo.base_name or a.repo.base or '')}" if a.repo.base else ""), ""]
+    lines += [f"**Verdict:** {_verdict(a, mine, statuses)}", ""]
+    if a.repo.base is not None:
+        lines.append("### What the change brings")
+        infra = [n for n in a.new_infrastructure if not n.test_only]
+        for n in infra:
+            where = f" at {code(f'{n.evidence[0].path}:{n.evidence[0].line}')}" if n.evidence else ""
+            lines.append(f"- **{escape(KIND_LABELS.get(n.kind, n.kind))}**: {escape(n.name)}{where}")
+        if not infra:
+            lines.append("- No new infrastructure.")
+        if a.new_dependencies:
+            lines.append("- New dependencies: " + ", ".join(code(d) for d in a.new_dependencies))
+        lines.append("")
+    if a.resolved is not None:
+        lines += [f"Against the baseline: {len(mine)} new finding{'s' * (len(mine) != 1)}, "
+                  f"{len(a.resolved)} resolved.", ""]
+    risks = top_risks(a, checklist)
+    lines.append("### Top risks")
+    for f in risks:
+        item = checklist.item(f.item)
+        lines.append(f"1. **{item.number}. {escape(item.title)}**: {escape(redact(f.message))} "
+                     f"([{code(f'{f.path}:{f.line}')}]({_link(f)}))")
+    if not risks:
+        lines.append("None among the findings this change brought.")
+    return "\n".join(lines) + "\n"
+
+
+def write(a: Analysis, path: str, statuses: Mapping[int, str] | None = None) -> None:
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(comment(a, statuses))
+
+
+def _verdict(a: Analysis, mine: tuple[Finding, ...], statuses: Mapping[int, str] | None) -> str:
+    if statuses is not None:
+        unreviewed = sum(1 for n in range(1, 23) if statuses.get(n, "unreviewed") == "unreviewed")
+        if any(s == "fail" for s in statuses.values()):
+            return "changes required (a reviewer marked an item as failing)"
+        if unreviewed:
+            return f"review incomplete: {unreviewed} of 22 items not reviewed"
+        if any(s == "concern" for s in statuses.values()):
+            return "acceptable with the concerns below addressed"
+        return "acceptable"
+    infra = sum(1 for n in a.new_infrastructure if not n.test_only)
+    items = len({f.item for f in mine})
+    what = "this change brings" if a.repo.base is not None else "the repository has"
+    return (f"not reviewed yet: {what} {len(mine)} finding{'s' * (len(mine) != 1)} in {items} checklist "
+            f"item{'s' * (items != 1)}" + (f" and {infra} new piece{'s' * (infra != 1)} of infrastructure" if infra else ""))
+
+
+def _link(f: Finding) -> str:
+    from urllib.parse import quote
+
+    return f"{quote(f.path, safe='/')}#L{max(1, f.line)}"

@@ -1,0 +1,167 @@
+"""Findings across runs: fingerprints, --baseline, --fail-on-new, SARIF and the pull-request comment."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from archreview.analysis.baseline import compare, read_baseline
+from archreview.analysis.run import analyze
+from archreview.cli import main
+from archreview.core.errors import BadBaseline
+from archreview.report import jsondoc, markdown, sarif
+
+CLIENT = '''import requests
+
+
+def fetch_user(uid):
+    return requests.get(f"https://api.example.com/users/{uid}")
+
+
+def fetch_order(oid):
+    return requests.get(f"https://api.example.com/orders/{oid}")
+'''
+
+# The same code with unrelated lines above it: every finding moves down four lines.
+MOVED = '"""Clients of the example API."""\nimport logging\n\nlog = logging.getLogger(__name__)\n' + CLIENT
+
+ADDED = CLIENT + '''
+
+def fetch_invoice(iid):
+    return requests.get(f"https://api.example.com/invoices/{iid}")
+'''
+
+
+def _timeouts(analysis):
+    return sorted((f for f in analysis.findings if f.item == 1), key=lambda f: f.line)
+
+
+def test_a_fingerprint_survives_unrelated_lines_moving_and_tells_findings_apart(git_repo):
+    repo = git_repo([{"app/client.py": CLIENT}, {"app/client.py": MOVED}])
+    before, after = (_timeouts(analyze(repo.path, head=c, use_cache=False)) for c in repo.commits)
+    assert len(before) == 2 and [f.line + 4 for f in before] == [f.line for f in after]
+    assert [f.fingerprint for f in before] == [f.fingerprint for f in after]
+    assert len({f.fingerprint for f in before}) == 2 and all(re.fullmatch(r"[0-9a-f]{32}", f.fingerprint) for f in before)
+
+
+def test_the_same_statement_twice_in_one_function_gets_two_fingerprints(git_repo):
+    twice = "import requests\n\n\ndef sync():\n    requests.get('https://a')\n    requests.get('https://a')\n"
+    repo = git_repo([{"sync.py": twice}])
+    found = _timeouts(analyze(repo.path, use_cache=False))
+    assert len(found) == 2 and found[0].fingerprint != found[1].fingerprint
+
+
+def test_a_baseline_marks_new_and_unchanged_and_lists_what_was_resolved(git_repo, tmp_path):
+    repo = git_repo([{"app/client.py": CLIENT}, {"app/client.py": ADDED.replace("fetch_user", "gone").replace(
+        '    return requests.get(f"https://api.example.com/users/{uid}")\n', "    return None\n")}])
+    prev = tmp_path / "prev.json"
+    assert main([str(repo.path), "--head", repo.commits[0], "--json", str(prev)][:0] + ["analyze", str(repo.path),
+                "--head", repo.commits[0], "--json", str(prev)]) == 0
+    now = compare(analyze(repo.path, head=repo.commits[1]), read_baseline(prev))
+    states = {f.snippet.split("/")[-2]: f.baseline for f in _timeouts(now)}
+    assert states == {"orders": "unchanged", "invoices": "new"}
+    users = [f for f in json.loads(prev.read_text())["findings"] if "users" in f["snippet"]]
+    assert [(r.fingerprint, r.item, r.path) for r in now.resolved] == [(users[0]["fingerprint"], 1, "app/client.py")]
+    doc = jsondoc.document(now)
+    assert doc["resolved"] == [{"fingerprint": users[0]["fingerprint"], "item": 1, "path": "app/client.py"}]
+    assert {f["baseline"] for f in doc["findings"]} <= {"new", "unchanged"}
+    assert jsondoc.document(analyze(repo.path, head=repo.commits[1]))["resolved"] is None  # no baseline: not compared
+
+
+def test_fail_on_new_fails_only_when_something_new_appears(git_repo, tmp_path, capsys):
+    repo = git_repo([{"app/client.py": CLIENT}, {"app/client.py": MOVED}, {"app/client.py": "\n" + ADDED}])
+    prev = tmp_path / "prev.json"
+    assert main(["analyze", str(repo.path), "--head", repo.commits[0], "--json", str(prev)]) == 0
+    moved = ["analyze", str(repo.path), "--head", repo.commits[1], "--baseline", str(prev), "--fail-on-new", "--json", "-"]
+    assert main(moved) == 0
+    added = ["analyze", str(repo.path), "--head", repo.commits[2], "--baseline", str(prev), "--fail-on-new", "--json", "-"]
+    assert main(added) == 1
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("content, says", [
+    ("{not json", "not a JSON document"),
+    ('{"findings": [{"item": 1, "path": "a.py"}]}', "no fingerprint"),
+    ('[1, 2]', "no 'findings' list"),
+    ("[" * 100_000 + "]" * 100_000, "not a JSON document"),
+])
+def test_a_bad_baseline_is_one_line_and_exit_2(git_repo, tmp_path, capsys, content, says):
+    repo = git_repo([{"a.py": "x = 1\n"}])
+    prev = tmp_path / "prev.json"
+    prev.write_text(content)
+    assert main(["analyze", str(repo.path), "--baseline", str(prev), "--json", "-"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and says in err and "Traceback" not in err
+    with pytest.raises(BadBaseline):
+        read_baseline(tmp_path / "missing.json")
+
+
+def _check_sarif_structure(log: dict) -> None:
+    """The required structure of SARIF 2.1.0 (OASIS standard, sections 3.13-3.49), property by property."""
+    assert log["version"] == "2.1.0" and isinstance(log["runs"], list)  # 3.13.2, 3.13.4
+    for run in log["runs"]:
+        driver = run["tool"]["driver"]  # 3.14.1, 3.18.2
+        assert isinstance(driver["name"], str) and driver["name"]  # 3.19.8
+        ids = [r["id"] for r in driver["rules"]]  # 3.49.3: reportingDescriptor.id is required
+        assert all(isinstance(i, str) and i for i in ids) and len(ids) == len(set(ids))
+        for rule in driver["rules"]:
+            assert rule["defaultConfiguration"]["level"] in {"none", "note", "warning", "error"}  # 3.50.3
+            assert isinstance(rule["shortDescription"]["text"], str) and isinstance(rule["help"]["text"], str)
+        for result in run["results"]:
+            assert isinstance(result["message"]["text"], str)  # 3.27.11: message required; text or id
+            assert ids[result["ruleIndex"]] == result["ruleId"]  # 3.27.6: ruleIndex indexes driver.rules
+            assert result["level"] in {"none", "note", "warning", "error"}  # 3.27.10
+            for location in result["locations"]:
+                physical = location["physicalLocation"]
+                uri = physical["artifactLocation"]["uri"]
+                assert not uri.startswith(("/", "file:")) and physical["artifactLocation"]["uriBaseId"] == "SRCROOT"
+                assert isinstance(physical["region"]["startLine"], int) and physical["region"]["startLine"] >= 1
+            assert all(isinstance(v, str) and v for v in result["partialFingerprints"].values())  # 3.27.17
+            assert result.get("baselineState", "new") in {"new", "unchanged", "updated", "absent"}  # 3.27.24
+
+
+def test_sarif_has_a_rule_per_checklist_rule_and_a_result_per_finding(git_repo, tmp_path):
+    repo = git_repo([{"app/client.py": CLIENT}], branches={"topic": [{"app/client.py": ADDED}]})
+    out = tmp_path / "out.sarif"
+    prev = tmp_path / "prev.json"
+    assert main(["analyze", str(repo.path), "--head", "main", "--json", str(prev)]) == 0
+    assert main(["analyze", str(repo.path), "--base", "main", "--head", "topic", "--sarif", str(out),
+                 "--baseline", str(prev)]) == 0
+    log = json.loads(out.read_text())
+    _check_sarif_structure(log)
+    run = log["runs"][0]
+    findings = analyze(repo.path, "main", "topic").findings
+    assert len(run["results"]) == len(findings)
+    timeout_results = [r for r in run["results"] if r["properties"]["checklist_item"] == 1]
+    assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in timeout_results} == {"app/client.py"}
+    assert sorted(r["baselineState"] for r in timeout_results) == ["new", "unchanged", "unchanged"]
+    assert {r["partialFingerprints"]["archreview/v1"] for r in run["results"]} == {f.fingerprint for f in findings}
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    item1 = next(r for r in rules.values() if r["properties"]["checklist_item"] == 1)
+    assert "Mitigations" in item1["help"]["text"] and item1["defaultConfiguration"]["level"] == "error"
+
+
+def test_the_pull_request_comment_leads_with_the_change_and_links_its_risks(git_repo, tmp_path):
+    hostile = "app/[x](https://evil.example)_<b>.py"
+    repo = git_repo([{"app/client.py": CLIENT}], branches={"topic": [{"app/client.py": ADDED, hostile: CLIENT}]})
+    out = tmp_path / "comment.md"
+    assert main(["analyze", str(repo.path), "--base", "main", "--head", "topic", "--markdown", str(out)]) == 0
+    text = out.read_text()
+    assert text.startswith("## Architecture review: `topic` against `main`")
+    assert "**Verdict:** not reviewed yet: this change brings" in text
+    assert "### What the change brings" in text and "### Top risks" in text
+    assert "(app/client.py#L13)" in text  # the invoice call the change added, linked by path#Lline
+    outside_code = re.sub(r"`[^`]*`", "", text)  # a hostile path is only ever shown inside code spans
+    assert "evil.example" not in outside_code.replace("%3A/evil.example", "") and "<b>" not in outside_code
+    old = [f for f in analyze(repo.path, "main", "topic").findings if f.new is False]
+    assert old and all(f"(app/client.py#L{f.line})" not in text for f in old if f.path == "app/client.py")
+
+
+def test_the_comment_from_a_review_states_an_incomplete_review(git_repo):
+    repo = git_repo([{"app/client.py": CLIENT}], branches={"topic": [{"app/client.py": ADDED}]})
+    a = analyze(repo.path, "main", "topic")
+    assert "review incomplete: 21 of 22 items not reviewed" in markdown.comment(a, {1: "concern"})
+    assert "changes required" in markdown.comment(a, {1: "fail"})
+    assert sarif.document(a)["runs"][0]["results"]

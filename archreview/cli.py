@@ -61,6 +61,15 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
     init.set_defaults(run=_init)
 
+    guard = sub.add_parser("guardrails", help="write the review's context and decisions as instructions for coding assistants")
+    guard.add_argument("path", help="a git repository or a plain source folder")
+    guard.add_argument("--context", metavar="FILE", help="an archreview.toml describing the architecture")
+    guard.add_argument("--decisions", metavar="FILE", help="the review's decisions file: concerns and failures are included")
+    guard.add_argument("--format", required=True, choices=("agents", "claude", "cursor", "copilot"),
+                       help="AGENTS.md, CLAUDE.md, .cursor/rules, or .github/copilot-instructions.md conventions")
+    guard.add_argument("--output", metavar="FILE", help="the file to create or update (default: the convention's path in PATH)")
+    guard.set_defaults(run=_guardrails)
+
     lab = sub.add_parser("lab", help="open the workbook for a repository in JupyterLab")
     _repo_arguments(lab)
     _review_arguments(lab)
@@ -227,6 +236,21 @@ def _init(args: argparse.Namespace) -> int:
     with open(target, "w", encoding="utf-8") as out:
         out.write(text)
     print(f"drafted {target}: review it with the team, then commit it", file=sys.stderr)
+    return EXIT_OK
+
+
+def _guardrails(args: argparse.Namespace) -> int:
+    from archreview.analysis.run import analyze
+    from archreview.change.infra import infrastructure_in_use
+    from archreview.decisions import DecisionStore
+    from archreview.report import guardrails
+
+    decisions = DecisionStore(args.decisions).all() if args.decisions else ()
+    analysis = analyze(args.path, context_file=args.context)
+    inputs = guardrails.gather(analysis.context, infrastructure_in_use(analysis.head), decisions)
+    target = args.output or os.path.join(args.path, guardrails.default_output(args.format))
+    guardrails.write(target, guardrails.body(inputs), args.format)
+    print(f"guardrails written: {target}", file=sys.stderr)
     return EXIT_OK
 
 

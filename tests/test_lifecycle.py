@@ -165,3 +165,76 @@ def test_the_comment_from_a_review_states_an_incomplete_review(git_repo):
     assert "review incomplete: 21 of 22 items not reviewed" in markdown.comment(a, {1: "concern"})
     assert "changes required" in markdown.comment(a, {1: "fail"})
     assert sarif.document(a)["runs"][0]["results"]
+
+
+GUARDED = {
+    "archreview.toml": '''system = "monolith"
+stack = ["django", "postgresql"]
+patterns_not_used = ["message_queue", "di_container"]
+examples = ["shop/services/orders.py"]
+[patterns]
+data_access = "Django ORM in services/, never raw SQL"
+[scale]
+users = 50
+[[layers]]
+name = "views"
+paths = ["shop/views"]
+may_import = ["services"]
+[[layers]]
+name = "services"
+paths = ["shop/services"]
+may_import = []
+''',
+    "shop/services/orders.py": "import redis\n\ncache = redis.Redis()\n",
+    "shop/views/orders.py": "from shop.services import orders\n",
+}
+
+
+@pytest.mark.parametrize("fmt, name, first", [
+    ("agents", "AGENTS.md", "<!-- archreview:guardrails:begin"),
+    ("claude", "CLAUDE.md", "<!-- archreview:guardrails:begin"),
+    ("copilot", ".github/copilot-instructions.md", "<!-- archreview:guardrails:begin"),
+    ("cursor", ".cursor/rules/architecture.mdc", "---\ndescription:"),
+])
+def test_guardrails_tell_an_assistant_what_the_review_decided(git_repo, tmp_path, capsys, fmt, name, first):
+    from archreview.decisions import DecisionStore
+
+    repo = git_repo([GUARDED])
+    decisions = tmp_path / "d.json"
+    DecisionStore(decisions).record(17, "fail", 'Sessions live in process memory <script>x</script>; password = "hunter2secret"')
+    DecisionStore(decisions).record(1, "pass", "all calls have timeouts")
+    assert main(["guardrails", str(repo.path), "--decisions", str(decisions), "--format", fmt]) == 0
+    text = (repo.path / name).read_text()
+    assert text.startswith(first)
+    assert "No message queue (message_queue)" in text and "No dependency-injection container (di_container)" in text
+    assert "cache (redis)" in text and "about 50 users" in text and "Django ORM in services/" in text
+    assert "views (shop/views) may import services" in text and "`shop/services/orders.py`" in text
+    assert "Must be fixed, item 17" in text and "Sessions live in process memory" in text
+    assert "all calls have timeouts" not in text  # a pass is not a guardrail
+    assert "<script>" not in text and "hunter2secret" not in text
+    assert f"guardrails written: {repo.path / name}" in capsys.readouterr().err
+
+
+def test_guardrails_update_only_their_own_block(git_repo, tmp_path):
+    repo = git_repo([GUARDED])
+    target = tmp_path / "AGENTS.md"
+    target.write_text("# Our agents\n\nRun `make test` before you commit.\n")
+    assert main(["guardrails", str(repo.path), "--format", "agents", "--output", str(target)]) == 0
+    once = target.read_text()
+    assert once.startswith("# Our agents\n\nRun `make test` before you commit.\n\n<!-- archreview:guardrails:begin")
+    target.write_text(once.replace("Run `make test`", "Run `make check`") + "\nTeam notes after the block.\n")
+    assert main(["guardrails", str(repo.path), "--format", "agents", "--output", str(target)]) == 0
+    twice = target.read_text()
+    assert "Run `make check`" in twice and twice.endswith("Team notes after the block.\n")
+    assert twice.count("archreview:guardrails:begin") == 1 and twice.count("# Architecture guardrails") == 1
+
+
+def test_guardrails_never_write_through_a_link(git_repo, tmp_path, capsys):
+    repo = git_repo([GUARDED])
+    outside = tmp_path / "outside.md"
+    outside.write_text("keep me\n")
+    link = tmp_path / "AGENTS.md"
+    link.symlink_to(outside)
+    assert main(["guardrails", str(repo.path), "--format", "agents", "--output", str(link)]) == 2
+    err = capsys.readouterr().err
+    assert "symbolic link" in err and err.count("\n") == 1 and outside.read_text() == "keep me\n"

@@ -27,18 +27,19 @@ import errno
 import hashlib
 import json
 import os
+import re
 import secrets
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
 from archreview.core.errors import DecisionsFileError
-from archreview.core.vocab import SEVERITIES, STATUSES, Severity, Status
+from archreview.core.vocab import KINDS, SEVERITIES, STATUSES, Severity, Status
 ITEMS = range(1, 23)
 FORMAT = 1  # the newest file format this version reads and writes
 _TMP_SUFFIX = ".tmp"
@@ -55,6 +56,8 @@ class Decision:
     reviewer: str | None
     at: str  # ISO 8601 UTC, microseconds, e.g. "2025-01-31T14:02:11.123456Z"
     fingerprint: str | None = None  # sha256 of the evidence the verdict was made on
+    expires: str | None = None  # an ISO date: the verdict is reopened from that day on
+    revisit_when: str | None = None  # a condition on the evidence that reopens it (see ``reopened``)
 
     def as_dict(self) -> dict[str, object]:
         """The JSON shape, keys sorted, as written to the file."""
@@ -130,6 +133,41 @@ def merge(
     return decisions, tuple(history)
 
 
+_REVISIT = re.compile(
+    r"(?:an? )?(?P<kind>[a-z_]{1,40}) appears"
+    r"|(?:declared )?users above (?P<users>[0-9]{1,12})"
+    r"|(?:a )?second consumer of (?:an? )?(?P<consumed>[a-z_]{1,40}) appears")
+
+
+def check_lifetime(expires: object, revisit_when: object) -> None:
+    """Raise ValueError for an ``expires`` that is not a date or a condition archreview cannot check."""
+    if expires is not None:
+        if not isinstance(expires, str):
+            raise ValueError("expires must be a date like 2027-06-30")
+        date.fromisoformat(expires)
+    if revisit_when is not None:
+        match = _REVISIT.fullmatch(revisit_when.strip().lower()) if isinstance(revisit_when, str) else None
+        if match is None or (match["kind"] or match["consumed"] or "message_queue") not in KINDS:
+            raise ValueError("revisit_when must be '<kind> appears', 'users above N' or "
+                             f"'second consumer of <kind> appears', with a kind among {', '.join(KINDS)}")
+
+
+def reopened(decision: Decision, *, today: date, kinds: Mapping[str, int], users: int | None) -> str | None:
+    """Why a verdict no longer stands, or None. ``kinds``: kind -> production files that use it."""
+    if decision.expires and today >= date.fromisoformat(decision.expires):
+        return f"the verdict expired on {decision.expires}"
+    match = _REVISIT.fullmatch((decision.revisit_when or "").strip().lower())
+    if match is None:
+        return None
+    if match["kind"] and kinds.get(match["kind"], 0) > 0:
+        return f"revisit when {decision.revisit_when}: the code now uses a {match['kind']}"
+    if match["users"] and users is not None and users > int(match["users"]):
+        return f"revisit when {decision.revisit_when}: the context now declares {users:,} users"
+    if match["consumed"] and kinds.get(match["consumed"], 0) >= 2:
+        return f"revisit when {decision.revisit_when}: {kinds[match['consumed']]} files now use a {match['consumed']}"
+    return None
+
+
 # --- the file format ------------------------------------------------------------
 
 
@@ -144,7 +182,9 @@ def _from_dict(raw: object, where: str) -> Decision:
         decision = Decision(
             item=raw["item"], status=raw["status"], note=raw.get("note", ""), severity=raw.get("severity"),
             reviewer=raw.get("reviewer"), at=raw["at"], fingerprint=raw.get("fingerprint"),
+            expires=raw.get("expires"), revisit_when=raw.get("revisit_when"),
         )  # fmt: skip
+        check_lifetime(decision.expires, decision.revisit_when)
         validate(decision.item, decision.status, decision.severity, decision.note, decision.reviewer)
         if not isinstance(decision.fingerprint, (str, type(None))):
             raise ValueError("fingerprint must be a string")
@@ -322,13 +362,18 @@ class DecisionStore:
 
     def record(
         self, item: int, status: Status, note: str = "", severity: Severity | None = None, reviewer: str | None = None,
-        *, evidence: object = None,
+        *, evidence: object = None, expires: str | None = None, revisit_when: str | None = None,
     ) -> Decision:  # fmt: skip
-        """Record a verdict and save it at once. A failed save keeps it in memory and sets ``last_error``."""
+        """Record a verdict and save it at once. A failed save keeps it in memory and sets ``last_error``.
+
+        ``expires`` (an ISO date) or ``revisit_when`` (``"<kind> appears"``, ``"users above N"``,
+        ``"second consumer of <kind> appears"``) make the verdict reopen when they come true.
+        """
         validate(item, status, severity, note, reviewer)
+        check_lifetime(expires, revisit_when)
         marker = None if evidence is None else fingerprint(evidence)
         with self._mutex:
-            decision = Decision(item, status, note, severity, reviewer, self._stamp(), marker)
+            decision = Decision(item, status, note, severity, reviewer, self._stamp(), marker, expires, revisit_when)
             self._decisions[item] = decision
             self._history = (*self._history, decision)
             self._pending.append(decision)

@@ -238,3 +238,41 @@ def test_guardrails_never_write_through_a_link(git_repo, tmp_path, capsys):
     assert main(["guardrails", str(repo.path), "--format", "agents", "--output", str(link)]) == 2
     err = capsys.readouterr().err
     assert "symbolic link" in err and err.count("\n") == 1 and outside.read_text() == "keep me\n"
+
+
+def test_a_verdict_reopens_when_it_expires_or_its_condition_comes_true(git_repo, tmp_path):
+    import datetime as dt
+
+    from archreview.decisions import DecisionStore, reopened
+    from archreview.workbook.review import open_review
+
+    repo = git_repo([{"app/orders.py": "def total(xs):\n    return sum(xs)\n"}],
+                    branches={"queue": [{"app/bus.py": "import pika\n\nconn = pika.BlockingConnection()\n"}]})
+    store = DecisionStore(tmp_path / "d.json")
+    store.record(20, "pass", "no broker needed", revisit_when="message_queue appears")
+    store.record(17, "pass", "one instance", revisit_when="users above 1000")
+    store.record(3, "pass", "checked by hand", expires="2000-01-01")
+    store.record(1, "pass", "timeouts everywhere", expires="2999-12-31")
+    before = open_review(analyze(repo.path, head="main"), tmp_path / "d.json")
+    assert [before.status(i) for i in (20, 17, 3, 1)] == ["pass", "pass", "unreviewed", "pass"]
+    assert before.reopened(3) == "the verdict expired on 2000-01-01"
+    after = open_review(analyze(repo.path, "main", "queue"), tmp_path / "d.json")
+    assert after.status(20) == "unreviewed" and "now uses a message_queue" in after.reopened(20)
+    d17 = store.get(17)
+    assert reopened(d17, today=dt.date(2026, 1, 1), kinds={}, users=5000) == \
+        "revisit when users above 1000: the context now declares 5,000 users"
+    assert reopened(d17, today=dt.date(2026, 1, 1), kinds={}, users=50) is None
+    second = DecisionStore(tmp_path / "d.json").record(4, "pass", revisit_when="second consumer of message_queue appears")
+    assert reopened(second, today=dt.date(2026, 1, 1), kinds={"message_queue": 1}, users=None) is None
+    assert "2 files now use" in reopened(second, today=dt.date(2026, 1, 1), kinds={"message_queue": 2}, users=None)
+    reloaded = DecisionStore(tmp_path / "d.json")  # the conditions survive the file
+    assert reloaded.get(20).revisit_when == "message_queue appears" and reloaded.get(3).expires == "2000-01-01"
+
+
+@pytest.mark.parametrize("kwargs", [{"expires": "next spring"}, {"revisit_when": "the moon appears"},
+                                    {"revisit_when": "users above many"}])
+def test_a_condition_archreview_cannot_check_is_refused(tmp_path, kwargs):
+    from archreview.decisions import DecisionStore
+
+    with pytest.raises(ValueError):
+        DecisionStore(tmp_path / "d.json").record(1, "pass", **kwargs)

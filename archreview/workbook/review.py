@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from functools import cached_property
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from archreview.checklist.items import Checklist, Item, load_checklist, severity
-from archreview.decisions import Decision, DecisionStore
+from archreview.decisions import Decision, DecisionStore, reopened
 from archreview.checklist.rules import in_report
+from archreview.sources.roles import role_of
 from archreview.workbook.params import Parameters
 from archreview.core.model import Analysis, Finding
 from archreview.core.vocab import SEVERITY_RANK, STATUSES, VERDICT_ORDER, Severity, Status
@@ -87,7 +89,24 @@ class Review:
 
     def status(self, item: int) -> Status:
         decision = self.decision(item)
-        return decision.status if decision is not None else "unreviewed"
+        return decision.status if decision is not None and not self.reopened(item) else "unreviewed"
+
+    def reopened(self, item: int) -> str | None:
+        """Why the recorded verdict no longer stands (it expired, or its revisit condition came true)."""
+        decision = self.decision(item)
+        if decision is None or not (decision.expires or decision.revisit_when):
+            return None
+        return reopened(decision, today=dt.date.today(), kinds=self.kinds_in_use, users=self.users)
+
+    @cached_property
+    def kinds_in_use(self) -> dict[str, int]:
+        """Kind -> how many production files of head use it (what ``revisit_when`` conditions look at)."""
+        files: dict[str, set[str]] = {}
+        for f in self.analysis.head.files:
+            if role_of(f.path) == "production":
+                for s in f.signals:
+                    files.setdefault(s.kind, set()).add(f.path)
+        return {kind: len(paths) for kind, paths in files.items()}
 
     def needs_rereview(self, item: int) -> bool:
         return self.store is not None and self.store.needs_rereview(item, self.fingerprint_evidence(item))

@@ -165,7 +165,8 @@ def _items_html(review: Review, items, with_intro: bool = False) -> str:
         leads = review.leads(item.number) if review.live else ()
         heading = review.checklist.in_category(item.category.id)[0] == item
         blocks.append(dict(item=item, heading=heading, severity=review.severity(item), decision=review.decision(item.number),
-                           rereview=review.needs_rereview(item.number), count=len(evidence),
+                           rereview=review.needs_rereview(item.number), reopened=review.reopened(item.number),
+                           count=len(evidence),
                            evidence=_findings_table(evidence), already=len(already), already_table=_findings_table(already),
                            leads=len(leads), leads_table=_findings_table(leads)))
     return fragment("items", r=review, blocks=blocks, with_intro=with_intro, live=review.live)

@@ -61,7 +61,11 @@ class Decision:
 
     def as_dict(self) -> dict[str, object]:
         """The JSON shape, keys sorted, as written to the file."""
-        return {f.name: getattr(self, f.name) for f in sorted(dataclasses.fields(self), key=lambda f: f.name)}
+        out = {f.name: getattr(self, f.name) for f in sorted(dataclasses.fields(self), key=lambda f: f.name)}
+        for optional in ("expires", "revisit_when"):  # written only when set: files stay as older versions wrote them
+            if out[optional] is None:
+                del out[optional]
+        return out
 
 
 # --- pure helpers ---------------------------------------------------------------

@@ -35,7 +35,7 @@ def start(repo: str, base: str | None = None, head: str | None = None, *, contex
         analysis = compare(analysis, read_baseline(baseline))
     review = open_review(analysis, decisions, title=title, client=client, reviewer=reviewer, live=live)
     review.params = Parameters(repo, base, head, context, decisions, client, reviewer, title or "Architecture review",
-                               live, baseline)
+                               baseline=baseline)  # live=False: the exported report is a batch run
     return review
 
 

@@ -183,3 +183,21 @@ def test_refs_on_a_plain_folder_are_refused(tmp_path):
     (tmp_path / "a.py").write_text("x = 1\n")
     with pytest.raises(BadRef, match="not a git repository"):
         analyze(tmp_path, base="main")
+
+
+def test_repository_facts_are_computed_once_per_snapshot_and_handed_down(git_repo, monkeypatch):
+    """Modules, internal names and layer violations: one computation for head, one for base, none elsewhere."""
+    from archreview.analysis import run
+    from archreview.repo import facts, modules
+
+    repo = git_repo([APP, {"app/cache.py": "import redis\nCACHE = redis.Redis()\n"}])
+    built = []
+    named = []
+    real_facts, real_names = facts.repo_facts, modules.name_modules
+    monkeypatch.setattr(run, "repo_facts", lambda snapshot, *a: built.append(snapshot.ref) or real_facts(snapshot, *a))
+    monkeypatch.setattr(modules, "name_modules", lambda *a: named.append(1) or real_names(*a))
+    change = analyze(repo.path, base=repo.commits[0], head=repo.commits[1], use_cache=False)
+    assert [(n.kind, n.name) for n in change.new_infrastructure] == [("cache", "redis")]
+    assert change.new_dependencies == ("redis",)
+    assert sorted(built) == sorted([repo.commits[0], repo.commits[1]])
+    assert len(named) == 2  # infrastructure, dependencies and the fit test read the names they were handed

@@ -20,7 +20,7 @@ from archreview.facts import python as pyfacts
 from archreview.context.load import Context, Layer, Scale
 from archreview.change.fit import fit_test
 from archreview.core.model import Evidence, FileFacts, InfraFinding, Location, Signal, Snapshot
-from archreview.repo.modules import build_modules
+from archreview.repo.facts import repo_facts
 from archreview.facts.style import style_facts
 
 
@@ -314,8 +314,8 @@ def snapshot(files: dict[str, str], ref: str) -> Snapshot:
 def run(change: dict[str, str], new_infra=(), context=LAYERS, base_files=BASE):
     base = snapshot(base_files, "base")
     head = snapshot({**base_files, **change}, "head")
-    _, modules = build_modules(head.files)
-    return fit_test(base, head, tuple(change), modules, new_infra, context)
+    facts = repo_facts(head, context)
+    return fit_test(base, head, tuple(change), facts, new_infra, context)
 
 
 def test_a_change_that_follows_the_patterns_fits_on_all_five() -> None:
@@ -397,8 +397,8 @@ def test_test_only_infrastructure_is_not_a_drift() -> None:
 
 def test_no_changed_files_is_not_applicable_with_a_reason() -> None:
     base = snapshot(BASE, "b")
-    _, modules = build_modules(base.files)
-    answers = fit_test(base, base, (), modules, (), LAYERS)
+    facts = repo_facts(base, LAYERS)
+    answers = fit_test(base, base, (), facts, (), LAYERS)
     assert {a.verdict for a in answers} == {"not_applicable"}
     assert all("modifies no file" in a.summary for a in answers)
 
@@ -410,8 +410,8 @@ def test_a_change_to_tests_only_leaves_only_the_infrastructure_question() -> Non
 
 def test_without_a_base_or_context_nothing_can_be_answered() -> None:
     head = snapshot(BASE, "h")
-    _, modules = build_modules(head.files)
-    answers = fit_test(None, head, (), modules, (), None)
+    facts = repo_facts(head, None)
+    answers = fit_test(None, head, (), facts, (), None)
     assert [a.verdict for a in answers] == ["not_applicable"] * 5
 
 
@@ -421,8 +421,8 @@ def test_without_a_base_the_context_is_the_yardstick() -> None:
     rabbit = Signal("message_queue", "pika", 3, "import")
     head = Snapshot("h", tuple(dataclasses.replace(f, signals=(rabbit,)) if f.path == "notification_service/service.py"
                                else f for f in head.files))
-    _, modules = build_modules(head.files)
-    q1, q2, q3, q4, q5 = fit_test(None, head, (), modules, (), LAYERS)
+    facts = repo_facts(head, LAYERS)
+    q1, q2, q3, q4, q5 = fit_test(None, head, (), facts, (), LAYERS)
     assert q1.verdict == "drifts" and any("raw-sql" in e.text for e in q1.evidence)
     assert any("own database engine" in e.text for e in q1.evidence)  # two engines: neither is "the shared one"
     assert q2.verdict == "drifts" and any((e.path, e.line) == ("notification_service/database.py", 16)
@@ -435,8 +435,8 @@ def test_without_a_base_the_context_is_the_yardstick() -> None:
 
 def test_without_a_base_a_clean_codebase_fits_its_context() -> None:
     head = snapshot(BASE, "h")
-    _, modules = build_modules(head.files)
-    answers = fit_test(None, head, (), modules, (), LAYERS)
+    facts = repo_facts(head, LAYERS)
+    answers = fit_test(None, head, (), facts, (), LAYERS)
     assert [a.verdict for a in answers] == ["fits", "fits", "fits", "fits", "not_applicable"], answers
 
 
@@ -467,8 +467,8 @@ def test_an_engine_moved_to_another_module_is_not_a_second_one() -> None:
     moved["app/database/__init__.py"] = BASE["app/db.py"]
     base = snapshot(BASE, "b")
     head = snapshot(moved, "h")
-    _, modules = build_modules(head.files)
-    q1 = fit_test(base, head, ("app/db.py", "app/database/__init__.py"), modules, (), LAYERS)[0]
+    facts = repo_facts(head, LAYERS)
+    q1 = fit_test(base, head, ("app/db.py", "app/database/__init__.py"), facts, (), LAYERS)[0]
     assert q1.verdict == "fits", q1
 
 

@@ -7,7 +7,8 @@ import textwrap
 
 import pytest
 
-from archreview.change.infra import infrastructure_in_use, internal_names, new_dependencies, new_infrastructure, place
+from archreview.change.infra import infrastructure_in_use, new_dependencies, new_infrastructure, place
+from archreview.repo.facts import repo_facts
 from archreview.facts.manifests import is_manifest, requirements_of
 from archreview.core.model import FileFacts, InfraFinding, Location, RawImport, Snapshot
 from archreview.change.signals import file_signals, python_signals
@@ -148,15 +149,15 @@ def test_imports_of_the_repositorys_own_packages_are_internal() -> None:
     files = changed(retry__init___dot_py="", retry__core_dot_py="", app__x_dot_py="from retry import core\nimport retry\n")
     files["retry/__init__.py"] = ""
     head = facts_of(files)
-    assert "retry" in internal_names(head)
+    assert "retry" in repo_facts(head).internal
     assert new_dependencies(facts_of(BASE), head) == ()
     assert ("retry", "retry") not in keys(new_infrastructure(facts_of(BASE), head))
 
 
 def test_internal_names_cover_src_layout_and_nested_packages() -> None:
     snap = facts_of({"src/shop/__init__.py": "", "src/shop/orders/__init__.py": "", "src/shop/orders/api.py": "", "manage.py": "", "scripts/tool.py": ""})
-    assert internal_names(snap) >= {"shop", "manage", "src", "scripts", "tool"}
-    assert "orders" not in internal_names(snap)
+    assert repo_facts(snap).internal >= {"shop", "manage", "src", "scripts", "tool"}
+    assert "orders" not in repo_facts(snap).internal
 
 
 def test_test_only_redis_is_marked_test_only() -> None:
@@ -313,11 +314,10 @@ def test_the_declared_stack_names_kinds_in_use():
 
 
 def test_a_repository_with_an_init_at_its_root_does_not_hang():
-    from archreview.change.infra import internal_names
     from archreview.core.model import FileFacts, Snapshot
 
     files = (FileFacts("__init__.py", "python"), FileFacts("pkg/__init__.py", "python"), FileFacts("pkg/a.py", "python"))
-    assert internal_names(Snapshot("x", files)) >= {"pkg"}
+    assert repo_facts(Snapshot("x", files)).internal >= {"pkg"}
 
 
 def test_a_class_around_a_library_the_code_already_used_is_a_wrapper_not_new():

@@ -30,7 +30,7 @@ from archreview.core.fingerprint import by_message, with_fingerprints
 from archreview.core.errors import BadContext, BadPath, BadRef
 from archreview.change.fit import fit_test
 from archreview.core.model import Analysis, Churn, FileError, Finding, RepoRef, Snapshot
-from archreview.repo.modules import build_modules
+from archreview.repo.facts import repo_facts
 from archreview.analysis.snapshot import take_snapshot
 
 Progress = Callable[[str, int], Callable[[int], None]]
@@ -155,17 +155,19 @@ def assemble(ref: RepoRef, head: Snapshot, base: Snapshot | None, context: Conte
              changed_lines: dict[str, frozenset[int]] | None = None,
              history_errors: tuple[FileError, ...] = ()) -> Analysis:
     """Repository facts and change facts from analysed snapshots and git history (pure)."""
-    _, modules = build_modules(head.files)
-    violations = list(layers.layer_violations(modules, context))
+    head_facts = repo_facts(head, context)
+    base_facts = repo_facts(base) if base is not None else None  # base's layer violations are not reported
+    modules = head_facts.modules
+    violations = list(head_facts.violations)
     head_graph = graph.build_graph(modules, depth)
-    if base is not None:
-        _, base_modules = build_modules(base.files)
-        violations += layers.new_cycles(graph.build_graph(base_modules, depth).cycles, head_graph.cycles, modules)
+    if base_facts is not None:
+        violations += layers.new_cycles(graph.build_graph(base_facts.modules, depth).cycles, head_graph.cycles, modules)
     the_graph = dataclasses.replace(head_graph, violations=tuple(sorted(violations, key=lambda v: (v.path, v.line, v.rule))))
     not_used = context.patterns_not_used if context else ()
     used = infra.kinds_in_stack(context.stack) if context else ()
-    new_infra = infra.new_infrastructure(base, head, not_used=not_used, used=used) if base is not None else ()
-    fit = fit_test(base, head, changed, modules, new_infra, context)
+    new_infra = infra.new_infrastructure(base, head, not_used=not_used, used=used, base_facts=base_facts,
+                                         head_facts=head_facts) if base is not None else ()
+    fit = fit_test(base, head, changed, head_facts, new_infra, context)
     users = context.scale.users if context else None
     lines = (changed_lines or {}) if base is not None else None
     findings = history(_mark_new(head, lines), base is not None)
@@ -180,7 +182,8 @@ def assemble(ref: RepoRef, head: Snapshot, base: Snapshot | None, context: Conte
         churn=churn,
         hotspots=hotspots.hotspots(head.files, churn),
         new_infrastructure=new_infra,
-        new_dependencies=infra.new_dependencies(base, head) if base is not None else (),
+        new_dependencies=(infra.new_dependencies(base, head, base_facts=base_facts, head_facts=head_facts)
+                          if base is not None else ()),
         findings=tuple(sorted(findings, key=lambda f: (f.item, f.path, f.line, f.rule))),
         fit_test=fit,
         changed_files=tuple(sorted(changed)),

@@ -18,9 +18,8 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from archreview.context.load import Context
-from archreview.repo.layers import layer_violations
-from archreview.core.model import (Evidence, FileFacts, FitAnswer, FunctionMetric, InfraFinding, Module, Snapshot,
-                                   StyleFacts)
+from archreview.core.model import (Evidence, FileFacts, FitAnswer, FunctionMetric, InfraFinding, Module, RepoFacts,
+                                   Snapshot, StyleFacts)
 from archreview.facts.style import BUILTIN_EXCEPTIONS
 from archreview.sources.roles import is_production
 
@@ -64,11 +63,11 @@ class _View:
     had_engine: bool = False  # base opened a database engine somewhere (so one in the change may be a move)
 
 
-def fit_test(base: Snapshot | None, head: Snapshot, changed: Collection[str], modules: Sequence[Module],
+def fit_test(base: Snapshot | None, head: Snapshot, changed: Collection[str], facts: RepoFacts,
              new_infra: Sequence[InfraFinding], context: Context | None) -> tuple[FitAnswer, ...]:
-    """Five ``FitAnswer``s, question 1 to 5."""
+    """Five ``FitAnswer``s, question 1 to 5; ``facts`` are head's, with layer violations against ``context``."""
     if base is None:
-        return _whole_repo(head, modules, context)
+        return _whole_repo(head, facts, context)
     if not changed:
         return tuple(_na(q, "the change modifies no file") for q in range(1, 6))
     view = _view(base, head, changed)
@@ -78,8 +77,8 @@ def fit_test(base: Snapshot | None, head: Snapshot, changed: Collection[str], mo
         return (_na(1, reason), _na(2, reason), _na(3, reason), q4, _na(5, reason))
     if not view.rest:
         reason = "no unchanged Python source to compare with"
-        return (_na(1, reason), _na(2, reason), _q3_imports(view, modules, context), q4, _na(5, reason))
-    return (_q1_data_access(view, context, new_infra), _q2_errors(view), _q3_imports(view, modules, context), q4,
+        return (_na(1, reason), _na(2, reason), _q3_imports(view, facts, context), q4, _na(5, reason))
+    return (_q1_data_access(view, context, new_infra), _q2_errors(view), _q3_imports(view, facts, context), q4,
             _q5_style(view))
 
 
@@ -280,10 +279,10 @@ def _exception_drift(view: _View, f: FileFacts,
 # --- 3. imports ----------------------------------------------------------------------
 
 
-def _q3_imports(view: _View, modules: Sequence[Module], context: Context | None) -> FitAnswer:
+def _q3_imports(view: _View, facts: RepoFacts, context: Context | None) -> FitAnswer:
     paths = {f.path for f in view.new}
-    evidence = [Evidence(v.path, v.line, v.message) for v in layer_violations(modules, context) if v.path in paths]
-    evidence += _parallel_libraries(view, modules)
+    evidence = [Evidence(v.path, v.line, v.message) for v in facts.violations if v.path in paths]
+    evidence += _parallel_libraries(view, facts.modules)
     evidence += _duplicate_utilities(view)
     evidence += _print_instead_of_logger(view)
     layers = f"{len(context.layers)} declared layers" if context and context.layers else "no declared layers"
@@ -461,13 +460,13 @@ def _percentile(values: list[float], pct: int) -> float:
 # --- whole repository, no base ------------------------------------------------------------
 
 
-def _whole_repo(head: Snapshot, modules: Sequence[Module], context: Context | None) -> tuple[FitAnswer, ...]:
+def _whole_repo(head: Snapshot, facts: RepoFacts, context: Context | None) -> tuple[FitAnswer, ...]:
     """No change to compare: each question against what the context declares, if it does."""
     if context is None:
         reason = "no base to compare with and no declared architecture context"
         return tuple(_na(q, reason) for q in range(1, 6))
     view = _View(_production(head), (), {})
-    return (_declared_access(view, context), _declared_errors(view, context), _declared_layers(modules, context),
+    return (_declared_access(view, context), _declared_errors(view, context), _declared_layers(facts, context),
             _declared_infra(head, context), _na(5, "no change to compare with the codebase's style"))
 
 
@@ -496,11 +495,10 @@ def _declared_errors(view: _View, context: Context) -> FitAnswer:
                    "Some code turns errors into return values although the context declares exceptions.")
 
 
-def _declared_layers(modules: Sequence[Module], context: Context) -> FitAnswer:
+def _declared_layers(facts: RepoFacts, context: Context) -> FitAnswer:
     if not context.layers:
         return _na(3, "no base to compare with and the context declares no layers")
-    evidence = [Evidence(v.path, v.line, v.message) for v in layer_violations(modules, context)
-                if is_production(v.path)]
+    evidence = [Evidence(v.path, v.line, v.message) for v in facts.violations if is_production(v.path)]
     return _answer(3, evidence, f"Imports respect the {len(context.layers)} declared layers.",
                    f"Imports cross the {len(context.layers)} declared layers.")
 

@@ -22,10 +22,11 @@ Works on two analysed ``Snapshot``s (base and head); per-file ``Signal``s and
   manifest, or config beside Python code of its own, is a microservice-style
   ``service`` named after the folder, when the repository already had Python
   code elsewhere (``src/``, ``lib/`` as a new source root are a move, not a service).
-* **Internal names**: the repository's own top-level modules are the topmost
-  package (a folder chain with ``__init__.py``) or module of every Python file,
-  plus every first path component. Imports of those are never third-party and
-  never infrastructure, even if a catalogue module has the same name.
+* **Internal names**: the repository's own top-level names (``RepoFacts.internal``,
+  computed once per snapshot by ``archreview.repo.facts``: the topmost package or
+  module of every Python file, plus every first path component). Imports of those
+  are never third-party and never infrastructure, even if a catalogue module has
+  the same name.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ from dataclasses import dataclass, replace
 from archreview.change.catalogue import Catalogue, load_catalogue
 from archreview.facts.distributions import distribution_of, same_as
 from archreview.facts.manifests import CONSTRAINT, INCLUDE, is_dev_section, is_manifest
-from archreview.core.model import FileFacts, InfraFinding, Location, Snapshot
+from archreview.core.model import FileFacts, InfraFinding, Location, RepoFacts, Snapshot
+from archreview.repo.modules import internal_names
 from archreview.change.codesignals import package_signals
 from archreview.change.signals import manifest_signals
 from archreview.facts.packages import NOT_DECLARED
@@ -83,21 +85,12 @@ def _is_code(f: FileFacts) -> bool:
     return _is_python(f) or f.language in ECOSYSTEM_OF
 
 
-def internal_names(snapshot: Snapshot) -> frozenset[str]:
-    """The repository's own top-level import names (see the module docstring)."""
-    paths = [f.path for f in snapshot.files if _is_python(f)]
-    packages = {posixpath.dirname(p) for p in paths if posixpath.basename(p) == "__init__.py"}
-    names = {p.split("/")[0].removesuffix(".py") for p in paths}
-    for p in paths:
-        folder, top = posixpath.dirname(p), posixpath.basename(p).removesuffix(".py")
-        while folder and folder in packages:  # a root __init__.py makes "" a package: stop there
-            folder, top = posixpath.dirname(folder), posixpath.basename(folder)
-        names.add(top)
-    return frozenset(n for n in names if n)
+def _internal(snapshot: Snapshot, facts: RepoFacts | None) -> frozenset[str]:
+    """The snapshot's own top-level names: from its repository facts, computed here only when not handed in."""
+    return facts.internal if facts is not None else internal_names(snapshot.files)
 
 
-def _occurrences(snapshot: Snapshot, cat: Catalogue) -> list[_Occurrence]:
-    internal = internal_names(snapshot)
+def _occurrences(snapshot: Snapshot, cat: Catalogue, internal: frozenset[str]) -> list[_Occurrence]:
     libs = {k: v[0] for k, v in _gradle_catalog(snapshot).items() if v}
     out = []
     for f in snapshot.files:
@@ -169,7 +162,8 @@ def changed_paths(base: Snapshot, head: Snapshot) -> frozenset[str]:
 
 
 def new_infrastructure(
-    base: Snapshot | None, head: Snapshot, *, not_used: Collection[str] = (), used: Collection[str] = ()
+    base: Snapshot | None, head: Snapshot, *, not_used: Collection[str] = (), used: Collection[str] = (),
+    base_facts: RepoFacts | None = None, head_facts: RepoFacts | None = None,
 ) -> tuple[InfraFinding, ...]:
     """Infrastructure head brings that base did not have, sorted by (kind, name).
 
@@ -179,10 +173,11 @@ def new_infrastructure(
     if base is None:
         return ()
     cat = load_catalogue()
-    before = _grouped(_occurrences(base, cat))
+    before = _grouped(_occurrences(base, cat, _internal(base, base_facts)))
     changed = changed_paths(base, head)
     wrappers = {w for w in _wrappers(base, head) if w[2].endswith(".py")}  # a C# DbContext subclass is an instance
-    after = _grouped([*(o for o in _occurrences(head, cat) if (o.kind, o.name, o.path) not in wrappers),
+    internal = _internal(head, head_facts)
+    after = _grouped([*(o for o in _occurrences(head, cat, internal) if (o.kind, o.name, o.path) not in wrappers),
                       *_service_folders(base, head, cat)])
     renamed = _renamed_services(base, head)
     moved = _moved_config_files(base, head)
@@ -347,13 +342,14 @@ def _deployable(f: FileFacts) -> bool:
     return any(key == "deployable" for key, _ in f.declares) or (f.language == "go" and f.namespace == "main")
 
 
-def infrastructure_in_use(snapshot: Snapshot, *, max_evidence: int = 20) -> tuple[InfraFinding, ...]:
+def infrastructure_in_use(snapshot: Snapshot, *, max_evidence: int = 20,
+                          facts: RepoFacts | None = None) -> tuple[InfraFinding, ...]:
     """Everything the snapshot already uses (config files left out), for whole-repo reviews and ``init``.
 
     Evidence is capped at ``max_evidence`` locations per finding, production first.
     """
     findings = []
-    for (kind, name), occurrences in _grouped(_occurrences(snapshot, load_catalogue())).items():
+    for (kind, name), occurrences in _grouped(_occurrences(snapshot, load_catalogue(), _internal(snapshot, facts))).items():
         if kind == "config":
             continue
         prod = [o for o in occurrences if not o.test]
@@ -378,9 +374,10 @@ def declared_distributions(snapshot: Snapshot) -> frozenset[str]:
     )
 
 
-def imported_distributions(snapshot: Snapshot, *, production_only: bool) -> frozenset[str]:
+def imported_distributions(snapshot: Snapshot, *, production_only: bool,
+                           internal: frozenset[str] | None = None) -> frozenset[str]:
     """Distributions of third-party imports: not stdlib, not relative, not the repo's own modules."""
-    internal = internal_names(snapshot)
+    internal = internal if internal is not None else internal_names(snapshot.files)
     out = set()
     for f in snapshot.files:
         if not _is_python(f) or place(f.path) == "docs" or (production_only and place(f.path) == "test"):
@@ -392,7 +389,8 @@ def imported_distributions(snapshot: Snapshot, *, production_only: bool) -> froz
     return frozenset(out)
 
 
-def new_dependencies(base: Snapshot | None, head: Snapshot) -> tuple[str, ...]:
+def new_dependencies(base: Snapshot | None, head: Snapshot, *, base_facts: RepoFacts | None = None,
+                     head_facts: RepoFacts | None = None) -> tuple[str, ...]:
     """Distributions head declares, or imports in production code, that base neither declared nor imported.
 
     Compared through :func:`archreview.facts.distributions.same_as`, so a re-pin, a
@@ -402,10 +400,12 @@ def new_dependencies(base: Snapshot | None, head: Snapshot) -> tuple[str, ...]:
     """
     if base is None:
         return ()
-    had = {same_as(n) for n in declared_distributions(base) | imported_distributions(base, production_only=False)}
+    had = {same_as(n) for n in declared_distributions(base)
+           | imported_distributions(base, production_only=False, internal=_internal(base, base_facts))}
     declared = declared_distributions(head)
     known = had | {same_as(n) for n in declared}
-    imported = {n for n in imported_distributions(head, production_only=True) if same_as(n) not in known}
+    imported = {n for n in imported_distributions(head, production_only=True, internal=_internal(head, head_facts))
+                if same_as(n) not in known}
     python = {n for n in declared | imported if same_as(n) not in had}
     before = declared_packages(base)
     others = {name for key, name in declared_packages(head).items() if key not in before}

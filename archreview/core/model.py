@@ -263,6 +263,16 @@ class Violation:
 
 
 @dataclass(frozen=True, slots=True)
+class RepoFacts:
+    """What one snapshot says as a whole, computed once per snapshot (``archreview.repo.facts``)
+    and handed to infrastructure detection, the fit test and the detectors."""
+
+    modules: tuple[Module, ...]  # every named module, its imports resolved and categorised
+    internal: frozenset[str]  # the repository's own top-level import names: never third-party
+    violations: tuple[Violation, ...] = ()  # imports that break the layers of the context it was computed with
+
+
+@dataclass(frozen=True, slots=True)
 class Coupling:
     package: str
     afferent: int  # packages that depend on this one

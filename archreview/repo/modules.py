@@ -27,7 +27,7 @@ class Naming:
 
     by_path: dict[str, tuple[str, bool]]  # path -> (canonical name, is package)
     index: dict[str, str]  # canonical or alias name -> canonical name
-    top_level: frozenset[str]  # first components of every name: imports of these are internal
+    top_level: frozenset[str]  # the repository's own top-level names: imports of these are internal
 
 
 def name_modules(paths: Iterable[str], imported: frozenset[str] = frozenset()) -> Naming:
@@ -50,8 +50,17 @@ def name_modules(paths: Iterable[str], imported: frozenset[str] = frozenset()) -
         by_path[path] = (canonical, is_package)
         for name in (canonical, *aliases):
             index.setdefault(name, canonical)
-    top = frozenset(name.split(".", 1)[0] for name in index)
-    return Naming(by_path, index, top)
+    return Naming(by_path, index, _top_level(paths, index, packages))
+
+
+def _top_level(paths: list[str], index: dict[str, str], packages: set[str]) -> frozenset[str]:
+    """Every spelling's first component, every top folder or module holding Python code ("src" too),
+    and each module outside a package (a script's siblings import it by that name) unless the
+    standard library has the name."""
+    top = {name.split(".", 1)[0] for name in index} | {p.split("/", 1)[0].removesuffix(".py") for p in paths}
+    top |= {stem for p in paths if p.rpartition("/")[0] not in packages
+            and (stem := p.rsplit("/", 1)[-1].removesuffix(".py")).isidentifier() and stem not in STDLIB}
+    return frozenset(top - {"", "__init__"})
 
 
 def _names(path: str, parts: list[str], packages: set[str], imported: frozenset[str]) -> tuple[str, list[str]]:
@@ -112,6 +121,11 @@ def resolve(candidates: Sequence[str], naming: Naming) -> tuple[str, str, str | 
     if top in STDLIB:
         return top, "stdlib", None
     return top, "third_party", distribution_of(top)
+
+
+def internal_names(files: Iterable[FileFacts]) -> frozenset[str]:
+    """The repository's own top-level import names (``Naming.top_level``), for callers without modules."""
+    return name_modules(f.path for f in files if f.language == "python").top_level
 
 
 def build_modules(files: Sequence[FileFacts]) -> tuple[Naming, tuple[Module, ...]]:

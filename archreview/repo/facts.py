@@ -1,0 +1,21 @@
+"""Repository facts: what a snapshot says as a whole, computed once and handed down.
+
+Module names, resolved and categorised imports, the repository's own top-level
+names and the imports that break the declared layers are needed by the graph,
+infrastructure detection, the fit test and the detectors alike; ``repo_facts``
+computes them once per snapshot so each stage reads the same answer.
+"""
+
+from __future__ import annotations
+
+from archreview.context.load import Context
+from archreview.core.model import RepoFacts, Snapshot
+from archreview.repo.layers import layer_violations
+from archreview.repo.modules import build_modules
+
+
+def repo_facts(snapshot: Snapshot, context: Context | None = None) -> RepoFacts:
+    """Modules, internal names and (with a context) layer violations of one snapshot."""
+    naming, modules = build_modules(snapshot.files)
+    violations = layer_violations(modules, context) if context is not None else ()
+    return RepoFacts(modules, naming.top_level, violations)

@@ -57,8 +57,8 @@ def ai_report(sample, workspace):
 def test_the_report_has_every_item_and_the_fit_test(ai_report):
     outcome, soup = ai_report
     items = soup.select("section[data-item]")
-    assert [int(s["data-item"]) for s in items] == list(range(1, 23))
-    assert [s["id"] for s in items] == [f"item-{n}" for n in range(1, 23)]
+    assert sorted(int(s["data-item"]) for s in items) == list(range(1, 23))
+    assert all(s["id"] == f"item-{s['data-item']}" for s in items)
     fit = soup.select("#fit li.ar-fit-drifts, #fit li.ar-fit-fits, #fit li.ar-fit-not_applicable")
     assert len(fit) == 5
     assert soup.select_one("#fit .ar-fit-drifts") is not None
@@ -73,11 +73,41 @@ def test_the_report_has_every_item_and_the_fit_test(ai_report):
 def test_the_report_leads_with_what_the_change_brings(ai_report):
     _, soup = ai_report
     summary = soup.select_one("#executive-summary").get_text(" ", strip=True)
-    for kind in ("message_queue", "database", "di_container", "circuit_breaker", "retry"):
-        assert kind in summary
-    assert "Changes required" in summary  # item 20 was failed by the reviewer
+    for kind in ("message queue", "dependency-injection container", "circuit breaker", "retry policy"):
+        assert kind in summary  # the client's words, not the JSON ids
+    brings = soup.select_one("#executive-summary .ar-brings").get_text(" ", strip=True)
+    assert "di_container" not in brings and "message_queue" not in brings
+    new_part, _, declared_part = brings.partition("It also uses")
+    assert "database" not in new_part and "database" in declared_part  # declared in the context: not new
+    assert "Review incomplete: 20 of 22 items not reviewed" in summary  # 2 decisions only
+    assert "2 reviewed so far: 1 failed, 1 with concerns. A failed item already means changes are required" in summary
+    risks = soup.select("#executive-summary .ar-risks > li")
+    assert risks and risks[0].select_one("a")["href"] == "#item-20"
+    assert risks[0].select(".ar-risk-evidence li")  # each risk shows its evidence
+    assert not re.match(r"\d+\.", risks[0].get_text(strip=True))  # numbered once, by the list
     decision = soup.select_one("#item-20 .ar-decision").get_text(" ", strip=True)
     assert "fail" in decision and "A message bus for 50 users" in decision
+    assert not re.search(r"\d{2}:\d{2}:\d{2}\.\d+", decision)  # a human time, not raw ISO
+    order = [s["id"] for s in soup.select("main section[id]") if s["id"] in
+             ("executive-summary", "change", "fit", "checklist", "architecture", "complexity")]
+    assert order == ["executive-summary", "change", "fit", "checklist", "architecture", "complexity"]
+    assert len(soup.select("#fit .ar-fit-questions li")) == 5  # the five questions are stated
+
+
+def test_the_headline_says_the_review_is_incomplete_until_every_item_has_a_verdict(sample, workspace):
+    decisions = workspace / "incomplete.json"
+    DecisionStore(decisions).record(1, "concern", "Add timeouts to the push client.", reviewer="Mei")
+    params = Parameters(str(sample), "main", AI_BRANCH, None, str(decisions), "BuildRight Ltd", "Mei Chen", "Review")
+    outcome = run_review(params, workspace / "incomplete.html")
+    soup = BeautifulSoup(outcome.html.read_text(encoding="utf-8"), "html.parser")
+    headline = soup.select_one("#executive-summary .ar-verdict").get_text(strip=True)
+    assert headline == "Review incomplete: 21 of 22 items not reviewed"
+    assert "cceptable" not in soup.select_one("#executive-summary").get_text()
+    cards = {int(s["data-item"]) for s in soup.select("section.ar-item[data-item]")}
+    compact = {int(s["data-item"]) for s in soup.select(".ar-quiet section[data-item]")}
+    assert 1 in cards and compact and not cards & compact and cards | compact == set(range(1, 23))
+    for section in soup.select("section[data-item]"):  # every item keeps its advice, for print
+        assert section.select(".ar-questions li") and section.select(".ar-mitigations li")
 
 
 def test_the_report_is_self_contained_and_static(ai_report):

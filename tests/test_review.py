@@ -39,11 +39,19 @@ def test_new_findings_lead_each_item_and_the_verdict_follows_decisions(sample, t
     for item in review.checklist.items:
         flags = [f.new for f in review.evidence(item.number)]
         assert flags == sorted(flags, key=lambda new: new is not True)
-    assert review.verdict() == "Review in progress"
+    assert review.verdict() == "Review incomplete: 22 of 22 items not reviewed"
     review.record(3, "concern", "swallowed errors in the push channel")
+    assert review.verdict() == "Review incomplete: 21 of 22 items not reviewed"  # never "acceptable" yet
+    assert review.verdict_detail() == "1 reviewed so far: 1 with concerns."
+    for item in review.checklist.items:
+        if item.number != 3:
+            review.record(item.number, "pass")
     assert review.verdict().startswith("Acceptable with the concerns")
     review.record(20, "fail", "a message bus for 50 users")
     assert review.verdict() == "Changes required before release"
+    review.record(5, "unreviewed")
+    assert review.verdict() == "Review incomplete: 1 of 22 items not reviewed"
+    assert "already means changes are required" in review.verdict_detail()
     assert review.top_risks()[0][0].number == 20
 
 
@@ -72,5 +80,5 @@ def test_one_call_exports_the_report_with_the_current_decisions(sample, tmp_path
     html = export_report(review, tmp_path / "out" / "report.html")
     soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
     decision = soup.select_one("#item-7 .ar-decision").get_text(" ", strip=True)
-    assert "na" in decision and "no async code in this service" in decision
+    assert "not applicable" in decision and "no async code in this service" in decision
     assert soup.find("script") is None and len(soup.select("[data-item]")) == 22

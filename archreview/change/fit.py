@@ -245,7 +245,8 @@ def _q2_errors(view: _View) -> FitAnswer:
         if "result-type" in introduced and not any("result-type" in s.error_handling for s in styles):
             evidence.append(_at(f, "result-type", "error", "returns Result values the codebase does not use"))
         evidence += _exception_drift(view, f, hierarchy)
-    usual = f"{raises} raise statements, {returns} returns of None/codes from except blocks"
+    usual = (f"the rest of the codebase has {raises} raise statement{'s' if raises != 1 else ''} and "
+             f"{returns} return{'s' if returns != 1 else ''} of None or an error code from except blocks")
     return _answer(2, evidence, f"The change handles errors as the codebase does ({usual}; "
                                 "a style drifts when the codebase's ratio is at least 4 to 1 the other way).",
                    f"The change handles errors differently from the codebase ({usual}).")

@@ -33,6 +33,9 @@ STATUSES: tuple[Status, ...] = get_args(Status)
 # The same verdicts worst first, for summaries and tables.
 VerdictOrder = Literal["fail", "concern", "pass", "na", "unreviewed"]
 VERDICT_ORDER: tuple[Status, ...] = get_args(VerdictOrder)
+# What a client reads for each verdict.
+STATUS_LABELS: dict[Status, str] = {"unreviewed": "not reviewed", "pass": "pass", "concern": "concern",
+                                    "fail": "fail", "na": "not applicable"}
 
 # How much an item matters, lowest first; RANK gives 1 for "low" up to 4 for "critical".
 Severity = Literal["low", "medium", "high", "critical"]

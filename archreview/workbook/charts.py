@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 import networkx as nx
+from matplotlib import ticker
 from matplotlib.figure import Figure
 
 from archreview.core.model import Graph, Hotspot
@@ -85,7 +86,8 @@ def dsm_heatmap(labels: Sequence[str], matrix: Sequence[Sequence[int]]) -> str |
     size = min(14, 2 + 0.32 * len(labels))
     fig = Figure(figsize=(size, size))
     ax = fig.subplots()
-    ax.imshow([[min(v, 20) for v in row] for row in matrix], cmap="Blues")
+    shown = ax.imshow([[min(v, 20) for v in row] for row in matrix], cmap="Blues")
+    fig.colorbar(shown, ax=ax, shrink=0.6, label="imports from row to column (20 or more: darkest)")
     ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=7)
     ax.set_yticks(range(len(labels)), labels, fontsize=7)
     ax.set_xlabel("imported package")
@@ -101,7 +103,9 @@ def complexity_histogram(values: Sequence[int]) -> str | None:
     ax = fig.subplots()
     ax.hist(values, bins=range(1, max(values) + 2), color="#4a6fa5", log=True)
     ax.set_xlabel("cyclomatic complexity per function")
-    ax.set_ylabel("functions (log)")
+    ax.set_ylabel("functions (log scale)")
+    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}"))  # 60, not 6 × 10¹
+    ax.yaxis.set_minor_formatter(ticker.NullFormatter())
     return _rendered(fig)
 
 
@@ -111,9 +115,8 @@ def hotspot_scatter(hotspots: Sequence[Hotspot], label: int = 8) -> str | None:
     fig = Figure(figsize=(7, 3.6))
     ax = fig.subplots()
     ax.scatter([h.churn for h in hotspots], [h.complexity for h in hotspots], s=18, color="#c0504d")
-    for h in hotspots[:label]:
-        ax.annotate(h.path.rsplit("/", 1)[-1], (h.churn, h.complexity), fontsize=7, xytext=(3, 3),
-                    textcoords="offset points")
+    for rank, h in enumerate(hotspots[:label], start=1):  # numbers, not names: they do not overlap; the table names them
+        ax.annotate(str(rank), (h.churn, h.complexity), fontsize=7, xytext=(3, 3), textcoords="offset points")
     ax.set_xlabel("commits touching the file (churn)")
     ax.set_ylabel("total cyclomatic complexity")
     return _rendered(fig)

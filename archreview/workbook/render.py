@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
+from datetime import datetime
 from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from archreview.core.redact import redact
+from archreview.core.vocab import KIND_LABELS
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -32,7 +34,34 @@ def environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["redact"] = redact
     env.filters["short"] = lambda commit: (commit or "")[:12]
+    env.filters["kind"] = kind_label
+    env.filters["when"] = when
+    env.filters["css_string"] = css_string
     return env
+
+
+def kind_label(kind: str) -> str:
+    """The client's word for an infrastructure kind (the JSON keeps the id)."""
+    return KIND_LABELS.get(kind, kind.replace("_", " "))
+
+
+def when(at: str | None) -> str:
+    """An ISO 8601 time as a reader writes it: '7 Dec 2026, 14:02 UTC'; anything else unchanged."""
+    if not at:
+        return ""
+    try:
+        moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
+    except ValueError:
+        return at
+    zone = " UTC" if moment.utcoffset() is not None and not moment.utcoffset() else ""
+    return f"{moment.day} {moment:%b %Y, %H:%M}{zone}"
+
+
+def css_string(text: object) -> Markup:
+    """Text as a quoted CSS string: everything but letters, digits and spaces as a CSS escape, so no
+    quote, backslash or ``</style>`` from the analysed repository can end the string or the element."""
+    body = "".join(ch if ch.isascii() and (ch.isalnum() or ch == " ") else f"\\{ord(ch):06x}" for ch in str(text))
+    return Markup(f'"{body}"')
 
 
 def fragment(name: str, **values: Any) -> Markup:

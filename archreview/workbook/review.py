@@ -121,14 +121,36 @@ class Review:
         return Counter(self.status(it.number) for it in self.checklist.items)
 
     def verdict(self) -> str:
+        """The headline, from the decisions only: incomplete until every item has a verdict, so nothing
+        is called acceptable (or final) while items are unreviewed."""
         counts = self.counts()
+        if counts["unreviewed"]:
+            return f"Review incomplete: {counts['unreviewed']} of {len(self.checklist.items)} items not reviewed"
         if counts["fail"]:
             return "Changes required before release"
         if counts["concern"]:
             return "Acceptable with the concerns below addressed"
-        if counts["unreviewed"]:
-            return "Review in progress"
         return "No blocking findings"
+
+    def verdict_detail(self) -> str:
+        """What the decisions so far say, under the headline."""
+        counts = self.counts()
+        decided = len(self.checklist.items) - counts["unreviewed"]
+        if not decided:
+            return "No item has a verdict yet."
+        parts = [f"{counts[s]} {label}" for s, label in (("fail", "failed"), ("concern", "with concerns"),
+                                                        ("pass", "passed"), ("na", "not applicable")) if counts[s]]
+        text = (f"{decided} reviewed so far: " if counts["unreviewed"] else f"All {decided} reviewed: ") + ", ".join(parts) + "."
+        if counts["fail"] and counts["unreviewed"]:
+            text += " A failed item already means changes are required before release."
+        return text
+
+    def brought(self) -> dict[str, int]:
+        """What the change brought: new infrastructure the context did not declare, findings in added lines."""
+        a = self.analysis
+        return {"infrastructure": sum(1 for n in a.new_infrastructure if not n.test_only and not n.declared_used),
+                "findings": sum(1 for f in a.findings if f.new is True),
+                "dependencies": len(a.new_dependencies)}
 
     def top_risks(self, limit: int = 5) -> tuple[tuple[Item, Severity, int], ...]:
         """(item, severity, findings) ranked: failed and concerning items first, then by severity and evidence."""

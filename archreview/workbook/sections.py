@@ -20,8 +20,10 @@ from archreview.analysis.baseline import compare, read_baseline
 from archreview.analysis.run import analyze
 from archreview.repo import coverage
 from archreview.repo.graph import dsm, module_graph
+from archreview.change.fit import QUESTIONS
 from archreview.core.paths import package_path
-from archreview.workbook.render import fragment, table
+from archreview.core.vocab import STATUS_LABELS
+from archreview.workbook.render import fragment, kind_label, table
 from archreview.workbook.params import Parameters
 from archreview.workbook.review import VERDICT_ORDER, Review, open_review
 
@@ -39,15 +41,23 @@ def start(repo: str, base: str | None = None, head: str | None = None, *, contex
     return review
 
 
+# The client's order: what was decided and what the change brings first, supporting metrics last.
+SECTIONS = (("executive-summary", "Executive summary"), ("change", "What the change brings"), ("fit", "Fit test"),
+            ("checklist", "Checklist"), ("summary", "Summary by category"), ("overview", "What was analysed"),
+            ("architecture", "Architecture"), ("complexity", "Complexity and hotspots"))
+
+
 def header(review: Review) -> HTML:
     a = review.analysis
-    infra = Counter(n.kind for n in a.new_infrastructure if not n.test_only)
-    sections = [("overview", "Overview"), ("architecture", "Architecture"), ("complexity", "Complexity and hotspots"),
-                ("change", "What the change brings"), ("fit", "Fit test"), ("checklist", "Checklist"),
-                ("summary", "Summary")]
-    return HTML(fragment("header", r=review, a=a, dep_caveat=coverage.caveat(a.head.files, manifests=True), infra=sorted(infra.items()), counts=review.counts(), style=_live_css(review),
-                         order=VERDICT_ORDER, risks=review.top_risks(), sections=sections,
-                         categories=review.checklist.categories, items=review.checklist.items))
+    shipped = [n for n in a.new_infrastructure if not n.test_only]
+    infra = Counter(n.kind for n in shipped if not n.declared_used)
+    declared = Counter(n.kind for n in shipped if n.declared_used)
+    risks = [{"item": item, "severity": sev, "count": count, "status": review.status(item.number),
+              "evidence": review.evidence(item.number)[:2]} for item, sev, count in review.top_risks()]
+    return HTML(fragment("header", r=review, a=a, dep_caveat=coverage.caveat(a.head.files, manifests=True),
+                         infra=sorted(infra.items()), declared=sorted(declared.items()), brought=review.brought(),
+                         counts=review.counts(), style=_live_css(review), order=VERDICT_ORDER, labels=STATUS_LABELS,
+                         risks=risks, sections=SECTIONS))
 
 
 def _live_css(review: Review) -> Markup | None:
@@ -104,14 +114,14 @@ def complexity(review: Review) -> HTML:
                     ["function", "where", "cc"]),
         mi=table([{"file": f.path, "maintainability index": f.mi, "lines": f.lines} for f in low_mi],
                  ["file", "maintainability index", "lines"]),
-        hotspots=table([{"file": h.path, "commits": h.churn, "complexity": h.complexity, "score": h.score}
-                        for h in a.hotspots[:15]], ["file", "commits", "complexity", "score"]),
+        hotspots=table([{"#": rank, "file": h.path, "commits": h.churn, "complexity": h.complexity, "score": h.score}
+                        for rank, h in enumerate(a.hotspots[:15], start=1)], ["#", "file", "commits", "complexity", "score"]),
     ))
 
 
 def change(review: Review) -> HTML:
     a = review.analysis
-    rows = [{"kind": n.kind, "what": n.name, "evidence": ", ".join(f"{e.path}:{e.line}" for e in n.evidence[:4]),
+    rows = [{"kind": kind_label(n.kind), "what": n.name, "evidence": ", ".join(f"{e.path}:{e.line}" for e in n.evidence[:4]),
              "note": _infra_note(n)}
             for n in a.new_infrastructure]
     changed, reaching, entry = blast_radius(review)
@@ -141,12 +151,21 @@ def blast_radius(review: Review) -> tuple[list[str], list[str], list[str]]:
     return changed, sorted(reaching), entry
 
 
+# The fit test's five questions as the client reads them (archreview.change.fit.QUESTIONS holds the short names).
+FIT_QUESTIONS = ("Does the change access data the way the codebase does?",
+                 "Does it handle errors the way the codebase does?",
+                 "Does it import from the right places?",
+                 "Could it be removed without changing the infrastructure?",
+                 "Is its style one a newcomer to the codebase would not notice?")
+
+
 def fit_test(review: Review) -> HTML:
-    return HTML(fragment("fit", answers=review.analysis.fit_test, has_base=review.analysis.base is not None))
+    return HTML(fragment("fit", answers=review.analysis.fit_test, questions=FIT_QUESTIONS, short=QUESTIONS,
+                         has_base=review.analysis.base is not None))
 
 
 def checklist(review: Review) -> HTML | None:
-    """Every item with its evidence; live sessions get decision widgets under each item."""
+    """Items with evidence or a decision as cards, the rest in one compact table; live sessions get widgets."""
     if not review.live:
         return HTML(_items_html(review, review.checklist.items, with_intro=True))
     from archreview.workbook.widgets import item_widget, progress_widget
@@ -159,17 +178,20 @@ def checklist(review: Review) -> HTML | None:
 
 
 def _items_html(review: Review, items, with_intro: bool = False) -> str:
-    blocks = []
+    """Cards for items that carry evidence or a decision; in the report the others go in one compact table."""
+    cards, quiet = [], []
     for item in items:
         evidence, already = review.evidence(item.number), review.already(item.number)
         leads = review.leads(item.number) if review.live else ()
-        heading = review.checklist.in_category(item.category.id)[0] == item
-        blocks.append(dict(item=item, heading=heading, severity=review.severity(item), decision=review.decision(item.number),
-                           rereview=review.needs_rereview(item.number), reopened=review.reopened(item.number),
-                           count=len(evidence),
-                           evidence=_findings_table(evidence), already=len(already), already_table=_findings_table(already),
-                           leads=len(leads), leads_table=_findings_table(leads)))
-    return fragment("items", r=review, blocks=blocks, with_intro=with_intro, live=review.live)
+        decision = review.decision(item.number)
+        block = dict(item=item, severity=(decision.severity if decision and decision.severity else None) or review.severity(item),
+                     decision=decision, status=review.status(item.number), rereview=review.needs_rereview(item.number),
+                     reopened=review.reopened(item.number),
+                     count=len(evidence), evidence=_findings_table(evidence), already=len(already),
+                     already_table=_findings_table(already), leads=len(leads), leads_table=_findings_table(leads))
+        (cards if evidence or already or decision is not None or review.live else quiet).append(block)
+    return fragment("items", r=review, cards=cards, quiet=quiet, with_intro=with_intro, live=review.live,
+                    labels=STATUS_LABELS)
 
 
 def _findings_table(findings) -> Markup:
@@ -182,5 +204,7 @@ def summary(review: Review) -> HTML:
     per_category = []
     for cat in review.checklist.categories:
         statuses = Counter(review.status(it.number) for it in review.checklist.in_category(cat.id))
-        per_category.append({"category": f"{cat.id}. {cat.title}", **{s: statuses.get(s, 0) for s in VERDICT_ORDER}})
-    return HTML(fragment("summary", r=review, table=table(per_category, ["category", *VERDICT_ORDER])))
+        per_category.append({"category": f"{cat.id}. {cat.title}",
+                             **{STATUS_LABELS[s]: statuses.get(s, 0) for s in VERDICT_ORDER}})
+    columns = ["category", *(STATUS_LABELS[s] for s in VERDICT_ORDER)]
+    return HTML(fragment("summary", r=review, table=table(per_category, columns)))

@@ -88,9 +88,11 @@ def fit_findings(fit: Sequence[FitAnswer], violations: Sequence[Violation], chan
     for answer in fit:
         if answer.verdict != "drifts":
             continue
-        places = [(e.path, e.line or 1) for e in answer.evidence[:5]] or [(p, 1) for p in fallback]
-        for path, line in places:
-            yield make(f"fit.q{answer.question}", path, line, summary=answer.summary)
+        # Each place says what it shows; the question's summary (the fit test's sentence) is said once, in the fit test.
+        places = ([(e.path, e.line or 1, e.text) for e in answer.evidence[:5]]
+                  or [(p, 1, answer.summary) for p in fallback])
+        for path, line, text in places:
+            yield make(f"fit.q{answer.question}", path, line, summary=text)
     for v in violations:
         rule = "fit.layer_violation" if v.rule == "layer" else "fit.new_cycle"
         msg = v.message or f"{v.importer} imports {v.imported}"

@@ -21,7 +21,7 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line and exit 2, like every bad input
-        self.exit(EXIT_BAD_INPUT, f"archreview: {message} (see archreview {self.prog.split()[-1]} --help)\n")
+        self.exit(EXIT_BAD_INPUT, f"archreview: {message} (see {self.prog} --help)\n")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -191,7 +191,7 @@ def _review(args: argparse.Namespace) -> int:
     params = Parameters(args.path, args.base, args.head, args.context, args.decisions, args.client, args.reviewer,
                         args.title, baseline=args.baseline)
     outcome = run_review(params, args.output, timeout=args.timeout)
-    print(f"report written: {outcome.html}", file=sys.stderr)
+    print(f"report written: {outcome.html}\nexecuted workbook: {outcome.notebook}", file=sys.stderr)
     if not (args.sarif or args.markdown or args.fail_on_new):
         return EXIT_FAILED if args.fail_on and outcome.has_verdict_at_or_above(args.fail_on) else EXIT_OK
     from archreview.analysis.baseline import compare, read_baseline
@@ -216,6 +216,9 @@ def _batch(args: argparse.Namespace) -> int:
 
     result = run_batch(args.file, args.output, jobs=args.jobs, timeout=args.timeout, resume=args.resume,
                        scheduler=args.scheduler)
+    if result.index_html is not None:
+        print(f"portfolio written: {result.index_html}", file=sys.stderr)
+    print(f"summary written: {result.summary_csv}", file=sys.stderr)
     if result.failed:
         print(f"archreview: {result.failed} of {result.total} repositories could not be reviewed; "
               f"see {result.summary_csv}", file=sys.stderr)

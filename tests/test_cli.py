@@ -172,3 +172,14 @@ def test_progress_is_shown_on_a_terminal_when_the_work_takes_a_while(tmp_path):
     assert "analysing head" in shown and "/1500" in shown
     quiet = run("analyze", str(root), "--json", str(tmp_path / "o.json"))  # not a terminal: no bar
     assert quiet.returncode == 0 and quiet.stderr == ""
+
+
+def test_help_hints_name_the_command_once_and_the_summary_names_the_items(git_repo, tmp_path):
+    top = run("--no-such-flag")
+    assert top.returncode == 2 and "(see archreview --help)" in top.stderr
+    sub = run("review", str(tmp_path), "--no-such-flag")
+    assert sub.returncode == 2 and "(see archreview review --help)" in sub.stderr
+    assert "archreview archreview" not in top.stderr + sub.stderr
+    repo = git_repo(SMALL)
+    summary = run("analyze", str(repo.path), "--base", repo.commits[0])
+    assert re.search(r"^\s+\d+\. \S.*: \d+$", summary.stdout, re.M), summary.stdout  # "20. New infrastructure ...: 1"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from archreview.checklist.items import load_checklist
 from archreview.core.model import Analysis
 from archreview.core.redact import redact
 from archreview.repo import coverage
@@ -45,7 +46,9 @@ def text(a: Analysis) -> str:
     per_item = Counter(f.item for f in brought if in_report(f))
     label = "checklist findings the change brought" if a.repo.base else "checklist findings"
     if per_item or a.repo.base:
-        lines.append(f"  {label}: " + (", ".join(f"#{i}: {n}" for i, n in sorted(per_item.items())) or "none"))
+        lines.append(f"  {label}:" + ("" if per_item else " none"))
+        titles = {it.number: it.title for it in load_checklist().items}
+        lines += [f"    {i:>2}. {titles.get(i, '')}: {n}" for i, n in sorted(per_item.items())]
     leads = sum(not in_report(f) for f in brought)
     if leads:
         lines.append(f"  leads for the reviewer (rules not yet precise on real code, or low confidence): {leads}")

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import os
 import re
+import json
 import secrets
+import signal
 import subprocess
 import sys
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 
 from archreview.analysis.run import check_path
@@ -21,13 +27,23 @@ def prepare(params: Parameters, workdir: str | os.PathLike) -> Path:
     check_inputs(params)
     root = check_path(params.repo)
     label = re.sub(r"[^A-Za-z0-9_.-]+", "-", "-".join(p for p in (root.name, params.head) if p)).strip("-")
-    target = Path(workdir).resolve() / f"review-{label or 'repo'}.ipynb"
+    target = unused_name(Path(workdir).resolve() / f"review-{label or 'repo'}.ipynb")
     target.parent.mkdir(parents=True, exist_ok=True)
     if params.decisions is None:  # decisions live next to the workbook unless told otherwise
         params = Parameters(**{**params.as_dict(), "decisions": str(target.with_suffix(".decisions.json"))})
     pm.execute_notebook(str(notebook_path()), str(target), parameters=absolute(params).as_dict(),
                         prepare_only=True, progress_bar=False)
     return target
+
+
+def unused_name(target: Path) -> Path:
+    """``target``, or ``name-2.ipynb``, ``name-3.ipynb``... when a workbook is already there: one the reviewer
+    may have edited is never overwritten (its decisions live in the decisions file, which is shared)."""
+    candidate, n = target, 1
+    while candidate.exists():
+        n += 1
+        candidate = target.with_name(f"{target.stem}-{n}{target.suffix}")
+    return candidate
 
 
 def open_lab(params: Parameters, workdir: str | os.PathLike, *, port: int = 0, open_browser: bool = True) -> int:
@@ -45,4 +61,108 @@ def open_lab(params: Parameters, workdir: str | os.PathLike, *, port: int = 0, o
     if not open_browser:
         argv.append("--no-browser")
     print(f"workbook: {notebook}", file=sys.stderr)
-    return subprocess.call(argv)
+    return serve(argv, notebook, token)
+
+
+# The news and update toasts ask a question in every session and would reach out to the network.
+QUIET_SETTINGS = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}
+
+
+def serve(argv: list[str], notebook: Path, token: str, *, cwd: str | None = None,
+          env: dict[str, str] | None = None) -> int:
+    """Run the server until it stops, or until SIGTERM or Ctrl-C: then end it and every kernel it started.
+
+    The server runs in its own session so that Ctrl-C reaches archreview only (JupyterLab would ask
+    "Shutdown this Jupyter server?"); archreview then sends it SIGTERM, which shuts its kernels down,
+    and kills whatever of its process tree is still alive a few seconds later.
+    """
+    with tempfile.TemporaryDirectory(prefix="archreview-lab-") as private:
+        settings = Path(private) / "app-settings"
+        settings.mkdir()
+        (settings / "overrides.json").write_text(json.dumps(QUIET_SETTINGS), encoding="utf-8")
+        runtime = Path(private) / "runtime"
+        env = {**(env if env is not None else os.environ), "JUPYTER_RUNTIME_DIR": str(runtime)}
+        server = subprocess.Popen([*argv, f"--LabApp.app_settings_dir={settings}"], cwd=cwd, env=env,
+                                  start_new_session=True)
+        stop = _on_signals()
+        try:
+            url = _server_url(server, runtime)
+            if url:
+                print(f"open: {url}lab/tree/{urllib.parse.quote(notebook.name)}?token={token}", file=sys.stderr)
+            return server.wait()
+        except KeyboardInterrupt:
+            return 130
+        finally:
+            stop()
+            _end_tree(server)
+
+
+def _on_signals() -> Callable[[], None]:
+    """SIGTERM and SIGHUP end archreview the way Ctrl-C does; the previous handlers come back after."""
+    def interrupt(_signum, _frame):
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore
+
+
+def _server_url(server: subprocess.Popen, runtime: Path, timeout: float = 60.0) -> str | None:
+    """The base URL the server listens on, from the file it writes in its runtime folder."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and server.poll() is None:
+        for info in runtime.glob("jpserver-*.json"):
+            try:
+                data = json.loads(info.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if data.get("pid") == server.pid and data.get("url"):
+                return data["url"] if data["url"].endswith("/") else data["url"] + "/"
+        time.sleep(0.2)
+    return None
+
+
+def _stat(pid: int) -> tuple[int, str] | None:
+    """(parent pid, start time) of a process, from Linux /proc; None when gone or elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[1]), fields[19]
+
+
+def _descendants(pid: int) -> dict[int, str]:
+    """Every process below ``pid`` with its start time (kernels run in their own session, so a group
+    signal misses them); none where there is no /proc, and then only the server itself is ended."""
+    table = {int(p.name): _stat(int(p.name)) for p in Path("/proc").glob("[0-9]*")}
+    found: dict[int, str] = {}
+    frontier = {pid}
+    while frontier:
+        children = {child: st[1] for child, st in table.items() if st and st[0] in frontier and child not in found}
+        found.update(children)
+        frontier = set(children)
+    return found
+
+
+def _end_tree(server: subprocess.Popen, grace: float = 10.0) -> None:
+    """SIGTERM to the server (it shuts its kernels down), then SIGKILL to anything of its tree left,
+    each only while it is still the process that was there (same start time, so never a reused pid)."""
+    tree = _descendants(server.pid)
+    if server.poll() is None:
+        server.terminate()
+        try:
+            server.wait(grace)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    for pid, started in tree.items():
+        stat = _stat(pid)
+        if stat is not None and stat[1] == started:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass  # gone in between

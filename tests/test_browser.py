@@ -37,6 +37,7 @@ HOSTILE_CODE = "<script>alert(1)</script>"
 HOSTILE_BRANCH = "feature/<svg/onload=alert(2)>"  # a valid git ref name
 HOSTILE_PEOPLE = ("<i class=pwned>client</i>", "<b onclick=alert(3)>rev</b>")
 ACTIVE = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook tab on show
+SAVED = re.compile(r"^saved \d\d:\d\d:\d\d to ")  # the save state line after a save
 STDERR = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"  # stderr and tracebacks
 
 
@@ -180,21 +181,23 @@ def test_a_verdict_set_in_the_widgets_is_saved_and_survives_a_kernel_restart(pag
     box.scroll_into_view_if_needed()
     box.locator("button", has_text=re.compile("^fail$")).click()
     state = box.locator(".ar-save-state")
-    state.filter(has_text="saved to").wait_for(timeout=UI_TIMEOUT)
+    state.filter(has_text=SAVED).wait_for(timeout=UI_TIMEOUT)
     note = box.locator("textarea")
-    note.fill(NOTE)
-    note.blur()
+    note.click()
+    note.fill(NOTE)  # typed, and the box keeps the focus: no blur, no Enter
 
     saved = decision_on_disk(decisions, 2, NOTE)
     assert saved is not None, f"nothing saved for item 2; the widget says {state.inner_text()!r}"
     assert (saved.status, saved.note) == ("fail", NOTE)
-    assert "saved to" in state.inner_text() and "NOT SAVED" not in state.inner_text()
+    assert note.evaluate("e => document.activeElement === e"), "the note was saved only after leaving its box"
+    state.filter(has_text=SAVED).wait_for(timeout=UI_TIMEOUT)
+    assert "NOT SAVED" not in state.inner_text()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "workbook.png"))
 
     menu(page, "Kernel", "Restart Kernel and Run All Cells…")
     page.locator(".jp-Dialog .jp-mod-accept").click()
-    # Only a widget built by the new kernel says "saved earlier": the old ones said "saved to ...".
+    # Only a widget built by the new kernel says "saved earlier": the old ones said "saved HH:MM:SS to ...".
     restored = item_box(page, 2)
     restored.locator(".ar-save-state", has_text="saved earlier").wait_for(timeout=RUN_TIMEOUT)
     wait_run_finished(page)
@@ -274,3 +277,81 @@ def test_the_report_opens_offline_with_no_request_and_no_console_error(playwrigh
         page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_the_report_reads_on_a_phone_and_prints_its_advice(playwright_browser, report: Path) -> None:
+    context = playwright_browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    page = context.new_page()
+    try:
+        page.goto(report.as_uri(), wait_until="load")
+        headline = page.locator("#executive-summary .ar-verdict").inner_text()
+        assert headline == "Review incomplete: 21 of 22 items not reviewed"  # one decision (item 2 failed)
+        assert "already means changes are required" in page.locator("#executive-summary").inner_text()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the page scrolls sideways on a phone ({width}px wide)"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "report-phone.png"))
+        page.locator("#item-2").scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "report-phone-item.png"))
+        mitigations = page.locator("#item-2 .ar-mitigations li").first
+        assert not mitigations.is_visible()  # on screen the advice folds away
+        page.emulate_media(media="print")
+        assert mitigations.is_visible() and page.locator("#item-2 .ar-questions li").first.is_visible()
+        quiet = page.locator(".ar-quiet section[data-item] .ar-mitigations li").first
+        assert quiet.is_visible()  # the compact table's items print their advice too
+        page.pdf(path=str(ARTIFACTS / "report.pdf"), format="A4")
+    finally:
+        context.close()
+
+
+def test_lab_prints_its_url_and_ends_server_and_kernels_on_sigterm(sample: Path, tmp_path) -> None:
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    from browser import _alive_as, _isolated_env, descendants
+
+    exe = Path(sys.executable).with_name("archreview")
+    env = _isolated_env(tmp_path / "home")
+    workdir = tmp_path / "reviews"
+    argv = [str(exe), "lab", str(sample), "--base", SAMPLE_BASE, "--head", AI_BRANCH, "--no-browser",
+            "--workdir", str(workdir)]
+    first = workdir / "review-sample-feature-notifications-ai.ipynb"
+    workdir.mkdir()
+    first.write_text("{}", encoding="utf-8")  # a workbook from an earlier session: kept as it is
+    lab = subprocess.Popen(argv, env=env, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    tree: list[tuple[int, int]] = []
+    try:
+        url, deadline = None, time.monotonic() + 120
+        while url is None and time.monotonic() < deadline:
+            line = lab.stderr.readline()
+            if not line:
+                break
+            if line.startswith("open: "):
+                url = line.split(" ", 1)[1].strip()
+        assert url and re.match(r"http://127\.0\.0\.1:\d+/lab/tree/review-sample-feature-notifications-ai-2"
+                                r"\.ipynb\?token=[\w-]{20,}$", url), url
+        assert first.read_text(encoding="utf-8") == "{}"
+        base, token = url.split("/lab/")[0], url.rsplit("token=", 1)[1]
+        request = urllib.request.Request(f"{base}/api/kernels?token={token}", data=b"{}", method="POST",
+                                         headers={"Content-Type": "application/json"})
+        kernel = json.loads(urllib.request.urlopen(request, timeout=30).read())
+        assert kernel["id"]
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(tree) < 2:  # the server and its kernel
+            tree = descendants(lab.pid)
+            time.sleep(0.2)
+        assert len(tree) >= 2, tree
+        os.kill(lab.pid, signal.SIGTERM)
+        assert lab.wait(timeout=60) in (0, 130, 143, -15)
+        left = [pid for pid, started in tree if _alive_as(pid, started)]
+        assert left == [], f"processes left after SIGTERM to archreview lab: {left}"
+    finally:
+        if lab.poll() is None:
+            lab.kill()
+        for pid, started in tree:
+            if _alive_as(pid, started):
+                os.kill(pid, signal.SIGKILL)

@@ -43,7 +43,9 @@ def run_notebook(source: Path, notebook_out: Path, parameters: dict[str, object]
     try:
         pm.execute_notebook(str(source), str(notebook_out), parameters=parameters, kernel_name=kernel,
                             progress_bar=False, execution_timeout=timeout, cwd=str(cwd), report_mode=False,
-                            extra_arguments=["--IPKernelApp.log_level=ERROR"])  # no start-up chatter on stderr
+                            # No start-up chatter on stderr, and not the "KeyboardInterrupt caught in kernel"
+                            # that ipykernel logs at ERROR when jupyter_client interrupts it to shut it down.
+                            extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     except pm.PapermillExecutionError as exc:
         raise ReviewFailed(f"{source.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue} "
                            f"(partial notebook kept at {notebook_out})") from exc

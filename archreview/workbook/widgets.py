@@ -9,6 +9,10 @@ or a second tab. Widgets show text only (``Label``), never HTML.
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+from collections.abc import Callable
+
 import ipywidgets as w
 
 from archreview.checklist.items import Item
@@ -16,6 +20,33 @@ from archreview.core.vocab import SEVERITIES, STATUSES
 from archreview.workbook.review import Review
 
 _NO_SEVERITY = "(default)"
+NOTE_DELAY = 0.8  # seconds of quiet typing before a note is saved
+
+
+class Debounce:
+    """Call ``action`` once typing has paused for ``delay`` seconds, on the kernel's event loop.
+
+    Without a running loop (a plain Python call) the action runs at once, so nothing waits forever.
+    """
+
+    def __init__(self, action: Callable[[], None], delay: float = NOTE_DELAY) -> None:
+        self.action, self.delay = action, delay
+        self._pending: asyncio.TimerHandle | None = None
+
+    def __call__(self, _change=None) -> None:
+        if self._pending is not None:
+            self._pending.cancel()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._pending = None
+            self.action()
+            return
+        self._pending = loop.call_later(self.delay, self._fire)
+
+    def _fire(self) -> None:
+        self._pending = None
+        self.action()
 
 
 class Progress:
@@ -52,7 +83,7 @@ def item_widget(review: Review, item: Item, progress: Progress | None = None) ->
                           value=(decision.severity if decision and decision.severity else _NO_SEVERITY),
                           description="Severity")
     note = w.Textarea(value=decision.note if decision else "", placeholder="Notes for the client",
-                      description="Notes", continuous_update=False, layout=w.Layout(width="95%", height="70px"))
+                      description="Notes", continuous_update=True, layout=w.Layout(width="95%", height="70px"))
     state = w.Label(value=_state_text(review, item.number, decision is not None))
     box = w.VBox([verdict, severity, note, state])
     box.add_class("ar-decision-widget")
@@ -64,14 +95,26 @@ def item_widget(review: Review, item: Item, progress: Progress | None = None) ->
         if review.store is None:
             state.value = "not saved: this review has no decisions file (set the `decisions` parameter)"
             return
-        review.record(item.number, verdict.value, note.value, chosen)
+        try:
+            review.record(item.number, verdict.value, note.value, chosen)
+        except Exception as exc:  # noqa: BLE001 - the reviewer must see why, and the kernel must live on
+            state.value = f"NOT SAVED: {exc}"
+            return
         store = review.store
-        state.value = f"saved to {store.path.name}" if store.last_error is None else f"NOT SAVED: {store.last_error}"
+        state.value = (f"saved {dt.datetime.now():%H:%M:%S} to {store.path.name}" if store.last_error is None
+                       else f"NOT SAVED: {store.last_error}")
         if progress is not None:
             progress.refresh()
 
-    for control in (verdict, severity, note):
+    typed = Debounce(save)
+
+    def typing(_change=None) -> None:
+        state.value = "typing… (saved when you pause)"
+        typed()
+
+    for control in (verdict, severity):
         control.observe(save, names="value")
+    note.observe(typing, names="value")
     return box
 
 

@@ -145,13 +145,6 @@ class Review:
             text += " A failed item already means changes are required before release."
         return text
 
-    def brought(self) -> dict[str, int]:
-        """What the change brought: new infrastructure the context did not declare, findings in added lines."""
-        a = self.analysis
-        return {"infrastructure": sum(1 for n in a.new_infrastructure if not n.test_only and not n.declared_used),
-                "findings": sum(1 for f in a.findings if f.new is True),
-                "dependencies": len(a.new_dependencies)}
-
     def top_risks(self, limit: int = 5) -> tuple[tuple[Item, Severity, int], ...]:
         """(item, severity, findings) ranked: failed and concerning items first, then by severity and evidence."""
         ranked = []

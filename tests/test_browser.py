@@ -322,24 +322,25 @@ def test_lab_prints_its_url_and_ends_server_and_kernels_on_sigterm(sample: Path,
     first = workdir / "review-sample-feature-notifications-ai.ipynb"
     workdir.mkdir()
     first.write_text("{}", encoding="utf-8")  # a workbook from an earlier session: kept as it is
-    lab = subprocess.Popen(argv, env=env, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    log = tmp_path / "lab.log"
+    with open(log, "wb") as out:  # a file, not a pipe: the server's chatter never blocks on a full pipe
+        lab = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     tree: list[tuple[int, int]] = []
     try:
         url, deadline = None, time.monotonic() + 120
-        while url is None and time.monotonic() < deadline:
-            line = lab.stderr.readline()
-            if not line:
-                break
-            if line.startswith("open: "):
-                url = line.split(" ", 1)[1].strip()
+        while url is None and time.monotonic() < deadline and lab.poll() is None:
+            opened = [line for line in log.read_text(errors="replace").splitlines() if line.startswith("open: ")]
+            url = opened[0].split(" ", 1)[1].strip() if opened else None
+            time.sleep(0.2)
         assert url and re.match(r"http://127\.0\.0\.1:\d+/lab/tree/review-sample-feature-notifications-ai-2"
                                 r"\.ipynb\?token=[\w-]{20,}$", url), url
         assert first.read_text(encoding="utf-8") == "{}"
         base, token = url.split("/lab/")[0], url.rsplit("token=", 1)[1]
         request = urllib.request.Request(f"{base}/api/kernels?token={token}", data=b"{}", method="POST",
                                          headers={"Content-Type": "application/json"})
-        kernel = json.loads(urllib.request.urlopen(request, timeout=30).read())
-        assert kernel["id"]
+        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback, never through a proxy
+        kernel = json.loads(direct.open(request, timeout=30).read())
+        assert kernel["id"], log.read_text(errors="replace")[-2000:]
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and len(tree) < 2:  # the server and its kernel
             tree = descendants(lab.pid)

@@ -119,7 +119,7 @@ def run(count: int, jobs_list: list[int], work: Path) -> None:
     print(f"{'direct archreview review, warm':<34} {single:7.1f} s (median of 3)", flush=True)
     print(f"{'overhead per repository (--jobs 1)':<34} {warm[1] / count - single:+7.1f} s "
           f"({(warm[1] / count - single) / single:+.0%} of a direct review)", flush=True)
-    from archreview.report.portfolio import build_index
+    from archreview.report.results import build_index
 
     started = time.monotonic()
     build_index(work / "out-warm-1", title="Benchmark", client="Benchmark")

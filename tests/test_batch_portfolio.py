@@ -10,7 +10,8 @@ from bs4 import BeautifulSoup
 from archreview.report import portfolio as pf
 from archreview.change.catalogue import KINDS
 from archreview.checklist.items import load_checklist
-from archreview.report.portfolio import FAILED, REVIEWED, RepoResult
+from archreview.report import results
+from archreview.report.results import FAILED, REVIEWED, RepoResult, load
 
 HOSTILE = '<script>alert("x")</script>'
 
@@ -31,7 +32,7 @@ def folder(tmp_path):
     for name in ("shop", "billing"):
         (tmp_path / name).mkdir()
     (tmp_path / "shop" / "report.html").write_text("<html></html>")  # billing's report is missing on disk
-    pf.write_summary(_results(), tmp_path / "summary.csv")
+    results.write_summary(_results(), tmp_path / "summary.csv")
     return tmp_path
 
 
@@ -55,17 +56,17 @@ def test_summary_csv_has_every_kind_category_and_verdict_as_columns_sorted_by_na
 
 def test_a_result_survives_json_both_ways():
     for result in _results():
-        assert pf.from_json(pf.to_json(result)) == result
+        assert results.from_json(results.to_json(result)) == result
 
 
 def test_reports_link_only_to_reports_that_exist(folder):
-    page = _html(pf.reports(pf.load(folder)))
+    page = _html(pf.reports(load(folder)))
     assert [a["href"] for a in page.find_all("a")] == ["shop/report.html"]
     assert [tr.find("td").get_text() for tr in page.find("tbody").find_all("tr")] == ["api", "billing", "shop"]
 
 
 def test_repository_text_stays_text_in_every_section(folder):
-    p = pf.load(folder)
+    p = load(folder)
     for section in (pf.header(p, title=HOSTILE, client=HOSTILE), pf.reports(p), pf.infrastructure(p),
                     pf.heat_map(p), pf.failures(p)):
         page = _html(section)
@@ -75,14 +76,14 @@ def test_repository_text_stays_text_in_every_section(folder):
 
 
 def test_infrastructure_has_a_column_per_kind_found(folder):
-    page = _html(pf.infrastructure(pf.load(folder)))
+    page = _html(pf.infrastructure(load(folder)))
     headers = [th.get_text() for th in page.find("thead").find_all("th")]
     assert headers == ["repository", "message_queue", "database"]
     assert "rabbitmq" in page.get_text() and "billing" in page.get_text()
 
 
 def test_heat_map_shades_by_count_and_leaves_zero_white(folder):
-    page = _html(pf.heat_map(pf.load(folder)))
+    page = _html(pf.heat_map(load(folder)))
     rows = {tr.find("th").get_text(): tr.find_all("td") for tr in page.find("tbody").find_all("tr")}
     assert set(rows) == {"shop", "billing"}  # failed repositories have no findings to show
     shop = [(td.get_text(), td["style"]) for td in rows["shop"]]
@@ -101,17 +102,28 @@ def test_shades_grow_darker_with_the_count():
 
 
 def test_failures_section_says_so_when_all_were_reviewed(tmp_path):
-    pf.write_summary(_results()[:2], tmp_path / "summary.csv")
-    assert "Every repository was reviewed" in _html(pf.failures(pf.load(tmp_path))).get_text()
+    results.write_summary(_results()[:2], tmp_path / "summary.csv")
+    assert "Every repository was reviewed" in _html(pf.failures(load(tmp_path))).get_text()
 
 
 def test_the_summary_notebook_is_thin_and_its_parameters_match_build_index():
     import nbformat
 
-    nb = nbformat.read(pf.SUMMARY_NOTEBOOK, as_version=4)
+    nb = nbformat.read(results.SUMMARY_NOTEBOOK, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code[0].metadata.tags == ["parameters"]
     names = {line.split("=")[0].strip() for line in code[0].source.splitlines() if "=" in line}
     assert names == {"output_dir", "title", "client"}
     for cell in code[2:]:
         assert cell.source.count("\n") == 0 and cell.source.startswith("pf.")
+
+
+def test_the_results_side_never_imports_ipython_or_pandas():
+    """The batch supervisor and its jobs write results without the notebook display stack."""
+    import subprocess
+    import sys
+
+    code = ("import sys, archreview.batch.supervisor, archreview.batch.job, archreview.report.results; "
+            "print(sorted(m for m in ('IPython', 'pandas', 'matplotlib', 'ipywidgets') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

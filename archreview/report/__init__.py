@@ -1,1 +1,1 @@
-"""Outputs: the papermill run and nbconvert HTML report, the JSON document, terminal text, the portfolio page."""
+"""Outputs: the papermill run and nbconvert HTML report, the JSON document, terminal text, batch results and the portfolio page."""

@@ -1,152 +1,24 @@
-"""The portfolio view of a batch: one row per repository, the summary CSV and the index page.
+"""The portfolio page of a batch: the sections ``notebooks/batch_summary.ipynb`` displays.
 
-A batch produces one ``RepoResult`` per repository (computed next to the review,
-in the worker). The rows are written to ``summary.csv`` with a fixed set of
-columns (every infrastructure kind, every checklist category, every verdict)
-so spreadsheets and CI scripts can rely on them, and ``notebooks/batch_summary.ipynb``
-reads that CSV back to build ``index.html`` through the same report template as
-every single review: self-contained, no script, every value escaped.
+Each function takes the ``Portfolio`` read back from ``summary.csv`` (see
+``report.results``) and returns HTML for Jupyter, built through the same
+escaping templates as every single review: self-contained, no script, every
+value escaped. This is the only batch module that imports IPython; the
+supervisor and its jobs never do.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import math
-import os
-import re
-from collections import Counter
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from urllib.parse import quote
 
 from IPython.display import HTML
 
-from archreview.core.vocab import KINDS
 from archreview.checklist.items import load_checklist
-from archreview.checklist.rules import in_report
-from archreview.core.model import Analysis
-from archreview.core.paths import package_path
+from archreview.core.vocab import KINDS
+from archreview.report.results import Portfolio, columns, slug
 from archreview.workbook.render import fragment, table
 from archreview.workbook.review import VERDICT_ORDER
-
-SUMMARY_NOTEBOOK = package_path("notebooks", "batch_summary.ipynb")
-REVIEWED, FAILED = "reviewed", "failed"
-
-
-@dataclass(frozen=True, slots=True)
-class RepoResult:
-    """What one repository's review gave, or why it could not be done."""
-
-    name: str
-    status: str  # REVIEWED or FAILED
-    reason: str = ""
-    path: str = ""
-    base: str = ""  # commit ids; refs as written in base_ref/head_ref
-    head: str = ""
-    base_ref: str = ""
-    head_ref: str = ""
-    infrastructure: tuple[tuple[str, str], ...] = ()  # (kind, name) the change brings, tests excluded
-    findings: tuple[tuple[int, int], ...] = ()  # (checklist category, findings the change brought; all without a base)
-    already: int = 0  # findings already in the codebase before the change (reviews with a base)
-    verdicts: tuple[tuple[str, int], ...] = ()  # (verdict, items)
-    duration: float = 0.0
-    resumed: bool = False
-
-
-def measure(analysis: Analysis, verdicts: Counter[str]) -> dict[str, object]:
-    """The counted fields of a ``RepoResult`` from a finished analysis and the recorded verdicts."""
-    checklist = load_checklist()
-    category_of = {it.number: it.category.id for it in checklist.items}
-    brought = [f for f in analysis.findings if f.new is not False and in_report(f)]  # what the client report shows
-    per_category = Counter(category_of.get(f.item) for f in brought)
-    return {
-        "base": analysis.repo.base or "", "head": analysis.repo.head or "",
-        "infrastructure": tuple(sorted({(n.kind, n.name) for n in analysis.new_infrastructure if not n.test_only})),
-        "findings": tuple((c.id, per_category.get(c.id, 0)) for c in checklist.categories),
-        "already": sum(f.new is False and in_report(f) for f in analysis.findings),
-        "verdicts": tuple((v, verdicts.get(v, 0)) for v in VERDICT_ORDER),
-    }
-
-
-def to_json(result: RepoResult) -> dict[str, object]:
-    return asdict(result)
-
-
-def from_json(data: dict) -> RepoResult:
-    tuples = {k: tuple(tuple(x) for x in data.get(k, ())) for k in ("infrastructure", "findings", "verdicts")}
-    return RepoResult(**{**{k: v for k, v in data.items() if k in RepoResult.__slots__}, **tuples})
-
-
-# --- summary.csv ----------------------------------------------------------------------
-
-
-def _slug(title: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_")
-
-
-def columns() -> list[str]:
-    cats = [f"findings_{c.id}_{_slug(c.title)}" for c in load_checklist().categories]
-    return ["name", "status", "reason", "path", "base_ref", "base", "head_ref", "head", "report",
-            "new_infrastructure", *(f"infra_{k}" for k in KINDS), *cats, "already_in_codebase",
-            *(f"verdict_{v}" for v in VERDICT_ORDER),
-            "duration_seconds", "resumed"]
-
-
-def csv_row(r: RepoResult) -> dict[str, object]:
-    kinds = Counter(kind for kind, _ in r.infrastructure)
-    findings = dict(r.findings)
-    verdicts = dict(r.verdicts)
-    row: dict[str, object] = {
-        "name": r.name, "status": r.status, "reason": r.reason, "path": r.path, "base_ref": r.base_ref,
-        "base": r.base, "head_ref": r.head_ref, "head": r.head,
-        "report": f"{r.name}/report.html" if r.status == REVIEWED else "",
-        "new_infrastructure": "; ".join(f"{k}: {n}" for k, n in r.infrastructure),
-        "duration_seconds": f"{r.duration:.1f}", "resumed": "yes" if r.resumed else "",
-        "already_in_codebase": r.already,
-    }
-    row.update({f"infra_{k}": kinds.get(k, 0) for k in KINDS})
-    row.update({f"findings_{c.id}_{_slug(c.title)}": findings.get(c.id, 0) for c in load_checklist().categories})
-    row.update({f"verdict_{v}": verdicts.get(v, 0) for v in VERDICT_ORDER})
-    return row
-
-
-def write_summary(results: list[RepoResult], path: Path) -> Path:
-    """``summary.csv``, sorted by name, written whole then renamed so a reader never sees half."""
-    tmp = path.with_suffix(".csv.tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as out:
-        writer = csv.DictWriter(out, fieldnames=columns())
-        writer.writeheader()
-        for r in sorted(results, key=lambda r: r.name):
-            writer.writerow(csv_row(r))
-    os.replace(tmp, path)
-    return path
-
-
-# --- the index page (what the cells of batch_summary.ipynb call) ---------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Portfolio:
-    folder: Path
-    rows: tuple[dict[str, str], ...]
-    date: str = field(default_factory=lambda: dt.date.today().isoformat())
-
-    @property
-    def reviewed(self) -> tuple[dict[str, str], ...]:
-        return tuple(r for r in self.rows if r["status"] == REVIEWED)
-
-    @property
-    def failed(self) -> tuple[dict[str, str], ...]:
-        return tuple(r for r in self.rows if r["status"] != REVIEWED)
-
-
-def load(output_dir: str | os.PathLike) -> Portfolio:
-    """The batch's rows as written in ``summary.csv`` (the page shows exactly what the CSV says)."""
-    folder = Path(output_dir)
-    with open(folder / "summary.csv", newline="", encoding="utf-8") as f:
-        rows = tuple(csv.DictReader(f))
-    return Portfolio(folder.resolve(), rows)
 
 
 def header(p: Portfolio, title: str = "Portfolio review", client: str = "") -> HTML:
@@ -182,7 +54,7 @@ def infrastructure(p: Portfolio) -> HTML:
 def heat_map(p: Portfolio) -> HTML:
     """Findings per checklist category per repository, shaded against the largest count in the batch."""
     cats = load_checklist().categories
-    keys = [f"findings_{c.id}_{_slug(c.title)}" for c in cats]
+    keys = [f"findings_{c.id}_{slug(c.title)}" for c in cats]
     top = max((int(r[k]) for r in p.reviewed for k in keys), default=0)
     rows = [{"name": r["name"], "cells": [(int(r[k]), _shade(int(r[k]), top)) for k in keys]} for r in p.reviewed]
     return HTML(fragment("portfolio_heatmap", categories=cats, rows=rows, top=top))
@@ -200,17 +72,3 @@ def _shade(count: int, top: int) -> str:
 def failures(p: Portfolio) -> HTML:
     rows = [{"repository": r["name"], "path": r["path"], "reason": r["reason"]} for r in p.failed]
     return HTML(fragment("portfolio_failures", table=table(rows, ["repository", "path", "reason"])))
-
-
-# --- building the page -----------------------------------------------------------------------
-
-
-def build_index(output_dir: str | os.PathLike, *, title: str = "Portfolio review", client: str = "",
-                timeout: int | None = 600) -> Path:
-    """Execute the summary notebook over ``output_dir`` and export ``index.html`` with the report template."""
-    from archreview.report.notebook import export, run_notebook
-
-    folder = Path(output_dir).resolve()
-    notebook = run_notebook(SUMMARY_NOTEBOOK, folder / "summary.ipynb",
-                            {"output_dir": str(folder), "title": title, "client": client}, cwd=folder, timeout=timeout)
-    return export(notebook, folder / "index.html", title)

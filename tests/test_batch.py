@@ -20,7 +20,8 @@ import psutil
 import pytest
 from bs4 import BeautifulSoup
 
-from archreview.batch.supervisor import MARKER, Task, inputs_digest, run_batch, run_one
+from archreview.batch.job import Task, inputs_digest
+from archreview.batch.supervisor import MARKER, run_batch, run_one
 from archreview.batch.plan import Entry
 from archreview.cli import main
 from archreview.workbook.params import Parameters
@@ -259,6 +260,48 @@ def test_a_kernel_that_never_starts_is_tried_twice_then_reported(world, tmp_path
     assert result.status == "failed" and "did not start, twice" in result.reason
     assert started.read_text() == "xx"
     assert "trying once more" in (root / "single" / "nostart" / "log.txt").read_text()
+
+
+def test_a_timed_out_kernel_leaves_no_connection_file(world, tmp_path, monkeypatch):
+    """A kernel killed on the timeout never removes its connection file (ports and HMAC key): the supervisor does."""
+    root, _, _ = world
+    spec = tmp_path / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    seen = tmp_path / "seen"
+    hang = ("import os, sys, time; f = sys.argv[1]; "
+            f"open({str(seen)!r}, 'w').write(f + '\\n' + str(os.path.exists(f))); time.sleep(600)")
+    spec.joinpath("kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-c", hang, "{connection_file}"], "display_name": "hangs", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
+    task = _task(root, "hung", timeout=30)  # time to start the job under load; the kernel never answers
+    result = run_one(task)
+    assert result.status == "failed" and result.reason.startswith("timed out after 30 s")
+    connection, existed = seen.read_text().splitlines()
+    assert existed == "True"  # the kernel was started with its connection file in place...
+    assert not Path(connection).exists() and not Path(connection).parent.exists()  # ...and none of it is left
+    assert _marked_processes(task.marker) == []
+
+
+def test_the_kernel_reuses_the_analysis_of_its_entry(world, monkeypatch):
+    """One analysis per entry: the workbook's start(), called with the parameters papermill injected,
+    finds the job's analysis in the cache and takes no snapshot of its own."""
+    from archreview.analysis import run
+    from archreview.workbook import sections
+
+    root, _, _ = world
+    notebook = json.loads((root / "out" / "ai" / "review.ipynb").read_text())
+    injected = next(c for c in notebook["cells"] if "injected-parameters" in c["metadata"].get("tags", ()))
+    params: dict = {}
+    exec("".join(injected["source"]), {}, params)
+
+    def no_second_analysis(*args, **kwargs):
+        raise AssertionError("the kernel analysed the repository again")
+
+    monkeypatch.setattr(run, "take_snapshot", no_second_analysis)
+    review = sections.start(params["repo"], params["base"], params["head"], context=params["context"],
+                            decisions=params["decisions"], live=False)
+    written = json.loads((root / "out" / "ai" / "analysis.json").read_text())
+    assert review.analysis.repo.head == written["repo"]["head"] == _commit(root / "sample", AI_BRANCH)
 
 
 def _kernel_up(out: Path, name: str) -> bool:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
-from filelock import FileLock
+from filelock import SoftFileLock
 
 from archreview.core.errors import BadBatchFile, BadPath
 from archreview.sources import git as gitio
@@ -214,13 +214,20 @@ def clone_folder(url: str, cache_root: Path) -> Path:
     return cache_root / "clones" / f"{sanitise(derived_name(url, None))}-{digest}"
 
 
+def lock_path(path: Path) -> str:
+    """The lock for cloning into ``path``: a marker that exists only while held (a dead holder's is taken
+    over), so no lock file piles up beside the clones. Hidden, and named apart from the empty
+    ``NAME.lock`` files earlier versions left, which a marker lock would take for a live holder."""
+    return str(path.with_name(f".{path.name}.lock"))
+
+
 def materialise(entry: Entry, cache_root: Path, *, timeout: float | None = None) -> Path:
     """The local folder to review: the path itself, or a bare mirror of the URL (cloned, or fetched again)."""
     if not entry.is_url:
         return Path(entry.path)
     target = clone_folder(entry.path, cache_root)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(target) + ".lock"):
+    with SoftFileLock(lock_path(target)):
         try:
             gitio.mirror(entry.path, target, timeout=timeout)
         except gitio.GitError as exc:

@@ -1,60 +1,47 @@
 """Review many repositories: each in its own process group, in parallel, on this machine or a Dask cluster.
 
-Every repository runs as ``python -m archreview.batch.supervisor --one TASK.json``, a child
-started in a new session. The child clones (for URLs), checks the refs, writes
-``analysis.json``, executes the workbook with papermill (its own kernel) and
-exports ``report.html``. The supervisor (``run_one``) only waits: on the
-wall-clock timeout, on cancel, and after every run, it kills the child's
+Every repository runs as ``python -m archreview.batch.job TASK.json`` (see
+``batch.job``), a child started in a new session. ``run_one`` only waits: on
+the wall-clock timeout, on cancel, and after every run, it kills the child's
 process group and every process still carrying the task's marker variable,
 which reaches the Jupyter kernel even though jupyter_client starts kernels in
-their own session. So a hang, a crash or an out-of-memory kill costs one
-repository, never the batch, and leaves nothing running.
+their own session, then removes the job's temporary folder, which holds the
+kernel's connection file (ports and HMAC key). So a hang, a crash or an out-of-memory kill costs one repository, never
+the batch, and leaves nothing running and nothing secret behind.
 
-``run_one`` is the unit of work for both schedulers: threads of this process
-(``--jobs``) or tasks on an existing Dask cluster (``--scheduler``).
+``run_one`` is the unit of work for one scheduling loop over a
+``concurrent.futures.Executor``: a local process pool (``--jobs``), or
+``Client.get_executor()`` of an existing Dask cluster (``--scheduler``).
+Cancelling reaches the running tasks through a flag they poll: a file for the
+local pool, a Dask ``Event`` on a cluster.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import logging
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-import traceback
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import closing
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass, replace
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, replace
+from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
+from archreview.batch.job import Task, written_result
 from archreview.batch.plan import Entry, load_batch
 from archreview.core.errors import ArchReviewError
-from archreview.report.portfolio import FAILED, REVIEWED, RepoResult, build_index, from_json, measure, to_json, write_summary
+from archreview.report.results import FAILED, RepoResult, build_index, write_summary
 
 MARKER = "ARCHREVIEW_BATCH_TASK"  # inherited by the child, its kernel and their children
 _POLL = 0.5
-
-
-@dataclass(frozen=True, slots=True)
-class Task:
-    """One repository's review, as sent to a worker (pickled for Dask, JSON for the child)."""
-
-    entry: Entry
-    folder: str  # DIR/<name>
-    timeout: int  # wall-clock seconds for the whole review
-    resume: bool
-    run: str  # this batch run's id: a result file from an earlier run is never taken for this one
-
-    @property
-    def marker(self) -> str:
-        return f"{self.run}:{self.entry.name}"
+_DRAIN = 30.0  # seconds running reviews get to end their children once cancelled
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +64,9 @@ def run_batch(file: str | os.PathLike, output: str | os.PathLike, *, jobs: int |
     results: list[RepoResult] = []
     progress = _Progress(len(tasks))
     try:
-        with _terminate_as_interrupt():
-            runner = _run_dask(tasks, scheduler) if scheduler else _run_local(tasks, jobs or os.cpu_count() or 1)
-            with closing(runner):  # on interrupt the runner's children are ended before the summary is written
-                for result in runner:
+        with _terminate_as_interrupt(), _executor(scheduler, jobs or os.cpu_count() or 1, len(tasks), run) as (pool, flag):
+            with closing(schedule(pool, tasks, flag)) as running:  # on interrupt the children end before the summary
+                for result in running:
                     results.append(result)
                     progress.done(result)
     except KeyboardInterrupt:
@@ -99,17 +85,8 @@ def run_batch(file: str | os.PathLike, output: str | os.PathLike, *, jobs: int |
 
 def _finished_on_disk(tasks: list[Task], known: set[str]) -> list[RepoResult]:
     """Results this run's children wrote before the interrupt reached their supervisors."""
-    found = (_written_result(t) for t in tasks if t.entry.name not in known)
+    found = (written_result(t) for t in tasks if t.entry.name not in known)
     return [r for r in found if r is not None]
-
-
-def _written_result(task: Task) -> RepoResult | None:
-    """The result the child wrote for this run (never one left by an earlier run), if any."""
-    try:
-        data = json.loads((Path(task.folder) / "result.json").read_text(encoding="utf-8"))
-        return from_json(data["result"]) if data.get("run") == task.run else None
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
 
 
 def _index(out: Path, entries: tuple[Entry, ...]) -> Path | None:
@@ -121,59 +98,112 @@ def _index(out: Path, entries: tuple[Entry, ...]) -> Path | None:
         return None
 
 
-# --- schedulers -----------------------------------------------------------------------------
+# --- scheduling: one loop, any executor -------------------------------------------------------
 
 
-def _run_local(tasks: list[Task], jobs: int) -> Iterator[RepoResult]:
-    """``jobs`` repositories at a time, each supervised by a thread of this process."""
-    cancel = threading.Event()
-    pool = ThreadPoolExecutor(max(1, min(int(jobs), len(tasks))), thread_name_prefix="archreview-batch")
-    pending = {pool.submit(run_one, t, cancel.is_set) for t in tasks}
+@dataclass(frozen=True, slots=True)
+class FileFlag:
+    """Cancel, seen by local workers: a file that exists once the batch is cancelled."""
+
+    path: str
+
+    def set(self) -> None:
+        Path(self.path).touch()
+
+    def watch(self) -> Callable[[], bool]:
+        return lambda: os.path.exists(self.path)
+
+
+@dataclass(frozen=True, slots=True)
+class DaskFlag:
+    """Cancel, seen by Dask workers wherever they run: a named ``distributed.Event``."""
+
+    name: str
+
+    def set(self) -> None:
+        from distributed import Event
+
+        Event(self.name).set()
+
+    def watch(self) -> Callable[[], bool]:
+        from distributed import Event
+
+        return Event(self.name).is_set
+
+
+Flag = FileFlag | DaskFlag
+
+
+def schedule(executor: Executor, tasks: list[Task], flag: Flag) -> Iterator[RepoResult]:
+    """Every task's result as it finishes; when closed early, running reviews end their children first."""
+    futures: dict[Future, Task] = {executor.submit(run_flagged, t, flag): t for t in tasks}
+    pending = set(futures)
     try:
         while pending:
             done, pending = wait(pending, timeout=_POLL, return_when=FIRST_COMPLETED)
             for future in done:
-                if (result := future.result()) is not None:
+                if (result := _result_of(future, futures[future])) is not None:
                     yield result
     finally:
-        cancel.set()  # on interrupt: running reviews are killed, queued ones never start
-        pool.shutdown(wait=True, cancel_futures=True)
+        if pending:
+            flag.set()  # running reviews kill their children and return; queued ones return at once
+            wait(pending, timeout=_DRAIN)
+            for future in pending:
+                future.cancel()
 
 
-def _run_dask(tasks: list[Task], address: str) -> Iterator[RepoResult]:
-    """The same ``run_one`` as tasks on an existing Dask cluster; cancel reaches them through a Dask Event."""
-    from distributed import Client, Event, as_completed
+def _result_of(future: Future, task: Task) -> RepoResult | None:
+    try:
+        return future.result()
+    except Exception as exc:  # the task itself failed: its worker died, a Dask worker was lost too often...
+        e = task.entry
+        return RepoResult(e.name, FAILED, f"the batch worker failed: {type(exc).__name__}: {exc}", path=e.path,
+                          base_ref=e.base or "", head_ref=e.head or "")
+
+
+def run_flagged(task: Task, flag: Flag) -> RepoResult | None:
+    """``run_one`` as an executor runs it: not started at all once the batch is cancelled."""
+    cancelled = flag.watch()
+    return None if cancelled() else run_one(task, cancelled)
+
+
+@contextmanager
+def _executor(scheduler: str | None, jobs: int, tasks: int, run: str) -> Iterator[tuple[Executor, Flag]]:
+    if scheduler:
+        with _dask(scheduler, run) as found:
+            yield found
+        return
+    with tempfile.TemporaryDirectory(prefix="archreview-batch-", ignore_cleanup_errors=True) as folder:
+        # fork where there is one: spawn would leave multiprocessing's resource tracker running after the batch
+        method = "fork" if "fork" in get_all_start_methods() else "spawn"
+        pool = ProcessPoolExecutor(max(1, min(int(jobs), tasks)), mp_context=get_context(method),
+                                   initializer=_ignore_interrupts)
+        try:
+            yield pool, FileFlag(os.path.join(folder, "cancel"))
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def _dask(address: str, run: str) -> Iterator[tuple[Executor, Flag]]:
+    from distributed import Client
 
     try:
         client = Client(address, timeout="20s")
     except (OSError, TimeoutError, ValueError) as exc:
         raise ArchReviewError(f"cannot reach the Dask scheduler at {address}: {exc}; "
                               "start one with `dask scheduler` and workers with `dask worker ADDRESS`") from None
-    event = f"archreview-cancel-{tasks[0].run if tasks else 'none'}"
-    futures = {client.submit(_run_on_worker, t, event, key=f"archreview-{t.marker}", pure=False): t for t in tasks}
+    executor = client.get_executor(pure=False)
     try:
-        for future in as_completed(list(futures)):
-            try:
-                result = future.result()
-            except Exception as exc:  # the task itself failed on the cluster (a worker lost too often...)
-                e = futures[future].entry
-                result = RepoResult(e.name, FAILED, f"the Dask task failed: {type(exc).__name__}: {exc}", path=e.path)
-            if result is not None:
-                yield result
+        yield executor, DaskFlag(f"archreview-cancel-{run}")
     finally:
-        Event(event, client=client).set()
-        wait_until = time.monotonic() + 30
-        while any(not f.done() for f in futures) and time.monotonic() < wait_until:
-            time.sleep(_POLL)
-        client.cancel(futures)
+        executor.shutdown(wait=False)
         client.close()
 
 
-def _run_on_worker(task: Task, event: str) -> RepoResult | None:
-    from distributed import Event
-
-    flag = Event(event)
-    return run_one(task, flag.is_set)
+def _ignore_interrupts() -> None:
+    """Ctrl-C reaches the whole foreground group: local workers leave it to the supervisor, which sets the flag."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 # --- one repository ----------------------------------------------------------------------------
@@ -192,16 +222,21 @@ def _run_child(task: Task, cancelled: Callable[[], bool]) -> RepoResult | None:
     folder = Path(task.folder)
     folder.mkdir(parents=True, exist_ok=True)
     spec = folder / "task.json"
-    spec.write_text(json.dumps(asdict(task), indent=1), encoding="utf-8")
+    task.write(spec)
     started = time.monotonic()
-    with open(folder / "log.txt", "a", encoding="utf-8") as log:
+    # The kernel's connection file (its ports and HMAC key: jupyter_client writes it with mkstemp) and
+    # every other temporary file of the job go to a folder of this task's own, removed after the child
+    # however it ended: a kernel killed on the timeout never deletes its own.
+    with (tempfile.TemporaryDirectory(prefix="archreview-job-", ignore_cleanup_errors=True) as scratch,
+          open(folder / "log.txt", "a", encoding="utf-8") as log):
         log.write(f"\n=== archreview batch run {task.run}: {task.entry.name} ({time.strftime('%Y-%m-%d %H:%M:%S')} "
                   f"on {socket.gethostname()} pid {os.getpid()})\n")
         log.flush()
-        child = subprocess.Popen([sys.executable, "-m", "archreview.batch.supervisor", "--one", str(spec)],
+        child = subprocess.Popen([sys.executable, "-m", "archreview.batch.job", str(spec)],
                                  stdin=subprocess.DEVNULL,
                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=folder,
-                                 env={**os.environ, MARKER: task.marker, "PYTHONUNBUFFERED": "1"})
+                                 env={**os.environ, MARKER: task.marker, "PYTHONUNBUFFERED": "1", "TMPDIR": scratch,
+                                      "JUPYTER_RUNTIME_DIR": scratch})
         try:
             stop = _supervise(child, task.timeout, cancelled)
         finally:
@@ -278,7 +313,7 @@ def _outcome(task: Task, code: int | None, stop: str, seconds: float) -> RepoRes
     if stop == "timeout":
         kept = " (partial notebook kept)" if (Path(task.folder) / "review.ipynb").is_file() else ""
         return _with_reason(failed, f"timed out after {task.timeout} s and was stopped{kept}; see log.txt")
-    if (result := _written_result(task)) is not None:  # timed here: the child's start-up is part of the cost
+    if (result := written_result(task)) is not None:  # timed here: the child's start-up is part of the cost
         return result if result.resumed else replace(result, duration=round(seconds, 1))
     if code is not None and code < 0:
         name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
@@ -335,134 +370,3 @@ class _terminate_as_interrupt:
 
 def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
-
-
-# --- the child: one review, run as ``python -m archreview.batch.supervisor --one TASK.json`` --------------------
-
-_OUTPUTS = ("result.json", "done.json", "analysis.json", "review.ipynb", "report.html")
-
-
-def child_main(argv: list[str]) -> int:
-    if len(argv) != 2 or argv[0] != "--one":
-        print("usage: python -m archreview.batch.supervisor --one TASK.json (started by archreview batch)", file=sys.stderr)
-        return 2
-    data = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
-    task = Task(Entry(**data.pop("entry")), **data)
-    logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(asctime)s %(name)s: %(message)s")
-    result = review_one(task)
-    _write_json(Path(task.folder) / "result.json", {"run": task.run, "result": to_json(result)})
-    logging.getLogger("archreview.batch.supervisor").info("%s: %s %s", result.name, result.status, result.reason)
-    return 0
-
-
-def review_one(task: Task) -> RepoResult:
-    """The review, or a failed result whose reason says what went wrong: this never raises."""
-    from nbclient.exceptions import DeadKernelError
-
-    e, started = task.entry, time.monotonic()
-    try:
-        return _review(task, started)
-    except ArchReviewError as exc:
-        reason = str(exc)
-    except DeadKernelError:
-        reason = "the Jupyter kernel died (killed, or out of memory) while running the workbook; partial notebook kept"
-    except Exception as exc:  # unexpected: the traceback goes to log.txt, the batch goes on
-        traceback.print_exc(file=sys.stdout)
-        reason = f"unexpected {type(exc).__name__}: {exc}; see log.txt"
-    return RepoResult(e.name, FAILED, reason, path=e.path, base_ref=e.base or "", head_ref=e.head or "",
-                      duration=round(time.monotonic() - started, 1))
-
-
-def _review(task: Task, started: float) -> RepoResult:
-    from archreview.report import jsondoc as jsonout
-    from archreview.analysis.run import analyze, check_path, resolve_refs
-    from archreview.batch.plan import materialise
-    from archreview.analysis.cache import default_folder
-    from archreview.report.notebook import check_inputs, export
-    from archreview.workbook.params import Parameters
-    from archreview.workbook.review import open_review
-
-    e, folder = task.entry, Path(task.folder)
-    log = logging.getLogger("archreview.batch.supervisor")
-    log.info("%s: getting %s", e.name, e.path)
-    root = materialise(e, default_folder())
-    params = Parameters(str(root), e.base, e.head, e.context, e.decisions, e.client, e.reviewer,
-                        f"Architecture review: {e.name}")
-    check_inputs(params)
-    _, base_id, head_id = resolve_refs(check_path(root), e.base, e.head)
-    digest = inputs_digest(params, base_id, head_id)
-    if task.resume and (prior := _done(folder, digest)) is not None:
-        return replace(prior, resumed=True)
-    for name in _OUTPUTS:
-        (folder / name).unlink(missing_ok=True)
-    log.info("%s: analysing %s..%s", e.name, base_id, head_id)
-    analysis = analyze(root, e.base, e.head, context_file=e.context)
-    with open(folder / "analysis.json", "w", encoding="utf-8") as out:
-        jsonout.write(analysis, out)
-    log.info("%s: running the workbook", e.name)
-    notebook = _execute(params, folder / "review.ipynb", task.timeout)
-    log.info("%s: exporting the report", e.name)
-    export(notebook, folder / "report.html", params.title)
-    verdicts = open_review(analysis, e.decisions).counts()
-    result = RepoResult(e.name, REVIEWED, path=e.path, base_ref=e.base or "", head_ref=e.head or "",
-                        duration=round(time.monotonic() - started, 1), **measure(analysis, verdicts))
-    _write_json(folder / "done.json", {"inputs": digest, "result": to_json(result)})
-    return result
-
-
-def _execute(params, notebook: Path, timeout: int) -> Path:
-    """papermill, with one retry when the kernel never got to run a cell (a port taken by a parallel kernel)."""
-    from archreview.report.notebook import ReviewFailed, execute
-
-    for attempt in (1, 2):
-        try:
-            return execute(params, notebook, timeout=timeout)
-        except ReviewFailed:
-            raise
-        except Exception as exc:
-            if _any_cell_ran(notebook):
-                raise
-            if attempt == 2:
-                raise ArchReviewError(f"the Jupyter kernel did not start, twice: {exc}") from exc
-            logging.getLogger("archreview.batch.supervisor").warning("the kernel did not start (%s); trying once more", exc)
-    raise AssertionError("unreachable")
-
-
-def _any_cell_ran(notebook: Path) -> bool:
-    try:
-        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-    except (OSError, ValueError, KeyError):
-        return False
-    return any(c.get("execution_count") for c in cells if c.get("cell_type") == "code")
-
-
-def inputs_digest(params, base_id: str | None, head_id: str | None) -> str:
-    """What a review depends on: refs as commit ids, the files given, the people named, archreview's version."""
-    from archreview import __version__
-
-    def content(path: str | None) -> str | None:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest() if path and Path(path).is_file() else None
-
-    inputs = {**params.as_dict(), "base_id": base_id, "head_id": head_id, "context_sha": content(params.context),
-              "decisions_sha": content(params.decisions), "archreview": __version__}
-    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
-
-
-def _done(folder: Path, digest: str) -> RepoResult | None:
-    try:
-        data = json.loads((folder / "done.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if data.get("inputs") != digest or not (folder / "report.html").is_file():
-        return None
-    return from_json(data["result"])
-
-
-def _write_json(path: Path, data: dict) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
-
-
-if __name__ == "__main__":
-    sys.exit(child_main(sys.argv[1:]))

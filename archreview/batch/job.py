@@ -1,0 +1,191 @@
+"""One repository's review in a batch: the child process the supervisor starts and watches.
+
+Run as ``python -m archreview.batch.job TASK.json`` in a new session, with the
+batch's marker variable in its environment. It gets the repository (cloning
+URLs), checks the inputs, analyses the change once, writing ``analysis.json``
+and leaving the analysis in the signed cache, executes the workbook with
+papermill (whose kernel reads that cached analysis instead of analysing again)
+and exports ``report.html``. Its outcome, reviewed or failed with the reason,
+goes to ``result.json``; it never raises.
+
+This module is imported by the supervisor for ``Task`` and the result file, so
+its top stays light: the analysis and notebook stacks are imported inside the
+child only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sys
+import time
+import traceback
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+from archreview.batch.plan import Entry
+from archreview.core.errors import ArchReviewError
+from archreview.report.results import FAILED, REVIEWED, RepoResult, from_json, measure, to_json
+
+OUTPUTS = ("result.json", "done.json", "analysis.json", "review.ipynb", "report.html")
+_log = logging.getLogger("archreview.batch.job")
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One repository's review, as sent to a worker (pickled for the executor, JSON for the child)."""
+
+    entry: Entry
+    folder: str  # DIR/<name>
+    timeout: int  # wall-clock seconds for the whole review
+    resume: bool
+    run: str  # this batch run's id: a result file from an earlier run is never taken for this one
+
+    @property
+    def marker(self) -> str:
+        return f"{self.run}:{self.entry.name}"
+
+    def write(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self), indent=1), encoding="utf-8")
+
+
+def read_task(path: str | os.PathLike) -> Task:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return Task(Entry(**data.pop("entry")), **data)
+
+
+def written_result(task: Task) -> RepoResult | None:
+    """The result the child wrote for this run (never one left by an earlier run), if any."""
+    try:
+        data = json.loads((Path(task.folder) / "result.json").read_text(encoding="utf-8"))
+        return from_json(data["result"]) if data.get("run") == task.run else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python -m archreview.batch.job TASK.json (started by archreview batch)", file=sys.stderr)
+        return 2
+    task = read_task(argv[0])
+    logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(asctime)s %(name)s: %(message)s")
+    result = review_one(task)
+    write_json(Path(task.folder) / "result.json", {"run": task.run, "result": to_json(result)})
+    _log.info("%s: %s %s", result.name, result.status, result.reason)
+    return 0
+
+
+def review_one(task: Task) -> RepoResult:
+    """The review, or a failed result whose reason says what went wrong: this never raises."""
+    from nbclient.exceptions import DeadKernelError
+
+    e, started = task.entry, time.monotonic()
+    try:
+        return _review(task, started)
+    except ArchReviewError as exc:
+        reason = str(exc)
+    except DeadKernelError:
+        reason = "the Jupyter kernel died (killed, or out of memory) while running the workbook; partial notebook kept"
+    except Exception as exc:  # unexpected: the traceback goes to log.txt, the batch goes on
+        traceback.print_exc(file=sys.stdout)
+        reason = f"unexpected {type(exc).__name__}: {exc}; see log.txt"
+    return RepoResult(e.name, FAILED, reason, path=e.path, base_ref=e.base or "", head_ref=e.head or "",
+                      duration=round(time.monotonic() - started, 1))
+
+
+def _review(task: Task, started: float) -> RepoResult:
+    from archreview.analysis.cache import default_folder
+    from archreview.analysis.run import analyze, check_path, resolve_refs
+    from archreview.batch.plan import materialise
+    from archreview.report import jsondoc
+    from archreview.report.notebook import check_inputs, export
+    from archreview.workbook.params import Parameters
+    from archreview.workbook.review import open_review
+
+    e, folder = task.entry, Path(task.folder)
+    _log.info("%s: getting %s", e.name, e.path)
+    root = materialise(e, default_folder())
+    params = Parameters(str(root), e.base, e.head, e.context, e.decisions, e.client, e.reviewer,
+                        f"Architecture review: {e.name}")
+    check_inputs(params)
+    _, base_id, head_id = resolve_refs(check_path(root), e.base, e.head)
+    digest = inputs_digest(params, base_id, head_id)
+    if task.resume and (prior := _done(folder, digest)) is not None:
+        return replace(prior, resumed=True)
+    for name in OUTPUTS:
+        (folder / name).unlink(missing_ok=True)
+    _log.info("%s: analysing %s..%s", e.name, base_id, head_id)
+    # The one analysis of this entry: analyze() leaves it in the signed cache, where the
+    # kernel's analyze() of the same refs finds it instead of analysing again.
+    analysis = analyze(root, e.base, e.head, context_file=e.context)
+    with open(folder / "analysis.json", "w", encoding="utf-8") as out:
+        jsondoc.write(analysis, out)
+    _log.info("%s: running the workbook", e.name)
+    notebook = _execute(params, folder / "review.ipynb", task.timeout)
+    _log.info("%s: exporting the report", e.name)
+    export(notebook, folder / "report.html", params.title)
+    verdicts = open_review(analysis, e.decisions).counts()
+    result = RepoResult(e.name, REVIEWED, path=e.path, base_ref=e.base or "", head_ref=e.head or "",
+                        duration=round(time.monotonic() - started, 1), **measure(analysis, verdicts))
+    write_json(folder / "done.json", {"inputs": digest, "result": to_json(result)})
+    return result
+
+
+def _execute(params, notebook: Path, timeout: int) -> Path:
+    """papermill, with one retry when the kernel never got to run a cell (a port taken by a parallel kernel)."""
+    from archreview.report.notebook import ReviewFailed, execute
+
+    for attempt in (1, 2):
+        try:
+            return execute(params, notebook, timeout=timeout)
+        except ReviewFailed:
+            raise
+        except Exception as exc:
+            if _any_cell_ran(notebook):
+                raise
+            if attempt == 2:
+                raise ArchReviewError(f"the Jupyter kernel did not start, twice: {exc}") from exc
+            _log.warning("the kernel did not start (%s); trying once more", exc)
+    raise AssertionError("unreachable")
+
+
+def _any_cell_ran(notebook: Path) -> bool:
+    try:
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError):
+        return False
+    return any(c.get("execution_count") for c in cells if c.get("cell_type") == "code")
+
+
+def inputs_digest(params, base_id: str | None, head_id: str | None) -> str:
+    """What a review depends on: refs as commit ids, the files given, the people named, archreview's version."""
+    from archreview import __version__
+
+    def content(path: str | None) -> str | None:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest() if path and Path(path).is_file() else None
+
+    inputs = {**params.as_dict(), "base_id": base_id, "head_id": head_id, "context_sha": content(params.context),
+              "decisions_sha": content(params.decisions), "archreview": __version__}
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+
+def _done(folder: Path, digest: str) -> RepoResult | None:
+    try:
+        data = json.loads((folder / "done.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if data.get("inputs") != digest or not (folder / "report.html").is_file():
+        return None
+    return from_json(data["result"])
+
+
+def write_json(path: Path, data: dict) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

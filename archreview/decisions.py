@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from filelock import FileLock, Timeout
+from filelock import SoftFileLock, Timeout
 
 from archreview.core.errors import DecisionsFileError
 from archreview.core.vocab import KINDS, SEVERITIES, STATUSES, Severity, Status
@@ -433,7 +433,9 @@ class DecisionStore:
 
     def _save_under_lock(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with FileLock(f"{self.path}.lock", timeout=self._lock_timeout, poll_interval=0.002):
+        # A marker lock, removed on release and taken over from a dead holder: nothing is left beside the file.
+        with SoftFileLock(self.path.with_name(f".{self.path.name}.lock"), timeout=self._lock_timeout,
+                          poll_interval=0.002):
             disk, disk_history = read_file(self.path)
             decisions, history = merge(disk, disk_history, self._pending)
             if self._pending:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from archreview.batch.plan import (Entry, clone_folder, derived_name, is_url, load_batch, materialise, parse_batch,
+from archreview.batch.plan import (Entry, clone_folder, derived_name, is_url, load_batch, lock_path, materialise, parse_batch,
                                   sanitise)
 from archreview.core.errors import BadBatchFile, BadPath
 
@@ -131,6 +131,25 @@ def test_a_file_url_is_mirrored_with_its_branches_then_fetched_again(tmp_path):
     _git("commit", "-q", "-am", "two", cwd=origin)
     assert materialise(entry, tmp_path / "cache") == local
     assert _git("rev-parse", "main", cwd=local) == _git("rev-parse", "main", cwd=origin)
+    assert list(local.parent.iterdir()) == [local]  # no lock file left beside the clone
+
+
+def test_a_clone_lock_left_by_a_killed_holder_is_taken_over_and_removed(tmp_path):
+    import signal
+    import sys
+
+    origin = _origin(tmp_path)
+    target = clone_folder(origin.as_uri(), tmp_path / "cache")
+    target.parent.mkdir(parents=True)
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from filelock import SoftFileLock; "
+                               "held = SoftFileLock(sys.argv[1]); held.acquire(); print('held', flush=True); time.sleep(600)",
+                               lock_path(target)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    assert Path(lock_path(target)).exists()  # the dead holder's marker...
+    assert materialise(Entry("o", origin.as_uri(), 1), tmp_path / "cache") == target
+    assert list(target.parent.iterdir()) == [target]  # ...taken over, then removed
 
 
 def test_a_local_path_is_used_as_is_and_a_failed_clone_says_why(tmp_path):

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from filelock import FileLock
+from filelock import SoftFileLock
 
 from archreview import decisions
 from archreview.decisions import SEVERITIES, STATUSES, Decision, DecisionStore, fingerprint
@@ -285,6 +285,7 @@ def test_a_writer_killed_at_random_points_never_loses_an_acknowledged_write(tmp_
         assert int(current.split("-")[1]) >= int(last_note.split("-")[1]), f"seed {seed}, round {round_}"
     DecisionStore(path).record(22, "pass", "after the crashes")
     assert temp_files(tmp_path) == []  # orphans of killed writers are swept under the lock
+    assert [p.name for p in tmp_path.iterdir()] == ["d.json"]  # and no lock file is left beside the decisions
 
 
 # --- full disk, read-only folder ------------------------------------------------------
@@ -380,7 +381,7 @@ def test_a_path_under_a_file_keeps_the_decision_in_memory(tmp_path: Path) -> Non
 def test_a_held_lock_times_out_into_last_error(tmp_path: Path) -> None:
     path = tmp_path / "d.json"
     store = DecisionStore(path, lock_timeout=0.2)
-    with FileLock(f"{path}.lock"):  # another writer stuck inside its save
+    with SoftFileLock(path.with_name(f".{path.name}.lock")):  # another writer stuck inside its save
         decision = store.record(6, "concern", "module-level cache")
     assert "another writer has held the lock" in store.last_error and store.get(6) == decision
     assert not path.exists()

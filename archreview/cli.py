@@ -125,27 +125,30 @@ def progress_bars() -> Iterator[Callable[[str, int], Callable[[int], None]] | No
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    from archreview.report import jsondoc as jsonout
-    from archreview.report import terminal as summary
-    from archreview.analysis.run import analyze
+    from archreview.analysis.inputs import resolve_inputs
 
     prior = _baseline(args)
+    inputs = resolve_inputs(args.path, args.base, args.head, context_file=args.context, depth=args.depth)
+    if args.json and prior is None and not (args.sarif or args.markdown or args.fail_on_new):
+        from archreview.report.jsondoc import cached_document  # a warm re-run imports nothing heavier than this
+
+        with progress_bars() as progress:
+            data = cached_document(inputs, jobs=args.jobs, use_cache=not args.no_cache, progress=progress)
+        _write_json(args.json, data)
+        return EXIT_OK
+    from archreview.analysis.run import analyze_inputs
+    from archreview.report import jsondoc
+    from archreview.report import terminal as summary
+
     with progress_bars() as progress:
-        result = analyze(args.path, args.base, args.head, context_file=args.context, jobs=args.jobs,
-                         use_cache=not args.no_cache, depth=args.depth, progress=progress)
+        result = analyze_inputs(inputs, jobs=args.jobs, use_cache=not args.no_cache, progress=progress)
     if prior is not None:
         from archreview.analysis.baseline import compare
 
         result = compare(result, prior)
     _extra_outputs(args, result)
-    if args.json == "-":
-        jsonout.write(result, sys.stdout)
-    elif args.json:
-        try:
-            with open(args.json, "w", encoding="utf-8") as out:
-                jsonout.write(result, out)
-        except OSError as exc:
-            raise ArchReviewError(f"cannot write {args.json}: {exc.strerror}; choose a writable path") from exc
+    if args.json:
+        _write_json(args.json, jsondoc.encode(result))
     else:
         print(summary.text(result))
     if args.fail_on_new:
@@ -153,6 +156,18 @@ def _analyze(args: argparse.Namespace) -> int:
 
         return EXIT_FAILED if brought(result) else EXIT_OK
     return EXIT_OK
+
+
+def _write_json(target: str, data: bytes) -> None:
+    if target == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    try:
+        with open(target, "wb") as out:
+            out.write(data)
+    except OSError as exc:
+        raise ArchReviewError(f"cannot write {target}: {exc.strerror}; choose a writable path") from exc
 
 
 def _baseline(args: argparse.Namespace):

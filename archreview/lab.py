@@ -15,7 +15,7 @@ import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 
-from archreview.analysis.run import check_path
+from archreview.analysis.inputs import check_path
 from archreview.report.notebook import check_inputs, notebook_path
 from archreview.workbook.params import Parameters, absolute
 

@@ -183,3 +183,59 @@ def test_help_hints_name_the_command_once_and_the_summary_names_the_items(git_re
     repo = git_repo(SMALL)
     summary = run("analyze", str(repo.path), "--base", repo.commits[0])
     assert re.search(r"^\s+\d+\. \S.*: \d+$", summary.stdout, re.M), summary.stdout  # "20. New infrastructure ...: 1"
+
+
+# --- the warm path -------------------------------------------------------------------------
+
+HEAVY = ("networkx", "pandas", "matplotlib", "radon", "IPython", "archreview.analysis.run", "archreview.facts.python")
+
+
+def _analyze_counting_imports(*argv: str) -> subprocess.CompletedProcess[str]:
+    """The CLI in a fresh interpreter; its last stderr line names the heavy modules it loaded."""
+    code = ("import sys\nfrom archreview import cli\nstatus = cli.main(sys.argv[1:])\n"
+            f"print('loaded:', *[m for m in {HEAVY!r} if m in sys.modules], file=sys.stderr)\nsys.exit(status)")
+    return subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=300)
+
+
+def test_a_warm_rerun_writes_the_cached_document_without_loading_the_analysers(git_repo, tmp_path):
+    repo = git_repo(SMALL)
+    argv = ("analyze", str(repo.path), "--base", repo.commits[0])
+    cold = _analyze_counting_imports(*argv, "--json", str(tmp_path / "cold.json"))
+    assert cold.returncode == 0, cold.stderr
+    assert "networkx" in cold.stderr and "archreview.analysis.run" in cold.stderr  # the check sees them when loaded
+    warm = _analyze_counting_imports(*argv, "--json", str(tmp_path / "warm.json"))
+    assert warm.returncode == 0, warm.stderr
+    assert warm.stderr.strip() == "loaded:"
+    assert (tmp_path / "warm.json").read_bytes() == (tmp_path / "cold.json").read_bytes()
+    assert json.loads((tmp_path / "warm.json").read_text())["new_dependencies"] == ["redis"]
+
+
+def test_a_cached_document_this_cache_did_not_sign_is_recomputed(git_repo, tmp_path, private_cache):
+    import hashlib
+    import pickle
+    import sqlite3
+
+    from archreview.analysis.inputs import resolve_inputs
+
+    repo = git_repo(SMALL)
+    assert run("analyze", str(repo.path), "--json", str(tmp_path / "first.json")).returncode == 0
+    key = resolve_inputs(repo.path).key("json")
+    forged = pickle.dumps(b'{"forged": true}\n')
+    with sqlite3.connect(private_cache / "facts.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM facts WHERE key = ?", (key,)).fetchone() == (1,)
+        db.execute("UPDATE facts SET value = ? WHERE key = ?", (hashlib.sha256(forged).digest() + forged, key))
+    again = run("analyze", str(repo.path), "--json", "-")
+    assert again.returncode == 0 and "forged" not in again.stdout
+    assert again.stdout.encode() == (tmp_path / "first.json").read_bytes()
+
+
+def test_a_file_name_that_is_not_utf8_still_gives_a_json_document(tmp_path):
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    (folder / "app.py").write_text("import os\n")
+    with open(os.path.join(os.fsencode(folder), b"caf\xe9.py"), "w") as f:
+        f.write("x = 1\n")
+    done = run("analyze", str(folder), "--json", "-", "--no-cache")
+    assert done.returncode == 0, done.stderr
+    files = json.loads(done.stdout)["complexity"]["files"]
+    assert sorted(f["path"] for f in files) == ["app.py", "caf\udce9.py"]  # the byte kept as a surrogate escape

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from archreview.analysis.run import analyze, check_path
+from archreview.analysis.inputs import check_path
+from archreview.analysis.run import analyze
 from archreview.change.infra import infrastructure_in_use
 from archreview.analysis.draft import draft_context
 

@@ -20,31 +20,19 @@ from archreview.repo import graph
 from archreview.repo import hotspots
 from archreview.change import infra
 from archreview.repo import layers
-from archreview.sources import files as sources
 from archreview.analysis.cache import FactsCache, default_folder, entry_key
-from archreview.context.load import CONTEXT_FILES, Context, load_context
+from archreview.analysis.inputs import Inputs, resolve_inputs
 from archreview.checklist.detectors.repo import repo_findings
 from archreview.checklist.placement import history
 from archreview.checklist.rules import change_scoped
 from archreview.core.fingerprint import by_message, with_fingerprints
-from archreview.core.errors import BadContext, BadPath, BadRef
 from archreview.change.fit import fit_test
-from archreview.core.model import Analysis, Churn, FileError, Finding, RepoRef, Snapshot
+from archreview.core.model import Analysis, Churn, Context, FileError, Finding, RepoRef, Snapshot
 from archreview.repo.facts import repo_facts
 from archreview.analysis.snapshot import take_snapshot
 
+
 Progress = Callable[[str, int], Callable[[int], None]]
-
-
-def check_path(path: str | os.PathLike) -> Path:
-    root = Path(path)
-    if not root.exists():
-        raise BadPath(f"no such folder: {root}; give the path of a repository or source folder")
-    if not root.is_dir():
-        raise BadPath(f"not a folder: {root}; give the repository's top folder, not a file")
-    if not os.access(root, os.R_OK | os.X_OK):
-        raise BadPath(f"cannot read folder {root}: permission denied")
-    return root.resolve()
 
 
 def analyze(path: str | os.PathLike, base: str | None = None, head: str | None = None, *,
@@ -55,36 +43,45 @@ def analyze(path: str | os.PathLike, base: str | None = None, head: str | None =
     For git refs the whole result is also cached, keyed by the commit ids, the
     context texts and the options, so an identical re-run only reads it back.
     """
-    root = check_path(path)
-    is_git, base_id, head_id = resolve_refs(root, base, head)
-    explicit = read_context_file(context_file)
-    texts = {p: t for p in CONTEXT_FILES if (t := sources.read_text(root, head_id, p)) is not None}
-    context = load_context(texts, explicit)
-    ref = RepoRef(str(root), base_id, head_id, base, head or ("HEAD" if is_git else None), is_git)
-    cache = FactsCache(default_folder() if use_cache else None)
+    inputs = resolve_inputs(path, base, head, context_file=context_file, depth=depth, churn_days=churn_days)
+    return analyze_inputs(inputs, jobs=jobs, use_cache=use_cache, progress=progress)
+
+
+def analyze_inputs(inputs: Inputs, *, jobs: int | None = None, use_cache: bool = True,
+                   progress: Progress | None = None, cache: FactsCache | None = None) -> Analysis:
+    """``analyze`` of resolved inputs; ``cache`` (left open) instead of opening the default one."""
+    own = cache is None
+    cache = FactsCache(default_folder() if use_cache else None) if cache is None else cache
     try:
-        whole = entry_key("analysis", ref, sorted(texts.items()), explicit, depth, churn_days) if is_git else None
+        whole = inputs.key()
         found = cache.get_value(whole) if whole else None
         if isinstance(found, Analysis):
             return found
-        churn_key = entry_key("churn", ref.head, churn_days)
-        churn = cache.get_value(churn_key) if ref.head else ()
-        with ThreadPoolExecutor(1) as git:  # git log and diff run while the files are analysed
-            history = git.submit(_git_history, root, ref, churn_days, None if isinstance(churn, tuple) else churn_key)
-            head_snap = take_snapshot(root, head_id, cache, jobs=jobs, progress=_stage(progress, "head"))
-            base_snap = take_snapshot(root, base_id, cache, jobs=jobs, progress=_stage(progress, "base")) if base_id else None
-            history = history.result()
-        if "churn" in history:
-            if "history_errors" not in history:  # a partial figure is not kept for the next run
-                cache.put_value(churn_key, history["churn"])
-        else:
-            history["churn"] = churn or ()
-        result = assemble(ref, head_snap, base_snap, context, depth=depth, **history)
+        result = _compute(inputs, cache, jobs, progress)
         if whole:
             cache.put_value(whole, result)
         return result
     finally:
-        cache.close()
+        if own:
+            cache.close()
+
+
+def _compute(inputs: Inputs, cache: FactsCache, jobs: int | None, progress: Progress | None) -> Analysis:
+    root, ref = inputs.root, inputs.ref
+    churn_key = entry_key("churn", ref.head, inputs.churn_days)
+    churn = cache.get_value(churn_key) if ref.head else ()
+    with ThreadPoolExecutor(1) as git:  # git log and diff run while the files are analysed
+        pending = git.submit(_git_history, root, ref, inputs.churn_days,
+                             None if isinstance(churn, tuple) else churn_key)
+        head_snap = take_snapshot(root, ref.head, cache, jobs=jobs, progress=_stage(progress, "head"))
+        base_snap = take_snapshot(root, ref.base, cache, jobs=jobs, progress=_stage(progress, "base")) if ref.base else None
+        found = pending.result()
+    if "churn" in found:
+        if "history_errors" not in found:  # a partial figure is not kept for the next run
+            cache.put_value(churn_key, found["churn"])
+    else:
+        found["churn"] = churn or ()
+    return assemble(ref, head_snap, base_snap, inputs.context, depth=inputs.depth, **found)
 
 
 def _git_history(root: Path, ref: RepoRef, days: int, churn_key: str | None) -> dict:
@@ -123,27 +120,6 @@ def _git_history(root: Path, ref: RepoRef, days: int, churn_key: str | None) -> 
     if errors:
         out["history_errors"] = tuple(errors)
     return out
-
-
-def resolve_refs(root: Path, base: str | None, head: str | None) -> tuple[bool, str | None, str | None]:
-    """(is git, base commit id, head commit id); refs are resolved once, only ids are used after."""
-    is_git = gitio.is_git_repo(root)
-    if not is_git:
-        if base or head:
-            raise BadRef(f"{root} is not a git repository, so --base/--head cannot be used; drop them to review the folder")
-        return False, None, None
-    head_id = gitio.resolve(root, head or "HEAD")
-    return True, gitio.resolve(root, base) if base else None, head_id
-
-
-def read_context_file(context_file: str | os.PathLike | None) -> tuple[str, str] | None:
-    """(path, text) of a --context file given by the user."""
-    if context_file is None:
-        return None
-    try:
-        return str(context_file), Path(context_file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadContext(f"cannot read the context file: {exc}; give an archreview.toml", path=str(context_file)) from exc
 
 
 def _stage(progress: Progress | None, name: str) -> Callable[[int], Callable[[int], None]] | None:

@@ -97,7 +97,8 @@ def review_one(task: Task) -> RepoResult:
 
 def _review(task: Task, started: float) -> RepoResult:
     from archreview.analysis.cache import default_folder
-    from archreview.analysis.run import analyze, check_path, resolve_refs
+    from archreview.analysis.inputs import resolve_inputs
+    from archreview.analysis.run import analyze_inputs
     from archreview.batch.plan import materialise
     from archreview.report import jsondoc
     from archreview.report.notebook import check_inputs, export
@@ -110,7 +111,8 @@ def _review(task: Task, started: float) -> RepoResult:
     params = Parameters(str(root), e.base, e.head, e.context, e.decisions, e.client, e.reviewer,
                         f"Architecture review: {e.name}")
     check_inputs(params)
-    _, base_id, head_id = resolve_refs(check_path(root), e.base, e.head)
+    inputs = resolve_inputs(root, e.base, e.head, context_file=e.context)
+    base_id, head_id = inputs.ref.base, inputs.ref.head
     digest = inputs_digest(params, base_id, head_id)
     if task.resume and (prior := _done(folder, digest)) is not None:
         return replace(prior, resumed=True)
@@ -119,9 +121,8 @@ def _review(task: Task, started: float) -> RepoResult:
     _log.info("%s: analysing %s..%s", e.name, base_id, head_id)
     # The one analysis of this entry: analyze() leaves it in the signed cache, where the
     # kernel's analyze() of the same refs finds it instead of analysing again.
-    analysis = analyze(root, e.base, e.head, context_file=e.context)
-    with open(folder / "analysis.json", "w", encoding="utf-8") as out:
-        jsondoc.write(analysis, out)
+    analysis = analyze_inputs(inputs)
+    (folder / "analysis.json").write_bytes(jsondoc.encode(analysis))
     _log.info("%s: running the workbook", e.name)
     notebook = _execute(params, folder / "review.ipynb", task.timeout)
     _log.info("%s: exporting the report", e.name)

@@ -96,7 +96,7 @@ class Outcome:
 
 def check_inputs(params: Parameters) -> None:
     """Fail fast, with one line, on what would otherwise fail deep inside a kernel."""
-    from archreview.analysis.run import check_path, read_context_file, resolve_refs
+    from archreview.analysis.inputs import check_path, read_context_file, resolve_refs
     from archreview.context.load import load_context
     from archreview.decisions import DecisionStore
 

@@ -314,8 +314,22 @@ def read_text(root: Path, commit: str | None, path: str) -> str | None:
     return None if data is None else data.decode("utf-8-sig", "replace")
 
 
+def read_texts(root: Path, commit: str | None, paths: Sequence[str]) -> dict[str, str]:
+    """``read_text`` of several small files, for git in one ``ls-tree`` and one ``cat-file``: {path: text}."""
+    if not commit:
+        return {p: text for p in paths if (text := read_text(root, None, p)) is not None}
+    entries = gitio.tree_entries(root, commit, (p for p in paths if _safe_relative(p)))
+    blobs = {e.path: e.blob for e in entries.values() if e.mode in ("100644", "100755")}
+    data = dict(gitio.read_blobs(root, sorted(set(blobs.values())))) if blobs else {}
+    return {p: data[blobs[p]].decode("utf-8-sig", "replace") for p in paths if p in blobs}
+
+
+def _safe_relative(path: str) -> bool:
+    return bool(path) and "\0" not in path and not path.startswith("/") and ".." not in path.split("/")
+
+
 def _read_one(root: Path, commit: str | None, path: str) -> bytes | None:
-    if not path or "\0" in path or path.startswith("/") or ".." in path.split("/"):
+    if not _safe_relative(path):
         return None
     if commit:
         entry = gitio.tree_entry(root, commit, path)

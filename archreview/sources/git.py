@@ -225,11 +225,17 @@ def _tree_entry(item: bytes) -> TreeEntry:
 
 def tree_entry(repo: Path, commit: str, path: str) -> TreeEntry | None:
     """The entry at exactly ``path`` in the commit, or None."""
-    if not path or "\0" in path:
-        return None
-    out = _git(repo, "ls-tree", "-z", "-l", "--full-tree", _commit(repo, commit), "--", path).stdout
-    found = [_tree_entry(item) for item in out.split(b"\0") if item]
-    return next((entry for entry in found if entry.path == path), None)
+    return tree_entries(repo, commit, [path]).get(path)
+
+
+def tree_entries(repo: Path, commit: str, paths: Iterable[str]) -> dict[str, TreeEntry]:
+    """The entries at exactly these paths in the commit (one ``ls-tree``); paths not there are left out."""
+    wanted = {p for p in paths if p and "\0" not in p}
+    if not wanted:
+        return {}
+    out = _git(repo, "ls-tree", "-z", "-l", "--full-tree", _commit(repo, commit), "--", *sorted(wanted)).stdout
+    found = (_tree_entry(item) for item in out.split(b"\0") if item)
+    return {entry.path: entry for entry in found if entry.path in wanted}
 
 
 def read_objects(repo: Path, ids: Iterable[str]) -> Iterator[tuple[str, bytes | None]]:

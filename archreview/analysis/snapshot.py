@@ -41,7 +41,9 @@ def take_snapshot(root: Path, commit: str | None, cache: FactsCache, *, jobs: in
             pending.append((source, known.get(source.path) or entry_key(source.path, source.key), content))
     hits = cache.get_many(key for _, key, _ in pending)
     facts.extend(hits[key] for _, key, _ in pending if key in hits)
-    tasks = [(s.path, s.language, content) for s, key, content in pending if key not in hits]
+    # Largest files first: a huge generated module started last would leave one worker busy alone at the end.
+    tasks = sorted(((s.path, s.language, content) for s, key, content in pending if key not in hits),
+                   key=lambda task: -len(task[2]))
     keys = {s.path: key for s, key, _ in pending}
     tick = progress(len(tasks)) if progress and tasks else None
     for result in runner.analyse_many(tasks, jobs, tick):

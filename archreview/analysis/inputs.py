@@ -13,10 +13,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from archreview.analysis.cache import entry_key
+from archreview.analysis.cache import FactsCache, default_folder, entry_key
 from archreview.context.load import CONTEXT_FILES, load_context
 from archreview.core.errors import BadContext, BadPath, BadRef
-from archreview.core.model import Context, RepoRef
+from archreview.core.model import Analysis, Context, RepoRef
 from archreview.sources import files as sources
 from archreview.sources import git as gitio
 
@@ -56,6 +56,19 @@ def resolve_inputs(path: str | os.PathLike, base: str | None = None, head: str |
     context = load_context(texts, explicit)
     ref = RepoRef(str(root), base_id, head_id, base, head or ("HEAD" if is_git else None), is_git)
     return Inputs(root, ref, tuple(sorted(texts.items())), explicit, context, depth, churn_days)
+
+
+def cached_analysis(inputs: Inputs) -> Analysis | None:
+    """The whole analysis of these inputs if the cache holds it (signed by this cache), else None."""
+    key = inputs.key()
+    if key is None:
+        return None
+    cache = FactsCache(default_folder())
+    try:
+        found = cache.get_value(key)
+    finally:
+        cache.close()
+    return found if isinstance(found, Analysis) else None
 
 
 def check_path(path: str | os.PathLike) -> Path:

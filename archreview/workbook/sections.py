@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from archreview.workbook import charts
 from archreview.analysis.baseline import compare, read_baseline
-from archreview.analysis.run import analyze
+from archreview.analysis.inputs import cached_analysis, resolve_inputs
 from archreview.repo import coverage
 from archreview.repo.graph import dsm, module_graph
 from archreview.change.fit import QUESTIONS
@@ -31,8 +31,17 @@ from archreview.workbook.review import VERDICT_ORDER, Review, open_review
 def start(repo: str, base: str | None = None, head: str | None = None, *, context: str | None = None,
           decisions: str | None = None, client: str = "", reviewer: str = "", title: str = "",
           live: bool = True, baseline: str | None = None) -> Review:
-    """Analyse the repository (cached per file), compare with a baseline run, and open the decisions file."""
-    analysis = analyze(repo, base, head, context_file=context)
+    """Analyse the repository (cached per file), compare with a baseline run, and open the decisions file.
+
+    A batch job or an earlier run of the same refs left the whole analysis in the
+    cache: it is read back without loading the analysers at all.
+    """
+    inputs = resolve_inputs(repo, base, head, context_file=context)
+    analysis = cached_analysis(inputs)
+    if analysis is None:
+        from archreview.analysis.run import analyze_inputs  # the analysers load only when there is work
+
+        analysis = analyze_inputs(inputs)
     if baseline:
         analysis = compare(analysis, read_baseline(baseline))
     review = open_review(analysis, decisions, title=title, client=client, reviewer=reviewer, live=live)

@@ -1,6 +1,6 @@
 """Measure `archreview analyze` next to the peer tools on one real repository.
 
-Usage: python bench/bench.py PATH [--runs N] [--runs-slow N] [--skip-peers]
+Usage: python bench/bench.py PATH[@COLD_TARGET] ... [--runs N] [--runs-slow N] [--skip-peers] [--skip-review]
 
 Why this exists: issue 2 sets targets ("Measured, not hoped") that only mean something
 when archreview and the tools doing parts of the same work run on the same files, on the
@@ -8,6 +8,12 @@ same machine, in the same run. Every measurement is its own child process (in it
 session, so worker processes are counted and cleaned up); wall time is exact (we block
 in wait4), peak memory is the larger of the polled RSS sum of the whole process tree
 and the largest single process's maxrss reported by the kernel.
+
+Issue 9's targets are ratios within one run: cold analysis against the single-process
+read+parse bound of the same files (2x by default, ``PATH@2.5`` for another), the warm
+re-run at most 0.1x that bound, peak memory under 1 GiB in all and 150 MiB per worker;
+and ``archreview review`` of the sample, warm, at most 2x a bare papermill run of a
+one-cell notebook, measured in turns with it.
 
 The bench fetches nothing: PATH is a repository already on disk (see bench/README.md).
 """
@@ -94,6 +100,7 @@ class Sample:
     peak: int
     returncode: int
     note: str
+    worker_peak: int = 0  # the largest RSS of any one process under the measured one
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,26 +124,35 @@ class Row:
         good = self.good
         return max(s.peak for s in good) if good else None
 
+    @property
+    def worker_peak(self) -> int | None:
+        good = self.good
+        return max(s.worker_peak for s in good) if good else None
 
-def tree_rss(proc: "psutil.Process") -> int:  # noqa: F821 - psutil is imported lazily
-    """Resident bytes of a process and all its descendants right now."""
+
+def tree_rss(proc: "psutil.Process") -> tuple[int, int]:  # noqa: F821 - psutil is imported lazily
+    """Resident bytes of a process and all its descendants right now, and of its largest descendant."""
     import psutil
 
-    total = 0
+    total = largest = 0
     try:
         family = [proc, *proc.children(recursive=True)]
     except psutil.Error:
-        return 0
+        return 0, 0
     for member in family:
         try:
-            total += member.memory_info().rss
+            rss = member.memory_info().rss
         except psutil.Error:
-            pass
-    return total
+            continue
+        total += rss
+        if member is not proc:
+            largest = max(largest, rss)
+    return total, largest
 
 
 def poll_peak(pid: int, stop: threading.Event, out: list[int]) -> None:
-    """Poll the tree's RSS sum until stopped: fast at first (short runs), then every 50 ms."""
+    """Poll the tree's RSS sum (out[0]) and its largest worker (out[1]) until stopped: fast at first
+    (short runs), then every 50 ms."""
     import psutil
 
     try:
@@ -145,7 +161,8 @@ def poll_peak(pid: int, stop: threading.Event, out: list[int]) -> None:
         return
     interval = 0.002
     while not stop.wait(interval):
-        out[0] = max(out[0], tree_rss(proc))
+        total, largest = tree_rss(proc)
+        out[0], out[1] = max(out[0], total), max(out[1], largest)
         interval = min(interval * 2, 0.05)
 
 
@@ -158,10 +175,10 @@ def kill_group(pgid: int) -> bool:
     return True
 
 
-def wait_watched(proc: subprocess.Popen, timeout: float) -> tuple[int, os.struct_rusage, int]:
+def wait_watched(proc: subprocess.Popen, timeout: float) -> tuple[int, os.struct_rusage, list[int]]:
     """Block in wait4 (exact wall time) while a thread polls memory and a timer enforces
     the timeout; on Ctrl-C the child's whole session is killed before re-raising."""
-    stop, peak = threading.Event(), [0]
+    stop, peak = threading.Event(), [0, 0]
     poller = threading.Thread(target=poll_peak, args=(proc.pid, stop, peak), daemon=True)
     killer = threading.Timer(timeout, kill_group, args=(proc.pid,))
     poller.start()
@@ -177,7 +194,7 @@ def wait_watched(proc: subprocess.Popen, timeout: float) -> tuple[int, os.struct
         stop.set()
         poller.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, usage, peak[0]
+    return proc.returncode, usage, peak
 
 
 def measure(argv: list[str], env: dict[str, str], timeout: float = TIMEOUT_SECONDS) -> Sample:
@@ -195,8 +212,8 @@ def measure(argv: list[str], env: dict[str, str], timeout: float = TIMEOUT_SECON
         note = f"left processes running (killed); {note}"
     if wall >= timeout:
         note = f"timed out after {timeout:.0f} s"
-    peak = max(polled, usage.ru_maxrss * 1024)
-    return Sample(wall, usage.ru_utime + usage.ru_stime, peak, returncode, note)
+    peak = max(polled[0], usage.ru_maxrss * 1024)
+    return Sample(wall, usage.ru_utime + usage.ru_stime, peak, returncode, note, polled[1])
 
 
 def last_line(text: str) -> str:
@@ -336,31 +353,72 @@ def git_head(root: Path) -> str:
     return f"git {done.stdout.strip()}" if done.returncode == 0 else "not a git work tree"
 
 
-def ratio_verdicts(rows: dict[str, Row], skipped: str | None) -> tuple[Verdict, ...]:
-    """The four targets on the reference repository, from medians (peak: the maximum)."""
-    cold = rows[COLD].wall if COLD in rows else None
+def ratio_verdicts(rows: dict[str, Row], skipped: str | None, cold_target: float) -> tuple[Verdict, ...]:
+    """Issue 9's targets on one repository, as ratios to the parse bound of the same run (peaks: the maximum)."""
     lower = rows[LOWER].wall if LOWER in rows else None
+    cold = rows[COLD].wall if COLD in rows else None
+    warm = rows[WARM].wall if WARM in rows else None
     radon = [rows[n].wall for n in RADON if n in rows]
     radon_sum = sum(radon) if len(radon) == 3 and None not in radon else None
-    warm = rows[WARM].wall if WARM in rows else None
-    peaks = [rows[n].peak for n in ARCHREVIEW if n in rows and rows[n].peak is not None]
+    measured = [rows[n] for n in ARCHREVIEW if n in rows and rows[n].peak is not None]
     why = skipped or "archreview run failed"
-    out = []
-    if cold and radon_sum:
-        out.append(Verdict("cold vs radon cc+mi+raw (target >= 5x faster)",
-                           f"{radon_sum / cold:.1f}x faster ({cold:.2f} s vs {radon_sum:.2f} s)",
-                           radon_sum / cold >= 5))
+
+    def ratio(label: str, value: float | None, target: float) -> Verdict:
+        if not value or not lower:
+            return Verdict(label, f"n/a ({why})", None)
+        return Verdict(label, f"{value / lower:.2f}x ({value:.2f} s vs {lower:.2f} s)", value / lower <= target)
+
+    out = [ratio(f"cold vs the parse bound (target <= {cold_target:g}x)", cold, cold_target),
+           ratio("warm re-run vs the parse bound (target <= 0.1x)", warm, 0.1)]
+    if measured:
+        total = max(r.peak or 0 for r in measured)
+        worker = max(r.worker_peak or 0 for r in measured)
+        out.append(Verdict("peak memory, all processes (target < 1 GiB)", f"{total / MIB:.0f} MiB", total < GIB))
+        out.append(Verdict("peak memory, one worker (target <= 150 MiB)", f"{worker / MIB:.0f} MiB",
+                           worker <= 150 * MIB))
     else:
-        out.append(Verdict("cold vs radon cc+mi+raw (target >= 5x faster)",
-                           f"n/a ({why if not cold else 'peers skipped or failed'})", None))
-    out.append(Verdict("cold vs the parse lower bound (target <= 4x)",
-                       f"{cold / lower:.1f}x ({cold:.2f} s vs {lower:.2f} s)" if cold and lower else f"n/a ({why})",
-                       cold / lower <= 4 if cold and lower else None))
-    out.append(Verdict("warm re-run (target < 1 s)", f"{warm:.2f} s" if warm else f"n/a ({why})",
-                       warm < 1 if warm else None))
-    out.append(Verdict("peak memory (target < 1 GiB)", f"{max(peaks) / MIB:.0f} MiB" if peaks else f"n/a ({why})",
-                       max(peaks) < GIB if peaks else None))
+        out.append(Verdict("peak memory (target < 1 GiB, <= 150 MiB per worker)", f"n/a ({why})", None))
+    if cold and radon_sum:
+        out.append(Verdict("cold vs radon cc+mi+raw (issue 2: >= 5x faster)",
+                           f"{radon_sum / cold:.1f}x faster ({cold:.2f} s vs {radon_sum:.2f} s)", radon_sum / cold >= 5))
     return tuple(out)
+
+
+# ---------------------------------------------------------------- review vs bare papermill
+REVIEW = "archreview review of the sample, warm"
+PAPERMILL = "papermill, one-cell notebook"
+ONE_CELL = {"cells": [{"cell_type": "code", "execution_count": None, "id": "one", "metadata": {}, "outputs": [],
+                       "source": ["1 + 1"]}],
+            "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+            "nbformat": 4, "nbformat_minor": 5}
+
+
+def review_steps(exe: list[str], folder: Path, runs: int, timeout: float) -> list[tuple[int, Job]]:
+    """The sample built once and reviewed once (the cache warm), then the two commands in turns."""
+    import json
+
+    from archreview.sample import AI_BRANCH, build_sample
+
+    env = {**os.environ, "ARCHREVIEW_CACHE_DIR": str(folder / "cache")}
+    sample = build_sample(folder / "sample")
+    review = [*exe, "review", str(sample), "--base", "main", "--head", AI_BRANCH, "--output", str(folder / "r.html")]
+    warmup = measure(review, env, timeout)
+    if warmup.returncode != 0:
+        raise RuntimeError(f"the warm-up review failed: {warmup.note}")
+    notebook = folder / "one.ipynb"
+    notebook.write_text(json.dumps(ONE_CELL), encoding="utf-8")
+    papermill = beside_python("papermill") or [sys.executable, "-m", "papermill"]
+    bare = [*papermill, "--no-progress-bar", str(notebook), str(folder / "one.out.ipynb")]
+    return [(runs, single(REVIEW, review, env, timeout)), (runs, single(PAPERMILL, bare, env, timeout))]
+
+
+def review_verdict(rows: dict[str, Row]) -> Verdict:
+    review = rows[REVIEW].wall if REVIEW in rows else None
+    bare = rows[PAPERMILL].wall if PAPERMILL in rows else None
+    if not review or not bare:
+        return Verdict("review vs bare papermill (target <= 2x)", "n/a (a run failed)", None)
+    return Verdict("review vs bare papermill (target <= 2x)", f"{review / bare:.2f}x ({review:.2f} s vs {bare:.2f} s)",
+                   review / bare <= 2)
 
 
 def row_line(name: str, runs: str, wall: str, spread: str, cpu: str, peak: str, note: str) -> str:
@@ -407,15 +465,25 @@ def format_verdicts(verdicts: tuple[Verdict, ...]) -> list[str]:
 # ---------------------------------------------------------------- command line
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bench.py", description=__doc__.split("\n\n")[0])
-    parser.add_argument("path", type=Path, help="a repository already on disk (Django is the reference)")
+    parser.add_argument("paths", nargs="+", metavar="PATH[@COLD_TARGET]",
+                        help="repositories already on disk (Django is the reference); @2.5 sets the cold target")
     parser.add_argument("--runs", type=int, default=3, help="runs of the fast measurements (median shown)")
     parser.add_argument("--runs-slow", type=int, default=None,
                         help="runs of each radon command (default: 1 above 500 files, else --runs)")
     parser.add_argument("--skip-peers", action="store_true", help="measure only the lower bound and archreview")
+    parser.add_argument("--skip-review", action="store_true", help="do not time the review against papermill")
     parser.add_argument("--timeout", type=float, default=TIMEOUT_SECONDS, help="seconds per child process")
     args = parser.parse_args(argv)
-    if not args.path.is_dir():
-        parser.error(f"{args.path} is not a folder; give the path of a repository on disk")
+    args.repos = []
+    for given in args.paths:
+        path, _, target = given.rpartition("@") if "@" in given else (given, "", "2")
+        try:
+            cold_target = float(target)
+        except ValueError:
+            path, cold_target = given, 2.0
+        if not Path(path).is_dir():
+            parser.error(f"{path} is not a folder; give the path of a repository on disk")
+        args.repos.append((Path(path), cold_target))
     if args.runs < 1 or (args.runs_slow is not None and args.runs_slow < 1):
         parser.error("--runs and --runs-slow must be at least 1")
     return args
@@ -426,6 +494,31 @@ def print_header(root: Path, size: RepoSize, runs: int, radon_runs: str) -> None
     print(f"repository: {root} ({git_head(root)}): {size.files} .py files, {size.lines:,} lines, "
           f"{size.bytes / MIB:.1f} MiB")
     print(f"runs:       {runs} per fast measurement, {radon_runs}; page cache warm\n", flush=True)
+
+
+def bench_repo(args: argparse.Namespace, root: Path, cold_target: float, exe: list[str] | None,
+               problem: str | None) -> None:
+    size = repo_size(root)
+    slow = args.runs_slow or (1 if size.files > 500 else args.runs)
+    print_header(root, size, args.runs, "radon skipped" if args.skip_peers else f"{slow} per radon command")
+    rows = run_rounds(plan(args, root, slow, None if problem else exe))
+    print("\n".join(format_table(rows, problem, args.skip_peers)))
+    print(f"\ntargets ({root.name}, issue 9; load average now {os.getloadavg()[0]:.2f}):")
+    print("\n".join(format_verdicts(ratio_verdicts(rows, problem and "archreview not available", cold_target))))
+    print(flush=True)
+
+
+def bench_review(args: argparse.Namespace, exe: list[str]) -> None:
+    with tempfile.TemporaryDirectory(prefix="archreview-bench-review-") as folder:
+        print(f"machine:    {machine_line()}")
+        print(f"review:     the sample ({AI_LABEL}), cache warm, {args.runs} runs each in turns\n", flush=True)
+        rows = run_rounds(review_steps(exe, Path(folder), args.runs, args.timeout))
+    print("\n".join(format_table(rows, None, False)))
+    print(f"\ntargets (review, issue 9; load average now {os.getloadavg()[0]:.2f}):")
+    print("\n".join(format_verdicts((review_verdict(rows),))))
+
+
+AI_LABEL = "main..the AI-generated branch"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -441,22 +534,18 @@ def main(argv: list[str] | None = None) -> int:
         print("bench: psutil is missing; run it with the project's venv: .venv/bin/python bench/bench.py PATH",
               file=sys.stderr)
         return 2
-    root = args.path.resolve()
-    size = repo_size(root)
-    slow = args.runs_slow or (1 if size.files > 500 else args.runs)
     exe = beside_python("archreview")
     problem = archreview_problem(exe)
     # SIGTERM (a CI timeout) unwinds like Ctrl-C, so the running child's session is killed
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    print_header(root, size, args.runs, "radon skipped" if args.skip_peers else f"{slow} per radon command")
     try:
-        rows = run_rounds(plan(args, root, slow, None if problem else exe))
+        for root, cold_target in args.repos:
+            bench_repo(args, root.resolve(), cold_target, exe, problem)
+        if not args.skip_review and exe is not None and problem is None:
+            bench_review(args, exe)
     except KeyboardInterrupt:
         print("bench: interrupted; the running child was stopped", file=sys.stderr)
         return 130
-    print("\n".join(format_table(rows, problem, args.skip_peers)))
-    print("\ntargets (archreview analyze on the reference repository, issue 2):")
-    print("\n".join(format_verdicts(ratio_verdicts(rows, problem and "archreview not available"))))
     return 0
 
 

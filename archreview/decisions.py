@@ -36,8 +36,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from filelock import SoftFileLock, Timeout
 
+from archreview.core.locks import exclusive
 from archreview.core.errors import DecisionsFileError
 from archreview.core.vocab import KINDS, SEVERITIES, STATUSES, Severity, Status
 ITEMS = range(1, 23)
@@ -326,7 +326,7 @@ def _fsync_folder(folder: Path) -> None:
 
 
 def _fix_for(err: OSError) -> str:
-    if isinstance(err, Timeout):
+    if isinstance(err, TimeoutError):
         return "wait for the other writer to finish"
     if err.errno in (errno.ENOSPC, errno.EDQUOT):
         return "free space"
@@ -336,7 +336,7 @@ def _fix_for(err: OSError) -> str:
 
 
 def _reason(err: OSError) -> str:
-    if isinstance(err, Timeout):
+    if isinstance(err, TimeoutError):
         return "another writer has held the lock for too long"
     return err.strerror or str(err)
 
@@ -421,7 +421,7 @@ class DecisionStore:
             except DecisionsFileError as err:
                 self.last_error = f"could not save to {self.path}: {err.message}; your decision is kept in this session"
                 return False
-            except OSError as err:  # includes filelock.Timeout
+            except OSError as err:  # includes TimeoutError from the lock
                 fix = _fix_for(err)
                 self.last_error = (
                     f"could not save to {self.path}: {_reason(err)}; your decision is kept in this session"
@@ -433,9 +433,7 @@ class DecisionStore:
 
     def _save_under_lock(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        # A marker lock, removed on release and taken over from a dead holder: nothing is left beside the file.
-        with SoftFileLock(self.path.with_name(f".{self.path.name}.lock"), timeout=self._lock_timeout,
-                          poll_interval=0.002):
+        with exclusive(f"{self.path}.lock", timeout=self._lock_timeout, poll=0.002):  # removed on release
             disk, disk_history = read_file(self.path)
             decisions, history = merge(disk, disk_history, self._pending)
             if self._pending:

@@ -141,13 +141,13 @@ def test_a_clone_lock_left_by_a_killed_holder_is_taken_over_and_removed(tmp_path
     origin = _origin(tmp_path)
     target = clone_folder(origin.as_uri(), tmp_path / "cache")
     target.parent.mkdir(parents=True)
-    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from filelock import SoftFileLock; "
-                               "held = SoftFileLock(sys.argv[1]); held.acquire(); print('held', flush=True); time.sleep(600)",
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from archreview.core.locks import exclusive\n"
+                               "with exclusive(sys.argv[1]):\n print('held', flush=True); time.sleep(600)",
                                lock_path(target)], stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "held"
     holder.send_signal(signal.SIGKILL)
     holder.wait()
-    assert Path(lock_path(target)).exists()  # the dead holder's marker...
+    assert Path(lock_path(target)).exists()  # the dead holder's file...
     assert materialise(Entry("o", origin.as_uri(), 1), tmp_path / "cache") == target
     assert list(target.parent.iterdir()) == [target]  # ...taken over, then removed
 

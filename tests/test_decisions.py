@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from filelock import SoftFileLock
+from filelock import FileLock
 
 from archreview import decisions
 from archreview.decisions import SEVERITIES, STATUSES, Decision, DecisionStore, fingerprint
@@ -381,7 +381,7 @@ def test_a_path_under_a_file_keeps_the_decision_in_memory(tmp_path: Path) -> Non
 def test_a_held_lock_times_out_into_last_error(tmp_path: Path) -> None:
     path = tmp_path / "d.json"
     store = DecisionStore(path, lock_timeout=0.2)
-    with SoftFileLock(path.with_name(f".{path.name}.lock")):  # another writer stuck inside its save
+    with FileLock(f"{path}.lock"):  # another writer (or an older archreview, on the same flock) stuck in its save
         decision = store.record(6, "concern", "module-level cache")
     assert "another writer has held the lock" in store.last_error and store.get(6) == decision
     assert not path.exists()

@@ -17,8 +17,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
-from filelock import SoftFileLock
 
+from archreview.core.locks import exclusive
 from archreview.core.errors import BadBatchFile, BadPath
 from archreview.sources import git as gitio
 
@@ -215,10 +215,8 @@ def clone_folder(url: str, cache_root: Path) -> Path:
 
 
 def lock_path(path: Path) -> str:
-    """The lock for cloning into ``path``: a marker that exists only while held (a dead holder's is taken
-    over), so no lock file piles up beside the clones. Hidden, and named apart from the empty
-    ``NAME.lock`` files earlier versions left, which a marker lock would take for a live holder."""
-    return str(path.with_name(f".{path.name}.lock"))
+    """The lock for cloning into ``path``: removed on release, so none piles up beside the clones."""
+    return f"{path}.lock"
 
 
 def materialise(entry: Entry, cache_root: Path, *, timeout: float | None = None) -> Path:
@@ -227,7 +225,7 @@ def materialise(entry: Entry, cache_root: Path, *, timeout: float | None = None)
         return Path(entry.path)
     target = clone_folder(entry.path, cache_root)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with SoftFileLock(lock_path(target)):
+    with exclusive(lock_path(target)):
         try:
             gitio.mirror(entry.path, target, timeout=timeout)
         except gitio.GitError as exc:

@@ -41,7 +41,7 @@ test: chromium install
 	$(BIN)/python -m pytest
 
 bench: install
-	@test -n "$(BENCH_REPO)" || (echo "usage: make bench BENCH_REPO=/path/to/a/large/repo (see bench/README.md)"; exit 2)
+	@test -n "$(BENCH_REPO)" || (echo "usage: make bench BENCH_REPO=\"/path/to/django /path/to/sympy@2.5\" (see bench/README.md)"; exit 2)
 	$(BIN)/python bench/bench.py $(BENCH_REPO)
 	$(BIN)/python bench/batch_bench.py
 	@if [ -n "$(TS_REPO)" ]; then $(BIN)/python bench/ts_bench.py $(TS_REPO); fi

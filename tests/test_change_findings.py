@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup
 
 from archreview.analysis.run import analyze
 from archreview.checklist.rules import in_report
-from archreview.report import jsondoc, portfolio, terminal
+from archreview.report import jsondoc, results, terminal
 from archreview.workbook import sections as wb
 from archreview.workbook.review import open_review
 from tests.repos import make_repo
@@ -113,7 +113,7 @@ def test_leads_stay_in_the_live_workbook(change):
 def test_the_batch_row_counts_what_the_change_brought(change):
     path, base, head = change
     a = analyze(path, base, head)
-    counted = portfolio.measure(a, Counter())
+    counted = results.measure(a, Counter())
     assert dict(counted["findings"])[1] == sum(f.new is True and f.item <= 4 and in_report(f) for f in a.findings) >= 2
     assert counted["already"] == sum(f.new is False and in_report(f) for f in a.findings) >= 2
 

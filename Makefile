@@ -30,7 +30,7 @@ demo: install
 
 # The browser tests drive Debian's Chromium: without it, stop before anything else with
 # one line saying how to install it. Then the house checks (imports only go down, every
-# import declared), then the suite.
+# import declared, types), then the suite.
 chromium:
 	$(if $(shell command -v $(CHROMIUM)),@true,$(error Chromium is missing (the browser tests need it): \
 	install it with 'sudo apt-get install chromium' (.ci/run does this), then run make test again))
@@ -38,6 +38,7 @@ chromium:
 test: chromium install
 	$(BIN)/lint-imports
 	$(BIN)/deptry .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 bench: install

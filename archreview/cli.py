@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterator, NoReturn
 
 from archreview import __version__
 from archreview.core.errors import ArchReviewError
@@ -20,7 +20,7 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line and exit 2, like every bad input
+    def error(self, message: str) -> NoReturn:  # one line and exit 2, like every bad input
         self.exit(EXIT_BAD_INPUT, f"archreview: {message} (see {self.prog} --help)\n")
 
 
@@ -115,7 +115,11 @@ def progress_bars() -> Iterator[Callable[[str, int], Callable[[int], None]] | No
     def start(stage: str, total: int) -> Callable[[int], None]:
         bar = tqdm(total=total, desc=f"analysing {stage}", unit="file", delay=0.5, file=sys.stderr, leave=False)
         bars.append(bar)
-        return bar.update
+
+        def advance(n: int) -> None:
+            bar.update(n)
+
+        return advance
 
     try:
         yield start

@@ -13,6 +13,7 @@ import tempfile
 import time
 import urllib.parse
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from archreview.analysis.inputs import check_path
@@ -30,7 +31,7 @@ def prepare(params: Parameters, workdir: str | os.PathLike) -> Path:
     target = unused_name(Path(workdir).resolve() / f"review-{label or 'repo'}.ipynb")
     target.parent.mkdir(parents=True, exist_ok=True)
     if params.decisions is None:  # decisions live next to the workbook unless told otherwise
-        params = Parameters(**{**params.as_dict(), "decisions": str(target.with_suffix(".decisions.json"))})
+        params = replace(params, decisions=str(target.with_suffix(".decisions.json")))
     pm.execute_notebook(str(notebook_path()), str(target), parameters=absolute(params).as_dict(),
                         prepare_only=True, progress_bar=False)
     return target

@@ -135,9 +135,10 @@ def _git_date(text: str, where: str, path: Path) -> str:
         when = datetime.fromisoformat(text)
     except ValueError as error:
         raise CatalogueError(f"{where}: date {text!r} is not ISO 8601", path=str(path)) from error
-    if when.utcoffset() is None:
+    offset = when.utcoffset()
+    if offset is None:
         raise CatalogueError(f"{where}: date {text!r} needs a UTC offset such as +02:00", path=str(path))
-    minutes = int(when.utcoffset().total_seconds()) // 60
+    minutes = int(offset.total_seconds()) // 60
     sign = "+" if minutes >= 0 else "-"
     return f"{int(when.timestamp())} {sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import networkx as nx
 
-from archreview.context.load import KINDS
+from archreview.core.vocab import KINDS
 from archreview.sources.roles import is_production
 from archreview.core.model import FileFacts, InfraFinding, Module, Snapshot
 
@@ -127,15 +127,14 @@ def _layers(modules: Sequence[Module]) -> str:
     units = _units(modules)
     if len(units) < 2:
         return "# No layers drafted: fewer than two packages to relate.\n"
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     graph.add_nodes_from(units)
     unit_of = {m.name: _unit(m.name, units) for m in modules}
     for m in modules:
         for imp in m.imports:
-            target = _unit(imp.target, units)
-            if imp.category == "internal" and not imp.type_checking and target and unit_of[m.name] \
-                    and target != unit_of[m.name]:
-                graph.add_edge(unit_of[m.name], target)
+            source, target = unit_of[m.name], _unit(imp.target, units)
+            if imp.category == "internal" and not imp.type_checking and target and source and target != source:
+                graph.add_edge(source, target)
     names = _short_names(units)
     blocks = ["# Layers: today's import directions, importers first. Remove the imports you do not want."]
     for unit in _ordered(graph):

@@ -15,6 +15,7 @@ import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -151,7 +152,7 @@ def _entry(node: yaml.Node, index: int, defaults: dict[str, object], file: str, 
     values = _values(node, where, ENTRY_KEYS, file)
     if "path" not in values:
         raise BadBatchFile(f"{where}: 'path' is missing; give a local folder or a git URL", path=file, line=_line(node))
-    merged = {**defaults, **values}
+    merged: dict[str, Any] = {**defaults, **values}  # validated by _values
     path = str(merged["path"])
     scheme = _URL.match(path)
     if scheme and scheme["scheme"].lower() not in _SCHEMES:
@@ -161,9 +162,9 @@ def _entry(node: yaml.Node, index: int, defaults: dict[str, object], file: str, 
         if merged.get(key) and not (key == "path" and is_url(path)):
             merged[key] = str((folder / os.path.expanduser(str(merged[key]))).absolute())
     merged["name"] = merged.get("name") or derived_name(path, merged.get("head"))
-    return Entry(line=_line(node), **{k: merged.get(k) for k in ("name", "path", "base", "head", "context", "decisions",
-                                                                  "timeout")},
-                 client=merged.get("client") or "", reviewer=merged.get("reviewer") or "")
+    return Entry(name=merged["name"], path=merged["path"], line=_line(node), base=merged.get("base"),
+                 head=merged.get("head"), context=merged.get("context"), decisions=merged.get("decisions"),
+                 client=merged.get("client") or "", reviewer=merged.get("reviewer") or "", timeout=merged.get("timeout"))
 
 
 def _named(node: yaml.Node) -> str:

@@ -13,10 +13,12 @@ import fnmatch
 import functools
 import re
 import tomllib
+from collections.abc import Iterable
+from typing import Any
 from dataclasses import dataclass, field
 from importlib import resources
 
-from archreview.core.vocab import ECOSYSTEMS, KINDS
+from archreview.core.vocab import ECOSYSTEMS, KINDS, Kind
 from archreview.core.errors import CatalogueError
 
 SOURCE = "archreview/data/infrastructure.toml"
@@ -48,7 +50,7 @@ class Entry:
 
     section: str
     index: int
-    kind: str
+    kind: Kind
     name: str
     match: tuple[str, ...]
     args: tuple[str, ...] = ()
@@ -150,14 +152,14 @@ def parse_catalogue(text: str, source: str = SOURCE) -> Catalogue:
     return _index(entries, _config(data.get("config", {}), source))
 
 
-def _table_list(data: dict, section: str, source: str) -> list[dict]:
+def _table_list(data: dict[str, Any], section: str, source: str) -> list[dict[str, Any]]:
     tables = data.get(section, [])
     if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
         raise CatalogueError(f"[[{section}]] must be an array of tables", path=source)
     return tables
 
 
-def _entry(section: str, index: int, raw: dict, source: str) -> Entry:
+def _entry(section: str, index: int, raw: dict[str, Any], source: str) -> Entry:
     match_field, optional = _SECTIONS[section]
     where = f"[[{section}]] #{index + 1} ({raw.get('kind')!r}, {raw.get('name')!r})"
 
@@ -180,7 +182,7 @@ def _entry(section: str, index: int, raw: dict, source: str) -> Entry:
         raise fail(f"{match_field!r} must be a non-empty list of non-empty strings")
     for key, typ in optional.items():
         value = raw.get(key)
-        if value is not None and (type(value) is not typ or (typ is list and not all(isinstance(v, str) for v in value))):
+        if value is not None and (type(value) is not typ or (isinstance(value, list) and not all(isinstance(v, str) for v in value))):
             raise fail(f"{key!r} must be a {'list of strings' if typ is list else typ.__name__}")
     if raw.get("ecosystem", "pypi") not in ECOSYSTEMS:
         raise fail(f"unknown ecosystem {raw['ecosystem']!r}; use one of {', '.join(ECOSYSTEMS)}")
@@ -203,7 +205,7 @@ def _entry(section: str, index: int, raw: dict, source: str) -> Entry:
     )  # fmt: skip
 
 
-def _config(raw: dict, source: str) -> ConfigRule:
+def _config(raw: dict[str, Any], source: str) -> ConfigRule:
     values = {}
     for key in _CONFIG_FIELDS:
         value = raw.get(key, [])
@@ -216,7 +218,7 @@ def _config(raw: dict, source: str) -> ConfigRule:
     )  # fmt: skip
 
 
-def _multi(pairs) -> dict[str, tuple[Entry, ...]]:
+def _multi(pairs: Iterable[tuple[str, Entry]]) -> dict[str, tuple[Entry, ...]]:
     out: dict[str, tuple[Entry, ...]] = {}
     for key, entry in pairs:
         out[key] = (*out.get(key, ()), entry)
@@ -244,7 +246,7 @@ def _index(entries: tuple[Entry, ...], config: ConfigRule) -> Catalogue:
     code = {eco: _code_index([e for e in foreign if e.ecosystem == eco]) for eco in ECOSYSTEMS if eco != "pypi"}
     entries_all, entries = entries, tuple(e for e in entries if e.ecosystem == "pypi")
 
-    def of(section: str):
+    def of(section: str) -> list[Entry]:
         return [e for e in entries if e.section == section]
 
     backends = of("backends")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from archreview.context.load import Context
@@ -411,7 +411,8 @@ def _q5_style(view: _View) -> FitAnswer:
                      *_capped(evidence))
 
 
-def _size_measure(name, value, ref, new, evidence) -> tuple[str, bool, str]:
+def _size_measure(name: str, value: Callable[[FunctionMetric], int], ref: list[FunctionMetric],
+                  new: list[tuple[FileFacts, FunctionMetric]], evidence: list[Evidence]) -> tuple[str, bool, str]:
     limit = _percentile([value(m) for m in ref], SIZE_PERCENTILE)
     median = statistics.median(value(m) for _, m in new)
     drifted = median > limit
@@ -422,7 +423,8 @@ def _size_measure(name, value, ref, new, evidence) -> tuple[str, bool, str]:
     return name, drifted, f"{name}: median {median:g} vs codebase p{SIZE_PERCENTILE} {limit:g}"
 
 
-def _share_measure(name, test, ref, new, evidence) -> tuple[str, bool, str]:
+def _share_measure(name: str, test: Callable[[FunctionMetric], bool], ref: list[FunctionMetric],
+                   new: list[tuple[FileFacts, FunctionMetric]], evidence: list[Evidence]) -> tuple[str, bool, str]:
     ref_share = sum(bool(test(m)) for m in ref) / len(ref)
     new_share = sum(bool(test(m)) for _, m in new) / len(new)
     drifted = abs(new_share - ref_share) > SHARE_GAP

@@ -43,6 +43,7 @@ from archreview.facts.distributions import distribution_of, same_as
 from archreview.facts.manifests import CONSTRAINT, INCLUDE, is_dev_section, is_manifest
 from archreview.core.model import FileFacts, InfraFinding, Location, RepoFacts, Snapshot
 from archreview.repo.modules import internal_names
+from archreview.core.vocab import Kind
 from archreview.change.codesignals import package_signals
 from archreview.change.signals import manifest_signals
 from archreview.facts.packages import NOT_DECLARED
@@ -57,7 +58,7 @@ _SOURCE_ROOTS = {"src", "lib", "source", "python"}
 
 @dataclass(frozen=True, slots=True)
 class _Occurrence:
-    kind: str
+    kind: Kind
     name: str
     path: str
     line: int
@@ -144,8 +145,8 @@ def _with_roles(occurrences: list[_Occurrence], cat: Catalogue) -> list[_Occurre
                          and (o.kind, o.name) not in direct else [(o.kind, o.name)])]
 
 
-def _grouped(occurrences: Iterable[_Occurrence]) -> dict[tuple[str, str], list[_Occurrence]]:
-    groups: dict[tuple[str, str], list[_Occurrence]] = defaultdict(list)
+def _grouped(occurrences: Iterable[_Occurrence]) -> dict[tuple[Kind, str], list[_Occurrence]]:
+    groups: dict[tuple[Kind, str], list[_Occurrence]] = defaultdict(list)
     for o in occurrences:
         groups[(o.kind, o.name)].append(o)
     return groups
@@ -193,7 +194,7 @@ def new_infrastructure(
     return tuple(sorted(findings, key=lambda f: (f.kind, f.name)))
 
 
-def _wrappers(base: Snapshot, head: Snapshot) -> set[tuple[str, str, str]]:
+def _wrappers(base: Snapshot, head: Snapshot) -> set[tuple[Kind, str, str]]:
     """(kind, name, path) of classes built around a library of the same kind that base already used:
     a ``Container`` class over the punq container the code had is a wrapper, not a new DI container."""
     known = {(s.kind, s.name) for f in base.files for s in f.signals if s.via == "import"}
@@ -216,7 +217,8 @@ def _renamed_services(base: Snapshot, head: Snapshot) -> frozenset[str]:
     return frozenset(name for name, source in after.items() if name not in before and source in gone)
 
 
-def _what_is_new(key, head_occ, base_occ, changed, cat: Catalogue) -> tuple[tuple[Location, ...], bool]:
+def _what_is_new(key: tuple[Kind, str], head_occ: list[_Occurrence], base_occ: list[_Occurrence],
+                 changed: frozenset[str], cat: Catalogue) -> tuple[tuple[Location, ...], bool]:
     prod = [o for o in head_occ if not o.test]
     base_prod = [o for o in base_occ if not o.test and not o.support]
     base_occ = [o for o in base_occ if not o.support]
@@ -306,7 +308,8 @@ def _new_config_keys(base: Snapshot, head: Snapshot, changed, not_used, used) ->
     return [_finding(("config", f"config keys: {named}"), evidence, False, not_used, used)]
 
 
-def _finding(key, evidence, test_only, not_used, used) -> InfraFinding:
+def _finding(key: tuple[Kind, str], evidence: tuple[Location, ...], test_only: bool, not_used: Collection[str],
+             used: Collection[str]) -> InfraFinding:
     kind, name = key
     return InfraFinding(kind, name, evidence, test_only, kind in not_used, kind in used)
 
@@ -318,7 +321,7 @@ def _folders(path: str) -> list[str]:
 
 def _service_folders(base: Snapshot, head: Snapshot, cat: Catalogue) -> list[_Occurrence]:
     """Folders absent from base that carry their own Dockerfile, manifest, or config beside code."""
-    existing = {d for f in (*base.files, *base.skipped) for d in _folders(f.path)}
+    existing = {d for path in (*(f.path for f in base.files), *(s.path for s in base.skipped)) for d in _folders(path)}
     by_folder: dict[str, list[FileFacts]] = defaultdict(list)
     for f in head.files:
         new = next((d for d in _folders(f.path) if d not in existing), None)

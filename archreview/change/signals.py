@@ -16,6 +16,7 @@ import ast
 import functools
 import posixpath
 import re
+from collections.abc import Iterable, Iterator
 
 import yaml
 
@@ -23,7 +24,7 @@ from archreview.change.catalogue import Catalogue, Entry, load_catalogue
 from archreview.facts.index import FileContext
 from archreview.facts.distributions import canonical, distribution_of
 from archreview.facts.manifests import yaml_value
-from archreview.core.model import Signal
+from archreview.core.model import Requirement, Signal
 
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -57,7 +58,7 @@ class _Scan:
         for node in ctx.nodes(ast.Import, ast.ImportFrom):
             self._import(node)
         self.calls: list[ast.Call] = ctx.calls()
-        self.classes: list[ast.ClassDef] = ctx.nodes(ast.ClassDef)  # type: ignore[assignment]
+        self.classes: list[ast.ClassDef] = ctx.nodes(ast.ClassDef)
         self.decorators = [d for n in ctx.nodes(*_FUNCS) for d in n.decorator_list]
         bare = {id(n.value) for n in ctx.nodes(ast.Expr)}  # docstrings and bare literals say nothing
         self.strings = [n for n in ctx.nodes(ast.Constant)
@@ -383,9 +384,9 @@ def _string_signals(value: str, line: int, cat: Catalogue, via: str) -> list[Sig
                 out.append(Signal(entry.kind, entry.name, line, via, m.group(0)))
     if " " not in value:
         pattern, backends = cat.backends
-        m = pattern.search(value)
-        if m and m.lastgroup:
-            entry = backends[int(m.lastgroup[1:])]
+        found = pattern.search(value)
+        if found and found.lastgroup:
+            entry = backends[int(found.lastgroup[1:])]
             out.append(Signal(entry.kind, entry.name, line, via, value))
     entry = cat.settings.get(value)
     if entry:
@@ -501,8 +502,8 @@ def _compose(text: str, cat: Catalogue) -> list[Signal]:
         if not isinstance(body, yaml.MappingNode):
             continue
         image = yaml_value(body, "image")
-        image_text = image.value if isinstance(image, yaml.ScalarNode) else ""
-        known = _image_signals(image_text, image.start_mark.line + 1, cat, "compose") if image_text else []
+        image_text = str(image.value) if isinstance(image, yaml.ScalarNode) else ""
+        known = _image_signals(image_text, image.start_mark.line + 1, cat, "compose") if image and image_text else []
         if not known:  # a team's own service; a broker or database image is reported under its kind only
             out.append(Signal("service", str(key.value), key.start_mark.line + 1, "compose",
                               image_text or f"build {_build_context(yaml_value(body, 'build'))}"))
@@ -517,7 +518,7 @@ def _compose(text: str, cat: Catalogue) -> list[Signal]:
     return out
 
 
-def _build_context(node) -> str:
+def _build_context(node: yaml.Node | None) -> str:
     """``build: ./api`` or ``build: {context: ./api}`` -> "./api" (what a service is built from)."""
     if isinstance(node, yaml.MappingNode):
         node = yaml_value(node, "context")
@@ -551,7 +552,7 @@ def _dockerfile(text: str, cat: Catalogue) -> list[Signal]:
     return out
 
 
-def _instructions(text: str):
+def _instructions(text: str) -> Iterator[tuple[int, str]]:
     """(first line, instruction) with ``\\`` continuations joined and comments dropped."""
     pending, start = "", 0
     for number, line in enumerate(text.splitlines(), 1):
@@ -602,7 +603,7 @@ def _by_distribution(cat: Catalogue) -> dict[str, Entry]:
     return _DISTS[id(cat)]
 
 
-def manifest_signals(requirements, catalogue: Catalogue | None = None) -> tuple[Signal, ...]:
+def manifest_signals(requirements: Iterable[Requirement], catalogue: Catalogue | None = None) -> tuple[Signal, ...]:
     """Signals for declared distributions that are infrastructure (``pika`` -> rabbitmq)."""
     table = _by_distribution(catalogue or load_catalogue())
     out = []

@@ -151,10 +151,12 @@ def _parse_item(raw: dict, cats: dict[int, Category]) -> Item:
         raise CatalogueError(f"{where}: 'number' must be an integer 1..{ITEM_COUNT}")
     if raw.get("category") not in cats:
         raise CatalogueError(f"{where}: 'category' must be one of {sorted(cats)}")
-    texts = {key: raw.get(key) for key in ("title", "why")}
-    for key, value in texts.items():
+    texts: dict[str, str] = {}
+    for key in ("title", "why"):
+        value = raw.get(key)
         if not isinstance(value, str) or not value.strip():
             raise CatalogueError(f"{where}: '{key}' must be non-empty text")
+        texts[key] = value
     lists = {key: _text_list(raw.get(key), f"{where}: '{key}'") for key in _TEXT_LISTS}
     sev = raw.get("severity")
     if sev not in SEVERITIES:

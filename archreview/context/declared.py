@@ -47,9 +47,9 @@ def import_linter_layers(texts: Mapping[str, str], pyproject: dict[str, Any]) ->
             contracts = _ini_contracts(texts[path])
             if contracts:
                 return _layers_partial(path, contracts)
-    contracts = pyproject.get("tool", {}).get("importlinter", {}).get("contracts", [])
-    if isinstance(contracts, list):
-        found = [(c.get("layers"), c.get("containers")) for c in contracts
+    listed = pyproject.get("tool", {}).get("importlinter", {}).get("contracts", [])
+    if isinstance(listed, list):
+        found = [(c.get("layers"), c.get("containers")) for c in listed
                  if isinstance(c, dict) and c.get("type") == "layers"]
         if found:
             return _layers_partial("pyproject.toml", found)

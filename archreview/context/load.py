@@ -24,14 +24,14 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 from archreview.core.vocab import KINDS
 from archreview.context.declared import (  # noqa: F401  (kinds_of_phrase is part of the public API)
     Partial, import_linter_layers, kinds_of_phrase, lenient_toml, markdown_context, norm_path, tach_layers)
 from archreview.core.errors import BadContext
-from archreview.core.model import Context, Layer, Scale
+from archreview.core.model import Context as Context, Layer as Layer, Scale  # Context: what load_context returns
 
 PATTERN_KEYS = ("data_access", "error_handling", "dependency_injection", "logging", "testing")
 FIELDS = ("system", "stack", "layers", "patterns", "patterns_not_used", "scale", "examples")
@@ -39,6 +39,12 @@ CONTEXT_FILES: tuple[str, ...] = (
     "archreview.toml", "pyproject.toml", ".importlinter", "setup.cfg", "tach.toml",
     "ARCHITECTURE.md", "docs/ARCHITECTURE.md",
 )
+
+class _Fail(Protocol):
+    """Builds the BadContext for one key: the message, and where in the table it is."""
+
+    def __call__(self, message: str, *where: str | int, value: str | None = None) -> BadContext: ...
+
 
 _ARCHREVIEW_HEADER = re.compile(r"^\s*\[+\s*tool\.archreview\b", re.MULTILINE)
 
@@ -143,31 +149,31 @@ def _validate(table: dict[str, Any], path: str, loc: _Locator) -> Partial:
     return out
 
 
-def _str(value: Any, fail, *where: str | int) -> str:
+def _str(value: Any, fail: _Fail, *where: str | int) -> str:
     if not isinstance(value, str) or not value.strip():
         raise fail(f"{_dotted(where)}: expected a non-empty string, got {_show(value)}", *where)
     return value.strip()
 
 
-def _strings(value: Any, fail, *where: str | int) -> tuple[str, ...]:
+def _strings(value: Any, fail: _Fail, *where: str | int) -> tuple[str, ...]:
     if not isinstance(value, list):
         raise fail(f"{_dotted(where)}: expected a list of strings, got {_show(value)}", *where)
     return tuple(_str(v, fail, *where) for v in value)
 
 
-def _check_system(value: Any, fail) -> str:
+def _check_system(value: Any, fail: _Fail) -> str:
     return _str(value, fail, "system")
 
 
-def _check_stack(value: Any, fail) -> tuple[str, ...]:
+def _check_stack(value: Any, fail: _Fail) -> tuple[str, ...]:
     return _strings(value, fail, "stack")
 
 
-def _check_examples(value: Any, fail) -> tuple[str, ...]:
+def _check_examples(value: Any, fail: _Fail) -> tuple[str, ...]:
     return tuple(norm_path(p) for p in _strings(value, fail, "examples"))
 
 
-def _check_patterns(value: Any, fail) -> dict[str, str]:
+def _check_patterns(value: Any, fail: _Fail) -> dict[str, str]:
     if not isinstance(value, dict):
         raise fail(f"patterns: expected a table of {', '.join(PATTERN_KEYS)}, got {_show(value)}", "patterns")
     for key in value:
@@ -176,7 +182,7 @@ def _check_patterns(value: Any, fail) -> dict[str, str]:
     return {k: _str(v, fail, "patterns", k) for k, v in value.items()}
 
 
-def _check_not_used(value: Any, fail) -> tuple[str, ...]:
+def _check_not_used(value: Any, fail: _Fail) -> tuple[str, ...]:
     kinds = _strings(value, fail, "patterns_not_used")
     for kind in kinds:
         if kind not in KINDS:
@@ -187,7 +193,7 @@ def _check_not_used(value: Any, fail) -> tuple[str, ...]:
     return kinds
 
 
-def _check_scale(value: Any, fail) -> dict[str, Any]:
+def _check_scale(value: Any, fail: _Fail) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise fail(f"scale: expected a table with users, requests_per_day, data_volume, got {_show(value)}",
                    "scale")
@@ -204,14 +210,14 @@ def _check_scale(value: Any, fail) -> dict[str, Any]:
     return out
 
 
-def _check_layers(value: Any, fail) -> tuple[Layer, ...]:
+def _check_layers(value: Any, fail: _Fail) -> tuple[Layer, ...]:
     if not isinstance(value, list):
         raise fail("layers: expected an array of tables ([[layers]] with name, paths, may_import), "
                    f"got {_show(value)}", "layers")
     return tuple(_check_layer(i, item, fail) for i, item in enumerate(value))
 
 
-def _check_layer(i: int, item: Any, fail) -> Layer:
+def _check_layer(i: int, item: Any, fail: _Fail) -> Layer:
     if not isinstance(item, dict):
         raise fail(f"layers[{i}]: expected a table with name, paths, may_import, got {_show(item)}", "layers", i)
     for key in item:
@@ -228,7 +234,7 @@ def _check_layer(i: int, item: Any, fail) -> Layer:
     return Layer(name, paths, may)
 
 
-def _check_layer_names(layers: tuple[Layer, ...], fail) -> None:
+def _check_layer_names(layers: tuple[Layer, ...], fail: _Fail) -> None:
     names = [layer.name for layer in layers]
     for i, layer in enumerate(layers):
         if names.index(layer.name) != i:
@@ -239,7 +245,7 @@ def _check_layer_names(layers: tuple[Layer, ...], fail) -> None:
                            f"declared layers are {', '.join(names)}", "layers", i, "may_import", value=other)
 
 
-_CHECKS = {
+_CHECKS: dict[str, Callable[[Any, _Fail], Any]] = {
     "system": _check_system, "stack": _check_stack, "examples": _check_examples,
     "patterns": _check_patterns, "patterns_not_used": _check_not_used,
     "scale": _check_scale, "layers": _check_layers,

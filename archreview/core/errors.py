@@ -7,6 +7,8 @@ are never raised: they become ``model.FileError`` values.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ArchReviewError(Exception):
     """Base of every error a user can cause and fix."""
@@ -23,11 +25,11 @@ class ArchReviewError(Exception):
             where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
         return f"{where}{self.message}"
 
-    def __reduce__(self):  # keep path/line when pickled across processes
+    def __reduce__(self) -> tuple[Any, ...]:  # keep path/line when pickled across processes
         return (_rebuild, (type(self), self.message, self.path, self.line))
 
 
-def _rebuild(cls, message, path, line):
+def _rebuild(cls: type[ArchReviewError], message: str, path: str | None, line: int | None) -> ArchReviewError:
     return cls(message, path=path, line=line)
 
 

@@ -14,12 +14,17 @@ from collections import defaultdict, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any, TypeVar, overload
 
 from archreview.core.redact import redact
 from archreview.core.vocab import Role
 from archreview.sources.roles import role_of
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+_A = TypeVar("_A", bound=ast.AST)
+_B = TypeVar("_B", bound=ast.AST)
+_C = TypeVar("_C", bound=ast.AST)
+_D = TypeVar("_D", bound=ast.AST)
 
 
 def dotted(node: ast.AST) -> str:
@@ -68,27 +73,38 @@ class FileContext:  # not slotted: cached_property needs __dict__
     path: str
     tree: ast.Module
     text: str
-    _by_type: dict[type, list[ast.AST]] = field(default_factory=dict, repr=False)
+    _by_type: dict[type[ast.AST], list[ast.AST]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        buckets: dict[type, list[ast.AST]] = defaultdict(list)
+        buckets: dict[type[ast.AST], list[ast.AST]] = defaultdict(list)
         for node in walk(self.tree):
             buckets[type(node)].append(node)
         self._by_type = dict(buckets)
 
     # --- lookup ------------------------------------------------------------
-    def nodes(self, *types: type) -> list[ast.AST]:
-        """Every node of the given types, in source order."""
+    @overload
+    def nodes(self, t1: type[_A], /) -> list[_A]: ...
+    @overload
+    def nodes(self, t1: type[_A], t2: type[_B], /) -> list[_A | _B]: ...
+    @overload
+    def nodes(self, t1: type[_A], t2: type[_B], t3: type[_C], /) -> list[_A | _B | _C]: ...
+    @overload
+    def nodes(self, t1: type[_A], t2: type[_B], t3: type[_C], t4: type[_D], /) -> list[_A | _B | _C | _D]: ...
+    @overload
+    def nodes(self, *types: type[_A]) -> list[_A]: ...
+
+    def nodes(self, *types: type[ast.AST]) -> list[Any]:
+        """Every node of the given types, in source order (typed as those types)."""
         found = [n for t in types for n in self._by_type.get(t, ())]
         if len(types) > 1:
             found.sort(key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
         return found
 
     def calls(self) -> list[ast.Call]:
-        return self._by_type.get(ast.Call, [])  # type: ignore[return-value]
+        return self.nodes(ast.Call)
 
     def functions(self) -> list[FunctionNode]:
-        return self.nodes(ast.FunctionDef, ast.AsyncFunctionDef)  # type: ignore[return-value]
+        return self.nodes(ast.FunctionDef, ast.AsyncFunctionDef)
 
     @cached_property
     def lines(self) -> list[str]:

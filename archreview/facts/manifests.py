@@ -17,6 +17,8 @@ import configparser
 import posixpath
 import re
 import tomllib
+from collections.abc import Iterator
+from typing import Any
 
 import yaml
 from packaging.requirements import InvalidRequirement
@@ -81,7 +83,7 @@ def _section_of(path: str) -> str:
     return rest or "main"
 
 
-def _logical_lines(text: str):
+def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
     """(first line number, line) with backslash continuations joined."""
     pending, start = "", 0
     for number, line in enumerate(text.splitlines(), 1):
@@ -164,14 +166,14 @@ class _Lines:
         return start + 1
 
 
-def _toml(text: str) -> dict:
+def _toml(text: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError:
         return {}
 
 
-def _string_list(values, lines: _Lines, start: int, section: str, own: str = "") -> list[Requirement]:
+def _string_list(values: object, lines: _Lines, start: int, section: str, own: str = "") -> list[Requirement]:
     out = []
     for value in values if isinstance(values, list) else ():
         if isinstance(value, str):
@@ -181,7 +183,7 @@ def _string_list(values, lines: _Lines, start: int, section: str, own: str = "")
     return out
 
 
-def _key_table(table, lines: _Lines, start: int, section: str) -> list[Requirement]:
+def _key_table(table: object, lines: _Lines, start: int, section: str) -> list[Requirement]:
     """Poetry/Pipfile style ``name = "spec"`` or ``name = {version = ...}`` tables."""
     out = []
     for key, value in table.items() if isinstance(table, dict) else ():
@@ -329,10 +331,10 @@ def _environment(path: str, text: str) -> tuple[Requirement, ...]:
     return tuple(out)
 
 
-def yaml_value(node, key: str):
+def yaml_value(node: yaml.Node | None, key: str) -> yaml.Node | None:
     """The value node under ``key`` in a composed YAML mapping (keeps line marks), else None."""
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
             if isinstance(k, yaml.ScalarNode) and k.value == key:
-                return v
+                return v if isinstance(v, yaml.Node) else None
     return None

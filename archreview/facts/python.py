@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from radon.metrics import mi_compute
 
@@ -97,7 +97,7 @@ def class_info(node: ast.ClassDef) -> ClassInfo:
 
 _DECISIONS = (ast.If, ast.IfExp, ast.Try, ast.BoolOp, ast.Match, ast.For, ast.While, ast.AsyncFor,
               ast.comprehension, ast.Assert)
-_BLOCKS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+Block = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 
 
 def complexity_of(ctx: FileContext) -> tuple[tuple[FunctionMetric, ...], int]:
@@ -112,17 +112,21 @@ def complexity_of(ctx: FileContext) -> tuple[tuple[FunctionMetric, ...], int]:
     classes. radon walks the tree in Python per block; this reads the decision
     nodes the shared index holds and assigns each to its block by line.
     """
-    blocks = ctx.nodes(*_BLOCKS)
+    blocks: list[Block] = ctx.nodes(ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
     lost = _unvisited(ctx, blocks)
     owner = _block_owner(ctx, blocks)
     parent = {id(b): owner(b.lineno, b) for b in blocks}
     decisions: dict[int, int] = {}
     for node in ctx.nodes(*_DECISIONS):
         if id(node) not in lost:
-            key = id(owner(node.lineno if hasattr(node, "lineno") else node.target.lineno))
+            key = id(owner(_decision_line(node), None))
             decisions[key] = decisions.get(key, 0) + _weight(node)
-    inner = lambda b: decisions.get(id(b), 0)  # noqa: E731
-    functions, total = [], 1 + decisions.get(id(None), 0)
+
+    def inner(block: Block) -> int:
+        return decisions.get(id(block), 0)
+
+    functions: list[FunctionMetric] = []
+    total = 1 + decisions.get(id(None), 0)
     for block in (b for b in blocks if parent[id(b)] is None):
         if isinstance(block, ast.ClassDef):
             total += inner(block)
@@ -135,7 +139,15 @@ def complexity_of(ctx: FileContext) -> tuple[tuple[FunctionMetric, ...], int]:
     return tuple(sorted(functions, key=lambda f: (f.line, f.name))), total
 
 
-def _unvisited(ctx: FileContext, blocks: list[ast.AST]) -> set[int]:
+def _decision_line(node: ast.AST) -> int:
+    """A decision's line; a comprehension has none of its own, its target's is used."""
+    if isinstance(node, ast.comprehension):
+        return node.target.lineno
+    assert isinstance(node, ast.stmt | ast.expr), node  # every other _DECISIONS type is one
+    return node.lineno
+
+
+def _unvisited(ctx: FileContext, blocks: list[Block]) -> set[int]:
     """Nodes radon's complexity visitor never reaches: decorators, signatures, bases, assert bodies."""
     parts: list[ast.AST | None] = []
     for b in blocks:
@@ -145,14 +157,14 @@ def _unvisited(ctx: FileContext, blocks: list[ast.AST]) -> set[int]:
     return {id(n) for p in parts if p is not None for n in ast.walk(p)}
 
 
-def _block_owner(ctx: FileContext, blocks: list[ast.AST]):
+def _block_owner(ctx: FileContext, blocks: list[Block]) -> Callable[[int, Block | None], Block | None]:
     """line -> innermost function or class whose lines hold it (``exclude``: a block asking for its parent)."""
-    owners: list[ast.AST | None] = [None] * (len(ctx.lines) + 2)
+    owners: list[Block | None] = [None] * (len(ctx.lines) + 2)
     for b in sorted(blocks, key=lambda b: b.lineno):
         end = min(b.end_lineno or b.lineno, len(owners) - 1)
         owners[b.lineno : end + 1] = [b] * (end + 1 - b.lineno)
 
-    def owner(line: int, exclude: ast.AST | None = None) -> ast.AST | None:
+    def owner(line: int, exclude: Block | None) -> Block | None:
         found = owners[line] if 0 < line < len(owners) else None
         if found is not None and found is exclude:
             around = [o for o in blocks if o is not exclude and o.lineno <= line <= (o.end_lineno or o.lineno)]
@@ -174,7 +186,9 @@ def _weight(node: ast.AST) -> int:
         return max(0, len(node.cases) - wildcard)
     if isinstance(node, ast.For | ast.While | ast.AsyncFor):
         return bool(node.orelse) + 1
-    return len(node.ifs) + 1  # a comprehension's for and its ifs
+    if isinstance(node, ast.comprehension):
+        return len(node.ifs) + 1  # a comprehension's for and its ifs
+    return 0
 
 
 def _metric(node: FunctionNode, name: str, cc: int, is_method: bool) -> FunctionMetric:
@@ -242,10 +256,11 @@ def _has_inline_comment(line: str) -> bool:
 def maintainability(volume: float, complexity: int, raw: RawMetrics) -> float:
     """radon's MI with multi-line strings counted as comments (radon's ``-m`` default)."""
     comments = (raw.comments + raw.multi) / raw.sloc * 100 if raw.sloc else 0
-    return round(mi_compute(volume, complexity, raw.lloc, comments), 2)
+    return round(float(mi_compute(volume, complexity, raw.lloc, comments)), 2)
 
 
-_OPERATIONS = (ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.AugAssign, ast.Compare)
+Operation = ast.BinOp | ast.UnaryOp | ast.BoolOp | ast.AugAssign | ast.Compare
+_OPERATIONS: tuple[type[Operation], ...] = (ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.AugAssign, ast.Compare)
 _OPERAND_FIELD = {ast.Name: "id", ast.Attribute: "attr", ast.Constant: "value"}
 
 
@@ -264,7 +279,8 @@ def halstead_of(ctx: FileContext) -> Halstead:
     operators: set[str] = set()
     operands: set[tuple[str | None, object]] = set()
     n_operators = n_operands = 0
-    for node in ctx.nodes(*_OPERATIONS):
+    nodes: list[Operation] = ctx.nodes(*_OPERATIONS)
+    for node in nodes:
         if id(node) in skipped:
             continue
         ops, values = _operation(node)
@@ -277,7 +293,7 @@ def halstead_of(ctx: FileContext) -> Halstead:
     return _halstead(len(operators), len(operands), n_operators, n_operands)
 
 
-def _operation(node: ast.AST) -> tuple[list[ast.AST], list[ast.AST]]:
+def _operation(node: Operation) -> tuple[list[ast.AST], list[ast.AST]]:
     if isinstance(node, ast.BinOp):
         return [node.op], [node.left, node.right]
     if isinstance(node, ast.UnaryOp):

@@ -112,14 +112,14 @@ def _calls(ctx: FileContext, seen: dict[str, int]) -> None:
         elif last in {"resolve", "get_service", "provide"} and "container" in receiver.lower():
             _note(seen, "di:container", line)
     for node in ctx.nodes(ast.Name):
-        if node.id.endswith("Repository") and isinstance(node.ctx, ast.Load):  # type: ignore[attr-defined]
+        if node.id.endswith("Repository") and isinstance(node.ctx, ast.Load):
             _note(seen, "data:repository", node.lineno)
             break
 
 
 def _sql_strings(ctx: FileContext, seen: dict[str, int]) -> None:
     for node in ctx.nodes(ast.Constant):
-        value = node.value  # type: ignore[attr-defined]
+        value = node.value
         if isinstance(value, str) and 12 <= len(value) and _SQL.match(value):
             _note(seen, "data:raw-sql", node.lineno)
             return
@@ -128,7 +128,7 @@ def _sql_strings(ctx: FileContext, seen: dict[str, int]) -> None:
 def _raises(ctx: FileContext, seen: dict[str, int]) -> int:
     count = 0
     for node in ctx.nodes(ast.Raise):
-        exc = node.exc  # type: ignore[attr-defined]
+        exc = node.exc
         if exc is None:
             continue  # a bare re-raise keeps whatever style the caller has
         count += 1
@@ -141,13 +141,13 @@ def _raises(ctx: FileContext, seen: dict[str, int]) -> int:
 def _custom_exceptions(ctx: FileContext, seen: dict[str, int]) -> tuple[str, ...]:
     names = []
     for node in ctx.nodes(ast.ClassDef):
-        bases = [dotted(b).rsplit(".", 1)[-1] for b in node.bases]  # type: ignore[attr-defined]
+        bases = [dotted(b).rsplit(".", 1)[-1] for b in node.bases]
         if any(b in BUILTIN_EXCEPTIONS or b.endswith(("Error", "Exception")) for b in bases):
-            names.append(node.name)  # type: ignore[attr-defined]
+            names.append(node.name)
             _note(seen, "error:defines-exceptions", node.lineno)
-        if node.name.endswith(("Repository", "Repo")):  # type: ignore[attr-defined]
+        if node.name.endswith(("Repository", "Repo")):
             _note(seen, "data:repository", node.lineno)
-        _constructor_injection(node, seen)  # type: ignore[arg-type]
+        _constructor_injection(node, seen)
     return tuple(sorted(names))
 
 
@@ -166,7 +166,7 @@ def _error_returns(ctx: FileContext, seen: dict[str, int]) -> tuple[int, int]:
     """Returns of None/False/error codes inside ``except`` blocks: errors turned into values."""
     nones = codes = 0
     for handler in ctx.nodes(ast.ExceptHandler):
-        for ret in _returns_in(handler.body):  # type: ignore[attr-defined]
+        for ret in _returns_in(handler.body):
             value = ret.value
             if value is None or (isinstance(value, ast.Constant) and value.value is None):
                 nones += 1
@@ -197,8 +197,8 @@ def _returns_in(body: list[ast.stmt]) -> list[ast.Return]:
 def _naming(ctx: FileContext) -> tuple[int, int]:
     """Counts of snake_case and camelCase names the file defines (functions, args, variables)."""
     names = {f.name for f in ctx.functions()}
-    names.update(a.arg for a in ctx.nodes(ast.arg))  # type: ignore[attr-defined]
-    names.update(n.id for n in ctx.nodes(ast.Name) if isinstance(n.ctx, ast.Store))  # type: ignore[attr-defined]
+    names.update(a.arg for a in ctx.nodes(ast.arg))
+    names.update(n.id for n in ctx.nodes(ast.Name) if isinstance(n.ctx, ast.Store))
     names.discard("self")
     names.discard("cls")
     camel = sum(1 for n in names if _CAMEL.match(n))

@@ -14,8 +14,8 @@ import networkx as nx
 from archreview.core.model import Coupling, Graph, Module, Violation
 
 
-def module_graph(modules: Sequence[Module], *, runtime_only: bool = False) -> nx.DiGraph:
-    graph = nx.DiGraph()
+def module_graph(modules: Sequence[Module], *, runtime_only: bool = False) -> nx.DiGraph[str]:
+    graph: nx.DiGraph[str] = nx.DiGraph()
     graph.add_nodes_from(m.name for m in modules)
     for module in modules:
         for imp in module.imports:
@@ -41,7 +41,7 @@ def default_depth(modules: Sequence[Module], enough: int = 6) -> int:
     return 3
 
 
-def cycles(graph: nx.DiGraph) -> tuple[tuple[str, ...], ...]:
+def cycles(graph: nx.DiGraph[str]) -> tuple[tuple[str, ...], ...]:
     """One short example cycle per strongly connected component, sorted."""
     found = []
     for component in nx.strongly_connected_components(graph):
@@ -51,7 +51,7 @@ def cycles(graph: nx.DiGraph) -> tuple[tuple[str, ...], ...]:
     return tuple(sorted(found, key=lambda c: (len(c), c)))
 
 
-def _short_cycle(component: nx.DiGraph, start: str) -> tuple[str, ...]:
+def _short_cycle(component: nx.DiGraph[str], start: str) -> tuple[str, ...]:
     """The shortest path from ``start`` back to itself (BFS), first node repeated."""
     best: list[str] | None = None
     lengths = nx.single_source_shortest_path(component, start)
@@ -62,7 +62,7 @@ def _short_cycle(component: nx.DiGraph, start: str) -> tuple[str, ...]:
     return (*best, start) if best else (start, start)
 
 
-def package_edges(graph: nx.DiGraph, depth: int) -> tuple[tuple[str, str, int], ...]:
+def package_edges(graph: nx.DiGraph[str], depth: int) -> tuple[tuple[str, str, int], ...]:
     counts: Counter[tuple[str, str]] = Counter()
     for a, b in graph.edges:
         pa, pb = package_of(a, depth), package_of(b, depth)
@@ -109,7 +109,7 @@ def dsm(graph: Graph) -> tuple[tuple[str, ...], tuple[tuple[int, ...], ...]]:
     a mark above it is an upward dependency, i.e. part of a cycle (packages in
     one cycle are kept next to each other).
     """
-    g = nx.DiGraph()
+    g: nx.DiGraph[str] = nx.DiGraph()
     g.add_nodes_from(graph.packages)
     g.add_weighted_edges_from(graph.package_edges)
     condensed = nx.condensation(g)

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from archreview.context.load import Context, Layer
-from archreview.core.model import Module, Violation
+from archreview.core.model import Context, Layer, Module, Violation
 
 SOURCE_ROOTS = ("src/", "lib/", "python/", "source/")
 
@@ -105,7 +104,7 @@ def _cycle_violation(nodes: list[str], by_name: dict[str, Module]) -> Violation:
     for importer, imported in edges:
         module = by_name.get(importer)
         line = _import_line(module, imported, by_name) if module else None
-        if line is not None:
+        if module is not None and line is not None:
             return Violation("cycle", importer, imported, module.path, line, f"new import cycle: {ring}")
     importer, imported = edges[0]
     path = by_name[importer].path if importer in by_name else importer.replace(".", "/") + ".py"

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from archreview.facts.distributions import distribution_of
 from archreview.repo.codemodules import code_modules
 from archreview.core.model import FileFacts, Import, Module, RawImport
+from archreview.core.vocab import ImportCategory
 
 SOURCE_ROOTS = ("src", "lib", "python", "source")
 STDLIB = frozenset(sys.stdlib_module_names) | {"__future__"}
@@ -104,7 +105,7 @@ def absolute(raw: RawImport, module: str, is_package: bool) -> list[str]:
     return subs + ([prefix] if prefix else [])
 
 
-def resolve(candidates: Sequence[str], naming: Naming) -> tuple[str, str, str | None] | None:
+def resolve(candidates: Sequence[str], naming: Naming) -> tuple[str, ImportCategory, str | None] | None:
     """(target, category, distribution) for the first candidate that means something."""
     for name in candidates:
         parts = name.split(".")

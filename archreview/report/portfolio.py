@@ -43,11 +43,12 @@ def infrastructure(p: Portfolio) -> HTML:
     found = [k for k in KINDS if any(int(r[f"infra_{k}"]) for r in p.reviewed)]
     rows = []
     for r in p.reviewed:
-        names = dict.fromkeys(k for k in found)
+        names: dict[str, str | None] = dict.fromkeys(found)
         for part in filter(None, r["new_infrastructure"].split("; ")):
             kind, _, name = part.partition(": ")
             names[kind] = ", ".join(filter(None, (names.get(kind), name)))
-        rows.append({"repository": r["name"], **{k: names.get(k) or "" for k in found}})
+        cells: dict[str, str] = {k: names.get(k) or "" for k in found}
+        rows.append({"repository": r["name"], **cells})
     return HTML(fragment("portfolio_infrastructure", table=table(rows, ["repository", *found]) if found else ""))
 
 

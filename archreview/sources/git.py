@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import IO
 
 from archreview.core.errors import ArchReviewError, BadRef, ToolMissing
 from archreview.core.model import Churn
@@ -247,15 +248,15 @@ def read_objects(repo: Path, ids: Iterable[str]) -> Iterator[tuple[str, bytes | 
     git dies on an object it would have to fetch (fetching is off): the objects
     present are then listed once, and the rest is read from those alone.
     """
-    ids = [oid for oid in ids]
-    for oid in ids:
+    wanted = list(ids)
+    for oid in wanted:
         if not _OID.fullmatch(oid):
             raise ValueError(f"not a full object id: {oid!r}")
     done = 0
-    for oid, data in _read_stream(repo, ids):
+    for oid, data in _read_stream(repo, wanted):
         if oid is None:  # git died before this object: read what is here, the rest is missing
             present = _present_objects(repo)
-            rest = ids[done:]
+            rest = wanted[done:]
             readable = [o for o in rest if o in present]
             contents = dict(_read_stream(repo, readable)) if readable else {}
             for o in rest:
@@ -282,35 +283,37 @@ def _read_stream(repo: Path, ids: list[str]) -> Iterator[tuple[str | None, bytes
         )
     except FileNotFoundError:
         raise ToolMissing("git is not installed or not on PATH: install git to analyse repositories") from None
-    feeder = threading.Thread(target=_feed, args=(proc, ids), daemon=True)
+    stdin, stdout, stderr = proc.stdin, proc.stdout, proc.stderr
+    assert stdin is not None and stdout is not None and stderr is not None  # all three are PIPEs
+    feeder = threading.Thread(target=_feed, args=(stdin, ids), daemon=True)
     feeder.start()
     try:
-        yield from _read_batch(repo, proc, ids)
+        yield from _read_batch(repo, stdout, stderr, ids)
     finally:
         if proc.poll() is None:
             proc.kill()
-        proc.stdout.close()
-        proc.stderr.close()
+        stdout.close()
+        stderr.close()
         proc.wait()
         feeder.join()
         try:
-            proc.stdin.close()
+            stdin.close()
         except OSError:  # already closed by the feeder, or the pipe broke
             pass
 
 
-def _feed(proc: subprocess.Popen[bytes], ids: list[str]) -> None:
+def _feed(stdin: IO[bytes], ids: list[str]) -> None:
     try:
         for oid in ids:
-            proc.stdin.write(oid.encode("ascii") + b"\n")
-        proc.stdin.close()
+            stdin.write(oid.encode("ascii") + b"\n")
+        stdin.close()
     except (BrokenPipeError, ValueError, OSError):  # the reader stopped early
         pass
 
 
-def _read_batch(repo: Path, proc: subprocess.Popen[bytes], ids: list[str]) -> Iterator[tuple[str | None, bytes | None]]:
+def _read_batch(repo: Path, stdout: IO[bytes], stderr: IO[bytes], ids: list[str]) -> Iterator[tuple[str | None, bytes | None]]:
     for oid in ids:
-        header = proc.stdout.readline()
+        header = stdout.readline()
         if not header:
             yield None, None  # git stopped (it would have had to fetch this object): the caller reads around it
             return
@@ -319,8 +322,8 @@ def _read_batch(repo: Path, proc: subprocess.Popen[bytes], ids: list[str]) -> It
             yield oid, None
             continue
         size = int(parts[2])
-        data = proc.stdout.read(size)
-        proc.stdout.read(1)  # the newline after each object
+        data = stdout.read(size)
+        stdout.read(1)  # the newline after each object
         yield oid, data
 
 

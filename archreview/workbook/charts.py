@@ -48,7 +48,7 @@ def package_diagram(graph: Graph, limit: int = 30) -> str | None:
     packages, edges = folded(graph, limit)
     if len(packages) < 2:
         return None
-    g = nx.DiGraph()
+    g: nx.DiGraph[str] = nx.DiGraph()
     g.add_nodes_from(packages)
     g.add_edges_from(edges)
     layers = _layers(g)

@@ -188,7 +188,7 @@ def client_names(ctx: FileContext) -> dict[str, tuple[str, bool]]:
         value = node.context_expr if isinstance(node, ast.withitem) else node.value
         targets = [node.optional_vars] if isinstance(node, ast.withitem) else getattr(node, "targets", [getattr(node, "target", None)])
         lib = CLIENT_TYPES.get(ctx.qualified(value)) if isinstance(value, ast.Call) else None
-        if lib:
+        if lib and isinstance(value, ast.Call):
             timed = kwarg(value, "timeout") is not None or has_splat(value)
             for t in targets:
                 if t is not None and dotted(t):

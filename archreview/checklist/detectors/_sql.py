@@ -9,7 +9,7 @@ short and makes the answers consistent across items.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 
 from archreview.facts.index import FileContext, FunctionNode, dotted
@@ -134,7 +134,7 @@ def is_query(node: ast.AST | None) -> bool:
     return node is not None and bool(query_root(chain(node)))
 
 
-def chain_calls(ch: Chain, assigned: dict[str, ast.AST] | None = None, depth: int = 0) -> list[ast.Call]:
+def chain_calls(ch: Chain, assigned: Mapping[str, ast.AST] | None = None, depth: int = 0) -> list[ast.Call]:
     """Calls inside the arguments of a chain (``select(...).limit(5)`` in ``execute``), following local names."""
     out: list[ast.Call] = []
     for _, node in ch:
@@ -153,7 +153,7 @@ def chain_calls(ch: Chain, assigned: dict[str, ast.AST] | None = None, depth: in
 _SQL_LIMIT = ("limit ", "fetch first", "top ", "limit\n")
 
 
-def bounded(ch: Chain, assigned: dict[str, ast.AST] | None = None) -> bool:
+def bounded(ch: Chain, assigned: Mapping[str, ast.AST] | None = None) -> bool:
     """Does the chain cap its rows (``limit``, a slice, ``first``, ``paginate``, SQL ``LIMIT``...)?"""
     for name, node in ch:
         if name in BOUNDING:
@@ -172,7 +172,7 @@ def bounded(ch: Chain, assigned: dict[str, ast.AST] | None = None) -> bool:
     return False
 
 
-def eager(ch: Chain, assigned: dict[str, ast.AST] | None = None) -> bool:
+def eager(ch: Chain, assigned: Mapping[str, ast.AST] | None = None) -> bool:
     """Does the query load relations up front (``selectinload``, ``select_related``...)?"""
     calls = [n for _, n in ch if isinstance(n, ast.Call)] + chain_calls(ch, assigned)
     return any(dotted(c.func).rsplit(".", 1)[-1] in EAGER for c in calls)
@@ -249,18 +249,18 @@ def from_request(node: ast.AST) -> bool:
     return False
 
 
-def source_of(ctx: FileContext, node: ast.AST) -> str:
+def source_of(ctx: FileContext, node: ast.stmt | ast.expr) -> str:
     """The lines of ``node`` (cheaper than ``ast.get_source_segment``, which re-splits the file)."""
     return "\n".join(ctx.lines[node.lineno - 1: node.end_lineno or node.lineno])
 
 
 @lru_cache(maxsize=128)
-def assignments(func: FunctionNode) -> dict[str, ast.AST]:
+def assignments(func: FunctionNode) -> dict[str, ast.expr]:
     """Local name -> the last value assigned to it in ``func`` (simple ``x = ...`` only).
 
     Cached by node identity: several detectors ask about the same function. Callers must not mutate it.
     """
-    out: dict[str, ast.AST] = {}
+    out: dict[str, ast.expr] = {}
     for node in ast.walk(func):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             out[node.targets[0].id] = node.value

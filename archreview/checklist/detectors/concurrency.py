@@ -138,20 +138,23 @@ def _locked(call: ast.Call) -> bool:
 
 def _modifications(func: ast.AST, rows: dict[str, int]) -> Iterator[tuple[ast.stmt, str, str]]:
     for node in body_nodes(func):
-        if isinstance(node, ast.AugAssign) and _row_attr(node.target, rows):
-            yield node, node.target.value.id, node.target.attr
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and _row_attr(node.targets[0], rows):
-            t = node.targets[0]
+        if isinstance(node, ast.AugAssign) and (row := _row_attr(node.target, rows)):
+            yield node, row[0], row[1]
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and (row := _row_attr(node.targets[0], rows)):
+            name, field = row
             reads_self = any(
-                isinstance(n, ast.Attribute) and n.attr == t.attr and isinstance(n.value, ast.Name) and n.value.id == t.value.id
+                isinstance(n, ast.Attribute) and n.attr == field and isinstance(n.value, ast.Name) and n.value.id == name
                 for n in ast.walk(node.value)
             )
             if reads_self and isinstance(node.value, ast.BinOp):
-                yield node, t.value.id, t.attr
+                yield node, name, field
 
 
-def _row_attr(target: ast.AST, rows: dict[str, int]) -> bool:
-    return isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id in rows
+def _row_attr(target: ast.AST, rows: dict[str, int]) -> tuple[str, str] | None:
+    """(row variable, field) for ``row.field`` when ``row`` is one of ``rows``."""
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id in rows:
+        return target.value.id, target.attr
+    return None
 
 
 # --- item 6: module-level mutable state ---------------------------------------------
@@ -211,7 +214,7 @@ def _container_kind(ctx: FileContext, value: ast.expr) -> str:
     return ""
 
 
-def _writes(ctx: FileContext, state: dict[str, tuple[int, str]]) -> Iterator[tuple[ast.AST, str]]:
+def _writes(ctx: FileContext, state: dict[str, tuple[int, str]]) -> Iterator[tuple[ast.stmt | ast.expr, str]]:
     containers = {n for n, (_, k) in state.items() if k != "variable"}
     for sub in ctx.nodes(ast.Subscript):
         if isinstance(sub.ctx, ast.Store | ast.Del) and isinstance(sub.value, ast.Name) and sub.value.id in containers:
@@ -223,7 +226,13 @@ def _writes(ctx: FileContext, state: dict[str, tuple[int, str]]) -> Iterator[tup
     for glob in ctx.nodes(ast.Global):
         func = ctx.enclosing_function(glob)
         for node in body_nodes(func) if func else ():
-            target = node.target if isinstance(node, ast.AugAssign) else node.targets[0] if isinstance(node, ast.Assign) else None
+            target: ast.expr
+            if isinstance(node, ast.AugAssign):
+                target = node.target
+            elif isinstance(node, ast.Assign):
+                target = node.targets[0]
+            else:
+                continue
             if isinstance(target, ast.Name) and target.id in glob.names and target.id in state:
                 yield node, target.id
 
@@ -240,8 +249,8 @@ def _shadowed(func: FunctionNode, name: str) -> bool:
 def _registers(func: FunctionNode) -> bool:
     """A registration decorator (stores its argument and returns it) runs at import time, not per request."""
     params = {a.arg for a in func.args.args}
-    returns = [n for n in body_nodes(func) if isinstance(n, ast.Return) and isinstance(n.value, ast.Name)]
-    return func.name.startswith("register") or any(r.value.id in params for r in returns)
+    returned = [n.value.id for n in body_nodes(func) if isinstance(n, ast.Return) and isinstance(n.value, ast.Name)]
+    return func.name.startswith("register") or any(name in params for name in returned)
 
 
 _SETUP = re.compile(r"^_*(init|setup|set_up|configure|mount|load|start|bootstrap|install|register)", re.I)

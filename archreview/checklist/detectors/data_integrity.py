@@ -157,7 +157,7 @@ def multiple_commits(ctx: FileContext) -> Iterator[Finding]:
     """
     if ctx.is_test or _is_migration(ctx):
         return
-    writers: dict[int, ast.AST] = {}
+    writers: dict[int, FunctionNode] = {}
     for call in ctx.calls():  # start from the writes: functions without two of them are never walked
         if is_commit(call) or is_orm_write(ctx, call):
             func = ctx.enclosing_function(call)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from archreview.checklist.detectors import _sql
 from archreview.checklist.rules import finding
@@ -33,23 +33,24 @@ def _few(it: ast.AST) -> bool:
     return isinstance(it, ast.Call) and dotted(it.func) == "range" and all(isinstance(a, ast.Constant) for a in it.args)
 
 
-def _memoised(body: list[ast.AST]) -> bool:
+def _memoised(body: Sequence[ast.AST]) -> bool:
     return any(isinstance(n, ast.Name | ast.Attribute) and "cache" in (n.id if isinstance(n, ast.Name) else n.attr)
                .lower() for stmt in body for n in ast.walk(stmt))
 
 
-def _loop_source(ctx: FileContext, it: ast.AST) -> tuple[ast.AST | None, _sql.Chain, dict[str, ast.AST]]:
+def _loop_source(ctx: FileContext, it: ast.AST) -> tuple[ast.AST | None, _sql.Chain, Mapping[str, ast.expr]]:
     """The query a loop iterates over (through one local name), its chain, and the function's names."""
     func = ctx.enclosing_function(it)
     assigned = _sql.assignments(func) if func else {}
+    source: ast.AST | None = it
     if isinstance(it, ast.Name):
         value = assigned.get(it.id)
-        it = value if value is not None and value.lineno <= it.lineno else None  # not a later reassignment
-    if it is None or not _sql.is_query(it):
+        source = value if value is not None and value.lineno <= it.lineno else None  # not a later reassignment
+    if source is None or not _sql.is_query(source):
         return None, [], assigned
-    if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.args:
-        it = it.args[0]  # list(query)
-    return it, _sql.chain(it), assigned
+    if isinstance(source, ast.Call) and isinstance(source.func, ast.Name) and source.args:
+        source = source.args[0]  # list(query)
+    return source, _sql.chain(source), assigned
 
 
 def _row_attribute(node: ast.AST, var: set[str]) -> bool:
@@ -80,7 +81,7 @@ def _lazy_load(body: Iterable[ast.AST], var: set[str]) -> ast.AST | None:
     return None
 
 
-def _loops(ctx: FileContext) -> Iterator[tuple[ast.AST, list[ast.AST], ast.AST, set[str]]]:
+def _loops(ctx: FileContext) -> Iterator[tuple[ast.AST, Sequence[ast.AST], ast.AST, set[str]]]:
     """(anchor, body, iterable, loop variables) for every for-loop and comprehension."""
     for loop in ctx.nodes(ast.For, ast.AsyncFor):
         yield loop, loop.body, loop.iter, _sql.loop_names(loop)
@@ -148,7 +149,7 @@ _ONE_ROW = re.compile(r"get_object_or_404$|^len$|\.count$|\.exists$|\.first$|\.l
 _NOT_RESPONSES = frozenset({"get_queryset", "get_object", "get_form", "get_form_kwargs", "get_extra_context"})
 
 
-def _effective_chain(node: ast.AST, assigned: dict[str, ast.AST], depth: int = 0) -> tuple[_sql.Chain, ast.AST]:
+def _effective_chain(node: ast.expr, assigned: Mapping[str, ast.expr], depth: int = 0) -> tuple[_sql.Chain, ast.expr]:
     """The chain of ``node`` prefixed by the chain its first local name was assigned from, and where it starts."""
     ch = _sql.chain(node)
     if ch and depth < 4 and ch[0][1] is None and ch[0][0] in assigned and not _sql.query_root(ch):
@@ -160,7 +161,7 @@ def _effective_chain(node: ast.AST, assigned: dict[str, ast.AST], depth: int = 0
 _SQL_BOUNDED = re.compile(r"\b(LIMIT|TOP|FETCH\s+FIRST|GROUP\s+BY)\b", re.IGNORECASE)
 
 
-def _unbounded(ch: _sql.Chain, assigned: dict[str, ast.AST]) -> bool:
+def _unbounded(ch: _sql.Chain, assigned: Mapping[str, ast.AST]) -> bool:
     """Rows with no limit: not sliced or limited, not keyed (``id IN ids``), no LIMIT/GROUP BY in its SQL."""
     if not ch or not _sql.query_root(ch) or ch[-1][0] not in _UNBOUNDED_ENDS or _sql.bounded(ch, assigned):
         return False
@@ -169,7 +170,7 @@ def _unbounded(ch: _sql.Chain, assigned: dict[str, ast.AST]) -> bool:
     return not any(_SQL_BOUNDED.search(text) for text in _sql_strings(ch, assigned))
 
 
-def _sql_strings(ch: _sql.Chain, assigned: dict[str, ast.AST]) -> Iterator[str]:
+def _sql_strings(ch: _sql.Chain, assigned: Mapping[str, ast.AST]) -> Iterator[str]:
     """String literals in the chain's call arguments, through one local name (``text(sql)``)."""
     for _, node in ch:
         for arg in node.args if isinstance(node, ast.Call) else ():
@@ -179,7 +180,7 @@ def _sql_strings(ch: _sql.Chain, assigned: dict[str, ast.AST]) -> Iterator[str]:
                     yield sub.value
 
 
-def _returned_queries(func: FunctionNode) -> Iterator[tuple[ast.AST, _sql.Chain]]:
+def _returned_queries(func: FunctionNode) -> Iterator[tuple[ast.expr, _sql.Chain]]:
     """Queries whose rows reach a return statement, directly or through local names."""
     assigned = _sql.assignments(func)
     todo = [r.value for r in ast.walk(func) if isinstance(r, ast.Return) and r.value is not None]
@@ -337,7 +338,7 @@ def _open_transaction(ctx: FileContext, func: FunctionNode) -> Iterator[tuple[as
     start = None
     for call in calls:
         attr = call.func.attr if isinstance(call.func, ast.Attribute) else ""
-        if start is None and (attr in _LOCKS or (attr in _WRITES and _sql._dbish(dotted(call.func.value).rsplit(".", 1)[-1]))):
+        if start is None and (attr in _LOCKS or (attr in _WRITES and isinstance(call.func, ast.Attribute) and _sql._dbish(dotted(call.func.value).rsplit(".", 1)[-1]))):
             start = (0.85 if attr in _LOCKS else _WRITES[attr], attr)
         elif start and _sql.is_network(ctx, call) and any(c.lineno > call.lineno for c in commits):
             yield call, start[0], start[1]

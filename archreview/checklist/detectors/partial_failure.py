@@ -122,7 +122,7 @@ def _retry_scopes(ctx: FileContext) -> Iterator[tuple[ast.AST, str, list[ast.Cal
             yield loop, how, body_calls(loop)
 
 
-def _retry_decorator(ctx: FileContext, func: ast.AST, calls_self_retry: bool) -> str:
+def _retry_decorator(ctx: FileContext, func: FunctionNode, calls_self_retry: bool) -> str:
     for dec in func.decorator_list:
         name = ctx.qualified(dec)
         if name in _RETRY_DECORATORS:
@@ -132,7 +132,7 @@ def _retry_decorator(ctx: FileContext, func: ast.AST, calls_self_retry: bool) ->
     return "Celery self.retry()" if calls_self_retry else ""
 
 
-def _retry_loop(ctx: FileContext, loop: ast.AST) -> str:
+def _retry_loop(ctx: FileContext, loop: ast.For | ast.AsyncFor | ast.While) -> str:
     if isinstance(loop, ast.For | ast.AsyncFor) and ctx.qualified(loop.iter).startswith(("tenacity.Retrying", "tenacity.AsyncRetrying")):
         return "a tenacity Retrying loop"
     inner = list(body_nodes(loop))
@@ -181,7 +181,7 @@ def swallowed_errors(ctx: FileContext) -> Iterator[Finding]:
     """``except`` blocks that drop the error: pass, continue, return None, a debug log."""
     if ctx.is_test:
         return
-    for node in ctx.nodes(ast.Try, *([ast.TryStar] if hasattr(ast, "TryStar") else [])):
+    for node in ctx.nodes(ast.Try, ast.TryStar):
         func = ctx.enclosing_function(node)
         if func is not None and func.name in _CLEANUP or all(isinstance(s, ast.Import | ast.ImportFrom) for s in node.body):
             continue
@@ -192,16 +192,15 @@ def swallowed_errors(ctx: FileContext) -> Iterator[Finding]:
     yield from _suppressed(ctx)
 
 
-def _swallow(ctx: FileContext, try_node: ast.Try, handler: ast.ExceptHandler) -> Finding | None:
+def _swallow(ctx: FileContext, try_node: ast.Try | ast.TryStar, handler: ast.ExceptHandler) -> Finding | None:
     caught = _caught(handler)
     broad = not caught or bool(set(caught) & _BROAD)
     critical = [c for c in caught if _CRITICAL.search(c)]
     if not broad and not critical or any(isinstance(n, ast.Raise) for n in ast.walk(handler)):
         return None
-    kinds = [_stmt_kind(s) for s in handler.body if not _is_docstring(s)]
-    if not kinds:
-        return None
-    if any(k is None for k in kinds) or not broad and not set(kinds) <= _SILENT:
+    found = [_stmt_kind(s) for s in handler.body if not _is_docstring(s)]
+    kinds = [k for k in found if k is not None]
+    if not found or len(kinds) < len(found) or not broad and not set(kinds) <= _SILENT:
         return None
     what = _first_call(try_node)
     if _documented(ctx, handler) or _PARSES.search(what) or _best_effort(ctx, try_node):
@@ -268,7 +267,7 @@ def _is_docstring(stmt: ast.stmt) -> bool:
     return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)
 
 
-def _first_call(try_node: ast.Try) -> str:
+def _first_call(try_node: ast.Try | ast.TryStar) -> str:
     for stmt in try_node.body:
         for n in ast.walk(stmt):
             if isinstance(n, ast.Call) and dotted(n.func):
@@ -296,11 +295,11 @@ def dual_writes(ctx: FileContext) -> Iterator[Finding]:
         return
     clients = client_names(ctx)
     outbox = mentions(ctx, "outbox")
-    by_func: dict[int, tuple[ast.AST, list[tuple[ast.Call, str]]]] = {}
+    by_func: dict[int, tuple[FunctionNode, list[tuple[ast.Call, str]]]] = {}
     for call in ctx.calls():  # start from the effects: most functions have none, and are never walked
         desc = effect(ctx, call, clients)
         func = ctx.enclosing_function(call) if desc and not is_commit(call) else None
-        if func is not None and receiver(call) != func.name:
+        if func is not None and desc and receiver(call) != func.name:
             by_func.setdefault(id(func), (func, []))[1].append((call, desc))
     for func, effects in by_func.values():
         commits = _commit_lines(ctx, func) if not (outbox and _mentions_outbox(func)) else []
@@ -319,7 +318,7 @@ def _order_finding(ctx: FileContext, call: ast.Call, desc: str, commits: list[in
         yield finding(ctx, "dual_write.publish_then_commit", call, effect=desc, commit=after[0])
 
 
-def _commit_lines(ctx: FileContext, func: ast.AST) -> list[int]:
+def _commit_lines(ctx: FileContext, func: FunctionNode) -> list[int]:
     """Lines where this function's writes become durable: commits, ORM saves, ends of transaction blocks."""
     lines = [c.lineno for c in body_calls(func) if is_commit(c) or is_orm_write(ctx, c)]
     for node in body_nodes(func):

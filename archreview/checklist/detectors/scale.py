@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from archreview.checklist.detectors import _sql
 from archreview.checklist.rules import finding
@@ -43,7 +43,7 @@ def _upload_source(value: ast.AST | None) -> bool:
                                      for n in ast.walk(value) if isinstance(n, ast.Attribute))
 
 
-def _assigned_at(ctx: FileContext, node: ast.AST) -> dict[str, ast.AST]:
+def _assigned_at(ctx: FileContext, node: ast.AST) -> Mapping[str, ast.AST]:
     func = ctx.enclosing_function(node)
     return _sql.assignments(func) if func else {}
 
@@ -65,7 +65,7 @@ def local_uploads(ctx: FileContext) -> Iterator[Finding]:
             yield finding(ctx, "state.local_upload", call, target=target[:60])
 
 
-def _module_containers(ctx: FileContext) -> dict[str, ast.Assign]:
+def _module_containers(ctx: FileContext) -> dict[str, ast.Assign | ast.AnnAssign]:
     out = {}
     for node in ctx.tree.body:
         if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
@@ -75,7 +75,7 @@ def _module_containers(ctx: FileContext) -> dict[str, ast.Assign]:
                 dotted(value.func) in _CONTAINERS
             words = [w for w in re.split(r"_+", _CAMEL.sub("_", target.id).lower()) if w] \
                 if isinstance(target, ast.Name) else []
-            if container and any(w.startswith(_STATE_WORDS) for w in words):
+            if container and isinstance(target, ast.Name) and any(w.startswith(_STATE_WORDS) for w in words):
                 out[target.id] = node
     return out
 
@@ -115,12 +115,12 @@ def _cache_settings(ctx: FileContext) -> Iterator[tuple[str, ast.AST]]:
         for key, value in zip(node.keys, node.values):
             if isinstance(key, ast.Constant) and key.value in {"CACHE_TYPE", "BACKEND"}:
                 yield key.value, value
-    for node in ctx.nodes(ast.Assign):
-        target = node.targets[0]
+    for assign in ctx.nodes(ast.Assign):
+        target = assign.targets[0]
         name = target.slice.value if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant) \
             else dotted(target)
         if str(name).endswith("CACHE_TYPE"):
-            yield str(name), node.value
+            yield str(name), assign.value
 
 
 def _per_user_lru(ctx: FileContext) -> Iterator[Finding]:
@@ -164,10 +164,10 @@ def _clients(ctx: FileContext) -> dict[str, str]:
         if isinstance(node.value, ast.Call) and len(node.targets) == 1:
             name = ctx.qualified(node.value)
             first = node.value.args[0] if node.value.args else None
-            aws = name in {"boto3.client", "boto3.resource"} and isinstance(first, ast.Constant) \
-                and first.value in _PAID_AWS
+            aws = str(first.value) if name in {"boto3.client", "boto3.resource"} \
+                and isinstance(first, ast.Constant) and first.value in _PAID_AWS else None
             if aws or name in _PAID_CLIENTS:
-                out[dotted(node.targets[0])] = str(first.value) if aws else name
+                out[dotted(node.targets[0])] = aws or name
     return out
 
 
@@ -187,7 +187,7 @@ def _paid(ctx: FileContext, call: ast.Call, clients: dict[str, str], over_query:
 _SQL_LIMIT = re.compile(r"\b(LIMIT|TOP|FETCH\s+FIRST)\b", re.IGNORECASE)
 
 
-def _capped(it: ast.AST, assigned: dict[str, ast.AST]) -> bool:
+def _capped(it: ast.AST, assigned: Mapping[str, ast.AST]) -> bool:
     if isinstance(it, ast.List | ast.Tuple | ast.Set | ast.Constant):
         return True
     if any(isinstance(n, ast.Constant) and isinstance(n.value, str) and _SQL_LIMIT.search(n.value) for n in ast.walk(it)):

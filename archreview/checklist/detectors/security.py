@@ -11,7 +11,7 @@ import ast
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from archreview.checklist.detectors import _sql
 from archreview.checklist.rules import finding
@@ -54,7 +54,7 @@ def _target_name(node: ast.AST) -> str:
     return dotted(node)
 
 
-def _named_values(ctx: FileContext) -> Iterator[tuple[str, ast.AST, ast.AST]]:
+def _named_values(ctx: FileContext) -> Iterator[tuple[str, ast.AST, ast.stmt | ast.expr]]:
     """(name, value, anchor) for assignments, keyword arguments and dict entries."""
     for node in ctx.nodes(ast.Assign, ast.AnnAssign):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -69,10 +69,10 @@ def _named_values(ctx: FileContext) -> Iterator[tuple[str, ast.AST, ast.AST]]:
             key = call.args[0]
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
                 yield key.value, call.args[1], call  # a literal fallback is a secret in code
-    for node in ctx.nodes(ast.Dict):
-        for key, value in zip(node.keys, node.values):
-            if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                yield key.value, value, value
+    for mapping in ctx.nodes(ast.Dict):
+        for k, value in zip(mapping.keys, mapping.values):
+            if isinstance(k, ast.Constant) and isinstance(k.value, str):
+                yield k.value, value, value
 
 
 def hardcoded_secrets(ctx: FileContext) -> Iterator[Finding]:
@@ -299,7 +299,7 @@ def _pieces(node: ast.AST) -> list[ast.AST]:
     return [node]
 
 
-def built_sql(node: ast.AST, assigned: dict[str, ast.AST], with_params: bool = False, depth: int = 0) -> bool:
+def built_sql(node: ast.AST, assigned: Mapping[str, ast.AST], with_params: bool = False, depth: int = 0) -> bool:
     """Is this SQL text built from strings with non-constant parts?
 
     With bound parameters passed alongside, splicing in a named SQL fragment (``{where_sql}``) is the
@@ -325,7 +325,7 @@ def built_sql(node: ast.AST, assigned: dict[str, ast.AST], with_params: bool = F
     return False
 
 
-def _assigned_in(ctx: FileContext, node: ast.AST) -> dict[str, ast.AST]:
+def _assigned_in(ctx: FileContext, node: ast.AST) -> Mapping[str, ast.AST]:
     func = ctx.enclosing_function(node)
     return _sql.assignments(func) if func else {}
 
@@ -377,7 +377,7 @@ _AUTH_MARKS = ("login_required", "current_user", "request.user", "get_current_us
 _FETCHES = frozenset({"get", "get_or_404", "first", "one", "first_or_404", "one_or_none", "scalar_one"})
 
 
-def _fetch_by_id(ctx: FileContext, call: ast.Call, ids: set[str], assigned: dict[str, ast.AST]) -> str:
+def _fetch_by_id(ctx: FileContext, call: ast.Call, ids: set[str], assigned: Mapping[str, ast.AST]) -> str:
     """The model name if ``call`` loads one object by a caller-chosen id, else ""."""
     ch = _sql.chain(call)
     ns = _sql.names(ch)

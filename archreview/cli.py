@@ -77,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
     lab.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     lab.add_argument("--no-browser", action="store_true", help="print the URL instead of opening a browser")
     lab.set_defaults(run=_lab)
+
+    cache = sub.add_parser("cache", help="show or clear the analysis cache (ARCHREVIEW_CACHE_DIR, "
+                                         "ARCHREVIEW_CACHE_LIMIT_MB)")
+    actions = cache.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    actions.add_parser("info", help="where the cache is, its entries, size and limit").set_defaults(run=_cache_info)
+    actions.add_parser("clear", help="remove every cached result").set_defaults(run=_cache_clear)
     return parser
 
 
@@ -283,6 +289,28 @@ def _lab(args: argparse.Namespace) -> int:
     params = Parameters(args.path, args.base, args.head, args.context, args.decisions, args.client, args.reviewer,
                         args.title, live=True)
     return open_lab(params, args.workdir, port=args.port, open_browser=not args.no_browser)
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1 << 20):.1f} MiB"
+
+
+def _cache_info(args: argparse.Namespace) -> int:
+    from archreview.analysis.cache import cache_info
+
+    info = cache_info()
+    print(f"location: {info.file}\nentries: {info.entries}\nsize: {_mib(info.size)} "
+          f"(on disk {_mib(info.file_size)})\nlimit: {info.limit >> 20} MiB, oldest entries evicted first "
+          "(ARCHREVIEW_CACHE_LIMIT_MB)")
+    return EXIT_OK
+
+
+def _cache_clear(args: argparse.Namespace) -> int:
+    from archreview.analysis.cache import clear_cache
+
+    removed = clear_cache()
+    print(f"cleared {removed.file}: {removed.entries} entries, {_mib(removed.file_size)} on disk", file=sys.stderr)
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

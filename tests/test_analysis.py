@@ -97,7 +97,7 @@ def test_an_entry_signed_by_another_cache_is_not_trusted(tmp_path):
     theirs.close()
     mine = FactsCache(tmp_path / "mine")
     with mine.db:
-        mine.db.execute("INSERT INTO facts VALUES (?, ?)", (key, blob))
+        mine.db.execute("INSERT INTO facts (key, value, size, written) VALUES (?, ?, ?, 0)", (key, blob, len(blob)))
     assert mine.get_many([key]) == {}
 
 

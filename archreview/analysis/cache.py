@@ -12,6 +12,10 @@ entry carries an HMAC-SHA256 of its key and bytes under a random secret kept in
 the cache folder (mode 0600). An entry that is corrupt, truncated, copied from
 another key or written by anyone without the secret fails the check and is
 recomputed, never unpickled. A cache that cannot be opened is simply not used.
+
+The file is kept under a size limit (``ARCHREVIEW_CACHE_LIMIT_MB``, default
+``DEFAULT_LIMIT_MB``): when a write takes it over, the oldest entries are
+evicted first until it is back under nine tenths of the limit.
 """
 
 from __future__ import annotations
@@ -22,7 +26,10 @@ import os
 import pickle
 import secrets
 import sqlite3
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass
+from contextlib import closing
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -30,15 +37,47 @@ from typing import Any
 
 import platformdirs
 
+from archreview.core.errors import ArchReviewError
 from archreview.core.paths import package_path
 from archreview.core.model import FileFacts
 
-_SCHEMA = "CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, value BLOB NOT NULL)"
+_VERSION = 2  # PRAGMA user_version: 2 added the size and write time of each entry
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, value BLOB NOT NULL, size INTEGER NOT NULL,"
+    " written REAL NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS facts_written ON facts (written)",
+)
 _MAC = 32
+_FILE = "facts.sqlite3"
+DEFAULT_LIMIT_MB = 2048
+_LIMIT_ENV = "ARCHREVIEW_CACHE_LIMIT_MB"
+_KEEP_AFTER_EVICTION = 0.9
 
 
 def default_folder() -> Path:
     return Path(os.environ.get("ARCHREVIEW_CACHE_DIR") or platformdirs.user_cache_dir("archreview"))
+
+
+def default_limit() -> int:
+    """The size limit in bytes: ``ARCHREVIEW_CACHE_LIMIT_MB`` (a whole number of MiB), else the default."""
+    text = os.environ.get(_LIMIT_ENV, "").strip()
+    if not text:
+        return DEFAULT_LIMIT_MB << 20
+    if not text.isdigit() or int(text) < 1:
+        raise ArchReviewError(f"{_LIMIT_ENV}={text!r}: give the cache size limit as a whole number of MiB, e.g. 500")
+    return int(text) << 20
+
+
+@dataclass(frozen=True, slots=True)
+class CacheInfo:
+    """What ``archreview cache info`` shows (and ``clear`` removed)."""
+
+    folder: Path
+    file: Path
+    entries: int
+    size: int  # bytes held by the entries
+    file_size: int  # bytes on disk (SQLite reuses the space evicted entries leave)
+    limit: int
 
 
 @cache
@@ -85,11 +124,13 @@ def _secret(folder: Path) -> bytes:
 class FactsCache:
     """Memory in front of an optional SQLite file; ``folder=None`` keeps results for this run only."""
 
-    def __init__(self, folder: Path | None) -> None:
+    def __init__(self, folder: Path | None, limit: int | None = None) -> None:
         self.memory: dict[str, Any] = {}
         self.db: sqlite3.Connection | None = None
         self.secret = b""
         self.problem: str | None = None
+        self.limit = default_limit() if limit is None else limit
+        self.size = 0  # bytes held by the entries, as of the last write or eviction
         if folder is not None:
             self._open(folder)
 
@@ -97,9 +138,10 @@ class FactsCache:
         try:
             folder.mkdir(parents=True, exist_ok=True)
             self.secret = _secret(folder)
-            db = sqlite3.connect(folder / "facts.sqlite3", timeout=30)
+            db = sqlite3.connect(folder / _FILE, timeout=30)
             db.execute("PRAGMA journal_mode=WAL")
-            db.execute(_SCHEMA)
+            _migrate(db)
+            self.size = _total(db)
             self.db = db
         except (OSError, sqlite3.Error) as exc:
             self.problem = f"cache not used ({folder}): {exc}"
@@ -139,10 +181,16 @@ class FactsCache:
         self.memory.update(items)
         if self.db is None or not items:
             return
-        rows = [(k, self._seal(k, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL))) for k, v in items.items()]
+        now = time.time()
+        blobs = {k: self._seal(k, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, v in items.items()}
+        rows = [(k, blob, len(blob), now) for k, blob in blobs.items()]
         try:
             with self.db:
-                self.db.executemany("INSERT OR REPLACE INTO facts (key, value) VALUES (?, ?)", rows)
+                self.db.executemany("INSERT OR REPLACE INTO facts (key, value, size, written) VALUES (?, ?, ?, ?)",
+                                    rows)
+            self.size += sum(len(blob) for blob in blobs.values())
+            if self.size > self.limit:
+                self.size = _evict(self.db, int(self.limit * _KEEP_AFTER_EVICTION))
         except sqlite3.Error as exc:
             self.problem = f"cache not written: {exc}"
 
@@ -165,3 +213,63 @@ class FactsCache:
         if self.db is not None:
             self.db.close()
             self.db = None
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring the file to the current schema; entries of an older one are dropped (it is a cache)."""
+    (version,) = db.execute("PRAGMA user_version").fetchone()
+    with db:
+        if version != _VERSION:
+            db.execute("DROP TABLE IF EXISTS facts")
+        for statement in _SCHEMA:
+            db.execute(statement)
+        db.execute(f"PRAGMA user_version = {_VERSION}")
+
+
+def _total(db: sqlite3.Connection) -> int:
+    (size,) = db.execute("SELECT COALESCE(SUM(size), 0) FROM facts").fetchone()
+    return int(size)
+
+
+def _evict(db: sqlite3.Connection, target: int) -> int:
+    """Delete the oldest entries until at most ``target`` bytes remain; the bytes that remain."""
+    with db:  # one transaction: another process writing at the same time sees all or nothing
+        size = _total(db)
+        doomed = []
+        for key, entry_size in db.execute("SELECT key, size FROM facts ORDER BY written, key"):
+            if size <= target:
+                break
+            doomed.append((key,))
+            size -= entry_size
+        db.executemany("DELETE FROM facts WHERE key = ?", doomed)
+    return size
+
+
+def cache_info(folder: Path | None = None) -> CacheInfo:
+    """Where the cache is, how many entries and bytes it holds, and its limit (nothing is created)."""
+    folder = folder or default_folder()
+    file = folder / _FILE
+    entries = size = 0
+    if file.is_file():
+        try:
+            with closing(sqlite3.connect(f"file:{file}?mode=ro", uri=True, timeout=30)) as db:
+                (version,) = db.execute("PRAGMA user_version").fetchone()
+                if version == _VERSION:  # an older file is emptied on its next use
+                    entries, size = db.execute("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM facts").fetchone()
+        except sqlite3.Error as exc:
+            raise ArchReviewError(f"cannot read the cache: {exc}; run 'archreview cache clear'", path=str(file)) from exc
+    on_disk = sum(p.stat().st_size for p in folder.glob(_FILE + "*") if p.is_file()) if folder.is_dir() else 0
+    return CacheInfo(folder, file, int(entries), int(size), on_disk, default_limit())
+
+
+def clear_cache(folder: Path | None = None) -> CacheInfo:
+    """Remove every entry (the signing secret stays); what was there before."""
+    before = cache_info(folder)
+    for path in before.folder.glob(_FILE + "*"):  # the database and its -wal and -shm files
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise ArchReviewError(f"cannot remove {path.name}: {exc.strerror}", path=str(before.folder)) from exc
+    return before

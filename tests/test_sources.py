@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -342,3 +343,48 @@ def test_a_bare_repository_is_read_like_any_other(tmp_path: Path) -> None:
     assert [(f.path, f.language) for f in listing.files] == [("a.py", "python"), ("docs/x.md", "markdown")]
     assert [d for _, d in sources.read_sources(bare.path, bare.commits[0], listing.files)] == [b"a\n", b"# x\n"]
     assert sources.read_text(bare.path, bare.commits[1], "a.py") == "b\n"
+
+
+GITIGNORED = {
+    ".gitignore": "*.log\n!keep.log\nbuild/\n/secrets.env\ndocs/_*\n",
+    "app/main.py": "x = 1\n",
+    "app/debug.log": "noise\n",
+    "app/keep.log": "kept by the negation\n",
+    "app/secrets.env": "only the root one is anchored\n",
+    "secrets.env": "KEY=1\n",
+    "build/out.py": "generated = 1\n",
+    "app/build/out.py": "a folder pattern matches at any depth\n",
+    "docs/_draft.md": "ignored\n",
+    "docs/guide.md": "kept\n",
+    "lib/.gitignore": "*.py\n!api.py\n",
+    "lib/api.py": "kept by the deeper file's negation\n",
+    "lib/impl.py": "ignored by the deeper file\n",
+    "lib/sub/deep.py": "ignored: lib's patterns apply below it\n",
+    "lib/notes.md": "kept\n",
+    "tools/.gitignore": "!*.log\n",
+    "tools/run.log": "the deeper file re-includes what the root ignored\n",
+}
+
+
+def test_folder_walk_honours_gitignore_files_exactly_as_git_does(tmp_path: Path) -> None:
+    folder = tmp_path / "work"
+    for rel, text in GITIGNORED.items():
+        write(folder, rel, text)
+    listing = sources.list_sources(folder, None)
+    walked = {f.path for f in listing.files} | {s.path for s in listing.skipped}
+
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "GIT_CONFIG_GLOBAL": os.devnull,
+           "GIT_CONFIG_NOSYSTEM": "1"}
+    subprocess.run(["git", "init", "-q", str(folder)], check=True, env=env)
+    subprocess.run(["git", "-C", str(folder), "add", "-A"], check=True, env=env)
+    tracked = subprocess.run(["git", "-C", str(folder), "ls-files"], check=True, env=env, capture_output=True,
+                             text=True).stdout.split()
+    assert walked == set(tracked)
+    assert {"app/keep.log", "app/secrets.env", "lib/api.py", "tools/run.log"} <= walked
+    assert not walked & {"app/debug.log", "secrets.env", "build/out.py", "lib/impl.py", "lib/sub/deep.py"}
+
+
+def test_folder_walk_without_gitignore_keeps_everything(tmp_path: Path) -> None:
+    write(tmp_path, "a.log", "x\n")
+    write(tmp_path, "build/b.py", "y = 1\n")
+    assert {f.path for f in sources.list_sources(tmp_path, None).files} == {"a.log", "build/b.py"}

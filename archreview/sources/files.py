@@ -21,6 +21,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
+import pathspec
+
 from archreview.sources import git as gitio
 from archreview.sources.roles import role_of
 from archreview.core.errors import BadPath
@@ -195,17 +197,57 @@ def _git_listing(root: Path, commit: str, max_bytes: int) -> list[SourceFile | S
 
 
 def _folder_listing(root: Path, max_bytes: int) -> list[SourceFile | Skipped]:
-    """Walk without following links; a link is kept only if it ends at a file inside the root."""
+    """Walk without following links; a link is kept only if it ends at a file inside the root.
+
+    Files and folders a ``.gitignore`` on the way excludes are left out, as git would
+    leave them out of a commit (git's rules: a deeper file overrides a shallower one,
+    the last matching pattern wins, nothing inside an ignored folder comes back).
+    """
     top = os.fsencode(os.path.abspath(root))
     real_top = os.path.realpath(top)
     items: list[SourceFile | Skipped] = []
+    rules_of: dict[bytes, _Rules] = {top: ()}
     for folder, dirs, names in os.walk(top, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not _ignored_dir(os.path.join(folder, d)))
+        here = _rel(folder, top)
+        rules = rules_of.pop(folder, ())
+        if b".gitignore" in names:
+            rules = (*rules, (here, _gitignore(os.path.join(folder, b".gitignore"))))
+        dirs[:] = sorted(d for d in dirs if not _ignored_dir(os.path.join(folder, d))
+                         and not _git_ignored(rules, _rel(os.path.join(folder, d), top) + "/"))
+        rules_of.update((os.path.join(folder, d), rules) for d in dirs)
         for name in sorted(names) + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
             full = os.path.join(folder, name)
-            rel = os.path.relpath(full, top).replace(os.sep.encode(), b"/").decode("utf-8", "surrogateescape")
-            items.append(_folder_item(full, rel, real_top, max_bytes))
+            rel = _rel(full, top)
+            if not _git_ignored(rules, rel):
+                items.append(_folder_item(full, rel, real_top, max_bytes))
     return items
+
+
+_Rules = tuple[tuple[str, pathspec.GitIgnoreSpec], ...]  # (folder relative to the root, its .gitignore)
+
+
+def _rel(full: bytes, top: bytes) -> str:
+    rel = os.path.relpath(full, top)
+    return "" if rel == b"." else rel.replace(os.sep.encode(), b"/").decode("utf-8", "surrogateescape")
+
+
+def _gitignore(path: bytes) -> pathspec.GitIgnoreSpec:
+    try:
+        with open(path, "rb") as handle:
+            text = handle.read(MAX_BYTES).decode("utf-8", "replace")
+    except OSError:
+        text = ""  # unreadable: it ignores nothing, as git would not read it either
+    return pathspec.GitIgnoreSpec.from_lines(text.splitlines())
+
+
+def _git_ignored(rules: _Rules, rel: str) -> bool:
+    """Whether the .gitignore files in force exclude ``rel`` (a folder ends with "/")."""
+    ignored = False
+    for base, spec in rules:
+        verdict = spec.check_file(rel[len(base) + 1:] if base else rel).include
+        if verdict is not None:
+            ignored = verdict
+    return ignored
 
 
 def _ignored_dir(full: bytes) -> bool:

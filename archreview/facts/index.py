@@ -14,7 +14,7 @@ from collections import defaultdict, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar, cast, overload
 
 from archreview.core.redact import redact
 from archreview.core.vocab import Role
@@ -101,7 +101,8 @@ class FileContext:  # not slotted: cached_property needs __dict__
         return found
 
     def calls(self) -> list[ast.Call]:
-        return self.nodes(ast.Call)
+        """Every call, in source order: the shared bucket itself (asked for often; do not mutate it)."""
+        return cast(list[ast.Call], self._by_type.get(ast.Call, []))  # the ast.Call bucket holds only calls
 
     def functions(self) -> list[FunctionNode]:
         return self.nodes(ast.FunctionDef, ast.AsyncFunctionDef)

@@ -226,7 +226,7 @@ def _multi(pairs: Iterable[tuple[str, Entry]]) -> dict[str, tuple[Entry, ...]]:
 
 
 def _code_index(entries: list[Entry]) -> CodeIndex:
-    def of(section: str):
+    def of(section: str) -> list[Entry]:
         return [e for e in entries if e.section == section]
 
     names = [(p, e) for e in of("imports") for p in e.packages]
@@ -243,7 +243,7 @@ def _code_index(entries: list[Entry]) -> CodeIndex:
 
 def _index(entries: tuple[Entry, ...], config: ConfigRule) -> Catalogue:
     foreign = [e for e in entries if e.ecosystem != "pypi"]
-    code = {eco: _code_index([e for e in foreign if e.ecosystem == eco]) for eco in ECOSYSTEMS if eco != "pypi"}
+    code: dict[str, CodeIndex] = {eco: _code_index([e for e in foreign if e.ecosystem == eco]) for eco in ECOSYSTEMS if eco != "pypi"}
     entries_all, entries = entries, tuple(e for e in entries if e.ecosystem == "pypi")
 
     def of(section: str) -> list[Entry]:

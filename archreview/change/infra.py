@@ -419,7 +419,7 @@ def _gradle_catalog(snapshot: Snapshot) -> dict[str, tuple[str, ...]]:
     """``libs.<accessor>`` -> Maven coordinates, from every version catalog (bundles expanded)."""
     libraries = {k: v for f in snapshot.files for key, e in f.declares if key == "gradle-library"
                  for k, v in [e.split("\t", 1)]}
-    out = {f"libs.{k}": (v,) for k, v in libraries.items()}
+    out: dict[str, tuple[str, ...]] = {f"libs.{k}": (v,) for k, v in libraries.items()}
     for f in snapshot.files:
         for key, e in f.declares:
             if key == "gradle-bundle":

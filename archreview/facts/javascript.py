@@ -86,8 +86,8 @@ def _build(caps: dict, data: bytes) -> CodeFacts:
         if call is None:
             continue
         if call.name in ("require", "import") and call.first and not call.args.lstrip("(").startswith("`"):
-            local = ts.enclosing(node, _FUNCTIONS) is not None
-            imports.append(RawImport(call.first, call.line, 0, (), False, local))
+            in_function = ts.enclosing(node, _FUNCTIONS) is not None
+            imports.append(RawImport(call.first, call.line, 0, (), False, in_function))
             holder = node.parent
             if holder is not None and holder.type == "variable_declarator":
                 name = holder.child_by_field_name("name")

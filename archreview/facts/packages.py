@@ -163,7 +163,7 @@ def _tsconfig(text: str) -> tuple[tuple[str, str], ...]:
     data = jsonc(text)
     if not isinstance(data, dict):
         return ()
-    options = data.get("compilerOptions") if isinstance(data.get("compilerOptions"), dict) else {}
+    options = data["compilerOptions"] if isinstance(data.get("compilerOptions"), dict) else {}
     out = []
     if isinstance(data.get("extends"), str):
         out.append(("ts-extends", data["extends"]))
@@ -318,7 +318,7 @@ def _catalog(text: str) -> tuple[tuple[Requirement, ...], tuple[tuple[str, str],
         return (), ()
     lines = text.splitlines()
     out, declares = [], []
-    libraries = data.get("libraries") if isinstance(data.get("libraries"), dict) else {}
+    libraries = data["libraries"] if isinstance(data.get("libraries"), dict) else {}
     for alias, value in libraries.items():
         coord = ""
         if isinstance(value, str):

@@ -21,7 +21,7 @@ import dataclasses
 import functools
 import importlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from archreview.core.model import ClassInfo, FunctionMetric, RawImport, RawMetrics
@@ -280,7 +280,7 @@ def complexity(functions: Sequence, conditions: Sequence) -> list[int]:
     return counts
 
 
-def enclosing(node, types: Sequence[str]):
+def enclosing(node, types: Collection[str]):
     """The nearest ancestor of one of ``types``, or None."""
     parent = node.parent
     while parent is not None and parent.type not in types:

@@ -27,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from archreview.core.model import FileFacts, Import, Module, RawImport
+from archreview.core.vocab import ImportCategory
 from archreview.facts import csharp, golang, java, javascript, kotlin
 
 _JS_EXT = (".ts", ".tsx", ".mts", ".cts", ".d.ts", ".js", ".jsx", ".mjs", ".cjs")
@@ -60,7 +61,7 @@ def _module(facts: FileFacts, name: str, imports: list[Import]) -> Module:
                   False, facts.language)
 
 
-def _imp(raw: RawImport, target: str, category: str, distribution: str | None = None) -> Import:
+def _imp(raw: RawImport, target: str, category: ImportCategory, distribution: str | None = None) -> Import:
     return Import(target, raw.line, category, distribution, raw.type_checking, raw.local)
 
 
@@ -140,13 +141,13 @@ class _EsResolver:
                 return merged
         return table
 
-    def resolve(self, raw: RawImport, path: str) -> tuple[str, str, str | None]:
+    def resolve(self, raw: RawImport, path: str) -> tuple[str, ImportCategory, str | None]:
         key = (posixpath.dirname(path), raw.module)  # the same specifier from the same folder resolves the same
         if key not in self._memo:
             self._memo[key] = self._resolve(raw, path)
         return self._memo[key]
 
-    def _resolve(self, raw: RawImport, path: str) -> tuple[str, str, str | None]:
+    def _resolve(self, raw: RawImport, path: str) -> tuple[str, ImportCategory, str | None]:
         spec = raw.module
         if spec.startswith((".", "/")):
             found = self.file(posixpath.join(posixpath.dirname(path), spec))

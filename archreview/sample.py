@@ -1,7 +1,7 @@
-"""Build the bundled BuildRight sample repository from ``data/sample``.
+"""Build the bundled BuildRight sample repository from ``archreview/data/sample``.
 
-The sample is shipped as plain files (one overlay folder per commit) and a
-``history.toml``, not as a git bundle, so it diffs and reviews like any other
+The sample is shipped inside the package (so a wheel can build it too) as plain
+files (one overlay folder per commit) and a ``history.toml``, not as a git bundle, so it diffs and reviews like any other
 source and needs no network. Building it must give the same commit ids on
 every machine: authors, dates and messages are fixed, and git runs with no
 user or system configuration, no hooks and no templates. Tests, notebooks,
@@ -24,6 +24,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from archreview.core.errors import ArchReviewError, BadPath, CatalogueError, ToolMissing
+from archreview.core.paths import package_path
 from archreview.sources import git as gitio
 
 SAMPLE_BASE = "main"
@@ -64,18 +65,21 @@ class History:
 # --- where things are ----------------------------------------------------------
 
 
-def _checkout_root() -> Path:
-    return Path(__file__).resolve().parents[1]
+def _checkout_root() -> Path | None:
+    """The source checkout this package runs from, or None when it is installed (a wheel)."""
+    root = Path(__file__).resolve().parents[1]
+    return root if (root / "pyproject.toml").is_file() and (root / "archreview").is_dir() else None
 
 
 def sample_source() -> Path:
-    """The ``data/sample`` folder of this source checkout."""
-    return _checkout_root() / "data" / "sample"
+    """The sample's sources: ``data/sample`` inside the package, wherever it is installed."""
+    return package_path("data", "sample")
 
 
 def default_sample_dir() -> Path:
-    """``<checkout>/build/sample``: build/ is ignored by git, so the sample never gets committed."""
-    return _checkout_root() / "build" / "sample"
+    """``<checkout>/build/sample`` (build/ is ignored by git, so the sample never gets committed);
+    installed from a wheel, ``build/sample`` under the current folder."""
+    return (_checkout_root() or Path.cwd()) / "build" / "sample"
 
 
 # --- reading and checking history.toml -------------------------------------------
@@ -86,8 +90,8 @@ def load_history(source: Path | None = None) -> History:
     source = source or sample_source()
     path = source / "history.toml"
     if not path.is_file():
-        raise BadPath("the sample's sources are missing; the bundled sample needs a source checkout "
-                      "of archreview (git clone), not an installed wheel", path=str(path))
+        raise BadPath("the sample's sources are missing: give a folder with history.toml and steps/, "
+                      "or reinstall archreview", path=str(path))
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:

@@ -1,4 +1,4 @@
-"""The bundled BuildRight sample: built from data/sample, identical everywhere, two branches."""
+"""The bundled BuildRight sample: built from archreview/data/sample, identical everywhere, two branches."""
 
 from __future__ import annotations
 
@@ -250,7 +250,7 @@ def test_an_empty_folder_is_accepted(tmp_path: Path) -> None:
 def test_default_dir_is_the_ignored_build_folder_of_the_checkout() -> None:
     root = Path(sample.__file__).resolve().parents[1]
     assert sample.default_sample_dir() == root / "build" / "sample"
-    assert sample.sample_source() == root / "data" / "sample"
+    assert sample.sample_source() == root / "archreview" / "data" / "sample"
 
 
 # --- history.toml validation --------------------------------------------------------------------
@@ -326,8 +326,8 @@ def test_a_step_that_changes_nothing_is_refused(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
-def test_missing_sources_say_a_checkout_is_needed(tmp_path: Path) -> None:
-    with pytest.raises(BadPath, match="source checkout"):
+def test_missing_sources_say_what_is_expected(tmp_path: Path) -> None:
+    with pytest.raises(BadPath, match="history.toml and steps/"):
         sample.load_history(tmp_path)
 
 

@@ -83,7 +83,7 @@ def es_name(path: str) -> str:
 class _EsResolver:
     def __init__(self, es: list[FileFacts], files: Sequence[FileFacts]) -> None:
         self.paths = {f.path for f in es}
-        self._memo: dict[tuple[str, str], tuple[str, str, str | None]] = {}
+        self._memo: dict[tuple[str, str], tuple[str, ImportCategory, str | None]] = {}
         self.tsconfigs: dict[str, dict[str, list[str]]] = {}
         self.packages: dict[str, tuple[str, dict[str, str]]] = {}  # npm name -> (folder, entries)
         for f in files:

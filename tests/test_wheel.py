@@ -23,6 +23,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
+from archreview.sample import build_sample
+
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
@@ -31,6 +33,11 @@ def _run(argv: list[str], cwd: Path, env: dict[str, str], timeout: int = 900) ->
     done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, f"{argv}\nstdout: {done.stdout[-2000:]}\nstderr: {done.stderr[-4000:]}"
     return done
+
+
+def _heads(repo: Path) -> str:
+    return subprocess.run(["git", "-C", str(repo), "for-each-ref", "--format=%(refname) %(objectname)"],
+                          capture_output=True, text=True, check=True).stdout
 
 
 def _build_wheel(tmp_path: Path) -> Path:
@@ -77,6 +84,8 @@ def test_an_installed_wheel_builds_the_sample_and_reviews_it_from_any_folder(tmp
 
     _run([str(venv / "bin" / "python"), "-m", "archreview.sample", "sample"], elsewhere, env)
     sample = elsewhere / "sample"
+    here = build_sample(tmp_path / "from-checkout")
+    assert _heads(sample) == _heads(here)  # the same commits as a build from this checkout
     analysed = _run(["archreview", "analyze", "sample", "--base", "main", "--head", "feature/notifications-ai",
                      "--json", "-"], elsewhere, env)
     document = json.loads(analysed.stdout)

@@ -394,7 +394,7 @@ def _pickled_by_fields(*classes: type) -> None:
     for cls in classes:
         names = tuple(f.name for f in dataclasses.fields(cls))
 
-        def reduce(self, _cls=cls, _names=names):
+        def reduce(self: object, _cls: type = cls, _names: tuple[str, ...] = names) -> tuple[object, ...]:
             return _cls, tuple(getattr(self, n) for n in _names)
 
         cls.__reduce__ = reduce  # type: ignore[assignment,method-assign]

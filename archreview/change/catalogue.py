@@ -122,7 +122,7 @@ class Catalogue:
     env_reads: tuple[tuple[re.Pattern[str], Entry], ...] = field(compare=False, default=())
     env_subscripts: dict[str, Entry] = field(compare=False, default_factory=dict)  # `os.environ` -> entry
     settings_classes: tuple[Entry, ...] = field(compare=False, default=())
-    roles: tuple[tuple[frozenset[tuple[str, str]], re.Pattern[str], Entry], ...] = field(compare=False, default=())
+    roles: tuple[tuple[frozenset[tuple[str, ...]], re.Pattern[str], Entry], ...] = field(compare=False, default=())
 
     def entries_of(self, section: str) -> tuple[Entry, ...]:
         return tuple(e for e in self.entries if e.section == section)

@@ -130,7 +130,7 @@ def _with_roles(occurrences: list[_Occurrence], cat: Catalogue) -> list[_Occurre
     queues, in_file = sorted({o.name for o in real}), {o.path: o.name for o in sorted(real, key=lambda o: o.name)}
     if not queues:
         return occurrences
-    roles: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
+    roles: dict[tuple[Kind, str], set[tuple[Kind, str]]] = defaultdict(set)
     out = []
     for o in occurrences:
         role = tuple(o.plays.split(":", 1))
@@ -293,7 +293,8 @@ def _config_keys(snapshot: Snapshot, *, production: bool) -> dict[str, list[Loca
     return out
 
 
-def _new_config_keys(base: Snapshot, head: Snapshot, changed, not_used, used) -> list[InfraFinding]:
+def _new_config_keys(base: Snapshot, head: Snapshot, changed: frozenset[str], not_used: Collection[str],
+                     used: Collection[str]) -> list[InfraFinding]:
     """New config keys, once per change: settings-class fields and environment variables head reads in
     production code that base read nowhere. The finding's name lists the keys."""
     before = set(_config_keys(base, production=False))

@@ -162,7 +162,7 @@ def python_signals(path: str, tree: ast.Module, text: str, catalogue: Catalogue 
     found += _decorator_signals(scan, cat, imported)
     found += _settings_signals(tree, cat)
     for node in scan.strings:
-        found += _roles(_string_signals(node.value, node.lineno, cat, "settings"), scan.given_to.get(id(node), ""), cat)
+        found += _roles(_string_signals(str(node.value), node.lineno, cat, "settings"), scan.given_to.get(id(node), ""), cat)
     found += _config_keys(scan, cat)
     return _unique(found)
 
@@ -199,12 +199,12 @@ def _config_keys(scan: _Scan, cat: Catalogue) -> list[Signal]:
             name = scan.qualified(call.func)
             entry = next((e for pattern, e in cat.env_reads if pattern.search(name)), None)
             key = _env_name(call.args[0], scan) if entry and call.args else ""
-            if key:
+            if entry and key:
                 out.append(Signal(entry.kind, entry.name, call.lineno, "key", key))
         for sub in scan.ctx.nodes(ast.Subscript):
             entry = cat.env_subscripts.get(scan.qualified(sub.value))
             key = _env_name(sub.slice, scan) if entry else ""
-            if key:
+            if entry and key:
                 out.append(Signal(entry.kind, entry.name, sub.lineno, "key", key))
     for entry in cat.settings_classes:
         out += _settings_fields(scan, entry)

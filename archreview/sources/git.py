@@ -249,9 +249,9 @@ def read_objects(repo: Path, ids: Iterable[str]) -> Iterator[tuple[str, bytes | 
     present are then listed once, and the rest is read from those alone.
     """
     wanted = list(ids)
-    for oid in wanted:
-        if not _OID.fullmatch(oid):
-            raise ValueError(f"not a full object id: {oid!r}")
+    for given in wanted:
+        if not _OID.fullmatch(given):
+            raise ValueError(f"not a full object id: {given!r}")
     done = 0
     for oid, data in _read_stream(repo, wanted):
         if oid is None:  # git died before this object: read what is here, the rest is missing

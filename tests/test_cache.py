@@ -39,7 +39,7 @@ def test_a_write_over_the_limit_evicts_the_oldest_entries_first(tmp_path):
     cache.put_many({keys[3]: _facts(3)})  # 4 entries > 3.5: evict down to 0.9 x 3.5 = 3.15, i.e. 3 entries
     assert _stored(folder) == keys[1:4] and cache.size == 3 * one
     cache.put_many({keys[4]: _facts(4), keys[5]: _facts(5)})
-    assert _stored(folder) == keys[3:6]
+    assert set(_stored(folder)) == set(keys[3:6])  # one write: one time, so no order between the two
     cache.close()
 
     reopened = FactsCache(folder, limit=int(one * 3.5))  # the size is read back, the evicted entries are gone

@@ -65,8 +65,9 @@ def check_then_update(ctx: FileContext) -> Iterator[Finding]:
             continue
         checked = _checked_values(func, nodes)
         for node in nodes:
-            target = node.target if isinstance(node, ast.AugAssign) else node.targets[0] \
-                if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
+            if not isinstance(node, ast.AugAssign | ast.Assign):
+                continue
+            target = node.target if isinstance(node, ast.AugAssign) else node.targets[0] if len(node.targets) == 1 else None
             if not isinstance(target, ast.Attribute) or not _COUNTER_FIELD.search(target.attr) \
                     or node.lineno in reported or not any(w >= node.lineno for w in writes):
                 continue
@@ -294,7 +295,7 @@ def _guards(func: FunctionNode, node: ast.AST) -> Iterator[ast.expr]:
             yield n.test
 
 
-def _under_lock(func: FunctionNode, node: ast.AST) -> bool:
+def _under_lock(func: FunctionNode, node: ast.stmt | ast.expr) -> bool:
     for w in body_nodes(func):
         if isinstance(w, ast.With | ast.AsyncWith) and w.lineno <= node.lineno <= (w.end_lineno or 0):
             if any("lock" in dotted(i.context_expr).lower() for i in w.items):
@@ -359,7 +360,8 @@ def _blocking(ctx: FileContext, call: ast.Call, sync_clients: set[str]) -> tuple
         return f"{shown} (a blocking HTTP client)", "client"
     if attr(call) in _SYNC_DB_ATTRS and _DB_RECEIVERS.search(receiver(call)):
         return f"{shown} (a synchronous database call, not awaited)", "database"
-    if attr(call) in {"read", "readlines"} and isinstance(call.func.value, ast.Call) and dotted(call.func.value.func) == "open":
+    if attr(call) in {"read", "readlines"} and isinstance(call.func, ast.Attribute) \
+            and isinstance(call.func.value, ast.Call) and dotted(call.func.value.func) == "open":
         if "open" not in ctx.aliases:
             return "open(...).read()", "file"
     return None

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from archreview.checklist.detectors._calls import attr, body_calls, body_nodes, is_commit, is_orm_write, kwarg, mentions, receiver
 from archreview.checklist.rules import finding
-from archreview.facts.index import FileContext, dotted
+from archreview.facts.index import FileContext, FunctionNode, dotted
 from archreview.core.model import Finding
 
 # --- item 8: cascades and destructive migrations ------------------------------------
@@ -49,7 +49,8 @@ def _link_table_keys(ctx: FileContext) -> set[int]:
     out: set[int] = set()
     for call in ctx.calls():
         name = attr(call) or dotted(call.func)
-        primary = isinstance(kwarg(call, "primary_key"), ast.Constant) and kwarg(call, "primary_key").value is True
+        key = kwarg(call, "primary_key")
+        primary = isinstance(key, ast.Constant) and key.value is True
         if name == "Table" or name in {"Column", "mapped_column"} and primary:
             out |= {id(n) for n in ast.walk(call) if isinstance(n, ast.Call) and attr(n) == "ForeignKey"}
     for cls in ctx.nodes(ast.ClassDef):

@@ -29,7 +29,7 @@ from archreview.checklist.detectors._calls import (
     receiver,
 )
 from archreview.checklist.rules import finding
-from archreview.facts.index import FileContext, dotted
+from archreview.facts.index import FileContext, FunctionNode, dotted
 from archreview.core.model import Finding
 
 # --- item 1: timeouts ---------------------------------------------------------
@@ -231,7 +231,7 @@ def _comment(line: str) -> bool:
     return bool(text) and not text.startswith(("noqa", "type:", "pragma", "nosec", "pylint", "fmt:"))
 
 
-def _best_effort(ctx: FileContext, try_node: ast.Try) -> bool:
+def _best_effort(ctx: FileContext, try_node: ast.Try | ast.TryStar) -> bool:
     """The enclosing function documents that it never raises (a metrics emitter, a notifier)."""
     func = ctx.enclosing_function(try_node)
     doc = ast.get_docstring(func) if isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef) else None

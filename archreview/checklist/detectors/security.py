@@ -84,10 +84,10 @@ def hardcoded_secrets(ctx: FileContext) -> Iterator[Finding]:
         if secret_name(name) and isinstance(value, ast.Constant) and literal_secret(value.value):
             seen.add(anchor.lineno)
             yield finding(ctx, "secret.literal", anchor, name=name)
-    for name, value, anchor in _secret_defaults(ctx):
-        if anchor.lineno not in seen:
-            seen.add(anchor.lineno)
-            yield finding(ctx, "secret.default", anchor, name=name, value=repr(value)[:40])
+    for name, default, where in _secret_defaults(ctx):
+        if where.lineno not in seen:
+            seen.add(where.lineno)
+            yield finding(ctx, "secret.default", where, name=name, value=repr(default)[:40])
     docstrings = {id(n.value) for n in ctx.nodes(ast.Expr) if isinstance(n.value, ast.Constant)}
     for node in ctx.nodes(ast.Constant):
         if not isinstance(node.value, str) or len(node.value) < 16 or not _SUSPECT.search(node.value) \
@@ -111,7 +111,7 @@ _KNOWN_DEFAULTS = re.compile(r"^(change[-_ ]?me|change[-_ ]?this|replace[-_ ]?me
 _FLAG_VALUE = re.compile(r"^(|true|false|yes|no|on|off|none|null|\d+)$", re.I)  # a switch, not a secret
 
 
-def _secret_defaults(ctx: FileContext) -> Iterator[tuple[str, str, ast.AST]]:
+def _secret_defaults(ctx: FileContext) -> Iterator[tuple[str, str, ast.stmt | ast.expr]]:
     """(name, value, anchor) for secrets that fall back to a value written in the code: a literal default
     of an environment lookup (``os.getenv("SECRET_KEY", "change-me")``), or a placeholder assigned in a
     settings module (``SECRET_KEY = "changeme"``)."""
@@ -259,7 +259,7 @@ _SAFE_CALLS = frozenset({"len", "int", "float", "round", "abs", "quote_name", "q
                          "isoformat", "strftime", "date", "timestamp", "hex"})
 
 
-def _safe_part(node: ast.AST, assigned: dict[str, ast.AST], depth: int = 0) -> bool:
+def _safe_part(node: ast.AST, assigned: Mapping[str, ast.AST], depth: int = 0) -> bool:
     """A formatted value that cannot carry input: a constant, an ALL_CAPS name, a placeholder list,
     an identifier computed in code (``Model.__tablename__``), an integer or a date."""
     if isinstance(node, ast.FormattedValue):

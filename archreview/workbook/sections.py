@@ -188,7 +188,8 @@ def checklist(review: Review) -> HTML | None:
 
 def _items_html(review: Review, items, with_intro: bool = False) -> str:
     """Cards for items that carry evidence or a decision; in the report the others go in one compact table."""
-    cards, quiet = [], []
+    cards: list[dict[str, object]] = []
+    quiet: list[dict[str, object]] = []
     for item in items:
         evidence, already = review.evidence(item.number), review.already(item.number)
         leads = review.leads(item.number) if review.live else ()

@@ -27,7 +27,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, replace
@@ -134,7 +134,7 @@ class DaskFlag:
 Flag = FileFlag | DaskFlag
 
 
-def schedule(executor: Executor, tasks: list[Task], flag: Flag) -> Iterator[RepoResult]:
+def schedule(executor: Executor, tasks: list[Task], flag: Flag) -> Generator[RepoResult, None, None]:
     """Every task's result as it finishes; when closed early, running reviews end their children first."""
     futures: dict[Future, Task] = {executor.submit(run_flagged, t, flag): t for t in tasks}
     pending = set(futures)

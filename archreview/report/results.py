@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 from archreview.core.vocab import KINDS
 from archreview.checklist.items import load_checklist
@@ -50,7 +51,18 @@ class RepoResult:
     resumed: bool = False
 
 
-def measure(analysis: Analysis, verdicts: Counter[str]) -> dict[str, object]:
+class Measures(TypedDict):
+    """The fields of a ``RepoResult`` that ``measure`` counts."""
+
+    base: str
+    head: str
+    infrastructure: tuple[tuple[str, str], ...]
+    findings: tuple[tuple[int, int], ...]
+    already: int
+    verdicts: tuple[tuple[str, int], ...]
+
+
+def measure(analysis: Analysis, verdicts: Counter[str]) -> Measures:
     """The counted fields of a ``RepoResult`` from a finished analysis and the recorded verdicts."""
     checklist = load_checklist()
     category_of = {it.number: it.category.id for it in checklist.items}

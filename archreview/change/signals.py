@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 import yaml
 
 from archreview.change.catalogue import Catalogue, Entry, load_catalogue
-from archreview.facts.index import FileContext
+from archreview.facts.index import MAX_CHAIN, FileContext
 from archreview.facts.distributions import canonical, distribution_of
 from archreview.facts.manifests import yaml_value
 from archreview.core.model import Requirement, Signal
@@ -35,12 +35,14 @@ _GROWS = (ast.Pow, ast.LShift, ast.Mult)
 def _dotted(node: ast.AST) -> str:
     """``a.b.c`` for a Name/Attribute chain (calls on the way are looked through)."""
     parts: list[str] = []
-    while isinstance(node, (ast.Attribute, ast.Call)):
+    for _ in range(MAX_CHAIN):
         if isinstance(node, ast.Attribute):
             parts.append(node.attr)
             node = node.value
-        else:
+        elif isinstance(node, ast.Call):
             node = node.func
+        else:
+            break
     if not isinstance(node, ast.Name):
         return ""
     parts.append(node.id)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import ast
 from collections import defaultdict, deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, TypeVar, cast, overload
+from typing import Any, Generic, TypeVar, cast, overload
 
 from archreview.core.redact import redact
 from archreview.core.vocab import Role
@@ -26,11 +26,16 @@ _B = TypeVar("_B", bound=ast.AST)
 _C = TypeVar("_C", bound=ast.AST)
 _D = TypeVar("_D", bound=ast.AST)
 
+# Links of a call/attribute chain a name walk follows. Every call in a chain
+# asks for its own name, so an unbounded walk is quadratic: a 5.8 KB line
+# ``x = f()()()...`` took 7 s. Real chains (query builders) stay far below.
+MAX_CHAIN = 64
+
 
 def dotted(node: ast.AST) -> str:
-    """``a.b.c`` for a Name/Attribute chain, ``a.b().c`` -> ``a.b.c``, else ""."""
+    """``a.b.c`` for a Name/Attribute chain, ``a.b().c`` -> ``a.b.c``, else ("" past ``MAX_CHAIN`` links)."""
     parts: list[str] = []
-    while True:
+    for _ in range(MAX_CHAIN):
         if isinstance(node, ast.Attribute):
             parts.append(node.attr)
             node = node.value
@@ -41,6 +46,56 @@ def dotted(node: ast.AST) -> str:
             return ".".join(reversed(parts))
         else:
             return ".".join(reversed(parts)) if parts else ""
+    return ""
+
+
+_S = TypeVar("_S", bound=ast.stmt)
+
+
+@dataclass(frozen=True, slots=True)
+class Nesting(Generic[_S]):
+    """Which block (function or class) holds each line, and each block's parent block."""
+    owners: list[_S | None]
+    parents: dict[int, _S | None]
+
+    def owner(self, line: int, node: ast.AST | None = None) -> _S | None:
+        """The innermost block holding ``line``; a block asking about itself gets its parent."""
+        found = self.owners[line] if 0 < line < len(self.owners) else None
+        if found is not None and found is node:
+            return self.parents.get(id(node))
+        return found
+
+
+def nesting(blocks: Sequence[_S], last_line: int) -> Nesting[_S]:
+    """One sweep over the blocks in source order with a stack of the open ones.
+
+    Linear in lines plus blocks: painting each block's lines (or searching all
+    blocks for a parent) is quadratic on a file of 50,000 one-line functions.
+    """
+    owners: list[_S | None] = [None] * (last_line + 2)
+    parents: dict[int, _S | None] = {}
+    stack: list[_S] = []
+
+    def end(block: _S) -> int:
+        return block.end_lineno or block.lineno
+
+    line = 1
+
+    def paint(upto: int) -> int:
+        for n in range(line, min(upto, len(owners))):
+            while stack and end(stack[-1]) < n:
+                stack.pop()
+            owners[n] = stack[-1] if stack else None
+        return max(line, upto)
+
+    for block in sorted(blocks, key=lambda b: (b.lineno, -end(b))):
+        line = paint(block.lineno)
+        while stack and end(stack[-1]) < block.lineno:
+            stack.pop()
+        parents[id(block)] = stack[-1] if stack else None
+        stack.append(block)
+    paint(len(owners))
+    return Nesting(owners, parents)
 
 
 def walk(tree: ast.AST) -> Iterator[ast.AST]:
@@ -132,23 +187,12 @@ class FileContext:  # not slotted: cached_property needs __dict__
         return f"{full}.{rest}" if full and rest else (full or name)
 
     @cached_property
-    def _owners(self) -> list[FunctionNode | None]:
-        """Line -> the innermost function whose lines contain it (nested ones painted last)."""
-        owners: list[FunctionNode | None] = [None] * (len(self.lines) + 2)
-        for func in sorted(self.functions(), key=lambda f: f.lineno):
-            end = min(func.end_lineno or func.lineno, len(owners) - 1)
-            owners[func.lineno : end + 1] = [func] * (end + 1 - func.lineno)
-        return owners
+    def _nesting(self) -> Nesting[FunctionNode]:
+        return nesting(self.functions(), len(self.lines))
 
     def enclosing_function(self, node: ast.AST) -> FunctionNode | None:
         """The innermost function whose body contains ``node``'s line."""
-        line = getattr(node, "lineno", 0)
-        owners = self._owners
-        owner = owners[line] if 0 < line < len(owners) else None
-        if owner is node:  # a function asks for its parent: the owner of its first line before it
-            return next((f for f in sorted(self.functions(), key=lambda f: -f.lineno)
-                         if f is not node and f.lineno <= line <= (f.end_lineno or f.lineno)), None)
-        return owner
+        return self._nesting.owner(getattr(node, "lineno", 0), node)
 
     @property
     def role(self) -> Role:

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from radon.metrics import mi_compute
 
-from archreview.facts.index import FileContext, dotted
+from archreview.facts.index import FileContext, dotted, nesting
 from archreview.core.model import ClassInfo, FunctionMetric, Halstead, RawImport, RawMetrics
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
@@ -114,12 +114,14 @@ def complexity_of(ctx: FileContext) -> tuple[tuple[FunctionMetric, ...], int]:
     """
     blocks: list[Block] = ctx.nodes(ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
     lost = _unvisited(ctx, blocks)
-    owner = _block_owner(ctx, blocks)
-    parent = {id(b): owner(b.lineno, b) for b in blocks}
+    nested = nesting(blocks, len(ctx.lines))
+    children: dict[int, list[Block]] = {}
+    for b in blocks:
+        children.setdefault(id(nested.parents[id(b)]), []).append(b)
     decisions: dict[int, int] = {}
     for node in ctx.nodes(*_DECISIONS):
         if id(node) not in lost:
-            key = id(owner(_decision_line(node), None))
+            key = id(nested.owner(_decision_line(node)))
             decisions[key] = decisions.get(key, 0) + _weight(node)
 
     def inner(block: Block) -> int:
@@ -127,10 +129,10 @@ def complexity_of(ctx: FileContext) -> tuple[tuple[FunctionMetric, ...], int]:
 
     functions: list[FunctionMetric] = []
     total = 1 + decisions.get(id(None), 0)
-    for block in (b for b in blocks if parent[id(b)] is None):
+    for block in children.get(id(None), ()):
         if isinstance(block, ast.ClassDef):
             total += inner(block)
-            for method in (m for m in blocks if parent[id(m)] is block and not isinstance(m, ast.ClassDef)):
+            for method in (m for m in children.get(id(block), ()) if not isinstance(m, ast.ClassDef)):
                 functions.append(_metric(method, f"{block.name}.{method.name}", 1 + inner(method), True))
                 total += 1 + inner(method)
         else:
@@ -155,23 +157,6 @@ def _unvisited(ctx: FileContext, blocks: list[Block]) -> set[int]:
         parts += [*b.bases, *(k.value for k in b.keywords)] if isinstance(b, ast.ClassDef) else [b.args, b.returns]
     parts += [p for a in ctx.nodes(ast.Assert) for p in (a.test, a.msg)]
     return {id(n) for p in parts if p is not None for n in ast.walk(p)}
-
-
-def _block_owner(ctx: FileContext, blocks: list[Block]) -> Callable[[int, Block | None], Block | None]:
-    """line -> innermost function or class whose lines hold it (``exclude``: a block asking for its parent)."""
-    owners: list[Block | None] = [None] * (len(ctx.lines) + 2)
-    for b in sorted(blocks, key=lambda b: b.lineno):
-        end = min(b.end_lineno or b.lineno, len(owners) - 1)
-        owners[b.lineno : end + 1] = [b] * (end + 1 - b.lineno)
-
-    def owner(line: int, exclude: Block | None) -> Block | None:
-        found = owners[line] if 0 < line < len(owners) else None
-        if found is not None and found is exclude:
-            around = [o for o in blocks if o is not exclude and o.lineno <= line <= (o.end_lineno or o.lineno)]
-            return max(around, key=lambda o: o.lineno) if around else None
-        return found
-
-    return owner
 
 
 def _weight(node: ast.AST) -> int:

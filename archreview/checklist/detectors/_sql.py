@@ -12,7 +12,7 @@ import ast
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 
-from archreview.facts.index import FileContext, FunctionNode, dotted
+from archreview.facts.index import MAX_CHAIN, FileContext, FunctionNode, dotted
 
 Chain = list[tuple[str, ast.AST | None]]
 
@@ -39,7 +39,7 @@ _NON_PARAMS = frozenset({"self", "cls", "request", "db", "session", "current_use
 def chain(node: ast.AST) -> Chain:
     """``Order.query.filter_by(x=1).all()`` -> [(Order), (query), (filter_by, call), (all, call)]."""
     parts: Chain = []
-    while True:
+    for _ in range(MAX_CHAIN):
         if isinstance(node, ast.Call):
             call, node = node, node.func
             if isinstance(node, ast.Attribute):
@@ -111,7 +111,9 @@ def outer_calls(root: ast.AST) -> list[ast.Call]:
     inner: set[int] = set()
     for call in calls:
         node: ast.AST = call.func
-        while isinstance(node, ast.Attribute | ast.Call | ast.Subscript | ast.Await):
+        for _ in range(MAX_CHAIN):
+            if not isinstance(node, ast.Attribute | ast.Call | ast.Subscript | ast.Await):
+                break
             node = node.func if isinstance(node, ast.Call) else node.value
             if isinstance(node, ast.Call):
                 inner.add(id(node))

@@ -8,9 +8,16 @@ the suite, and bounds the time loosely: the point is linear against quadratic
 from __future__ import annotations
 
 import ast
+import os
+import signal
 import time
 
+import pytest
+
+from archreview.analysis import runner
 from archreview.analysis.perfile import analyse_file
+from archreview.analysis.run import analyze
+from archreview.core.model import FileFacts
 from archreview.facts.index import dotted
 
 
@@ -50,3 +57,105 @@ def test_real_method_chains_keep_their_names_and_hostile_ones_are_cut():
     assert dotted(real) == "session.query.filter.order_by.limit.all"
     hostile = ast.parse("a" + ".b()" * 500, mode="eval").body
     assert dotted(hostile) == ""
+
+
+# --- the worker pool: crashes, stalls, and where untrusted files are parsed ------------------
+
+def _dies_on(*paths: str, how: str = "exit"):
+    """analyse_file for a forked worker that dies on ``paths`` as on a segfault or the OOM killer."""
+    real = runner.analyse_file
+
+    def analyse(path, language, data):
+        if path in paths:
+            if how == "kill":
+                os.kill(os.getpid(), signal.SIGKILL)
+            os._exit(139)
+        return real(path, language, data)
+
+    return analyse
+
+
+def _count_starts(monkeypatch) -> list[int]:
+    starts: list[int] = []
+    real = runner._start
+    monkeypatch.setattr(runner, "_start", lambda: starts.append(1) or real())
+    return starts
+
+
+def _module(i: int) -> bytes:
+    """8 KB that is cheap to analyse (mostly a comment), so 60 of them go parallel but run fast."""
+    return (f"import os\n\ndef f{i}(x):\n    if x:\n        return os.sep\n" + "# padding\n" * 800).encode()
+
+
+@pytest.mark.parametrize("how", ["exit", "kill"])
+def test_a_dead_worker_costs_one_restart_not_a_process_per_file(monkeypatch, how):
+    tasks = [(f"m{i}.py", "python", _module(i)) for i in range(60)]  # 490 KB: parallel chunks
+    monkeypatch.setattr(runner, "analyse_file", _dies_on("m3.py", "m41.py", how=how))
+    starts = _count_starts(monkeypatch)
+    begun = time.perf_counter()
+    results = {f.path: f for f in runner.analyse_many(tasks, jobs=2)}
+    assert set(results) == {t[0] for t in tasks}
+    assert results["m3.py"].error == runner.DIED and results["m41.py"].error == runner.DIED
+    assert all(f.error is None and len(f.functions) == 1 and f.functions[0].cc == 2 for p, f in results.items() if p not in {"m3.py", "m41.py"})
+    # the two workers, and per culprit a replacement and one retry alone (was a process per unfinished file)
+    assert len(starts) <= 2 + 2 * 2
+    assert time.perf_counter() - begun < 30
+
+
+def test_a_small_run_parses_in_a_child_process_and_survives_a_crash(monkeypatch):
+    tasks = [("a.py", "python", b"x = 1\n"), ("boom.py", "python", b"y = 2\n"), ("c.py", "python", b"z = 3\n")]
+    monkeypatch.setattr(runner, "analyse_file", _dies_on("boom.py"))
+    starts = _count_starts(monkeypatch)
+    results = {f.path: f for f in runner.analyse_many(tasks, jobs=1)}  # before: os._exit took pytest down
+    assert results["boom.py"].error == runner.DIED
+    assert results["a.py"].error is None and results["c.py"].error is None and results["c.py"].lines == 1
+    assert len(starts) <= 3  # one worker, a replacement, at most one more after the retry alone
+
+
+def test_a_worker_killed_from_outside_costs_no_result(monkeypatch, tmp_path):
+    """The OOM killer may pick a worker whose file is innocent: tried again alone, it is analysed."""
+    real = runner.analyse_file
+    marker = tmp_path / "killed-once"
+
+    def analyse(path, language, data):
+        if path == "m5.py" and not marker.exists():
+            marker.touch()
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(path, language, data)
+
+    monkeypatch.setattr(runner, "analyse_file", analyse)
+    tasks = [(f"m{i}.py", "python", _module(i)) for i in range(60)]
+    results = {f.path: f for f in runner.analyse_many(tasks, jobs=2)}
+    assert marker.exists() and len(results) == 60 and all(f.error is None for f in results.values())
+
+
+def test_small_runs_never_parse_in_the_main_process(monkeypatch):
+    monkeypatch.setattr(runner, "analyse_file", lambda path, language, data: FileFacts(path, language, lines=os.getpid()))
+    [facts] = runner.analyse_many([("a.py", "python", b"x = 1\n")], jobs=1)
+    assert facts.lines != os.getpid()
+
+
+def test_a_file_over_the_time_budget_is_an_error_and_the_run_goes_on():
+    slow = "".join(f"def f{i:05d}(): pass\n" for i in range(50_000)).encode()  # seconds of honest work
+    tasks = [("slow.py", "python", slow), *((f"m{i}.py", "python", b"x = 1\n") for i in range(4))]
+    begun = time.perf_counter()
+    results = {f.path: f for f in runner.analyse_many(tasks, jobs=2, budget=0.3)}
+    assert results["slow.py"].error == runner.OVER_BUDGET.format(seconds=0.3) and runner.transient(results["slow.py"].error)
+    assert all(results[f"m{i}.py"].error is None for i in range(4))
+    assert time.perf_counter() - begun < 10
+
+
+@pytest.mark.usefixtures("private_cache")
+def test_a_stalled_file_does_not_stall_the_run_and_is_not_cached(git_repo, monkeypatch):
+    repo = git_repo([{"stall.py": "x = 1\n", "ok.py": "y = 2\n"}])
+    real = runner.analyse_file
+    monkeypatch.setattr(runner, "analyse_file",
+                        lambda p, lang, data: time.sleep(3600) if p == "stall.py" else real(p, lang, data))
+    monkeypatch.setenv("ARCHREVIEW_FILE_SECONDS", "0.5")
+    begun = time.perf_counter()
+    first = analyze(repo.path)
+    assert time.perf_counter() - begun < 10
+    assert [(e.path, "time budget" in e.message) for e in first.errors] == [("stall.py", True)]
+    monkeypatch.setattr(runner, "analyse_file", real)
+    again = analyze(repo.path, use_cache=True)
+    assert again.errors == () and "stall.py" in {f.path for f in again.head.files}

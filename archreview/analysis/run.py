@@ -20,6 +20,7 @@ from archreview.repo import graph
 from archreview.repo import hotspots
 from archreview.change import infra
 from archreview.repo import layers
+from archreview.analysis import runner
 from archreview.analysis.cache import FactsCache, default_folder, entry_key
 from archreview.analysis.inputs import Inputs, resolve_inputs
 from archreview.checklist.detectors.repo import repo_findings
@@ -58,7 +59,7 @@ def analyze_inputs(inputs: Inputs, *, jobs: int | None = None, use_cache: bool =
         if isinstance(found, Analysis):
             return found
         result = _compute(inputs, cache, jobs, progress)
-        if whole:
+        if whole and not any(runner.transient(e.message) for e in result.errors):
             cache.put_value(whole, result)
         return result
     finally:

@@ -1,11 +1,15 @@
-"""Run the per-file stage on all cores, surviving files that kill their worker.
+"""Run the per-file stage in child processes, surviving files that kill or stall their worker.
 
-Files go to a process pool in chunks. If a worker dies (a segfault in a
-parser, the out-of-memory killer), the pool breaks and every unfinished chunk
-is re-run one file at a time in a single fresh worker, so the file that kills
-it is identified, recorded as an error, and the run goes on. Workers run with
-a memory ceiling so a pathological file raises ``MemoryError`` (recorded by
-``analyse_file``) instead of taking the machine down.
+Untrusted files are never parsed in the main process, whatever the size of the
+run: small runs get one worker, larger ones one per core. Each worker takes a
+chunk of files and sends back one result per file, so the parent always knows
+which file a worker is on. When a worker dies (a segfault in a parser, the
+out-of-memory killer) a fresh worker takes its place, the rest of its chunk
+goes back to the queue, and the file it was on is tried once more alone: if it
+kills that worker too it is recorded as an error. The other workers never stop. A file that runs past the per-file time budget has its
+worker killed and replaced the same way, so one file cannot stall a run.
+Workers run with a memory ceiling so a pathological file raises
+``MemoryError`` (recorded by ``analyse_file``) instead of taking the machine down.
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ import gc
 import multiprocessing
 import os
 import resource
+import time
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
 
 from archreview.analysis.perfile import analyse_file
 from archreview.core.model import FileFacts
@@ -24,12 +30,27 @@ from archreview.core.model import FileFacts
 Task = tuple[str, str, bytes]  # path, language, content
 Progress = Callable[[int], None]
 
-_SMALL = 400_000  # bytes of source below which a pool costs more than it saves
+_SMALL = 400_000  # bytes of source below which more than one worker costs more than it saves
 _CHUNK_BYTES = 256_000
+DIED = "the analyser process died on this file (crash or out of memory); skipped"
+OVER_BUDGET = "took longer than the per-file time budget ({seconds:g} s) to analyse; skipped"
 
 
 def worker_memory_limit() -> int:
     return int(os.environ.get("ARCHREVIEW_WORKER_MEMORY_MB", "4096")) * 1024 * 1024
+
+
+def file_time_budget() -> float:
+    """Seconds one file may take before its worker is stopped (``ARCHREVIEW_FILE_SECONDS``)."""
+    return float(os.environ.get("ARCHREVIEW_FILE_SECONDS", "60"))
+
+
+def transient(error: str | None) -> bool:
+    """Is this error one of the run (a dead or stopped worker) rather than of the file's content?
+
+    Such results are not cached: the next run, on a quieter machine, tries again.
+    """
+    return bool(error) and (error == DIED or error.startswith(OVER_BUDGET.split("(")[0]))
 
 
 def _init_worker(limit: int) -> None:
@@ -47,8 +68,12 @@ def _init_worker(limit: int) -> None:
         pass
 
 
-def _run_chunk(chunk: Sequence[Task]) -> list[FileFacts]:
-    return [analyse_file(path, language, data) for path, language, data in chunk]
+def _serve(conn: Connection, limit: int) -> None:
+    """A worker: chunks in, one ``FileFacts`` out per file, until the parent sends ``None``."""
+    _init_worker(limit)
+    while (chunk := conn.recv()) is not None:
+        for path, language, data in chunk:
+            conn.send(analyse_file(path, language, data))
 
 
 def _chunks(tasks: Sequence[Task]) -> list[list[Task]]:
@@ -63,50 +88,110 @@ def _chunks(tasks: Sequence[Task]) -> list[list[Task]]:
     return out
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
+@dataclass(eq=False)
+class _Worker:
+    process: multiprocessing.process.BaseProcess
+    conn: Connection
+    todo: deque[Task] = field(default_factory=deque)  # the chunk it holds; todo[0] is the file it is on
+    since: float = 0.0  # when it started on todo[0]
+
+    def give(self, chunk: list[Task]) -> None:
+        self.todo = deque(chunk)
+        self.since = time.monotonic()
+        self.conn.send(chunk)
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+
+def _start() -> _Worker:
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    return ProcessPoolExecutor(workers, multiprocessing.get_context(method), initializer=_init_worker,
-                               initargs=(worker_memory_limit(),))
+    context = multiprocessing.get_context(method)
+    ours, theirs = context.Pipe()
+    process = context.Process(target=_serve, args=(theirs, worker_memory_limit()), daemon=True)
+    process.start()
+    theirs.close()
+    return _Worker(process, ours)
 
 
-def analyse_many(tasks: Sequence[Task], jobs: int | None = None, progress: Progress | None = None) -> list[FileFacts]:
+def analyse_many(tasks: Sequence[Task], jobs: int | None = None, progress: Progress | None = None,
+                 budget: float | None = None) -> list[FileFacts]:
     """FileFacts for every task (order not kept); never raises for a bad file."""
+    if not tasks:
+        return []
     jobs = jobs or os.cpu_count() or 1
+    if sum(len(t[2]) for t in tasks) < _SMALL:
+        jobs = 1
+    queue = deque(_chunks(tasks))
+    budget = file_time_budget() if budget is None else budget
     tick = progress or (lambda n: None)
-    if jobs <= 1 or sum(len(t[2]) for t in tasks) < _SMALL:
-        results = []
-        for task in tasks:
-            results.append(analyse_file(*task))
-            tick(1)
-        return results
-    results, unfinished = _parallel(_chunks(tasks), jobs, tick)
-    for task in (t for chunk in unfinished for t in chunk):
-        results.append(_isolated(task))
-        tick(1)
+    results: list[FileFacts] = []
+    suspects: set[str] = set()  # files a worker died on once
+    busy: list[_Worker] = []
+    try:
+        for _ in range(min(jobs, len(queue))):
+            worker = _start()
+            worker.give(queue.popleft())
+            busy.append(worker)
+        while busy:
+            for worker in _ready(busy, budget):
+                failure = _collect(worker, budget, results, tick)
+                if failure is not None:
+                    task = worker.todo.popleft()
+                    if failure == DIED and task[0] not in suspects:  # perhaps killed from outside: once more, alone
+                        suspects.add(task[0])
+                        queue.append([task])
+                    else:
+                        results.append(FileFacts(task[0], task[1], error=failure))
+                        tick(1)
+                    if worker.todo:
+                        queue.appendleft(list(worker.todo))
+                    worker.stop()
+                    busy.remove(worker)
+                    if queue:
+                        worker = _start()
+                        busy.append(worker)
+                if worker in busy and not worker.todo:
+                    if queue:
+                        worker.give(queue.popleft())
+                    else:
+                        worker.conn.send(None)
+                        worker.stop()
+                        busy.remove(worker)
+    finally:
+        for worker in busy:
+            worker.stop()
     return results
 
 
-def _parallel(chunks: list[list[Task]], jobs: int, tick: Progress) -> tuple[list[FileFacts], list[list[Task]]]:
-    results: list[FileFacts] = []
-    with _pool(min(jobs, len(chunks))) as pool:
-        pending: dict[Future, list[Task]] = {pool.submit(_run_chunk, c): c for c in chunks}
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                chunk = pending.pop(future)
-                try:
-                    results.extend(future.result())
-                    tick(len(chunk))
-                except BrokenProcessPool:
-                    return results, [chunk, *pending.values()]
-    return results, []
+def _ready(busy: list[_Worker], budget: float) -> list[_Worker]:
+    """Workers with results to read, that died, or that ran past the budget on their file."""
+    deadline = min(w.since for w in busy) + budget
+    timeout = max(0.0, deadline - time.monotonic())
+    by_handle = {**{w.conn: w for w in busy}, **{w.process.sentinel: w for w in busy}}
+    ready = {id(by_handle[h]): by_handle[h] for h in wait(list(by_handle), timeout)}
+    now = time.monotonic()
+    ready.update({id(w): w for w in busy if now - w.since > budget})
+    return list(ready.values())
 
 
-def _isolated(task: Task) -> FileFacts:
-    """One file in its own worker: if the worker dies, that file is the cause."""
-    path, language, _ = task
+def _collect(worker: _Worker, budget: float, results: list[FileFacts], tick: Progress) -> str | None:
+    """Read what the worker has sent; the reason it must be replaced, or None if it is well."""
     try:
-        with _pool(1) as pool:
-            return pool.submit(_run_chunk, [task]).result()[0]
-    except BrokenProcessPool:
-        return FileFacts(path, language, error="the analyser process died on this file (crash or out of memory); skipped")
+        while worker.todo and worker.conn.poll():
+            results.append(worker.conn.recv())
+            worker.todo.popleft()
+            worker.since = time.monotonic()
+            tick(1)
+    except (EOFError, OSError):
+        return DIED
+    if not worker.todo:
+        return None
+    if not worker.process.is_alive():
+        return DIED
+    if time.monotonic() - worker.since > budget:
+        return OVER_BUDGET.format(seconds=budget)
+    return None

@@ -46,10 +46,14 @@ def take_snapshot(root: Path, commit: str | None, cache: FactsCache, *, jobs: in
                    key=lambda task: -len(task[2]))
     keys = {s.path: key for s, key, _ in pending}
     tick = progress(len(tasks)) if progress and tasks else None
+    stopped = []  # a worker that died or ran out of time: recorded, not cached, so the next run retries
     for result in runner.analyse_many(tasks, jobs, tick):
-        fresh[keys[result.path]] = result
+        if runner.transient(result.error):
+            stopped.append(result)
+        else:
+            fresh[keys[result.path]] = result
     cache.put_many(fresh)
-    return _assemble(commit, [*facts, *fresh.values()], skipped, errors)
+    return _assemble(commit, [*facts, *fresh.values(), *stopped], skipped, errors)
 
 
 def _assemble(commit: str | None, facts: list[FileFacts], skipped: list[Skipped], errors: list[FileError]) -> Snapshot:

@@ -8,6 +8,7 @@ the suite, and bounds the time loosely: the point is linear against quadratic
 from __future__ import annotations
 
 import ast
+import contextlib
 import os
 import signal
 import time
@@ -17,6 +18,8 @@ import pytest
 from archreview.analysis import runner
 from archreview.analysis.perfile import analyse_file
 from archreview.analysis.run import analyze
+from archreview.context.load import load_context
+from archreview.core.errors import BadContext
 from archreview.core.model import FileFacts
 from archreview.facts.index import dotted
 
@@ -159,3 +162,51 @@ def test_a_stalled_file_does_not_stall_the_run_and_is_not_cached(git_repo, monke
     monkeypatch.setattr(runner, "analyse_file", real)
     again = analyze(repo.path, use_cache=True)
     assert again.errors == () and "stall.py" in {f.path for f in again.head.files}
+
+
+# --- regular expressions over repository text --------------------------------------------------
+
+def _quick(call, *args) -> float:
+    start = time.perf_counter()
+    call(*args)
+    return time.perf_counter() - start
+
+
+_LONG = 20_000
+_ARCHITECTURE_LINES = {
+    "digits": "1" * _LONG,  # the reported case: 116 s before
+    "digits with separators": "1," * (_LONG // 2),
+    "spaces in a heading": "#" + " " * _LONG + "x",
+    "a pattern item without a colon": "- a" + " " * _LONG,
+    "an example path": "`" + "a/" * (_LONG // 2),
+    "a directory item": "- " + "a/" * (_LONG // 2) + "!",
+    "do not use": "we do not use" + " " * _LONG + "x",
+    "words": "users " * (_LONG // 6),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(_ARCHITECTURE_LINES))
+def test_a_hostile_line_in_architecture_md_is_read_in_linear_time(shape):
+    line = _ARCHITECTURE_LINES[shape]
+    text = f"# Architecture\n\n## Scale\n\n{line}\n\n## Example\n\n{line}\n\n## Patterns we use\n\n{line}\n\n## Do not use\n\n{line}\n"
+    assert _quick(load_context, {"ARCHITECTURE.md": text}) < 1.0
+
+
+@pytest.mark.parametrize("line", ["x" + " " * _LONG + "y = 1", "[" + " " * _LONG + "x", "[" + " a" * (_LONG // 2),
+                                  "a" + " " * _LONG + "=" + " " * _LONG])
+def test_a_hostile_line_in_pyproject_is_read_in_linear_time(line):
+    text = f'[tool.archreview]\nsystem = "monolith"\n{line}\n[[tool.archreview.layers]]\nname = 3\n'
+    begun = time.perf_counter()
+    with contextlib.suppress(BadContext):
+        load_context({"pyproject.toml": text})
+    assert time.perf_counter() - begun < 1.0
+
+
+def test_what_the_linear_patterns_still_read():
+    text = ("# Architecture ##\n\n## Scale\n\n10,000 daily users and 2.5m requests per day; 40 GB of data.\n\n"
+            "## Patterns we use\n\n- **Data access**: repositories\n\n## Example\n\n- `app/services/orders.py`\n\n"
+            "We do not use message queues or caching.\n")
+    context = load_context({"ARCHITECTURE.md": text})
+    assert context.scale.users == 10_000 and context.scale.requests_per_day == 2_500_000
+    assert context.patterns == (("data_access", "repositories"),)
+    assert set(context.patterns_not_used) == {"message_queue", "cache"}

@@ -403,7 +403,7 @@ _TEMPLATE_LINE = re.compile(r"^\s*\{%.*?%\}\s*$", re.M)
 _COMPOSE = re.compile(r"^(docker-)?compose([.-][\w.-]+)?\.ya?ml$", re.I)
 _DOCKERFILE = re.compile(r"^(Dockerfile|Containerfile)([.-][\w.-]+)?$|\.(dockerfile|containerfile)$", re.I)
 _PROCFILE = re.compile(r"^Procfile(\.[\w-]+)?$")
-_IMAGE_LINE = re.compile(r"^\s*-?\s*image:\s*[\"']?([^\s\"'#]+)")
+_IMAGE_LINE = re.compile(r"^\s*(?:-\s*)?image:\s*[\"']?([^\s\"'#]+)")  # not \s*-?\s*: quadratic on blanks
 _INSTALL = re.compile(r"\b(apt-get|apt|apk|yum|dnf|microdnf|pip3?|uv\s+pip|conda|mamba)\s+(install|add)\s+([^;&|]*)")
 
 

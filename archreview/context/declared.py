@@ -168,9 +168,14 @@ _NOT_USED_SYNONYMS: tuple[tuple[str, str], ...] = (
     (r"micro-?services?|separate services|services? per", "service"),
     (r"config(uration)?[- ]files?|separate config", "config"),
 )
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+# Every pattern here reads repository text: no two adjacent parts may match the same
+# characters without a bound, or a long line backtracks for minutes (a 20 KB line of
+# digits took 116 s). Closing ``#``s of a heading are stripped in Python, not by a lazy group.
+_NOT_USED_PATTERNS = tuple((re.compile(p), k) for p, k in _NOT_USED_SYNONYMS)
+_ANY_NOT_USED = re.compile("|".join(f"(?:{p})" for p, _ in _NOT_USED_SYNONYMS))
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*)$")
 _DIR_ITEM = re.compile(r"^\s*[-*+]\s+`?/?([\w.-]+(?:/[\w.-]+)*)/`?\s*(?:[—–:-]+\s*(.*))?$")
-_PATTERN_ITEM = re.compile(r"^\s*[-*+]\s+\**([A-Za-z][A-Za-z /-]+?)\**\s*:\s*(.+)$")
+_PATTERN_ITEM = re.compile(r"^\s*[-*+]\s+\**([A-Za-z][A-Za-z /-]{1,60}?)\**[ \t]{0,20}:\s*(.+)$")
 _PATTERN_NAMES = {"data access": "data_access", "error handling": "error_handling", "errors": "error_handling",
                   "dependency injection": "dependency_injection", "di": "dependency_injection",
                   "logging": "logging", "testing": "testing", "tests": "testing"}
@@ -181,7 +186,9 @@ def kinds_of_phrase(phrase: str) -> tuple[str, ...]:
     """Kinds named by a free-text "we do NOT use" phrase ("message queues or event buses")."""
     found = []
     for part in re.split(r",|;|\band\b|\bor\b|\bnor\b|/(?!sub)", phrase.lower()):
-        kind = next((k for pattern, k in _NOT_USED_SYNONYMS if re.search(pattern, part)), None)
+        if not _ANY_NOT_USED.search(part):  # one search for most parts: a hostile line splits into thousands
+            continue
+        kind = next((k for pattern, k in _NOT_USED_PATTERNS if pattern.search(part)), None)
         if kind and kind not in found:
             found.append(kind)
     return tuple(found)
@@ -219,12 +226,17 @@ def _sections(text: str) -> list[tuple[str, list[str]]]:
     fenced = False
     for line in text.splitlines():
         fenced ^= line.lstrip().startswith(("```", "~~~"))
-        heading = None if fenced else _HEADING.match(line)
-        if heading:
-            sections.append((heading.group(1).lower(), []))
+        heading = None if fenced else _heading(line)
+        if heading is not None:
+            sections.append((heading.lower(), []))
         else:
             sections[-1][1].append(line)
     return sections
+
+
+def _heading(line: str) -> str | None:
+    found = _HEADING.match(line)
+    return found.group(1).rstrip().rstrip("#").rstrip() if found else None
 
 
 def _body(sections: list[tuple[str, list[str]]], title: str) -> list[str]:
@@ -248,7 +260,7 @@ def _md_not_used(sections: list[tuple[str, list[str]]], text: str) -> tuple[str,
     lines = text.splitlines()
     for i, line in enumerate(lines):
         found = re.search(r"\b(?:we\s+)?do\s+not\s+use\s*:?\s*(.*)", line, re.IGNORECASE)
-        if found and not _HEADING.match(line):
+        if found and _heading(line) is None:
             phrases.append(found.group(1))
             for more in lines[i + 1:]:  # a sentence wrapped onto the next lines
                 if not more.strip() or more.lstrip().startswith(("-", "*", "#")) or phrases[-1].rstrip().endswith("."):
@@ -269,14 +281,15 @@ def _md_patterns(sections: list[tuple[str, list[str]]]) -> dict[str, str]:
 
 def _md_scale(text: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    number = r"(\d[\d,_]*(?:\.\d+)?)\s*(k|m|thousand|million)?\b"
-    users = re.search(number + r"\s+(?:\w+\s+)?users", text, re.IGNORECASE)
+    # bounded, and starting only where a number starts (see _HEADING): a run of digits is tried once
+    number = r"(?<![\d,_])(\d[\d,_]{0,20}(?:\.\d{1,6})?)[ \t]{0,5}(k|m|thousand|million)?\b"
+    users = re.search(number + r"\s{1,5}(?:\w{1,30}\s{1,5})?users", text, re.IGNORECASE)
     if users:
         out["users"] = _count(users.group(1), users.group(2))
-    requests = re.search(number + r"\s+(?:requests?|req)\s*(?:per|/|a|each)\s*day", text, re.IGNORECASE)
+    requests = re.search(number + r"\s{1,5}(?:requests?|req)\s{0,5}(?:per|/|a|each)\s{0,5}day", text, re.IGNORECASE)
     if requests:
         out["requests_per_day"] = _count(requests.group(1), requests.group(2))
-    volume = re.search(r"(\d[\d,.]*\s*(?:[KMGTP]i?B|[kmgt]b|bytes|rows|records))\b", text)
+    volume = re.search(r"(?<![\d,.])(\d[\d,.]{0,20}[ \t]{0,5}(?:[KMGTP]i?B|[kmgt]b|bytes|rows|records))\b", text)
     if volume:
         out["data_volume"] = volume.group(1)
     return out
@@ -300,6 +313,6 @@ def _md_directories(text: str) -> tuple[Layer, ...]:
 def _md_examples(lines: list[str]) -> tuple[str, ...]:
     paths = []
     for line in lines:
-        for found in re.findall(r"(?:^(?://|#)\s*|`)([\w./-]+/[\w.-]+\.\w+)`?", line):
+        for found in re.findall(r"(?:^(?://|#)\s*|`)([\w./-]{1,300}/[\w.-]{1,100}\.\w{1,10})`?", line):
             paths.append(norm_path(found))
     return tuple(dict.fromkeys(paths))

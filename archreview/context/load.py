@@ -46,7 +46,8 @@ class _Fail(Protocol):
     def __call__(self, message: str, *where: str | int, value: str | None = None) -> BadContext: ...
 
 
-_ARCHREVIEW_HEADER = re.compile(r"^\s*\[+\s*tool\.archreview\b", re.MULTILINE)
+# [ \t], not \s: with MULTILINE a \s* at every line start runs over all the blank lines after it
+_ARCHREVIEW_HEADER = re.compile(r"^[ \t]*\[+[ \t]*tool\.archreview\b", re.MULTILINE)
 
 
 # --- entry point -----------------------------------------------------------------
@@ -260,6 +261,13 @@ def _show(value: Any) -> str:
     return f"{type(value).__name__} {value!r}"[:80]
 
 
+def _key_of(line: str, pattern: re.Pattern[str]) -> str | None:
+    """The key of a ``key = value`` line, or None."""
+    head, equals, _ = line.partition("=")
+    key = head.strip()
+    return key if equals and pattern.fullmatch(key) else None
+
+
 class _Locator:
     """Lines of keys in a TOML text (tomllib gives values, not places).
 
@@ -268,8 +276,9 @@ class _Locator:
     header or key, then to the line holding the offending value.
     """
 
-    _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
-    _KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"'. ]+?)\s*=")
+    # no lazy group beside a \s*: on a long line of spaces that backtracks in cubic time
+    _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]\s](?:[^\]]*[^\]\s])?)\s*\]\]?")
+    _KEY = re.compile(r"[A-Za-z0-9_\-\"'. ]+")  # the whole key, once stripped (_key_of)
 
     def __init__(self, text: str, prefix: tuple[str | int, ...] = ()) -> None:
         self.prefix = prefix
@@ -286,8 +295,8 @@ class _Locator:
                 else:
                     current = names
                 self.entries.append((number, current))
-            elif key := self._KEY.match(line):
-                self.entries.append((number, (*current, *(_unquote(k) for k in key.group(1).split(".")))))
+            elif (key := _key_of(line, self._KEY)) is not None:
+                self.entries.append((number, (*current, *(_unquote(k) for k in key.split(".")))))
 
     def line(self, where: tuple[str | int, ...], value: str | None = None) -> int | None:
         target = (*self.prefix, *where)

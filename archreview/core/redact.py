@@ -27,7 +27,7 @@ VENDOR_TOKEN = re.compile(
     r"|\bSG\.[0-9A-Za-z_-]{16,}\.[0-9A-Za-z_-]{16,}"  # sendgrid
 )
 # scheme://user:password@host -- the password part, unless it is a template placeholder
-_URL_CREDENTIALS = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@\"']+:)([^\s@/\"'{}$%<>]+)(@)")
+_URL_CREDENTIALS = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]{0,30}://[^\s:/@\"']{1,200}:)([^\s@/\"'{}$%<>]{1,200})(@)")  # bounded
 _BEARER = re.compile(r"(\b(?:Bearer|Basic|Token)\s+)([A-Za-z0-9._~+/=-]{12,})")
 # name = "value" / name: "value" / "name": "value" / name="value"
 _ASSIGNED = re.compile(

@@ -21,7 +21,7 @@ from archreview.core.redact import VENDOR_TOKEN, secret_name
 
 _AWS = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
 _PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
-_URL_PASSWORD = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]+:([^\s@/{}$%<>]+)@")
+_URL_PASSWORD = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]{0,30}://[^\s:/@]{1,200}:([^\s@/{}$%<>]{1,200})@")  # bounded: linear
 _SUSPECT = re.compile(r"AKIA|ASIA|PRIVATE KEY|://|sk[-_]|rk_|gh[pousr]_|xox|AIza|SG\.")
 _IDENTIFIER = re.compile(r"[a-z]+(?:[_.-][a-z]+)*|[A-Z]+(?:_[A-Z]+)*|(?:[A-Z][a-z]+)+")
 _PLACEHOLDERS = ("your", "example", "changeme", "change-me", "xxxx", "placeholder", "dummy", "<", "${", "{{",

@@ -101,23 +101,47 @@ def build_graph(modules: Sequence[Module], depth: int | None = None, violations:
     )
 
 
-def dsm(graph: Graph) -> tuple[tuple[str, ...], tuple[tuple[int, ...], ...]]:
-    """Dependency-structure matrix over packages: cell [i][j] = imports from i to j.
+OTHER = "(other)"
+
+
+def folded(graph: Graph, limit: int = 30) -> tuple[list[str], dict[tuple[str, str], int]]:
+    """The ``limit`` biggest packages and the edges between them, the rest folded into OTHER.
+
+    What the diagram and the matrix draw: a change that adds 100,000 top-level
+    modules must not ask for a 100,000 x 100,000 matrix (7.8 GB in the kernel).
+    """
+    sizes = Counter(package_of(n, graph.depth) for n in graph.nodes)
+    keep = {p for p, _ in sizes.most_common(limit)}
+
+    def name(package: str) -> str:
+        return package if package in keep else OTHER
+
+    edges: Counter[tuple[str, str]] = Counter()
+    for a, b, n in graph.package_edges:
+        if name(a) != name(b):
+            edges[(name(a), name(b))] += n
+    packages = sorted(keep) + ([OTHER] if len(sizes) > len(keep) else [])
+    return packages, dict(edges)
+
+
+def dsm(graph: Graph, limit: int = 30) -> tuple[tuple[str, ...], tuple[tuple[int, ...], ...]]:
+    """Dependency-structure matrix over the ``limit`` biggest packages: cell [i][j] = imports from i to j.
 
     Packages are ordered so that, where the graph allows it, a package comes
     after everything it depends on: dependencies sit below the diagonal, and
     a mark above it is an upward dependency, i.e. part of a cycle (packages in
-    one cycle are kept next to each other).
+    one cycle are kept next to each other). Smaller packages are one row, OTHER.
     """
+    packages, edges = folded(graph, limit)
     g: nx.DiGraph[str] = nx.DiGraph()
-    g.add_nodes_from(graph.packages)
-    g.add_weighted_edges_from(graph.package_edges)
+    g.add_nodes_from(packages)
+    g.add_weighted_edges_from((a, b, n) for (a, b), n in edges.items())
     condensed = nx.condensation(g)
     order: list[str] = []
     for node in reversed(list(nx.lexicographical_topological_sort(condensed, key=lambda n: min(condensed.nodes[n]["members"])))):
         order.extend(sorted(condensed.nodes[node]["members"]))
     position = {p: i for i, p in enumerate(order)}
     matrix = [[0] * len(order) for _ in order]
-    for a, b, n in graph.package_edges:
+    for (a, b), n in edges.items():
         matrix[position[a]][position[b]] = n
     return tuple(order), tuple(tuple(row) for row in matrix)

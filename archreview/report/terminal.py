@@ -10,6 +10,8 @@ from archreview.core.redact import redact
 from archreview.repo import coverage
 from archreview.checklist.rules import in_report
 
+_SHOWN = 20  # lines of a list on the terminal; the JSON document has them all
+
 
 def text(a: Analysis) -> str:
     refs = a.repo.head[:12] if a.repo.head else "working folder"
@@ -35,11 +37,15 @@ def text(a: Analysis) -> str:
     if a.repo.base:
         unread = coverage.caveat(a.head.files, manifests=True)
         none = "none" + (f" among what was read ({unread})" if unread else "")
-        lines.append(f"  changed files: {len(a.changed_files)}; new dependencies: {', '.join(a.new_dependencies) or none}")
-        for n in a.new_infrastructure:
+        deps = ", ".join(a.new_dependencies[:_SHOWN]) + (f" and {len(a.new_dependencies) - _SHOWN} more"
+                                                           if len(a.new_dependencies) > _SHOWN else "")
+        lines.append(f"  changed files: {len(a.changed_files)}; new dependencies: {deps or none}")
+        for n in a.new_infrastructure[:_SHOWN]:
             where = n.evidence[0] if n.evidence else None
             at = f" at {where.path}:{where.line}" if where else ""
             lines.append(f"  NEW {n.kind}: {n.name}{at}{' (tests only)' if n.test_only else ''}")
+        if len(a.new_infrastructure) > _SHOWN:
+            lines.append(f"  ... and {len(a.new_infrastructure) - _SHOWN} more new infrastructure (--json lists them all)")
         for q in a.fit_test:
             lines.append(f"  fit {q.question}: {q.verdict} — {redact(q.summary)}")
     brought = [f for f in a.findings if f.new is not False]

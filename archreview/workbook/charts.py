@@ -12,7 +12,6 @@ so arrows mostly point down.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 
 import networkx as nx
@@ -20,28 +19,12 @@ from matplotlib import ticker
 from matplotlib.figure import Figure
 
 from archreview.core.model import Graph, Hotspot
-from archreview.repo.graph import package_of
+from archreview.repo.graph import folded
 from archreview.workbook.render import png_data_uri
-
-OTHER = "(other)"
-
 
 def _rendered(fig: Figure) -> str:
     """The figure as an inline PNG (savefig picks the Agg canvas itself)."""
     return png_data_uri(fig)
-
-
-def folded(graph: Graph, limit: int = 30) -> tuple[list[str], dict[tuple[str, str], int]]:
-    """The ``limit`` biggest packages and the edges between them, the rest folded into OTHER."""
-    sizes = Counter(package_of(n, graph.depth) for n in graph.nodes)
-    keep = {p for p, _ in sizes.most_common(limit)}
-    name = lambda p: p if p in keep else OTHER  # noqa: E731
-    edges: Counter[tuple[str, str]] = Counter()
-    for a, b, n in graph.package_edges:
-        if name(a) != name(b):
-            edges[(name(a), name(b))] += n
-    packages = sorted(keep) + ([OTHER] if len(sizes) > len(keep) else [])
-    return packages, dict(edges)
 
 
 def package_diagram(graph: Graph, limit: int = 30) -> str | None:

@@ -95,6 +95,18 @@ def overview(review: Review) -> HTML:
     ))
 
 
+# Every list the notebook and the report show stops at a few dozen and says how many there are:
+# a change of 100,000 files or violations must not write a 28 MB report or fill the kernel.
+# The JSON document (``archreview analyze --json``) keeps them all.
+TOP = 50
+NAMES = 40
+
+
+def _showing(limit: int, total: int, what: str) -> str:
+    """A table that stops says so: "showing 50 of 160 layer violations (... lists them all)"."""
+    return f"showing {limit} of {total} {what} (`archreview analyze --json` lists them all)" if total > limit else ""
+
+
 def architecture(review: Review) -> HTML:
     g = review.analysis.graph
     labels, matrix = dsm(g)
@@ -104,10 +116,12 @@ def architecture(review: Review) -> HTML:
         caveat=coverage.caveat(review.analysis.head.files), diagram=charts.package_diagram(g), heatmap=charts.dsm_heatmap(labels, matrix),
         cycles=[" → ".join(c) for c in g.cycles[:20]],
         violations=table([{"rule": v.rule, "where": f"{v.path}:{v.line}", "import": f"{v.importer} → {v.imported}",
-                           "why": v.message} for v in g.violations], ["rule", "where", "import", "why"]),
+                           "why": v.message} for v in g.violations[:TOP]], ["rule", "where", "import", "why"],
+                         caption=_showing(TOP, len(g.violations), "layer violations")),
         coupling=table([{"package": c.package, "used by (Ca)": c.afferent, "uses (Ce)": c.efferent,
                          "instability": c.instability} for c in coupling],
-                       ["package", "used by (Ca)", "uses (Ce)", "instability"]),
+                       ["package", "used by (Ca)", "uses (Ce)", "instability"],
+                       caption=_showing(25, len(g.coupling), "packages, most coupled first")),
     ))
 
 
@@ -132,10 +146,12 @@ def change(review: Review) -> HTML:
     a = review.analysis
     rows = [{"kind": kind_label(n.kind), "what": n.name, "evidence": ", ".join(f"{e.path}:{e.line}" for e in n.evidence[:4]),
              "note": _infra_note(n)}
-            for n in a.new_infrastructure]
+            for n in a.new_infrastructure[:TOP]]
     changed, reaching, entry = blast_radius(review)
-    return HTML(fragment("change", a=a, dep_caveat=coverage.caveat(a.head.files, manifests=True), infra=table(rows, ["kind", "what", "evidence", "note"]),
-                         changed=changed, reaching=reaching, entry=entry))
+    return HTML(fragment("change", a=a, dep_caveat=coverage.caveat(a.head.files, manifests=True),
+                         infra=table(rows, ["kind", "what", "evidence", "note"],
+                                     caption=_showing(TOP, len(a.new_infrastructure), "new infrastructure")),
+                         changed=changed, reaching=reaching, entry=entry, limit=NAMES))
 
 
 def _infra_note(n) -> str:
@@ -152,12 +168,21 @@ def blast_radius(review: Review) -> tuple[list[str], list[str], list[str]]:
     changed_paths = set(a.changed_files)
     changed = sorted(m.name for m in a.modules if m.path in changed_paths)
     g = module_graph(a.modules)
-    reaching: set[str] = set()
-    for name in changed:
-        reaching |= nx.ancestors(g, name)
-    reaching -= set(changed)
+    reaching = _ancestors(g, changed) - set(changed)
     entry = sorted(n for n in reaching | set(changed) if g.in_degree(n) == 0)
     return changed, sorted(reaching), entry
+
+
+def _ancestors(g: nx.DiGraph, targets: list[str]) -> set[str]:
+    """Every node with a path to any of ``targets``: one walk for all (one per target is quadratic)."""
+    seen: set[str] = set()
+    todo = list(targets)
+    while todo:
+        for importer in g.predecessors(todo.pop()):
+            if importer not in seen:
+                seen.add(importer)
+                todo.append(importer)
+    return seen
 
 
 # The fit test's five questions as the client reads them (archreview.change.fit.QUESTIONS holds the short names).

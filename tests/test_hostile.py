@@ -132,6 +132,21 @@ def test_a_worker_killed_from_outside_costs_no_result(monkeypatch, tmp_path):
     assert marker.exists() and len(results) == 60 and all(f.error is None for f in results.values())
 
 
+def test_an_analyser_bug_is_the_file_s_error_not_a_dead_worker(monkeypatch):
+    real = runner.analyse_file
+
+    def analyse(path, language, data):
+        if path == "bug.py":
+            raise KeyError("unexpected shape")
+        return real(path, language, data)
+
+    monkeypatch.setattr(runner, "analyse_file", analyse)
+    starts = _count_starts(monkeypatch)
+    results = {f.path: f for f in runner.analyse_many([("bug.py", "python", b"x = 1\n"), ("ok.py", "python", b"y = 2\n")])}
+    assert results["bug.py"].error.startswith("the analyser failed on this file (KeyError")
+    assert not runner.transient(results["bug.py"].error) and results["ok.py"].error is None and len(starts) == 1
+
+
 def test_small_runs_never_parse_in_the_main_process(monkeypatch):
     monkeypatch.setattr(runner, "analyse_file", lambda path, language, data: FileFacts(path, language, lines=os.getpid()))
     [facts] = runner.analyse_many([("a.py", "python", b"x = 1\n")], jobs=1)

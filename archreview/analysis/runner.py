@@ -73,7 +73,11 @@ def _serve(conn: Connection, limit: int) -> None:
     _init_worker(limit)
     while (chunk := conn.recv()) is not None:
         for path, language, data in chunk:
-            conn.send(analyse_file(path, language, data))
+            try:
+                facts = analyse_file(path, language, data)
+            except Exception as exc:  # a bug in an analyser: this file's error, not a dead worker and a retry
+                facts = FileFacts(path, language, error=f"the analyser failed on this file ({type(exc).__name__}: {exc})"[:300])
+            conn.send(facts)
 
 
 def _chunks(tasks: Sequence[Task]) -> list[list[Task]]:

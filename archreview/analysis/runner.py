@@ -69,9 +69,13 @@ def _init_worker(limit: int) -> None:
 
 
 def _serve(conn: Connection, limit: int) -> None:
-    """A worker: chunks in, one ``FileFacts`` out per file, until the parent sends ``None``."""
+    """A worker: chunks in, one ``FileFacts`` out per file, until the parent ends it."""
     _init_worker(limit)
-    while (chunk := conn.recv()) is not None:
+    while True:
+        try:
+            chunk = conn.recv()
+        except EOFError:  # the parent is gone
+            return
         for path, language, data in chunk:
             try:
                 facts = analyse_file(path, language, data)
@@ -100,9 +104,13 @@ class _Worker:
     since: float = 0.0  # when it started on todo[0]
 
     def give(self, chunk: list[Task]) -> None:
+        """Send a chunk; a worker that died meanwhile is found by ``_collect``."""
         self.todo = deque(chunk)
         self.since = time.monotonic()
-        self.conn.send(chunk)
+        try:
+            self.conn.send(chunk)
+        except OSError:
+            pass
 
     def stop(self) -> None:
         if self.process.is_alive():
@@ -161,8 +169,7 @@ def analyse_many(tasks: Sequence[Task], jobs: int | None = None, progress: Progr
                 if worker in busy and not worker.todo:
                     if queue:
                         worker.give(queue.popleft())
-                    else:
-                        worker.conn.send(None)
+                    else:  # nothing left for it: an idle worker holds no result, so it is simply ended
                         worker.stop()
                         busy.remove(worker)
     finally:

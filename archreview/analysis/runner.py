@@ -50,7 +50,7 @@ def transient(error: str | None) -> bool:
 
     Such results are not cached: the next run, on a quieter machine, tries again.
     """
-    return bool(error) and (error == DIED or error.startswith(OVER_BUDGET.split("(")[0]))
+    return error is not None and (error == DIED or error.startswith(OVER_BUDGET.split("(")[0]))
 
 
 def _init_worker(limit: int) -> None:
@@ -120,8 +120,8 @@ class _Worker:
 
 
 def _start() -> _Worker:
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork") if fork else multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
     process = context.Process(target=_serve, args=(theirs, worker_memory_limit()), daemon=True)
     process.start()
@@ -182,8 +182,9 @@ def _ready(busy: list[_Worker], budget: float) -> list[_Worker]:
     """Workers with results to read, that died, or that ran past the budget on their file."""
     deadline = min(w.since for w in busy) + budget
     timeout = max(0.0, deadline - time.monotonic())
-    by_handle = {**{w.conn: w for w in busy}, **{w.process.sentinel: w for w in busy}}
-    ready = {id(by_handle[h]): by_handle[h] for h in wait(list(by_handle), timeout)}
+    handles: list[Connection | int] = [*(w.conn for w in busy), *(w.process.sentinel for w in busy)]
+    by_handle: dict[object, _Worker] = {**{w.conn: w for w in busy}, **{w.process.sentinel: w for w in busy}}
+    ready = {id(by_handle[h]): by_handle[h] for h in wait(handles, timeout)}
     now = time.monotonic()
     ready.update({id(w): w for w in busy if now - w.since > budget})
     return list(ready.values())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import archreview
 import hypothesmith
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -21,7 +22,7 @@ from archreview.sources.files import language_of
 
 # hypothesmith compiles what it generates; "'int' object is not callable" is about its programs, not ours
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+SAMPLE = Path(archreview.__file__).parent / "data" / "sample"  # the bundled BuildRight sample's sources
 _FUZZ = settings(derandomize=True, max_examples=60, deadline=None, database=None,
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
 

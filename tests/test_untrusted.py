@@ -1,0 +1,163 @@
+"""Issue 15: a hostile repository must not run code, redirect writes or leak secrets.
+
+Each test builds the hostile shape the adversarial run used, in a git
+repository made here, and runs the real command on it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from archreview import cli
+from browser import _end, _isolated_env, descendants, free_port
+from repos import Symlink
+
+# Modules the server, the kernel launcher and the kernel import by name: a committed file of the
+# same name on sys.path would run. Each writes a marker if it is ever imported.
+HIJACKED = ("IPython", "ipykernel_launcher", "jupyterlab", "jupyter_server", "traitlets", "ipykernel", "tornado",
+            "sitecustomize", "usercustomize", "zmq", "nbformat")
+
+
+def _hostile_files(marker: Path) -> dict[str, str]:
+    payload = f"open({str(marker)!r}, 'a').write(__name__ + ' imported from ' + __file__ + '\\n')\n"
+    files = {"app/__init__.py": "", "app/core.py": "def run():\n    return 1\n"}
+    for name in HIJACKED:
+        files[f"{name}.py"] = payload
+        files[f"reviews/{name}.py"] = payload
+    return files
+
+
+def test_lab_prepares_the_workbook_outside_the_repository(git_repo, tmp_path, monkeypatch):
+    from archreview.lab import prepare
+    from archreview.workbook.params import Parameters
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    repo = git_repo([_hostile_files(tmp_path / "marker")])
+    notebook = prepare(Parameters(str(repo.path), live=True))
+    assert notebook.is_relative_to(tmp_path / "state" / "archreview") and notebook.exists()
+    assert not notebook.is_relative_to(repo.path)
+    assert repo.git("status", "--porcelain", "--ignored") == ""  # nothing written in the analysed tree
+    assert not (tmp_path / "marker").exists()
+
+
+@pytest.mark.slow
+def test_lab_run_inside_a_hostile_repository_imports_nothing_from_it(git_repo, tmp_path):
+    """Case 1: the installed `archreview lab .` run from inside the repo, workbook in the repo's own reviews/ folder (the
+    worst case: the kernel's working folder is the repository's), a kernel started through the server."""
+    marker = tmp_path / "marker"
+    repo = git_repo([_hostile_files(marker)])
+    home = tmp_path / "home"
+    env = {**_isolated_env(home), "XDG_STATE_HOME": str(tmp_path / "state"), "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
+    port = free_port()
+    log = tmp_path / "lab.log"
+    with open(log, "wb") as out:
+        lab = subprocess.Popen([str(Path(sys.executable).with_name("archreview")), "lab", ".", "--no-browser", "--port", str(port),
+                                "--workdir", "reviews"], cwd=repo.path, env=env, stdout=out, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    started: list[tuple[int, int]] = []
+    try:
+        token = _wait_for_token(lab, log, home / "runtime")
+        api = _client(port, token)
+        notebook = next(p.name for p in (repo.path / "reviews").glob("review-*.ipynb"))
+        session = api("/api/sessions", {"path": notebook, "type": "notebook", "kernel": {"name": "python3"}})
+        assert session["kernel"]["id"]
+        deadline = time.monotonic() + 120
+        while "IPKernelApp" not in log.read_text(errors="replace"):  # the real ipykernel is up and talking
+            assert time.monotonic() < deadline, log.read_text(errors="replace")
+            started += [d for d in descendants(lab.pid) if d not in started]
+            time.sleep(0.5)
+        started += [d for d in descendants(lab.pid) if d not in started]
+        assert len(started) >= 2  # the server and its kernel did run
+        api("/api/shutdown", {})
+        lab.wait(timeout=30)
+    finally:
+        for pid, start in [*started[::-1], *descendants(lab.pid)]:
+            _end(pid, start)
+        if lab.poll() is None:
+            lab.terminate()
+            lab.wait(timeout=10)
+    assert not marker.exists(), marker.read_text()
+
+
+def _wait_for_token(lab: subprocess.Popen, log: Path, runtime: Path, timeout: float = 120) -> str:
+    """The server's token, from the server file it writes in Jupyter's runtime folder."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for server_file in runtime.glob("jpserver-*.json"):
+            with contextlib.suppress(ValueError, OSError):
+                return json.loads(server_file.read_text())["token"]
+        assert lab.poll() is None, log.read_text(errors="replace")
+        time.sleep(0.25)
+    raise AssertionError(f"JupyterLab did not start in {timeout}s:\n{log.read_text(errors='replace')}")
+
+
+def _client(port: int, token: str):
+    def call(path: str, body: object = None) -> dict:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data,
+                                         method="GET" if body is None else "POST",
+                                         headers={"Authorization": f"token {token}", "Content-Type": "application/json"})
+        for _ in range(40):
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    raw = response.read()
+                return json.loads(raw) if raw else {}
+            except ConnectionError:
+                time.sleep(0.25)
+        raise AssertionError("the server did not answer")
+    return call
+
+
+def test_papermill_kernels_never_start_inside_the_analysed_repository(git_repo, tmp_path, monkeypatch):
+    """Case 1, batch side: the review's kernel runs from the package's folder, not the repository's."""
+    from archreview.report import notebook as nb
+
+    seen = {}
+    monkeypatch.setattr(nb, "run_notebook", lambda source, out, params, *, cwd, **_: seen.setdefault("cwd", cwd))
+    repo = git_repo([_hostile_files(tmp_path / "marker")])
+    from archreview.workbook.params import Parameters
+    nb.execute(Parameters(str(repo.path)), tmp_path / "out.ipynb")
+    assert not Path(seen["cwd"]).resolve().is_relative_to(repo.path.resolve())
+
+
+def test_init_does_not_write_through_a_committed_link(git_repo, tmp_path, capsys):
+    """Case 3: a committed archreview.toml -> ../outside/x.toml is never written, even with --force."""
+    outside = tmp_path / "outside" / "x.toml"
+    outside.parent.mkdir()
+    outside.write_text("# the user's own file\n")
+    repo = git_repo([{"app/__init__.py": "", "app/core.py": "x = 1\n", "archreview.toml": Symlink("../outside/x.toml")}])
+    assert cli.main(["init", str(repo.path)]) == 2
+    assert cli.main(["init", str(repo.path), "--force"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "symbolic link" in err[1] and "Traceback" not in err[1]
+    assert outside.read_text() == "# the user's own file\n" and (repo.path / "archreview.toml").is_symlink()
+
+
+def test_lab_does_not_write_through_a_committed_workbook_link(git_repo, tmp_path, monkeypatch, capsys):
+    """Case 3: a committed reviews/review-repo.ipynb -> a file elsewhere makes lab refuse, not overwrite."""
+    from archreview.lab import prepare
+    from archreview.workbook.params import Parameters
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    repo = git_repo([{"app/__init__.py": "", "reviews/review-repo.ipynb": Symlink(str(victim))}])
+    monkeypatch.chdir(repo.path)
+    assert cli.main(["lab", ".", "--workdir", "reviews", "--no-browser"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "symbolic link" in err[0]
+    assert cli.main(["lab", ".", "--workdir", str(repo.path), "--decisions", "reviews/review-repo.ipynb",
+                     "--no-browser"]) == 2  # a decisions file that is a link: refused too
+    assert victim.read_text() == "precious\n"
+    notebook = prepare(Parameters(".", live=True))  # the default place is the user's, and is written
+    assert notebook.exists() and victim.read_text() == "precious\n"

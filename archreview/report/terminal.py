@@ -55,4 +55,4 @@ def text(a: Analysis) -> str:
     already = sum(f.new is False for f in a.findings)
     if already:
         lines.append(f"  already in the codebase (not brought by the change): {already} findings")
-    return "\n".join(lines)
+    return redact("\n".join(lines))  # one pass over everything shown, names and paths included

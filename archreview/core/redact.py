@@ -9,10 +9,11 @@ it is a handful of precompiled regular expressions with a cheap pre-check.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from functools import lru_cache
 from typing import TypeVar
+
+from archreview.core.text import map_strings
 
 T = TypeVar("T")
 
@@ -114,23 +115,6 @@ def redact_tree(value: object) -> object:
 
 
 def redact_fields(value: T, keep: frozenset[str] = frozenset({"path"})) -> T:
-    """A frozen dataclass (and those nested in it, in tuples too) with its strings redacted.
-
-    Fields named in ``keep`` (file paths, which join facts to files) are left as they are.
-    """
-    if isinstance(value, str):
-        return redact(value)  # type: ignore[return-value]
-    if isinstance(value, tuple):
-        items = tuple(redact_fields(v, keep) for v in value)
-        return value if all(a is b for a, b in zip(items, value)) else items  # type: ignore[return-value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {}
-        for f in dataclasses.fields(value):
-            if f.name in keep:
-                continue
-            old = getattr(value, f.name)
-            new = redact_fields(old, keep)
-            if new is not old:
-                changes[f.name] = new
-        return dataclasses.replace(value, **changes) if changes else value
-    return value
+    """A frozen dataclass (and all it holds) with its strings redacted; fields named in ``keep``
+    (file paths, which join facts to files) are left as they are."""
+    return map_strings(value, redact, keep)

@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 
 from archreview.core.errors import ArchReviewError
-from archreview.core.output import make_folder, write_text
+from archreview.core.output import make_folder, refuse_links, write_text
 from archreview.core.redact import redact
 from archreview.core.paths import package_path
 from archreview.workbook.params import Parameters, absolute
@@ -50,11 +50,16 @@ def run_notebook(source: Path, notebook_out: Path, parameters: dict[str, object]
                             # that ipykernel logs at ERROR when jupyter_client interrupts it to shut it down.
                             extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     except pm.PapermillExecutionError as exc:
-        raise ReviewFailed(f"{source.name} failed in cell {exc.exec_count}: {exc.ename}: {redact(str(exc.evalue))} "
+        raise ReviewFailed(f"{source.name} failed in cell {exc.exec_count}: {exc.ename}: {_first_line(redact(str(exc.evalue)))} "
                            f"(partial notebook kept at {notebook_out})") from exc
     finally:
         _redact_file(notebook_out)
     return notebook_out
+
+
+def _first_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[0] + (" ..." if len(lines) > 1 else "") if lines else ""
 
 
 def _redact_file(notebook: Path) -> None:
@@ -192,7 +197,8 @@ def run_review(params: Parameters, output: str | os.PathLike, *, timeout: int | 
     from archreview.decisions import DecisionStore
 
     check_inputs(params)
-    html = Path(output)
+    html = refuse_links(output)
+    make_folder(html.parent)  # one line now, not a traceback after the workbook ran
     notebook = execute(params, html.with_suffix(".ipynb"), timeout=timeout)
     export(notebook, html, params.title)
     decided = DecisionStore(params.decisions).all() if params.decisions else ()

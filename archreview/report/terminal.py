@@ -9,6 +9,7 @@ from archreview.core.model import Analysis
 from archreview.core.redact import redact
 from archreview.repo import coverage
 from archreview.checklist.rules import in_report
+from archreview.core.text import displayable
 
 
 def text(a: Analysis) -> str:
@@ -55,4 +56,4 @@ def text(a: Analysis) -> str:
     already = sum(f.new is False for f in a.findings)
     if already:
         lines.append(f"  already in the codebase (not brought by the change): {already} findings")
-    return redact("\n".join(lines))  # one pass over everything shown, names and paths included
+    return displayable(redact("\n".join(lines)))  # one pass over everything shown, names and paths included

@@ -187,7 +187,7 @@ def test_raw_outputs_are_sanitised_on_the_way_to_the_report(tmp_path):
     pixel = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
     own = (f'<section id="checklist" class="ar-section"><h2>Checklist</h2><div class="ar-item" data-item="14">'
            f'<table class="ar-table"><tr><th scope="col">a</th><td style="background-color: #fde0dd">1</td></tr>'
-           f'</table><a href="#item-14">item 14</a><figure><img alt="chart" src="{pixel}"></figure></div></section>')
+           f'</table><a href="#item-14">item 14</a><a href="ai/report.html">report</a><figure><img alt="chart" src="{pixel}"></figure></div></section>')
     node = nbformat_notebook([{"text/html": own}] + [{"text/html": h} for h in HOSTILE_HTML]
                              + [{"text/markdown": "**bold** " + h} for h in HOSTILE_HTML])
     source = tmp_path / "executed.ipynb"
@@ -210,6 +210,7 @@ def test_raw_outputs_are_sanitised_on_the_way_to_the_report(tmp_path):
     assert body.find(attrs={"data-item": "14"}) is not None and body.find("th", scope="col") is not None
     assert body.find("td", style="background-color:#fde0dd") is not None  # the heatmap colours stay
     assert body.find("img", alt="chart")["src"] == pixel and body.find("a", string="item 14")["href"] == "#item-14"
+    assert body.find("a", string="report")["href"] == "ai/report.html"  # the portfolio links to reports beside it
     assert body.find("strong", string="bold") is not None  # Markdown still rendered
 
 

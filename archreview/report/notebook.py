@@ -93,12 +93,13 @@ _ATTRIBUTES = {
     "td": {"colspan", "rowspan", "style"}, "th": {"colspan", "rowspan", "scope", "style"},
 }
 _STYLE_PROPERTIES = {"background-color", "color", "text-align", "font-weight"}
+_RELATIVE = re.compile(r"(?![a-zA-Z][a-zA-Z0-9+.-]*:)(?![/\\]{2})[^\s\\]*\Z")  # no scheme, no //host
 _DATA_IMAGE = re.compile(r"data:image/(?:png|jpeg|gif);base64,[A-Za-z0-9+/=\s]*\Z")
 
 
 def _attribute(tag: str, name: str, value: str) -> str | None:
-    if name == "href":  # links stay inside the report
-        return value if value.startswith("#") else None
+    if name == "href":  # links stay inside the report or go to a file beside it (the portfolio's reports)
+        return value if _RELATIVE.match(value) else None
     if name == "src":  # images are inline data, never fetched
         return value if _DATA_IMAGE.match(value) else None
     return value

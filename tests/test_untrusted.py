@@ -223,3 +223,15 @@ def nbformat_notebook(outputs: list[dict[str, str]]):
         cell.outputs = [nbformat.v4.new_output("display_data", data=data)]
         node.cells.append(cell)
     return node
+
+
+def test_review_does_not_write_through_a_committed_link_in_the_tree(git_repo, tmp_path, capsys):
+    """Case 3, review: a report written inside the analysed tree where the repository put a link."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    repo = git_repo([{"app/__init__.py": "", "out/report.ipynb": Symlink(str(victim)), "docs": Symlink(str(tmp_path))}])
+    assert cli.main(["review", str(repo.path), "--output", str(repo.path / "out" / "report.html")]) == 2
+    assert cli.main(["review", str(repo.path), "--output", str(repo.path / "docs" / "report.html")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all("symbolic link" in line for line in err)
+    assert victim.read_text() == "precious\n" and not (tmp_path / "report.html").exists()

@@ -198,8 +198,9 @@ def run_review(params: Parameters, output: str | os.PathLike, *, timeout: int | 
     from archreview.decisions import DecisionStore
 
     check_inputs(params)
-    html = refuse_links(output)
-    make_folder(html.parent)  # one line now, not a traceback after the workbook ran
+    html = refuse_links(output, params.repo)  # an output inside the analysed tree: never through its links
+    refuse_links(html.with_suffix(".ipynb"), params.repo)
+    make_folder(html.parent, params.repo)  # one line now, not a traceback after the workbook ran
     notebook = execute(params, html.with_suffix(".ipynb"), timeout=timeout)
     export(notebook, html, params.title)
     decided = DecisionStore(params.decisions).all() if params.decisions else ()

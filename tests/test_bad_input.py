@@ -70,7 +70,8 @@ def test_an_unwritable_output_is_one_line_and_exit_2(git_repo, tmp_path, capsys,
         "analyze": ["analyze", str(repo.path), "--json", str(out / "analysis.json")],
     }[command]
     assert cli.main(argv) == 2
-    _one_line(capsys, "cannot write", "choose a writable path")
+    line = _one_line(capsys, "cannot write", "choose a writable path")
+    assert "a-file is a file, not a folder" in line if where == "under a file" else True
     assert (tmp_path / "a-file").read_text() == "not a folder\n" if where == "under a file" else True
 
 

@@ -62,6 +62,10 @@ def make_folder(path: str | os.PathLike, root: str | os.PathLike | None = None) 
         folder.mkdir(parents=True, exist_ok=True)
         if not os.access(folder, os.W_OK | os.X_OK):
             raise PermissionError(13, "Permission denied")
+    except (FileExistsError, NotADirectoryError) as exc:
+        blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), folder)
+        raise OutputError(f"cannot write in {folder}: {blocker} is a file, not a folder; "
+                          "choose a writable path") from exc
     except OSError as exc:
         raise cannot_write(folder, exc) from exc
     return folder

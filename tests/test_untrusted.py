@@ -144,23 +144,31 @@ def test_init_does_not_write_through_a_committed_link(git_repo, tmp_path, capsys
 
 
 def test_lab_does_not_write_through_a_committed_workbook_link(git_repo, tmp_path, monkeypatch, capsys):
-    """Case 3: a committed reviews/review-repo.ipynb -> a file elsewhere makes lab refuse, not overwrite."""
+    """Case 3: a committed reviews/review-repo.ipynb -> a file elsewhere is never written through: lab takes
+    the next free name; a committed folder link on the way is refused; so is a decisions file that is a link."""
     from archreview.lab import prepare
     from archreview.workbook.params import Parameters
 
     victim = tmp_path / "victim.txt"
     victim.write_text("precious\n")
+    outside = tmp_path / "outside"
+    outside.mkdir()
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    repo = git_repo([{"app/__init__.py": "", "reviews/review-repo.ipynb": Symlink(str(victim))}])
+    repo = git_repo([{"app/__init__.py": "", "reviews/review-repo.ipynb": Symlink(str(victim)),
+                      "reviews/review-repo-2.ipynb": Symlink(str(tmp_path / "dangling")),
+                      "linked": Symlink(str(outside))}])
     monkeypatch.chdir(repo.path)
-    assert cli.main(["lab", ".", "--workdir", "reviews", "--no-browser"]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "symbolic link" in err[0]
-    assert cli.main(["lab", ".", "--workdir", str(repo.path), "--decisions", "reviews/review-repo.ipynb",
+    notebook = prepare(Parameters(".", live=True), "reviews")
+    assert notebook.name == "review-repo-3.ipynb" and not notebook.is_symlink()
+    assert victim.read_text() == "precious\n" and not (tmp_path / "dangling").exists()
+    assert cli.main(["lab", ".", "--workdir", "linked/sub", "--no-browser"]) == 2
+    assert cli.main(["lab", ".", "--workdir", str(tmp_path / "w"), "--decisions", "reviews/review-repo.ipynb",
                      "--no-browser"]) == 2  # a decisions file that is a link: refused too
-    assert victim.read_text() == "precious\n"
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all("symbolic link" in line for line in err), err
+    assert list(outside.iterdir()) == [] and victim.read_text() == "precious\n"
     notebook = prepare(Parameters(".", live=True))  # the default place is the user's, and is written
-    assert notebook.exists() and victim.read_text() == "precious\n"
+    assert notebook.exists() and notebook.is_relative_to(tmp_path / "state")
 
 
 HOSTILE_HTML = [

@@ -6,7 +6,6 @@ repository made here, and runs the real command on it.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -66,7 +65,7 @@ def test_lab_run_inside_a_hostile_repository_imports_nothing_from_it(git_repo, t
                                start_new_session=True)
     started: list[tuple[int, int]] = []
     try:
-        token = _wait_for_token(lab, log, home / "runtime")
+        token = _wait_for_token(lab, log)
         api = _client(port, token)
         notebook = next(p.name for p in (repo.path / "reviews").glob("review-*.ipynb"))
         session = api("/api/sessions", {"path": notebook, "type": "notebook", "kernel": {"name": "python3"}})
@@ -89,13 +88,13 @@ def test_lab_run_inside_a_hostile_repository_imports_nothing_from_it(git_repo, t
     assert not marker.exists(), marker.read_text()
 
 
-def _wait_for_token(lab: subprocess.Popen, log: Path, runtime: Path, timeout: float = 120) -> str:
-    """The server's token, from the server file it writes in Jupyter's runtime folder."""
+def _wait_for_token(lab: subprocess.Popen, log: Path, timeout: float = 120) -> str:
+    """The server's token, from the "open: URL?token=..." line archreview prints once the server is up."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for server_file in runtime.glob("jpserver-*.json"):
-            with contextlib.suppress(ValueError, OSError):
-                return json.loads(server_file.read_text())["token"]
+        found = re.search(r"^open: \S*[?&]token=([A-Za-z0-9_-]+)", log.read_text(errors="replace"), re.M)
+        if found:
+            return found.group(1)
         assert lab.poll() is None, log.read_text(errors="replace")
         time.sleep(0.25)
     raise AssertionError(f"JupyterLab did not start in {timeout}s:\n{log.read_text(errors='replace')}")

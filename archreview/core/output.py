@@ -18,7 +18,7 @@ from pathlib import Path
 from archreview.core.errors import OutputError
 
 
-def link_below(path: str | os.PathLike, root: str | os.PathLike | None) -> Path | None:
+def link_below(path: str | os.PathLike[str], root: str | os.PathLike[str] | None) -> Path | None:
     """The first symbolic link on the way from ``root`` down to ``path``, if ``path`` lies below ``root``.
 
     ``path`` itself is checked too. Links above ``root`` (``/tmp`` on macOS) and
@@ -41,7 +41,7 @@ def link_below(path: str | os.PathLike, root: str | os.PathLike | None) -> Path 
     return None
 
 
-def refuse_links(path: str | os.PathLike, root: str | os.PathLike | None = None) -> Path:
+def refuse_links(path: str | os.PathLike[str], root: str | os.PathLike[str] | None = None) -> Path:
     """``path`` (absolute), or ``OutputError`` when writing it would go through a symbolic link."""
     link = link_below(path, root)
     if link is not None:
@@ -50,12 +50,12 @@ def refuse_links(path: str | os.PathLike, root: str | os.PathLike | None = None)
     return Path(os.path.abspath(path))
 
 
-def cannot_write(path: str | os.PathLike, exc: OSError) -> OutputError:
+def cannot_write(path: str | os.PathLike[str], exc: OSError) -> OutputError:
     reason = exc.strerror or str(exc)
     return OutputError(f"cannot write {os.fspath(path)}: {reason}; choose a writable path")
 
 
-def make_folder(path: str | os.PathLike, root: str | os.PathLike | None = None) -> Path:
+def make_folder(path: str | os.PathLike[str], root: str | os.PathLike[str] | None = None) -> Path:
     """``path`` as a folder that exists, or ``OutputError`` saying why it cannot be one."""
     folder = refuse_links(path, root)
     try:
@@ -71,7 +71,7 @@ def make_folder(path: str | os.PathLike, root: str | os.PathLike | None = None) 
     return folder
 
 
-def write_bytes(path: str | os.PathLike, data: bytes, *, root: str | os.PathLike | None = None,
+def write_bytes(path: str | os.PathLike[str], data: bytes, *, root: str | os.PathLike[str] | None = None,
                 exclusive: bool = False) -> Path:
     """Write ``data`` to ``path`` atomically (temporary file + rename), never through a link.
 
@@ -95,6 +95,6 @@ def write_bytes(path: str | os.PathLike, data: bytes, *, root: str | os.PathLike
     return target
 
 
-def write_text(path: str | os.PathLike, text: str, *, root: str | os.PathLike | None = None,
+def write_text(path: str | os.PathLike[str], text: str, *, root: str | os.PathLike[str] | None = None,
                exclusive: bool = False) -> Path:
     return write_bytes(path, text.encode("utf-8"), root=root, exclusive=exclusive)

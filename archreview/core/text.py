@@ -28,14 +28,14 @@ def map_strings(value: T, fn: Callable[[str], str], keep: frozenset[str] = froze
     """``value`` with ``fn`` applied to every string inside it (dataclasses, tuples, lists, sets, dicts);
     parts that do not change are shared, not copied; dataclass fields named in ``keep`` are left alone."""
     if isinstance(value, str):
-        return fn(value)  # type: ignore[return-value]
+        return fn(value)  # type: ignore[return-value]  # T is str here
     if isinstance(value, (tuple, list, frozenset, set)):
         items = [map_strings(v, fn, keep) for v in value]
-        return value if all(a is b for a, b in zip(items, value)) else type(value)(items)  # type: ignore[return-value]
+        return value if all(a is b for a, b in zip(items, value)) else type(value)(items)
     if isinstance(value, dict):
         pairs = [(map_strings(k, fn, keep), map_strings(v, fn, keep)) for k, v in value.items()]
         same = all(k is k0 and v is v0 for (k, v), (k0, v0) in zip(pairs, value.items()))
-        return value if same else type(value)(pairs)  # type: ignore[return-value]
+        return value if same else type(value)(pairs)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         changes = {}
         for f in dataclasses.fields(value):
@@ -45,5 +45,5 @@ def map_strings(value: T, fn: Callable[[str], str], keep: frozenset[str] = froze
             new = map_strings(old, fn, keep)
             if new is not old:
                 changes[f.name] = new
-        return dataclasses.replace(value, **changes) if changes else value  # type: ignore[return-value]
+        return dataclasses.replace(value, **changes) if changes else value
     return value

@@ -15,6 +15,7 @@ from typing import Iterator, NoReturn
 
 from archreview import __version__
 from archreview.core.errors import ArchReviewError
+from archreview.core.output import write_bytes, write_text
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -73,7 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     lab = sub.add_parser("lab", help="open the workbook for a repository in JupyterLab")
     _repo_arguments(lab)
     _review_arguments(lab)
-    lab.add_argument("--workdir", default="reviews", help="folder for the parameterised workbook (default ./reviews)")
+    lab.add_argument("--workdir", help="folder for the parameterised workbook and its decisions "
+                                       "(default: a folder of your own, outside the analysed tree)")
     lab.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     lab.add_argument("--no-browser", action="store_true", help="print the URL instead of opening a browser")
     lab.set_defaults(run=_lab)
@@ -144,7 +146,7 @@ def _analyze(args: argparse.Namespace) -> int:
 
         with progress_bars() as progress:
             data = cached_document(inputs, jobs=args.jobs, use_cache=not args.no_cache, progress=progress)
-        _write_json(args.json, data)
+        _write_json(args.json, data, args.path)
         return EXIT_OK
     from archreview.analysis.run import analyze_inputs
     from archreview.report import jsondoc
@@ -158,7 +160,7 @@ def _analyze(args: argparse.Namespace) -> int:
         result = compare(result, prior)
     _extra_outputs(args, result)
     if args.json:
-        _write_json(args.json, jsondoc.encode(result))
+        _write_json(args.json, jsondoc.encode(result), args.path)
     else:
         print(summary.text(result))
     if args.fail_on_new:
@@ -168,16 +170,12 @@ def _analyze(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _write_json(target: str, data: bytes) -> None:
+def _write_json(target: str, data: bytes, root: str) -> None:
     if target == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    try:
-        with open(target, "wb") as out:
-            out.write(data)
-    except OSError as exc:
-        raise ArchReviewError(f"cannot write {target}: {exc.strerror}; choose a writable path") from exc
+    write_bytes(target, data, root=root)  # never through a link inside the analysed tree
 
 
 def _baseline(args: argparse.Namespace):
@@ -259,10 +257,9 @@ def _init(args: argparse.Namespace) -> int:
     if target == "-":
         sys.stdout.write(text)
         return EXIT_OK
-    if os.path.exists(target) and not args.force:
+    if os.path.lexists(target) and not args.force:
         raise ArchReviewError(f"{target} already exists; edit it, or pass --force to replace it with a new draft")
-    with open(target, "w", encoding="utf-8") as out:
-        out.write(text)
+    write_text(target, text, root=args.path)  # never through a committed symbolic link
     print(f"drafted {target}: review it with the team, then commit it", file=sys.stderr)
     return EXIT_OK
 

@@ -210,6 +210,8 @@ def parse_document(text: str) -> tuple[dict[int, Decision], tuple[Decision, ...]
         doc = json.loads(text)
     except json.JSONDecodeError as err:
         raise ValueError(f"invalid JSON at line {err.lineno} column {err.colno}: {err.msg}") from None
+    except RecursionError:
+        raise ValueError("it is nested too deeply to be a decisions file") from None
     if not isinstance(doc, dict):
         raise ValueError("the top level is not an object")
     version = doc.get("format")
@@ -251,8 +253,18 @@ def dump_document(decisions: dict[int, Decision], history: Iterable[Decision]) -
 # --- the file system edge -------------------------------------------------------
 
 
+def refuse_links(path: Path) -> None:
+    """A decisions file (or its lock) that is a symbolic link is refused, never replaced nor written through:
+    a link committed to a repository must not redirect a write, and replacing it would silently cut it."""
+    for candidate in (path, Path(f"{path}.lock")):
+        if candidate.is_symlink():
+            raise DecisionsFileError(f"is a symbolic link (to {os.readlink(candidate)}); archreview does not write "
+                                     f"through links - give the real file's path instead", path=str(candidate))
+
+
 def read_file(path: Path) -> tuple[dict[int, Decision], tuple[Decision, ...]]:
     """The decisions in ``path`` (none if it does not exist); DecisionsFileError if unusable."""
+    refuse_links(path)
     try:
         data = path.read_bytes()
     except (FileNotFoundError, NotADirectoryError):
@@ -433,6 +445,7 @@ class DecisionStore:
 
     def _save_under_lock(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        refuse_links(self.path)  # before the lock file is opened: it must not truncate a link's target
         with exclusive(f"{self.path}.lock", timeout=self._lock_timeout, poll=0.002):  # removed on release
             disk, disk_history = read_file(self.path)
             decisions, history = merge(disk, disk_history, self._pending)

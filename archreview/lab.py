@@ -1,10 +1,19 @@
-"""``archreview lab``: JupyterLab on a parameterised copy of the workbook, on loopback."""
+"""``archreview lab``: JupyterLab on a parameterised copy of the workbook, on loopback.
+
+The repository under review is untrusted: nothing in it may run. So the server
+starts in a fresh private folder, the workbook lives outside the analysed tree
+(in the user's state folder) unless the user names a folder, and the server
+and its kernels run with ``PYTHONSAFEPATH`` so that neither their working
+folder nor a script's folder is put on ``sys.path`` - a committed ``IPython.py``
+or ``reviews/ipykernel_launcher.py`` is never imported.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
-import json
 import secrets
 import signal
 import subprocess
@@ -16,41 +25,61 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+import nbformat
+import platformdirs
+
 from archreview.analysis.inputs import check_path
+from archreview.core.output import refuse_links, write_text
 from archreview.report.notebook import check_inputs, notebook_path
 from archreview.workbook.params import Parameters, absolute
 
 
-def prepare(params: Parameters, workdir: str | os.PathLike) -> Path:
-    """papermill's prepare_only: parameters injected, nothing executed."""
+def _label(*parts: str | None) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", "-".join(p for p in parts if p)).strip("-.") or "repo"
+
+
+def default_workdir(root: Path) -> Path:
+    """The user's own folder for this repository's workbooks: outside the analysed tree."""
+    digest = hashlib.sha256(os.fsencode(root)).hexdigest()[:12]
+    return Path(platformdirs.user_state_dir("archreview")) / "reviews" / f"{_label(root.name)}-{digest}"
+
+
+def prepare(params: Parameters, workdir: str | os.PathLike | None = None) -> Path:
+    """papermill's prepare_only: parameters injected, nothing executed; the workbook's path."""
     import papermill as pm
 
     check_inputs(params)
     root = check_path(params.repo)
-    label = re.sub(r"[^A-Za-z0-9_.-]+", "-", "-".join(p for p in (root.name, params.head) if p)).strip("-")
-    target = unused_name(Path(workdir).resolve() / f"review-{label or 'repo'}.ipynb")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(os.path.abspath(workdir)) if workdir is not None else default_workdir(root)
+    target = refuse_links(unused_name(folder / f"review-{_label(root.name, params.head)}.ipynb"), root)
     if params.decisions is None:  # decisions live next to the workbook unless told otherwise
-        params = replace(params, decisions=str(target.with_suffix(".decisions.json")))
-    pm.execute_notebook(str(notebook_path()), str(target), parameters=absolute(params).as_dict(),
-                        prepare_only=True, progress_bar=False)
-    return target
+        decisions = refuse_links(target.with_suffix(".decisions.json"), root)
+        params = replace(params, decisions=str(decisions))
+    node = pm.execute_notebook(str(notebook_path()), None, parameters=absolute(params).as_dict(),
+                               prepare_only=True, progress_bar=False)
+    return write_text(target, nbformat.writes(node), root=root, exclusive=True)
 
 
 def unused_name(target: Path) -> Path:
     """``target``, or ``name-2.ipynb``, ``name-3.ipynb``... when a workbook is already there: one the reviewer
     may have edited is never overwritten (its decisions live in the decisions file, which is shared)."""
     candidate, n = target, 1
-    while candidate.exists():
+    while os.path.lexists(candidate):  # a dangling link counts as taken too
         n += 1
         candidate = target.with_name(f"{target.stem}-{n}{target.suffix}")
     return candidate
 
 
-def open_lab(params: Parameters, workdir: str | os.PathLike, *, port: int = 0, open_browser: bool = True) -> int:
+def server_environment() -> dict[str, str]:
+    """The server's environment, inherited by its kernels: no working folder on ``sys.path``."""
+    return {**os.environ, "PYTHONSAFEPATH": "1"}
+
+
+def open_lab(params: Parameters, workdir: str | os.PathLike | None = None, *, port: int = 0,
+             open_browser: bool = True) -> int:
     notebook = prepare(params, workdir)
     token = secrets.token_urlsafe(24)
-    argv = [sys.executable, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
+    argv = [sys.executable, "-P", "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
             f"--ServerApp.root_dir={notebook.parent}", f"--LabApp.default_url=/lab/tree/{notebook.name}"]
     # Nothing reaches out at run time: no extension manager queries, no news feed.
     argv += ["--LabApp.extension_manager=readonly", "--LabApp.news_url=", "--LabApp.check_for_updates_class="
@@ -62,7 +91,7 @@ def open_lab(params: Parameters, workdir: str | os.PathLike, *, port: int = 0, o
     if not open_browser:
         argv.append("--no-browser")
     print(f"workbook: {notebook}", file=sys.stderr)
-    return serve(argv, notebook, token)
+    return serve(argv, notebook, token, env=server_environment())
 
 
 # The news and update toasts ask a question in every session and would reach out to the network.
@@ -83,7 +112,8 @@ def serve(argv: list[str], notebook: Path, token: str, *, cwd: str | None = None
         (settings / "overrides.json").write_text(json.dumps(QUIET_SETTINGS), encoding="utf-8")
         runtime = Path(private) / "runtime"
         env = {**(env if env is not None else os.environ), "JUPYTER_RUNTIME_DIR": str(runtime)}
-        server = subprocess.Popen([*argv, f"--LabApp.app_settings_dir={settings}"], cwd=cwd, env=env,
+        server = subprocess.Popen([*argv, f"--LabApp.app_settings_dir={settings}"],
+                                  cwd=cwd if cwd is not None else private, env=env,  # never the caller's folder
                                   start_new_session=True)
         stop = _on_signals()
         try:

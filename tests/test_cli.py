@@ -81,7 +81,7 @@ def test_json_to_stdout_and_the_summary(git_repo):
         (["analyze", "{plain}", "--base", "main"], "not a git repository"),
         (["analyze", "{repo}", "--context", "{missing}"], "cannot read the context file"),
         (["analyze", "{repo}", "--context", "{badcontext}"], "patterns_not_used"),
-        (["analyze", "{repo}", "--json", "{missing}/x/y.json"], "cannot write"),
+        (["analyze", "{repo}", "--json", "{file}/y.json"], "cannot write"),  # a file where a folder is expected
         (["review", "{repo}", "--output", "r.html", "--decisions", "{corrupt}"], "kept"),
         (["analyze"], "the following arguments are required: path"),
         (["frobnicate"], "invalid choice"),

@@ -475,3 +475,36 @@ def test_a_file_spoiled_during_the_session_is_not_overwritten(tmp_path, replacem
     path.unlink()  # the team moves the spoiled file aside
     assert store.save() is True
     assert DecisionStore(path).get(2) == decision
+
+
+@pytest.mark.parametrize("linked", ["d.json", "d.json.lock"])
+def test_a_decisions_file_that_is_a_link_is_refused_and_its_target_untouched(tmp_path, linked) -> None:
+    """Issue 15 case 3: a committed link must not redirect a write, nor be silently replaced by a file."""
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep me\n")
+    folder = tmp_path / "repo"
+    folder.mkdir()
+    (folder / linked).symlink_to(outside)
+    path = folder / "d.json"
+    if linked == "d.json":
+        with pytest.raises(DecisionsFileError, match="is a symbolic link"):
+            DecisionStore(path)
+    store = DecisionStore(tmp_path / "elsewhere.json")
+    store.path = path  # a link that appears during the session
+    decision = store.record(3, "fail", "decided while a link sat in the way")
+    assert "is a symbolic link" in store.last_error and store.get(3) == decision
+    assert outside.read_text() == "keep me\n" and (folder / linked).is_symlink()
+
+
+def test_deeply_nested_json_is_a_corrupt_file_not_a_crash(tmp_path) -> None:
+    """Issue 15 case 5: a RecursionError in the JSON parser is one DecisionsFileError; record() sets last_error."""
+    path = tmp_path / "d.json"
+    deep = '{"format": 1, "decisions": ' + "[" * 200_000 + "]" * 200_000 + "}"
+    path.write_text(deep)
+    with pytest.raises(DecisionsFileError, match="nested too deeply"):
+        DecisionStore(path)
+    store = DecisionStore(tmp_path / "other.json")
+    store.path = path
+    decision = store.record(5, "concern")
+    assert "nested too deeply" in store.last_error and store.get(5) == decision
+    assert path.read_text() == deep

@@ -428,3 +428,17 @@ def test_no_module_but_gitio_runs_git() -> None:
                     and node.elts[0].value == "git":
                 runners.append(path.relative_to(root).as_posix())
     assert set(runners) == {"sources/git.py"}
+
+
+def test_a_real_branch_or_tag_named_with_a_dash_resolves_by_its_full_name(history: Repo, tmp_path, monkeypatch) -> None:
+    """Issue 15 case 8: `-foo` is a branch here, so it resolves; `--output=x` stays refused even as a real ref."""
+    monkeypatch.chdir(tmp_path)
+    history.git("update-ref", "refs/heads/-foo", history.commits[0])
+    history.git("update-ref", "refs/tags/-v2", history.commits[1])
+    history.git("update-ref", "refs/heads/--output=x", history.commits[0])
+    assert gitio.resolve(history.path, "-foo") == history.commits[0]
+    assert gitio.resolve(history.path, "-v2") == history.commits[1]
+    for ref in ("--output=x", "-p", "-nosuch"):
+        with pytest.raises(BadRef, match="refusing ref"):
+            gitio.resolve(history.path, ref)
+    assert not (tmp_path / "x").exists() and not (history.path / "x").exists()

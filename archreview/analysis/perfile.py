@@ -24,6 +24,7 @@ from archreview.facts.index import FileContext
 from archreview.core.fingerprint import with_fingerprints
 from archreview.core.model import FileFacts
 from archreview.facts.fingerprint import python_places
+from archreview.core.redact import redact_fields
 from archreview.sources.files import decode_python
 from archreview.checklist.detectors.config import config_findings
 from archreview.checklist.placement import place
@@ -35,11 +36,15 @@ CODE_LANGUAGES = {"typescript": javascript, "javascript": javascript, "csharp": 
 
 
 def analyse_file(path: str, language: str, data: bytes) -> FileFacts:
-    """Everything learnt from one file; problems are recorded, never raised."""
+    """Everything learnt from one file; problems are recorded, never raised.
+
+    Every string in the result is redacted here, before it is cached or shown: a
+    secret (or a key-shaped function name) in the file never travels further.
+    """
     try:
         if language == "python":
-            return _python(path, data)
-        return _other(path, language, data)
+            return redact_fields(_python(path, data))
+        return redact_fields(_other(path, language, data))
     except (RecursionError, MemoryError) as exc:
         gc.collect()
         return FileFacts(path, language, error=f"too deeply nested or too large to analyse ({type(exc).__name__})")

@@ -37,6 +37,7 @@ from pathlib import Path
 from archreview.batch.job import Task, written_result
 from archreview.batch.plan import Entry, load_batch
 from archreview.core.errors import ArchReviewError
+from archreview.core.output import make_folder
 from archreview.report.results import FAILED, RepoResult, build_index, write_summary
 
 MARKER = "ARCHREVIEW_BATCH_TASK"  # inherited by the child, its kernel and their children
@@ -57,8 +58,7 @@ def run_batch(file: str | os.PathLike, output: str | os.PathLike, *, jobs: int |
               resume: bool = False, scheduler: str | None = None, index: bool = True) -> BatchResult:
     """Review every repository of the batch file into ``output``; write ``summary.csv`` and ``index.html``."""
     batch = load_batch(file)
-    out = Path(output).absolute()
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_folder(output)  # an unwritable place is one line before any repository is started
     run = uuid.uuid4().hex[:12]
     tasks = [Task(e, str(out / e.name), e.timeout or timeout, resume, run) for e in batch.entries]
     results: list[RepoResult] = []

@@ -19,6 +19,7 @@ from typing import Literal
 
 from archreview.core.errors import CatalogueError
 from archreview.core.model import Finding
+from archreview.core.redact import redact
 
 Shown = Literal["report", "lead"]
 Scope = Literal["line", "change"]
@@ -152,7 +153,8 @@ def make(rule_id: str, path: str, line: int, variant: str = "", *, snippet: str 
     """A finding of ``rule_id`` at ``path:line``, worded and weighted by the registry."""
     r = rule(rule_id)
     message, confidence = r.render(variant, scale, **fields)
-    return Finding(r.item, path, line, message, confidence, snippet, rule_id)
+    # redacted as it is made, before it is cached or shown (a snippet is already redacted whole, then cut)
+    return Finding(r.item, path, line, redact(message), confidence, redact(snippet), rule_id)
 
 
 def finding(ctx, rule_id: str, node: ast.AST | int, variant: str = "", *, scale: float = 1.0,

@@ -26,7 +26,7 @@ def lenient_toml(text: str | None) -> dict[str, Any]:
         return {}
     try:
         return tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):  # RecursionError: nested too deeply to mean anything
         return {}
 
 

@@ -130,6 +130,8 @@ def _strict_toml(path: str, text: str) -> dict[str, Any]:
         line = getattr(exc, "lineno", None) or (int(found.group(1)) if found else text.count("\n") + 1)
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise BadContext(f"not valid TOML: {message}", path=path, line=line) from None
+    except RecursionError:
+        raise BadContext("not usable TOML: nested too deeply; flatten it", path=path) from None
 
 
 def _validate(table: dict[str, Any], path: str, loc: _Locator) -> Partial:

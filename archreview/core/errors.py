@@ -63,3 +63,7 @@ class ToolMissing(ArchReviewError):
 
 class BadBaseline(ArchReviewError):
     """A ``--baseline`` file that is not a JSON document ``archreview analyze --json`` wrote."""
+
+
+class OutputError(ArchReviewError):
+    """An output that cannot be written where asked: unwritable, or reached through a symbolic link."""

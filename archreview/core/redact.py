@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TypeVar
+
+from archreview.core.text import map_strings
+
+T = TypeVar("T")
 
 MARK = "«redacted»"
 
 _PRIVATE_KEY = re.compile(
     r"(-----BEGIN [A-Z ]*PRIVATE KEY-----)(.*?)(-----END [A-Z ]*PRIVATE KEY-----|$)", re.S
 )
-_AWS_KEY = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
+# a key-shaped token anywhere: in a value, an identifier (def AKIA...()), a file or folder name
+_AWS_KEY = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Z])")
 VENDOR_TOKEN = re.compile(
     r"\b(?:sk_live_|rk_live_|sk_test_|pk_live_)[0-9A-Za-z]{10,}"  # stripe
     r"|\bsk-(?:proj-|ant-)?[0-9A-Za-z_-]{20,}"  # openai, anthropic
@@ -29,9 +35,14 @@ VENDOR_TOKEN = re.compile(
 # scheme://user:password@host -- the password part, unless it is a template placeholder
 _URL_CREDENTIALS = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]{0,30}://[^\s:/@\"']{1,200}:)([^\s@/\"'{}$%<>]{1,200})(@)")  # bounded
 _BEARER = re.compile(r"(\b(?:Bearer|Basic|Token)\s+)([A-Za-z0-9._~+/=-]{12,})")
-# name = "value" / name: "value" / "name": "value" / name="value"
+# Every shape a detector flags, the key kept and the value hidden; quotes may be HTML-escaped:
+# name = "value" / name: "value" / "name": "value" / name="value" / name: str = "value"
+# cfg["NAME"] = "value" / os.getenv("NAME", "value")
+_QUOTE = r"""(?:["']|&quot;|&\#34;|&\#39;|&\#x27;)"""
 _ASSIGNED = re.compile(
-    r"""([A-Za-z_][\w.-]*)(["']?\s*(?::|=|:=)\s*)([rbuRBU]{0,2})(["'])([^"'\n]+)(["'])"""
+    r"([A-Za-z_][\w.-]{0,100})"  # bounded, so a long line costs linear time
+    rf"({_QUOTE}?\]?[ \t]{{0,20}}(?:=|:=|:[ \t]{{0,20}}[\w.\[\], |]{{1,80}}?=|:|,)[ \t]{{0,20}})"
+    rf"""([rbuRBU]{{0,2}})({_QUOTE})([^"'\n<]{{1,500}}?)({_QUOTE})"""
 )
 
 _SECRET_WORDS = frozenset(
@@ -42,7 +53,7 @@ _KEY_PREFIXES = frozenset(
 )
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _QUICK = re.compile(
-    r"pass|pwd|secret|token|key|cred|AKIA|ASIA|PRIVATE|Bearer|Basic|://|sk[-_]|gh[pousr]_|xox|AIza|SG\.",
+    r"pass|pwd|secret|token|key|cred|AKIA|ASIA|PRIVATE|Bearer|Basic|://|sk[-_]|gh[pousr]_|xox|AIza|SG\.|\bpat\b",
     re.I,
 )
 
@@ -90,3 +101,20 @@ def redact(text: str) -> str:
     text = _URL_CREDENTIALS.sub(lambda m: f"{m.group(1)}{MARK}{m.group(3)}", text)
     text = _BEARER.sub(lambda m: f"{m.group(1)}{MARK}", text)
     return _ASSIGNED.sub(_assigned, text)
+
+
+def redact_tree(value: object) -> object:
+    """``value`` (JSON-shaped: dicts, lists, strings) with every string and key redacted."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {redact(k) if isinstance(k, str) else k: redact_tree(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact_tree(v) for v in value]
+    return value
+
+
+def redact_fields(value: T, keep: frozenset[str] = frozenset({"path"})) -> T:
+    """A frozen dataclass (and all it holds) with its strings redacted; fields named in ``keep``
+    (file paths, which join facts to files) are left as they are."""
+    return map_strings(value, redact, keep)

@@ -205,6 +205,6 @@ class FileContext:  # not slotted: cached_property needs __dict__
     # --- output --------------------------------------------------------------
     def snippet(self, line: int) -> str:
         if 1 <= line <= len(self.lines):
-            return redact(self.lines[line - 1].strip()[:200])
+            return redact(self.lines[line - 1].strip())[:200]  # redacted whole, so no cut leaves half a secret
         return ""
 

@@ -1,8 +1,9 @@
 """The JSON document of DESIGN.md's contract: the one place dicts are built.
 
 Every list is sorted by a stable key so two runs diff cleanly, and every
-string that comes from the analysed code (messages, snippets, evidence) goes
-through ``redact`` so a secret found in the code never leaves in the output.
+string goes through ``redact`` on the way out (``encode``: one pass over the
+whole document, names and paths included, before it is cached or written) so
+a secret found in the code never leaves in the output.
 
 The finished document is cached as bytes next to the whole analysis (signed
 like every entry), under a key made from the same key. A re-run of the same
@@ -21,7 +22,7 @@ import orjson
 from archreview import __version__
 from archreview.analysis.cache import FactsCache, default_folder
 from archreview.analysis.inputs import Inputs
-from archreview.core.redact import redact
+from archreview.core.redact import redact, redact_tree
 from archreview.repo import coverage
 from archreview.checklist.rules import in_report
 
@@ -126,7 +127,7 @@ def encode(analysis: Analysis) -> bytes:
     holding undecodable bytes (kept as surrogate escapes, which UTF-8 cannot
     carry) makes it refuse, and those documents are written as ASCII JSON.
     """
-    doc = document(analysis)
+    doc = redact_tree(document(analysis))  # one redaction pass over every string, keys too
     try:
         return orjson.dumps(doc, option=orjson.OPT_APPEND_NEWLINE)
     except orjson.JSONEncodeError:

@@ -10,12 +10,15 @@ any request, print CSS.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
 from archreview.core.errors import ArchReviewError
+from archreview.core.output import make_folder, refuse_links, write_text
+from archreview.core.redact import redact
 from archreview.core.paths import package_path
 from archreview.workbook.params import Parameters, absolute
 
@@ -39,7 +42,7 @@ def run_notebook(source: Path, notebook_out: Path, parameters: dict[str, object]
     and the partial notebook stays at ``notebook_out``."""
     import papermill as pm
 
-    notebook_out.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(notebook_out.parent)
     try:
         pm.execute_notebook(str(source), str(notebook_out), parameters=parameters, kernel_name=kernel,
                             progress_bar=False, execution_timeout=timeout, cwd=str(cwd), report_mode=False,
@@ -47,9 +50,25 @@ def run_notebook(source: Path, notebook_out: Path, parameters: dict[str, object]
                             # that ipykernel logs at ERROR when jupyter_client interrupts it to shut it down.
                             extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     except pm.PapermillExecutionError as exc:
-        raise ReviewFailed(f"{source.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue} "
+        raise ReviewFailed(f"{source.name} failed in cell {exc.exec_count}: {exc.ename}: {_first_line(redact(str(exc.evalue)))} "
                            f"(partial notebook kept at {notebook_out})") from exc
+    finally:
+        _redact_file(notebook_out)
     return notebook_out
+
+
+def _first_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[0] + (" ..." if len(lines) > 1 else "") if lines else ""
+
+
+def _redact_file(notebook: Path) -> None:
+    """The executed notebook, as kept on disk, with its outputs redacted (one pass, the same as the report's)."""
+    try:
+        node = nbformat.read(notebook, as_version=4)
+    except (OSError, ValueError):
+        return  # nothing was written: papermill failed before the first cell
+    write_text(notebook, nbformat.writes(clean_outputs(node, sanitise=False)))
 
 
 def execute(params: Parameters, notebook_out: Path, *, timeout: int | None = None, kernel: str = "python3") -> Path:
@@ -59,8 +78,76 @@ def execute(params: Parameters, notebook_out: Path, *, timeout: int | None = Non
                         kernel=kernel)
 
 
+# What the workbook's own fragments and tables use, and nothing else: no script, no event handler,
+# no frame, object or form, no link or image that leaves the page, no style beyond these properties.
+_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del", "details", "div", "dl",
+    "dt", "em", "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "i", "img",
+    "kbd", "li", "main", "mark", "nav", "ol", "p", "pre", "q", "s", "section", "small", "span", "strong", "sub",
+    "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul",
+})
+_ATTRIBUTES = {
+    "*": {"class", "id", "title", "lang", "dir"},
+    "a": {"href"}, "img": {"src", "alt", "width", "height"}, "ol": {"start", "reversed"}, "li": {"value"},
+    "details": {"open"}, "table": {"border"}, "time": {"datetime"},
+    "td": {"colspan", "rowspan", "style"}, "th": {"colspan", "rowspan", "scope", "style"},
+}
+_STYLE_PROPERTIES = {"background-color", "color", "text-align", "font-weight"}
+_RELATIVE = re.compile(r"(?![a-zA-Z][a-zA-Z0-9+.-]*:)(?![/\\]{2})[^\s\\]*\Z")  # no scheme, no //host
+_DATA_IMAGE = re.compile(r"data:image/(?:png|jpeg|gif);base64,[A-Za-z0-9+/=\s]*\Z")
+
+
+def _attribute(tag: str, name: str, value: str) -> str | None:
+    if name == "href":  # links stay inside the report or go to a file beside it (the portfolio's reports)
+        return value if _RELATIVE.match(value) else None
+    if name == "src":  # images are inline data, never fetched
+        return value if _DATA_IMAGE.match(value) else None
+    return value
+
+
+def sanitise_html(html: str) -> str:
+    """An output's HTML with only what the workbook's own fragments use (nh3, the sanitizer nbconvert adopts)."""
+    import nh3
+
+    return nh3.clean(html, tags=set(_TAGS), attributes={k: set(v) for k, v in _ATTRIBUTES.items()},
+                     attribute_filter=_attribute, generic_attribute_prefixes={"data-"}, url_schemes={"data"},
+                     filter_style_properties=set(_STYLE_PROPERTIES), strip_comments=True, link_rel=None)
+
+
+def _text(value: object) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def clean_outputs(node: nbformat.NotebookNode, *, sanitise: bool) -> nbformat.NotebookNode:
+    """Every output's text redacted; with ``sanitise``, HTML and Markdown outputs sanitised too
+    (Markdown is rendered to HTML first, so raw HTML inside it is sanitised like the rest)."""
+    from nbconvert.filters import markdown2html
+
+    for cell in node.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        for output in cell.get("outputs", []):
+            if "text" in output:
+                output["text"] = redact(_text(output["text"]))
+            if "traceback" in output:
+                output["traceback"] = [redact(_text(line)) for line in output["traceback"]]
+            if "evalue" in output:
+                output["evalue"] = redact(_text(output["evalue"]))
+            data = output.get("data", {})
+            if sanitise and "text/markdown" in data:
+                html = markdown2html(_text(data.pop("text/markdown")))
+                data.setdefault("text/html", html)
+            for mime in list(data):
+                if mime.startswith("text/"):
+                    data[mime] = redact(_text(data[mime]))
+                if sanitise and mime == "text/html":
+                    data[mime] = sanitise_html(data[mime])
+    return node
+
+
 def export(notebook: Path, html_out: Path, title: str = "Architecture review") -> Path:
-    """The report: a single self-contained HTML file from an executed workbook."""
+    """The report: a single self-contained HTML file from an executed workbook, its outputs
+    redacted and sanitised."""
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
@@ -76,10 +163,8 @@ def export(notebook: Path, html_out: Path, title: str = "Architecture review") -
     node = nbformat.read(notebook, as_version=4)
     node.metadata["title"] = title
     node.metadata.pop("widgets", None)  # no widget state, and so no widget JavaScript
-    body, _ = HTMLExporter(config=config).from_notebook_node(node)
-    html_out.parent.mkdir(parents=True, exist_ok=True)
-    html_out.write_text(body, encoding="utf-8")
-    return html_out
+    body, _ = HTMLExporter(config=config).from_notebook_node(clean_outputs(node, sanitise=True))
+    return write_text(html_out, body)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +198,9 @@ def run_review(params: Parameters, output: str | os.PathLike, *, timeout: int | 
     from archreview.decisions import DecisionStore
 
     check_inputs(params)
-    html = Path(output)
+    html = refuse_links(output, params.repo)  # an output inside the analysed tree: never through its links
+    refuse_links(html.with_suffix(".ipynb"), params.repo)
+    make_folder(html.parent, params.repo)  # one line now, not a traceback after the workbook ran
     notebook = execute(params, html.with_suffix(".ipynb"), timeout=timeout)
     export(notebook, html, params.title)
     decided = DecisionStore(params.decisions).all() if params.decisions else ()

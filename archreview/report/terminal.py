@@ -9,6 +9,7 @@ from archreview.core.model import Analysis
 from archreview.core.redact import redact
 from archreview.repo import coverage
 from archreview.checklist.rules import in_report
+from archreview.core.text import displayable
 
 _SHOWN = 20  # lines of a list on the terminal; the JSON document has them all
 
@@ -61,4 +62,4 @@ def text(a: Analysis) -> str:
     already = sum(f.new is False for f in a.findings)
     if already:
         lines.append(f"  already in the codebase (not brought by the change): {already} findings")
-    return "\n".join(lines)
+    return displayable(redact("\n".join(lines)))  # one pass over everything shown, names and paths included

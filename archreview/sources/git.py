@@ -168,17 +168,32 @@ def is_git_repo(path: Path) -> bool:
 def resolve(repo: Path, ref: str) -> str:
     """The full commit id a user's ref names; the only place a ref is parsed.
 
-    A ref that starts with "-" would be read by git as an option, and NUL or a
-    newline would break the protocols that follow: all are refused outright.
+    NUL or a newline would break the protocols that follow, and "--x" reads as
+    an option: those are refused outright. A real branch or tag named "-foo" is
+    resolved by its full name (``refs/heads/-foo``), so it never reaches git as
+    an argument of its own; any other name starting with "-" is refused.
     """
-    if not ref or ref.startswith("-") or "\0" in ref or "\n" in ref or "\r" in ref:
+    if not ref or ref.startswith("--") or "\0" in ref or "\n" in ref or "\r" in ref:
         raise BadRef(f"refusing ref {ref!r} for {repo}: use a branch, tag or commit id")
+    if ref.startswith("-"):
+        return _dashed(repo, ref)
     done = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}", check=False)
     commit = done.stdout.decode("ascii", "replace").strip()
     if done.returncode != 0 or not _OID.fullmatch(commit):
         reason = _first_line(done.stderr) if done.stderr.strip() else "no such commit"
         raise BadRef(f"unknown ref {ref!r} in {repo}: {reason}; use a branch, tag or commit id")
     return commit
+
+
+def _dashed(repo: Path, ref: str) -> str:
+    """A branch or tag whose name starts with "-", by its full ref name only."""
+    for full in (f"refs/heads/{ref}", f"refs/tags/{ref}"):
+        done = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{full}^{{commit}}", check=False)
+        commit = done.stdout.decode("ascii", "replace").strip()
+        if done.returncode == 0 and _OID.fullmatch(commit):
+            return commit
+    raise BadRef(f"refusing ref {ref!r} for {repo}: no branch or tag has that name, and a name starting with '-' "
+                 "is read as an option; use a branch, tag or commit id")
 
 
 def _commit(repo: Path, commit: str) -> str:

@@ -21,7 +21,9 @@ from archreview.analysis.inputs import cached_analysis, resolve_inputs
 from archreview.repo import coverage
 from archreview.repo.graph import dsm, module_graph
 from archreview.change.fit import QUESTIONS
+from archreview.core.model import Analysis
 from archreview.core.paths import package_path
+from archreview.core.text import displayable, map_strings
 from archreview.core.vocab import STATUS_LABELS
 from archreview.workbook.render import fragment, kind_label, table
 from archreview.workbook.params import Parameters
@@ -44,6 +46,7 @@ def start(repo: str, base: str | None = None, head: str | None = None, *, contex
         analysis = analyze_inputs(inputs)
     if baseline:
         analysis = compare(analysis, read_baseline(baseline))
+    analysis = shown(analysis)
     review = open_review(analysis, decisions, title=title, client=client, reviewer=reviewer, live=live)
     review.params = Parameters(repo, base, head, context, decisions, client, reviewer, title or "Architecture review",
                                baseline=baseline)  # live=False: the exported report is a batch run
@@ -54,6 +57,17 @@ def start(repo: str, base: str | None = None, head: str | None = None, *, contex
 SECTIONS = (("executive-summary", "Executive summary"), ("change", "What the change brings"), ("fit", "Fit test"),
             ("checklist", "Checklist"), ("summary", "Summary by category"), ("overview", "What was analysed"),
             ("architecture", "Architecture"), ("complexity", "Complexity and hotspots"))
+
+
+def shown(analysis: Analysis) -> Analysis:
+    """The analysis with undecodable bytes in names as U+FFFD: charts, HTML and the kernel's messages
+    cannot carry them. Most repositories have none, and are passed through as they are."""
+    names = [f.path for f in analysis.head.files] + [s.path for s in analysis.head.skipped]
+    if analysis.base is not None:
+        names += [f.path for f in analysis.base.files] + [s.path for s in analysis.base.skipped]
+    if all(displayable(n) is n for n in names):
+        return analysis
+    return map_strings(analysis, displayable)
 
 
 def header(review: Review) -> HTML:
@@ -90,8 +104,10 @@ def overview(review: Review) -> HTML:
                          for k, (n, read) in sorted(languages.items(), key=lambda kv: (-kv[1][0], kv[0]))],
                         ["language", "files", "analysed"]),
         skipped=table([{"reason": k, "files": v} for k, v in reasons.most_common()], ["reason", "files"]),
-        skipped_paths=table([{"path": s.path, "reason": s.reason} for s in a.head.skipped[:30]], ["path", "reason"]),
-        errors=table([{"path": e.path, "problem": e.message} for e in a.errors[:50]], ["path", "problem"]),
+        skipped_paths=table([{"path": s.path, "reason": s.reason} for s in a.head.skipped[:30]], ["path", "reason"],
+                            caption=_showing(30, len(a.head.skipped), "skipped files")),
+        errors=table([{"path": e.path, "problem": e.message} for e in a.errors[:50]], ["path", "problem"],
+                     caption=_showing(50, len(a.errors), "files with problems")),
     ))
 
 

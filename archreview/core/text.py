@@ -1,0 +1,49 @@
+"""Text as a person sees it.
+
+File names are kept as git gives them (undecodable bytes as surrogate escapes,
+so ``git show`` finds the file again). Anything shown - a chart label, an HTML
+fragment, a terminal line - gets them as U+FFFD replacement characters instead,
+since fonts, JSON messages and UTF-8 files cannot carry a lone surrogate.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def displayable(text: str) -> str:
+    """``text`` with every undecodable byte (a surrogate escape) shown as U+FFFD."""
+    if not _SURROGATE.search(text):
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace").encode(
+        "utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
+def map_strings(value: T, fn: Callable[[str], str], keep: frozenset[str] = frozenset()) -> T:
+    """``value`` with ``fn`` applied to every string inside it (dataclasses, tuples, lists, sets, dicts);
+    parts that do not change are shared, not copied; dataclass fields named in ``keep`` are left alone."""
+    if isinstance(value, str):
+        return fn(value)  # type: ignore[return-value]  # T is str here
+    if isinstance(value, (tuple, list, frozenset, set)):
+        items = [map_strings(v, fn, keep) for v in value]
+        return value if all(a is b for a, b in zip(items, value)) else type(value)(items)
+    if isinstance(value, dict):
+        pairs = [(map_strings(k, fn, keep), map_strings(v, fn, keep)) for k, v in value.items()]
+        same = all(k is k0 and v is v0 for (k, v), (k0, v0) in zip(pairs, value.items()))
+        return value if same else type(value)(pairs)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for f in dataclasses.fields(value):
+            if f.name in keep:
+                continue
+            old = getattr(value, f.name)
+            new = map_strings(old, fn, keep)
+            if new is not old:
+                changes[f.name] = new
+        return dataclasses.replace(value, **changes) if changes else value
+    return value

@@ -7,15 +7,19 @@ Exit status: 0 done, 1 the review found verdicts at or above ``--fail-on``,
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
-from typing import Iterator, NoReturn
+from typing import TYPE_CHECKING, Any, Iterator, NoReturn, TextIO
 
 from archreview import __version__
 from archreview.core.errors import ArchReviewError
 from archreview.core.output import write_bytes, write_text
+
+if TYPE_CHECKING:
+    from archreview.report.results import RepoResult
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -234,11 +238,41 @@ def _review(args: argparse.Namespace) -> int:
     return EXIT_FAILED if new_items else EXIT_OK
 
 
+class _BatchProgress:
+    """A tqdm bar on a terminal; one line per repository otherwise (CI logs)."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def done(self, result: RepoResult, count: int, total: int) -> None:
+        if self.bar is None and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="repo", file=sys.stderr, desc="archreview batch")
+        if self.bar is not None:
+            if result.reason:  # failures stay on screen above the bar
+                self.bar.write(f"archreview: {result.name}: {result.status} ({result.reason})", file=sys.stderr)
+            self.bar.set_postfix_str(f"{result.name}: {result.status}")
+            self.bar.update(1)
+            return
+        why = f" ({result.reason})" if result.reason else ""
+        print(f"archreview: [{count}/{total}] {result.name}: {result.status}{why} {result.duration:.0f} s",
+              file=sys.stderr)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 def _batch(args: argparse.Namespace) -> int:
     from archreview.batch.supervisor import run_batch
 
-    result = run_batch(args.file, args.output, jobs=args.jobs, timeout=args.timeout, resume=args.resume,
-                       scheduler=args.scheduler)
+    progress = _BatchProgress()
+    try:
+        result = run_batch(args.file, args.output, jobs=args.jobs, timeout=args.timeout, resume=args.resume,
+                           scheduler=args.scheduler, on_result=progress.done)
+    finally:
+        progress.close()
     if result.index_html is not None:
         print(f"portfolio written: {result.index_html}", file=sys.stderr)
     print(f"summary written: {result.summary_csv}", file=sys.stderr)
@@ -310,8 +344,37 @@ def _cache_clear(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class _Stderr(logging.StreamHandler):
+    """Library messages (the ``archreview`` loggers) as ``archreview: ...`` lines on stderr.
+
+    The stream is looked up at each message, so a test capturing stderr sees them too.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(logging.Formatter("archreview: %(message)s"))
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass
+
+
+def _log_to_stderr() -> None:
+    """The CLI is where library logging is shown: warnings and up, once however often main runs."""
+    log = logging.getLogger("archreview")
+    if not any(isinstance(h, _Stderr) for h in log.handlers):
+        log.addHandler(_Stderr())
+    if log.level == logging.NOTSET:
+        log.setLevel(logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    _log_to_stderr()
     try:
         return args.run(args)
     except ArchReviewError as exc:

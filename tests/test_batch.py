@@ -339,6 +339,22 @@ def test_the_cli_exits_1_with_the_count_and_2_on_a_bad_batch_file(world, tmp_pat
     assert err.count("\n") == 0 and "repos entry 1 (x)" in err and "'paht'" in err and "bad.yaml:3" in err
 
 
+
+def test_the_library_reports_each_result_to_its_caller_and_prints_nothing(tmp_path, capsys):
+    (tmp_path / "b.yaml").write_text(f"repos:\n  - {{name: a, path: {tmp_path / 'nowhere'}}}\n"
+                                     f"  - {{name: b, path: {tmp_path / 'gone'}}}\n")
+    seen: list[tuple[str, str, int, int]] = []
+    result = run_batch(tmp_path / "b.yaml", tmp_path / "out", jobs=1, index=False,
+                       on_result=lambda r, done, total: seen.append((r.name, r.status, done, total)))
+    assert result.failed == 2 and capsys.readouterr() == ("", "")
+    assert sorted(seen) == [("a", "failed", 1, 2), ("b", "failed", 2, 2)] or \
+        sorted(seen) == [("a", "failed", 2, 2), ("b", "failed", 1, 2)]
+
+    assert main(["batch", str(tmp_path / "b.yaml"), "--output", str(tmp_path / "out2"), "--jobs", "1"]) == 1
+    lines = capsys.readouterr().err.splitlines()  # the CLI turns each result into one line (no terminal here)
+    assert sorted(line.split("]")[0] for line in lines if line.startswith("archreview: [")) == \
+        ["archreview: [1/2", "archreview: [2/2"]
+
 def test_a_dask_cluster_runs_the_same_task(world, tmp_path):
     from distributed import Client, LocalCluster
 

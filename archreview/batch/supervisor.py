@@ -18,6 +18,7 @@ local pool, a Dask ``Event`` on a cluster.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -40,6 +41,7 @@ from archreview.core.errors import ArchReviewError
 from archreview.core.output import make_folder
 from archreview.report.results import FAILED, RepoResult, build_index, write_summary
 
+_log = logging.getLogger(__name__)
 MARKER = "ARCHREVIEW_BATCH_TASK"  # inherited by the child, its kernel and their children
 _POLL = 0.5
 _DRAIN = 30.0  # seconds running reviews get to end their children once cancelled
@@ -55,28 +57,30 @@ class BatchResult:
 
 
 def run_batch(file: str | os.PathLike, output: str | os.PathLike, *, jobs: int | None = None, timeout: int = 1800,
-              resume: bool = False, scheduler: str | None = None, index: bool = True) -> BatchResult:
-    """Review every repository of the batch file into ``output``; write ``summary.csv`` and ``index.html``."""
+              resume: bool = False, scheduler: str | None = None, index: bool = True,
+              on_result: Callable[[RepoResult, int, int], None] | None = None) -> BatchResult:
+    """Review every repository of the batch file into ``output``; write ``summary.csv`` and ``index.html``.
+
+    ``on_result(result, done, total)`` is called as each repository finishes (the CLI shows progress
+    with it); messages go to the ``archreview.batch.supervisor`` logger, nothing is printed.
+    """
     batch = load_batch(file)
     out = make_folder(output)  # an unwritable place is one line before any repository is started
     run = uuid.uuid4().hex[:12]
     tasks = [Task(e, str(out / e.name), e.timeout or timeout, resume, run) for e in batch.entries]
     results: list[RepoResult] = []
-    progress = _Progress(len(tasks))
     try:
         with _terminate_as_interrupt(), _executor(scheduler, jobs or os.cpu_count() or 1, len(tasks), run) as (pool, flag):
             with closing(schedule(pool, tasks, flag)) as running:  # on interrupt the children end before the summary
                 for result in running:
                     results.append(result)
-                    progress.done(result)
+                    if on_result is not None:
+                        on_result(result, len(results), len(tasks))
     except KeyboardInterrupt:
-        progress.close()
         results += _finished_on_disk(tasks, {r.name for r in results})
         write_summary(results, out / "summary.csv")
-        print(f"archreview: interrupted; {len(results)} of {len(tasks)} finished, summary in {out / 'summary.csv'}",
-              file=sys.stderr)
+        _log.warning("interrupted; %d of %d finished, summary in %s", len(results), len(tasks), out / "summary.csv")
         raise
-    progress.close()
     csv_path = write_summary(results, out / "summary.csv")
     html = _index(out, batch.entries) if index else None
     failed = sum(r.status == FAILED for r in results)
@@ -94,7 +98,7 @@ def _index(out: Path, entries: tuple[Entry, ...]) -> Path | None:
     try:
         return build_index(out, title="Portfolio review", client=clients.pop() if len(clients) == 1 else "")
     except Exception as exc:  # the per-repository results and summary.csv stand without the page
-        print(f"archreview: could not build {out / 'index.html'}: {exc}", file=sys.stderr)
+        _log.warning("could not build %s: %s", out / "index.html", exc)
         return None
 
 
@@ -325,34 +329,7 @@ def _with_reason(result: RepoResult, reason: str) -> RepoResult:
     return replace(result, reason=reason)
 
 
-# --- progress and signals ------------------------------------------------------------------------
-
-
-class _Progress:
-    """A tqdm bar on a terminal; one line per repository otherwise (CI logs)."""
-
-    def __init__(self, total: int) -> None:
-        self.total, self.count, self.bar = total, 0, None
-        if sys.stderr.isatty():
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, unit="repo", file=sys.stderr, desc="archreview batch")
-
-    def done(self, result: RepoResult) -> None:
-        self.count += 1
-        if self.bar is not None:
-            if result.reason:  # failures stay on screen above the bar
-                self.bar.write(f"archreview: {result.name}: {result.status} ({result.reason})", file=sys.stderr)
-            self.bar.set_postfix_str(f"{result.name}: {result.status}")
-            self.bar.update(1)
-            return
-        why = f" ({result.reason})" if result.reason else ""
-        print(f"archreview: [{self.count}/{self.total}] {result.name}: {result.status}{why} {result.duration:.0f} s",
-              file=sys.stderr)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+# --- signals ------------------------------------------------------------------------
 
 
 class _terminate_as_interrupt:

@@ -225,3 +225,13 @@ def test_what_the_linear_patterns_still_read():
     assert context.scale.users == 10_000 and context.scale.requests_per_day == 2_500_000
     assert context.patterns == (("data_access", "repositories"),)
     assert set(context.patterns_not_used) == {"message_queue", "cache"}
+
+
+def test_a_long_identifier_and_a_long_requirements_line_are_linear():
+    name = "a" * _LONG
+    source = f"{name} = 1\ndef {name}2(): pass\n".encode()
+    assert _quick(analyse_file, "ident.py", "python", source) < 2.0  # camelCase check on the name: minutes before
+    for line in ("x" + "\t" * _LONG + "y", "-e" + " " * _LONG, "-r" + " " * _LONG, "django" + " " * _LONG + "--hash"):
+        assert _quick(analyse_file, "requirements.txt", "requirements", f"{line}\n".encode()) < 1.0
+    facts = analyse_file("requirements.txt", "requirements", b"django>=4 --hash=sha256:abc\n-e git+https://x/y#egg=Flask\n")
+    assert {r.name for r in facts.requirements} == {"django", "flask"}

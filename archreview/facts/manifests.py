@@ -110,18 +110,19 @@ def _requirements_txt(path: str, text: str, section: str) -> tuple[Requirement, 
 
 
 def _requirement_line(path: str, line: str, number: int, section: str) -> Requirement | None:
-    option = re.match(r"^(-r|--requirement|-c|--constraint)\s*=?\s*(\S+)", line)
+    option = re.match(r"^(-r|--requirement|-c|--constraint)(?:\s*=)?\s*(\S+)", line)
     if option:
         kind = CONSTRAINT if option.group(1) in ("-c", "--constraint") else INCLUDE
         target = posixpath.normpath(posixpath.join(posixpath.dirname(path), option.group(2)))
         return Requirement(target, number, "", kind)
-    editable = re.match(r"^(-e|--editable)\s*=?\s*(\S+)", line)
+    editable = re.match(r"^(-e|--editable)(?:\s*=)?\s*(\S+)", line)  # not \s*=?\s*: quadratic on blanks
     if editable:
         egg = re.search(r"[#&]egg=([A-Za-z0-9._-]+)", editable.group(2))
         return Requirement(canonical(egg.group(1)), number, editable.group(2), section) if egg else None
     if line.startswith("-"):
         return None  # --index-url, --hash on its own line...
-    return _pep508(re.split(r"\s+--?\w", line)[0].strip(), number, section)
+    # (?<!\s): a split point starts where the blanks start, so a long run of blanks is scanned once
+    return _pep508(re.split(r"(?<!\s)\s+--?\w", line)[0].strip(), number, section)
 
 
 def _pep508(text: str, number: int, section: str) -> Requirement | None:

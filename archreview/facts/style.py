@@ -37,7 +37,7 @@ _SESSION_METHODS = frozenset({"query", "add", "add_all", "commit", "flush", "exe
                               "get", "delete", "merge", "refresh", "rollback"})
 _LOG_MODULES = {"logging": "logging", "structlog": "structlog", "loguru": "loguru", "logbook": "logbook"}
 _CONTAINER_HINTS = frozenset({"dependency_injector", "injector", "punq", "lagom", "kink", "dishka", "inject"})
-_CAMEL = re.compile(r"^_*[a-z]+[a-z0-9]*[A-Z]")
+_CAMEL = re.compile(r"^_*[a-z][a-z0-9]*[A-Z]")  # not [a-z]+[a-z0-9]*: quadratic on a long identifier
 _SNAKE = re.compile(r"^_*[a-z][a-z0-9]*(_[a-z0-9]+)+$|^_*[a-z][a-z0-9]*$")
 
 

@@ -40,7 +40,7 @@ _BEARER = re.compile(r"(\b(?:Bearer|Basic|Token)\s+)([A-Za-z0-9._~+/=-]{12,})")
 # cfg["NAME"] = "value" / os.getenv("NAME", "value")
 _QUOTE = r"""(?:["']|&quot;|&\#34;|&\#39;|&\#x27;)"""
 _ASSIGNED = re.compile(
-    r"([A-Za-z_][\w.-]{0,100})"  # bounded, so a long line costs linear time
+    r"(?<![\w.-])([A-Za-z_][\w.-]{0,100})"  # a whole name, bounded: one try per name, linear in the line
     rf"({_QUOTE}?\]?[ \t]{{0,20}}(?:=|:=|:[ \t]{{0,20}}[\w.\[\], |]{{1,80}}?=|:|,)[ \t]{{0,20}})"
     rf"""([rbuRBU]{{0,2}})({_QUOTE})([^"'\n<]{{1,500}}?)({_QUOTE})"""
 )

@@ -219,6 +219,8 @@ def _review(args: argparse.Namespace) -> int:
                         args.title, baseline=args.baseline)
     outcome = run_review(params, args.output, timeout=args.timeout)
     print(f"report written: {outcome.html}\nexecuted workbook: {outcome.notebook}", file=sys.stderr)
+    for item, why in sorted(outcome.reopened.items()):  # a reopened verdict no longer counts for --fail-on
+        print(f"archreview: item {item} reopened: {why}", file=sys.stderr)
     if not (args.sarif or args.markdown or args.fail_on_new):
         return EXIT_FAILED if args.fail_on and outcome.has_verdict_at_or_above(args.fail_on) else EXIT_OK
     from archreview.analysis.baseline import compare, read_baseline

@@ -127,3 +127,17 @@ def test_the_results_side_never_imports_ipython_or_pandas():
             "print(sorted(m for m in ('IPython', 'pandas', 'matplotlib', 'ipywidgets') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_reopened_verdicts_go_to_the_csv_and_the_page_says_why(tmp_path):
+    why = ((3, "the verdict expired on 2000-01-01"), (20, f"revisit when message_queue appears: {HOSTILE}"))
+    results.write_summary([RepoResult("shop", REVIEWED, reopened=why), RepoResult("billing", REVIEWED)],
+                          tmp_path / "summary.csv")
+    p = load(tmp_path)
+    assert [r["reopened"] for r in p.rows] == ["", "item 3: the verdict expired on 2000-01-01; "
+                                               f"item 20: revisit when message_queue appears: {HOSTILE}"]
+    page = _html(pf.reports(p))
+    assert [li.get_text() for li in page.find(id="reopened").find_next("ul").find_all("li")] == [
+        "shop: item 3: the verdict expired on 2000-01-01", f"shop: item 20: revisit when message_queue appears: {HOSTILE}"]
+    assert page.find_all("script") == []
+    assert results.from_json(results.to_json(RepoResult("shop", REVIEWED, reopened=why))).reopened == why

@@ -276,3 +276,31 @@ def test_a_condition_archreview_cannot_check_is_refused(tmp_path, kwargs):
 
     with pytest.raises(ValueError):
         DecisionStore(tmp_path / "d.json").record(1, "pass", **kwargs)
+
+
+@pytest.mark.slow
+def test_review_fails_only_on_verdicts_that_still_stand_and_says_why_one_reopened(git_repo, tmp_path, capsys,
+                                                                                   private_cache):
+    from archreview.decisions import DecisionStore
+    from archreview.report.notebook import standing_verdicts
+    from archreview.workbook.params import Parameters
+
+    repo = git_repo([{"app/orders.py": "def total(xs):\n    return sum(xs)\n"}],
+                    branches={"queue": [{"app/bus.py": "import pika\n\nconn = pika.BlockingConnection()\n"}]})
+    expired = tmp_path / "expired.json"
+    DecisionStore(expired).record(3, "fail", "errors swallowed in the importer", expires="2000-01-01")
+    DecisionStore(expired).record(20, "concern", "no broker yet", revisit_when="message_queue appears")
+    command = ["review", str(repo.path), "--base", "main", "--head", "queue", "--output", str(tmp_path / "r.html"),
+               "--decisions", str(expired)]
+    assert main([*command, "--fail-on", "concern"]) == 0  # both verdicts were reopened: neither counts
+    err = capsys.readouterr().err
+    assert "item 3 reopened: the verdict expired on 2000-01-01" in err
+    assert "item 20 reopened: revisit when message_queue appears: the code now uses a message_queue" in err
+    standing = tmp_path / "standing.json"
+    DecisionStore(standing).record(3, "fail", "errors swallowed", expires="2999-12-31")
+    DecisionStore(standing).record(20, "concern", "no broker yet", revisit_when="cache appears")
+    params = Parameters(str(repo.path), "main", "queue", decisions=str(standing))
+    assert standing_verdicts(params) == ({3: "fail", 20: "concern"}, {})
+    assert standing_verdicts(Parameters(str(repo.path), "main", "queue", decisions=str(expired))) == ({}, {
+        3: "the verdict expired on 2000-01-01",
+        20: "revisit when message_queue appears: the code now uses a message_queue"})

@@ -127,9 +127,11 @@ def _review(task: Task, started: float) -> RepoResult:
     notebook = _execute(params, folder / "review.ipynb", task.timeout)
     _log.info("%s: exporting the report", e.name)
     export(notebook, folder / "report.html", params.title)
-    verdicts = open_review(analysis, e.decisions).counts()
+    review = open_review(analysis, e.decisions)  # verdicts re-checked: expired or revisited ones are reopened
+    reopened = tuple((it.number, why) for it in review.checklist.items if (why := review.reopened(it.number)))
     result = RepoResult(e.name, REVIEWED, path=e.path, base_ref=e.base or "", head_ref=e.head or "",
-                        duration=round(time.monotonic() - started, 1), **measure(analysis, verdicts))
+                        duration=round(time.monotonic() - started, 1), reopened=reopened,
+                        **measure(analysis, review.counts()))
     write_json(folder / "done.json", {"inputs": digest, "result": to_json(result)})
     return result
 
@@ -168,8 +170,21 @@ def inputs_digest(params, base_id: str | None, head_id: str | None) -> str:
         return hashlib.sha256(Path(path).read_bytes()).hexdigest() if path and Path(path).is_file() else None
 
     inputs = {**params.as_dict(), "base_id": base_id, "head_id": head_id, "context_sha": content(params.context),
-              "decisions_sha": content(params.decisions), "archreview": __version__}
+              "decisions_sha": content(params.decisions), "expired": _expired(params.decisions),
+              "archreview": __version__}
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+
+def _expired(decisions: str | None) -> list[int]:
+    """The items whose verdict has expired by today: a resumed result from before that day is stale."""
+    if not decisions or not Path(decisions).is_file():
+        return []
+    import datetime as dt
+
+    from archreview.decisions import DecisionStore
+
+    today = dt.date.today().isoformat()
+    return [d.item for d in DecisionStore(decisions).all() if d.expires and d.expires <= today]
 
 
 def _done(folder: Path, digest: str) -> RepoResult | None:

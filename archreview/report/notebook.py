@@ -171,8 +171,9 @@ def export(notebook: Path, html_out: Path, title: str = "Architecture review") -
 class Outcome:
     html: Path
     notebook: Path
-    statuses: tuple[str, ...]  # the recorded verdict per decided item
-    verdicts: dict[int, str] = field(default_factory=dict)  # item -> recorded verdict
+    statuses: tuple[str, ...]  # the standing verdict per decided item (a reopened one is not counted)
+    verdicts: dict[int, str] = field(default_factory=dict)  # item -> standing verdict
+    reopened: dict[int, str] = field(default_factory=dict)  # item -> why its recorded verdict no longer stands
 
     def has_verdict_at_or_above(self, level: str) -> bool:
         worse = {"fail": {"fail"}, "concern": {"fail", "concern"}}[level]
@@ -195,13 +196,26 @@ def check_inputs(params: Parameters) -> None:
 
 def run_review(params: Parameters, output: str | os.PathLike, *, timeout: int | None = None) -> Outcome:
     """Execute the workbook in batch mode and export the report; the executed notebook sits beside it."""
-    from archreview.decisions import DecisionStore
-
     check_inputs(params)
     html = refuse_links(output, params.repo)  # an output inside the analysed tree: never through its links
     refuse_links(html.with_suffix(".ipynb"), params.repo)
     make_folder(html.parent, params.repo)  # one line now, not a traceback after the workbook ran
     notebook = execute(params, html.with_suffix(".ipynb"), timeout=timeout)
     export(notebook, html, params.title)
-    decided = DecisionStore(params.decisions).all() if params.decisions else ()
-    return Outcome(html, notebook, tuple(d.status for d in decided), {d.item: d.status for d in decided})
+    verdicts, why = standing_verdicts(params)
+    return Outcome(html, notebook, tuple(verdicts.values()), verdicts, why)
+
+
+def standing_verdicts(params: Parameters) -> tuple[dict[int, str], dict[int, str]]:
+    """(item -> verdict that still stands, item -> why a recorded one was reopened), re-checked as the
+    workbook does: a verdict past its ``expires`` date or whose ``revisit_when`` came true no longer counts."""
+    if not params.decisions:
+        return {}, {}
+    from archreview.workbook.sections import start
+
+    review = start(params.repo, params.base, params.head, context=params.context, decisions=params.decisions,
+                   live=False)  # the workbook's analysis, read back from the cache
+    store = review.store
+    decided = store.all() if store is not None else ()
+    why = {d.item: reason for d in decided if (reason := review.reopened(d.item))}
+    return {d.item: d.status for d in decided if d.item not in why}, why

@@ -16,7 +16,7 @@ from IPython.display import HTML
 
 from archreview.checklist.items import load_checklist
 from archreview.core.vocab import KINDS
-from archreview.report.results import Portfolio, columns, slug
+from archreview.report.results import Portfolio, columns, slug, split_reopened
 from archreview.workbook.render import fragment, table
 from archreview.workbook.review import VERDICT_ORDER
 
@@ -29,7 +29,8 @@ def header(p: Portfolio, title: str = "Portfolio review", client: str = "") -> H
 def reports(p: Portfolio) -> HTML:
     """Every repository with a relative link to its report, its refs and what the review counted."""
     rows = [{**r, "link": _link(p, r), "findings": sum(int(r[c]) for c in columns() if c.startswith("findings_")),
-             "kinds": sum(int(r[f"infra_{k}"]) for k in KINDS)} for r in p.rows]
+             "kinds": sum(int(r[f"infra_{k}"]) for k in KINDS), "reopened": split_reopened(r.get("reopened") or "")}
+            for r in p.rows]
     return HTML(fragment("portfolio_reports", rows=rows, verdicts=VERDICT_ORDER))
 
 

@@ -49,6 +49,7 @@ class RepoResult:
     verdicts: tuple[tuple[str, int], ...] = ()  # (verdict, items)
     duration: float = 0.0
     resumed: bool = False
+    reopened: tuple[tuple[int, str], ...] = ()  # (item, why its recorded verdict no longer stands)
 
 
 class Measures(TypedDict):
@@ -82,7 +83,7 @@ def to_json(result: RepoResult) -> dict[str, object]:
 
 
 def from_json(data: dict) -> RepoResult:
-    tuples = {k: tuple(tuple(x) for x in data.get(k, ())) for k in ("infrastructure", "findings", "verdicts")}
+    tuples = {k: tuple(tuple(x) for x in data.get(k, ())) for k in ("infrastructure", "findings", "verdicts", "reopened")}
     return RepoResult(**{**{k: v for k, v in data.items() if k in RepoResult.__slots__}, **tuples})
 
 
@@ -97,7 +98,7 @@ def columns() -> list[str]:
     cats = [f"findings_{c.id}_{slug(c.title)}" for c in load_checklist().categories]
     return ["name", "status", "reason", "path", "base_ref", "base", "head_ref", "head", "report",
             "new_infrastructure", *(f"infra_{k}" for k in KINDS), *cats, "already_in_codebase",
-            *(f"verdict_{v}" for v in VERDICT_ORDER),
+            *(f"verdict_{v}" for v in VERDICT_ORDER), "reopened",
             "duration_seconds", "resumed"]
 
 
@@ -112,11 +113,17 @@ def csv_row(r: RepoResult) -> dict[str, object]:
         "new_infrastructure": "; ".join(f"{k}: {n}" for k, n in r.infrastructure),
         "duration_seconds": f"{r.duration:.1f}", "resumed": "yes" if r.resumed else "",
         "already_in_codebase": r.already,
+        "reopened": "; ".join(f"item {item}: {why}" for item, why in r.reopened),  # split_reopened reads it back
     }
     row.update({f"infra_{k}": kinds.get(k, 0) for k in KINDS})
     row.update({f"findings_{c.id}_{slug(c.title)}": findings.get(c.id, 0) for c in load_checklist().categories})
     row.update({f"verdict_{v}": verdicts.get(v, 0) for v in VERDICT_ORDER})
     return row
+
+
+def split_reopened(cell: str) -> list[str]:
+    """The ``reopened`` column back as one "item N: why" per reopened verdict."""
+    return [part if i == 0 else f"item {part}" for i, part in enumerate(cell.split("; item "))] if cell else []
 
 
 def write_summary(results: list[RepoResult], path: Path) -> Path:

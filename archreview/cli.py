@@ -58,6 +58,12 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--timeout", type=int, default=1800, help="wall-clock seconds per repository (default 1800)")
     batch.add_argument("--resume", action="store_true", help="skip repositories already done with the same inputs")
     batch.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster (tcp://host:8786)")
+    batch.add_argument("--baseline", metavar="PREV", help="a previous batch's output folder (each repository against "
+                                                          "its own analysis.json there) or one previous run's JSON")
+    batch.add_argument("--sarif", metavar="NAME", nargs="?", const="review.sarif", default="",
+                       help="also write SARIF 2.1.0 in each repository's folder (default name review.sarif)")
+    batch.add_argument("--markdown", metavar="NAME", nargs="?", const="comment.md", default="",
+                       help="also write a pull-request comment in each repository's folder (default name comment.md)")
     batch.set_defaults(run=_batch)
 
     init = sub.add_parser("init", help="draft an archreview.toml from what the code already does")
@@ -272,7 +278,8 @@ def _batch(args: argparse.Namespace) -> int:
     progress = _BatchProgress()
     try:
         result = run_batch(args.file, args.output, jobs=args.jobs, timeout=args.timeout, resume=args.resume,
-                           scheduler=args.scheduler, on_result=progress.done)
+                           scheduler=args.scheduler, on_result=progress.done, baseline=args.baseline,
+                           sarif=args.sarif, markdown=args.markdown)
     finally:
         progress.close()
     if result.index_html is not None:

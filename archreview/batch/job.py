@@ -30,6 +30,7 @@ from archreview.core.errors import ArchReviewError
 from archreview.report.results import FAILED, REVIEWED, RepoResult, from_json, measure, to_json
 
 OUTPUTS = ("result.json", "done.json", "analysis.json", "review.ipynb", "report.html")
+BASELINE = "baseline.json"  # the baseline's findings, copied for the workbook to compare with
 _log = logging.getLogger("archreview.batch.job")
 
 
@@ -42,6 +43,11 @@ class Task:
     timeout: int  # wall-clock seconds for the whole review
     resume: bool
     run: str  # this batch run's id: a result file from an earlier run is never taken for this one
+    # The previous run's JSON to compare with (None: no comparison; "": none exists for this repository,
+    # which is new to the portfolio, so every finding is new), and the file names of the extra outputs.
+    baseline: str | None = None
+    sarif: str = ""
+    markdown: str = ""
 
     @property
     def marker(self) -> str:
@@ -108,27 +114,46 @@ def _review(task: Task, started: float) -> RepoResult:
     e, folder = task.entry, Path(task.folder)
     _log.info("%s: getting %s", e.name, e.path)
     root = materialise(e, default_folder())
+    # Read before this run's outputs are removed: the baseline may be this folder's own analysis.json.
+    prior = _prior(task.baseline)
     params = Parameters(str(root), e.base, e.head, e.context, e.decisions, e.client, e.reviewer,
-                        f"Architecture review: {e.name}")
+                        f"Architecture review: {e.name}",
+                        baseline=str(folder / BASELINE) if prior is not None else None)
     check_inputs(params)
     inputs = resolve_inputs(root, e.base, e.head, context_file=e.context)
     base_id, head_id = inputs.ref.base, inputs.ref.head
-    digest = inputs_digest(params, base_id, head_id)
-    if task.resume and (prior := _done(folder, digest)) is not None:
-        return replace(prior, resumed=True)
-    for name in OUTPUTS:
-        (folder / name).unlink(missing_ok=True)
+    digest = inputs_digest(params, base_id, head_id, prior=prior, outputs=(task.sarif, task.markdown))
+    if task.resume and (done := _done(folder, digest)) is not None:
+        return replace(done, resumed=True)
+    for name in (*OUTPUTS, BASELINE, task.sarif, task.markdown):
+        if name:
+            (folder / name).unlink(missing_ok=True)
     _log.info("%s: analysing %s..%s", e.name, base_id, head_id)
     # The one analysis of this entry: analyze() leaves it in the signed cache, where the
     # kernel's analyze() of the same refs finds it instead of analysing again.
     analysis = analyze_inputs(inputs)
+    if prior is not None:
+        from archreview.analysis.baseline import compare
+
+        analysis = compare(analysis, prior)
+        write_json(folder / BASELINE, {"findings": [{"fingerprint": p.fingerprint, "item": p.item, "path": p.path}
+                                                    for p in prior]})  # what the workbook compares with
     (folder / "analysis.json").write_bytes(jsondoc.encode(analysis))
+    if task.sarif:
+        from archreview.report import sarif
+
+        sarif.write(analysis, str(folder / task.sarif))
     _log.info("%s: running the workbook", e.name)
     notebook = _execute(params, folder / "review.ipynb", task.timeout)
     _log.info("%s: exporting the report", e.name)
     export(notebook, folder / "report.html", params.title)
     review = open_review(analysis, e.decisions)  # verdicts re-checked: expired or revisited ones are reopened
     reopened = tuple((it.number, why) for it in review.checklist.items if (why := review.reopened(it.number)))
+    if task.markdown:
+        from archreview.report import markdown
+
+        standing = {it.number: review.status(it.number) for it in review.checklist.items} if e.decisions else None
+        markdown.write(analysis, str(folder / task.markdown), standing)
     result = RepoResult(e.name, REVIEWED, path=e.path, base_ref=e.base or "", head_ref=e.head or "",
                         duration=round(time.monotonic() - started, 1), reopened=reopened,
                         **measure(analysis, review.counts()))
@@ -162,8 +187,20 @@ def _any_cell_ran(notebook: Path) -> bool:
     return any(c.get("execution_count") for c in cells if c.get("cell_type") == "code")
 
 
-def inputs_digest(params, base_id: str | None, head_id: str | None) -> str:
-    """What a review depends on: refs as commit ids, the files given, the people named, archreview's version."""
+def _prior(baseline: str | None):
+    """The baseline's findings: None without one, none at all for a repository new to the portfolio."""
+    if baseline is None:
+        return None
+    if not baseline:
+        return ()
+    from archreview.analysis.baseline import read_baseline
+
+    return read_baseline(baseline)
+
+
+def inputs_digest(params, base_id: str | None, head_id: str | None, *, prior=None, outputs=()) -> str:
+    """What a review depends on: refs as commit ids, the files given, the people named, archreview's version,
+    the baseline's findings and the extra outputs asked for."""
     from archreview import __version__
 
     def content(path: str | None) -> str | None:
@@ -172,6 +209,8 @@ def inputs_digest(params, base_id: str | None, head_id: str | None) -> str:
     inputs = {**params.as_dict(), "base_id": base_id, "head_id": head_id, "context_sha": content(params.context),
               "decisions_sha": content(params.decisions), "expired": _expired(params.decisions),
               "archreview": __version__}
+    if prior is not None or any(outputs):  # only then: results resumed from before these options stay valid
+        inputs.update(prior=sorted([r.fingerprint, r.item, r.path] for r in prior or ()), outputs=list(outputs))
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
 
 

@@ -23,9 +23,9 @@ from archreview.core.locks import exclusive
 from archreview.core.errors import BadBatchFile, BadPath
 from archreview.sources import git as gitio
 
-DEFAULT_KEYS = ("base", "head", "context", "client", "reviewer", "decisions", "timeout")
+DEFAULT_KEYS = ("base", "head", "context", "client", "reviewer", "decisions", "timeout", "baseline")
 ENTRY_KEYS = ("path", "name", *DEFAULT_KEYS)
-_PATH_KEYS = ("context", "decisions")
+_PATH_KEYS = ("context", "decisions", "baseline")
 _URL = re.compile(r"^(?P<scheme>[a-z][a-z0-9+.-]*)://", re.IGNORECASE)
 _SCP = re.compile(r"^[\w.-]+@[\w.-]+:(?!//)")  # git@github.com:owner/repo.git
 _SCHEMES = gitio.TRANSPORTS
@@ -48,6 +48,7 @@ class Entry:
     client: str = ""
     reviewer: str = ""
     timeout: int | None = None  # seconds; None: the batch's --timeout
+    baseline: str | None = None  # a previous run's JSON, or a previous batch's output folder; None: --baseline
 
     @property
     def is_url(self) -> bool:
@@ -164,7 +165,8 @@ def _entry(node: yaml.Node, index: int, defaults: dict[str, object], file: str, 
     merged["name"] = merged.get("name") or derived_name(path, merged.get("head"))
     return Entry(name=merged["name"], path=merged["path"], line=_line(node), base=merged.get("base"),
                  head=merged.get("head"), context=merged.get("context"), decisions=merged.get("decisions"),
-                 client=merged.get("client") or "", reviewer=merged.get("reviewer") or "", timeout=merged.get("timeout"))
+                 client=merged.get("client") or "", reviewer=merged.get("reviewer") or "", timeout=merged.get("timeout"),
+                 baseline=merged.get("baseline"))
 
 
 def _named(node: yaml.Node) -> str:

@@ -35,9 +35,10 @@ from dataclasses import dataclass, replace
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
-from archreview.batch.job import Task, written_result
+from archreview.analysis.baseline import read_baseline
+from archreview.batch.job import BASELINE, OUTPUTS, Task, written_result
 from archreview.batch.plan import Entry, load_batch
-from archreview.core.errors import ArchReviewError
+from archreview.core.errors import ArchReviewError, BadBaseline
 from archreview.core.output import make_folder
 from archreview.report.results import FAILED, RepoResult, build_index, write_summary
 
@@ -58,16 +59,24 @@ class BatchResult:
 
 def run_batch(file: str | os.PathLike, output: str | os.PathLike, *, jobs: int | None = None, timeout: int = 1800,
               resume: bool = False, scheduler: str | None = None, index: bool = True,
-              on_result: Callable[[RepoResult, int, int], None] | None = None) -> BatchResult:
+              on_result: Callable[[RepoResult, int, int], None] | None = None, baseline: str | None = None,
+              sarif: str = "", markdown: str = "") -> BatchResult:
     """Review every repository of the batch file into ``output``; write ``summary.csv`` and ``index.html``.
 
+    ``baseline``: a previous batch's output folder (each repository compared with its own
+    ``analysis.json`` there) or one previous run's JSON for every repository; an entry's own
+    ``baseline`` key wins. ``sarif`` and ``markdown``: file names written in each repository's folder.
     ``on_result(result, done, total)`` is called as each repository finishes (the CLI shows progress
     with it); messages go to the ``archreview.batch.supervisor`` logger, nothing is printed.
     """
     batch = load_batch(file)
+    extra = tuple(_output_name(name, flag) for name, flag in ((sarif, "--sarif"), (markdown, "--markdown")))
+    checked: set[str] = set()
+    baselines = {e.name: baseline_for(e, baseline, checked) for e in batch.entries}  # a bad one: one line, at once
     out = make_folder(output)  # an unwritable place is one line before any repository is started
     run = uuid.uuid4().hex[:12]
-    tasks = [Task(e, str(out / e.name), e.timeout or timeout, resume, run) for e in batch.entries]
+    tasks = [Task(e, str(out / e.name), e.timeout or timeout, resume, run, baselines[e.name], *extra)
+             for e in batch.entries]
     results: list[RepoResult] = []
     try:
         with _terminate_as_interrupt(), _executor(scheduler, jobs or os.cpu_count() or 1, len(tasks), run) as (pool, flag):
@@ -85,6 +94,36 @@ def run_batch(file: str | os.PathLike, output: str | os.PathLike, *, jobs: int |
     html = _index(out, batch.entries) if index else None
     failed = sum(r.status == FAILED for r in results)
     return BatchResult(len(tasks), failed, tuple(sorted(results, key=lambda r: r.name)), csv_path, html)
+
+
+def baseline_for(entry: Entry, given: str | None, checked: set[str]) -> str | None:
+    """The JSON this entry's findings are compared with: ``""`` when a previous batch folder has none for it
+    (a repository new to the portfolio: every finding is new), None without a baseline."""
+    source = entry.baseline or given
+    if source is None:
+        return None
+    path = Path(source)
+    if path.is_dir():
+        own = path / entry.name / "analysis.json"
+        return str(own) if own.is_file() else ""
+    if not path.is_file():
+        raise BadBaseline("no such file or folder; give a previous batch's output folder or a previous run's JSON",
+                          path=source)
+    if source not in checked:  # one line now rather than one failed repository per entry
+        read_baseline(source)
+        checked.add(source)
+    return source
+
+
+def _output_name(name: str, flag: str) -> str:
+    """A plain file name for an output written in every repository's folder (never beside or above it)."""
+    if name and (name != os.path.basename(name) or name in (".", "..") or name in (*OUTPUTS, BASELINE, *_OWN)):
+        raise ArchReviewError(f"{flag} {name!r}: give a plain file name, written in each repository's folder "
+                              f"(not one of {', '.join((*OUTPUTS, BASELINE, *_OWN))})")
+    return name
+
+
+_OWN = ("task.json", "log.txt")  # what run_one writes in the repository's folder
 
 
 def _finished_on_disk(tasks: list[Task], known: set[str]) -> list[RepoResult]:

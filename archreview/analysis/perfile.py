@@ -14,7 +14,7 @@ import gc
 import warnings
 
 from archreview.checklist import detectors
-from archreview.checklist.detectors.code import code_findings
+from archreview.checklist.detectors.code import code_findings, settings_findings
 from archreview.change import codesignals
 from archreview.facts import csharp, golang, java, javascript, kotlin, manifests, packages, treesitter
 from archreview.facts import python as pyfacts
@@ -63,7 +63,8 @@ def _other(path: str, language: str, data: bytes) -> FileFacts:
     facts = FileFacts(path, language, lines=text.count("\n") + (not text.endswith("\n") and bool(text)),
                       requirements=reqs, signals=found + codesignals.project_signals(path, declares),
                       declares=declares,
-                      findings=() if language in CODE_LANGUAGES or lockfile else tuple(place(config_findings(path, text))))
+                      findings=() if language in CODE_LANGUAGES or lockfile else
+                      tuple(place(config_findings(path, text) + settings_findings(path, text))))
     if language in CODE_LANGUAGES:
         return _code(facts, data)
     return facts
@@ -83,7 +84,7 @@ def _code(facts: FileFacts, data: bytes) -> FileFacts:
         signals=tuple(sorted({*facts.signals, *codesignals.code_signals(path, language, code)},
                              key=lambda s: (s.line, s.kind, s.name, s.via))),
         namespace=code.package, error=error,
-        findings=code_findings(path, code, data.decode("utf-8", "replace")),
+        findings=code_findings(path, code, data.decode("utf-8", "replace"), language),
     )
 
 

@@ -15,13 +15,16 @@ SPEC = ts.Spec(
     functions=("function_declaration", "method_declaration", "func_literal"),
     classes=("type_spec",),
     calls=("call_expression",),
-    news=(),
+    news=(),  # composite literals of http.Client only, through the pattern below
     strings=("interpreted_string_literal", "raw_string_literal"),
     comments=("comment",),
     catches=(),
     annotations=(),
     imports=("import_spec",),
     packages=("package_clause",),
+    arguments=("argument_list", "literal_value"),
+    loops=("for_statement",),
+    patterns='((composite_literal type: (qualified_type) @_client) @new (#match? @_client "^http[.]Client$"))',
 )
 
 

@@ -29,6 +29,7 @@ SPEC = ts.Spec(
     annotations=("annotation", "marker_annotation"),
     imports=("import_declaration",),
     packages=("package_declaration",),
+    loops=("for_statement", "enhanced_for_statement", "while_statement", "do_statement"),
 )
 
 

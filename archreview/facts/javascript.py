@@ -31,6 +31,7 @@ SPEC = ts.Spec(
     catches=("catch_clause",),
     annotations=("decorator",),
     imports=("import_statement", "export_statement"),
+    loops=("for_statement", "for_in_statement", "while_statement", "do_statement"),
     patterns='((property_identifier) @property (#eq? @property "catch"))',
 )
 _FUNCTIONS = frozenset(SPEC.functions)
@@ -93,8 +94,8 @@ def _build(caps: dict, data: bytes) -> CodeFacts:
                 name = holder.child_by_field_name("name")
                 if name is not None and name.type == "identifier":
                     aliases.append((ts.text(name), call.first))
-        calls.append(call)
-    calls += [c for n in caps.get("new", []) if (c := ts.call_of(n, SPEC, data, new=True))]
+        calls.append((node, call))
+    calls += [(n, c) for n in caps.get("new", []) if (c := ts.call_of(n, SPEC, data, new=True))]
     classes = []
     for node in caps.get("class", []):
         name = ts.text(node.child_by_field_name("name")) or "(anonymous)"
@@ -112,7 +113,9 @@ def _build(caps: dict, data: bytes) -> CodeFacts:
     metrics = ts.function_metrics(functions, conditions, _name, lambda n: n.type == "method_definition",
                                   _params, lambda n: ts.text(n).startswith("async"))
     return CodeFacts(
-        imports=tuple(imports), functions=metrics, classes=tuple(classes), calls=tuple(calls),
+        imports=tuple(imports), functions=metrics, classes=tuple(classes),
+        calls=tuple(sorted(ts.placed(calls, functions, SPEC, data), key=lambda c: c.line)),
+        sql=ts.built_sql(caps, SPEC, data), loops=ts.loops_of(caps, SPEC, data),
         annotations=tuple((ts.dotted(ts.text(d).lstrip("@")), ts.line(d)) for d in caps.get("annotation", [])),
         strings=ts.strings_of(caps),
         aliases=tuple(aliases), empty_catches=ts.empty_catches(caps.get("catch", []), SPEC.comments),

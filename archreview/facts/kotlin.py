@@ -23,6 +23,8 @@ SPEC = ts.Spec(
     imports=("import", "import_header"),
     packages=("package_header",),
     arguments=("value_arguments", "call_suffix", "annotated_lambda", "lambda_literal"),
+    loops=("for_statement", "while_statement", "do_while_statement"),
+    dollar_holes=True,
 )
 
 

@@ -108,6 +108,9 @@ class Spec:
     packages: tuple[str, ...] = ()
     arguments: tuple[str, ...] = ("arguments", "argument_list", "value_arguments", "call_suffix")
     extra: tuple[tuple[str, tuple[str, ...]], ...] = ()  # more (capture name, node types) for the language module
+    loops: tuple[str, ...] = ()
+    interpolations: tuple[str, ...] = ("template_substitution", "interpolation")
+    dollar_holes: bool = False  # Kotlin: "$name" in a string is a value put in (the grammar leaves it as text)
     patterns: str = ""  # query patterns written out, e.g. with a predicate
 
 
@@ -118,7 +121,8 @@ def _query(grammar: str, spec: Spec):
     lang = _language(grammar)
     groups = {"cond": spec.conditions, "function": spec.functions, "class": spec.classes, "call": spec.calls,
               "new": spec.news, "string": spec.strings, "comment": spec.comments, "catch": spec.catches,
-              "annotation": spec.annotations, "import": spec.imports, "package": spec.packages, **dict(spec.extra)}
+              "annotation": spec.annotations, "import": spec.imports, "package": spec.packages, "loop": spec.loops,
+              **dict(spec.extra)}
     patterns = []
     for name, types in groups.items():
         tokens = name == "cond"  # decision tokens are anonymous nodes (keywords, operators); the rest are named
@@ -151,6 +155,30 @@ class Call:
     first: str = ""  # the first argument when it is a string literal
     new: bool = False
     args: str = ""  # the argument list's text (first 300 characters)
+    func: int = -1  # index in ``CodeFacts.functions`` of the innermost function holding the call; -1 at top level
+    within: str = ""  # the calls around this one inside its function, innermost first, one per line (60 characters
+    #                   each): ``withContext(Dispatchers.IO) {`` around a Kotlin call, ``new Promise(`` around a JS one
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltSql:
+    """A string literal that opens an SQL statement and is completed at run time."""
+
+    line: int
+    how: str  # "interpolated" (`${x}`, $"{x}", "$x"), "concatenated" ("..." + x) or "formatted" (Sprintf/format %s)
+    parts: str  # the values put in, as written (first 120 characters)
+    func: int = -1
+
+
+@dataclass(frozen=True, slots=True)
+class Loop:
+    """A loop statement: where it is, its header as written, and whether its body handles an error."""
+
+    line: int
+    end_line: int
+    header: str  # ``for (let attempt = 0; attempt < 3; attempt++)`` (first 200 characters)
+    handles_error: bool  # a catch clause inside, or Go's ``if err != nil``
+    func: int = -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +194,9 @@ class CodeFacts:
     aliases: tuple[tuple[str, str], ...] = ()  # local name -> what it was imported as
     package: str = ""  # Java/Kotlin package, C# namespace, Go package name
     empty_catches: tuple[tuple[int, str], ...] = ()  # (line, "all" | "typed" | "nested") of catches with an empty block
+    members: tuple[Call, ...] = ()  # member reads the detectors look at (C# ``task.Result``), as calls without arguments
+    sql: tuple[BuiltSql, ...] = ()  # SQL text built from values at run time
+    loops: tuple[Loop, ...] = ()
     raw: RawMetrics | None = None
     error_line: int | None = None
 
@@ -362,9 +393,13 @@ def common(caps: dict, spec: Spec, data: bytes, *, name_of: Callable, class_of: 
            async_of: Callable = lambda n: False) -> dict:
     """The fields every language reads the same way (functions, calls, strings, classes, annotations, catches)."""
     functions = caps.get("function", [])
-    calls = [c for n in caps.get("call", []) if (c := call_of(n, spec, data))]
-    calls += [c for n in caps.get("new", []) if (c := call_of(n, spec, data, new=True))]
+    pairs = [(n, c) for n in caps.get("call", []) if (c := call_of(n, spec, data))]
+    pairs += [(n, c) for n in caps.get("new", []) if (c := call_of(n, spec, data, new=True))]
+    calls = placed(pairs, functions, spec, data)
     return dict(
+        members=placed([(n, Call(dotted(text(n)), line(n))) for n in caps.get("member", [])], functions, spec, data),
+        sql=built_sql(caps, spec, data),
+        loops=loops_of(caps, spec, data),
         functions=function_metrics(functions, caps.get("cond", []) if conditions is None else conditions,
                                    name_of, is_method, params_of, async_of),
         classes=tuple(c for n in caps.get("class", []) if (c := class_of(n)) is not None),
@@ -398,3 +433,113 @@ def scope_name(node, scopes: Sequence[str], own: str) -> str:
         names.append(text(found) or "(anonymous)")
         parent = enclosing(parent, scopes)
     return ".".join([*reversed(names), own])
+
+
+# --- what the checklist detectors read: where a call runs, SQL built at run time, loops ----------
+
+
+def placed(pairs: Sequence[tuple], functions: Sequence, spec: Spec, data: bytes) -> list[Call]:
+    """The calls of ``pairs`` ((node, Call)) with the function that holds each and the calls around it."""
+    where = owners(functions, [n for n, _ in pairs])
+    out = []
+    for (node, call), func in zip(pairs, where):
+        out.append(dataclasses.replace(call, func=func, within=_within(node, spec, data)))
+    return out
+
+
+def _within(node, spec: Spec, data: bytes) -> str:
+    found: list[str] = []
+    parent, steps = node.parent, 0
+    while parent is not None and parent.type not in spec.functions and steps < 40 and len(found) < 4:
+        if parent.type in spec.calls or parent.type in spec.news:
+            head = data[parent.start_byte: min(parent.end_byte, parent.start_byte + 60)].decode("utf-8", "replace")
+            found.append(head.split("\n", 1)[0])
+        parent, steps = parent.parent, steps + 1
+    return "\n".join(found)
+
+
+# A literal that opens an SQL statement (lower case too: Go and Kotlin code writes it so).
+SQL_START = re.compile(r"^[\s(]*(?:select\s[\s\S]*?\bfrom\b|insert\s+into\s|update\s+[\w.\"`\[\]]+\s+set\s|"
+                       r"delete\s+from\s|merge\s+into\s)", re.I)
+_FORMAT_HOLE = re.compile(r"%[-+ #0-9.]*[sqv]|\{\d+\}")
+_KOTLIN_HOLE = re.compile(r"(?<!\\)\$[A-Za-z_{]")
+_ARGUMENT_WRAPPERS = frozenset({"argument", "value_argument", "arguments", "argument_list", "value_arguments", "call_suffix"})
+_FORMATTERS = ("Sprintf", "format", "Format", "formatted", "Fprintf", "sprintf")
+
+
+def built_sql(caps: dict, spec: Spec, data: bytes) -> tuple[BuiltSql, ...]:
+    """SQL statements completed at run time: interpolated, concatenated or formatted with values."""
+    functions = caps.get("function", [])
+    found: list[tuple[object, BuiltSql]] = []
+    for node in caps.get("string", []):
+        if node.end_byte - node.start_byte > 4000:
+            continue
+        value = string_value(node)
+        if not SQL_START.match(value):
+            continue
+        holes = [c for c in node.named_children if c.type in spec.interpolations]
+        if holes or (spec.dollar_holes and _KOTLIN_HOLE.search(value)):
+            parts = " ".join(text(h) for h in holes) or " ".join(m.group(0) for m in _KOTLIN_HOLE.finditer(value))
+            found.append((node, BuiltSql(line(node), "interpolated", parts[:120])))
+            continue
+        chain = _plus_chain(node)
+        if chain is not None:
+            others = [text(x) for x in _leaves(chain) if x.type not in spec.strings or
+                      any(c.type in spec.interpolations for c in x.named_children)]
+            if others:
+                found.append((node, BuiltSql(line(node), "concatenated", " ".join(others)[:120])))
+            continue
+        call = node.parent
+        while call is not None and call.type in _ARGUMENT_WRAPPERS:
+            call = call.parent
+        if call is not None and call.type in spec.calls and _FORMAT_HOLE.search(value):
+            callee = call.child_by_field_name("name") or call.child_by_field_name("function") or \
+                (call.named_children[0] if call.named_children else None)
+            if callee is not None and callee.id != node.id and dotted(text(callee)).rsplit(".", 1)[-1] in _FORMATTERS:
+                args = arguments_of(call, spec)
+                rest = [text(a) for a in (args.named_children if args is not None else ()) 
+                        if not a.start_byte <= node.start_byte < a.end_byte]
+                found.append((node, BuiltSql(line(node), "formatted", " ".join(rest)[:120])))
+    where = owners(functions, [n for n, _ in found])
+    return tuple(dataclasses.replace(b, func=f) for (_, b), f in zip(found, where))
+
+
+def _is_plus(node) -> bool:
+    return node is not None and node.type in ("binary_expression", "additive_expression") and \
+        any(c.type == "+" for c in node.children)
+
+
+def _plus_chain(node):
+    """The outermost ``a + b + ...`` whose first operand is ``node``, or None."""
+    top, child = None, node
+    parent = node.parent
+    while parent is not None and (_is_plus(parent) or parent.type == "parenthesized_expression"):
+        if _is_plus(parent) and parent.named_children and parent.named_children[0].id != child.id and top is None:
+            return None  # the literal is not the first operand: its statement starts elsewhere
+        if _is_plus(parent):
+            top = parent
+        child, parent = parent, parent.parent
+    return top
+
+
+def _leaves(node) -> list:
+    if _is_plus(node) or node.type == "parenthesized_expression":
+        return [x for c in node.named_children for x in _leaves(c)]
+    return [node]
+
+
+def loops_of(caps: dict, spec: Spec, data: bytes) -> tuple[Loop, ...]:
+    loops = caps.get("loop", [])
+    if not loops:
+        return ()
+    catches = [c.start_byte for c in caps.get("catch", [])]
+    where = owners(caps.get("function", []), loops)
+    out = []
+    for node, func in zip(loops, where):
+        body = node.child_by_field_name("body") or (node.named_children[-1] if node.named_children else None)
+        end = body.start_byte if body is not None and body.start_byte > node.start_byte else node.start_byte + 200
+        header = data[node.start_byte: min(end, node.start_byte + 200)].decode("utf-8", "replace")
+        inside = data[node.start_byte: node.end_byte]
+        handles = any(node.start_byte < c < node.end_byte for c in catches) or b"err != nil" in inside
+        out.append(Loop(line(node), node.end_point[0] + 1, " ".join(header.split()), handles, func))
+    return tuple(out)

@@ -1,32 +1,364 @@
 """Checklist evidence in TypeScript/JavaScript, C#, Java, Kotlin and Go files (from their ``CodeFacts``).
 
-Only where the evidence is solid on real code (bench/README.md):
+Each rule is declared per language family (``.js`` for TypeScript and JavaScript,
+``.cs``, ``.jvm`` for Java and Kotlin, ``.kt`` where only Kotlin has the shape,
+``.go``), so that a rule reaches the client report only in the languages where
+it was measured precise on real code (bench/README.md, bench/langcode/). The
+shapes, all read from the tree, never from running anything:
 
+* item 1, outbound HTTP with no timeout: ``fetch`` with no ``signal`` and axios
+  calls or instances with no ``timeout`` (server code: files of a React/Vue/Svelte
+  UI are not read for this); Go's ``http.Get``/``Post``/``Head``/``PostForm``, the
+  ``http.DefaultClient`` and an ``http.Client{}`` literal without ``Timeout``;
+  Spring's ``new RestTemplate()`` and an unconfigured ``WebClient``; C#'s
+  ``Timeout = Timeout.InfiniteTimeSpan`` (HttpClient's own default is 100 s).
+* item 2, retries without backoff: a loop whose header counts attempts or
+  retries, whose body handles an error and which never waits; Polly's
+  ``Retry``/``RetryAsync`` (no wait between attempts); axios-retry without a
+  ``retryDelay`` (its default is no delay).
 * item 3, ``except.swallowed``: a catch block with nothing in it, not even a
-  comment, in production code. Catching everything (JavaScript's untyped catch,
-  ``catch (Exception)``) and dropping it is reported at 0.8; one named exception
-  type at 0.2 (often a deliberate ``TaskCanceledException``); an empty catch
-  inside another catch is left out (a best-effort rollback while the first error
-  is rethrown, as typeorm does throughout).
+  comment. Catching everything and dropping it is reported at 0.8; one named
+  exception type at 0.2 (often a deliberate ``TaskCanceledException``); an empty
+  catch inside another catch is left out (a best-effort rollback while the first
+  error is rethrown, as typeorm does throughout).
+* item 4, commit then publish: in one function, a database commit or save
+  followed by a publish to a broker or queue, in a file that has no outbox.
+* item 7, blocking calls in async code: Node's synchronous fs, crypto, zlib and
+  child_process calls inside an ``async`` function; ``.Result``, ``.Wait()``,
+  ``.GetAwaiter().GetResult()`` and ``Thread.Sleep`` inside a C# ``async`` method;
+  ``Thread.sleep``, ``runBlocking`` and Reactor's ``block()`` inside a Kotlin
+  ``suspend`` function or coroutine builder, outside ``withContext(Dispatchers.IO)``.
+* item 14, secrets: a literal that looks like a credential assigned to a name
+  that means one (``apiKey = "..."``), or a key-shaped token (AWS, private key,
+  vendor token, a password in a URL); in appsettings/properties files too.
+* item 15, SQL built at run time: a literal opening an SQL statement that is
+  interpolated, concatenated with a value or formatted with ``%s``/``{0}``
+  (values that are ALL_CAPS constants are not counted).
 """
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Iterator
+
+from archreview.checklist.detectors.security import literal_secret
 from archreview.checklist.rules import make
 from archreview.core.model import Finding
-from archreview.core.redact import redact
-from archreview.facts.treesitter import CodeFacts
+from archreview.core.redact import VENDOR_TOKEN, redact, secret_name
+from archreview.facts.treesitter import Call, CodeFacts
 from archreview.sources.roles import role_of
 
+FAMILY = {"typescript": "js", "javascript": "js", "csharp": "cs", "java": "jvm", "kotlin": "jvm", "go": "go"}
+_SUFFIX_LANGUAGE = {".ts": "typescript", ".tsx": "typescript", ".mts": "typescript", ".cts": "typescript",
+                    ".js": "javascript", ".jsx": "javascript", ".mjs": "javascript", ".cjs": "javascript",
+                    ".cs": "csharp", ".java": "java", ".kt": "kotlin", ".kts": "kotlin", ".go": "go"}
 
-def code_findings(path: str, code: CodeFacts, text: str) -> tuple[Finding, ...]:
+
+def language_of_path(path: str) -> str:
+    dot = path.rfind(".")
+    return _SUFFIX_LANGUAGE.get(path[dot:].lower(), "") if dot >= 0 else ""
+
+
+def code_findings(path: str, code: CodeFacts, text: str, language: str = "") -> tuple[Finding, ...]:
     if role_of(path) != "production":
         return ()
+    language = language or language_of_path(path)
+    family = FAMILY.get(language, "")
     lines = text.splitlines()
     out = []
     for line, kind in code.empty_catches:
         if kind not in ("all", "typed"):
             continue
-        snippet = redact(lines[line - 1].strip()[:200]) if 0 < line <= len(lines) else ""
-        out.append(make("except.swallowed", path, line, f"empty_catch_{kind}", snippet=snippet))
+        out.append(make("except.swallowed", path, line, f"empty_catch_{kind}", snippet=_snippet(lines, line)))
+    if family:
+        for rule, line, variant, fields in _found(family, language, path, code, text):
+            suffix = "kt" if rule == "async.blocking" and family == "jvm" else family  # only Kotlin has coroutines
+            out.append(make(f"{rule}.{suffix}", path, line, variant, snippet=_snippet(lines, line), **fields))
+    seen: set[tuple[str, int]] = set()
+    unique = []
+    for f in out:
+        if (f.rule, f.line) not in seen:
+            seen.add((f.rule, f.line))
+            unique.append(f)
+    return tuple(sorted(unique, key=lambda f: (f.line, f.rule)))
+
+
+def _snippet(lines: list[str], line: int) -> str:
+    return redact(lines[line - 1].strip()[:200]) if 0 < line <= len(lines) else ""
+
+
+Found = tuple[str, int, str, dict]
+
+
+def _found(family: str, language: str, path: str, code: CodeFacts, text: str) -> Iterator[Found]:
+    yield from _timeouts(family, language, path, code, text)
+    yield from _blocking(family, language, code)
+    yield from _sql(code)
+    yield from _secrets(text)
+    yield from _retries(family, code)
+    yield from _commit_then_publish(family, code, text)
+
+
+def _tail(name: str) -> str:
+    return name.rsplit(".", 1)[-1]
+
+
+def _receiver(name: str) -> str:
+    return name.rsplit(".", 1)[0] if "." in name else ""
+
+
+def _imported(code: CodeFacts, package: str) -> bool:
+    return any(source == package or source.startswith(package + ".") or source.startswith(package + "/")
+               for _, source in code.aliases) or any(i.module == package for i in code.imports)
+
+
+# --- item 1: outbound HTTP with no timeout ---------------------------------------------------
+
+_UI = ("react", "react-dom", "vue", "svelte", "preact", "solid-js", "@angular/core", "next/router", "next/navigation")
+_AXIOS_CALLS = frozenset({"axios", "axios.get", "axios.post", "axios.put", "axios.patch", "axios.delete", "axios.head",
+                          "axios.request", "axios.options"})
+_GO_DEFAULT = frozenset({"http.Get", "http.Post", "http.PostForm", "http.Head", "http.DefaultClient.Do",
+                         "http.DefaultClient.Get", "http.DefaultClient.Post", "http.DefaultClient.PostForm",
+                         "http.DefaultClient.Head"})
+_INFINITE = re.compile(r"\bTimeout\s*=\s*(?:System\.Threading\.)?Timeout\.InfiniteTimeSpan\b")
+
+
+def _timeouts(family: str, language: str, path: str, code: CodeFacts, text: str) -> Iterator[Found]:
+    if family == "js":
+        if path.lower().endswith((".tsx", ".jsx")) or any(_imported(code, ui) for ui in _UI):
+            return  # a browser waits on its user, not on a server worker
+        axios = _imported(code, "axios") and "defaults.timeout" not in text
+        for c in code.calls:
+            if c.name in ("fetch", "globalThis.fetch") and not re.search(r"\bsignal\b|timeout", c.args, re.I):
+                yield "timeout.http", c.line, "fetch", {"call": "fetch"}
+            elif axios and c.name in _AXIOS_CALLS and "timeout" not in c.args:
+                yield "timeout.http", c.line, "", {"call": c.name}
+            elif axios and c.name == "axios.create" and "timeout" not in c.args:
+                yield "timeout.http", c.line, "client", {"call": c.name}
+    elif family == "go":
+        if not _imported(code, "net/http"):
+            return
+        for c in code.calls:
+            if c.name in _GO_DEFAULT:
+                yield "timeout.http", c.line, "", {"call": c.name}
+            elif c.new and c.name == "http.Client" and "Timeout" not in c.args:
+                yield "timeout.http", c.line, "client", {"call": "http.Client{}"}
+    elif family == "jvm":
+        for c in code.calls:
+            if c.name == "RestTemplate" and (c.new or language == "kotlin") and c.args.replace(" ", "") == "()":
+                yield "timeout.http", c.line, "resttemplate", {"call": "new RestTemplate()"}
+            elif c.name == "WebClient.create" or (c.name.startswith("WebClient.builder") and c.name.endswith(".build")
+                                                  and "clientConnector" not in c.name):
+                yield "timeout.http", c.line, "webclient", {"call": c.name}
+    elif family == "cs":
+        for number, line in enumerate(text.splitlines(), 1):
+            if "InfiniteTimeSpan" in line and _INFINITE.search(line):
+                yield "timeout.http", number, "infinite", {"call": "HttpClient"}
+
+
+# --- item 7: blocking calls in async code ---------------------------------------------------
+
+_NODE_SYNC = frozenset(
+    "readFileSync writeFileSync appendFileSync readdirSync statSync lstatSync existsSync mkdirSync rmSync rmdirSync "
+    "unlinkSync copyFileSync renameSync accessSync openSync readSync writeSync closeSync realpathSync cpSync "
+    "execSync execFileSync spawnSync pbkdf2Sync scryptSync generateKeyPairSync randomFillSync "
+    "gzipSync gunzipSync deflateSync inflateSync brotliCompressSync brotliDecompressSync unzipSync".split())
+_IO_CONTEXT = re.compile(r"Dispatchers\.IO|newSingleThreadContext|asCoroutineDispatcher")
+_BUILDERS = re.compile(r"^(?:[\w.]*\.)?(?:launch|async)\b")
+
+
+def _in_async(code: CodeFacts, call: Call) -> bool:
+    return 0 <= call.func < len(code.functions) and code.functions[call.func].is_async
+
+
+def _blocking(family: str, language: str, code: CodeFacts) -> Iterator[Found]:
+    if family == "js":
+        for c in code.calls:
+            if _tail(c.name) in _NODE_SYNC and _in_async(code, c):
+                yield "async.blocking", c.line, "", {"call": c.name}
+    elif family == "cs":
+        for c in code.calls:
+            if not _in_async(code, c):
+                continue
+            tail = _tail(c.name)
+            if c.name == "Thread.Sleep":
+                yield "async.blocking", c.line, "sleep", {"call": c.name}
+            elif tail in ("Wait", "WaitAll", "WaitAny") and _receiver(c.name) and not c.name.startswith("Task.When"):
+                yield "async.blocking", c.line, "", {"call": c.name + "()"}
+            elif tail == "GetResult" and "GetAwaiter" in c.name:
+                yield "async.blocking", c.line, "", {"call": ".GetAwaiter().GetResult()"}
+        for m in code.members:
+            if _in_async(code, m) and _receiver(m.name):
+                yield "async.blocking", m.line, "", {"call": m.name}
+    elif language == "kotlin":
+        for c in code.calls:
+            coroutine = _in_async(code, c) or any(_BUILDERS.match(w) for w in c.within.splitlines())
+            if not coroutine or _IO_CONTEXT.search(c.within):
+                continue
+            if c.name in ("Thread.sleep", "runBlocking") or _tail(c.name) in ("block", "blockFirst", "blockLast",
+                                                                               "blockOptional"):
+                yield "async.blocking", c.line, "", {"call": c.name}
+
+
+# --- item 15: SQL built at run time ------------------------------------------------------------
+
+_CONSTANT = re.compile(r"^[\s${}()+]*(?:[A-Z][A-Z0-9_]*|\d+)(?:[\s${}()+]+(?:[A-Z][A-Z0-9_]*|\d+))*[\s${}()+]*$")
+
+
+def _sql(code: CodeFacts) -> Iterator[Found]:
+    for built in code.sql:
+        if _CONSTANT.match(built.parts):
+            continue  # constants put into a statement, not values
+        yield "injection.sql_built", built.line, built.how, {"parts": built.parts[:60] or "a value"}
+
+
+# --- item 14: secrets in code and settings files ----------------------------------------------
+
+_ASSIGNED = re.compile(r"""(?<![\w$])([A-Za-z_$][\w$]{0,80})["']?\s{0,10}(?:=|:=|:|=>)\s{0,10}[@$]?(["'`])"""
+                       r"""([^"'`\n\\]{8,200})\2""")
+_AWS = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Z])")
+_PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
+_URL_PASSWORD = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]{0,30}://[^\s:/@\"'`]{1,200}:([^\s@/{}$%<>\"'`]{1,200})@")
+_COMMENT = re.compile(r"^\s*(?://|/?\*|#|<!--)")
+
+
+def _pattern(line: str) -> str:
+    if _AWS.search(line):
+        return "an AWS access key"
+    if _PEM.search(line):
+        return "a private key"
+    if VENDOR_TOKEN.search(line):
+        return "a live API token"
+    m = _URL_PASSWORD.search(line)
+    if m and m.group(1).lower() not in ("password", "pass", "secret") and not m.group(1).startswith("*"):
+        return "a password inside a URL"
+    return ""
+
+
+def _secrets(text: str) -> Iterator[Found]:
+    for number, line in enumerate(text.splitlines(), 1):
+        if len(line) > 2000 or _COMMENT.match(line):
+            continue
+        what = _pattern(line)
+        if what:
+            yield "secret.code", number, "pattern", {"what": what, "name": ""}
+            continue
+        for m in _ASSIGNED.finditer(line):
+            if secret_name(m.group(1)) and literal_secret(m.group(3)):
+                yield "secret.code", number, "", {"what": "", "name": m.group(1)}
+                break
+
+
+_SETTINGS = re.compile(r"(^|/)(appsettings[^/]*\.json|application[^/]*\.properties|[^/]*\.properties)$", re.I)
+_TEMPLATES = re.compile(r"(\.example|\.sample|\.template|\.dist)($|\.)|(^|/)(tests?|docs?|examples?|samples?)/", re.I)
+_PROPERTY = re.compile(r"^\s*([\w.\-\[\]]+)\s*[=:]\s*(.*?)\s*$")
+_CONNECTION_PASSWORD = re.compile(r"(?:^|;)\s*(?:password|pwd)\s*=\s*([^;]+)", re.I)
+
+
+def settings_findings(path: str, text: str) -> tuple[Finding, ...]:
+    """Item 14 in .NET appsettings and Java .properties files: a credential written into the settings."""
+    if not _SETTINGS.search(path) or _TEMPLATES.search(path) or role_of(path) != "production" or len(text) > 500_000:
+        return ()
+    pairs: list[tuple[int, str, str]] = []
+    lines = text.splitlines()
+    if path.lower().endswith(".json"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return ()
+        for key, value in _json_pairs(data):
+            number = next((i for i, line in enumerate(lines, 1) if f'"{key}"' in line and value[:20] in line), 1)
+            pairs.append((number, key, value))
+    else:
+        for number, line in enumerate(lines, 1):
+            m = _PROPERTY.match(line)
+            if m and not line.lstrip().startswith(("#", "!")):
+                pairs.append((number, m.group(1), m.group(2)))
+    out = []
+    for number, key, value in pairs:
+        if "${" in value or "{{" in value:
+            continue
+        conn = _CONNECTION_PASSWORD.search(value)
+        secret = conn.group(1).strip() if conn else value if secret_name(key) else ""
+        if secret and (literal_secret(secret) or len(secret) >= 6 and not secret.startswith(("$", "%", "<", "#{"))):
+            out.append(make("secret.config", path, number, snippet=_snippet(lines, number), name=key))
     return tuple(out)
+
+
+def _json_pairs(data: object, prefix: str = "") -> Iterator[tuple[str, str]]:
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if isinstance(v, str):
+                yield str(k), v
+            else:
+                yield from _json_pairs(v, str(k))
+    elif isinstance(data, list):
+        for v in data:
+            yield from _json_pairs(v, prefix)
+
+
+# --- item 2: retries without backoff ---------------------------------------------------------------
+
+_RETRY_HEADER = re.compile(r"retr|attempt|tries|tried", re.I)
+_WAITS = re.compile(r"sleep|delay|wait|backoff|settimeout|timer|pause|after|throttle", re.I)
+_POLLY_RETRY = frozenset({"Retry", "RetryAsync", "RetryForever", "RetryForeverAsync"})
+
+
+def _retries(family: str, code: CodeFacts) -> Iterator[Found]:
+    for loop in code.loops:
+        if not loop.handles_error or not _RETRY_HEADER.search(loop.header):
+            continue
+        inside = [c for c in code.calls if loop.line <= c.line <= loop.end_line]
+        if not any(_WAITS.search(_tail(c.name)) for c in inside):
+            yield "retry.no_backoff", loop.line, "", {"what": loop.header[:60]}
+    if family == "cs":
+        for c in code.calls:
+            if _tail(c.name) in _POLLY_RETRY and ("Policy" in c.name or "Handle" in c.name):
+                yield "retry.no_backoff", c.line, "polly", {"what": c.name}
+    elif family == "js" and _imported(code, "axios-retry"):
+        for c in code.calls:
+            if c.name in ("axiosRetry", "axiosRetry.default") and "retryDelay" not in c.args:
+                yield "retry.no_backoff", c.line, "axios_retry", {"what": c.name}
+
+
+# --- item 4: commit then publish ----------------------------------------------------------------
+
+_COMMITS = {
+    "cs": (re.compile(r"^(SaveChanges|SaveChangesAsync|SaveEntitiesAsync|Commit|CommitAsync|CommitTransactionAsync)$"),
+           re.compile(r"")),
+    "jvm": (re.compile(r"^(save|saveAndFlush|saveAll|persist|commit|insert\w*|update\w*)$"),
+            re.compile(r"repo|dao|mapper|session|entityManager|^em$|tx|transaction|connection", re.I)),
+    "js": (re.compile(r"^(commit|commitTransaction|save|insert|create|createMany|update|upsert)$"),
+           re.compile(r"repo|prisma|^tx$|trx|transaction|queryRunner|manager|knex|^db\b|model", re.I)),
+    "go": (re.compile(r"^(Commit|Create|Save)$"), re.compile(r"tx|db|gorm|repo", re.I)),
+}
+_PUBLISHES = {
+    "cs": (re.compile(r"^(Publish|PublishAsync|Produce|ProduceAsync|SendMessageAsync|SendMessagesAsync|BasicPublish|"
+                      r"Send|SendAsync)$"),
+           re.compile(r"bus|endpoint|producer|publisher|queue|topic|channel|client|eventBus", re.I)),
+    "jvm": (re.compile(r"^(send|sendDefault|convertAndSend|publish)$"),
+            re.compile(r"kafka|rabbit|amqp|jms|stream|producer|publisher|channel|template", re.I)),
+    "js": (re.compile(r"^(send|publish|sendToQueue|add|emit|produce|sendMessage|publishMessage)$"),
+           re.compile(r"producer|channel|queue|publisher|kafka|rabbit|amqp|sns|sqs|pubsub|topic|bus|broker", re.I)),
+    "go": (re.compile(r"^(Publish|WriteMessages|SendMessage|SendMessages|Produce|PublishMsg)$"), re.compile(r"")),
+}
+_IN_PROCESS = re.compile(r"mediat|sender$|eventEmitter|emitter|socket|io$|server|logger|res$|response|reply", re.I)
+
+
+def _commit_then_publish(family: str, code: CodeFacts, text: str) -> Iterator[Found]:
+    if "outbox" in text.lower():
+        return
+    commit_name, commit_receiver = _COMMITS[family]
+    publish_name, publish_receiver = _PUBLISHES[family]
+    first_commit: dict[int, Call] = {}
+    for c in code.calls:
+        if c.func < 0:
+            continue
+        receiver = _receiver(c.name)
+        if commit_name.match(_tail(c.name)) and receiver and commit_receiver.search(receiver):
+            first_commit.setdefault(c.func, c)
+        elif c.func in first_commit and publish_name.match(_tail(c.name)) and receiver \
+                and publish_receiver.search(receiver) and not _IN_PROCESS.search(receiver):
+            commit = first_commit.pop(c.func)
+            yield "dual_write.commit_then_publish", c.line, "", {"effect": c.name, "commit": commit.line}

@@ -61,14 +61,14 @@ CASES = [
      "    const key = crypto.pbkdf2Sync(data, salt, 100000, 64, 'sha512');\n    return key;\n  }\n"
      "  load() {\n    return readFileSync('x');\n  }\n}\n",
      [("async.blocking.js", 8), ("async.blocking.js", 9)]),
-    ("c# sync over async", "src/Jellyfin.Server/Sync.cs",
-     "namespace Jellyfin.Server;\n\npublic class Sync\n{\n    public async Task<int> Run(Task<int> work)\n    {\n"
-     "        var a = work.Result;\n        work.Wait();\n        var b = GetAsync().GetAwaiter().GetResult();\n"
+    ("c# sync over async, not a result object's Result", "src/Jellyfin.Server/Sync.cs",
+     "namespace Jellyfin.Server;\n\npublic class Sync\n{\n    public async Task<int> Run(Task<int> work, TaskCompletionEventArgs e)\n    {\n"
+     "        var a = workTask.Result + e.Result.Id;\n        work.Wait();\n        var b = GetAsync().GetAwaiter().GetResult();\n"
      "        Thread.Sleep(100);\n        var c = await work;\n        return a + b + c;\n    }\n\n"
-     "    public int Blocking(Task<int> work)\n    {\n        return work.Result;\n    }\n}\n",
+     "    public int Blocking(Task<int> work)\n    {\n        return workTask.Result;\n    }\n}\n",
      [("async.blocking.cs", 7), ("async.blocking.cs", 8), ("async.blocking.cs", 9), ("async.blocking.cs", 10)]),
     ("kotlin blocking in coroutines, not under Dispatchers.IO", "app/src/main/java/eu/kanade/Updater.kt",
-     "package eu.kanade\n\nsuspend fun update() {\n    Thread.sleep(1000)\n    withContext(Dispatchers.IO) {\n"
+     "package eu.kanade\n\nsuspend fun update(block: suspend () -> Unit) {\n    Thread.sleep(1000); block()\n    withContext(Dispatchers.IO) {\n"
      "        Thread.sleep(10)\n    }\n}\n\nfun start(scope: CoroutineScope) {\n    scope.launch {\n"
      "        runBlocking { work() }\n    }\n    Thread.sleep(5)\n}\n",
      [("async.blocking.kt", 4), ("async.blocking.kt", 12)]),
@@ -90,6 +90,17 @@ CASES = [
      "        String q = String.format(\"DELETE FROM orders WHERE id = %s\", status);\n"
      "        return jdbc.query(\"select * from orders where status = ?\", mapper, status);\n    }\n}\n",
      [("injection.sql_built.jvm", 5), ("injection.sql_built.jvm", 6)]),
+    ("SQL completed with constants or parameters by the API is not built from values",
+     "src/Modules/Payments/Application/GetPayer.cs",
+     "namespace Payments;\n\npublic class GetPayer\n{\n    public async Task Run()\n    {\n"
+     "        const string sql = $\"SELECT [Payer].[Id] AS [{nameof(PayerDto.Id)}] FROM [payments].[Payers] WHERE Id = @Id\";\n"
+     "        await db.Database.ExecuteSqlInterpolatedAsync($\"INSERT INTO [Contributors] ([Name]) VALUES ({name})\");\n"
+     "    }\n}\n", []),
+    ("a tagged template makes its values parameters", "src/db/stats.ts",
+     "export const q = (id: string) => prisma.$queryRaw`SELECT * FROM posts WHERE id = ${id}`;\n"
+     "export const r = (id: string) => sql`DELETE FROM posts WHERE id = ${id}`;\n", []),
+    ("kotlin constants in a query", "app/src/main/java/eu/kanade/RawQueries.kt",
+     "package eu.kanade\n\nval q = \"\"\"\n    SELECT ${Manga.TABLE}.* FROM ${Manga.TABLE} WHERE ${Manga.COL_FAVORITE} = 1\n\"\"\"\n", []),
     ("kotlin string template SQL", "src/main/kotlin/io/realworld/ArticleRepo.kt",
      "package io.realworld\n\nfun find(slug: String) = db.exec(\"SELECT * FROM articles WHERE slug = '$slug'\")\n",
      [("injection.sql_built.jvm", 3)]),
@@ -103,6 +114,9 @@ CASES = [
      "export const mail = {\n  apiKey: 'Xk92hQmT7vL0pR3s',\n  password: process.env.MAIL_PASSWORD,\n"
      "  token: 'your-token-here',\n  aws: 'AKIAIOSFODNN7EXAMPLE',\n};\n",
      [("secret.code.js", 2), ("secret.code.js", 5)]),
+    ("error codes and claim names are not credentials", "src/auth/auth.service.ts",
+     "export const errors = {\n  password: 'incorrectPassword',\n  token: 'Jellyfin-Token',\n"
+     "  firstPass: 'scale=w=1280:h=720',\n};\n", []),
     ("c# settings with a connection-string password", "src/Web/appsettings.json",
      '{\n  "ConnectionStrings": {\n    "Db": "Server=db;Database=shop;User Id=sa;Password=Pass@word1;"\n  },\n'
      '  "Jwt": { "Secret": "${JWT_SECRET}" }\n}\n',
@@ -119,6 +133,9 @@ CASES = [
      "    public static IAsyncPolicy A() => Policy.Handle<HttpRequestException>().RetryAsync(3);\n"
      "    public static IAsyncPolicy B() => Policy.Handle<HttpRequestException>().WaitAndRetryAsync(3, i => TimeSpan.FromSeconds(i));\n}\n",
      [("retry.no_backoff.cs", 5)]),
+    ("a loop over entries is not a retry loop", "internal/cli/i18n.go",
+     "package cli\n\nfunc Load(entries []string) error {\n\tfor _, entry := range entries {\n"
+     "\t\tif err := load(entry); err != nil {\n\t\t\treturn err\n\t\t}\n\t}\n\treturn nil\n}\n", []),
     ("go retry loop", "internal/client/retry.go",
      "package client\n\nfunc Do() error {\n\tvar err error\n\tfor retries := 0; retries < 5; retries++ {\n"
      "\t\tif err = call(); err != nil {\n\t\t\tcontinue\n\t\t}\n\t\treturn nil\n\t}\n\treturn err\n}\n",

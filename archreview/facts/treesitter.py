@@ -166,7 +166,7 @@ class BuiltSql:
 
     line: int
     how: str  # "interpolated" (`${x}`, $"{x}", "$x"), "concatenated" ("..." + x) or "formatted" (Sprintf/format %s)
-    parts: str  # the values put in, as written (first 120 characters)
+    parts: tuple[str, ...]  # the values put in, as written (each cut to 120 characters)
     func: int = -1
 
 
@@ -463,6 +463,7 @@ SQL_START = re.compile(r"^[\s(]*(?:select\s[\s\S]*?\bfrom\b|insert\s+into\s|upda
                        r"delete\s+from\s|merge\s+into\s)", re.I)
 _FORMAT_HOLE = re.compile(r"%[-+ #0-9.]*[sqv]|\{\d+\}")
 _KOTLIN_HOLE = re.compile(r"(?<!\\)\$[A-Za-z_{]")
+_KOTLIN_WORD = re.compile(r"(?<!\\)\$(?:\{[^{}]{0,120}\}|[A-Za-z_]\w*)")
 _ARGUMENT_WRAPPERS = frozenset({"argument", "value_argument", "arguments", "argument_list", "value_arguments", "call_suffix"})
 _FORMATTERS = ("Sprintf", "format", "Format", "formatted", "Fprintf", "sprintf")
 
@@ -479,15 +480,17 @@ def built_sql(caps: dict, spec: Spec, data: bytes) -> tuple[BuiltSql, ...]:
             continue
         holes = [c for c in node.named_children if c.type in spec.interpolations]
         if holes or (spec.dollar_holes and _KOTLIN_HOLE.search(value)):
-            parts = " ".join(text(h) for h in holes) or " ".join(m.group(0) for m in _KOTLIN_HOLE.finditer(value))
-            found.append((node, BuiltSql(line(node), "interpolated", parts[:120])))
+            if node.parent is not None and node.parent.type in spec.calls:
+                continue  # a tagged template (sql`...${x}`, Prisma's $queryRaw`...`): the tag makes the values parameters
+            parts = tuple(text(h)[:120] for h in holes) or tuple(m.group(0) for m in _KOTLIN_WORD.finditer(value))
+            found.append((node, BuiltSql(line(node), "interpolated", parts)))
             continue
         chain = _plus_chain(node)
         if chain is not None:
-            others = [text(x) for x in _leaves(chain) if x.type not in spec.strings or
-                      any(c.type in spec.interpolations for c in x.named_children)]
+            others = tuple(text(x)[:120] for x in _leaves(chain) if x.type not in spec.strings or
+                           any(c.type in spec.interpolations for c in x.named_children))
             if others:
-                found.append((node, BuiltSql(line(node), "concatenated", " ".join(others)[:120])))
+                found.append((node, BuiltSql(line(node), "concatenated", others)))
             continue
         call = node.parent
         while call is not None and call.type in _ARGUMENT_WRAPPERS:
@@ -497,9 +500,9 @@ def built_sql(caps: dict, spec: Spec, data: bytes) -> tuple[BuiltSql, ...]:
                 (call.named_children[0] if call.named_children else None)
             if callee is not None and callee.id != node.id and dotted(text(callee)).rsplit(".", 1)[-1] in _FORMATTERS:
                 args = arguments_of(call, spec)
-                rest = [text(a) for a in (args.named_children if args is not None else ()) 
-                        if not a.start_byte <= node.start_byte < a.end_byte]
-                found.append((node, BuiltSql(line(node), "formatted", " ".join(rest)[:120])))
+                rest = tuple(text(a)[:120] for a in (args.named_children if args is not None else ())
+                             if not a.start_byte <= node.start_byte < a.end_byte)
+                found.append((node, BuiltSql(line(node), "formatted", rest)))
     where = owners(functions, [n for n, _ in found])
     return tuple(dataclasses.replace(b, func=f) for (_, b), f in zip(found, where))
 

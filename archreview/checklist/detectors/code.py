@@ -94,7 +94,7 @@ Found = tuple[str, int, str, dict]
 def _found(family: str, language: str, path: str, code: CodeFacts, text: str) -> Iterator[Found]:
     yield from _timeouts(family, language, path, code, text)
     yield from _blocking(family, language, code)
-    yield from _sql(code)
+    yield from _sql(code, text)
     yield from _secrets(text)
     yield from _retries(family, code)
     yield from _commit_then_publish(family, code, text)
@@ -121,6 +121,8 @@ _AXIOS_CALLS = frozenset({"axios", "axios.get", "axios.post", "axios.put", "axio
 _GO_DEFAULT = frozenset({"http.Get", "http.Post", "http.PostForm", "http.Head", "http.DefaultClient.Do",
                          "http.DefaultClient.Get", "http.DefaultClient.Post", "http.DefaultClient.PostForm",
                          "http.DefaultClient.Head"})
+_OWN_FETCH = re.compile(r"\bthis\.fetch\s*\(")  # the class's own method (a wrapper), not the global fetch
+_FETCH = re.compile(r"(?<![.\w])fetch\s*\(")
 _INFINITE = re.compile(r"\bTimeout\s*=\s*(?:System\.Threading\.)?Timeout\.InfiniteTimeSpan\b")
 
 
@@ -129,8 +131,10 @@ def _timeouts(family: str, language: str, path: str, code: CodeFacts, text: str)
         if path.lower().endswith((".tsx", ".jsx")) or any(_imported(code, ui) for ui in _UI):
             return  # a browser waits on its user, not on a server worker
         axios = _imported(code, "axios") and "defaults.timeout" not in text
+        lines = text.splitlines()
         for c in code.calls:
-            if c.name in ("fetch", "globalThis.fetch") and not re.search(r"\bsignal\b|timeout", c.args, re.I):
+            own = 0 < c.line <= len(lines) and _OWN_FETCH.search(lines[c.line - 1]) and not _FETCH.search(lines[c.line - 1])
+            if c.name in ("fetch", "globalThis.fetch") and not own and not re.search(r"\bsignal\b|timeout", c.args, re.I):
                 yield "timeout.http", c.line, "fetch", {"call": "fetch"}
             elif axios and c.name in _AXIOS_CALLS and "timeout" not in c.args:
                 yield "timeout.http", c.line, "", {"call": c.name}
@@ -164,6 +168,7 @@ _NODE_SYNC = frozenset(
     "unlinkSync copyFileSync renameSync accessSync openSync readSync writeSync closeSync realpathSync cpSync "
     "execSync execFileSync spawnSync pbkdf2Sync scryptSync generateKeyPairSync randomFillSync "
     "gzipSync gunzipSync deflateSync inflateSync brotliCompressSync brotliDecompressSync unzipSync".split())
+_TASKLIKE = re.compile(r"[Tt]ask|Async$")
 _IO_CONTEXT = re.compile(r"Dispatchers\.IO|newSingleThreadContext|asCoroutineDispatcher")
 _BUILDERS = re.compile(r"^(?:[\w.]*\.)?(?:launch|async)\b")
 
@@ -188,29 +193,40 @@ def _blocking(family: str, language: str, code: CodeFacts) -> Iterator[Found]:
                 yield "async.blocking", c.line, "", {"call": c.name + "()"}
             elif tail == "GetResult" and "GetAwaiter" in c.name:
                 yield "async.blocking", c.line, "", {"call": ".GetAwaiter().GetResult()"}
-        for m in code.members:
-            if _in_async(code, m) and _receiver(m.name):
+        for m in code.members:  # `.Result` of a task: the receiver says so (no types here: eventArgs.Result is not one)
+            if _in_async(code, m) and _TASKLIKE.search(_tail(_receiver(m.name))):
                 yield "async.blocking", m.line, "", {"call": m.name}
     elif language == "kotlin":
         for c in code.calls:
             coroutine = _in_async(code, c) or any(_BUILDERS.match(w) for w in c.within.splitlines())
             if not coroutine or _IO_CONTEXT.search(c.within):
                 continue
-            if c.name in ("Thread.sleep", "runBlocking") or _tail(c.name) in ("block", "blockFirst", "blockLast",
-                                                                               "blockOptional"):
+            if c.name in ("Thread.sleep", "runBlocking") or _receiver(c.name) and _tail(c.name) in (
+                    "block", "blockFirst", "blockLast", "blockOptional"):  # a bare block() runs a lambda parameter
                 yield "async.blocking", c.line, "", {"call": c.name}
 
 
 # --- item 15: SQL built at run time ------------------------------------------------------------
 
-_CONSTANT = re.compile(r"^[\s${}()+]*(?:[A-Z][A-Z0-9_]*|\d+)(?:[\s${}()+]+(?:[A-Z][A-Z0-9_]*|\d+))*[\s${}()+]*$")
+# A value that cannot come from a request: a constant (ALL_CAPS, possibly qualified: Manga.COL_ID), a number,
+# or C#'s nameof(...), which the compiler turns into a literal.
+_CONSTANT = re.compile(r"(?:[\w]+\.)*[A-Z][A-Z0-9_]*|\d+|nameof\([\w.]+\)")
+# EF Core turns the holes of an interpolated string into parameters in these methods.
+_PARAMETERISED = re.compile(r"\b(?:FromSql|ExecuteSql|SqlQuery)\w*\s*(?:<[^>]*>)?\s*\(\s*\$")
 
 
-def _sql(code: CodeFacts) -> Iterator[Found]:
+def _constant(part: str) -> bool:
+    return bool(_CONSTANT.fullmatch(part.strip().removeprefix("$").strip("{}").strip()))
+
+
+def _sql(code: CodeFacts, text: str) -> Iterator[Found]:
+    lines = text.splitlines()
     for built in code.sql:
-        if _CONSTANT.match(built.parts):
+        if all(_constant(p) for p in built.parts):
             continue  # constants put into a statement, not values
-        yield "injection.sql_built", built.line, built.how, {"parts": built.parts[:60] or "a value"}
+        if 0 < built.line <= len(lines) and _PARAMETERISED.search(lines[built.line - 1]):
+            continue
+        yield "injection.sql_built", built.line, built.how, {"parts": " ".join(built.parts)[:60] or "a value"}
 
 
 # --- item 14: secrets in code and settings files ----------------------------------------------
@@ -220,6 +236,9 @@ _ASSIGNED = re.compile(r"""(?<![\w$])([A-Za-z_$][\w$]{0,80})["']?\s{0,10}(?:=|:=
 _AWS = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Z])")
 _PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
 _URL_PASSWORD = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]{0,30}://[^\s:/@\"'`]{1,200}:([^\s@/{}$%<>\"'`]{1,200})@")
+# letters only, in words: an error code or claim name ("incorrectPassword", "Jellyfin-Token"), not a credential
+_A_NAME = re.compile(r"[a-z]+(?:[A-Z][a-z]*)+|[A-Za-z]+(?:[-_.:][A-Za-z]+)+")
+_NOT_A_KEY = re.compile(r"[=:,;()\[\]]")  # an expression or a filter string (keys are base64/hex/tokens)
 _COMMENT = re.compile(r"^\s*(?://|/?\*|#|<!--)")
 
 
@@ -245,7 +264,8 @@ def _secrets(text: str) -> Iterator[Found]:
             yield "secret.code", number, "pattern", {"what": what, "name": ""}
             continue
         for m in _ASSIGNED.finditer(line):
-            if secret_name(m.group(1)) and literal_secret(m.group(3)):
+            if secret_name(m.group(1)) and literal_secret(m.group(3)) and not _A_NAME.fullmatch(m.group(3)) \
+                    and not _NOT_A_KEY.search(m.group(3).rstrip("=")):
                 yield "secret.code", number, "", {"what": "", "name": m.group(1)}
                 break
 
@@ -300,7 +320,8 @@ def _json_pairs(data: object, prefix: str = "") -> Iterator[tuple[str, str]]:
 
 # --- item 2: retries without backoff ---------------------------------------------------------------
 
-_RETRY_HEADER = re.compile(r"retr|attempt|tries|tried", re.I)
+# a word, or the start of a camelCase part: `attempt`, `maxRetries`, `retryCount` (not `entries`)
+_RETRY_HEADER = re.compile(r"(?:^|[^A-Za-z])(?:retr|attempt|tries|tried)|Retr|Attempt|Tries")
 _WAITS = re.compile(r"sleep|delay|wait|backoff|settimeout|timer|pause|after|throttle", re.I)
 _POLLY_RETRY = frozenset({"Retry", "RetryAsync", "RetryForever", "RetryForeverAsync"})
 

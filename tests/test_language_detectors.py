@@ -39,6 +39,13 @@ CASES = [
     ("a React component's fetch waits on its user", "web/src/components/Profile.tsx",
      "import React from 'react';\nexport function Profile() {\n  React.useEffect(() => { fetch('/api/me'); }, []);\n"
      "  return null;\n}\n", []),
+    ("go client whose Timeout is set after it is made", "internal/service/dashboard/version.go",
+     'package dashboard\n\nimport "net/http"\n\nfunc remote() {\n\tc := &http.Client{}\n\tc.Timeout = 15 * time.Second\n'
+     '\t_, _ = c.Get("https://example.org")\n}\n', []),
+    ("a browser bundle's fetch and a code generator's execSync", "ui/src/utils/request.ts",
+     "import axios from 'axios';\nexport async function get(u: string) {\n  return axios.get(u);\n}\n", []),
+    ("tooling in a dot folder", ".hygen/property/add/index.js",
+     "const { execSync } = require('child_process');\nmodule.exports = { async run() { execSync('npm run lint'); } };\n", []),
     ("go default client", "internal/notify/webhook.go",
      'package notify\n\nimport (\n\t"net/http"\n\t"strings"\n)\n\nfunc Send(url string) error {\n'
      '\tresp, err := http.Post(url, "application/json", strings.NewReader("{}"))\n\tif err != nil {\n\t\treturn err\n\t}\n'

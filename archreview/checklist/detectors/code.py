@@ -55,6 +55,10 @@ _SUFFIX_LANGUAGE = {".ts": "typescript", ".tsx": "typescript", ".mts": "typescri
                     ".cs": "csharp", ".java": "java", ".kt": "kotlin", ".kts": "kotlin", ".go": "go"}
 
 
+# a folder whose name starts with a dot holds tooling (code generators, editor and CI scripts), not the application
+_HIDDEN = re.compile(r"(^|/)\.[^/]+/")
+
+
 def language_of_path(path: str) -> str:
     dot = path.rfind(".")
     return _SUFFIX_LANGUAGE.get(path[dot:].lower(), "") if dot >= 0 else ""
@@ -71,7 +75,7 @@ def code_findings(path: str, code: CodeFacts, text: str, language: str = "") -> 
         if kind not in ("all", "typed"):
             continue
         out.append(make("except.swallowed", path, line, f"empty_catch_{kind}", snippet=_snippet(lines, line)))
-    if family:
+    if family and not _HIDDEN.search(path):
         for rule, line, variant, fields in _found(family, language, path, code, text):
             suffix = "kt" if rule == "async.blocking" and family == "jvm" else family  # only Kotlin has coroutines
             out.append(make(f"{rule}.{suffix}", path, line, variant, snippet=_snippet(lines, line), **fields))
@@ -116,6 +120,8 @@ def _imported(code: CodeFacts, package: str) -> bool:
 # --- item 1: outbound HTTP with no timeout ---------------------------------------------------
 
 _UI = ("react", "react-dom", "vue", "svelte", "preact", "solid-js", "@angular/core", "next/router", "next/navigation")
+# the folders a browser bundle lives in (a Next.js api/ route under them runs on the server)
+_UI_FOLDER = re.compile(r"(^|/)(ui|web|webapp|www|frontend|client|extension|browser)/")
 _AXIOS_CALLS = frozenset({"axios", "axios.get", "axios.post", "axios.put", "axios.patch", "axios.delete", "axios.head",
                           "axios.request", "axios.options"})
 _GO_DEFAULT = frozenset({"http.Get", "http.Post", "http.PostForm", "http.Head", "http.DefaultClient.Do",
@@ -128,7 +134,8 @@ _INFINITE = re.compile(r"\bTimeout\s*=\s*(?:System\.Threading\.)?Timeout\.Infini
 
 def _timeouts(family: str, language: str, path: str, code: CodeFacts, text: str) -> Iterator[Found]:
     if family == "js":
-        if path.lower().endswith((".tsx", ".jsx")) or any(_imported(code, ui) for ui in _UI):
+        if path.lower().endswith((".tsx", ".jsx")) or any(_imported(code, ui) for ui in _UI) or \
+                (_UI_FOLDER.search(path) and "/api/" not in path):
             return  # a browser waits on its user, not on a server worker
         axios = _imported(code, "axios") and "defaults.timeout" not in text
         lines = text.splitlines()
@@ -146,7 +153,7 @@ def _timeouts(family: str, language: str, path: str, code: CodeFacts, text: str)
         for c in code.calls:
             if c.name in _GO_DEFAULT:
                 yield "timeout.http", c.line, "", {"call": c.name}
-            elif c.new and c.name == "http.Client" and "Timeout" not in c.args:
+            elif c.new and c.name == "http.Client" and "Timeout" not in c.args and not _timeout_set_later(text, c.line):
                 yield "timeout.http", c.line, "client", {"call": "http.Client{}"}
     elif family == "jvm":
         for c in code.calls:
@@ -159,6 +166,13 @@ def _timeouts(family: str, language: str, path: str, code: CodeFacts, text: str)
         for number, line in enumerate(text.splitlines(), 1):
             if "InfiniteTimeSpan" in line and _INFINITE.search(line):
                 yield "timeout.http", number, "infinite", {"call": "HttpClient"}
+
+
+def _timeout_set_later(text: str, line: int) -> bool:
+    """``c := &http.Client{}`` then ``c.Timeout = 15 * time.Second``."""
+    lines = text.splitlines()
+    m = re.match(r"\s*(?:var\s+)?([\w.]+)\s*:?=", lines[line - 1]) if 0 < line <= len(lines) else None
+    return bool(m) and re.search(rf"(?m)^\s*{re.escape(m.group(1))}\.Timeout\s*=", text) is not None
 
 
 # --- item 7: blocking calls in async code ---------------------------------------------------

@@ -172,7 +172,9 @@ def _timeout_set_later(text: str, line: int) -> bool:
     """``c := &http.Client{}`` then ``c.Timeout = 15 * time.Second``."""
     lines = text.splitlines()
     m = re.match(r"\s*(?:var\s+)?([\w.]+)\s*:?=", lines[line - 1]) if 0 < line <= len(lines) else None
-    return bool(m) and re.search(rf"(?m)^\s*{re.escape(m.group(1))}\.Timeout\s*=", text) is not None
+    if m is None:
+        return False
+    return re.search(rf"(?m)^\s*{re.escape(m.group(1))}\.Timeout\s*=", text) is not None
 
 
 # --- item 7: blocking calls in async code ---------------------------------------------------

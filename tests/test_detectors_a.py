@@ -264,7 +264,8 @@ CASCADES = [
     ("from alembic import op\ndef upgrade():\n    op.alter_column('t', 'c', nullable=False)\n", {(8, 3)}),
     ("from alembic import op\ndef upgrade():\n    op.alter_column('t', 'c', nullable=False, server_default='0')\n", set()),
     ("from django.db import migrations\nops = [migrations.RemoveField(model_name='a', name='b')]\n", {(8, 2)}),
-    ("def wipe(cur):\n    cur.execute('DROP TABLE audit')\n", {(8, 2)}),
+    ("def upgrade(cur):\n    cur.execute('DROP TABLE audit')\n", {(8, 2)}),
+    ("def wipe(cur):\n    cur.execute('DROP TABLE audit')\n", set()),  # application code, not a migration
     ("def rows(cur):\n    cur.execute('SELECT * FROM audit WHERE id = %s', (1,))\n", set()),
 ]
 

@@ -216,15 +216,49 @@ def test_sql_words_in_strings_that_never_run_are_not_destructive_sql():
     assert not rules(QUIET_SQL_TEXT)
 
 
-def test_sql_that_runs_is_still_destructive():  # healthchecks populate_searchdb.py, as a service
+DESTRUCTIVE_SQL = """
+    def rebuild(con):
+        cur = con.cursor()
+        cur.execute("DROP TABLE IF EXISTS docs")
+        sql = "TRUNCATE audit_log"
+        cur.execute(sql)
+"""
+
+
+def test_sql_that_runs_in_a_migration_is_still_destructive():  # healthchecks populate_searchdb.py, as a migration
+    assert {line for r, line in rules(DESTRUCTIVE_SQL, "app/migrations/0007_rebuild.py")
+            if r == "migration.destructive"} == {3, 4}
+    upgrade = DESTRUCTIVE_SQL.replace("def rebuild", "def upgrade")
+    assert {line for r, line in rules(upgrade, "app/schema.py") if r == "migration.destructive"} == {3, 4}
+
+
+def test_deleting_rows_in_application_code_is_not_a_destructive_migration():
+    # paperless-ngx paperless_ai/tables.py: clearing a derived index before a rebuild; lnbits commands.py
     source = """
-        def rebuild(con):
-            cur = con.cursor()
-            cur.execute("DROP TABLE IF EXISTS docs")
-            sql = "TRUNCATE audit_log"
-            cur.execute(sql)
+        import sqlite3
+
+        class Chunks:
+            @staticmethod
+            def delete_all(conn: sqlite3.Connection) -> None:
+                conn.execute("DELETE FROM document_chunks")
     """
-    assert {line for r, line in rules(source) if r == "migration.destructive"} == {3, 4}
+    assert "migration.destructive" not in {r for r, _ in rules(source, "src/paperless_ai/tables.py")}
+    assert not rules(DESTRUCTIVE_SQL, "app/search.py")
+
+
+def test_a_single_migrations_module_is_history_in_a_whole_repository_review():
+    # lnbits keeps every migration of core (and of each extension) in one core/migrations.py
+    from archreview.checklist.placement import history, role
+
+    source = """
+        async def m029_drop_balance_view(db):
+            await db.execute("DROP TABLE IF EXISTS balances")
+            await db.execute(f"UPDATE wallets SET updated_at = {db.timestamp_placeholder('now')}")
+    """
+    found = findings(source, "lnbits/core/migrations.py")
+    assert role("lnbits/core/migrations.py") == "migration"
+    assert {f.rule for f in found} == {"migration.destructive"}  # the risk, when a change adds it
+    assert history(found, has_base=False) == []  # history, in a whole-repository review
 
 
 def test_sql_built_from_identifiers_numbers_and_dates_is_not_injection():
@@ -248,6 +282,210 @@ def test_sql_built_from_input_is_still_injection():
             cursor.execute(f"SELECT * FROM users WHERE name = '{name}'")
     """
     assert ("injection.sql", 3) in rules(source)
+
+
+def test_the_dialects_own_sql_spliced_into_a_bound_query_is_not_injection():
+    # lnbits core/crud/payments.py and db.py: a timestamp expression and named fragments, values bound
+    source = """
+        async def mark_paid(db, checking_id, filters, query, table_name, clause, group_by_string, values):
+            await db.execute(
+                f\"\"\"
+                UPDATE apipayments SET status = :status, updated_at = {db.timestamp_placeholder("now")}
+                WHERE checking_id = :checking_id
+                \"\"\",
+                {"status": "success", "checking_id": checking_id},
+            )
+            if table_name:
+                count_query = f"SELECT COUNT(*) as count FROM {table_name} {clause}"
+            else:
+                count_query = f"SELECT COUNT(*) as count FROM ({query} {clause} {group_by_string}) as count"
+            await db.execute(count_query, values)
+    """
+    assert "injection.sql" not in {r for r, _ in rules(source, "lnbits/core/crud/payments.py")}
+
+
+def test_a_value_spliced_inside_quotes_is_injection_even_next_to_bound_parameters():
+    source = """
+        def search(cursor, query, user_id):
+            cursor.execute(f"SELECT * FROM notes WHERE owner = %s AND body LIKE '%{query}%'", (user_id,))
+    """
+    assert ("injection.sql", 2) in rules(source)
+
+
+def test_loading_the_projects_own_pickles_is_a_lead_not_report_evidence():
+    # bugbug model.py / paperless classifier.py: the project's own model files
+    from archreview.checklist.rules import in_report
+
+    source = """
+        import pickle
+
+        def load_model(path):
+            with open(path, "rb") as f:
+                return pickle.load(f)
+    """
+    [found] = [f for f in findings(source, "bugbug/model.py") if f.rule == "injection.deserialise"]
+    assert not in_report(found)
+
+
+# --- timeouts: a deliberate stream, and the calls that really hang -----------------------------------
+
+
+def test_a_long_lived_stream_with_timeout_none_is_deliberate_but_a_payment_post_is_not():
+    # lnbits wallets/lndrest.py: the invoice subscription streams forever; pay_invoice must not
+    source = """
+        import httpx
+
+        class LndRestWallet:
+            def __init__(self, url):
+                self.client = httpx.AsyncClient(base_url=url)
+
+            async def paid_invoices_stream(self):
+                while True:
+                    async with self.client.stream("GET", "/v1/invoices/subscribe", timeout=None) as r:
+                        async for line in r.aiter_lines():
+                            yield line
+
+            async def pay_invoice(self, bolt11):
+                return await self.client.post("/v1/channels/transactions", json={"payment_request": bolt11},
+                                              timeout=None)
+    """
+    assert {(r, line) for r, line in rules(source, "lnbits/wallets/lndrest.py")
+            if r.startswith("timeout")} == {("timeout.missing", 14)}
+
+
+# --- in-process state: caches are not shared state; dedupe and locks are -----------------------------
+
+
+def test_a_per_process_cache_is_not_shared_state_but_a_dedupe_set_is():
+    # bugbug hackbot-pulse-listener treeherder.py (TTL caches) and consumer.py (dedupe of triggered runs)
+    source = """
+        from cachetools import TTLCache
+
+        _jobs_cache: TTLCache = TTLCache(maxsize=512, ttl=60)
+        _seen: TTLCache = TTLCache(maxsize=1024, ttl=3600)
+
+        def jobs(push_id):
+            if push_id not in _jobs_cache:
+                _jobs_cache[push_id] = fetch(push_id)
+            return _jobs_cache[push_id]
+
+        def on_message(revision):
+            if revision in _seen:
+                return
+            _seen[revision] = True
+            trigger(revision)
+    """
+    assert {(r, line) for r, line in rules(source, "services/listener/app/consumer.py")
+            if r == "state.module_store"} == {("state.module_store", 4)}
+
+
+def test_a_cached_client_per_api_key_is_not_a_per_user_cache():  # bugbug platforms/phabricator.py
+    source = """
+        from functools import cache, lru_cache
+
+        @cache
+        def get_phabricator_client(api_key=None, base_url=None):
+            return Phabricator(api_key, base_url)
+
+        @lru_cache(maxsize=256)
+        def profile(user_id):
+            return User.query.get(user_id)
+    """
+    assert {(r, line) for r, line in rules(source) if r == "state.per_user_lru_cache"} == {
+        ("state.per_user_lru_cache", 7)}
+
+
+# --- settings: CORS without credentials; names that look like secrets ------------------------------
+
+
+def test_cors_wildcard_without_credentials_is_a_lead_and_with_credentials_is_evidence():
+    # lnbits app.py (Starlette, credentials off by default) against robotoff api.py (credentials on)
+    from archreview.checklist.rules import in_report
+
+    plain = """
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"])
+    """
+    creds = plain.replace('allow_headers=["*"]', 'allow_headers=["*"], allow_credentials=True')
+    [lead] = [f for f in findings(plain, "lnbits/app.py") if f.rule == "setting.cors_wildcard"]
+    [shown] = [f for f in findings(creds, "robotoff/app/api.py") if f.rule == "setting.cors_wildcard"]
+    assert not in_report(lead) and in_report(shown)
+
+
+def test_header_names_and_mention_handles_are_not_secrets():
+    # bugbug http_service app.py and hackbot-api config.py
+    source = """
+        API_TOKEN = "X-Api-Key"
+
+        class Settings:
+            mention_token: str = "@hackbot"
+            api_token: str = "9f3kQ2vX7pLmZ8rT"
+    """
+    assert {r for r, line in rules(source, "app/config.py") if line in (1, 4)} == set()
+    assert ("secret.literal", 5) in rules(source, "app/config.py")
+
+
+# --- placement: names shared by production packages ------------------------------------------------
+
+
+@pytest.mark.parametrize(("path", "where"), [
+    ("lnbits/tasks.py", "production"), ("src/documents/tasks.py", "production"),  # Celery / worker modules
+    ("tasks.py", "dev"),  # invoke's file at the root
+    ("bugbug/tools/comment_resolution/agent.py", "production"), ("tools/conv.py", "dev"),
+    ("django/contrib/auth/views.py", "production"), ("contrib/release.py", "dev"),
+    ("lnbits/core/migrations.py", "migration"), ("shop/migration.py", "production"),
+])
+def test_placement_of_names_that_production_packages_share(path, where):
+    from archreview.checklist.placement import role
+
+    assert role(path) == where
+
+
+def test_an_invoke_task_file_inside_the_package_is_developer_tooling():
+    # wger/tasks.py: `from invoke import task`, run by hand to set up an instance
+    source = """
+        import requests
+        from invoke import task
+
+        @task
+        def load_fixtures(context):
+            print("loading")
+            requests.get("https://wger.de/media.zip")
+    """
+    celery = source.replace("from invoke import task", "from celery import shared_task as task")
+    assert all(f.confidence < 0.5 and "developer" in f.message for f in findings(source, "wger/tasks.py"))
+    assert any(f.rule == "timeout.missing" and f.confidence >= 0.9 for f in findings(celery, "wger/tasks.py"))
+
+
+def test_a_signal_sent_with_sender_and_a_progress_message_are_not_dual_writes():
+    # paperless-ngx documents/consumer.py: a Django signal and a progress update for the UI after save
+    source = """
+        from django.db import transaction
+
+        def consume(self, document):
+            with transaction.atomic():
+                document.save()
+            transaction.commit()
+            document_consumption_finished.send(sender=self.__class__, document=document)
+            self._send_progress(100, 100, "SUCCESS")
+            self.broker.publish("documents", document.pk)
+    """
+    assert {(r, line) for r, line in rules(source, "src/documents/consumer.py")
+            if r.startswith("dual_write")} == {("dual_write.commit_then_publish", 9)}
+
+
+def test_the_dialects_current_time_attribute_is_not_injection():  # lnbits core/crud/audit.py
+    source = """
+        async def delete_expired_audit_entries(conn=None):
+            await (conn or db).execute(
+                f\"\"\"
+                    DELETE from audit
+                    WHERE delete_at < {db.timestamp_now}
+                \"\"\"
+            )
+    """
+    assert not {r for r, _ in rules(source, "lnbits/core/crud/audit.py") if r.startswith("injection")}
 
 
 # --- N+1: fixed collections and DDL per table ------------------------------------------------------

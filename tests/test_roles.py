@@ -27,7 +27,7 @@ from archreview.sources.roles import role_of
     # migrations
     ("app/migrations/0001_initial.py", "migration"), ("shop/orders/migrations/0007_drop_total.py", "migration"),
     ("alembic/versions/1a2b3c_add_index.py", "migration"), ("db/alembic_main/versions/ab12_drop.py", "migration"),
-    ("migrations/versions/0002_drop.py", "migration"),
+    ("migrations/versions/0002_drop.py", "migration"), ("lnbits/core/migrations.py", "migration"),
     # scripts
     ("scripts/backfill.py", "script"), ("bin/release.py", "script"), ("manage.py", "script"),
     ("setup.py", "script"), ("noxfile.py", "script"), ("tools/fabfile.py", "script"),

@@ -22,13 +22,17 @@ from archreview.core.model import Finding
 from archreview.sources.roles import role_of
 
 # Developer and maintainer tooling: scripts, docs, examples, release and set-up helpers.
+# Folders whose names also name production packages (``bugbug/tools/``, ``django/contrib/``) and
+# ``tasks.py`` (invoke's file at the root; a Celery or worker module inside a package) count only
+# at the top of the repository.
 _DEV = re.compile(
-    r"(^|/)(dev|devtools|scripts?|tools|bin|extras|docs?|examples?|contrib|benchmarks?|hack|utils/dev|docker)/"
-    r"|(^|/)(setup|noxfile|fabfile|tasks|conftest|release[_a-z]*|manage_dev|healthcheck)\.py$"
+    r"(^|/)(scripts?|bin|docs?|examples?|benchmarks?|utils/dev)/"
+    r"|^(dev|devtools|tools|extras|contrib|hack|docker)/"
+    r"|(^|/)(setup|noxfile|fabfile|conftest|release[_a-z]*|manage_dev|healthcheck)\.py$|^tasks\.py$"
 )
 # Commands an operator runs (some run from cron too): Django management commands, CLI modules.
 _COMMAND = re.compile(r"(^|/)management/|(^|/)cli/|(^|/)(cli|commands|manage)\.py$")
-_MIGRATION = re.compile(r"(^|/)(migrations|alembic/versions|versions)/[^/]+\.py$|(^|/)migrations?/")
+_MIGRATION = re.compile(r"(^|/)(migrations|alembic/versions|versions)/[^/]+\.py$|(^|/)migrations?/|(^|/)migrations\.py$")
 _DEV_SETTINGS = re.compile(r"(^|/)settings/(ci|test|tests|testing|local|local_dev|dev|development)\.py$|"
                            r"(^|/)(settings_(ci|test|dev|local)|local_settings|dev_settings|test_settings)\.py$")
 
@@ -62,11 +66,15 @@ def role(path: str) -> str:
     return "production"
 
 
-def place(findings: Iterable[Finding]) -> list[Finding]:
-    """Findings of one file ranked by where they sit (per-file, before any change is known)."""
+def place(findings: Iterable[Finding], task_runner: bool = False) -> list[Finding]:
+    """Findings of one file ranked by where they sit (per-file, before any change is known).
+
+    ``task_runner``: the file defines invoke/fabric tasks (``from invoke import task``), a
+    developer's set-up file wherever it sits (wger keeps one as ``wger/tasks.py``).
+    """
     out = []
     for f in findings:
-        where = role(f.path)
+        where = "dev" if task_runner else role(f.path)
         if where in ("dev", "dev-settings"):
             f = dataclasses.replace(f, confidence=round(f.confidence * DEV_SCALE, 2), message=f.message + DEV_NOTE)
         elif where == "command":

@@ -16,7 +16,8 @@ The first rule that matches wins, in this order:
   named ``test_*``, ``*_test.*``, ``*_tests.py``, ``*.test.*``, ``*.spec.*``,
   ``*.e2e-spec.*``, ``FooTest(s).cs/java/kt`` or ``conftest.py``; a migration inside
   a test suite is a test;
-* ``migration``: under ``migrations/`` or an Alembic ``alembic*/versions/``;
+* ``migration``: under ``migrations/`` or an Alembic ``alembic*/versions/``, or a single
+  ``migrations.py`` module holding them all (lnbits and its extensions keep them so);
 * ``script``: under ``scripts/``, ``script/`` or ``bin/``, or one of the build and
   task files (``setup.py``, ``manage.py``, ``noxfile.py``, ``fabfile.py``...);
 * ``production``: everything else.
@@ -61,7 +62,7 @@ def role_of(path: str) -> Role:
     if any(p in TEST_DIRS for p in folders) or any(_TEST_PROJECT.search(p) for p in parts[:-1]) \
             or _TEST_NAME.search(name) or _TEST_CLASS_FILE.search(parts[-1]):
         return "test"
-    if "migrations" in folders or _alembic_versions(folders):
+    if "migrations" in folders or _alembic_versions(folders) or name == "migrations.py":
         return "migration"
     if any(p in SCRIPT_DIRS for p in folders) or name in SCRIPT_NAMES:
         return "script"

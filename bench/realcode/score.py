@@ -1,9 +1,10 @@
 """Precision of the checklist detectors on real public repositories, from hand labels.
 
 Usage:
-    python bench/realcode/score.py [--split tuned|held|all] [--repo OWNER/NAME] [--markdown]
+    python bench/realcode/score.py [--split tuned|looked|held2|tuned,looked|all] [--repo OWNER/NAME] [--markdown]
     python bench/realcode/score.py --dump [--repo OWNER/NAME] [--rule RULE]   # unlabelled findings, with code
     python bench/realcode/score.py --stub [--repo OWNER/NAME]                 # append them to the label files
+    python bench/realcode/score.py --calibrate --split all                    # base confidences per rule
 
 Each repository of ``corpus.toml`` is exported at its pinned commit from the fetched
 mirror (/work/.mirror/<owner>+<name>/repo, or --mirrors) into a scratch folder and
@@ -226,6 +227,29 @@ def score(repos: list[Repo], markdown: bool) -> None:
                       f"{ratio(c[True], n)}")
 
 
+def calibrate(repos: list[Repo]) -> None:
+    """Per rule, the smoothed precision of its findings on production paths: the base confidence.
+
+    Findings in developer tooling or operator commands are left out (placement scales them down
+    from the base); the smoothing is Laplace's, (right + 1) / (labelled + 2), so a rule seen right
+    twice out of two claims 0.75, not 1.0.
+    """
+    from archreview.checklist.placement import COMMAND_NOTE, DEV_NOTE
+    from archreview.checklist.rules import registry
+
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for repo in repos:
+        for f, lab in match(findings(repo), load_labels(repo)):
+            if lab is not None and not f["message"].endswith((DEV_NOTE, COMMAND_NOTE)):
+                counts[f["rule"]][lab["verdict"] == "true"] += 1
+    print("rule, registry, right/labelled on production paths, precision, smoothed (base confidence), base now")
+    for rule_id, c in sorted(counts.items(), key=lambda kv: -sum(kv[1].values())):
+        n = c[True] + c[False]
+        now = registry()[rule_id]
+        print(f"  {rule_id:42} {now.shown:7} {c[True]:4}/{n:<4} {ratio(c[True], n):5} "
+              f"{(c[True] + 1) / (n + 2):.2f}  {now.confidence:.2f}")
+
+
 def dump(repos: list[Repo], rule: str | None, stub: bool) -> None:
     for repo in repos:
         folder = export(repo)
@@ -255,20 +279,25 @@ def dump(repos: list[Repo], rule: str | None, stub: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--split", choices=("tuned", "held", "all"), default="tuned")
+    ap.add_argument("--split", default="tuned",
+                    help="a split of corpus.toml (tuned, looked, held2), several joined by commas, or all")
     ap.add_argument("--repo", help="only this owner/name")
     ap.add_argument("--rule", help="with --dump: only this rule")
     ap.add_argument("--dump", action="store_true", help="print unlabelled findings with their code")
     ap.add_argument("--stub", action="store_true", help="append unlabelled findings to the label files")
     ap.add_argument("--markdown", action="store_true", help="tables for bench/README.md")
+    ap.add_argument("--calibrate", action="store_true", help="per rule: smoothed precision on production paths")
     args = ap.parse_args(argv)
-    repos = [r for r in load_corpus() if (args.split == "all" or r.split == args.split)
+    splits = set(args.split.split(","))
+    repos = [r for r in load_corpus() if ("all" in splits or r.split in splits)
              and (args.repo is None or r.name == args.repo)]
     if not repos:
         print("no repository matches", file=sys.stderr)
         return 2
     if args.dump or args.stub:
         dump(repos, args.rule, args.stub)
+    elif args.calibrate:
+        calibrate(repos)
     else:
         score(repos, args.markdown)
     return 0

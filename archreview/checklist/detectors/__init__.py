@@ -32,7 +32,16 @@ def file_findings(path: str, tree: ast.Module, text: str, ctx: FileContext | Non
         found.extend(detector(ctx))
     dead = _unreachable(ctx.tree) if found else []
     live = [f for f in found if not any(a <= f.line <= b for a, b in dead)]
-    return tuple(sorted(place(live), key=lambda f: (f.line, f.item, f.rule)))
+    return tuple(sorted(place(live, _task_runner(ctx)), key=lambda f: (f.line, f.item, f.rule)))
+
+
+_TASK_RUNNERS = ("invoke", "fabric", "fabric2", "paver", "doit")
+
+
+def _task_runner(ctx: FileContext) -> bool:
+    """Does the file define developer tasks (``from invoke import task``)? Its name says nothing:
+    ``tasks.py`` is as often a Celery module."""
+    return any(v.split(".")[0] in _TASK_RUNNERS for v in ctx.aliases.values())
 
 
 _ENDS = (ast.Return, ast.Raise, ast.Continue, ast.Break)

@@ -111,7 +111,7 @@ def body_calls(func: ast.AST) -> list[ast.Call]:
 
 # Telemetry and in-process signals: repeating or losing them changes no business state.
 _TELEMETRY = re.compile(r"(^|[._])(metrics?|statsd|stats|sentry|sentry_sdk|prometheus|datadog|newrelic|tracer|"
-                        r"telemetry|capture_(exception|message)|actstream_action)($|[._])", re.I)
+                        r"telemetry|capture_(exception|message)|actstream_action|progress|heartbeat)($|[._])", re.I)
 # blinker/Django signals: ``certificate_issued.send(...)``, ``post_save.send(...)`` run receivers in process
 _SIGNAL = re.compile(r"(^|[._])(signals?|\w+_(signal|issued|created|updated|deleted|saved|changed)|(pre|post)_\w+)$",
                      re.I)
@@ -121,7 +121,9 @@ def is_quiet_receiver(call: ast.Call) -> bool:
     name = dotted(call.func).lower()
     if name.startswith(_QUIET_RECEIVERS) or ".log" in name or _TELEMETRY.search(dotted(call.func)):
         return True
-    return attr(call) in {"send", "send_robust", "send_async"} and bool(_SIGNAL.search(receiver(call)))
+    # ``sender=`` is the signal API's own keyword (Django, blinker): ``consumption_finished.send(sender=cls)``
+    return attr(call) in {"send", "send_robust", "send_async"} and (
+        bool(_SIGNAL.search(receiver(call))) or any(k.arg == "sender" for k in call.keywords))
 
 
 def is_commit(call: ast.Call) -> bool:

@@ -95,9 +95,24 @@ def destructive_migrations(ctx: FileContext) -> Iterator[Finding]:
     for const in ctx.nodes(ast.Constant):
         if isinstance(const.value, str) and id(const) in executed and _DESTRUCTIVE_SQL.match(const.value):
             func = ctx.enclosing_function(const)
-            if func is None or not func.name.startswith("downgrade"):
+            if _migration_step(ctx, func):
                 sql = " ".join(const.value.split())[:60]
                 yield finding(ctx, "migration.destructive", const, "raw_sql", sql=sql)
+
+
+_MIGRATION_STEP = ("upgrade", "migrate", "forwards", "apply")
+
+
+def _migration_step(ctx: FileContext, func: FunctionNode | None) -> bool:
+    """Raw destructive SQL is a migration risk in a migration, or in a function that migrates.
+
+    Elsewhere a ``DELETE FROM`` or ``DROP TABLE`` is the feature itself (clearing a derived
+    index before a rebuild, an operator's reset command): on real code none of those was a
+    destructive migration (bench/realcode: paperless, healthchecks, lnbits).
+    """
+    if func is not None and func.name.startswith("downgrade"):
+        return False
+    return ctx.role == "migration" or func is not None and func.name.lower().lstrip("_").startswith(_MIGRATION_STEP)
 
 
 _SQL_RUNNERS = frozenset({"execute", "executemany", "executescript", "text", "RunSQL", "raw", "exec_driver_sql",

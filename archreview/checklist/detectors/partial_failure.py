@@ -44,7 +44,7 @@ def missing_timeouts(ctx: FileContext) -> Iterator[Finding]:
         return
     clients = client_names(ctx)
     for call in ctx.calls():
-        if kwarg(call, "timeout") is not None and not is_none(kwarg(call, "timeout")):
+        if kwarg(call, "timeout") is not None and not is_none(kwarg(call, "timeout")) or _open_stream(call):
             continue
         direct = http_call(ctx, call)
         if direct:
@@ -53,6 +53,15 @@ def missing_timeouts(ctx: FileContext) -> Iterator[Finding]:
             yield from _client_call(ctx, call, *clients[receiver(call)])
         elif ctx.qualified(call) in _POSITIONAL_TIMEOUT:
             yield from _socket_call(ctx, call)
+
+
+def _open_stream(call: ast.Call) -> bool:
+    """``client.stream("GET", url, timeout=None)``: a long-lived subscription (server-sent events, an
+    invoice or log stream) read in a loop, where no timeout is the design, not an omission.
+    Only the explicit ``timeout=None`` counts; a stream that merely forgets one is still found."""
+    streaming = attr(call) == "stream" or any(k.arg == "stream" and isinstance(k.value, ast.Constant)
+                                              and k.value.value is True for k in call.keywords)
+    return streaming and is_none(kwarg(call, "timeout"))
 
 
 def _direct_call(ctx: FileContext, call: ast.Call, lib: str, verb: str) -> Iterator[Finding]:

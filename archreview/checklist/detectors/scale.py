@@ -24,6 +24,7 @@ _STATE_WORDS = ("session", "cache", "store", "token", "rate", "limit", "attempt"
 _CONTAINERS = frozenset({"dict", "defaultdict", "OrderedDict", "Counter", "set", "list", "TTLCache", "LRUCache",
                          "cachetools.TTLCache", "cachetools.LRUCache", "collections.defaultdict",
                          "collections.OrderedDict", "collections.Counter"})
+_CACHE_WORDS = ("cache", "memo")
 _MUTATORS = frozenset({"setdefault", "update", "pop", "add", "append", "__setitem__", "clear", "popitem",
                        "discard", "remove", "extend", "insert"})
 _LOCAL_CACHES = ("SimpleCache", "simple", "FileSystemCache", "filesystem", "LocMemCache", "FileBasedCache")
@@ -75,7 +76,11 @@ def _module_containers(ctx: FileContext) -> dict[str, ast.Assign | ast.AnnAssign
                 dotted(value.func) in _CONTAINERS
             words = [w for w in re.split(r"_+", _CAMEL.sub("_", target.id).lower()) if w] \
                 if isinstance(target, ast.Name) else []
-            if container and isinstance(target, ast.Name) and any(w.startswith(_STATE_WORDS) for w in words):
+            # A per-process cache (``_jobs_cache = TTLCache(...)``) costs a miss on another instance,
+            # not a wrong answer: only state whose loss or split changes behaviour counts (sessions,
+            # dedupe sets, locks, rate limits).
+            if container and isinstance(target, ast.Name) and any(w.startswith(_STATE_WORDS) for w in words) \
+                    and not any(w.startswith(_CACHE_WORDS) for w in words):
                 out[target.id] = node
     return out
 
@@ -123,13 +128,17 @@ def _cache_settings(ctx: FileContext) -> Iterator[tuple[str, ast.AST]]:
             yield str(name), assign.value
 
 
+# ``get_phabricator_client(api_key)`` (bugbug): one client per credential, not a user's data
+_CLIENT_FACTORY = re.compile(r"(client|connection|conn|engine|pool|transport|api)$", re.I)
+
+
 def _per_user_lru(ctx: FileContext) -> Iterator[Finding]:
     for func in ctx.functions():
         decos = [n.rsplit(".", 1)[-1] for n in _sql.decorator_names(func)]
         params = [a.arg.lower() for a in func.args.args]
         deco = next((d for d, n in zip(func.decorator_list, decos) if n in {"lru_cache", "cache"}), None)
-        if deco is not None and any(p.startswith(_PER_USER) or p.endswith("_id")
-                                                         for p in params if p not in {"self", "cls"}):
+        if deco is not None and not _CLIENT_FACTORY.search(func.name) and any(
+                p.startswith(_PER_USER) or p.endswith("_id") for p in params if p not in {"self", "cls"}):
             yield finding(ctx, "state.per_user_lru_cache", deco, func=func.name)
 
 

@@ -24,6 +24,8 @@ _PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
 _URL_PASSWORD = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]{0,30}://[^\s:/@]{1,200}:([^\s@/{}$%<>]{1,200})@")  # bounded: linear
 _SUSPECT = re.compile(r"AKIA|ASIA|PRIVATE KEY|://|sk[-_]|rk_|gh[pousr]_|xox|AIza|SG\.")
 _IDENTIFIER = re.compile(r"[a-z]+(?:[_.-][a-z]+)*|[A-Z]+(?:_[A-Z]+)*|(?:[A-Z][a-z]+)+")
+# A header name ("X-Api-Key") or a mention/tag handle ("@hackbot"): names, whatever their entropy.
+_HANDLE = re.compile(r"[A-Za-z][a-z]*(?:-[A-Za-z][a-z]*)+|[@#][A-Za-z][A-Za-z_-]*")
 _PLACEHOLDERS = ("your", "example", "changeme", "change-me", "xxxx", "placeholder", "dummy", "<", "${", "{{",
                  "***")
 _DEV_SETTINGS = ("dev", "local", "development", "test", "testing", "ci")
@@ -43,8 +45,8 @@ def literal_secret(value: object) -> bool:
         return False
     if "{" in value and "}" in value or value.startswith("%(") or value.endswith(("_", "-", ":")):
         return False  # a template or a prefix, not a value
-    if _IDENTIFIER.fullmatch(value):
-        return False  # "invalid_password": an error code or enum value, not a credential
+    if _IDENTIFIER.fullmatch(value) or _HANDLE.fullmatch(value):
+        return False  # "invalid_password", "X-Api-Key", "@hackbot": a code, header name or handle, not a credential
     return _entropy(value) >= 2.5
 
 
@@ -195,9 +197,13 @@ def unsafe_settings(ctx: FileContext) -> Iterator[Finding]:
                     yield finding(ctx, "setting.verify_false", call, call=name)
             elif kw.arg == "debug" and _is_true(kw.value) and name.endswith(".run"):
                 yield finding(ctx, "setting.debug_run", call, call=name)
-            elif kw.arg in {"origins", "allow_origins"} and _is_star(kw.value) \
-                    and not _is_false(kwarg_value(call, "allow_credentials") or ast.Constant(True)):
-                yield finding(ctx, "setting.cors_wildcard", call, call=name, arg=kw.arg)
+            elif kw.arg in {"origins", "allow_origins"} and _is_star(kw.value):
+                # Starlette's CORSMiddleware and flask-cors leave credentials off unless asked: a
+                # wildcard without them is the usual set-up of a public or token-authenticated API.
+                creds = kwarg_value(call, "allow_credentials") or kwarg_value(call, "supports_credentials")
+                if creds is None or not _is_false(creds):
+                    yield finding(ctx, "setting.cors_wildcard", call, "" if creds is not None else "no_credentials",
+                                  call=name, arg=kw.arg)
 
 
 _TLS_FLAGS = re.compile(r"^(verify_ssl|ssl_verify|verify_certs?|verify_tls|tls_verify|ssl_cert_verify|"
@@ -248,7 +254,12 @@ _DESERIALISE = {"pickle.loads": "pickle", "pickle.load": "pickle", "cPickle.load
                 "marshal.loads": "marshal", "marshal.load": "marshal", "yaml.unsafe_load": "yaml.unsafe_load",
                 "jsonpickle.decode": "jsonpickle", "shelve.open": "shelve"}
 _SAFE_LOADERS = ("SafeLoader", "CSafeLoader", "BaseLoader")
-_FRAGMENT = re.compile(r"sql|clause|where|placeholder|place_holder|marks|column|fields|table_name")
+_FRAGMENT = re.compile(r"sql|clause|where|placeholder|place_holder|marks|column|fields|table_name|query|stmt|"
+                       r"statement|group_by|order_by|having|joins?\b")
+# Methods that return the SQL dialect's own text for a fixed argument (a placeholder, a quoted
+# identifier, a timestamp expression): lnbits splices ``{db.timestamp_placeholder("now")}``.
+_DIALECT_ATTR = re.compile(r"placeholder|paramstyle|(^|_)(now|current_timestamp)$", re.I)
+_DIALECT_CALL = re.compile(r"placeholder|quote|escape|dialect|paramstyle|identifier", re.I)
 _SQL_WORDS = re.compile(r"\b(select|insert|update|delete|where|from|values|order by)\b", re.I)
 
 
@@ -270,8 +281,8 @@ def _safe_part(node: ast.AST, assigned: Mapping[str, ast.AST], depth: int = 0) -
         return _safe_part(node.value, assigned, depth)
     if isinstance(node, ast.Constant) or isinstance(node, ast.Name) and node.id.isupper():
         return True
-    if isinstance(node, ast.Attribute) and _IDENTIFIER_ATTRS.search(dotted(node)):
-        return True
+    if isinstance(node, ast.Attribute) and (_IDENTIFIER_ATTRS.search(dotted(node)) or _DIALECT_ATTR.search(node.attr)):
+        return True  # also {db.timestamp_now}: the dialect's expression for the current time
     if isinstance(node, ast.Name) and node.id in assigned:
         value = assigned[node.id]
         consts = [c.value for c in ast.walk(value) if isinstance(c, ast.Constant) and isinstance(c.value, str)]
@@ -284,6 +295,8 @@ def _safe_part(node: ast.AST, assigned: Mapping[str, ast.AST], depth: int = 0) -
             texts = [c.value for a in node.args for c in ast.walk(a) if isinstance(c, ast.Constant)
                      and isinstance(c.value, str)]
             return bool(texts) and all(t.strip() in {"?", "%s"} or t.startswith(":") for t in texts)  # ",".join(["?"] * n)
+        if _DIALECT_CALL.search(name) and all(isinstance(a, ast.Constant) for a in (*node.args, *(k.value for k in node.keywords))):
+            return True  # {db.timestamp_placeholder("now")}: the dialect's own SQL, computed from a constant
         return name in _SAFE_CALLS
     return False
 
@@ -299,6 +312,12 @@ def _pieces(node: ast.AST) -> list[ast.AST]:
     return [node]
 
 
+def _quoted(values: list[ast.expr], i: int) -> bool:
+    """Is the i-th piece of an f-string spliced inside an SQL string literal ('...{x}...')?"""
+    before = values[i - 1] if i else None
+    return isinstance(before, ast.Constant) and str(before.value).rstrip("%").endswith("'")
+
+
 def built_sql(node: ast.AST, assigned: Mapping[str, ast.AST], with_params: bool = False, depth: int = 0) -> bool:
     """Is this SQL text built from strings with non-constant parts?
 
@@ -307,12 +326,16 @@ def built_sql(node: ast.AST, assigned: Mapping[str, ast.AST], with_params: bool 
     """
     if isinstance(node, ast.Name) and node.id in assigned and depth < 3:
         return built_sql(assigned[node.id], assigned, with_params, depth + 1)
+    original = assigned
     if with_params:
         assigned = {**assigned, **{n.id: ast.Constant("?") for n in ast.walk(node)
                                   if isinstance(n, ast.Name) and _FRAGMENT.search(n.id.lower())}}
     if isinstance(node, ast.JoinedStr):
         text = "".join(str(v.value) for v in node.values if isinstance(v, ast.Constant))
         parts = [v for v in node.values if isinstance(v, ast.FormattedValue)]
+        if with_params and any(_quoted(node.values, i) for i, v in enumerate(node.values)
+                               if isinstance(v, ast.FormattedValue) and not _safe_part(v, original)):
+            return bool(_SQL_WORDS.search(text))  # '{query}' inside quotes is a value, whatever its name
         return bool(_SQL_WORDS.search(text)) and not all(_safe_part(p, assigned) for p in parts)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod | ast.Add):
         texts = [c.value for c in ast.walk(node) if isinstance(c, ast.Constant) and isinstance(c.value, str)]

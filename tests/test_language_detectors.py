@@ -128,6 +128,14 @@ CASES = [
      '{\n  "ConnectionStrings": {\n    "Db": "Server=db;Database=shop;User Id=sa;Password=Pass@word1;"\n  },\n'
      '  "Jwt": { "Secret": "${JWT_SECRET}" }\n}\n',
      [("secret.config", 3)]),
+    ("development settings and a local database are a developer's own", "src/Web/appsettings.Development.json",
+     '{\n  "ConnectionStrings": { "Db": "Host=db;Password=Pass@word1" }\n}\n', []),
+    ("a local database in the base settings", "src/Web/appsettings.PostgreSQL.json",
+     '{\n  "ConnectionStrings": { "Db": "Server=127.0.0.1;Port=5432;Username=admin;Password=password;" }\n}\n', []),
+    ("c# GetResult of a task already completed", "src/Jellyfin.Networking/HappyEyeballs/Connect.cs",
+     "namespace Net;\n\npublic static class Connect\n{\n    public static async ValueTask<Stream> Run(Task<Stream> v6)\n    {\n"
+     "        if (await Task.WhenAny(v6, Task.Delay(200)) == v6)\n        {\n            return v6.GetAwaiter().GetResult();\n"
+     "        }\n        return await v6;\n    }\n}\n", []),
     # --- item 2: retries without backoff -------------------------------------------------------------
     ("ts retry loop with and without a wait", "src/jobs/sync.ts",
      "export async function push() {\n  for (let attempt = 0; attempt < 3; attempt++) {\n"

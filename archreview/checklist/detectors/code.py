@@ -97,7 +97,7 @@ Found = tuple[str, int, str, dict]
 
 def _found(family: str, language: str, path: str, code: CodeFacts, text: str) -> Iterator[Found]:
     yield from _timeouts(family, language, path, code, text)
-    yield from _blocking(family, language, code)
+    yield from _blocking(family, language, code, text)
     yield from _sql(code, text)
     yield from _secrets(text)
     yield from _retries(family, code)
@@ -193,7 +193,17 @@ def _in_async(code: CodeFacts, call: Call) -> bool:
     return 0 <= call.func < len(code.functions) and code.functions[call.func].is_async
 
 
-def _blocking(family: str, language: str, code: CodeFacts) -> Iterator[Found]:
+_COMPLETED = re.compile(r"\bWhenAny\b|\bWhenAll\b|\.IsCompleted(?:Successfully)?\b")
+
+
+def _completed_before(code: CodeFacts, call: Call, text: str) -> bool:
+    """The task was awaited through WhenAny/WhenAll or checked IsCompleted earlier in the method: reading it no
+    longer blocks (jellyfin's Happy Eyeballs connect)."""
+    start = code.functions[call.func].line if 0 <= call.func < len(code.functions) else call.line
+    return bool(_COMPLETED.search("\n".join(text.splitlines()[start - 1: call.line])))
+
+
+def _blocking(family: str, language: str, code: CodeFacts, text: str) -> Iterator[Found]:
     if family == "js":
         for c in code.calls:
             if _tail(c.name) in _NODE_SYNC and _in_async(code, c):
@@ -207,10 +217,10 @@ def _blocking(family: str, language: str, code: CodeFacts) -> Iterator[Found]:
                 yield "async.blocking", c.line, "sleep", {"call": c.name}
             elif tail in ("Wait", "WaitAll", "WaitAny") and _receiver(c.name) and not c.name.startswith("Task.When"):
                 yield "async.blocking", c.line, "", {"call": c.name + "()"}
-            elif tail == "GetResult" and "GetAwaiter" in c.name:
+            elif tail == "GetResult" and "GetAwaiter" in c.name and not _completed_before(code, c, text):
                 yield "async.blocking", c.line, "", {"call": ".GetAwaiter().GetResult()"}
         for m in code.members:  # `.Result` of a task: the receiver says so (no types here: eventArgs.Result is not one)
-            if _in_async(code, m) and _TASKLIKE.search(_tail(_receiver(m.name))):
+            if _in_async(code, m) and _TASKLIKE.search(_tail(_receiver(m.name))) and not _completed_before(code, m, text):
                 yield "async.blocking", m.line, "", {"call": m.name}
     elif language == "kotlin":
         for c in code.calls:
@@ -288,13 +298,18 @@ def _secrets(text: str) -> Iterator[Found]:
 
 _SETTINGS = re.compile(r"(^|/)(appsettings[^/]*\.json|application[^/]*\.properties|[^/]*\.properties)$", re.I)
 _TEMPLATES = re.compile(r"(\.example|\.sample|\.template|\.dist)($|\.)|(^|/)(tests?|docs?|examples?|samples?)/", re.I)
+# settings a developer's machine reads: appsettings.Development.json, application-dev.properties, *.local.*
+_DEVELOPMENT = re.compile(r"[._-](development|dev|local)\.[^/]*$", re.I)
+_LOCAL_SERVER = re.compile(r"(?:server|host|data source|addr|address)\s*=\s*(?:tcp:)?(?:localhost|127\.0\.0\.1|\(localdb\)|\.)"
+                           r"(?:[;,:\\]|$)", re.I)
 _PROPERTY = re.compile(r"^\s*([\w.\-\[\]]+)\s*[=:]\s*(.*?)\s*$")
 _CONNECTION_PASSWORD = re.compile(r"(?:^|;)\s*(?:password|pwd)\s*=\s*([^;]+)", re.I)
 
 
 def settings_findings(path: str, text: str) -> tuple[Finding, ...]:
     """Item 14 in .NET appsettings and Java .properties files: a credential written into the settings."""
-    if not _SETTINGS.search(path) or _TEMPLATES.search(path) or role_of(path) != "production" or len(text) > 500_000:
+    if not _SETTINGS.search(path) or _TEMPLATES.search(path) or _DEVELOPMENT.search(path) or \
+            role_of(path) != "production" or len(text) > 500_000:
         return ()
     pairs: list[tuple[int, str, str]] = []
     lines = text.splitlines()
@@ -316,6 +331,8 @@ def settings_findings(path: str, text: str) -> tuple[Finding, ...]:
         if "${" in value or "{{" in value:
             continue
         conn = _CONNECTION_PASSWORD.search(value)
+        if conn and _LOCAL_SERVER.search(value):
+            continue  # a developer's own database (localhost, 127.0.0.1, LocalDB)
         secret = conn.group(1).strip() if conn else value if secret_name(key) else ""
         if secret and (literal_secret(secret) or len(secret) >= 6 and not secret.startswith(("$", "%", "<", "#{"))):
             out.append(make("secret.config", path, number, snippet=_snippet(lines, number), name=key))

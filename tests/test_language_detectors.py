@@ -7,9 +7,13 @@ give, no more and no fewer: the negative rows are the shapes that must stay quie
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from archreview.analysis.perfile import analyse_file
+from archreview.analysis.run import analyze
+from archreview.report import jsondoc
 from archreview.checklist.items import load_checklist
 from archreview.checklist.rules import in_report, registry
 from archreview.sources.files import language_of
@@ -186,3 +190,42 @@ def test_every_language_rule_is_registered_listed_and_a_lead_until_measured() ->
     facts = analyse_file("src/Ordering.API/OrderService.cs", "csharp", CASES[-3][2].encode())
     assert all(f.message and 0 < f.confidence <= 1 and f.item == rules[f.rule].item for f in facts.findings)
     assert all(in_report(f) == (rules[f.rule].shown == "report" and f.confidence >= 0.5) for f in facts.findings)
+
+
+def test_a_mixed_repository_is_broken_down_per_language(git_repo, private_cache) -> None:
+    """A Python API with a TypeScript worker and a Go tool: files, complexity and findings per language, and
+    the languages that are not read say so."""
+    api = ("import requests\n\n\ndef charge(order):\n    if order.total > 0:\n"
+           "        return requests.post('https://pay.example/charge', json={})\n    return None\n")
+    worker = ("export async function push(url: string, retries: number) {\n  if (retries > 0 && url) {\n"
+              "    return await fetch(url, { method: 'POST' });\n  }\n  return null;\n}\n")
+    tool = 'package main\n\nimport "net/http"\n\nfunc main() {\n\tif _, err := http.Get("https://x.example"); err != nil {\n\t\tpanic(err)\n\t}\n}\n'
+    repo = git_repo([{"api/billing.py": api, "worker/src/push.ts": worker, "tools/ping/main.go": tool,
+                      "scripts/deploy.rb": "puts 1\n"}])
+    a = analyze(repo.path)
+    by = jsondoc.document(a)["by_language"]
+    assert set(by) == {"go", "python", "ruby", "typescript"}
+    assert by["python"]["functions"] == 1 and by["python"]["complexity"] == {"mean": 2.0, "max": 2}
+    assert by["typescript"]["functions"] == 1 and by["typescript"]["complexity"]["max"] == 3  # if, &&
+    assert by["go"]["functions"] == 1 and by["go"]["complexity"]["max"] == 2
+    assert by["python"]["findings"] >= 1  # requests.post without a timeout
+    assert by["typescript"]["findings"] == 1 and by["go"]["findings"] == 1  # fetch and http.Get without one
+    assert by["typescript"]["findings_in_report"] == 0  # a lead until measured on real code
+    assert by["ruby"] == {"files": 1, "analysed": False, "lines": 1, "functions": 0,
+                          "complexity": {"mean": 0.0, "max": 0}, "findings": 0, "findings_in_report": 0}
+
+
+def test_the_overview_breaks_the_review_down_per_language(git_repo, private_cache) -> None:
+    from archreview.workbook import sections
+
+    repo = git_repo([{"api/app.py": "def f(x):\n    return 1 if x else 2\n",
+                      "web/src/api.ts": "export async function get(u: string) {\n  return u ? fetch(u) : null;\n}\n",
+                      "lib/tasks.rb": "puts 1\n"}])
+    html = sections.overview(sections.start(str(repo.path), live=False)).data
+    for header in ("language", "analysed", "functions", "mean CC", "max CC", "findings (in report)"):
+        assert f">{header}<" in html
+    rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)
+    cells = {re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)[0]: re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)
+             for r in rows if "<td" in r}
+    assert cells["typescript"][2] == "yes" and cells["typescript"][4] == "1" and cells["typescript"][6] == "2"
+    assert cells["python"][2] == "yes" and cells["ruby"][2] == "no" and cells["ruby"][4] == ""

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import posixpath
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
-from archreview.core.model import FileFacts
+from archreview.core.model import FileFacts, Finding
 
 # Code whose imports, complexity, infrastructure and checklist are analysed.
 CODE = ("python", "typescript", "javascript", "csharp", "java", "kotlin", "go")
@@ -68,3 +69,40 @@ def caveat(files: Sequence[FileFacts], *, manifests: bool = False) -> str:
     if manifests:
         parts += [f"{path} ({eco})" for path, eco in unread_manifests(files)]
     return "not analysed: " + ", ".join(parts) if parts else ""
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageFigures:
+    """What the review found in one language: a mixed repository (a Python API, a TypeScript front end) per part."""
+
+    language: str
+    files: int
+    analysed: bool
+    lines: int
+    functions: int
+    cc_mean: float  # mean cyclomatic complexity per function (0.0 without functions)
+    cc_max: int
+    findings: int  # checklist findings in files of this language
+    shown: int  # of which the client report shows
+
+
+def breakdown(files: Sequence[FileFacts], findings: Iterable[Finding],
+              shown: Callable[[Finding], bool] = lambda f: True) -> tuple[LanguageFigures, ...]:
+    """Files, lines, complexity and findings per language, most files first (repository-level findings,
+    which belong to no file, are not counted)."""
+    language_of = {f.path: f.language for f in files}
+    counted: Counter[str] = Counter()
+    report: Counter[str] = Counter()
+    for finding in findings:
+        language = language_of.get(finding.path)
+        if language is not None:
+            counted[language] += 1
+            report[language] += shown(finding)
+    out = []
+    for name, n in Counter(f.language for f in files).most_common():
+        mine = [f for f in files if f.language == name]
+        ccs = [fn.cc for f in mine for fn in f.functions]
+        out.append(LanguageFigures(name, n, is_analysed(name), sum(f.lines for f in mine), len(ccs),
+                                   round(sum(ccs) / len(ccs), 2) if ccs else 0.0, max(ccs, default=0),
+                                   counted[name], report[name]))
+    return tuple(out)

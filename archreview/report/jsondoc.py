@@ -42,6 +42,12 @@ def document(analysis: Analysis) -> dict[str, Any]:
             "skipped": [{"path": s.path, "reason": s.reason} for s in a.head.skipped],
             "manifests_not_read": [{"path": p, "ecosystem": e} for p, e in coverage.unread_manifests(a.head.files)],
         },
+        "by_language": {
+            g.language: {"files": g.files, "analysed": g.analysed, "lines": g.lines, "functions": g.functions,
+                         "complexity": {"mean": g.cc_mean, "max": g.cc_max},
+                         "findings": g.findings, "findings_in_report": g.shown}
+            for g in coverage.breakdown(a.head.files, a.findings, in_report)
+        },
         "modules": [
             {"name": m.name, "path": m.path, "loc": m.loc, "language": m.language, "imports": [_import(i) for i in m.imports]}
             for m in a.modules

@@ -21,6 +21,7 @@ from archreview.analysis.inputs import cached_analysis, resolve_inputs
 from archreview.repo import coverage
 from archreview.repo.graph import dsm, module_graph
 from archreview.change.fit import QUESTIONS
+from archreview.checklist.rules import in_report
 from archreview.core.model import Analysis
 from archreview.core.paths import package_path
 from archreview.core.text import displayable, map_strings
@@ -94,15 +95,18 @@ def _live_css(review: Review) -> Markup | None:
 
 def overview(review: Review) -> HTML:
     a = review.analysis
-    languages = coverage.languages(a.head.files)
     lines = sum(f.lines for f in a.head.files)
     reasons = Counter(s.reason for s in a.head.skipped)
     return HTML(fragment(
         "overview", a=a, lines=lines, read_languages=coverage.code_analysed(a.head.files),
         caveat=coverage.caveat(a.head.files, manifests=True),
-        languages=table([{"language": k, "files": n, "analysed": "yes" if read else "no"}
-                         for k, (n, read) in sorted(languages.items(), key=lambda kv: (-kv[1][0], kv[0]))],
-                        ["language", "files", "analysed"]),
+        languages=table([{"language": g.language, "files": g.files, "analysed": "yes" if g.analysed else "no",
+                          "lines": g.lines, "functions": g.functions if g.analysed else "",
+                          "mean CC": g.cc_mean if g.functions else "", "max CC": g.cc_max if g.functions else "",
+                          "findings (in report)": f"{g.findings} ({g.shown})" if g.analysed else ""}
+                         for g in coverage.breakdown(a.head.files, a.findings, in_report)],
+                        ["language", "files", "analysed", "lines", "functions", "mean CC", "max CC",
+                         "findings (in report)"]),
         skipped=table([{"reason": k, "files": v} for k, v in reasons.most_common()], ["reason", "files"]),
         skipped_paths=table([{"path": s.path, "reason": s.reason} for s in a.head.skipped[:30]], ["path", "reason"],
                             caption=_showing(30, len(a.head.skipped), "skipped files")),

@@ -18,10 +18,12 @@ local pool, a Dask ``Event`` on a cluster.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -32,6 +34,7 @@ from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
@@ -40,7 +43,8 @@ from archreview.batch.job import BASELINE, OUTPUTS, Task, written_result
 from archreview.batch.plan import Entry, load_batch
 from archreview.core.errors import ArchReviewError, BadBaseline
 from archreview.core.output import make_folder
-from archreview.report.results import FAILED, RepoResult, build_index, write_summary
+from archreview.report import ledger
+from archreview.report.results import FAILED, REVIEWED, RepoResult, build_index, write_summary
 
 _log = logging.getLogger(__name__)
 MARKER = "ARCHREVIEW_BATCH_TASK"  # inherited by the child, its kernel and their children
@@ -74,7 +78,8 @@ def run_batch(file: str | os.PathLike, output: str | os.PathLike, *, jobs: int |
     checked: set[str] = set()
     baselines = {e.name: baseline_for(e, baseline, checked) for e in batch.entries}  # a bad one: one line, at once
     out = make_folder(output)  # an unwritable place is one line before any repository is started
-    run = uuid.uuid4().hex[:12]
+    ledger.check(out)  # so is a damaged portfolio ledger
+    run, started = uuid.uuid4().hex[:12], datetime.now(timezone.utc)
     tasks = [Task(e, str(out / e.name), e.timeout or timeout, resume, run, baselines[e.name], *extra)
              for e in batch.entries]
     results: list[RepoResult] = []
@@ -91,6 +96,7 @@ def run_batch(file: str | os.PathLike, output: str | os.PathLike, *, jobs: int |
         _log.warning("interrupted; %d of %d finished, summary in %s", len(results), len(tasks), out / "summary.csv")
         raise
     csv_path = write_summary(results, out / "summary.csv")
+    _record(out, run, started, results)
     html = _index(out, batch.entries) if index else None
     failed = sum(r.status == FAILED for r in results)
     return BatchResult(len(tasks), failed, tuple(sorted(results, key=lambda r: r.name)), csv_path, html)
@@ -124,6 +130,24 @@ def _output_name(name: str, flag: str) -> str:
 
 
 _OWN = ("task.json", "log.txt")  # what run_one writes in the repository's folder
+
+
+def _record(out: Path, run: str, started: datetime, results: list[RepoResult]) -> None:
+    """This run in the portfolio ledger: what each reviewed repository's ``analysis.json`` holds."""
+    seen = {}
+    for r in results:
+        if r.status != REVIEWED:
+            continue  # a failed review resolves nothing
+        try:
+            doc = json.loads((out / r.name / "analysis.json").read_text(encoding="utf-8"))
+            seen[r.name] = [ledger.Seen(f["fingerprint"], f["item"], f["rule"], f["path"], f["line"])
+                            for f in doc["findings"]]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            _log.warning("%s: left out of the portfolio ledger, its analysis.json cannot be read: %s", r.name, exc)
+    try:
+        ledger.record_run(out, run, started, seen)
+    except (ArchReviewError, OSError, sqlite3.Error) as exc:  # the ledger stays as the previous run left it
+        _log.warning("could not add this run to the portfolio ledger %s: %s", out / ledger.FILE, exc)
 
 
 def _finished_on_disk(tasks: list[Task], known: set[str]) -> list[RepoResult]:

@@ -67,3 +67,7 @@ class BadBaseline(ArchReviewError):
 
 class OutputError(ArchReviewError):
     """An output that cannot be written where asked: unwritable, or reached through a symbolic link."""
+
+
+class BadLedger(ArchReviewError):
+    """A batch output folder's portfolio ledger (``ledger.sqlite``) that is damaged or not a ledger."""

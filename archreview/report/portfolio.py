@@ -74,3 +74,16 @@ def _shade(count: int, top: int) -> str:
 def failures(p: Portfolio) -> HTML:
     rows = [{"repository": r["name"], "path": r["path"], "reason": r["reason"]} for r in p.failed]
     return HTML(fragment("portfolio_failures", table=table(rows, ["repository", "path", "reason"])))
+
+
+def trend(p: Portfolio, oldest: int = 10) -> HTML:
+    """The portfolio ledger over batch runs: new, unchanged and resolved findings per run, in total and per
+    repository, and the findings open longest (first seen, last seen, age)."""
+    ledger = p.ledger
+    if ledger is None:
+        return HTML(fragment("portfolio_trend", totals=(), steps=(), oldest=(), runs=0))
+    still_open = sorted((f for f in ledger.findings if f.resolved_at is None),
+                        key=lambda f: (f.first_seen, -f.runs_seen, f.repo, f.path, f.line))
+    return HTML(fragment("portfolio_trend", totals=ledger.totals(), steps=ledger.steps, oldest=still_open[:oldest],
+                         runs=len(ledger.runs), open=len(still_open),
+                         resolved=sum(f.resolved_at is not None for f in ledger.findings)))

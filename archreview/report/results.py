@@ -25,6 +25,8 @@ from archreview.checklist.items import load_checklist
 from archreview.checklist.rules import in_report
 from archreview.core.model import Analysis
 from archreview.core.paths import package_path
+from archreview.report.ledger import Ledger
+from archreview.report.ledger import read as read_ledger
 from archreview.workbook.review import VERDICT_ORDER
 
 SUMMARY_NOTEBOOK = package_path("notebooks", "batch_summary.ipynb")
@@ -146,6 +148,7 @@ class Portfolio:
     folder: Path
     rows: tuple[dict[str, str], ...]
     date: str = field(default_factory=lambda: dt.date.today().isoformat())
+    ledger: Ledger | None = None  # the findings across batch runs (None before the first run wrote it)
 
     @property
     def reviewed(self) -> tuple[dict[str, str], ...]:
@@ -161,7 +164,7 @@ def load(output_dir: str | os.PathLike) -> Portfolio:
     folder = Path(output_dir)
     with open(folder / "summary.csv", newline="", encoding="utf-8") as f:
         rows = tuple(csv.DictReader(f))
-    return Portfolio(folder.resolve(), rows)
+    return Portfolio(folder.resolve(), rows, ledger=read_ledger(folder))
 
 
 # --- building the page -----------------------------------------------------------------------

@@ -69,13 +69,15 @@ def runs(tmp_path_factory):
     DecisionStore(decisions).record(3, "pass", "errors reach the caller")
     batch = root / "batch.yaml"
     batch.write_text(BATCH.format(decisions=decisions))  # paths are read from the batch file's folder
-    first, second = root / "run1", root / "run2"
-    codes = [main(["batch", str(batch), "--output", str(first), "--jobs", "2"])]
-    before = _findings(first, "alpha")
+    out = root / "out"  # both runs write here: the ledger lives in the output folder
+    codes = [main(["batch", str(batch), "--output", str(out), "--jobs", "2"])]
+    before = {name: _findings(out, name) for name in ("alpha", "beta", "gamma")}
+    asked = (out / "alpha" / "review.sarif").exists()
     alpha.commit({"app/client.py": CHANGED})
-    codes.append(main(["batch", str(batch), "--output", str(second), "--jobs", "2", "--baseline", str(first),
+    codes.append(main(["batch", str(batch), "--output", str(out), "--jobs", "2", "--baseline", str(out),
                        "--sarif", "--markdown"]))
-    yield root, first, second, before, codes
+    codes.append(asked)
+    yield out, before, codes
     if saved is None:
         os.environ.pop("ARCHREVIEW_CACHE_DIR", None)
     else:
@@ -84,22 +86,21 @@ def runs(tmp_path_factory):
 
 @pytest.mark.slow
 def test_the_second_run_marks_what_is_new_unchanged_and_resolved_per_repository(runs):
-    root, first, second, before, codes = runs
-    assert codes == [0, 0]
+    second, before, codes = runs
+    assert codes == [0, 0, False]  # SARIF only when asked for
     after = json.loads((second / "alpha" / "analysis.json").read_text())
     timeouts = {f["snippet"].split("/")[-2]: f["baseline"] for f in after["findings"] if f["item"] == 1}
     assert timeouts == {"orders": "unchanged", "invoices": "new"}
-    users = [fp for fp, f in before.items() if f["item"] == 1 and "users" in f["snippet"]]
+    users = [fp for fp, f in before["alpha"].items() if f["item"] == 1 and "users" in f["snippet"]]
     assert [r["fingerprint"] for r in after["resolved"]] == users
     beta = json.loads((second / "beta" / "analysis.json").read_text())
     assert beta["resolved"] == [] and {f["baseline"] for f in beta["findings"]} == {"unchanged"}
     assert "Against the previous run" in (second / "alpha" / "report.html").read_text()
-    assert not (first / "alpha" / "review.sarif").exists()  # only when asked for
 
 
 @pytest.mark.slow
 def test_each_repository_gets_its_sarif_and_pull_request_comment(runs):
-    root, first, second, before, codes = runs
+    second, before, codes = runs
     for name in ("alpha", "beta", "gamma"):
         log = json.loads((second / name / "review.sarif").read_text())
         found = _findings(second, name)
@@ -114,7 +115,7 @@ def test_each_repository_gets_its_sarif_and_pull_request_comment(runs):
 
 @pytest.mark.slow
 def test_the_batch_summary_counts_an_expired_verdict_as_not_reviewed_and_says_why(runs):
-    root, first, second, before, codes = runs
+    second, before, codes = runs
     import csv
 
     with open(second / "summary.csv", newline="") as f:
@@ -155,3 +156,36 @@ def test_bad_batch_outputs_and_baselines_are_one_line_before_anything_runs(tmp_p
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and says in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_the_ledger_follows_each_finding_across_the_runs_and_the_page_shows_the_trend(runs):
+    from archreview.report import ledger
+
+    out, before, codes = runs
+    after = {name: _findings(out, name) for name in ("alpha", "beta", "gamma")}
+    kept = ledger.read(out)
+    assert kept is not None and [seq for seq, _ in kept.runs] == [1, 2]
+    first, second = (at for _, at in kept.runs)
+    rows = {(f.repo, f.fingerprint): f for f in kept.findings}
+    assert set(rows) == {(repo, fp) for repo in after for fp in (*before[repo], *after[repo])}
+    users, orders, invoices = (next(fp for fp, f in {**before["alpha"], **after["alpha"]}.items()
+                                    if f["item"] == 1 and what in f["snippet"]) for what in ("users", "orders", "invoices"))
+    assert (rows["alpha", users].resolved_at, rows["alpha", users].runs_seen) == (second, 1)
+    assert (rows["alpha", orders].first_seen, rows["alpha", orders].last_seen, rows["alpha", orders].runs_seen,
+            rows["alpha", orders].resolved_at) == (first, second, 2, None)
+    assert (rows["alpha", invoices].first_seen, rows["alpha", invoices].runs_seen) == (second, 1)
+    assert all(rows[r, fp].runs_seen == 2 and rows[r, fp].resolved_at is None for r in ("beta", "gamma") for fp in after[r])
+    expected = {(repo, 2): (len(after[repo].keys() - before[repo].keys()), len(after[repo].keys() & before[repo].keys()),
+                            len(before[repo].keys() - after[repo].keys()), len(after[repo])) for repo in after}
+    expected.update({(repo, 1): (len(before[repo]), 0, 0, len(before[repo])) for repo in before})
+    assert expected["alpha", 2][0] >= 1 and expected["alpha", 2][2] >= 1  # the change added one and fixed one
+    page = BeautifulSoup((out / "index.html").read_text(), "html.parser")
+    per_repo = {(tr.th.get_text(), int(tr.find_all("td")[0].get_text())): tuple(int(td.get_text()) for td in tr.find_all("td")[1:])
+                for tr in page.find(id="trend-repositories").tbody.find_all("tr")}
+    assert per_repo == expected
+    totals = [[td.get_text() for td in tr.find_all("td")] for tr in page.find(id="trend-totals").tbody.find_all("tr")]
+    assert [t[0] for t in totals] == ["1", "2"] and [t[2] for t in totals] == ["3", "3"]
+    for column, index in (("new", 0), ("unchanged", 1), ("resolved", 2), ("open", 3)):
+        assert [int(t[3 + index]) for t in totals] == [sum(v[index] for k, v in expected.items() if k[1] == run)
+                                                       for run in (1, 2)], column

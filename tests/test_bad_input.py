@@ -119,3 +119,22 @@ def test_tables_that_stop_say_so_and_one_module_count_holds(git_repo, private_ca
     architecture = int(re.search(r"(\d+) modules, ", sections.architecture(review).data).group(1))
     assert overview == architecture == len(a.graph.nodes) == len(a.modules) - 1
     assert f"in {len(a.modules)} files" in html  # two files, one module name: said, not counted twice
+
+
+def test_an_output_that_is_a_device_or_fifo_is_written_into_not_replaced(tmp_path):
+    # `analyze --json /dev/null` renamed a temporary file over /dev/null, leaving a regular file there
+    import os
+    import stat
+    import threading
+
+    from archreview.core.output import write_text
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    write_text(fifo, '{"ok": true}')
+    reader.join(timeout=10)
+    assert got == [b'{"ok": true}']
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)

@@ -79,6 +79,14 @@ def write_bytes(path: str | os.PathLike[str], data: bytes, *, root: str | os.Pat
     entry, so even a link created after the check is replaced, not followed.
     """
     target = refuse_links(path, root)
+    if not exclusive and target.exists() and not target.is_file() and not target.is_dir():
+        # `--json /dev/null`, a FIFO: written into, never replaced (a rename turned /dev/null into a file)
+        try:
+            with open(target, "wb") as out:
+                out.write(data)
+        except OSError as exc:
+            raise cannot_write(target, exc) from exc
+        return target
     make_folder(target.parent, root)
     if exclusive and os.path.lexists(target):
         raise OutputError(f"{target} already exists")

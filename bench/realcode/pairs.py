@@ -1,6 +1,6 @@
 """Check that a change review is about the change, on real base..head pairs (``pairs.toml``).
 
-Usage: python bench/realcode/pairs.py [--mirrors DIR]
+Usage: python bench/realcode/pairs.py [--repo OWNER/NAME ...]
 
 For each pair (base = head's parent), the repository's fetched mirror is cloned without a
 work tree into a scratch folder and analysed as the change base..head. Checked:
@@ -39,7 +39,13 @@ def main() -> int:
     from archreview.sources import git as gitio
     from archreview.workbook.review import open_review
 
-    pairs = tomllib.loads((HERE / "pairs.toml").read_text("utf-8"))["pair"]
+    import argparse
+
+    ap = argparse.ArgumentParser(description="change reviews of real base..head pairs")
+    ap.add_argument("--repo", action="append", help="only the pairs of this owner/name (repeatable)")
+    args = ap.parse_args()
+    pairs = [p for p in tomllib.loads((HERE / "pairs.toml").read_text("utf-8"))["pair"]
+             if not args.repo or p["repo"] in args.repo]
     failed = 0
     totals = {"findings": 0, "new": 0, "already": 0, "new_in_report": 0}
     for pair in pairs:

@@ -328,7 +328,11 @@ def _lab(args: argparse.Namespace) -> int:
 
     params = Parameters(args.path, args.base, args.head, args.context, args.decisions, args.client, args.reviewer,
                         args.title, live=True)
-    return open_lab(params, args.workdir, port=args.port, open_browser=not args.no_browser)
+    return open_lab(params, args.workdir, port=args.port, open_browser=not args.no_browser, tell=_tell)
+
+
+def _tell(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 def _mib(size: int) -> str:

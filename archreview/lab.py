@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import secrets
@@ -32,6 +33,9 @@ from archreview.analysis.inputs import check_path
 from archreview.core.output import refuse_links, write_text
 from archreview.report.notebook import check_inputs, notebook_path
 from archreview.workbook.params import Parameters, absolute
+
+_log = logging.getLogger(__name__)
+Tell = Callable[[str], None]  # where the workbook's path and the server's address go (the CLI prints them)
 
 
 def _label(*parts: str | None) -> str:
@@ -76,7 +80,7 @@ def server_environment() -> dict[str, str]:
 
 
 def open_lab(params: Parameters, workdir: str | os.PathLike | None = None, *, port: int = 0,
-             open_browser: bool = True) -> int:
+             open_browser: bool = True, tell: Tell = _log.info) -> int:
     notebook = prepare(params, workdir)
     token = secrets.token_urlsafe(24)
     argv = [sys.executable, "-P", "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
@@ -90,8 +94,8 @@ def open_lab(params: Parameters, workdir: str | os.PathLike | None = None, *, po
         argv.append(f"--ServerApp.port={port}")
     if not open_browser:
         argv.append("--no-browser")
-    print(f"workbook: {notebook}", file=sys.stderr)
-    return serve(argv, notebook, token, env=server_environment())
+    tell(f"workbook: {notebook}")
+    return serve(argv, notebook, token, env=server_environment(), tell=tell)
 
 
 # The news and update toasts ask a question in every session and would reach out to the network.
@@ -99,7 +103,7 @@ QUIET_SETTINGS = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "
 
 
 def serve(argv: list[str], notebook: Path, token: str, *, cwd: str | None = None,
-          env: dict[str, str] | None = None) -> int:
+          env: dict[str, str] | None = None, tell: Tell = _log.info) -> int:
     """Run the server until it stops, or until SIGTERM or Ctrl-C: then end it and every kernel it started.
 
     The server runs in its own session so that Ctrl-C reaches archreview only (JupyterLab would ask
@@ -119,7 +123,7 @@ def serve(argv: list[str], notebook: Path, token: str, *, cwd: str | None = None
         try:
             url = _server_url(server, runtime)
             if url:
-                print(f"open: {url}lab/tree/{urllib.parse.quote(notebook.name)}?token={token}", file=sys.stderr)
+                tell(f"open: {url}lab/tree/{urllib.parse.quote(notebook.name)}?token={token}")
             return server.wait()
         except KeyboardInterrupt:
             return 130

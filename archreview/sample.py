@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import logging
 import os
 import shutil
 import sys
@@ -333,13 +334,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("dest", nargs="?", type=Path, default=None,
                         help=f"folder to build into (default: {default_sample_dir()})")
     args = parser.parse_args(argv)
+    _entry_logging()
     try:
         path = build_sample(args.dest or default_sample_dir())
     except ArchReviewError as error:
-        print(f"archreview: {error}", file=sys.stderr)
+        _log.error("%s", error)
         return 2
-    print(path)
+    _log.info("%s", path)
     return 0
+
+
+_log = logging.getLogger(__name__)
+
+
+def _entry_logging() -> None:
+    """``python -m archreview.sample`` is an entry point, so it shows this module's log: the built
+    folder on stdout (scripts read it), an error as one ``archreview: ...`` line on stderr."""
+    out = logging.StreamHandler(sys.stdout)
+    out.addFilter(lambda record: record.levelno < logging.WARNING)
+    err = logging.StreamHandler(sys.stderr)
+    err.setLevel(logging.WARNING)
+    err.setFormatter(logging.Formatter("archreview: %(message)s"))
+    _log.handlers[:] = [out, err]
+    _log.setLevel(logging.INFO)
+    _log.propagate = False
 
 
 if __name__ == "__main__":

@@ -72,11 +72,11 @@ def written_result(task: Task) -> RepoResult | None:
 
 
 def main(argv: list[str]) -> int:
+    logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(asctime)s %(name)s: %(message)s")
     if len(argv) != 1:
-        print("usage: python -m archreview.batch.job TASK.json (started by archreview batch)", file=sys.stderr)
+        _log.error("usage: python -m archreview.batch.job TASK.json (started by archreview batch)")
         return 2
     task = read_task(argv[0])
-    logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(asctime)s %(name)s: %(message)s")
     result = review_one(task)
     write_json(Path(task.folder) / "result.json", {"run": task.run, "result": to_json(result)})
     _log.info("%s: %s %s", result.name, result.status, result.reason)

@@ -33,7 +33,17 @@ MAX_CHAIN = 64
 
 
 def dotted(node: ast.AST) -> str:
-    """``a.b.c`` for a Name/Attribute chain, ``a.b().c`` -> ``a.b.c``, else ("" past ``MAX_CHAIN`` links)."""
+    """``a.b.c`` for a Name/Attribute chain, ``a.b().c`` -> ``a.b.c``, else ("" past ``MAX_CHAIN`` links).
+
+    Kept on the node: the detectors ask for the same call's name many times over.
+    """
+    found: str | None = getattr(node, "_archreview_dotted", None)
+    if found is None:
+        found = node._archreview_dotted = _dotted(node)  # type: ignore[attr-defined]
+    return found
+
+
+def _dotted(node: ast.AST) -> str:
     parts: list[str] = []
     for _ in range(MAX_CHAIN):
         if isinstance(node, ast.Attribute):
@@ -123,6 +133,46 @@ def walk(tree: ast.AST) -> Iterator[ast.AST]:
                         put(item)
 
 
+def subtree(node: ast.AST) -> list[ast.AST]:
+    """``list(ast.walk(node))``, same order, kept on the node.
+
+    Several detectors walk the same function body; the first pays for the walk,
+    the others read the list (do not mutate it).
+    """
+    found: list[ast.AST] | None = getattr(node, "_archreview_walk", None)
+    if found is None:
+        found = list(walk(node))
+        node._archreview_walk = found  # type: ignore[attr-defined]
+    return found
+
+
+def preorder(roots: Sequence[ast.AST], opaque: tuple[type[ast.AST], ...] = ()) -> list[ast.AST]:
+    """``roots`` and their descendants depth first, in source order (each node before its children,
+    children in ``ast.iter_child_nodes`` order); nodes of an ``opaque`` type are listed but not entered.
+
+    The same order as popping ``reversed(list(ast.iter_child_nodes(node)))`` off a stack, about
+    three times faster: no generator per node.
+    """
+    node_type = ast.AST
+    out: list[ast.AST] = []
+    stack = list(reversed(roots))
+    pop, push, add = stack.pop, stack.append, out.append
+    while stack:
+        node = pop()
+        add(node)
+        if opaque and isinstance(node, opaque):
+            continue
+        for name in reversed(node._fields):
+            value = getattr(node, name, None)
+            if isinstance(value, node_type):
+                push(value)
+            elif isinstance(value, list):
+                for item in reversed(value):
+                    if isinstance(item, node_type):
+                        push(item)
+    return out
+
+
 @dataclass
 class FileContext:  # not slotted: cached_property needs __dict__
     path: str
@@ -180,11 +230,19 @@ class FileContext:  # not slotted: cached_property needs __dict__
         return out
 
     def qualified(self, node: ast.AST) -> str:
-        """The dotted name of a call target with import aliases expanded."""
-        name = dotted(node.func if isinstance(node, ast.Call) else node)
-        head, _, rest = name.partition(".")
-        full = self.aliases.get(head)
-        return f"{full}.{rest}" if full and rest else (full or name)
+        """The dotted name of a call target with import aliases expanded.
+
+        Kept on the node (most detectors ask about every call of the file); on the node rather than
+        in a dict by ``id()``, because detectors also ask about nodes they build and drop.
+        """
+        found: str | None = getattr(node, "_archreview_qualified", None)
+        if found is None:
+            name = dotted(node.func if isinstance(node, ast.Call) else node)
+            head, _, rest = name.partition(".")
+            full = self.aliases.get(head)
+            found = f"{full}.{rest}" if full and rest else (full or name)
+            node._archreview_qualified = found  # type: ignore[attr-defined]
+        return found
 
     @cached_property
     def _nesting(self) -> Nesting[FunctionNode]:

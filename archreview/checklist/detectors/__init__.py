@@ -11,7 +11,7 @@ import ast
 
 from archreview.checklist.detectors import concurrency, data_integrity, load, partial_failure, scale, security
 from archreview.checklist.placement import place
-from archreview.facts.index import FileContext
+from archreview.facts.index import FileContext, walk
 from archreview.core.model import Finding
 
 FILE_DETECTORS: tuple = (
@@ -50,7 +50,7 @@ _ENDS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
 def _unreachable(tree: ast.AST) -> list[tuple[int, int]]:
     """Line ranges of statements that follow a return/raise/continue/break in the same block: never run."""
     out = []
-    for node in ast.walk(tree):
+    for node in walk(tree):
         for field in ("body", "orelse", "finalbody"):
             block = getattr(node, field, None)
             if not isinstance(block, list):

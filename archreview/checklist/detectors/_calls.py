@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
-from archreview.facts.index import FileContext, dotted
+from archreview.facts.index import FileContext, dotted, preorder
 
 HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
 WRITE_VERBS = frozenset({"post", "put", "patch", "delete"})
@@ -89,16 +89,12 @@ def body_nodes(func: ast.AST) -> list[ast.AST]:
     cached = getattr(func, "_archreview_body", None)
     if cached is not None:
         return cached
-    out: list[ast.AST] = []
-    stack = list(reversed(getattr(func, "body", [])))
-    while stack:
-        node = stack.pop()
-        out.append(node)
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
-            continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+    out = preorder(getattr(func, "body", []), _OPAQUE)
     func._archreview_body = out  # type: ignore[attr-defined]
     return out
+
+
+_OPAQUE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 def body_calls(func: ast.AST) -> list[ast.Call]:

@@ -12,7 +12,7 @@ import ast
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 
-from archreview.facts.index import MAX_CHAIN, FileContext, FunctionNode, dotted
+from archreview.facts.index import MAX_CHAIN, FileContext, FunctionNode, dotted, subtree
 
 Chain = list[tuple[str, ast.AST | None]]
 
@@ -107,7 +107,7 @@ def query_root(ch: Chain) -> str:
 
 def outer_calls(root: ast.AST) -> list[ast.Call]:
     """Calls under ``root`` that are not themselves part of a longer method chain."""
-    calls = [n for n in ast.walk(root) if isinstance(n, ast.Call)]
+    calls = [n for n in subtree(root) if isinstance(n, ast.Call)]
     inner: set[int] = set()
     for call in calls:
         node: ast.AST = call.func
@@ -263,7 +263,7 @@ def assignments(func: FunctionNode) -> dict[str, ast.expr]:
     Cached by node identity: several detectors ask about the same function. Callers must not mutate it.
     """
     out: dict[str, ast.expr] = {}
-    for node in ast.walk(func):
+    for node in subtree(func):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             out[node.targets[0].id] = node.value
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from archreview.checklist.detectors._calls import attr, body_calls, body_nodes, is_commit, is_orm_write, kwarg, mentions, receiver
 from archreview.checklist.rules import finding
-from archreview.facts.index import FileContext, FunctionNode, dotted
+from archreview.facts.index import FileContext, FunctionNode, dotted, walk
 from archreview.core.model import Finding
 
 # --- item 8: cascades and destructive migrations ------------------------------------
@@ -349,7 +349,8 @@ def _assigned_call(func: ast.AST, name: str, before: int) -> ast.Call | None:
 
 
 def _is_exists_query(call: ast.Call) -> bool:
-    names = {attr(n) for n in ast.walk(call) if isinstance(n, ast.Call)} | {n.attr for n in ast.walk(call) if isinstance(n, ast.Attribute)}
+    nodes = list(walk(call))
+    names = {attr(n) for n in nodes if isinstance(n, ast.Call)} | {n.attr for n in nodes if isinstance(n, ast.Attribute)}
     has_filter = bool(names & {"filter_by", "filter", "where", "get"})
     return attr(call) in _EXISTS_ENDS and has_filter and bool(names & {"query", "objects", "select", "execute", "scalars"})
 

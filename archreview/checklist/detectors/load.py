@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from archreview.checklist.detectors import _sql
 from archreview.checklist.rules import finding
-from archreview.facts.index import FileContext, FunctionNode, dotted
+from archreview.facts.index import FileContext, FunctionNode, dotted, walk
 from archreview.core.model import Finding
 
 _RELATED_METHODS = frozenset({"all", "filter", "count", "exists", "first", "order_by", "exclude", "last",
@@ -35,7 +35,7 @@ def _few(it: ast.AST) -> bool:
 
 def _memoised(body: Sequence[ast.AST]) -> bool:
     return any(isinstance(n, ast.Name | ast.Attribute) and "cache" in (n.id if isinstance(n, ast.Name) else n.attr)
-               .lower() for stmt in body for n in ast.walk(stmt))
+               .lower() for stmt in body for n in walk(stmt))
 
 
 def _loop_source(ctx: FileContext, it: ast.AST) -> tuple[ast.AST | None, _sql.Chain, Mapping[str, ast.expr]]:

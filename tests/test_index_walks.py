@@ -1,0 +1,65 @@
+"""The shared walks the detectors use instead of ``ast.walk`` give exactly the nodes, in exactly
+the order, of the walks they replaced (issue 9: findings must not change when the detectors get
+faster). Checked on real code: archreview's own sources."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import archreview
+from archreview.checklist.detectors._calls import body_nodes
+from archreview.facts.index import FileContext, dotted, preorder, subtree, walk
+
+SOURCES = sorted(Path(archreview.__file__).parent.rglob("*.py"))[:60]
+OPAQUE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def stack_order(roots: list[ast.AST]) -> list[ast.AST]:
+    """The walk ``body_nodes`` did before: a stack of ``ast.iter_child_nodes``."""
+    out: list[ast.AST] = []
+    stack = list(reversed(roots))
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        if not isinstance(node, OPAQUE):
+            stack.extend(reversed(list(ast.iter_child_nodes(node))))
+    return out
+
+
+def trees() -> list[ast.Module]:
+    return [ast.parse(p.read_text(encoding="utf-8")) for p in SOURCES]
+
+
+def test_walk_and_subtree_keep_ast_walk_order() -> None:
+    checked = 0
+    for tree in trees():
+        assert list(map(id, walk(tree))) == list(map(id, ast.walk(tree)))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.If | ast.Call):
+                assert [id(n) for n in subtree(node)] == [id(n) for n in ast.walk(node)]
+                assert subtree(node) is subtree(node)  # kept: the second detector does not walk again
+                checked += 1
+    assert checked > 1000
+
+
+def test_body_nodes_keep_the_stack_order_and_stop_at_nested_definitions() -> None:
+    checked = 0
+    for tree in trees():
+        for func in ast.walk(tree):
+            if isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef | ast.For):
+                assert [id(n) for n in body_nodes(func)] == [id(n) for n in stack_order(func.body)]
+                checked += 1
+    assert checked > 200
+    nested = ast.parse("def f():\n    x = 1\n    def g():\n        y = 2\n    k = lambda: z\n").body[0]
+    names = [n.id for n in preorder(nested.body, OPAQUE) if isinstance(n, ast.Name)]
+    assert names == ["x", "k"]  # not y (inside g) nor z (inside the lambda)
+
+
+def test_kept_names_match_a_fresh_reading() -> None:
+    tree = ast.parse("import requests as r\nr.get(u).json()\nx.y.z()\n")
+    ctx = FileContext("m.py", tree, "")
+    calls = ctx.calls()
+    first = [ctx.qualified(c) for c in calls]
+    assert first == [ctx.qualified(c) for c in calls] == ["requests.get.json", "x.y.z", "requests.get"]  # ast.walk order
+    assert [dotted(c.func) for c in calls] == ["r.get.json", "x.y.z", "r.get"]

@@ -137,7 +137,9 @@ def analyse_many(tasks: Sequence[Task], jobs: int | None = None, progress: Progr
     jobs = jobs or os.cpu_count() or 1
     if sum(len(t[2]) for t in tasks) < _SMALL:
         jobs = 1
-    queue = deque(_chunks(tasks))
+    # Largest files first: a 1 MB generated module started last would leave the other workers idle
+    # at the end (sympy); the small files that come last even the workers out.
+    queue = deque(_chunks(sorted(tasks, key=lambda t: len(t[2]), reverse=True)))
     budget = file_time_budget() if budget is None else budget
     tick = progress or (lambda n: None)
     results: list[FileFacts] = []

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from archreview.report.notebook import execute, export
 from archreview.workbook.review import Review
 
 
 def export_report(review: Review, output: str | Path | None = None) -> Path:
     """The client report with the decisions recorded so far: the same batch run as ``archreview review``."""
+    from archreview.report.notebook import execute, export  # only on a click: the kernel never loads nbformat
+
     params = review.params
     if params is None:
         raise ValueError("this review was not opened with wb.start(); use `archreview review` instead")

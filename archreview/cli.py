@@ -216,7 +216,16 @@ def _extra_outputs(args: argparse.Namespace, result, statuses=None) -> None:
         print(f"{kind} written: {path}", file=sys.stderr)
 
 
+def _without_iri_grammars() -> None:
+    """papermill validates notebooks with nbformat, through jsonschema, whose import builds 38 Lark
+    parsers for the ``iri`` string formats whenever ``rfc3987_syntax`` is installed (2 s of CPU, more
+    than the rest of nbformat). No notebook schema uses a string format, so this process does without:
+    jsonschema sees the module as missing, as it is designed to. Only this command's own process."""
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
 def _review(args: argparse.Namespace) -> int:
+    _without_iri_grammars()
     from archreview.report.notebook import run_review
     from archreview.workbook.params import Parameters
 

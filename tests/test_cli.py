@@ -239,3 +239,15 @@ def test_a_file_name_that_is_not_utf8_still_gives_a_json_document(tmp_path):
     assert done.returncode == 0, done.stderr
     files = json.loads(done.stdout)["complexity"]["files"]
     assert sorted(f["path"] for f in files) == ["app.py", "caf\udce9.py"]  # the byte kept as a surrogate escape
+
+
+def test_review_process_validates_notebooks_without_building_iri_grammars() -> None:
+    """`archreview review` keeps jsonschema from loading rfc3987_syntax (2 s of Lark grammars on import);
+    nbformat still validates, and rejects, notebooks as before."""
+    code = ("import sys; from archreview import cli; cli._without_iri_grammars(); import nbformat; "
+            "nb = nbformat.v4.new_notebook(); nbformat.validate(nb); nb.cells = [{'cell_type': 'bogus'}]\n"
+            "try:\n    nbformat.validate(nb)\nexcept nbformat.ValidationError:\n    print('rejected')\n"
+            "print(sys.modules.get('rfc3987_syntax'))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["rejected", "None"]

@@ -179,6 +179,7 @@ class FileContext:  # not slotted: cached_property needs __dict__
     tree: ast.Module
     text: str
     _by_type: dict[type[ast.AST], list[ast.AST]] = field(default_factory=dict, repr=False)
+    _merged: dict[tuple[type[ast.AST], ...], tuple[ast.AST, ...]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         buckets: dict[type[ast.AST], list[ast.AST]] = defaultdict(list)
@@ -200,10 +201,14 @@ class FileContext:  # not slotted: cached_property needs __dict__
 
     def nodes(self, *types: type[ast.AST]) -> list[Any]:
         """Every node of the given types, in source order (typed as those types)."""
-        found = [n for t in types for n in self._by_type.get(t, ())]
-        if len(types) > 1:
+        if len(types) == 1:
+            return list(self._by_type.get(types[0], ()))
+        merged = self._merged.get(types)
+        if merged is None:  # sorted once per file: several detectors ask for the same mix
+            found = [n for t in types for n in self._by_type.get(t, ())]
             found.sort(key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
-        return found
+            merged = self._merged[types] = tuple(found)
+        return list(merged)
 
     def calls(self) -> list[ast.Call]:
         """Every call, in source order: the shared bucket itself (asked for often; do not mutate it)."""

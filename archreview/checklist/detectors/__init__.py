@@ -11,7 +11,7 @@ import ast
 
 from archreview.checklist.detectors import concurrency, data_integrity, load, partial_failure, scale, security
 from archreview.checklist.placement import place
-from archreview.facts.index import FileContext, walk
+from archreview.facts.index import FileContext
 from archreview.core.model import Finding
 
 FILE_DETECTORS: tuple = (
@@ -30,7 +30,7 @@ def file_findings(path: str, tree: ast.Module, text: str, ctx: FileContext | Non
     found: list[Finding] = []
     for detector in FILE_DETECTORS:
         found.extend(detector(ctx))
-    dead = _unreachable(ctx.tree) if found else []
+    dead = _unreachable(ctx) if found else []
     live = [f for f in found if not any(a <= f.line <= b for a, b in dead)]
     return tuple(sorted(place(live, _task_runner(ctx)), key=lambda f: (f.line, f.item, f.rule)))
 
@@ -45,13 +45,17 @@ def _task_runner(ctx: FileContext) -> bool:
 
 
 _ENDS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
+_BLOCK_FIELDS = ("body", "orelse", "finalbody")
+# Every node type with a statement block, read from the ast module itself (match_case, TryStar...).
+_BLOCKS = tuple(t for t in vars(ast).values()
+                if isinstance(t, type) and issubclass(t, ast.AST) and set(_BLOCK_FIELDS) & set(t._fields))
 
 
-def _unreachable(tree: ast.AST) -> list[tuple[int, int]]:
+def _unreachable(ctx: FileContext) -> list[tuple[int, int]]:
     """Line ranges of statements that follow a return/raise/continue/break in the same block: never run."""
     out = []
-    for node in walk(tree):
-        for field in ("body", "orelse", "finalbody"):
+    for node in (n for t in _BLOCKS for n in ctx.nodes(t)):  # the index's buckets: no walk of the tree
+        for field in _BLOCK_FIELDS:
             block = getattr(node, field, None)
             if not isinstance(block, list):
                 continue

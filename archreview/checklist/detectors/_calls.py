@@ -97,6 +97,14 @@ def body_nodes(func: ast.AST) -> list[ast.AST]:
 _OPAQUE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
+def body_assigns(func: ast.AST) -> list[ast.Assign]:
+    """The ``x = ...`` statements of ``body_nodes``, in its order (kept on the node like it)."""
+    cached = getattr(func, "_archreview_assigns", None)
+    if cached is None:
+        cached = func._archreview_assigns = [n for n in body_nodes(func) if isinstance(n, ast.Assign)]  # type: ignore[attr-defined]
+    return cached
+
+
 def body_calls(func: ast.AST) -> list[ast.Call]:
     cached = getattr(func, "_archreview_calls", None)
     if cached is None:

@@ -11,7 +11,7 @@ import ast
 import re
 from collections.abc import Iterator
 
-from archreview.checklist.detectors._calls import attr, body_calls, body_nodes, is_commit, is_orm_write, kwarg, mentions, receiver
+from archreview.checklist.detectors._calls import attr, body_assigns, body_calls, body_nodes, is_commit, is_orm_write, kwarg, mentions, receiver
 from archreview.checklist.rules import finding
 from archreview.facts.index import FileContext, FunctionNode, dotted, walk
 from archreview.core.model import Finding
@@ -341,8 +341,8 @@ def _resolve(func: ast.AST, expr: ast.expr, before: int) -> ast.Call | None:
 def _assigned_call(func: ast.AST, name: str, before: int) -> ast.Call | None:
     """The call last assigned to ``name`` before line ``before`` (awaited or not)."""
     found = None
-    for n in body_nodes(func):
-        if isinstance(n, ast.Assign) and n.lineno < before and any(isinstance(t, ast.Name) and t.id == name for t in n.targets):
+    for n in body_assigns(func):
+        if n.lineno < before and any(isinstance(t, ast.Name) and t.id == name for t in n.targets):
             value = n.value.value if isinstance(n.value, ast.Await) else n.value
             found = value if isinstance(value, ast.Call) else None
     return found

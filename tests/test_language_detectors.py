@@ -40,6 +40,8 @@ CASES = [
      "import axios from 'axios';\nexport const billing = axios.create({ baseURL: process.env.BILLING_URL });\n"
      "export const search = axios.create({ baseURL: url, timeout: 3000 });\n",
      [("timeout.http.js", 2)]),
+    ("a generic wrapper method is not the global fetch", "src/server/api.ts",
+     "export class Api {\n  async get<T>(p: string) {\n    return this.fetch<T>(p, 'GET');\n  }\n}\n", []),
     ("a React component's fetch waits on its user", "web/src/components/Profile.tsx",
      "import React from 'react';\nexport function Profile() {\n  React.useEffect(() => { fetch('/api/me'); }, []);\n"
      "  return null;\n}\n", []),
@@ -132,6 +134,8 @@ CASES = [
      '{\n  "ConnectionStrings": {\n    "Db": "Server=db;Database=shop;User Id=sa;Password=Pass@word1;"\n  },\n'
      '  "Jwt": { "Secret": "${JWT_SECRET}" }\n}\n',
      [("secret.config", 3)]),
+    ("placeholders in the base settings", "src/Admin/appsettings.json",
+     '{\n  "stripe": { "apiKey": "SECRET" },\n  "sqlServer": { "connectionString": "Server=db;Password=SECRET" }\n}\n', []),
     ("development settings and a local database are a developer's own", "src/Web/appsettings.Development.json",
      '{\n  "ConnectionStrings": { "Db": "Host=db;Password=Pass@word1" }\n}\n', []),
     ("a local database in the base settings", "src/Web/appsettings.PostgreSQL.json",

@@ -127,7 +127,7 @@ _AXIOS_CALLS = frozenset({"axios", "axios.get", "axios.post", "axios.put", "axio
 _GO_DEFAULT = frozenset({"http.Get", "http.Post", "http.PostForm", "http.Head", "http.DefaultClient.Do",
                          "http.DefaultClient.Get", "http.DefaultClient.Post", "http.DefaultClient.PostForm",
                          "http.DefaultClient.Head"})
-_OWN_FETCH = re.compile(r"\bthis\.fetch\s*\(")  # the class's own method (a wrapper), not the global fetch
+_OWN_FETCH = re.compile(r"\bthis\.fetch\s*(?:<[^()]*>)?\s*\(")  # the class's own method (a wrapper), not the global fetch
 _FETCH = re.compile(r"(?<![.\w])fetch\s*\(")
 _INFINITE = re.compile(r"\bTimeout\s*=\s*(?:System\.Threading\.)?Timeout\.InfiniteTimeSpan\b")
 
@@ -334,7 +334,8 @@ def settings_findings(path: str, text: str) -> tuple[Finding, ...]:
         if conn and _LOCAL_SERVER.search(value):
             continue  # a developer's own database (localhost, 127.0.0.1, LocalDB)
         secret = conn.group(1).strip() if conn else value if secret_name(key) else ""
-        if secret and (literal_secret(secret) or len(secret) >= 6 and not secret.startswith(("$", "%", "<", "#{"))):
+        if secret and (literal_secret(secret) if not conn else
+                       len(secret) >= 6 and not secret.isupper() and not secret.startswith(("$", "%", "<", "#{"))):
             out.append(make("secret.config", path, number, snippet=_snippet(lines, number), name=key))
     return tuple(out)
 

@@ -59,6 +59,12 @@ _SUFFIX_LANGUAGE = {".ts": "typescript", ".tsx": "typescript", ".mts": "typescri
 _HIDDEN = re.compile(r"(^|/)\.[^/]+/")
 
 
+# end-to-end tests and translations: not code that runs in production
+_NOT_SHIPPED = re.compile(r"(^|/)(cypress|playwright|e2e|i18n|locales?|translations)/", re.I)
+# scripts a web framework serves to the browser (Django/Flask static/, templates/, themes/) and service workers
+_BROWSER = re.compile(r"(^|/)(static|assets|public|templates|themes)/|service-worker\.js$", re.I)
+
+
 def language_of_path(path: str) -> str:
     dot = path.rfind(".")
     return _SUFFIX_LANGUAGE.get(path[dot:].lower(), "") if dot >= 0 else ""
@@ -75,7 +81,8 @@ def code_findings(path: str, code: CodeFacts, text: str, language: str = "") -> 
         if kind not in ("all", "typed"):
             continue
         out.append(make("except.swallowed", path, line, f"empty_catch_{kind}", snippet=_snippet(lines, line)))
-    if family and not _HIDDEN.search(path):
+    if family and not _HIDDEN.search(path) and not _NOT_SHIPPED.search(path) and \
+            not (family == "js" and _BROWSER.search(path)):
         for rule, line, variant, fields in _found(family, language, path, code, text):
             suffix = "kt" if rule == "async.blocking" and family == "jvm" else family  # only Kotlin has coroutines
             out.append(make(f"{rule}.{suffix}", path, line, variant, snippet=_snippet(lines, line), **fields))
@@ -290,7 +297,8 @@ def _secrets(text: str) -> Iterator[Found]:
             yield "secret.code", number, "pattern", {"what": what, "name": ""}
             continue
         for m in _ASSIGNED.finditer(line):
-            if secret_name(m.group(1)) and literal_secret(m.group(3)) and not _A_NAME.fullmatch(m.group(3)) \
+            if secret_name(m.group(1)) and m.group(3).isascii() and literal_secret(m.group(3)) \
+                    and not _A_NAME.fullmatch(m.group(3)) \
                     and not _NOT_A_KEY.search(m.group(3).rstrip("=")):
                 yield "secret.code", number, "", {"what": "", "name": m.group(1)}
                 break

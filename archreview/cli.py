@@ -45,7 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     review = sub.add_parser("review", help="run the review workbook and export the client report")
     _repo_arguments(review)
     _review_arguments(review)
-    review.add_argument("--output", required=True, metavar="HTML", help="where to write the report")
+    review.add_argument("--output", metavar="HTML", help="where to write the report (HTML)")
+    review.add_argument("--pdf", metavar="PDF", help="also (or only) write the report as PDF, printed offline "
+                                                     "by the installed Chromium")
     review.add_argument("--fail-on", choices=("fail", "concern"), help="exit 1 when a verdict at or above this exists")
     _output_arguments(review)
     review.add_argument("--timeout", type=int, default=1800, help="seconds a workbook cell may run (default 1800)")
@@ -95,6 +97,8 @@ def _parser() -> argparse.ArgumentParser:
     actions = cache.add_subparsers(dest="action", required=True, parser_class=_Parser)
     actions.add_parser("info", help="where the cache is, its entries, size and limit").set_defaults(run=_cache_info)
     actions.add_parser("clear", help="remove every cached result").set_defaults(run=_cache_clear)
+    for command in sub.choices.values():  # an unknown option is reported with the command's own --help
+        command.set_defaults(command_parser=command)
     return parser
 
 
@@ -229,11 +233,16 @@ def _review(args: argparse.Namespace) -> int:
     from archreview.report.notebook import run_review
     from archreview.workbook.params import Parameters
 
+    if not (args.output or args.pdf):
+        raise ArchReviewError("say where to write the report: --output REPORT.html, --pdf REPORT.pdf, or both")
     _baseline(args)
     params = Parameters(args.path, args.base, args.head, args.context, args.decisions, args.client, args.reviewer,
                         args.title, baseline=args.baseline)
-    outcome = run_review(params, args.output, timeout=args.timeout)
-    print(f"report written: {outcome.html}\nexecuted workbook: {outcome.notebook}", file=sys.stderr)
+    outcome = run_review(params, args.output, pdf=args.pdf, timeout=args.timeout)
+    for label, path in (("report written", outcome.html), ("PDF written", outcome.pdf),
+                        ("executed workbook", outcome.notebook)):
+        if path is not None:
+            print(f"{label}: {path}", file=sys.stderr)
     for item, why in sorted(outcome.reopened.items()):  # a reopened verdict no longer counts for --fail-on
         print(f"archreview: item {item} reopened: {why}", file=sys.stderr)
     if not (args.sarif or args.markdown or args.fail_on_new):
@@ -395,7 +404,9 @@ def _log_to_stderr() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args, unknown = _parser().parse_known_args(argv)
+    if unknown:
+        args.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     _log_to_stderr()
     try:
         return args.run(args)

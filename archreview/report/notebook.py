@@ -145,39 +145,71 @@ def clean_outputs(node: nbformat.NotebookNode, *, sanitise: bool) -> nbformat.No
     return node
 
 
+def report_config(exporter: str = "HTMLExporter"):
+    """nbconvert's settings for the client report (the HTML one, or the PDF exporter built on it):
+    the project's template, no input cells or prompts, workbook-only cells dropped."""
+    from traitlets.config import Config
+
+    config = Config()
+    options = config[exporter]
+    options.extra_template_basedirs = [str(package_path("templates"))]
+    options.template_name = "report"
+    options.exclude_input = True
+    options.exclude_input_prompt = True
+    options.exclude_output_prompt = True
+    options.exclude_markdown = True
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_cell_tags = {WORKBOOK_ONLY, "parameters", "injected-parameters"}
+    return config
+
+
+def report_node(notebook: Path, title: str) -> nbformat.NotebookNode:
+    """The executed workbook as the report shows it: outputs redacted and sanitised, no widget state."""
+    node = nbformat.read(notebook, as_version=4)
+    node.metadata["title"] = title
+    node.metadata["running_header"] = running_header(node)
+    node.metadata.pop("widgets", None)  # no widget state, and so no widget JavaScript
+    return clean_outputs(node, sanitise=True)
+
+
+def running_header(node: nbformat.NotebookNode) -> str:
+    """The printed pages' running header, as a CSS string: client, repository and date, from the parameters
+    the workbook ran with. The template puts it in ``@page``; a ``<style>`` in an output would be sanitised away."""
+    import datetime as dt
+
+    from archreview.workbook.render import css_string
+
+    params = node.metadata.get("papermill", {}).get("parameters", {})
+    parts = [params.get("client"), params.get("repo"), dt.date.today().isoformat()]
+    return str(css_string(redact(" · ".join(str(p) for p in parts if p))))
+
+
 def export(notebook: Path, html_out: Path, title: str = "Architecture review") -> Path:
     """The report: a single self-contained HTML file from an executed workbook, its outputs
     redacted and sanitised."""
     from nbconvert import HTMLExporter
-    from traitlets.config import Config
 
-    config = Config()
-    config.HTMLExporter.extra_template_basedirs = [str(package_path("templates"))]
-    config.HTMLExporter.template_name = "report"
-    config.HTMLExporter.exclude_input = True
-    config.HTMLExporter.exclude_input_prompt = True
-    config.HTMLExporter.exclude_output_prompt = True
-    config.HTMLExporter.exclude_markdown = True
-    config.TagRemovePreprocessor.enabled = True
-    config.TagRemovePreprocessor.remove_cell_tags = {WORKBOOK_ONLY, "parameters", "injected-parameters"}
-    node = nbformat.read(notebook, as_version=4)
-    node.metadata["title"] = title
-    node.metadata.pop("widgets", None)  # no widget state, and so no widget JavaScript
-    body, _ = HTMLExporter(config=config).from_notebook_node(clean_outputs(node, sanitise=True))
+    body, _ = HTMLExporter(config=report_config()).from_notebook_node(report_node(notebook, title))
     return write_text(html_out, body)
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    html: Path
+    html: Path | None  # None when only a PDF was asked for
     notebook: Path
     statuses: tuple[str, ...]  # the standing verdict per decided item (a reopened one is not counted)
     verdicts: dict[int, str] = field(default_factory=dict)  # item -> standing verdict
     reopened: dict[int, str] = field(default_factory=dict)  # item -> why its recorded verdict no longer stands
+    pdf: Path | None = None
 
     def has_verdict_at_or_above(self, level: str) -> bool:
         worse = {"fail": {"fail"}, "concern": {"fail", "concern"}}[level]
         return any(s in worse for s in self.statuses)
+
+    @property
+    def written(self) -> tuple[Path, ...]:
+        """Every file the review wrote, the report(s) first."""
+        return tuple(p for p in (self.html, self.pdf, self.notebook) if p is not None)
 
 
 def check_inputs(params: Parameters) -> None:
@@ -194,16 +226,33 @@ def check_inputs(params: Parameters) -> None:
         DecisionStore(params.decisions)
 
 
-def run_review(params: Parameters, output: str | os.PathLike, *, timeout: int | None = None) -> Outcome:
-    """Execute the workbook in batch mode and export the report; the executed notebook sits beside it."""
+def run_review(params: Parameters, output: str | os.PathLike | None, *, pdf: str | os.PathLike | None = None,
+               timeout: int | None = None) -> Outcome:
+    """Execute the workbook in batch mode and export the report (HTML, PDF or both); the executed
+    notebook sits beside the first of them."""
     check_inputs(params)
-    html = refuse_links(output, params.repo)  # an output inside the analysed tree: never through its links
-    refuse_links(html.with_suffix(".ipynb"), params.repo)
-    make_folder(html.parent, params.repo)  # one line now, not a traceback after the workbook ran
-    notebook = execute(params, html.with_suffix(".ipynb"), timeout=timeout)
-    export(notebook, html, params.title)
+    html = refuse_links(output, params.repo) if output is not None else None  # never through the analysed tree's links
+    pdf_out = refuse_links(pdf, params.repo) if pdf is not None else None
+    first = html or pdf_out
+    if first is None:
+        raise ValueError("run_review needs an HTML output, a PDF output or both")
+    notebook_out = refuse_links(first.with_suffix(".ipynb"), params.repo)
+    for target in (html, pdf_out):
+        if target is not None:
+            make_folder(target.parent, params.repo)  # one line now, not a traceback after the workbook ran
+    if pdf_out is not None:
+        from archreview.report.pdf import check_printer
+
+        check_printer()  # no Chromium: one line now, not after the workbook ran
+    notebook = execute(params, notebook_out, timeout=timeout)
+    if html is not None:
+        export(notebook, html, params.title)
+    if pdf_out is not None:
+        from archreview.report.pdf import export_pdf
+
+        export_pdf(notebook, pdf_out, params.title)
     verdicts, why = standing_verdicts(params)
-    return Outcome(html, notebook, tuple(verdicts.values()), verdicts, why)
+    return Outcome(html, notebook, tuple(verdicts.values()), verdicts, why, pdf_out)
 
 
 def standing_verdicts(params: Parameters) -> tuple[dict[int, str], dict[int, str]]:

@@ -18,10 +18,12 @@ from pathlib import Path
 
 import pytest
 
+from archreview.analysis.run import analyze
 from archreview.decisions import DecisionStore
 from archreview.lab import prepare
 from archreview.report.notebook import run_review
 from archreview.workbook.params import Parameters
+from archreview.workbook.review import open_review
 from archreview.sample import AI_BRANCH, SAMPLE_BASE, build_sample
 from browser import ARTIFACTS, BrowserMissing, LabServer, launch, start_lab, stop_lab, track_kernels
 from repos import make_repo
@@ -149,7 +151,12 @@ def notebook_state(page) -> str:
 
 
 def item_box(page, item: int):
-    return page.locator(f".ar-decision-widget.ar-item-{item}")
+    """The item's decision widget in the checklist (the tour above it shows the same widget once more)."""
+    return page.locator(f".ar-decision-widget.ar-item-{item}:not(.ar-tour *)")
+
+
+def list_boxes(page):
+    return page.locator(".ar-decision-widget:not(.ar-tour *)")
 
 
 def decision_on_disk(path: Path, item: int, note: str, timeout: float = 20.0):
@@ -174,7 +181,7 @@ def test_a_verdict_set_in_the_widgets_is_saved_and_survives_a_kernel_restart(pag
     notebook, decisions = sample_workbook
     open_workbook(page, lab, notebook)
     run_all(page)
-    assert page.locator(".ar-decision-widget").count() == ITEMS
+    assert list_boxes(page).count() == ITEMS
     assert page.locator("section.ar-item[data-item]").count() == ITEMS
     assert page.refused == [], "the live workbook tried to fetch from outside the notebook server"
     box = item_box(page, 2)
@@ -203,8 +210,39 @@ def test_a_verdict_set_in_the_widgets_is_saved_and_survives_a_kernel_restart(pag
     wait_run_finished(page)
     assert restored.locator("button.mod-active").inner_text().strip() == "fail"
     assert restored.locator("textarea").input_value() == NOTE
-    assert page.locator(".ar-decision-widget").count() == ITEMS
+    assert list_boxes(page).count() == ITEMS
     assert page.dialogs == []
+
+
+def test_the_tour_walks_the_items_in_risk_order_and_counts_what_is_reviewed(page, lab, sample_workbook,
+                                                                             sample) -> None:
+    notebook, decisions = sample_workbook
+    order = [it.number for it in open_review(analyze(str(sample), SAMPLE_BASE, AI_BRANCH)).tour()]
+    open_workbook(page, lab, notebook)
+    run_all(page)
+    tour = page.locator(".ar-tour")
+    tour.scroll_into_view_if_needed()
+    where = tour.locator(".ar-tour-progress")
+    where.filter(has_text=re.compile(r"^item 1 of ")).wait_for(timeout=UI_TIMEOUT)
+    reviewed = int(re.search(r"(\d+) reviewed", where.inner_text())[1])
+    assert where.inner_text().startswith(f"item 1 of {ITEMS}, {reviewed} reviewed — Item {order[0]}: ")
+    assert tour.locator("button", has_text="Previous").is_disabled()
+    for _ in range(2):
+        tour.locator("button", has_text="Next item").click()
+    where.filter(has_text=f"item 3 of {ITEMS}, ").wait_for(timeout=UI_TIMEOUT)
+    third = order[2]
+    assert where.inner_text().startswith(f"item 3 of {ITEMS}, {reviewed} reviewed — Item {third}: ")
+    assert tour.locator(f"section.ar-item[data-tour-item='{third}']").count() == 1  # its card, with its evidence
+    assert tour.locator(f".ar-decision-widget.ar-item-{third}").count() == 1  # and its decision widget
+    assert DecisionStore(decisions).get(third) is None
+    tour.locator(f".ar-item-{third} button", has_text=re.compile("^concern$")).click()
+    where.filter(has_text=f"{reviewed + 1} reviewed").wait_for(timeout=UI_TIMEOUT)
+    assert DecisionStore(decisions).get(third).status == "concern"
+    active = item_box(page, third).locator("button.mod-active")  # the list below shows the same verdict
+    assert active.inner_text().strip() == "concern"
+    ARTIFACTS.mkdir(exist_ok=True)
+    tour.screenshot(path=str(ARTIFACTS / "workbook-tour.png"))
+    assert page.dialogs == [] and page.refused == []
 
 
 # --- escaping next to the live kernel ---------------------------------------------------------------------------

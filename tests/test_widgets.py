@@ -37,3 +37,46 @@ def test_a_note_is_saved_with_the_time_and_an_unsaved_one_says_why(git_repo, tmp
     (tmp_path / "d.json").write_text("{not json", encoding="utf-8")  # someone broke the file
     verdict.value = "concern"
     assert state.value.startswith("NOT SAVED: "), state.value
+
+
+def _tour_repo(git_repo):
+    """A change that brings a message queue (new infrastructure) and an outbound call without a timeout."""
+    base = {"app/__init__.py": "", "app/orders.py": "def total(items):\n    return sum(items)\n"}
+    change = {
+        "app/events.py": "import pika\n\n\ndef publish(body):\n    conn = pika.BlockingConnection()\n"
+                         "    conn.channel().basic_publish(exchange='', routing_key='orders', body=body)\n",
+        "app/prices.py": "import requests\n\n\ndef price(url):\n    return requests.get(url).json()\n",
+        "requirements.txt": "pika\nrequests\n",
+    }
+    return git_repo([base], branches={"feature": [change]})
+
+
+def test_the_tour_walks_new_infrastructure_first_then_findings_then_the_rest(git_repo, tmp_path):
+    from archreview.workbook.review import INFRASTRUCTURE_RULES
+    from archreview.workbook.widgets import Tour, progress_widget
+
+    repo = _tour_repo(git_repo)
+    review = open_review(analyze(repo.path, "main", "feature"), tmp_path / "d.json", live=True)
+    order = [it.number for it in review.tour()]
+    assert sorted(order) == list(range(1, 23))
+    tiers = [0 if any(f.rule.startswith(INFRASTRUCTURE_RULES) for f in review.evidence(n)) else
+             1 if review.evidence(n) else 2 for n in order]
+    assert tiers == sorted(tiers) and tiers[0] == 0 and 1 in tiers and tiers[-1] == 2, list(zip(order, tiers))
+    assert tiers[order.index(1)] == 1  # the missing timeout: a finding the change brought, no infrastructure
+
+    progress = progress_widget(review)
+    boxes = {it.number: item_widget(review, it, progress) for it in review.checklist.items}
+    tour = Tour(review, boxes, lambda it: f"<p>card {it.number}</p>")
+    progress.listeners.append(tour.refresh)
+    assert tour.where.value.startswith("item 1 of 22, 0 reviewed — Item ")
+    assert tour.previous.disabled and not tour.next.disabled
+    assert tour.box.children[2] is boxes[order[0]] and tour.shown.value == f"<p>card {order[0]}</p>"
+    tour.next.click()
+    tour.next.click()
+    assert tour.where.value.startswith(f"item 3 of 22, 0 reviewed — Item {order[2]}: ")
+    assert tour.box.children[2] is boxes[order[2]]  # the list's own widget: one verdict, shown in both places
+    boxes[order[2]].children[0].value = "concern"  # recorded through the tour
+    assert review.decision(order[2]).status == "concern"
+    assert tour.where.value.startswith("item 3 of 22, 1 reviewed")
+    tour.go(99)
+    assert tour.position == 21 and tour.next.disabled

@@ -23,6 +23,10 @@ from archreview.core.model import Analysis, Finding
 from archreview.core.vocab import SEVERITY_RANK, STATUSES, VERDICT_ORDER, Severity, Status
 
 
+# Rules whose findings are new infrastructure itself ("infra.*") or a failure mode it opens ("opens.*").
+INFRASTRUCTURE_RULES = ("infra.", "opens.")
+
+
 @dataclass(frozen=True, slots=True)
 class Meta:
     title: str = "Architecture review"
@@ -82,6 +86,19 @@ class Review:
     def fingerprint_evidence(self, item: int) -> list[list[object]]:
         """What a decision was made on: findings without line numbers, which shift with unrelated edits."""
         return sorted([f.rule, f.path, f.snippet] for f in self.evidence(item))
+
+    def tour(self) -> tuple[Item, ...]:
+        """The items in the order a review walks them: first those where the change brings new infrastructure
+        (the infrastructure itself and the failure modes it opens), then those with other findings the change
+        brought, then the rest; within each, the most severe first, then the most evidence."""
+        def risk(it: Item) -> tuple[int, int, int, int]:
+            evidence = self.evidence(it.number)
+            tier = 0 if any(f.rule.startswith(INFRASTRUCTURE_RULES) for f in evidence) else 1 if evidence else 2
+            decision = self.decision(it.number)
+            sev = (decision.severity if decision is not None else None) or self.severity(it)
+            return tier, -SEVERITY_RANK.get(sev, 0), -len(evidence), it.number
+
+        return tuple(sorted(self.checklist.items, key=risk))
 
     # --- decisions -----------------------------------------------------------
     def decision(self, item: int) -> Decision | None:

@@ -222,16 +222,19 @@ def checklist(review: Review) -> HTML | None:
     """Items with evidence or a decision as cards, the rest in one compact table; live sessions get widgets."""
     if not review.live:
         return HTML(_items_html(review, review.checklist.items, with_intro=True))
-    from archreview.workbook.widgets import item_widget, progress_widget
+    from archreview.workbook.widgets import Tour, item_widget, progress_widget
 
     progress = progress_widget(review)
-    display(HTML(fragment("checklist_intro", r=review)), progress.box)
+    boxes = {item.number: item_widget(review, item, progress) for item in review.checklist.items}
+    tour = Tour(review, boxes, lambda item: _items_html(review, (item,), tour=True))
+    progress.listeners.append(tour.refresh)
+    display(HTML(fragment("checklist_intro", r=review)), progress.box, tour.box)
     for item in review.checklist.items:
-        display(HTML(_items_html(review, (item,))), item_widget(review, item, progress))
+        display(HTML(_items_html(review, (item,))), boxes[item.number])
     return None
 
 
-def _items_html(review: Review, items, with_intro: bool = False) -> str:
+def _items_html(review: Review, items, with_intro: bool = False, tour: bool = False) -> str:
     """Cards for items that carry evidence or a decision; in the report the others go in one compact table."""
     cards: list[dict[str, object]] = []
     quiet: list[dict[str, object]] = []
@@ -246,7 +249,7 @@ def _items_html(review: Review, items, with_intro: bool = False) -> str:
                      already_table=_findings_table(already), leads=len(leads), leads_table=_findings_table(leads))
         (cards if evidence or already or decision is not None or review.live else quiet).append(block)
     return fragment("items", r=review, cards=cards, quiet=quiet, with_intro=with_intro, live=review.live,
-                    labels=STATUS_LABELS)
+                    labels=STATUS_LABELS, tour=tour)
 
 
 def _findings_table(findings) -> Markup:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import ipywidgets as w
 
@@ -54,6 +54,7 @@ class Progress:
 
     def __init__(self, review: Review) -> None:
         self.review = review
+        self.listeners: list[Callable[[], None]] = []  # told after every save (the tour's progress line)
         self.overall = w.IntProgress(min=0, max=len(review.checklist.items), description="Reviewed")
         self.text = w.Label()
         self.box = w.VBox([self.overall, self.text])
@@ -69,6 +70,51 @@ class Progress:
             members = self.review.checklist.in_category(cat.id)
             parts.append(f"{cat.title}: {sum(it in done for it in members)}/{len(members)}")
         self.text.value = f"{len(done)}/{len(items)} reviewed — " + "; ".join(parts)
+        for listener in self.listeners:
+            listener()
+
+
+class Tour:
+    """The review tour: a "Next item" control that walks the items in risk order (``Review.tour``),
+    showing the current item's card and its decision widget (the same widget as in the list below,
+    so a verdict given here is the one shown there), and where the review stands."""
+
+    def __init__(self, review: Review, boxes: Mapping[int, w.Widget], card: Callable[[Item], str]) -> None:
+        self.review, self.boxes, self.card = review, boxes, card
+        self.order = review.tour()
+        self.position = 0
+        self.previous = w.Button(description="Previous", icon="arrow-left", tooltip="the item before in risk order")
+        self.next = w.Button(description="Next item", icon="arrow-right", button_style="info",
+                             tooltip="the next item in risk order: new infrastructure, then what the change "
+                                     "brought, then the rest")
+        self.where = w.Label()
+        self.where.add_class("ar-tour-progress")
+        self.shown = w.HTML()
+        self.box = w.VBox([w.HBox([self.previous, self.next, self.where]), self.shown, w.VBox()])
+        self.box.add_class("ar-tour")
+        self.previous.on_click(lambda _b: self.go(self.position - 1))
+        self.next.on_click(lambda _b: self.go(self.position + 1))
+        self.go(0)
+
+    @property
+    def current(self) -> Item:
+        return self.order[self.position]
+
+    def go(self, position: int) -> None:
+        self.position = max(0, min(position, len(self.order) - 1))
+        item = self.current
+        self.shown.value = self.card(item)
+        self.box.children = (self.box.children[0], self.shown, self.boxes[item.number])
+        self.refresh()
+
+    def refresh(self) -> None:
+        items = self.review.checklist.items
+        done = sum(self.review.status(it.number) != "unreviewed" for it in items)
+        item = self.current
+        self.where.value = (f"item {self.position + 1} of {len(self.order)}, {done} reviewed — "
+                            f"Item {item.number}: {item.title}")
+        self.previous.disabled = self.position == 0
+        self.next.disabled = self.position == len(self.order) - 1
 
 
 def progress_widget(review: Review) -> Progress:

@@ -18,6 +18,12 @@ The file is plain, pretty-printed JSON a team can keep next to the code and
 diff in review: ``{"format": 1, "decisions": {"<item>": {...}}, "history": [...]}``.
 Each decision may carry a fingerprint of the evidence it was made on, so a later
 run whose evidence differs shows the item as needing re-review.
+
+A finding may be decided on too: marked a false positive or accepted, with a reason,
+under its stable fingerprint (``Finding.fingerprint``), in ``"findings"`` with its own
+``"finding_history"``. A file that holds any is written as format 2, so an older
+archreview (which would drop them on its next save) refuses it and keeps it untouched;
+a file without any stays format 1, byte for byte what older versions write.
 """
 
 from __future__ import annotations
@@ -35,13 +41,15 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import TypeVar
 
 
 from archreview.core.locks import exclusive
 from archreview.core.errors import DecisionsFileError
-from archreview.core.vocab import KINDS, SEVERITIES, STATUSES, Severity, Status
+from archreview.core.vocab import FINDING_STATUSES, KINDS, SEVERITIES, STATUSES, FindingStatus, Severity, Status
 ITEMS = range(1, 23)
-FORMAT = 1  # the newest file format this version reads and writes
+FORMAT = 2  # the newest file format this version reads and writes
+ITEMS_ONLY_FORMAT = 1  # written while the file holds no finding decisions: older versions read it
 _TMP_SUFFIX = ".tmp"
 
 
@@ -66,6 +74,27 @@ class Decision:
             if out[optional] is None:
                 del out[optional]
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class FindingDecision:
+    """The reviewer's call on one finding, kept under the finding's fingerprint (and in the history)."""
+
+    fingerprint: str
+    status: FindingStatus  # "false_positive" or "accepted" dismiss it; "open" takes a dismissal back
+    reason: str
+    reviewer: str | None
+    at: str  # ISO 8601 UTC, as Decision.at
+    item: int | None = None  # where the finding was when decided, for a person reading the file
+    path: str | None = None
+
+    @property
+    def dismissed(self) -> bool:
+        return self.status != "open"
+
+    def as_dict(self) -> dict[str, object]:
+        out = {f.name: getattr(self, f.name) for f in sorted(dataclasses.fields(self), key=lambda f: f.name)}
+        return {k: v for k, v in out.items() if v is not None or k == "reviewer"}
 
 
 # --- pure helpers ---------------------------------------------------------------
@@ -117,9 +146,11 @@ def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _newest_key(decision: Decision) -> tuple[object, ...]:
+def _newest_key(decision: Decision | FindingDecision) -> tuple[object, ...]:
     """Order for "newest wins"; ties broken on content so every writer picks the same one."""
     d = decision
+    if isinstance(d, FindingDecision):
+        return (parse_at(d.at), d.status, d.reason, d.reviewer or "", d.item or 0, d.path or "")
     return (parse_at(d.at), d.status, d.note, d.severity or "", d.reviewer or "", d.fingerprint or "")
 
 
@@ -127,14 +158,30 @@ def merge(
     disk: dict[int, Decision], disk_history: Iterable[Decision], pending: Iterable[Decision]
 ) -> tuple[dict[int, Decision], tuple[Decision, ...]]:
     """The file's decisions plus this session's unsaved ones: per item the newest wins, history keeps all."""
-    pending = tuple(pending)
-    decisions = dict(disk)
-    for decision in pending:
-        current = decisions.get(decision.item)
-        if current is None or _newest_key(decision) > _newest_key(current):
-            decisions[decision.item] = decision
-    history = sorted(dict.fromkeys((*disk_history, *pending)), key=lambda d: parse_at(d.at))
-    return decisions, tuple(history)
+    return _merge(disk, disk_history, pending, lambda d: d.item)
+
+
+def merge_findings(
+    disk: dict[str, FindingDecision], disk_history: Iterable[FindingDecision], pending: Iterable[FindingDecision]
+) -> tuple[dict[str, FindingDecision], tuple[FindingDecision, ...]]:
+    """As ``merge``, per finding fingerprint."""
+    return _merge(disk, disk_history, pending, lambda d: d.fingerprint)
+
+
+_K = TypeVar("_K")
+_D = TypeVar("_D", bound=Decision | FindingDecision)
+
+
+def _merge(disk: dict[_K, _D], disk_history: Iterable[_D], pending: Iterable[_D],
+           key: Callable[[_D], _K]) -> tuple[dict[_K, _D], tuple[_D, ...]]:
+    new: tuple[_D, ...] = tuple(pending)
+    current = dict(disk)
+    for decision in new:
+        known = current.get(key(decision))
+        if known is None or _newest_key(decision) > _newest_key(known):
+            current[key(decision)] = decision
+    every: dict[_D, None] = dict.fromkeys((*disk_history, *new))
+    return current, tuple(sorted(every, key=lambda d: parse_at(d.at)))
 
 
 _REVISIT = re.compile(
@@ -200,10 +247,74 @@ def _from_dict(raw: object, where: str) -> Decision:
     return decision
 
 
-def parse_document(text: str) -> tuple[dict[int, Decision], tuple[Decision, ...]]:
-    """Decisions and history from the file's text; ValueError says what is wrong with it."""
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A decisions file's content: per item and per finding, the current call and every change."""
+
+    decisions: dict[int, Decision] = dataclasses.field(default_factory=dict)
+    history: tuple[Decision, ...] = ()
+    findings: dict[str, FindingDecision] = dataclasses.field(default_factory=dict)
+    finding_history: tuple[FindingDecision, ...] = ()
+
+
+def validate_finding(fingerprint: object, status: object, reason: object = "", reviewer: object = None) -> None:
+    """Raise ValueError for a finding decision no caller should pass (a programming error)."""
+    if not isinstance(fingerprint, str) or not _FINGERPRINT.fullmatch(fingerprint):
+        raise ValueError(f"a finding's fingerprint is the hex text of its 'fingerprint' key; got {fingerprint!r}")
+    if status not in FINDING_STATUSES:
+        raise ValueError(f"a finding's status must be one of {', '.join(FINDING_STATUSES)}; got {status!r}")
+    if not isinstance(reason, str):
+        raise ValueError(f"reason must be a string, got {type(reason).__name__}")
+    if reviewer is not None and not isinstance(reviewer, str):
+        raise ValueError(f"reviewer must be None or a string, got {type(reviewer).__name__}")
+
+
+_FINGERPRINT = re.compile(r"[0-9a-f]{8,64}")
+
+
+def _finding_from_dict(raw: object, where: str) -> FindingDecision:
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where} is not an object")
+    try:
+        decision = FindingDecision(
+            fingerprint=raw["fingerprint"], status=raw["status"], reason=raw.get("reason", ""),
+            reviewer=raw.get("reviewer"), at=raw["at"], item=raw.get("item"), path=raw.get("path"),
+        )  # fmt: skip
+        validate_finding(decision.fingerprint, decision.status, decision.reason, decision.reviewer)
+        if decision.item is not None and (not isinstance(decision.item, int) or decision.item not in ITEMS):
+            raise ValueError("item must be an integer from 1 to 22")
+        if not isinstance(decision.path, (str, type(None))):
+            raise ValueError("path must be a string")
+        parse_at(decision.at)
+    except KeyError as missing:
+        raise ValueError(f"{where} has no {missing.args[0]!r}") from None
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{where}: {err}") from None
+    return decision
+
+
+def _parse_findings(raw: object) -> dict[str, FindingDecision]:
+    if not isinstance(raw, dict):
+        raise ValueError("'findings' is not an object")
+    findings = {}
+    for key, value in raw.items():
+        decision = _finding_from_dict(value, f"findings[{key!r}]")
+        if key != decision.fingerprint:
+            raise ValueError(f"findings[{key!r}] holds finding {decision.fingerprint}")
+        findings[key] = decision
+    return findings
+
+
+def _parse_finding_history(raw: object) -> tuple[FindingDecision, ...]:
+    if not isinstance(raw, list):
+        raise ValueError("'finding_history' is not a list")
+    return tuple(_finding_from_dict(value, f"finding_history[{i}]") for i, value in enumerate(raw))
+
+
+def parse_document(text: str) -> Document:
+    """Decisions, findings and their histories from the file's text; ValueError says what is wrong with it."""
     if not text.strip():
-        return {}, ()  # an empty file (e.g. made with `touch`) holds nothing to lose
+        return Document()  # an empty file (e.g. made with `touch`) holds nothing to lose
     if "<<<<<<<" in text and ">>>>>>>" in text:
         raise ValueError("it contains git merge-conflict markers")
     try:
@@ -219,7 +330,8 @@ def parse_document(text: str) -> tuple[dict[int, Decision], tuple[Decision, ...]
         raise ValueError("'format' must be a positive integer")
     if version > FORMAT:
         raise _NewerFormat(f"written by a newer archreview (format {version}; this version reads format {FORMAT})")
-    return _parse_decisions(doc.get("decisions", {})), _parse_history(doc.get("history", []))
+    return Document(_parse_decisions(doc.get("decisions", {})), _parse_history(doc.get("history", [])),
+                    _parse_findings(doc.get("findings", {})), _parse_finding_history(doc.get("finding_history", [])))
 
 
 def _parse_decisions(raw: object) -> dict[int, Decision]:
@@ -240,13 +352,16 @@ def _parse_history(raw: object) -> tuple[Decision, ...]:
     return tuple(_from_dict(value, f"history[{i}]") for i, value in enumerate(raw))
 
 
-def dump_document(decisions: dict[int, Decision], history: Iterable[Decision]) -> bytes:
-    """Pretty-printed JSON, items in numeric order, keys sorted: diffs cleanly in review."""
-    doc = {
-        "decisions": {str(item): decisions[item].as_dict() for item in sorted(decisions)},
-        "format": FORMAT,
-        "history": [d.as_dict() for d in history],
-    }
+def dump_document(document: Document) -> bytes:
+    """Pretty-printed JSON, items in numeric order, keys sorted: diffs cleanly in review. Format 1 while
+    no finding is decided (what older versions write); format 2, which they refuse to touch, once one is."""
+    d = document
+    doc: dict[str, object] = {"decisions": {str(item): d.decisions[item].as_dict() for item in sorted(d.decisions)}}
+    if d.findings or d.finding_history:
+        doc["finding_history"] = [f.as_dict() for f in d.finding_history]
+        doc["findings"] = {fp: d.findings[fp].as_dict() for fp in sorted(d.findings)}
+    doc["format"] = FORMAT if d.findings or d.finding_history else ITEMS_ONLY_FORMAT
+    doc["history"] = [x.as_dict() for x in d.history]
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
@@ -262,13 +377,13 @@ def refuse_links(path: Path) -> None:
                                      f"through links - give the real file's path instead", path=str(candidate))
 
 
-def read_file(path: Path) -> tuple[dict[int, Decision], tuple[Decision, ...]]:
+def read_file(path: Path) -> Document:
     """The decisions in ``path`` (none if it does not exist); DecisionsFileError if unusable."""
     refuse_links(path)
     try:
         data = path.read_bytes()
     except (FileNotFoundError, NotADirectoryError):
-        return {}, ()
+        return Document()
     except IsADirectoryError:
         raise DecisionsFileError("is a folder; give the path of a JSON file, e.g. decisions.json", path=str(path))
     except OSError as err:
@@ -370,11 +485,16 @@ class DecisionStore:
         self._decisions: dict[int, Decision] = {}
         self._history: tuple[Decision, ...] = ()
         self._pending: list[Decision] = []
+        self._findings: dict[str, FindingDecision] = {}
+        self._finding_history: tuple[FindingDecision, ...] = ()
+        self._finding_pending: list[FindingDecision] = []
         self._last_moment: datetime | None = None
         self.reload()
 
     def __repr__(self) -> str:
-        return f"DecisionStore({os.fspath(self.path)!r}, {len(self._decisions)} decisions, {len(self._pending)} unsaved)"
+        unsaved = len(self._pending) + len(self._finding_pending)
+        return (f"DecisionStore({os.fspath(self.path)!r}, {len(self._decisions)} decisions, "
+                f"{len(self._findings)} finding decisions, {unsaved} unsaved)")
 
     def record(
         self, item: int, status: Status, note: str = "", severity: Severity | None = None, reviewer: str | None = None,
@@ -396,6 +516,34 @@ class DecisionStore:
             self.save()
         return decision
 
+    def record_finding(
+        self, fingerprint: str, status: FindingStatus, reason: str = "", reviewer: str | None = None,
+        *, item: int | None = None, path: str | None = None,
+    ) -> FindingDecision:  # fmt: skip
+        """Mark one finding (by its fingerprint) a false positive or accepted, with the reason, or "open"
+        again; saved at once, like ``record``. ``item`` and ``path`` say where it was, for the reader."""
+        validate_finding(fingerprint, status, reason, reviewer)
+        if item is not None:
+            validate(item, "pass")
+        with self._mutex:
+            decision = FindingDecision(fingerprint, status, reason, reviewer, self._stamp(), item, path)
+            self._findings[fingerprint] = decision
+            self._finding_history = (*self._finding_history, decision)
+            self._finding_pending.append(decision)
+            self.save()
+        return decision
+
+    def finding(self, fingerprint: str) -> FindingDecision | None:
+        """The reviewer's current call on a finding, or None when it was never decided."""
+        return self._findings.get(fingerprint)
+
+    def findings(self) -> tuple[FindingDecision, ...]:
+        """The current call per decided finding, by fingerprint."""
+        return tuple(self._findings[fp] for fp in sorted(self._findings))
+
+    def finding_history(self) -> tuple[FindingDecision, ...]:
+        return self._finding_history
+
     def get(self, item: int) -> Decision | None:
         return self._decisions.get(item)
 
@@ -412,6 +560,10 @@ class DecisionStore:
         """Decisions recorded in this session that are not on disk yet (see ``last_error``)."""
         return tuple(self._pending)
 
+    @property
+    def unsaved_findings(self) -> tuple[FindingDecision, ...]:
+        return tuple(self._finding_pending)
+
     def needs_rereview(self, item: int, evidence: object) -> bool:
         """True when the item was decided on evidence that differs from ``evidence``."""
         decision = self._decisions.get(item)
@@ -422,8 +574,14 @@ class DecisionStore:
     def reload(self) -> None:
         """Re-read the file (other writers' changes), keeping this session's unsaved decisions."""
         with self._mutex:
-            disk, disk_history = read_file(self.path)
-            self._decisions, self._history = merge(disk, disk_history, self._pending)
+            self._adopt(read_file(self.path))
+
+    def _adopt(self, disk: Document) -> Document:
+        """The file's content merged with this session's unsaved calls, kept as this store's view."""
+        self._decisions, self._history = merge(disk.decisions, disk.history, self._pending)
+        self._findings, self._finding_history = merge_findings(disk.findings, disk.finding_history,
+                                                               self._finding_pending)
+        return Document(self._decisions, self._history, self._findings, self._finding_history)
 
     def save(self) -> bool:
         """Write every unsaved decision; True when done, else False with ``last_error`` saying why."""
@@ -447,12 +605,11 @@ class DecisionStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         refuse_links(self.path)  # before the lock file is opened: it must not truncate a link's target
         with exclusive(f"{self.path}.lock", timeout=self._lock_timeout, poll=0.002):  # removed on release
-            disk, disk_history = read_file(self.path)
-            decisions, history = merge(disk, disk_history, self._pending)
-            if self._pending:
+            merged = self._adopt(read_file(self.path))
+            if self._pending or self._finding_pending:
                 remove_orphans(self.path)
-                write_atomic(self.path, dump_document(decisions, history))
-        self._decisions, self._history, self._pending = decisions, history, []
+                write_atomic(self.path, dump_document(merged))
+        self._pending, self._finding_pending = [], []
 
     def _stamp(self) -> str:
         """Now, in UTC, strictly after this store's previous stamp (so history order is exact)."""

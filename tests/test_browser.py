@@ -34,6 +34,7 @@ RUN_TIMEOUT = 120_000  # ms: Run All of the whole workbook, analysis included (a
 UI_TIMEOUT = 30_000
 ITEMS = 22
 NOTE = "Payment retry re-sends the charge: <b>needs an idempotency key</b> & a test"
+DISMISSAL = "The client sets a <b>default timeout</b> on the session & retries once"
 HOSTILE_FILE = "<img src=x onerror=alert(1)>.py"
 HOSTILE_CODE = "<script>alert(1)</script>"
 HOSTILE_BRANCH = "feature/<svg/onload=alert(2)>"  # a valid git ref name
@@ -243,6 +244,49 @@ def test_the_tour_walks_the_items_in_risk_order_and_counts_what_is_reviewed(page
     ARTIFACTS.mkdir(exist_ok=True)
     tour.screenshot(path=str(ARTIFACTS / "workbook-tour.png"))
     assert page.dialogs == [] and page.refused == []
+
+
+def test_a_finding_dismissed_in_the_workbook_is_marked_in_the_report_and_not_counted(
+        page, lab, sample_workbook, sample, playwright_browser, tmp_path) -> None:
+    notebook, decisions = sample_workbook
+    review = open_review(analyze(str(sample), SAMPLE_BASE, AI_BRANCH))
+    finding = next(f for f in review.evidence(1) if f.rule == "timeout.missing")  # the push call without a timeout
+    where = f"{finding.path}:{finding.line}"
+    open_workbook(page, lab, notebook)
+    run_all(page)
+    box = item_box(page, 1)
+    box.scroll_into_view_if_needed()
+    box.locator("button", has_text="Decide on single findings").click()
+    row = box.locator(".ar-finding-decision", has_text=f"{where} — ")
+    row.locator("select").select_option(label="false positive")
+    row.locator("input[type='text']").fill(DISMISSAL)  # typed: saved when typing pauses
+    row.locator(".ar-finding-state").filter(has_text=SAVED).wait_for(timeout=UI_TIMEOUT)
+    stored = DecisionStore(decisions).finding(finding.fingerprint)
+    assert (stored.status, stored.reason) == ("false_positive", DISMISSAL)
+    box.screenshot(path=str(ARTIFACTS / "workbook-dismissed-finding.png"))
+
+    params = Parameters(str(sample), SAMPLE_BASE, AI_BRANCH, decisions=str(decisions), client="BuildRight")
+    report = run_review(params, tmp_path / "dismissed.html").html
+    context = playwright_browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
+    try:
+        tab.goto(report.as_uri(), wait_until="load")
+        item = tab.locator("#item-1")
+        dismissed = item.locator(".ar-dismissed")
+        assert "Dismissed by the reviewer: 1 finding (not counted)" in dismissed.locator("summary").inner_text()
+        dismissed.locator("summary").click()
+        row_text = dismissed.locator("tr", has_text=where).inner_text()
+        assert "false positive" in row_text and DISMISSAL in row_text  # escaped, shown as text
+        assert dismissed.locator("b").count() == 0
+        assert "0 new findings" in item.locator("h4").inner_text()  # its only evidence: no longer counted
+        assert item.locator(".ar-scroll").count() == 0
+        summary = tab.locator("#executive-summary")
+        assert "1 more the reviewer dismissed" in summary.inner_text()
+        assert where not in summary.locator(".ar-risks").inner_text()  # not among the top risks' evidence
+        dismissed.screenshot(path=str(ARTIFACTS / "report-dismissed-finding.png"))
+    finally:
+        context.close()
 
 
 # --- escaping next to the live kernel ---------------------------------------------------------------------------

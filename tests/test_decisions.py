@@ -449,9 +449,9 @@ def test_a_binary_file_is_refused(tmp_path: Path) -> None:
 
 def test_a_newer_format_is_refused_and_kept_untouched(tmp_path: Path) -> None:
     path = tmp_path / "d.json"
-    path.write_text(_doc(format=2))
+    path.write_text(_doc(format=3))
     before = path.read_bytes()
-    with pytest.raises(DecisionsFileError, match=r"newer archreview \(format 2; this version reads format 1\)"):
+    with pytest.raises(DecisionsFileError, match=r"newer archreview \(format 3; this version reads format 2\)"):
         DecisionStore(path)
     assert path.read_bytes() == before
 
@@ -508,3 +508,83 @@ def test_deeply_nested_json_is_a_corrupt_file_not_a_crash(tmp_path) -> None:
     decision = store.record(5, "concern")
     assert "nested too deeply" in store.last_error and store.get(5) == decision
     assert path.read_text() == deep
+
+
+# --- decisions on single findings, by fingerprint ------------------------------------
+
+FP_A, FP_B = "0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"
+
+
+def test_a_finding_decision_round_trips_beside_the_item_decisions(tmp_path: Path) -> None:
+    path = tmp_path / "d.json"
+    store = DecisionStore(path, clock=clock_from(T0))
+    verdict = store.record(2, "fail", "retries re-send the charge", "critical", "ana")
+    items_only = path.read_bytes()
+    assert json.loads(items_only)["format"] == 1 and b"findings" not in items_only  # what older versions write
+    dismissed = store.record_finding(FP_A, "false_positive", "the lock is taken by the caller", "ana",
+                                     item=5, path="app/orders.py")
+    store.record_finding(FP_B, "accepted", "one consumer for now; revisit at 10k users", "ana", item=2)
+    again = DecisionStore(path)
+    assert again.finding(FP_A) == dismissed and dismissed.dismissed
+    assert [(f.fingerprint, f.status, f.reason) for f in again.findings()] == [
+        (FP_A, "false_positive", "the lock is taken by the caller"),
+        (FP_B, "accepted", "one consumer for now; revisit at 10k users")]
+    assert again.get(2) == verdict and again.history() == (verdict,)  # the item decision is kept as it was
+    doc = json.loads(path.read_text("utf-8"))
+    assert doc["format"] == 2  # an older archreview refuses it (and keeps it) rather than dropping the findings
+    assert doc["findings"][FP_A] == {"at": "2025-03-01T09:00:01.000000Z", "fingerprint": FP_A, "item": 5,
+                                     "path": "app/orders.py", "reason": "the lock is taken by the caller",
+                                     "reviewer": "ana", "status": "false_positive"}
+    reopened = again.record_finding(FP_A, "open", "the caller changed", "bo")
+    assert DecisionStore(path).finding(FP_A) == reopened and not reopened.dismissed
+    assert [f.status for f in DecisionStore(path).finding_history() if f.fingerprint == FP_A] == [
+        "false_positive", "open"]
+
+
+def test_a_file_from_an_older_version_keeps_its_decisions_when_a_finding_is_added(tmp_path: Path) -> None:
+    path = tmp_path / "d.json"
+    old = {"format": 1, "decisions": {"3": {"at": "2025-01-31T14:02:11.123456Z", "fingerprint": None, "item": 3,
+                                            "note": "swallowed", "reviewer": "mei", "severity": "high",
+                                            "status": "concern"}},
+           "history": [{"at": "2025-01-31T14:02:11.123456Z", "fingerprint": None, "item": 3, "note": "swallowed",
+                        "reviewer": "mei", "severity": "high", "status": "concern"}]}
+    path.write_text(json.dumps(old))
+    store = DecisionStore(path)
+    store.record_finding(FP_A, "accepted", "known, tracked in JIRA-12")
+    doc = json.loads(path.read_text("utf-8"))
+    assert doc["decisions"] == old["decisions"] and doc["history"] == old["history"]
+    assert list(doc["findings"]) == [FP_A]
+
+
+def test_two_writers_deciding_findings_are_merged(tmp_path: Path) -> None:
+    path = tmp_path / "d.json"
+    a = DecisionStore(path, clock=clock_from(T0))
+    b = DecisionStore(path, clock=clock_from(T0 + timedelta(minutes=5)))
+    a.record_finding(FP_A, "false_positive", "A: not reachable")
+    b.record_finding(FP_B, "accepted", "B: accepted")
+    b.record_finding(FP_A, "accepted", "B, later: real but accepted")
+    a.record(4, "pass")
+    merged = DecisionStore(path)
+    assert {f.fingerprint: f.reason for f in merged.findings()} == {FP_A: "B, later: real but accepted",
+                                                                  FP_B: "B: accepted"}
+    assert [f.reason for f in merged.finding_history()] == ["A: not reachable", "B: accepted",
+                                                            "B, later: real but accepted"]
+    assert merged.get(4).status == "pass"
+
+
+@pytest.mark.parametrize(("entry", "message"), [
+    ({"findings": {FP_A: {"fingerprint": FP_A, "status": "wontfix", "at": "2025-01-01T00:00:00Z"}}},
+     "a finding's status must be one of open, false_positive, accepted"),
+    ({"findings": {FP_A: {"fingerprint": FP_B, "status": "accepted", "at": "2025-01-01T00:00:00Z"}}},
+     f"holds finding {FP_B}"),
+    ({"finding_history": {}}, "'finding_history' is not a list"),
+])
+def test_a_bad_finding_entry_keeps_the_file_untouched(tmp_path: Path, entry, message) -> None:
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps({"format": 2, "decisions": {}, "history": [], **entry}))
+    before = path.read_bytes()
+    with pytest.raises(DecisionsFileError, match=message):
+        DecisionStore(path)
+    assert path.read_bytes() == before
+    with pytest.raises(ValueError, match="fingerprint"):
+        DecisionStore(tmp_path / "other.json").record_finding("not a fingerprint", "accepted")

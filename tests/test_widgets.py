@@ -80,3 +80,38 @@ def test_the_tour_walks_new_infrastructure_first_then_findings_then_the_rest(git
     assert tour.where.value.startswith("item 3 of 22, 1 reviewed")
     tour.go(99)
     assert tour.position == 21 and tour.next.disabled
+
+
+def test_a_finding_marked_false_positive_leaves_the_evidence_and_is_kept_by_fingerprint(git_repo, tmp_path):
+    from archreview.decisions import DecisionStore
+    from archreview.workbook.sections import _items_html
+
+    repo = _tour_repo(git_repo)
+    analysis = analyze(repo.path, "main", "feature")
+    review = open_review(analysis, tmp_path / "d.json", live=True, reviewer="Ada")
+    timeout = next(f for f in review.evidence(1) if f.rule == "timeout.missing")
+    before = review.brought_count()
+    verdict = review.record(1, "concern", "timeouts missing")
+    box = item_widget(review, review.checklist.item(1))
+    opener, rows = box.children[-2:]
+    row = next(r for r in rows.children if r.children[0].value.startswith(f"{timeout.path}:{timeout.line} — "))
+    call, reason = row.children[1].children
+    call.value = "false_positive"
+    assert row.children[2].value.endswith("add the reason, the report shows it")
+    reason.value = "the session sets a default timeout"  # no event loop here: saved at once
+    assert re.match(r"saved \d\d:\d\d:\d\d to d\.json$", row.children[2].value), row.children[2].value
+
+    stored = DecisionStore(tmp_path / "d.json").finding(timeout.fingerprint)
+    assert (stored.status, stored.reason, stored.reviewer, stored.item, stored.path) == (
+        "false_positive", "the session sets a default timeout", "Ada", 1, timeout.path)
+    again = open_review(analyze(repo.path, "main", "feature"), tmp_path / "d.json")  # a later run, same finding
+    assert timeout.fingerprint not in {f.fingerprint for f in again.evidence(1)}
+    assert [(f.fingerprint, d.status) for f, d in again.dismissed(1)] == [(timeout.fingerprint, "false_positive")]
+    assert again.brought_count() == before - 1 and again.dismissed_count() == 1
+    assert not again.needs_rereview(1) and again.decision(1) == verdict  # dismissing is not new evidence
+    html = _items_html(again, (again.checklist.item(1),))
+    assert "Dismissed by the reviewer: 1 finding (not counted)" in html
+    assert "the session sets a default timeout" in html and "false positive" in html
+
+    call.value = "open"  # taken back: evidence again
+    assert timeout.fingerprint in {f.fingerprint for f in open_review(analysis, tmp_path / "d.json").evidence(1)}

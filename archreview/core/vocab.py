@@ -37,6 +37,13 @@ VERDICT_ORDER: tuple[Status, ...] = get_args(VerdictOrder)
 STATUS_LABELS: dict[Status, str] = {"unreviewed": "not reviewed", "pass": "pass", "concern": "concern",
                                     "fail": "fail", "na": "not applicable"}
 
+# The reviewer's call on one finding (by its fingerprint): "open" counts as evidence; the other two
+# dismiss it (shown marked in the report, not counted in the headline or the top risks).
+FindingStatus = Literal["open", "false_positive", "accepted"]
+FINDING_STATUSES: tuple[FindingStatus, ...] = get_args(FindingStatus)
+FINDING_LABELS: dict[FindingStatus, str] = {"open": "open", "false_positive": "false positive",
+                                            "accepted": "accepted"}
+
 # How much an item matters, lowest first; RANK gives 1 for "low" up to 4 for "critical".
 Severity = Literal["low", "medium", "high", "critical"]
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archreview.checklist.items import Checklist, Item, load_checklist, severity
-from archreview.decisions import Decision, DecisionStore, reopened
+from archreview.decisions import Decision, DecisionStore, FindingDecision, reopened
 from archreview.checklist.rules import in_report
 from archreview.sources.roles import role_of
 from archreview.workbook.params import Parameters
 from archreview.core.model import Analysis, Finding
-from archreview.core.vocab import SEVERITY_RANK, STATUSES, VERDICT_ORDER, Severity, Status
+from archreview.core.vocab import SEVERITY_RANK, STATUSES, VERDICT_ORDER, FindingStatus, Severity, Status
 
 
 # Rules whose findings are new infrastructure itself ("infra.*") or a failure mode it opens ("opens.*").
@@ -57,10 +57,35 @@ class Review:
     def _brought(self, item: int) -> list[Finding]:
         return [f for f in self.analysis.findings if f.item == item and f.new is not False]
 
+    def _reportable(self, item: int) -> list[Finding]:
+        return [f for f in self._brought(item) if in_report(f)]
+
     def evidence(self, item: int) -> tuple[Finding, ...]:
         """The item's evidence: what the change brought (everything without a base), from rules precise
-        enough for the client report. Leads and findings already in the codebase are apart."""
-        return _ranked(f for f in self._brought(item) if in_report(f))
+        enough for the client report, less the findings the reviewer dismissed. Leads and findings already
+        in the codebase are apart."""
+        return _ranked(f for f in self._reportable(item) if not self.is_dismissed(f))
+
+    def dismissed(self, item: int) -> tuple[tuple[Finding, FindingDecision], ...]:
+        """The item's findings (brought or already there) the reviewer marked a false positive or accepted,
+        with that call: shown marked in the report, never counted in the headline or the top risks."""
+        calls = ((f, self.finding_decision(f)) for f in self.decidable(item))
+        return tuple((f, d) for f, d in calls if d is not None and d.dismissed)
+
+    def decidable(self, item: int) -> tuple[Finding, ...]:
+        """The item's findings a reviewer may mark a false positive or accepted: what the report shows
+        (brought and already there), dismissed ones included so they can be opened again."""
+        already = (f for f in self.analysis.findings if f.item == item and f.new is False and in_report(f))
+        return _ranked([*self._reportable(item), *already])
+
+    def finding_decision(self, finding: Finding) -> FindingDecision | None:
+        if self.store is None or not finding.fingerprint:
+            return None
+        return self.store.finding(finding.fingerprint)
+
+    def is_dismissed(self, finding: Finding) -> bool:
+        decision = self.finding_decision(finding)
+        return decision is not None and decision.dismissed
 
     def leads(self, item: int) -> tuple[Finding, ...]:
         """Findings of rules not yet precise on real code, or below the report's confidence floor: shown
@@ -70,7 +95,7 @@ class Review:
     def already(self, item: int) -> tuple[Finding, ...]:
         """The item's findings already in the codebase before the change (only in a review with a base)."""
         found = (f for f in self.analysis.findings if f.item == item and f.new is False)
-        return _ranked(f for f in found if self.live or in_report(f))
+        return _ranked(f for f in found if (self.live or in_report(f)) and not self.is_dismissed(f))
 
     def brought_count(self) -> int:
         """How many findings of the client-facing evidence the change brought (all items)."""
@@ -85,7 +110,7 @@ class Review:
 
     def fingerprint_evidence(self, item: int) -> list[list[object]]:
         """What a decision was made on: findings without line numbers, which shift with unrelated edits."""
-        return sorted([f.rule, f.path, f.snippet] for f in self.evidence(item))
+        return sorted([f.rule, f.path, f.snippet] for f in self._reportable(item))  # dismissing one changes nothing
 
     def tour(self) -> tuple[Item, ...]:
         """The items in the order a review walks them: first those where the change brings new infrastructure
@@ -133,6 +158,18 @@ class Review:
             raise RuntimeError("this review has no decisions file; open it with decisions=PATH")
         return self.store.record(item, status, note, severity, self.meta.reviewer or None,
                                  evidence=self.fingerprint_evidence(item))
+
+    def record_finding(self, finding: Finding, status: FindingStatus, reason: str = "") -> FindingDecision:
+        """Mark one finding a false positive or accepted (or open again), by its fingerprint."""
+        if self.store is None:
+            raise RuntimeError("this review has no decisions file; open it with decisions=PATH")
+        if not finding.fingerprint:
+            raise ValueError("this finding has no fingerprint to remember the decision by")
+        return self.store.record_finding(finding.fingerprint, status, reason, self.meta.reviewer or None,
+                                         item=finding.item, path=finding.path)
+
+    def dismissed_count(self) -> int:
+        return sum(len(self.dismissed(it.number)) for it in self.checklist.items)
 
     def counts(self) -> Counter[str]:
         return Counter(self.status(it.number) for it in self.checklist.items)

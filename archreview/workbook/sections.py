@@ -25,8 +25,8 @@ from archreview.checklist.rules import in_report
 from archreview.core.model import Analysis
 from archreview.core.paths import package_path
 from archreview.core.text import displayable, map_strings
-from archreview.core.vocab import STATUS_LABELS
-from archreview.workbook.render import fragment, kind_label, table
+from archreview.core.vocab import FINDING_LABELS, STATUS_LABELS
+from archreview.workbook.render import fragment, kind_label, table, when
 from archreview.workbook.params import Parameters
 from archreview.workbook.review import VERDICT_ORDER, Review, open_review
 
@@ -242,12 +242,14 @@ def _items_html(review: Review, items, with_intro: bool = False, tour: bool = Fa
         evidence, already = review.evidence(item.number), review.already(item.number)
         leads = review.leads(item.number) if review.live else ()
         decision = review.decision(item.number)
+        dismissed = review.dismissed(item.number)
         block = dict(item=item, severity=(decision.severity if decision and decision.severity else None) or review.severity(item),
                      decision=decision, status=review.status(item.number), rereview=review.needs_rereview(item.number),
                      reopened=review.reopened(item.number),
                      count=len(evidence), evidence=_findings_table(evidence), already=len(already),
-                     already_table=_findings_table(already), leads=len(leads), leads_table=_findings_table(leads))
-        (cards if evidence or already or decision is not None or review.live else quiet).append(block)
+                     already_table=_findings_table(already), leads=len(leads), leads_table=_findings_table(leads),
+                     dismissed=len(dismissed), dismissed_table=_dismissed_table(dismissed))
+        (cards if evidence or already or dismissed or decision is not None or review.live else quiet).append(block)
     return fragment("items", r=review, cards=cards, quiet=quiet, with_intro=with_intro, live=review.live,
                     labels=STATUS_LABELS, tour=tour)
 
@@ -256,6 +258,12 @@ def _findings_table(findings) -> Markup:
     rows = [{"where": f"{f.path}:{f.line}", "finding": f.message, "code": f.snippet,
              "confidence": f"{f.confidence:.0%}"} for f in findings[:25]]
     return table(rows, ["where", "finding", "code", "confidence"])
+
+
+def _dismissed_table(dismissed) -> Markup:
+    rows = [{"where": f"{f.path}:{f.line}", "finding": f.message, "decision": FINDING_LABELS[d.status],
+             "reason": d.reason, "by": d.reviewer or "", "when": when(d.at)} for f, d in dismissed[:TOP]]
+    return table(rows, ["where", "finding", "decision", "reason", "by", "when"])
 
 
 def summary(review: Review) -> HTML:

@@ -16,7 +16,8 @@ from collections.abc import Callable, Mapping
 import ipywidgets as w
 
 from archreview.checklist.items import Item
-from archreview.core.vocab import SEVERITIES, STATUSES
+from archreview.core.model import Finding
+from archreview.core.vocab import FINDING_LABELS, FINDING_STATUSES, SEVERITIES, STATUSES
 from archreview.workbook.review import Review
 
 _NO_SEVERITY = "(default)"
@@ -161,7 +162,62 @@ def item_widget(review: Review, item: Item, progress: Progress | None = None) ->
     for control in (verdict, severity):
         control.observe(save, names="value")
     note.observe(typing, names="value")
+    findings = review.decidable(item.number)[:FINDING_ROWS]
+    if findings:
+        rows = w.VBox([finding_widget(review, f) for f in findings], layout=w.Layout(display="none"))
+        opener = w.ToggleButton(description=f"Decide on single findings ({len(findings)})", icon="filter",
+                                tooltip="mark a finding a false positive or accepted, with the reason",
+                                layout=w.Layout(width="auto"))
+        opener.add_class("ar-findings-toggle")
+        opener.observe(lambda change: setattr(rows.layout, "display", "flex" if change["new"] else "none"),
+                       names="value")
+        box.children = (*box.children, opener, rows)
     return box
+
+
+FINDING_ROWS = 25  # as many as the item's evidence table shows
+_FINDING_CHOICES = [(FINDING_LABELS[s], s) for s in FINDING_STATUSES]
+
+
+def finding_widget(review: Review, finding: Finding) -> w.Widget:
+    """One finding's call: open, false positive or accepted, with the reason; saved by its fingerprint."""
+    decided = review.finding_decision(finding)
+    where = w.Label(value=f"{finding.path}:{finding.line} — {finding.message}", layout=w.Layout(width="95%"))
+    call = w.Dropdown(options=_FINDING_CHOICES, value=decided.status if decided else "open", description="Finding",
+                      layout=w.Layout(width="260px"))
+    reason = w.Text(value=decided.reason if decided else "", placeholder="why (shown in the report)",
+                    continuous_update=True, layout=w.Layout(width="55%"))
+    state = w.Label(value="saved earlier" if decided else "")
+    state.add_class("ar-finding-state")
+    row = w.VBox([where, w.HBox([call, reason]), state])
+    row.add_class("ar-finding-decision")
+
+    def save(_change=None) -> None:
+        if review.store is None:
+            state.value = "not saved: this review has no decisions file (set the `decisions` parameter)"
+            return
+        try:
+            review.record_finding(finding, call.value, reason.value)
+        except Exception as exc:  # noqa: BLE001 - the reviewer must see why, and the kernel must live on
+            state.value = f"NOT SAVED: {exc}"
+            return
+        store = review.store
+        if store.last_error is not None:
+            state.value = f"NOT SAVED: {store.last_error}"
+        elif call.value != "open" and not reason.value.strip():
+            state.value = f"saved {dt.datetime.now():%H:%M:%S}; add the reason, the report shows it"
+        else:
+            state.value = f"saved {dt.datetime.now():%H:%M:%S} to {store.path.name}"
+
+    typed = Debounce(save)
+
+    def typing(_change=None) -> None:
+        state.value = "typing… (saved when you pause)"
+        typed()
+
+    call.observe(save, names="value")
+    reason.observe(typing, names="value")
+    return row
 
 
 def _state_text(review: Review, item: int, decided: bool) -> str:

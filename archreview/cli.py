@@ -238,7 +238,7 @@ def _review(args: argparse.Namespace) -> int:
     _baseline(args)
     params = Parameters(args.path, args.base, args.head, args.context, args.decisions, args.client, args.reviewer,
                         args.title, baseline=args.baseline)
-    outcome = run_review(params, args.output, pdf=args.pdf, timeout=args.timeout)
+    outcome = run_review(params, args.output, pdf=args.pdf, timeout=args.timeout, progress=sys.stderr.isatty())
     for label, path in (("report written", outcome.html), ("PDF written", outcome.pdf),
                         ("executed workbook", outcome.notebook)):
         if path is not None:

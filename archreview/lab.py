@@ -61,7 +61,20 @@ def prepare(params: Parameters, workdir: str | os.PathLike | None = None) -> Pat
         params = replace(params, decisions=str(decisions))
     node = pm.execute_notebook(str(notebook_path()), None, parameters=absolute(params).as_dict(),
                                prepare_only=True, progress_bar=False)
-    return write_text(target, nbformat.writes(node), root=root, exclusive=True)
+    return write_text(target, nbformat.writes(one_parameters_cell(node)), root=root, exclusive=True)
+
+
+def one_parameters_cell(node: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The workbook with a single parameters cell holding the values of this review: papermill adds its
+    injected cell after the defaults, and a reviewer editing the defaults would change nothing."""
+    injected = [c for c in node.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    if not injected:
+        return node
+    for cell in node.cells:
+        if "parameters" in cell.metadata.get("tags", []):
+            cell.source = injected[0].source
+    node.cells = [c for c in node.cells if c is not injected[0]]
+    return node
 
 
 def unused_name(target: Path) -> Path:

@@ -125,7 +125,8 @@ def test_lab_prepares_a_parameterised_workbook(git_repo, tmp_path):
     repo = git_repo(SMALL)
     notebook = prepare(Parameters(str(repo.path), repo.commits[0], "main", live=True), tmp_path / "reviews")
     node = nbformat.read(notebook, as_version=4)
-    injected = next(c for c in node.cells if "injected-parameters" in c.metadata.get("tags", []))
+    [injected] = [c for c in node.cells if {"parameters", "injected-parameters"} & set(c.metadata.get("tags", []))]
+    assert "parameters" in injected.metadata.tags  # one parameters cell, holding this review's values
     assert f"repo = {str(repo.path)!r}" in injected.source.replace('"', "'")
     assert "live = True" in injected.source and "decisions = " in injected.source
     assert all(not c.get("outputs") for c in node.cells if c.cell_type == "code")  # prepared, not executed
@@ -251,3 +252,14 @@ def test_review_process_validates_notebooks_without_building_iri_grammars() -> N
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["rejected", "None"]
+
+
+@pytest.mark.slow
+def test_review_on_a_terminal_shows_which_section_is_running(git_repo, tmp_path):
+    repo = git_repo(SMALL)
+    out = tmp_path / "report.html"
+    shown = _on_a_terminal(["review", str(repo.path), "--base", repo.commits[0], "--head", "main",
+                            "--output", str(out)])
+    for section in ("analysis", "executive-summary", "checklist", "complexity-and-hotspots"):
+        assert f"Executing {section}" in shown, shown[-2000:]
+    assert f"report written: {out}" in shown and out.exists()

@@ -37,15 +37,17 @@ def notebook_path() -> Path:
 
 
 def run_notebook(source: Path, notebook_out: Path, parameters: dict[str, object], *, cwd: Path,
-                 timeout: int | None = None, kernel: str = "python3") -> Path:
+                 timeout: int | None = None, kernel: str = "python3", progress: bool = False) -> Path:
     """papermill, as every archreview notebook is run; a failing cell raises ``ReviewFailed``
-    and the partial notebook stays at ``notebook_out``."""
+    and the partial notebook stays at ``notebook_out``. ``progress`` (the CLI asks for it on a
+    terminal): papermill's bar, named after the section running (each cell's ``papermill_description``)."""
     import papermill as pm
 
     make_folder(notebook_out.parent)
     try:
         pm.execute_notebook(str(source), str(notebook_out), parameters=parameters, kernel_name=kernel,
-                            progress_bar=False, execution_timeout=timeout, cwd=str(cwd), report_mode=False,
+                            progress_bar={"desc": "starting the kernel", "leave": False} if progress else False,
+                            execution_timeout=timeout, cwd=str(cwd), report_mode=False,
                             # No start-up chatter on stderr, and not the "KeyboardInterrupt caught in kernel"
                             # that ipykernel logs at ERROR when jupyter_client interrupts it to shut it down.
                             extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
@@ -71,11 +73,12 @@ def _redact_file(notebook: Path) -> None:
     write_text(notebook, nbformat.writes(clean_outputs(node, sanitise=False)))
 
 
-def execute(params: Parameters, notebook_out: Path, *, timeout: int | None = None, kernel: str = "python3") -> Path:
+def execute(params: Parameters, notebook_out: Path, *, timeout: int | None = None, kernel: str = "python3",
+            progress: bool = False) -> Path:
     """Run the review workbook with these parameters."""
     source = notebook_path()
     return run_notebook(source, notebook_out, absolute(params).as_dict(), cwd=source.parent, timeout=timeout,
-                        kernel=kernel)
+                        kernel=kernel, progress=progress)
 
 
 # What the workbook's own fragments and tables use, and nothing else: no script, no event handler,
@@ -227,9 +230,9 @@ def check_inputs(params: Parameters) -> None:
 
 
 def run_review(params: Parameters, output: str | os.PathLike | None, *, pdf: str | os.PathLike | None = None,
-               timeout: int | None = None) -> Outcome:
+               timeout: int | None = None, progress: bool = False) -> Outcome:
     """Execute the workbook in batch mode and export the report (HTML, PDF or both); the executed
-    notebook sits beside the first of them."""
+    notebook sits beside the first of them. ``progress``: papermill's bar, by section, on stderr."""
     check_inputs(params)
     html = refuse_links(output, params.repo) if output is not None else None  # never through the analysed tree's links
     pdf_out = refuse_links(pdf, params.repo) if pdf is not None else None
@@ -244,7 +247,7 @@ def run_review(params: Parameters, output: str | os.PathLike | None, *, pdf: str
         from archreview.report.pdf import check_printer
 
         check_printer()  # no Chromium: one line now, not after the workbook ran
-    notebook = execute(params, notebook_out, timeout=timeout)
+    notebook = execute(params, notebook_out, timeout=timeout, progress=progress)
     if html is not None:
         export(notebook, html, params.title)
     if pdf_out is not None:

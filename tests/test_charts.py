@@ -38,3 +38,24 @@ def test_charts_never_touch_pyplot_or_the_backend() -> None:
     for picture in result["pictures"]:
         assert picture.startswith("data:image/png;base64,")
         assert base64.b64decode(picture.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_crowded_row_of_the_package_diagram_numbers_its_least_connected_boxes() -> None:
+    from archreview.workbook.charts import ROW_CHARS, diagram_labels, package_diagram_with_key
+    from archreview.core.model import Graph
+
+    names = [f"company.package_name_number_{i:02}" for i in range(12)]  # 30 characters each
+    rows = [["company.hub"], names]
+    ranked = ["company.hub", *names]  # most connected first
+    labels, key = diagram_labels(rows, ranked)
+    assert labels["company.hub"] == "company.hub"
+    assert sum(len(labels[p]) + 4 for p in names) <= ROW_CHARS  # the row fits: no box over another
+    named = [p for p in names if labels[p] == p]
+    assert named == names[:len(named)] and 0 < len(named) < len(names)  # the most connected keep their names
+    assert [p for _, p in key] == names[len(named):] and [labels[p] for _, p in key] == [n for n, _ in key]
+    assert diagram_labels([["a", "b"]], ["a", "b"]) == ({"a": "a", "b": "b"}, ())  # room for all: no key
+
+    graph = Graph(nodes=tuple(f"{n}.m" for n in names), edges=(), cycles=(), packages=tuple(names),
+                  package_edges=tuple((names[0], n, 1) for n in names[1:]), depth=2)
+    picture, drawn_key = package_diagram_with_key(graph)
+    assert picture.startswith("data:image/png;base64,") and drawn_key

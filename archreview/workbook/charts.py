@@ -28,30 +28,75 @@ def _rendered(fig: Figure) -> str:
 
 
 def package_diagram(graph: Graph, limit: int = 30) -> str | None:
+    return package_diagram_with_key(graph, limit)[0]
+
+
+# Characters of box labels (gaps included) that fit across the widest diagram at font size 8.
+ROW_CHARS = 220
+_INCH_PER_CHAR = 0.075
+
+
+def package_diagram_with_key(graph: Graph, limit: int = 30) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+    """The diagram, and its key: (number, package) for each package drawn as a number because its row
+    had no room for its name. Boxes are placed by the width of their labels, so none overlap."""
     packages, edges = folded(graph, limit)
     if len(packages) < 2:
-        return None
+        return None, ()
     g: nx.DiGraph[str] = nx.DiGraph()
     g.add_nodes_from(packages)
     g.add_edges_from(edges)
     layers = _layers(g)
-    pos = {p: (i - (len(row) - 1) / 2, -depth) for depth, row in enumerate(layers) for i, p in enumerate(row)}
-    width = max(6.0, 1.6 * max(len(r) for r in layers))
-    fig = Figure(figsize=(min(width, 18), 1.3 * len(layers) + 1))
+    weight = {p: 0 for p in packages}
+    for (a, b), n in edges.items():
+        weight[a] += n
+        weight[b] += n
+    labels, key = diagram_labels(layers, sorted(packages, key=lambda p: (-weight[p], p)))
+    widths = [[len(labels[p]) + 4 for p in row] for row in layers]
+    widest = max(sum(row) for row in widths)
+    pos = {}
+    for depth, (row, sizes) in enumerate(zip(layers, widths)):
+        x = -sum(sizes) / 2
+        for p, size in zip(row, sizes):
+            pos[p] = (x + size / 2, -depth * 1.0)
+            x += size
+    fig = Figure(figsize=(min(max(6.0, widest * _INCH_PER_CHAR + 0.6), 18.0), 1.3 * len(layers) + 1))
     ax = fig.subplots()
+    height = 1.0  # vertical distance between rows, in the same units as the x axis below (scaled)
+    scale = widest / 2 + 2
     for a, b in g.edges:  # networkx's own drawing goes through pyplot: arrows and labels drawn here
         ax.annotate("", xy=pos[b], xytext=pos[a], arrowprops={
             "arrowstyle": "-|>", "color": "#8893a3", "lw": 0.8, "connectionstyle": "arc3,rad=0.08",
-            "shrinkA": 14, "shrinkB": 14})
+            "shrinkA": 9, "shrinkB": 9})
     for p, (x, y) in pos.items():
-        ax.text(x, y, p, fontsize=8, ha="center", va="center",
-                bbox={"boxstyle": "round", "fc": "#eef3fb", "ec": "#4a6fa5"})
-    xs, ys = [x for x, _ in pos.values()], [y for _, y in pos.values()]
-    ax.set_xlim(min(xs) - 0.8, max(xs) + 0.8)
-    ax.set_ylim(min(ys) - 0.5, max(ys) + 0.5)
+        ax.text(x, y, labels[p], fontsize=8, ha="center", va="center",
+                bbox={"boxstyle": "round", "fc": "#eef3fb" if labels[p] == p else "#fff6e0", "ec": "#4a6fa5"})
+    ax.set_xlim(-scale, scale)
+    ax.set_ylim(-(len(layers) - 1) * height - 0.5, 0.5)
     ax.set_axis_off()
-    ax.set_title("Packages, importers above what they import", fontsize=10)
-    return _rendered(fig)
+    ax.set_title("Packages, importers above what they import" + (" (numbered boxes: see the key below)" if key else ""),
+                 fontsize=10)
+    return _rendered(fig), key
+
+
+def diagram_labels(rows: Sequence[Sequence[str]], ranked: Sequence[str],
+                   budget: int = ROW_CHARS) -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
+    """Each package's label: its name where its row has room, else a number from the key. The least
+    connected packages of a crowded row give up their names first; numbers follow ``ranked`` (most
+    connected first)."""
+    named = {p for row in rows for p in row}
+    rank = {p: i for i, p in enumerate(ranked)}
+    for row in rows:
+        width = sum(len(p) + 4 for p in row)
+        for p in sorted(row, key=lambda p: -rank.get(p, len(rank))):
+            if width <= budget:
+                break
+            named.discard(p)
+            width -= len(p) - 3  # a number of up to three digits instead of the name
+    numbered = [p for p in ranked if p not in named] + sorted(p for row in rows for p in row
+                                                              if p not in named and p not in rank)
+    key = tuple((str(i), p) for i, p in enumerate(numbered, start=1))
+    labels = {p: p for p in named} | {p: n for n, p in key}
+    return labels, key
 
 
 def _layers(g: nx.DiGraph) -> list[list[str]]:

@@ -130,10 +130,12 @@ def _showing(limit: int, total: int, what: str) -> str:
 def architecture(review: Review) -> HTML:
     g = review.analysis.graph
     labels, matrix = dsm(g)
+    diagram, key = charts.package_diagram_with_key(g)
     coupling = sorted(g.coupling, key=lambda c: (-(c.afferent + c.efferent), c.package))[:25]
     return HTML(fragment(
         "architecture", g=g, read_languages=coverage.code_analysed(review.analysis.head.files),
-        caveat=coverage.caveat(review.analysis.head.files), diagram=charts.package_diagram(g), heatmap=charts.dsm_heatmap(labels, matrix),
+        caveat=coverage.caveat(review.analysis.head.files), diagram=diagram,
+        diagram_key=table([{"box": n, "package": p} for n, p in key], ["box", "package"]), heatmap=charts.dsm_heatmap(labels, matrix),
         cycles=[" → ".join(c) for c in g.cycles[:20]],
         violations=table([{"rule": v.rule, "where": f"{v.path}:{v.line}", "import": f"{v.importer} → {v.imported}",
                            "why": v.message} for v in g.violations[:TOP]], ["rule", "where", "import", "why"],

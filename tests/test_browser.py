@@ -225,14 +225,14 @@ def test_the_tour_walks_the_items_in_risk_order_and_counts_what_is_reviewed(page
     tour.scroll_into_view_if_needed()
     where = tour.locator(".ar-tour-progress")
     where.filter(has_text=re.compile(r"^item 1 of ")).wait_for(timeout=UI_TIMEOUT)
-    reviewed = int(re.search(r"(\d+) reviewed", where.inner_text())[1])
-    assert where.inner_text().startswith(f"item 1 of {ITEMS}, {reviewed} reviewed — Item {order[0]}: ")
+    reviewed = int(re.search(r"(\d+) reviewed", where.text_content())[1])
+    assert where.text_content().startswith(f"item 1 of {ITEMS}, {reviewed} reviewed — Item {order[0]}: ")
     assert tour.locator("button", has_text="Previous").is_disabled()
     for _ in range(2):
         tour.locator("button", has_text="Next item").click()
     where.filter(has_text=f"item 3 of {ITEMS}, ").wait_for(timeout=UI_TIMEOUT)
     third = order[2]
-    assert where.inner_text().startswith(f"item 3 of {ITEMS}, {reviewed} reviewed — Item {third}: ")
+    assert where.text_content().startswith(f"item 3 of {ITEMS}, {reviewed} reviewed — Item {third}: ")
     assert tour.locator(f"section.ar-item[data-tour-item='{third}']").count() == 1  # its card, with its evidence
     assert tour.locator(f".ar-decision-widget.ar-item-{third}").count() == 1  # and its decision widget
     assert DecisionStore(decisions).get(third) is None

@@ -23,11 +23,12 @@ from archreview.repo import layers
 from archreview.analysis import runner
 from archreview.analysis.cache import FactsCache, default_folder, entry_key
 from archreview.analysis.inputs import Inputs, resolve_inputs
-from archreview.checklist.detectors.repo import repo_findings
+from archreview.checklist.detectors.repo import opened_items, repo_findings
 from archreview.checklist.placement import history
 from archreview.checklist.rules import change_scoped
 from archreview.core.fingerprint import by_message, with_fingerprints
 from archreview.change.fit import fit_test
+from archreview.change.twin import boring_twins, with_twins
 from archreview.core.model import Analysis, Churn, Context, FileError, Finding, RepoRef, Snapshot
 from archreview.repo.facts import repo_facts
 from archreview.analysis.snapshot import take_snapshot
@@ -150,6 +151,9 @@ def assemble(ref: RepoRef, head: Snapshot, base: Snapshot | None, context: Conte
     findings = history(_mark_new(head, lines), base is not None)
     findings += _mark_new_repo(with_fingerprints(repo_findings(head, new_infra, fit, the_graph.violations, users, changed),
                                                    by_message), lines)
+    new_deps = infra.new_dependencies(base, head, base_facts=base_facts, head_facts=head_facts) if base is not None else ()
+    twins = tuple(dataclasses.replace(t, opens=opened_items(t.kind)) for t in boring_twins(
+        base, head, new_infra, new_deps, changed, base_facts=base_facts)) if base is not None else ()
     return Analysis(
         repo=ref,
         head=head,
@@ -159,10 +163,10 @@ def assemble(ref: RepoRef, head: Snapshot, base: Snapshot | None, context: Conte
         churn=churn,
         hotspots=hotspots.hotspots(head.files, churn),
         new_infrastructure=new_infra,
-        new_dependencies=(infra.new_dependencies(base, head, base_facts=base_facts, head_facts=head_facts)
-                          if base is not None else ()),
+        new_dependencies=new_deps,
         findings=tuple(sorted(findings, key=lambda f: (f.item, f.path, f.line, f.rule))),
-        fit_test=fit,
+        fit_test=with_twins(fit, twins, new_infra),  # after the findings: a precedent's lines are not the change's
+        twins=twins,
         changed_files=tuple(sorted(changed)),
         errors=tuple(sorted({*head.errors, *(base.errors if base else ()), *history_errors})),
         context=context,

@@ -366,6 +366,20 @@ class FitAnswer:
 
 
 @dataclass(frozen=True, slots=True)
+class Twin:
+    """The boring twin of one new piece of infrastructure (``archreview.change.twin``): how the codebase
+    already does the same job, and what removing the piece would remove."""
+
+    kind: Kind
+    name: str
+    precedent: tuple[Evidence, ...] = ()  # the codebase's own way of doing the job, at its lines
+    packages: tuple[str, ...] = ()  # distributions the change adds for it
+    services: tuple[Evidence, ...] = ()  # compose services, Dockerfile and Procfile lines that run it
+    config_keys: tuple[str, ...] = ()  # config keys the change starts reading for it
+    opens: tuple[int, ...] = ()  # checklist items it opens
+
+
+@dataclass(frozen=True, slots=True)
 class Analysis:
     repo: RepoRef
     head: Snapshot
@@ -382,6 +396,7 @@ class Analysis:
     errors: tuple[FileError, ...] = ()
     context: Context | None = field(default=None, compare=False)
     resolved: tuple[Resolved, ...] | None = None  # with --baseline: what the previous run found and this one not
+    twins: tuple[Twin, ...] = ()  # per new piece of infrastructure in production: precedent and removal
 
 
 def _pickled_by_fields(*classes: type) -> None:

@@ -27,11 +27,12 @@ from archreview.repo import coverage
 from archreview.checklist.rules import in_report
 
 if TYPE_CHECKING:
-    from archreview.core.model import Analysis
+    from archreview.core.model import Analysis, Twin
 
 
 def document(analysis: Analysis) -> dict[str, Any]:
     a = analysis
+    twins = {(t.kind, t.name): t for t in a.twins}
     return {
         "archreview": __version__,
         "repo": {"path": a.repo.path, "base": a.repo.base, "head": a.repo.head,
@@ -56,7 +57,8 @@ def document(analysis: Analysis) -> dict[str, Any]:
         "complexity": _complexity(a),
         "new_infrastructure": [
             {"kind": n.kind, "name": n.name, "evidence": [{"path": e.path, "line": e.line} for e in n.evidence],
-             "test_only": n.test_only, "declared_not_used": n.declared_unused, "declared_used": n.declared_used}
+             "test_only": n.test_only, "declared_not_used": n.declared_unused, "declared_used": n.declared_used,
+             "twin": _twin(twins.get((n.kind, n.name)))}
             for n in a.new_infrastructure
         ],
         "new_dependencies": list(a.new_dependencies),
@@ -94,6 +96,16 @@ def _import(i) -> dict[str, Any]:
     if i.local:
         out["local"] = True
     return out
+
+
+def _twin(t: Twin | None) -> dict[str, Any] | None:
+    """The boring twin: the codebase's own way of doing the job, and what removing the piece removes."""
+    if t is None:
+        return None
+    return {"precedent": [{"path": e.path, "line": e.line, "text": redact(e.text)} for e in t.precedent],
+            "removes": {"packages": list(t.packages), "checklist_items": list(t.opens),
+                        "services": [{"path": e.path, "line": e.line, "text": redact(e.text)} for e in t.services],
+                        "config_keys": list(t.config_keys)}}
 
 
 def _graph(a: Analysis) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from archreview.change.twin import removal
 from archreview.checklist.items import Checklist, load_checklist, severity
 from archreview.core.model import Analysis, Finding
 from archreview.core.redact import redact
@@ -52,9 +53,14 @@ def comment(a: Analysis, statuses: Mapping[int, str] | None = None, checklist: C
     if a.repo.base is not None:
         lines.append("### What the change brings")
         infra = [n for n in a.new_infrastructure if not n.test_only]
+        twins = {(t.kind, t.name): t for t in a.twins}
         for n in infra:
             where = f" at {code(f'{n.evidence[0].path}:{n.evidence[0].line}')}" if n.evidence else ""
             lines.append(f"- **{escape(KIND_LABELS.get(n.kind, n.kind))}**: {escape(n.name)}{where}")
+            if (twin := twins.get((n.kind, n.name))) is not None:
+                lines.append("  - boring twin: " + ("; ".join(f"{escape(e.text)} at {code(f'{e.path}:{e.line or 1}')}"
+                                                               for e in twin.precedent[:2]) or "none in the codebase")
+                             + f"; removing it removes {escape(removal(twin))}")
         if not infra:
             lines.append("- No new infrastructure.")
         if a.new_dependencies:

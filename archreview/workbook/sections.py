@@ -21,6 +21,7 @@ from archreview.analysis.inputs import cached_analysis, resolve_inputs
 from archreview.repo import coverage
 from archreview.repo.graph import dsm, module_graph
 from archreview.change.fit import QUESTIONS
+from archreview.change.twin import removal
 from archreview.checklist.rules import in_report
 from archreview.core.model import Analysis
 from archreview.core.paths import package_path
@@ -173,7 +174,20 @@ def change(review: Review) -> HTML:
     return HTML(fragment("change", a=a, dep_caveat=coverage.caveat(a.head.files, manifests=True),
                          infra=table(rows, ["kind", "what", "evidence", "note"],
                                      caption=_showing(TOP, len(a.new_infrastructure), "new infrastructure")),
+                         twins=twins_table(a),
                          changed=changed, reaching=reaching, entry=entry, limit=NAMES))
+
+
+def twins_table(a: Analysis) -> str:
+    """The boring twin of each new piece: the codebase's own way of doing the same job, and what removing
+    the piece would remove (packages, services, config keys, the checklist items it opens)."""
+    rows = [{"new piece": f"{t.name} ({kind_label(t.kind)})",
+             "the codebase already does this job": "; ".join(f"{e.path}{f':{e.line}' if e.line else ''} {e.text}"
+                                                            for e in t.precedent) or "no way of doing this job yet",
+             "removing it removes": removal(t)}
+            for t in a.twins[:TOP]]
+    return table(rows, ["new piece", "the codebase already does this job", "removing it removes"],
+                 caption=_showing(TOP, len(a.twins), "new pieces"))
 
 
 def _infra_note(n) -> str:

@@ -14,6 +14,7 @@ import re
 from collections.abc import Collection, Iterator, Sequence
 
 from archreview.checklist.rules import make
+from archreview.checklist.rules import rule as rule_of
 from archreview.core.model import ClassInfo, FitAnswer, Finding, InfraFinding, Snapshot, Violation
 from archreview.sources.roles import is_test
 
@@ -60,6 +61,11 @@ OPENS = {
     "scheduler": ("opens.scheduler_overlap",),
     "retry": ("opens.retry_non_idempotent",),
 }
+
+
+def opened_items(kind: str) -> tuple[int, ...]:
+    """The checklist items a new piece of this kind opens: item 20 for any, and those of its questions."""
+    return tuple(sorted({20, *(rule_of(r).item for r in OPENS.get(kind, ()))}))
 
 
 def opened_risks(new_infra: Sequence[InfraFinding]) -> Iterator[Finding]:

@@ -25,6 +25,7 @@ SPEC = ts.Spec(
     arguments=("value_arguments", "call_suffix", "annotated_lambda", "lambda_literal"),
     loops=("for_statement", "while_statement", "do_while_statement"),
     dollar_holes=True,
+    nesting=True,
 )
 
 

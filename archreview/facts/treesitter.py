@@ -111,6 +111,7 @@ class Spec:
     loops: tuple[str, ...] = ()
     interpolations: tuple[str, ...] = ("template_substitution", "interpolation")
     dollar_holes: bool = False  # Kotlin: "$name" in a string is a value put in (the grammar leaves it as text)
+    nesting: bool = False  # record the calls around each call (Kotlin: a coroutine builder's or withContext's lambda)
     patterns: str = ""  # query patterns written out, e.g. with a predicate
 
 
@@ -441,10 +442,8 @@ def scope_name(node, scopes: Sequence[str], own: str) -> str:
 def placed(pairs: Sequence[tuple], functions: Sequence, spec: Spec, data: bytes) -> list[Call]:
     """The calls of ``pairs`` ((node, Call)) with the function that holds each and the calls around it."""
     where = owners(functions, [n for n, _ in pairs])
-    out = []
-    for (node, call), func in zip(pairs, where):
-        out.append(dataclasses.replace(call, func=func, within=_within(node, spec, data)))
-    return out
+    return [Call(c.name, c.line, c.first, c.new, c.args, func, _within(node, spec, data) if spec.nesting else "")
+            for (node, c), func in zip(pairs, where)]
 
 
 def _within(node, spec: Spec, data: bytes) -> str:

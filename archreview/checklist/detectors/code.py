@@ -288,8 +288,18 @@ def _pattern(line: str) -> str:
     return ""
 
 
+# every line a secret rule can match holds a quote and one of these (plain substring tests: the cheap filter)
+_HINTS = ("pass", "pwd", "secret", "token", "key", "cred", "akia", "asia", "private", "://", "sk-", "sk_", "gh",
+          "xox", "aiza", "sg.", "pat")
+
+
 def _secrets(text: str) -> Iterator[Found]:
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text.split("\n"), 1):
+        if not ('"' in line or "'" in line or "`" in line):
+            continue
+        low = line.lower()
+        if not any(hint in low for hint in _HINTS):
+            continue
         if len(line) > 2000 or _COMMENT.match(line):
             continue
         what = _pattern(line)

@@ -17,10 +17,10 @@ APP = {
 }
 
 
-def change(git_repo, base: dict, head: dict):
+def change(git_repo, base: dict, head: dict, name: str = "repo"):
     """Analyse the change from a repository at ``base`` to the same plus/minus ``head``."""
     files = {k: textwrap.dedent(v) if isinstance(v, str) else v for k, v in head.items()}
-    repo = git_repo([{**APP, **{k: textwrap.dedent(v) for k, v in base.items()}}, files])
+    repo = git_repo([{**APP, **{k: textwrap.dedent(v) for k, v in base.items()}}, files], name=name)
     return analyze(repo.path, base=repo.commits[0], head=repo.commits[1], use_cache=False, jobs=1)
 
 
@@ -279,3 +279,86 @@ def test_a_shallow_clone_analyses_the_change_it_holds(git_repo, private_cache, t
     result = analyze(clone, base=source.commits[1], head=source.commits[2], use_cache=False, jobs=1)
     assert ("cache", "redis") in kinds(result)
     assert result.churn
+
+
+# --- setting names and URLs support a kind that code shows; they never decide it ---------------
+
+SETTINGS_ONLY = """\
+    from pydantic import Field
+    from pydantic_settings import BaseSettings
+    class Settings(BaseSettings):
+        SENTRY_DSN: str | None = None
+        redis_url: str = Field("redis://:pw@redis:6379/0", alias="REDIS_URL")
+        broker_url: str = Field(..., alias="BROKER_URL")
+        RABBITMQ_HOST: str = "mq"
+    """
+
+
+def test_settings_fields_naming_sentry_redis_and_a_broker_are_config_keys_not_infrastructure(git_repo, private_cache) -> None:
+    # DmDogger/CryptoAlrt 9c13c92 "add config": pydantic fields aliased REDIS_URL / BROKER_URL, nothing connects
+    result = change(git_repo, {}, {"app/config.py": SETTINGS_ONLY})
+    assert kinds(result) == {("config", "config keys: BROKER_URL, RABBITMQ_HOST, REDIS_URL, SENTRY_DSN")}
+
+
+def test_initialising_sentry_is_new_though_its_setting_and_dependency_were_there(git_repo, private_cache) -> None:
+    # fastapi/full-stack-fastapi-template c8b3ccce: SENTRY_DSN field and sentry-sdk declared in base, init added
+    requirements = "SQLAlchemy==2.0.20\nsentry-sdk[fastapi]==1.40\n"
+    base = {"app/config.py": SETTINGS_ONLY, "requirements.txt": requirements}
+    main = "import sentry_sdk\nfrom app.config import Settings\nif Settings().SENTRY_DSN:\n    sentry_sdk.init(dsn=str(Settings().SENTRY_DSN))\n"
+    result = change(git_repo, base, {"app/main.py": main})
+    assert kinds(result) == {("observability", "sentry")}
+    [sentry] = result.new_infrastructure
+    assert {e.path for e in sentry.evidence} == {"app/main.py", "app/config.py"}  # the init, and the setting it reads
+
+
+def test_a_url_names_the_database_that_code_already_shows_a_kind_of(git_repo, private_cache) -> None:
+    # miguelgrinberg/microblog f1b2b6f: Flask-SQLAlchemy in use, the change points it at Heroku Postgres
+    config = "import os\nclass Config:\n    SQLALCHEMY_DATABASE_URI = os.environ.get('DATABASE_URL', '').replace('postgres://', 'postgresql://')\n"
+    result = change(git_repo, {}, {"app/config.py": config, "requirements.txt": "SQLAlchemy==2.0.20\npsycopg2-binary\n"})
+    assert ("database", "postgresql") in kinds(result)
+
+
+def test_rabbitmq_settings_and_compose_image_handed_only_to_celery_are_its_broker(git_repo, private_cache) -> None:
+    # fastapi-practices/fastapi_best_architecture 275f9e5e: RABBITMQ_HOST fields, compose rabbitmq, Celery broker
+    celery = """\
+        from celery import Celery
+        from app.config import Settings
+        s = Settings()
+        app = Celery("app", broker=f"amqp://guest:guest@{s.RABBITMQ_HOST}:5672//")
+        """
+    compose = "services:\n  mq:\n    image: rabbitmq:3-management\n"
+    result = change(git_repo, {}, {"app/config.py": SETTINGS_ONLY, "app/worker.py": celery, "docker-compose.yml": compose,
+                                   ".env.example": "RABBITMQ_HOST=mq\n"})
+    assert ("task_queue", "celery") in kinds(result)
+    assert not any(f.kind in ("message_queue", "cache") for f in result.new_infrastructure)
+    [queue] = [f for f in result.new_infrastructure if f.kind == "task_queue"]
+    assert "docker-compose.yml" in {e.path for e in queue.evidence}
+
+
+def test_a_compose_redis_in_a_taskiq_redis_system_is_the_broker_already_there(git_repo, private_cache) -> None:
+    # DmDogger/CryptoAlrt c444ed2: compose adds redis; the code already queued tasks on it through taskiq-redis
+    tasks = """\
+        from taskiq import AsyncBroker
+        from taskiq_redis import ListQueueBroker
+        from app.config import Settings
+        broker = ListQueueBroker(url=str(Settings().redis_url))
+        """
+    compose = "services:\n  redis:\n    image: redis:7-alpine\n"
+    result = change(git_repo, {"app/config.py": SETTINGS_ONLY, "app/tasks.py": tasks}, {"docker-compose.yml": compose})
+    assert kinds(result) == set()
+    direct = change(git_repo, {"app/config.py": SETTINGS_ONLY},
+                    {"app/cache.py": "import redis\nclient = redis.Redis.from_url('redis://redis')\n",
+                     "docker-compose.yml": compose}, name="direct")
+    assert ("cache", "redis") in kinds(direct)
+
+
+def test_a_dockerfile_moved_into_a_docker_folder_is_not_a_new_service(git_repo, private_cache) -> None:
+    # fief-dev/fief 356ffa1: Dockerfile -> docker/Dockerfile, with a supervisord.conf beside it
+    dockerfile = 'FROM python:3.12\nCOPY . /app\nCMD ["uvicorn", "app.main:app"]\n'
+    moved = dockerfile.replace('CMD ["uvicorn", "app.main:app"]', 'CMD ["supervisord", "-c", "/etc/supervisord.conf"]')
+    result = change(git_repo, {"Dockerfile": dockerfile},
+                    {"Dockerfile": None, "docker/Dockerfile": moved,
+                     "docker/supervisord.conf": "[program:api]\ncommand=uvicorn app.main:app\n"})
+    assert not any(f.kind in ("service", "container") for f in result.new_infrastructure)
+    second = change(git_repo, {"Dockerfile": dockerfile}, {"worker/Dockerfile": dockerfile}, name="second")
+    assert ("service", "worker") in kinds(second)

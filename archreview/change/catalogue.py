@@ -38,7 +38,7 @@ _SECTIONS: dict[str, tuple[str, dict[str, type]]] = {
     "paths": ("patterns", {}),
     "env_reads": ("calls", {"subscripts": list}),
     "settings_classes": ("bases", {"decorators": list, "class_names": list}),
-    "roles": ("plays", {"keys": list}),
+    "roles": ("plays", {"keys": list, "modules": list}),
 }
 _REGEX_SECTIONS = {"classes", "backends", "images", "processes", "paths", "env_reads"}
 _CONFIG_FIELDS = ("extensions", "names", "name_prefixes", "exclude_dirs", "exclude_names")
@@ -65,6 +65,7 @@ class Entry:
     decorators: tuple[str, ...] = ()
     class_names: tuple[str, ...] = ()
     keys: tuple[str, ...] = ()
+    modules: tuple[str, ...] = ()  # roles: imports that give the technology this role (``taskiq_redis``)
 
     @property
     def label(self) -> str:
@@ -123,6 +124,7 @@ class Catalogue:
     env_subscripts: dict[str, Entry] = field(compare=False, default_factory=dict)  # `os.environ` -> entry
     settings_classes: tuple[Entry, ...] = field(compare=False, default=())
     roles: tuple[tuple[frozenset[tuple[str, ...]], re.Pattern[str], Entry], ...] = field(compare=False, default=())
+    role_imports: dict[str, Entry] = field(compare=False, default_factory=dict)  # dotted module prefix -> role
 
     def entries_of(self, section: str) -> tuple[Entry, ...]:
         return tuple(e for e in self.entries if e.section == section)
@@ -201,7 +203,7 @@ def _entry(section: str, index: int, raw: dict[str, Any], source: str) -> Entry:
         packages=tuple(raw.get("packages", ())), ecosystem=raw.get("ecosystem", "pypi"),
         subscripts=tuple(raw.get("subscripts", ())),
         decorators=tuple(raw.get("decorators", ())), class_names=tuple(raw.get("class_names", ())),
-        keys=tuple(raw.get("keys", ())),
+        keys=tuple(raw.get("keys", ())), modules=tuple(raw.get("modules", ())),
     )  # fmt: skip
 
 
@@ -274,6 +276,7 @@ def _index(entries: tuple[Entry, ...], config: ConfigRule) -> Catalogue:
         settings_classes=tuple(of("settings_classes")),
         roles=tuple((frozenset(tuple(m.split(":")) for m in e.match), re.compile("|".join(e.keys) or "(?!)", re.I), e)
                     for e in of("roles")),
+        role_imports={m: e for e in of("roles") for m in e.modules},
     )
 
 

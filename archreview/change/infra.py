@@ -18,10 +18,14 @@ Works on two analysed ``Snapshot``s (base and head); per-file ``Signal``s and
   ``archreview.sources.roles``: ``tests/``, ``test_*.py``, ``conftest.py``...) or
   dev/test manifest sections gives ``test_only=True``; it is new only if base had
   it nowhere. Files under ``docs/`` are ignored.
-* **Service**: a new folder (absent from base) carrying its own Dockerfile or
-  manifest, or config beside Python code of its own, is a microservice-style
-  ``service`` named after the folder, when the repository already had Python
-  code elsewhere (``src/``, ``lib/`` as a new source root are a move, not a service).
+* **Service**: a new folder (absent from base) carrying its own Dockerfile (not
+  a base one moved there) or manifest, or config beside Python code of its own,
+  is a microservice-style ``service`` named after the folder, when the repository
+  already had Python code elsewhere (``src/``, ``lib/`` as a new source root are
+  a move, not a service).
+* **Names support, code decides**: setting names (``REDIS_URL``, ``SENTRY_DSN``)
+  and URLs (``redis://``) count only for a kind that code, a container or a
+  deployment shows in the same snapshot (``_established``).
 * **Internal names**: the repository's own top-level names (``RepoFacts.internal``,
   computed once per snapshot by ``archreview.repo.facts``: the topmost package or
   module of every Python file, plus every first path component). Imports of those
@@ -41,7 +45,7 @@ from dataclasses import dataclass, replace
 from archreview.change.catalogue import Catalogue, load_catalogue
 from archreview.facts.distributions import distribution_of, same_as
 from archreview.facts.manifests import CONSTRAINT, INCLUDE, is_dev_section, is_manifest
-from archreview.core.model import FileFacts, InfraFinding, Location, RepoFacts, Snapshot
+from archreview.core.model import FileFacts, InfraFinding, Location, RepoFacts, Signal, Snapshot
 from archreview.repo.modules import internal_names
 from archreview.core.vocab import Kind
 from archreview.change.codesignals import package_signals
@@ -68,6 +72,7 @@ class _Occurrence:
     plays: str = ""  # "cache:redis" when the code gives that technology this occurrence's role
     by_path: bool = False  # the file's name says it (messagebus.py): the file is one instance, not one more
     detail: str = ""  # for counted signals: what this definition is (a call with its arguments, a class)
+    named: bool = False  # a setting name or URL: support for what code shows, never the reason (``_established``)
 
 
 def place(path: str) -> str:
@@ -103,13 +108,33 @@ def _occurrences(snapshot: Snapshot, cat: Catalogue, internal: frozenset[str]) -
                 continue
             out.append(_Occurrence(s.kind, s.name, f.path, s.line, where == "test", deployed=s.via in _DEPLOYED,
                                    plays=s.detail.split(" ", 1)[0] if s.via == "role" else "",
-                                   by_path=s.via == "pattern" and s.detail == f.path, detail=s.detail))
+                                   by_path=s.via == "pattern" and s.detail == f.path, detail=s.detail,
+                                   named=_named(s, cat)))
         declared = [r for r in f.requirements if r.section not in (INCLUDE, CONSTRAINT) and r.ecosystem == "pypi"]
         others = [dataclasses.replace(r, name=libs.get(r.name, r.name)) for r in f.requirements if r.ecosystem != "pypi"]
         for s in (*manifest_signals(declared, cat), *package_signals(tuple(others), cat)):
             out.append(_Occurrence(s.kind, s.name, f.path, s.line, where == "test" or is_dev_section(s.detail), True,
                                    deployed=True))
-    return _with_roles(out, cat)
+    return _established(_with_roles(out, cat))
+
+
+def _named(s: Signal, cat: Catalogue) -> bool:
+    """A setting name (``REDIS_URL``, ``SENTRY_DSN``) or a URL (``redis://``): it says what a value is
+    for, not that anything uses it. Backend paths, images and commands are not names."""
+    return s.via in _NAMING and ("://" in s.detail or s.detail in cat.settings)
+
+
+_NAMING = {"settings", "config", "dockerfile", "role"}
+
+
+def _established(occurrences: list[_Occurrence]) -> list[_Occurrence]:
+    """Setting names and URLs support a kind, they never decide it: each is kept only when code, a
+    container or a deployment in the same snapshot shows that kind (a ``postgres://`` URL beside
+    Flask-SQLAlchemy says which database; a ``SENTRY_DSN`` settings field nothing initialises, or a
+    ``REDIS_URL`` alias nothing connects to, is not Sentry or Redis in use). A declared distribution
+    does not show use either: it is a dependency until code uses it."""
+    shown = {o.kind for o in occurrences if not o.named and not o.support}
+    return [o for o in occurrences if not o.named or o.kind in shown]
 
 
 _DEPLOYED = {"compose", "dockerfile", "procfile", "config", "manifest"}
@@ -139,7 +164,7 @@ def _with_roles(occurrences: list[_Occurrence], cat: Catalogue) -> list[_Occurre
             roles[(o.kind, o.name)].add((role[0], queue))
             o = replace(o, kind=role[0], name=queue)
         out.append(o)
-    direct = {(o.kind, o.name) for o in out if not o.deployed and not o.plays}
+    direct = {(o.kind, o.name) for o in out if not o.deployed and not o.plays and not o.named}
     return [replace(o, kind=k, name=n) for o in out
             for k, n in (sorted(roles[(o.kind, o.name)]) if o.deployed and (o.kind, o.name) in roles
                          and (o.kind, o.name) not in direct else [(o.kind, o.name)])]
@@ -260,12 +285,25 @@ def _migration(path: str) -> bool:
 
 
 def _moved_config_files(base: Snapshot, head: Snapshot) -> frozenset[str]:
-    """Head config files that are a base one renamed or moved: same file name as one gone from head,
-    or the only config file that appeared where only one disappeared with the same extension."""
+    """Head config files that are a base one renamed or moved (see :func:`_moved`)."""
     def files(snapshot: Snapshot) -> set[str]:
         return {s.name for f in snapshot.files for s in f.signals if s.kind == "config" and s.via == "config"}
 
-    before, after = files(base), files(head)
+    return _moved(files(base), files(head))
+
+
+def _moved_dockerfiles(base: Snapshot, head: Snapshot) -> frozenset[str]:
+    """Head Dockerfiles that are a base one moved (``Dockerfile`` -> ``docker/Dockerfile``): the same
+    image built from another place, not a new deployable; a new ``Dockerfile.worker`` beside it is one."""
+    def files(snapshot: Snapshot) -> set[str]:
+        return {f.path for f in snapshot.files if any(s.kind == "container" and s.via == "dockerfile" for s in f.signals)}
+
+    return _moved(files(base), files(head))
+
+
+def _moved(before: set[str], after: set[str]) -> frozenset[str]:
+    """Paths of ``after`` that are one of ``before`` renamed or moved: the same file name as one gone,
+    or the only one that appeared where only one with the same extension disappeared."""
     gone, new = before - after, after - before
     names = {posixpath.basename(p) for p in gone}
     moved = {p for p in new if posixpath.basename(p) in names}
@@ -323,6 +361,7 @@ def _folders(path: str) -> list[str]:
 def _service_folders(base: Snapshot, head: Snapshot, cat: Catalogue) -> list[_Occurrence]:
     """Folders absent from base that carry their own Dockerfile, manifest, or config beside code."""
     existing = {d for path in (*(f.path for f in base.files), *(s.path for s in base.skipped)) for d in _folders(path)}
+    moved = _moved_dockerfiles(base, head)
     by_folder: dict[str, list[FileFacts]] = defaultdict(list)
     for f in head.files:
         new = next((d for d in _folders(f.path) if d not in existing), None)
@@ -334,7 +373,7 @@ def _service_folders(base: Snapshot, head: Snapshot, cat: Catalogue) -> list[_Oc
         if not any(_is_code(f) and not f.path.startswith(folder + "/") for f in base.files):
             continue  # a first commit or a whole-repo move: not a service dropped into a system
         for f in files:
-            container = [s.line for s in f.signals if s.kind == "container"]
+            container = [s.line for s in f.signals if s.kind == "container" and f.path not in moved]
             config = has_code and any(s.kind == "config" and s.via == "config" for s in f.signals)
             if container or is_manifest(f.path) or config or _deployable(f):
                 out.append(_Occurrence("service", folder, f.path, (container or [1])[0], False))

@@ -17,6 +17,7 @@ import functools
 import posixpath
 import re
 from collections.abc import Iterable, Iterator
+from typing import cast
 
 import yaml
 
@@ -25,6 +26,7 @@ from archreview.facts.index import MAX_CHAIN, FileContext
 from archreview.facts.distributions import canonical, distribution_of
 from archreview.facts.manifests import yaml_value
 from archreview.core.model import Requirement, Signal
+from archreview.core.vocab import Kind
 
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -159,6 +161,10 @@ def python_signals(path: str, tree: ast.Module, text: str, catalogue: Catalogue 
         entry = _longest(cat.imports, name)
         if entry:
             found.append(Signal(entry.kind, entry.name, line, "import", name))
+        role = _longest(cat.role_imports, name)
+        if role:  # `from taskiq_redis import ListQueueBroker`: the code gives Redis the broker's role
+            found += [Signal(cast(Kind, kind), tech, line, "role", f"{role.kind}:{role.name} {name}")  # kinds checked on load
+                      for kind, tech in sorted(m.split(":", 1) for m in role.match)]
     found += _call_signals(scan, cat, imported)
     found += _class_signals(scan, cat)
     found += _decorator_signals(scan, cat, imported)

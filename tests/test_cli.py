@@ -263,3 +263,20 @@ def test_review_on_a_terminal_shows_which_section_is_running(git_repo, tmp_path)
     for section in ("analysis", "executive-summary", "checklist", "complexity-and-hotspots"):
         assert f"Executing {section}" in shown, shown[-2000:]
     assert f"report written: {out}" in shown and out.exists()
+
+
+def test_each_section_of_the_workbook_has_a_heading_and_names_itself_to_papermill():
+    import nbformat
+
+    from archreview.report.notebook import WORKBOOK_ONLY, notebook_path
+    from archreview.workbook.sections import SECTIONS
+
+    cells = nbformat.read(notebook_path(), as_version=4).cells
+    sections = [i for i, c in enumerate(cells) if c.cell_type == "code" and "wb." in c.source
+                and "wb.start" not in c.source]
+    headings = [cells[i - 1].source for i in sections]
+    assert all(h.startswith("## ") for h in headings), headings  # JupyterLab's table of contents lists them
+    assert [h[3:] for h in headings[:len(SECTIONS)]] == [label for _, label in SECTIONS]
+    assert all(WORKBOOK_ONLY in cells[i - 1].metadata.get("tags", []) for i in sections)  # never in the report
+    assert all(re.match(r"# papermill_description=[\w-]+\n", cells[i].source) for i in sections)
+    assert sum("parameters" in c.metadata.get("tags", []) for c in cells) == 1

@@ -136,7 +136,8 @@ def architecture(review: Review) -> HTML:
     return HTML(fragment(
         "architecture", g=g, read_languages=coverage.code_analysed(review.analysis.head.files),
         caveat=coverage.caveat(review.analysis.head.files), diagram=diagram,
-        diagram_key=table([{"box": n, "package": p} for n, p in key], ["box", "package"]), heatmap=charts.dsm_heatmap(labels, matrix),
+        diagram_key=table([{"box": n, "package": p} for n, p in key], ["box", "package"],
+                          caption="Numbered boxes in the package diagram"), heatmap=charts.dsm_heatmap(labels, matrix),
         cycles=[" → ".join(c) for c in g.cycles[:20]],
         violations=table([{"rule": v.rule, "where": f"{v.path}:{v.line}", "import": f"{v.importer} → {v.imported}",
                            "why": v.message} for v in g.violations[:TOP]], ["rule", "where", "import", "why"],

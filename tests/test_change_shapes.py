@@ -362,3 +362,18 @@ def test_a_dockerfile_moved_into_a_docker_folder_is_not_a_new_service(git_repo, 
     assert not any(f.kind in ("service", "container") for f in result.new_infrastructure)
     second = change(git_repo, {"Dockerfile": dockerfile}, {"worker/Dockerfile": dockerfile}, name="second")
     assert ("service", "worker") in kinds(second)
+
+
+def test_a_developer_test_setup_under_scripts_or_devcontainer_is_not_production(git_repo, private_cache) -> None:
+    # sissbruecker/linkding 77c45c6: an "unsecure test setup" (Authelia + Traefik compose and their YAML)
+    compose = ("services:\n  authelia:\n    image: authelia/authelia\n    volumes:\n      - ./authelia:/config\n"
+               "  traefik:\n    image: traefik:v2.10\n  redis:\n    image: redis:7\n")
+    config = "server:\n  host: 0.0.0.0\nsession:\n  redis:\n    host: redis\n"
+    dev = {"scripts/unsecure-test-setups/oidc/docker-compose.yml": compose,
+           "scripts/unsecure-test-setups/oidc/authelia/configuration.yml": config,
+           ".devcontainer/docker-compose.yml": compose}
+    result = change(git_repo, {}, dev)
+    assert kinds(result) == set()
+    assert {f.kind for f in result.new_infrastructure if f.test_only} >= {"service"}
+    prod = change(git_repo, {}, {"deploy/docker-compose.yml": compose}, name="prod")
+    assert {("service", "authelia"), ("service", "traefik")} <= kinds(prod)

@@ -52,6 +52,7 @@ from archreview.change.codesignals import package_signals
 from archreview.change.signals import manifest_signals
 from archreview.facts.packages import NOT_DECLARED
 from archreview.facts.treesitter import ECOSYSTEM_OF
+from archreview.sources.files import language_of
 from archreview.sources.roles import role_of
 
 _STDLIB = frozenset(sys.stdlib_module_names) | {"__future__"}
@@ -76,9 +77,17 @@ class _Occurrence:
 
 
 def place(path: str) -> str:
-    """``"test"``, ``"docs"`` or ``"prod"``: where a file's evidence counts (scripts and migrations are prod)."""
+    """``"test"``, ``"docs"`` or ``"prod"``: where a file's evidence counts. Scripts' code and migrations
+    are prod (a script may run as a job); a compose file, Dockerfile or config file among the scripts
+    (``scripts/``, ``dev/``, ``.devcontainer/``: :func:`archreview.sources.roles.role_of`) is a developer
+    or test environment, counted like a test's."""
     role = role_of(path)
+    if role == "script" and language_of(path) not in _CODE_LANGUAGES:
+        return "test"
     return role if role in ("test", "docs") else "prod"
+
+
+_CODE_LANGUAGES = frozenset({"python", *ECOSYSTEM_OF})
 
 
 

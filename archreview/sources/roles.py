@@ -18,8 +18,8 @@ The first rule that matches wins, in this order:
   a test suite is a test;
 * ``migration``: under ``migrations/`` or an Alembic ``alembic*/versions/``, or a single
   ``migrations.py`` module holding them all (lnbits and its extensions keep them so);
-* ``script``: under ``scripts/``, ``script/`` or ``bin/``, or one of the build and
-  task files (``setup.py``, ``manage.py``, ``noxfile.py``, ``fabfile.py``...);
+* ``script``: under ``scripts/``, ``script/``, ``bin/``, ``dev/`` or ``.devcontainer/``
+  (developer tooling and environments), or one of the build and task files (``setup.py``, ``manage.py``, ``noxfile.py``, ``fabfile.py``...);
 * ``production``: everything else.
 
 Content-based decisions (a ``@generated`` marker, minified text) are taken when
@@ -43,7 +43,7 @@ TEST_DIRS = frozenset({"tests", "test", "testing", "__tests__", "__mocks__", "e2
 _TEST_NAME = re.compile(r"^test_|_tests?\.[a-z0-9]+$|\.(test|spec|e2e-spec)\.[a-z0-9]+$|^conftest\.py$")  # lower case
 _TEST_CLASS_FILE = re.compile(r"Tests?\.(cs|java|kt)$")  # OrderTests.cs, OrderTest.java: case decides
 _TEST_PROJECT = re.compile(r"[.]([A-Za-z]+)?Tests?$")  # a .NET test project folder: "Shop.Tests", "Shop.UnitTests"
-SCRIPT_DIRS = frozenset({"scripts", "script", "bin"})
+SCRIPT_DIRS = frozenset({"scripts", "script", "bin", "dev", ".devcontainer"})
 SCRIPT_NAMES = frozenset({"setup.py", "manage.py", "noxfile.py", "fabfile.py", "dodo.py", "pavement.py"})
 
 

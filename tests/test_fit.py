@@ -349,8 +349,8 @@ def test_a_change_with_its_own_everything_drifts_with_evidence() -> None:
     } <= q3
     assert any((e.path, e.line) == ("app/controllers/notifications.py", 1)
                and e.text.startswith("layer 'controllers' imports layer 'repositories'") for e in q3)
-    assert q4 == {Evidence("notification_service/bus.py", 3, "adds message_queue (pika)"),
-                  Evidence("docker-compose.yml", 12, "adds container (rabbitmq service)")}
+    assert q4 == {Evidence("notification_service/bus.py", 3, "adds message queue (pika)"),
+                  Evidence("docker-compose.yml", 12, "adds container image (rabbitmq service)")}
     assert "code-level patterns only: retry" in answers[3].summary
     assert any("camelCase" in e.text for e in q5)
     assert "naming" not in answers[4].summary or "camelCase names" in answers[4].summary
@@ -490,4 +490,4 @@ def test_evidence_beyond_the_cap_is_counted_not_kept() -> None:
     found = [InfraFinding("service", f"s{n}", (Location("docker-compose.yml", n),)) for n in range(1, 26)]
     q4 = run(FITTING_CHANGE, found)[3]
     assert (len(q4.evidence), q4.omitted) == (20, 5)
-    assert q4.evidence[-1] == Evidence("docker-compose.yml", 20, "adds service (s20)")
+    assert q4.evidence[-1] == Evidence("docker-compose.yml", 20, "adds deployable service (s20)")

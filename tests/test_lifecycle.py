@@ -304,3 +304,30 @@ def test_review_fails_only_on_verdicts_that_still_stand_and_says_why_one_reopene
     assert standing_verdicts(Parameters(str(repo.path), "main", "queue", decisions=str(expired))) == ({}, {
         3: "the verdict expired on 2000-01-01",
         20: "revisit when message_queue appears: the code now uses a message_queue"})
+
+
+def test_a_client_reads_kinds_by_their_names_and_the_json_keeps_the_ids(git_repo, tmp_path, capsys):
+    repo = git_repo([{"app/orders.py": "def total(xs):\n    return sum(xs)\n"}],
+                    branches={"queue": [{"app/bus.py": "import pika\n\nconn = pika.BlockingConnection()\n"}]})
+    md, log, doc = tmp_path / "c.md", tmp_path / "r.sarif", tmp_path / "r.json"
+    change = ["analyze", str(repo.path), "--base", "main", "--head", "queue"]
+    assert main([*change, "--markdown", str(md), "--sarif", str(log)]) == 0
+    terminal = capsys.readouterr().out
+    assert main([*change, "--json", str(doc)]) == 0
+    prose = [md.read_text(), terminal, *(r["message"]["text"] for r in json.loads(log.read_text())["runs"][0]["results"])]
+    assert "this change adds the message queue 'rabbitmq'" in prose[0] and "NEW message queue: rabbitmq" in terminal
+    assert all("message_queue" not in text for text in prose)
+    document = json.loads(doc.read_text())
+    assert ("message_queue", "rabbitmq") in {(n["kind"], n["name"]) for n in document["new_infrastructure"]}
+    assert all("message_queue" not in f["message"] for f in document["findings"])
+
+
+def test_a_finding_keeps_its_fingerprint_when_its_kind_is_shown_by_name():
+    from archreview.core.fingerprint import by_message
+    from archreview.core.model import Finding
+
+    def place(message: str) -> tuple[str, str]:
+        return by_message(Finding(20, "app/bus.py", 3, message, 0.9, rule="infra.new"))
+
+    shown = place("new message queue 'rabbitmq' that the codebase did not have: who runs, monitors and upgrades it?")
+    assert shown == place("new message_queue 'rabbitmq' that the codebase did not have: who runs, monitors and upgrades it?")

@@ -34,7 +34,7 @@ def test_each_new_infrastructure_outside_tests_is_one_finding_at_its_first_evide
     found = items(repo_findings(EMPTY, infra, [], [], users=50), 20)
     assert [(f.path, f.line) for f in found] == [("app/bus.py", 3), ("app/cache.py", 2)]
     bus, cache = found
-    assert "declared not used" in bus.message and "pika" in bus.message and "message_queue" in bus.message
+    assert "declared not used" in bus.message and "pika" in bus.message and "message queue" in bus.message
     assert "declared not used" not in cache.message
     assert bus.confidence > cache.confidence
 

@@ -83,8 +83,8 @@ def test_the_json_and_fit_question_4_carry_the_twin(change, tmp_path):
     assert celery["twin"]["removes"]["checklist_items"] == list(opened_items("task_queue"))
     q4 = next(q for q in doc["fit_test"] if q["question"] == 4)
     texts = [e["text"] for e in q4["evidence"]]
-    at = texts.index("adds task_queue (celery)")
-    assert texts[at + 1].startswith("removing celery (task_queue) removes packages celery; config keys CELERY_BROKER_URL")
+    at = texts.index("adds task queue (celery)")
+    assert texts[at + 1].startswith("removing celery (task queue) removes packages celery; config keys CELERY_BROKER_URL")
     assert q4["evidence"][at + 2] == {"path": HOSTILE_JOBS, "line": 1,
                                       "text": "boring twin of celery: background work: done with a thread"}
     assert "boring twin of dependency-injector: wiring objects together: by hand, in create_app()" in texts
@@ -101,7 +101,7 @@ def test_what_the_change_brings_shows_the_twins_as_text(change):
             for tr in table.tbody.find_all("tr")}
     assert rows["celery (task queue)"][0] == f"{HOSTILE_JOBS}:1 background work: done with a thread"
     assert rows["celery (task queue)"][1].startswith("packages celery; config keys CELERY_BROKER_URL")
-    assert rows["web (new deployable service)"][0] == "no way of doing this job yet"
+    assert rows["web (deployable service)"][0] == "no way of doing this job yet"
     assert table.find("i") is None  # the hostile file name stays text
 
 

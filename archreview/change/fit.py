@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from archreview.context.load import Context
 from archreview.core.model import (Evidence, FileFacts, FitAnswer, FunctionMetric, InfraFinding, Module, RepoFacts,
                                    Snapshot, StyleFacts)
+from archreview.core.vocab import KIND_LABELS
 from archreview.facts.style import BUILTIN_EXCEPTIONS
 from archreview.sources.roles import is_production
 
@@ -352,20 +353,25 @@ def _print_instead_of_logger(view: _View) -> list[Evidence]:
 # --- 4. infrastructure ---------------------------------------------------------------
 
 
+def _kind_label(kind: str) -> str:
+    """A kind as a client reads it (the JSON keeps the id in its kind fields)."""
+    return KIND_LABELS.get(kind, kind)
+
+
 def _q4_infrastructure(new_infra: Sequence[InfraFinding], routing: str = "") -> FitAnswer:
     production = [f for f in new_infra if not f.test_only]
     infra = [f for f in production if f.kind in INFRA_KINDS and not f.declared_used]
-    code_level = sorted({f.kind for f in production if f.kind not in INFRA_KINDS})
-    declared = sorted({f.kind for f in production if f.kind in INFRA_KINDS and f.declared_used})
+    code_level = sorted({_kind_label(f.kind) for f in production if f.kind not in INFRA_KINDS})
+    declared = sorted({_kind_label(f.kind) for f in production if f.kind in INFRA_KINDS and f.declared_used})
     replica = f", a read replica routed at {routing}" if routing else ""
-    evidence = [_first(f, f"adds {f.kind} ({f.name}{replica if f.name in DATA_SOURCES else ''})") for f in infra]
+    evidence = [_first(f, f"adds {_kind_label(f.kind)} ({f.name}{replica if f.name in DATA_SOURCES else ''})") for f in infra]
     notes = []
     if code_level:
         notes.append(f"code-level patterns only: {', '.join(code_level)}")
     if declared:
         notes.append(f"already part of the declared architecture: {', '.join(declared)}")
     extra = f" ({'; '.join(notes)})" if notes else ""
-    kinds = ", ".join(sorted({f.kind for f in infra}))
+    kinds = ", ".join(sorted({_kind_label(f.kind) for f in infra}))
     return _answer(4, evidence, f"The change could be removed without changing infrastructure{extra}.",
                    f"Removing the change would also mean removing infrastructure: {kinds}{extra}.")
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from archreview.change.catalogue import load_catalogue
 from archreview.change.infra import infrastructure_in_use, place
 from archreview.core.model import Evidence, FileFacts, FitAnswer, InfraFinding, RepoFacts, Snapshot, Twin
+from archreview.core.vocab import KIND_LABELS
 from archreview.facts.distributions import distribution_of
 from archreview.facts.manifests import is_manifest
 from archreview.facts.treesitter import ECOSYSTEM_OF
@@ -122,7 +123,7 @@ def _precedent(n: InfraFinding, base: Snapshot, in_use: Sequence[InfraFinding]) 
         # an instance in application code (the engine, the session factory, the client) of the same kind first
         rank = (other.kind != n.kind, role_of(first.path) == "migration", (other.kind, other.name) not in counted,
                 first.path not in code)
-        ranked.append((rank, Evidence(first.path, first.line, f"{job.name}: the existing {other.name} ({other.kind})")))
+        ranked.append((rank, Evidence(first.path, first.line, f"{job.name}: the existing {other.name} ({KIND_LABELS.get(other.kind, other.kind)})")))
     out = [e for _, e in sorted(ranked, key=lambda r: r[0])]
     production = [f for f in base.files if place(f.path) == "prod"]
     out += _code_ways(job, production)
@@ -227,7 +228,7 @@ def removal(t: Twin) -> str:
 
 
 def describe_removal(t: Twin) -> str:
-    return f"removing {t.name} ({t.kind}) removes {removal(t)}"
+    return f"removing {t.name} ({KIND_LABELS.get(t.kind, t.kind)}) removes {removal(t)}"
 
 
 def with_twins(fit: tuple[FitAnswer, ...], twins: Sequence[Twin], new_infra: Sequence[InfraFinding]
@@ -252,7 +253,7 @@ def with_twins(fit: tuple[FitAnswer, ...], twins: Sequence[Twin], new_infra: Seq
         evidence: list[Evidence] = []
         for e in a.evidence:
             evidence.append(e)
-            for t in [t for t in pending if e.text.startswith(f"adds {t.kind} ({t.name}")]:
+            for t in [t for t in pending if e.text.startswith(f"adds {KIND_LABELS.get(t.kind, t.kind)} ({t.name}")]:
                 evidence += lines(t)
                 pending.remove(t)
         for t in pending:  # code-level pieces (a DI container, a retry library) have no "adds" line of their own

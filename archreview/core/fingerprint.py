@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 
 from archreview.core.model import Finding
+from archreview.core.vocab import KIND_LABELS
 
 # (enclosing function's qualified name or "", normalised code of the enclosing statement)
 Place = tuple[str, str]
@@ -42,6 +43,16 @@ def with_fingerprints(findings: Iterable[Finding], place_of: Callable[[Finding],
     return tuple(out)
 
 
+# Rules whose messages name a kind: they now show its label, and are hashed with the id they showed
+# before, so baselines and per-finding decisions made on the earlier wording still match.
+_NAMES_A_KIND = ("infra.", "opens.", "fit.q4")
+_TO_ID = sorted(((label, kind) for kind, label in KIND_LABELS.items() if label != kind), key=lambda p: -len(p[0]))
+
+
 def by_message(f: Finding) -> Place:
     """The place of a finding that no code statement holds (repository-level items 20-22)."""
-    return "", "".join(c for c in f.message if not c.isdigit())
+    text = f.message
+    if f.rule.startswith(_NAMES_A_KIND):
+        for label, kind in _TO_ID:
+            text = text.replace(label, kind)
+    return "", "".join(c for c in text if not c.isdigit())

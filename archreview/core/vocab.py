@@ -23,7 +23,7 @@ KIND_LABELS: dict[str, str] = {
     "search": "search engine", "object_storage": "object storage", "di_container": "dependency-injection container",
     "retry": "retry policy", "circuit_breaker": "circuit breaker", "web_framework": "web framework",
     "rpc": "RPC framework", "scheduler": "scheduler", "observability": "observability stack",
-    "container": "container image", "service": "new deployable service", "config": "configuration file",
+    "container": "container image", "service": "deployable service", "config": "configuration file",
 }
 
 # The reviewer's verdict on a checklist item (DESIGN.md: not reviewed / pass / concern / fail / n.a.),

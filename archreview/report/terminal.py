@@ -10,6 +10,7 @@ from archreview.core.redact import redact
 from archreview.repo import coverage
 from archreview.checklist.rules import in_report
 from archreview.core.text import displayable
+from archreview.core.vocab import KIND_LABELS
 
 _SHOWN = 20  # lines of a list on the terminal; the JSON document has them all
 
@@ -44,7 +45,7 @@ def text(a: Analysis) -> str:
         for n in a.new_infrastructure[:_SHOWN]:
             where = n.evidence[0] if n.evidence else None
             at = f" at {where.path}:{where.line}" if where else ""
-            lines.append(f"  NEW {n.kind}: {n.name}{at}{' (tests only)' if n.test_only else ''}")
+            lines.append(f"  NEW {KIND_LABELS.get(n.kind, n.kind)}: {n.name}{at}{' (tests only)' if n.test_only else ''}")
         if len(a.new_infrastructure) > _SHOWN:
             lines.append(f"  ... and {len(a.new_infrastructure) - _SHOWN} more new infrastructure (--json lists them all)")
         for q in a.fit_test:

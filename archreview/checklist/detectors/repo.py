@@ -16,6 +16,7 @@ from collections.abc import Collection, Iterator, Sequence
 from archreview.checklist.rules import make
 from archreview.checklist.rules import rule as rule_of
 from archreview.core.model import ClassInfo, FitAnswer, Finding, InfraFinding, Snapshot, Violation
+from archreview.core.vocab import KIND_LABELS
 from archreview.sources.roles import is_test
 
 _HEAVY_KINDS = {"event_bus": "an event bus", "event_sourcing": "an event store", "circuit_breaker":
@@ -46,7 +47,8 @@ def infra_findings(new_infra: Sequence[InfraFinding]) -> Iterator[Finding]:
         more = f" (and {len(infra.evidence) - 1} more places)" if len(infra.evidence) > 1 else ""
         rule = "infra.declared_unused" if infra.declared_unused else "infra.declared_used" if infra.declared_used \
             else "infra.new"
-        yield make(rule, where.path, where.line or 1, kind=infra.kind, name=infra.name, more=more)
+        yield make(rule, where.path, where.line or 1, kind=KIND_LABELS.get(infra.kind, infra.kind), name=infra.name,
+                   more=more)  # the message is prose a client reads: the kind's label, never its id
 
 
 # --- what new infrastructure opens, under items 2-17 ----------------------------------------
@@ -81,7 +83,7 @@ def opened_risks(new_infra: Sequence[InfraFinding]) -> Iterator[Finding]:
             continue
         where = infra.evidence[0]
         for rule in OPENS[infra.kind]:
-            yield make(rule, where.path, where.line or 1, kind=infra.kind, name=infra.name)
+            yield make(rule, where.path, where.line or 1, kind=KIND_LABELS.get(infra.kind, infra.kind), name=infra.name)
 
 
 # --- item 21 -----------------------------------------------------------------------------

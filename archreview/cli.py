@@ -40,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("--jobs", type=int, help="worker processes (default: all cores)")
     analyze.add_argument("--no-cache", action="store_true", help="do not read or write the per-file cache")
     _output_arguments(analyze)
+    analyze.add_argument("--decisions", metavar="FILE", help="a review's decisions file: findings it marks a false "
+                         "positive or accepted do not fail --fail-on-new and are suppressed in SARIF and Markdown")
     analyze.set_defaults(run=_analyze)
 
     review = sub.add_parser("review", help="run the review workbook and export the client report")
@@ -172,7 +174,8 @@ def _analyze(args: argparse.Namespace) -> int:
         from archreview.analysis.baseline import compare
 
         result = compare(result, prior)
-    _extra_outputs(args, result)
+    dismissed = _dismissed(args.decisions)
+    _extra_outputs(args, result, dismissed=dismissed)
     if args.json:
         _write_json(args.json, jsondoc.encode(result), args.path)
     else:
@@ -180,8 +183,19 @@ def _analyze(args: argparse.Namespace) -> int:
     if args.fail_on_new:
         from archreview.report.markdown import brought
 
-        return EXIT_FAILED if brought(result) else EXIT_OK
+        return EXIT_FAILED if brought(result, dismissed) else EXIT_OK
     return EXIT_OK
+
+
+def _dismissed(path: str | None):
+    """The findings a decisions file marks a false positive or accepted, by fingerprint (none without a file)."""
+    if not path:
+        return {}
+    from pathlib import Path
+
+    from archreview.decisions import read_file
+
+    return {fp: d for fp, d in read_file(Path(path)).findings.items() if d.dismissed}
 
 
 def _write_json(target: str, data: bytes, root: str) -> None:
@@ -201,7 +215,7 @@ def _baseline(args: argparse.Namespace):
     return read_baseline(args.baseline)
 
 
-def _extra_outputs(args: argparse.Namespace, result, statuses=None) -> None:
+def _extra_outputs(args: argparse.Namespace, result, statuses=None, dismissed=None) -> None:
     """SARIF and the pull-request comment, when asked for."""
     for path, kind in ((args.sarif, "sarif"), (args.markdown, "markdown")):
         if not path:
@@ -210,11 +224,11 @@ def _extra_outputs(args: argparse.Namespace, result, statuses=None) -> None:
             if kind == "sarif":
                 from archreview.report import sarif
 
-                sarif.write(result, path)
+                sarif.write(result, path, dismissed)
             else:
                 from archreview.report import markdown
 
-                markdown.write(result, path, statuses)
+                markdown.write(result, path, statuses, dismissed or ())
         except OSError as exc:
             raise ArchReviewError(f"cannot write {path}: {exc.strerror}; choose a writable path") from exc
         print(f"{kind} written: {path}", file=sys.stderr)
@@ -254,10 +268,11 @@ def _review(args: argparse.Namespace) -> int:
     result = analyze(args.path, args.base, args.head, context_file=args.context)  # a cache hit after the workbook
     if args.baseline:
         result = compare(result, read_baseline(args.baseline))
-    _extra_outputs(args, result, outcome.verdicts)
+    dismissed = _dismissed(args.decisions)
+    _extra_outputs(args, result, outcome.verdicts, dismissed)
     if not args.fail_on_new:
         return EXIT_FAILED if args.fail_on and outcome.has_verdict_at_or_above(args.fail_on) else EXIT_OK
-    new_items = {f.item for f in brought(result)}
+    new_items = {f.item for f in brought(result, dismissed)}
     if args.fail_on:  # a failing verdict counts only on an item with new findings
         worse = {"fail": {"fail"}, "concern": {"fail", "concern"}}[args.fail_on]
         return EXIT_FAILED if any(outcome.verdicts.get(i) in worse for i in new_items) else EXIT_OK

@@ -331,3 +331,39 @@ def test_a_finding_keeps_its_fingerprint_when_its_kind_is_shown_by_name():
 
     shown = place("new message queue 'rabbitmq' that the codebase did not have: who runs, monitors and upgrades it?")
     assert shown == place("new message_queue 'rabbitmq' that the codebase did not have: who runs, monitors and upgrades it?")
+
+
+def test_dismissed_findings_fail_nothing_and_are_suppressed_in_sarif_and_the_comment(git_repo, tmp_path, capsys):
+    from archreview.decisions import DecisionStore
+
+    repo = git_repo([{"app/client.py": CLIENT}], branches={"topic": [{"app/client.py": ADDED}]})
+    mine = markdown.brought(analyze(repo.path, "main", "topic"))
+    assert mine
+    decisions, md, log = tmp_path / "decisions.json", tmp_path / "c.md", tmp_path / "r.sarif"
+    change = ["analyze", str(repo.path), "--base", "main", "--head", "topic", "--fail-on-new", "--json", "-",
+              "--decisions", str(decisions), "--markdown", str(md), "--sarif", str(log)]
+    store = DecisionStore(decisions)
+    for f in mine[1:]:
+        store.record_finding(f.fingerprint, "false_positive", "the gateway sets a timeout", "ana", item=f.item, path=f.path)
+    assert main(change) == 1  # one new finding still stands
+    text = md.read_text()
+    assert f"#L{mine[0].line})" in text and all(f"#L{f.line})" not in text for f in mine[1:] if f.line != mine[0].line)
+    store.record_finding(mine[0].fingerprint, "accepted", "agreed with the client", "ana")
+    assert main(change) == 0  # every new finding dismissed: nothing fails
+    text = md.read_text()
+    assert "None among the findings this change brought." in text
+    assert f"{len(mine)} finding{'s' * (len(mine) != 1)} marked a false positive or accepted" in text
+    results = json.loads(log.read_text())["runs"][0]["results"]
+    suppressed = {r["partialFingerprints"]["archreview/v1"]: r["suppressions"] for r in results if "suppressions" in r}
+    assert set(suppressed) == {f.fingerprint for f in mine}
+    assert suppressed[mine[0].fingerprint] == [{"kind": "external", "status": "accepted",
+                                                "justification": "accepted: agreed with the client",
+                                                "properties": {"reviewer": "ana"}}]
+    assert all(s[0]["justification"] == "false positive: the gateway sets a timeout"
+               for fp, s in suppressed.items() if fp != mine[0].fingerprint)
+    store.record_finding(mine[0].fingerprint, "open", "", "ana")  # taken back: it fails again
+    assert main(change) == 1
+    capsys.readouterr()
+    assert main(["analyze", str(repo.path), "--decisions", str(tmp_path), "--fail-on-new"]) == 2  # a folder: one line
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err

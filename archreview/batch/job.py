@@ -139,21 +139,23 @@ def _review(task: Task, started: float) -> RepoResult:
         write_json(folder / BASELINE, {"findings": [{"fingerprint": p.fingerprint, "item": p.item, "path": p.path}
                                                     for p in prior]})  # what the workbook compares with
     (folder / "analysis.json").write_bytes(jsondoc.encode(analysis))
-    if task.sarif:
-        from archreview.report import sarif
-
-        sarif.write(analysis, str(folder / task.sarif))
     _log.info("%s: running the workbook", e.name)
     notebook = _execute(params, folder / "review.ipynb", task.timeout)
     _log.info("%s: exporting the report", e.name)
     export(notebook, folder / "report.html", params.title)
     review = open_review(analysis, e.decisions)  # verdicts re-checked: expired or revisited ones are reopened
     reopened = tuple((it.number, why) for it in review.checklist.items if (why := review.reopened(it.number)))
+    # findings the reviewer marked a false positive or accepted: suppressed in SARIF, not risks in the comment
+    dismissed = {d.fingerprint: d for d in review.store.findings() if d.dismissed} if review.store else {}
+    if task.sarif:
+        from archreview.report import sarif
+
+        sarif.write(analysis, str(folder / task.sarif), dismissed)
     if task.markdown:
         from archreview.report import markdown
 
         standing = {it.number: review.status(it.number) for it in review.checklist.items} if e.decisions else None
-        markdown.write(analysis, str(folder / task.markdown), standing)
+        markdown.write(analysis, str(folder / task.markdown), standing, dismissed)
     result = RepoResult(e.name, REVIEWED, path=e.path, base_ref=e.base or "", head_ref=e.head or "",
                         duration=round(time.monotonic() - started, 1), reopened=reopened,
                         **measure(analysis, review.counts()))

@@ -7,7 +7,7 @@ name or a message cannot inject links, mentions or markup into the comment.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from archreview.change.twin import removal
 from archreview.checklist.items import Checklist, load_checklist, severity
@@ -29,24 +29,32 @@ def code(text: str) -> str:
     return f"`{text}`"
 
 
-def brought(a: Analysis) -> tuple[Finding, ...]:
-    """Findings this run is about: new against the baseline, else brought by the change, else all."""
+def brought(a: Analysis, dismissed: Collection[str] = ()) -> tuple[Finding, ...]:
+    """Findings this run is about: new against the baseline, else brought by the change, else all; less those
+    whose fingerprint the reviewer dismissed (a false positive or accepted), which neither fail a run nor count
+    as open risks."""
     if a.resolved is not None:
-        return tuple(f for f in a.findings if f.baseline == "new")
-    if a.repo.base is not None:
-        return tuple(f for f in a.findings if f.new)
-    return a.findings
+        found = tuple(f for f in a.findings if f.baseline == "new")
+    elif a.repo.base is not None:
+        found = tuple(f for f in a.findings if f.new)
+    else:
+        found = a.findings
+    return tuple(f for f in found if f.fingerprint not in dismissed) if dismissed else found
 
 
-def top_risks(a: Analysis, checklist: Checklist, n: int = TOP) -> list[Finding]:
+def top_risks(a: Analysis, checklist: Checklist, n: int = TOP, dismissed: Collection[str] = ()) -> list[Finding]:
     users = a.context.scale.users if a.context else None
     rank = lambda f: (-SEVERITY_RANK[severity(checklist.item(f.item), users)], -f.confidence, f.path, f.line)  # noqa: E731
-    return sorted(brought(a), key=rank)[:n]
+    return sorted(brought(a, dismissed), key=rank)[:n]
 
 
-def comment(a: Analysis, statuses: Mapping[int, str] | None = None, checklist: Checklist | None = None) -> str:
+def comment(a: Analysis, statuses: Mapping[int, str] | None = None, checklist: Checklist | None = None,
+            dismissed: Collection[str] = ()) -> str:
+    """The comment; ``dismissed`` holds the fingerprints of findings the reviewer marked a false positive or
+    accepted: they are counted once, never listed as risks."""
     checklist = checklist or load_checklist()
-    mine = brought(a)
+    mine = brought(a, dismissed)
+    set_aside = len(brought(a)) - len(mine) if dismissed else 0
     lines = [f"## Architecture review: {code(a.repo.head_name or a.repo.path)}"
              + (f" against {code(a.repo.base_name or a.repo.base or '')}" if a.repo.base else ""), ""]
     lines += [f"**Verdict:** {_verdict(a, mine, statuses)}", ""]
@@ -69,7 +77,7 @@ def comment(a: Analysis, statuses: Mapping[int, str] | None = None, checklist: C
     if a.resolved is not None:
         lines += [f"Against the baseline: {len(mine)} new finding{'s' * (len(mine) != 1)}, "
                   f"{len(a.resolved)} resolved.", ""]
-    risks = top_risks(a, checklist)
+    risks = top_risks(a, checklist, dismissed=dismissed)
     lines.append("### Top risks")
     for f in risks:
         item = checklist.item(f.item)
@@ -77,12 +85,15 @@ def comment(a: Analysis, statuses: Mapping[int, str] | None = None, checklist: C
                      f"([{code(f'{f.path}:{f.line}')}]({_link(f)}))")
     if not risks:
         lines.append("None among the findings this change brought.")
+    if set_aside:
+        lines += ["", f"{set_aside} finding{'s' * (set_aside != 1)} marked a false positive or accepted by the "
+                      f"reviewer {'are' if set_aside != 1 else 'is'} not counted."]
     return "\n".join(lines) + "\n"
 
 
-def write(a: Analysis, path: str, statuses: Mapping[int, str] | None = None) -> None:
+def write(a: Analysis, path: str, statuses: Mapping[int, str] | None = None, dismissed: Collection[str] = ()) -> None:
     with open(path, "w", encoding="utf-8") as out:
-        out.write(comment(a, statuses))
+        out.write(comment(a, statuses, dismissed=dismissed))
 
 
 def _verdict(a: Analysis, mine: tuple[Finding, ...], statuses: Mapping[int, str] | None) -> str:

@@ -8,6 +8,7 @@ carry the finding's stable fingerprint so a code-scanning view tracks it across 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from archreview import __version__
@@ -15,14 +16,19 @@ from archreview.checklist.items import Checklist, Item, load_checklist, severity
 from archreview.core.model import Analysis, Finding
 from archreview.core.redact import redact
 from archreview.core.vocab import Severity
+from archreview.decisions import FindingDecision
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "archreview/v1"
 LEVELS: dict[Severity, str] = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
 
 
-def document(analysis: Analysis, checklist: Checklist | None = None) -> dict[str, Any]:
+def document(analysis: Analysis, checklist: Checklist | None = None,
+             dismissed: Mapping[str, FindingDecision] | None = None) -> dict[str, Any]:
+    """The SARIF log; a finding in ``dismissed`` (by fingerprint: marked a false positive or accepted) carries
+    an external suppression with the reviewer's reason (SARIF 2.1.0, 3.27.23 and 3.35)."""
     checklist = checklist or load_checklist()
+    dismissed = dismissed or {}
     users = analysis.context.scale.users if analysis.context else None
     rules = _rules(analysis.findings, checklist)
     index = {rule_id: i for i, (rule_id, _) in enumerate(rules)}
@@ -38,15 +44,16 @@ def document(analysis: Analysis, checklist: Checklist | None = None) -> dict[str
             }},
             "originalUriBaseIds": {"SRCROOT": {"description": {"text": "The root of the reviewed repository."}}},
             "versionControlProvenance": _provenance(analysis),
-            "results": [_result(f, index[f.rule or f"item-{f.item}"], checklist, users) for f in analysis.findings],
+            "results": [_result(f, index[f.rule or f"item-{f.item}"], checklist, users, dismissed.get(f.fingerprint))
+                        for f in analysis.findings],
             "columnKind": "unicodeCodePoints",
         }],
     }
 
 
-def write(analysis: Analysis, path: str) -> None:
+def write(analysis: Analysis, path: str, dismissed: Mapping[str, FindingDecision] | None = None) -> None:
     with open(path, "w", encoding="utf-8") as out:
-        json.dump(document(analysis), out, indent=1, ensure_ascii=False)
+        json.dump(document(analysis, dismissed=dismissed), out, indent=1, ensure_ascii=False)
         out.write("\n")
 
 
@@ -75,7 +82,8 @@ def _rule(rule_id: str, item: Item, users: int | None) -> dict[str, Any]:
     }
 
 
-def _result(f: Finding, rule_index: int, checklist: Checklist, users: int | None) -> dict[str, Any]:
+def _result(f: Finding, rule_index: int, checklist: Checklist, users: int | None,
+            decision: FindingDecision | None = None) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": f.rule or f"item-{f.item}",
         "ruleIndex": rule_index,
@@ -91,6 +99,11 @@ def _result(f: Finding, rule_index: int, checklist: Checklist, users: int | None
     }
     if f.baseline is not None:
         result["baselineState"] = f.baseline
+    if decision is not None and decision.dismissed:
+        result["suppressions"] = [{"kind": "external", "status": "accepted",
+                                   "justification": redact(f"{decision.status.replace('_', ' ')}: {decision.reason}"
+                                                           if decision.reason else decision.status.replace("_", " ")),
+                                   **({"properties": {"reviewer": decision.reviewer}} if decision.reviewer else {})}]
     return result
 
 

@@ -797,3 +797,36 @@ def test_a_switch_named_like_a_credential_is_not_a_secret_default():  # redash s
         OPTIONAL_CREDENTIALS = os.environ.get("ATHENA_OPTIONAL_CREDENTIALS", "true")
     """
     assert "secret.default" not in {r for r, _ in rules(source, "redash/settings/__init__.py")}
+
+
+# --- one problem, one finding (Netflix/dispatch: `every` and `every...at` on one decorator) ---
+
+SCHEDULED = """
+    import schedule
+
+    def job():
+        pass
+
+    schedule.every(1).day.at("10:00").do(job)
+"""
+
+
+def test_two_matches_of_one_rule_on_one_line_are_one_finding(tmp_path):
+    from archreview.analysis.run import analyze
+
+    matched = [(f.rule, f.line) for f in findings(SCHEDULED)]
+    assert matched.count(("state.in_process_scheduler", 6)) > 1  # the detector matches each link of the chain
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "service.py").write_text(textwrap.dedent(SCHEDULED).lstrip("\n"), "utf-8")
+    shown = [(f.rule, f.path, f.line) for f in analyze(tmp_path).findings]
+    assert shown.count(("state.in_process_scheduler", "app/service.py", 6)) == 1
+
+
+def test_of_two_findings_on_one_line_the_more_confident_is_kept():
+    from archreview.analysis.run import distinct
+    from archreview.checklist.rules import make
+
+    low = make("timeout.missing", "app/a.py", 3, "aiohttp", call="get")
+    high = make("timeout.missing", "app/a.py", 3, call="get")
+    other_line = make("timeout.missing", "app/a.py", 4, call="get")
+    assert distinct([low, high, other_line]) == [high, other_line]

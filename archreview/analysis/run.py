@@ -178,9 +178,23 @@ def _mark_new(head: Snapshot, changed_lines: dict[str, frozenset[int]] | None) -
     out = []
     for facts in head.files:
         lines = changed_lines.get(facts.path, frozenset()) if changed_lines is not None else None
-        for f in facts.findings:
+        for f in distinct(facts.findings):
             out.append(f if lines is None else dataclasses.replace(f, new=f.line in lines))
     return out
+
+
+def distinct(found: tuple[Finding, ...] | list[Finding]) -> list[Finding]:
+    """One finding per rule, path and line: the most confident, the first among equals.
+
+    Two detector matches on one line (``@every(...)`` and ``@every(...).at(...)`` on one
+    decorator) are one problem; reporting both counts it twice in the headline and precision.
+    """
+    best: dict[tuple[str, str, int], Finding] = {}
+    for f in found:
+        key = (f.rule, f.path, f.line)
+        if key not in best or f.confidence > best[key].confidence:
+            best[key] = f
+    return list(best.values())
 
 
 def _mark_new_repo(found: tuple[Finding, ...], changed_lines: dict[str, frozenset[int]] | None) -> list[Finding]:

@@ -83,14 +83,13 @@ def test_old_findings_are_folded_apart_and_never_in_the_top_risks(change):
     review = open_review(analyze(path, base, head))
     assert [f.line for f in review.evidence(1)] == [19]
     assert [f.line for f in review.already(1)] == [5]
-    assert review.evidence(14) == () and len(review.already(14)) == 1  # verify=False was there before
+    # verify=False was there before too, but tls.verify_off is a lead until measured (rules.toml policy)
+    assert review.evidence(14) == review.already(14) == ()
     assert 14 not in {it.number for it, _, _ in review.top_risks(limit=22)}
     soup = BeautifulSoup(wb.checklist(review).data, "html.parser")
     folded = soup.select_one("details#already-in-codebase")
-    assert folded is not None and "item-14" in str(folded) and folded.get("open") is None
-    item14 = soup.select_one("#item-14")
-    assert "0 new findings" in item14.h4.get_text(" ") and "No finding on the lines this change added" in item14.get_text()
-    assert "shop/rates.py:5" in item14.select_one("details.ar-already").get_text()
+    assert folded is not None and folded.get("open") is None
+    assert "1 finding the change did not bring" in folded.get_text() and "item-1" in str(folded)
     header = BeautifulSoup(wb.header(review).data, "html.parser")
     risks = header.select_one(".ar-risks").get_text(" ")
     assert "Item 14:" not in risks and "Item 1:" in risks
@@ -115,7 +114,7 @@ def test_the_batch_row_counts_what_the_change_brought(change):
     a = analyze(path, base, head)
     counted = results.measure(a, Counter())
     assert dict(counted["findings"])[1] == sum(f.new is True and f.item <= 4 and in_report(f) for f in a.findings) >= 2
-    assert counted["already"] == sum(f.new is False and in_report(f) for f in a.findings) >= 2
+    assert counted["already"] == sum(f.new is False and in_report(f) for f in a.findings) >= 1
 
 
 def test_a_broker_the_change_adds_opens_its_questions_at_its_own_lines(change):

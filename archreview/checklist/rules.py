@@ -44,6 +44,7 @@ class Rule:
     wordings: tuple[Wording, ...]  # the first is the default
     shown: Shown = "report"
     scope: Scope = "line"
+    measured: tuple[int, int] | None = None  # (right, labelled) on the tuned+looked real-code corpus
 
     @property
     def confidence(self) -> float:
@@ -96,13 +97,19 @@ def _parse_rule(raw: dict) -> Rule:
     shown, scope = raw.get("shown", "report"), raw.get("scope", "line")
     if shown not in SHOWN or scope not in SCOPES:
         raise CatalogueError(f"{where}: 'shown' must be one of {SHOWN} and 'scope' one of {SCOPES}", path="rules.toml")
+    measured = raw.get("measured")
+    if measured is not None:
+        right, _, labelled = str(measured).partition("/")
+        if not (right.isdigit() and labelled.isdigit() and int(right) <= int(labelled)):
+            raise CatalogueError(f"{where}: 'measured' must read \"right/labelled\", got {measured!r}", path="rules.toml")
+        measured = (int(right), int(labelled))
     wordings = [_wording(where, "", raw)]
     for var in raw.get("variant", []):
         name = var.get("name")
         if not isinstance(name, str) or not name or name in {w.name for w in wordings}:
             raise CatalogueError(f"{where}: each variant needs a new, non-empty 'name'", path="rules.toml")
         wordings.append(_wording(f"{where} variant {name!r}", name, var))
-    return Rule(rid, item, tuple(wordings), shown, scope)
+    return Rule(rid, item, tuple(wordings), shown, scope, measured)
 
 
 def _wording(where: str, name: str, raw: dict) -> Wording:

@@ -377,3 +377,48 @@ def test_a_developer_test_setup_under_scripts_or_devcontainer_is_not_production(
     assert {f.kind for f in result.new_infrastructure if f.test_only} >= {"service"}
     prod = change(git_repo, {}, {"deploy/docker-compose.yml": compose}, name="prod")
     assert {("service", "authelia"), ("service", "traefik")} <= kinds(prod)
+
+
+def test_a_redis_client_opened_where_redis_was_already_in_use_is_not_a_new_cache(git_repo, private_cache) -> None:
+    # mozilla/treeherder d05b42c: Redis() in new extract modules, Redis already the Django cache;
+    # CERT-Polska/mwdb-core 3be33c6: Redis.from_url(redis_uri) beside flask-limiter's Redis storage
+    settings = """\
+        CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://redis:6379/0"}}
+        """
+    one = "from redis import Redis\n\ndef state():\n    return Redis().get('k')\n"
+    result = change(git_repo, {"app/settings.py": settings},
+                    {"app/extract/jobs.py": one, "app/extract/alerts.py": one})
+    assert ("cache", "redis") not in kinds(result)
+    second = change(git_repo, {"app/settings.py": settings},
+                    {"app/extract/jobs.py": one,
+                     "app/sessions.py": "import redis\nstore = redis.from_url('redis://sessions:6379/1')\n"},
+                    name="second")
+    assert ("cache", "redis") in kinds(second)
+    fresh = change(git_repo, {}, {"app/extract/jobs.py": one}, name="fresh")
+    assert ("cache", "redis") in kinds(fresh)
+
+
+def test_another_client_library_for_the_same_object_store_is_not_new_object_storage(git_repo, private_cache) -> None:
+    # CERT-Polska/mwdb-core 5520756: Minio-py replaced by boto3 against the same S3-compatible store
+    minio = "from minio import Minio\nclient = Minio('s3:9000')\n"
+    boto = "import boto3\nclient = boto3.client('s3', endpoint_url='http://s3:9000')\n"
+    result = change(git_repo, {"app/storage.py": minio}, {"app/storage.py": boto})
+    assert not any(f.kind == "object_storage" for f in result.new_infrastructure)
+    first = change(git_repo, {}, {"app/storage.py": boto}, name="first")
+    assert ("object_storage", "s3") in kinds(first)
+
+
+def test_a_redis_pool_with_its_own_new_setting_is_a_second_cache(git_repo, private_cache) -> None:
+    # benavlabs/FastAPI-boilerplate f14e552: a rate-limit Redis pool beside the cache pool, with its own URL setting
+    config = """\
+        from pydantic_settings import BaseSettings
+        class RedisCacheSettings(BaseSettings):
+            REDIS_CACHE_URL: str = "redis://redis:6379"
+        """
+    pool = "from redis.asyncio import Redis, ConnectionPool\npool: ConnectionPool | None = None\nclient: Redis | None = None\n"
+    limiter = textwrap.dedent(config) + "class RedisRateLimiterSettings(BaseSettings):\n    REDIS_RATE_LIMIT_URL: str = \"redis://redis:6379\"\n"
+    result = change(git_repo, {"app/config.py": config, "app/cache.py": pool},
+                    {"app/config.py": limiter, "app/rate_limit.py": pool})
+    assert ("cache", "redis") in kinds(result)
+    same = change(git_repo, {"app/config.py": config, "app/cache.py": pool}, {"app/metrics.py": pool}, name="same")
+    assert ("cache", "redis") not in kinds(same)

@@ -423,8 +423,9 @@ def test_every_catalogue_entry_has_a_row() -> None:
     covered |= {(s, k, n) for _, _, s, k, n in FILE_ROWS}
     covered |= {("paths", k, n) for _, k, n in PATH_ROWS}
     covered |= {("roles", k, n) for _, k, n in ROLE_ROWS}
+    # others: test_code_signals; [[stores]] make no signal (test_change_shapes checks them on a change)
     missing = [e.label for e in load_catalogue().entries
-               if e.ecosystem == "pypi" and (e.section, e.kind, e.name) not in covered]  # others: test_code_signals
+               if e.ecosystem == "pypi" and e.section != "stores" and (e.section, e.kind, e.name) not in covered]
     assert missing == []
 
 

@@ -39,6 +39,7 @@ _SECTIONS: dict[str, tuple[str, dict[str, type]]] = {
     "env_reads": ("calls", {"subscripts": list}),
     "settings_classes": ("bases", {"decorators": list, "class_names": list}),
     "roles": ("plays", {"keys": list, "modules": list}),
+    "stores": ("clients", {}),
 }
 _REGEX_SECTIONS = {"classes", "backends", "images", "processes", "paths", "env_reads"}
 _CONFIG_FIELDS = ("extensions", "names", "name_prefixes", "exclude_dirs", "exclude_names")
@@ -125,6 +126,7 @@ class Catalogue:
     settings_classes: tuple[Entry, ...] = field(compare=False, default=())
     roles: tuple[tuple[frozenset[tuple[str, ...]], re.Pattern[str], Entry], ...] = field(compare=False, default=())
     role_imports: dict[str, Entry] = field(compare=False, default_factory=dict)  # dotted module prefix -> role
+    stores: dict[tuple[str, str], str] = field(compare=False, default_factory=dict)  # (kind, client name) -> store
 
     def entries_of(self, section: str) -> tuple[Entry, ...]:
         return tuple(e for e in self.entries if e.section == section)
@@ -277,6 +279,7 @@ def _index(entries: tuple[Entry, ...], config: ConfigRule) -> Catalogue:
         roles=tuple((frozenset(tuple(m.split(":")) for m in e.match), re.compile("|".join(e.keys) or "(?!)", re.I), e)
                     for e in of("roles")),
         role_imports={m: e for e in of("roles") for m in e.modules},
+        stores={(e.kind, c): e.name for e in of("stores") for c in e.match},
     )
 
 

@@ -217,11 +217,15 @@ def new_infrastructure(
     renamed = _renamed_services(base, head)
     moved = _moved_config_files(base, head)
     findings = [*_new_config_keys(base, head, changed, not_used, used)]
+    new_keys = set(_config_keys(head, production=True)) - set(_config_keys(base, production=False))
+    stores = {cat.stores[k] for k, occ in before.items() if k in cat.stores and any(not o.test and not o.support for o in occ)}
     for key, occurrences in after.items():
         if (key[0] == "service" and key[1] in renamed) or (key[0] == "config" and key[1] in moved):
             continue
+        if cat.stores.get(key) in stores:  # another client of a store base already spoke to (catalogue ``stores``)
+            continue
         deciding = [o for o in occurrences if not o.support]
-        evidence, test_only = _what_is_new(key, deciding, before.get(key, []), changed, cat)
+        evidence, test_only = _what_is_new(key, deciding, before.get(key, []), changed, cat, new_keys)
         if evidence:
             support = [o for o in occurrences if o.support and o.test == test_only and o.path in changed]
             findings.append(_finding(key, evidence + _locations(support), test_only, not_used, used))
@@ -252,7 +256,8 @@ def _renamed_services(base: Snapshot, head: Snapshot) -> frozenset[str]:
 
 
 def _what_is_new(key: tuple[Kind, str], head_occ: list[_Occurrence], base_occ: list[_Occurrence],
-                 changed: frozenset[str], cat: Catalogue) -> tuple[tuple[Location, ...], bool]:
+                 changed: frozenset[str], cat: Catalogue,
+                 new_keys: Collection[str] = ()) -> tuple[tuple[Location, ...], bool]:
     prod = [o for o in head_occ if not o.test]
     base_prod = [o for o in base_occ if not o.test and not o.support]
     base_occ = [o for o in base_occ if not o.support]
@@ -263,12 +268,28 @@ def _what_is_new(key: tuple[Kind, str], head_occ: list[_Occurrence], base_occ: l
     if not base_prod:
         return _locations(prod), False
     counted = key in cat.counted or key[0] == "container"
+    if counted and key[0] != "container" and not any(_defined(o) for o in base_prod) \
+            and not any(key[1].split()[0].upper() in k for k in new_keys):
+        # the technology was there (a backend setting, a compose service, another library's client) but no
+        # client was opened in code: head's clients open that one unless they open more than one thing,
+        # or the change brings a setting naming the technology (REDIS_RATE_LIMIT_URL: a second instance)
+        opened = {o.detail.lstrip("@") for o in prod if _defined(o) and not _migration(o.path)}
+        if len(opened) > 1:
+            return _locations(o for o in prod if _defined(o) and o.path in changed and not _migration(o.path)), False
+        return (), False
     if counted:
         before, after = _instances(base_prod, key), _instances(prod, key)
         if len(after) > len(before):
             return _locations(o for o in prod if o.path in changed and not _migration(o.path)
                               and _instance(o, key) not in before), False
     return (), False
+
+
+def _defined(o: _Occurrence) -> bool:
+    """A client, engine or factory opened in code (a counted call with what it opens), not a deployment,
+    a setting or a declaration."""
+    return not o.deployed and not o.support and not o.named and not o.plays and "(" in o.detail \
+        and not o.detail.startswith("class ")
 
 
 def _instance(o: _Occurrence, key: tuple[str, str]) -> tuple[str, str]:

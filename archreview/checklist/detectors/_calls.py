@@ -33,6 +33,10 @@ PUBLISH_ATTRS = frozenset(
      "send_messages", "put_record", "put_events", "enqueue", "emit_event"}
 )  # fmt: skip
 MAIL_ATTRS = frozenset({"send_mail", "send_mass_mail", "sendmail", "send_email", "mail_admins"})
+# Replies to the user who clicked, in the chat UI (Slack Bolt/Web API): a modal, an ephemeral message, an
+# acknowledgement. They tell one person what happened; no other system acts on them, so a lost one loses no state.
+UI_REPLY_ATTRS = frozenset({"views_open", "views_update", "views_push", "chat_postEphemeral", "respond", "ack"})
+_UI_REPLY_WORDS = re.compile(r"(^|_)(modal|ephemeral)(_|$)", re.I)  # send_success_modal, send_ephemeral_message
 # A call "does something outside" when its name starts with one of these verbs
 # (send_receipt, charge_card, publish), or pairs a doing verb with a money noun
 # (process_payment, create_charge, stripe.Refund.create).
@@ -215,6 +219,12 @@ def _defaulted_later(ctx: FileContext, found: dict[str, tuple[str, bool]]) -> di
 
 def _mentions_timeout(node: ast.AST) -> bool:
     return isinstance(node, ast.Call) and kwarg(node, "timeout") is not None
+
+
+def is_ui_reply(call: ast.Call) -> bool:
+    """A reply to the clicking user in the chat UI (``client.views_open``, ``respond(...)``, ``send_success_modal``)."""
+    a = attr(call)
+    return a in UI_REPLY_ATTRS or bool(_UI_REPLY_WORDS.search(a))
 
 
 def effect(ctx: FileContext, call: ast.Call, clients: dict[str, tuple[str, bool]], *, retried: bool = False) -> str | None:

@@ -422,3 +422,44 @@ def test_a_redis_pool_with_its_own_new_setting_is_a_second_cache(git_repo, priva
     assert ("cache", "redis") in kinds(result)
     same = change(git_repo, {"app/config.py": config, "app/cache.py": pool}, {"app/metrics.py": pool}, name="same")
     assert ("cache", "redis") not in kinds(same)
+
+
+def test_a_compose_statsd_service_is_observability_not_a_team_service(git_repo, private_cache) -> None:
+    # mozilla/treeherder 307abe8: a statsd client publishing ingestion stats, and a compose `statsd/statsd` service
+    compose = "services:\n  web:\n    build: .\n"
+    with_statsd = compose + "  statsd:\n    image: statsd/statsd:v0.10.2\n    ports:\n      - '8125:8125/udp'\n"
+    stats = "from statsd import StatsClient\nstats = StatsClient('statsd', 8125)\n"
+    result = change(git_repo, {"docker-compose.yml": compose},
+                    {"docker-compose.yml": with_statsd, "app/stats.py": stats})
+    assert ("observability", "statsd") in kinds(result)
+    assert not any(f.kind == "service" for f in result.new_infrastructure)
+    graphite = change(git_repo, {"docker-compose.yml": compose},
+                      {"docker-compose.yml": compose + "  graphite:\n    image: graphiteapp/graphite-statsd\n"}, name="graphite")
+    assert ("observability", "statsd") in kinds(graphite)
+    assert not any(f.kind == "service" for f in graphite.new_infrastructure)
+
+
+def test_a_redis_client_opened_from_a_url_is_a_cache_client(git_repo, private_cache) -> None:
+    # CERT-Polska/mwdb-core 3be33c6: Redis.from_url(redis_uri); FastAPI-boilerplate: ConnectionPool.from_url
+    one = "from redis import Redis\n\ndef client(url):\n    return Redis.from_url(url)\n"
+    fresh = change(git_repo, {}, {"app/state.py": one})
+    assert ("cache", "redis") in kinds(fresh)
+    located = {f.name: f for f in fresh.new_infrastructure}["redis"]
+    assert any(loc.path == "app/state.py" and loc.line == 4 for loc in located.evidence)
+    pools = "import redis.asyncio as redis\npool = redis.ConnectionPool.from_url('redis://cache:6379/0')\n"
+    second = change(git_repo, {"app/cache.py": pools},
+                    {"app/cache.py": pools + "sessions = redis.ConnectionPool.from_url('redis://sessions:6379/1')\n"},
+                    name="second")
+    assert ("cache", "redis") in kinds(second)
+    moved = change(git_repo, {"app/cache.py": pools}, {"app/cache.py": None, "app/pool.py": pools}, name="moved")
+    assert ("cache", "redis") not in kinds(moved)
+
+
+def test_bigquery_through_jx_bigquery_is_a_new_database(git_repo, private_cache) -> None:
+    # mozilla/treeherder d05b42c: jobs extracted to BigQuery through jx_bigquery
+    extract = "from jx_bigquery import bigquery\n\ndef extract(config):\n    return bigquery.Dataset(config.destination)\n"
+    result = change(git_repo, {}, {"app/extract/jobs.py": extract, "requirements.txt": "SQLAlchemy==2.0.20\njx-bigquery==3.9\n"})
+    assert ("database", "bigquery") in kinds(result)
+    again = change(git_repo, {"app/extract/jobs.py": extract},
+                   {"app/extract/alerts.py": extract.replace("jobs", "alerts")}, name="again")
+    assert ("database", "bigquery") not in kinds(again)

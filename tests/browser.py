@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -26,11 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = (
-    "--no-sandbox", "--disable-background-networking", "--disable-component-update", "--no-first-run",
-    "--disable-gpu", "--disable-dev-shm-usage",
-)
+from archreview.report import pdf
+
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 # JupyterLab user settings for the test server: no news or update checks (no
@@ -48,19 +44,17 @@ class BrowserMissing(RuntimeError):
 
 
 def chromium_path() -> str:
-    """Debian's Chromium, or an error that says how to install it (the tests fail, never skip)."""
-    found = CHROMIUM if os.access(CHROMIUM, os.X_OK) else shutil.which("chromium")
-    if not found:
-        raise BrowserMissing(
-            f"Chromium is not installed ({CHROMIUM} not found): the browser tests need it. "
-            "Install it with `apt-get install chromium` (CI's .ci/run does this)."
-        )
-    return found
+    """The Chromium the PDF export prints with (found the same way), or an error that says how to
+    install it (the tests fail, never skip)."""
+    try:
+        return pdf.find_chromium()
+    except pdf.BrowserMissing as err:
+        raise BrowserMissing(f"the browser tests need Chromium: {err} (CI's .ci/run installs it)") from None
 
 
 def launch(playwright):
-    """A headless Chromium from the system, not Playwright's download."""
-    return playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=list(CHROMIUM_ARGS))
+    """A headless Chromium from the system, not Playwright's download, with the export's flags."""
+    return playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=list(pdf.CHROMIUM_ARGS))
 
 
 def free_port() -> int:

@@ -293,22 +293,24 @@ def _finding_from_dict(raw: object, where: str) -> FindingDecision:
     return decision
 
 
-def _parse_findings(raw: object) -> dict[str, FindingDecision]:
+def _parse_keyed(raw: object, name: str, parse: Callable[[object, str], _D], key_of: Callable[[_D], _K],
+                 what: str) -> dict[_K, _D]:
+    """A ``{key: record}`` object of the file, each record filed under the key it says it has."""
     if not isinstance(raw, dict):
-        raise ValueError("'findings' is not an object")
-    findings = {}
+        raise ValueError(f"'{name}' is not an object")
+    records = {}
     for key, value in raw.items():
-        decision = _finding_from_dict(value, f"findings[{key!r}]")
-        if key != decision.fingerprint:
-            raise ValueError(f"findings[{key!r}] holds finding {decision.fingerprint}")
-        findings[key] = decision
-    return findings
+        record = parse(value, f"{name}[{key!r}]")
+        if key != str(key_of(record)):
+            raise ValueError(f"{name}[{key!r}] holds {what} {key_of(record)}")
+        records[key_of(record)] = record
+    return records
 
 
-def _parse_finding_history(raw: object) -> tuple[FindingDecision, ...]:
+def _parse_list(raw: object, name: str, parse: Callable[[object, str], _D]) -> tuple[_D, ...]:
     if not isinstance(raw, list):
-        raise ValueError("'finding_history' is not a list")
-    return tuple(_finding_from_dict(value, f"finding_history[{i}]") for i, value in enumerate(raw))
+        raise ValueError(f"'{name}' is not a list")
+    return tuple(parse(value, f"{name}[{i}]") for i, value in enumerate(raw))
 
 
 def parse_document(text: str) -> Document:
@@ -330,26 +332,13 @@ def parse_document(text: str) -> Document:
         raise ValueError("'format' must be a positive integer")
     if version > FORMAT:
         raise _NewerFormat(f"written by a newer archreview (format {version}; this version reads format {FORMAT})")
-    return Document(_parse_decisions(doc.get("decisions", {})), _parse_history(doc.get("history", [])),
-                    _parse_findings(doc.get("findings", {})), _parse_finding_history(doc.get("finding_history", [])))
+    return Document(_parse_keyed(doc.get("decisions", {}), "decisions", _from_dict, lambda d: d.item, "item"),
+                    _parse_list(doc.get("history", []), "history", _from_dict),
+                    _parse_keyed(doc.get("findings", {}), "findings", _finding_from_dict, lambda f: f.fingerprint,
+                                 "finding"),
+                    _parse_list(doc.get("finding_history", []), "finding_history", _finding_from_dict))
 
 
-def _parse_decisions(raw: object) -> dict[int, Decision]:
-    if not isinstance(raw, dict):
-        raise ValueError("'decisions' is not an object")
-    decisions = {}
-    for key, value in raw.items():
-        decision = _from_dict(value, f"decisions[{key!r}]")
-        if key != str(decision.item):
-            raise ValueError(f"decisions[{key!r}] holds item {decision.item}")
-        decisions[decision.item] = decision
-    return decisions
-
-
-def _parse_history(raw: object) -> tuple[Decision, ...]:
-    if not isinstance(raw, list):
-        raise ValueError("'history' is not a list")
-    return tuple(_from_dict(value, f"history[{i}]") for i, value in enumerate(raw))
 
 
 def dump_document(document: Document) -> bytes:

@@ -156,6 +156,7 @@ def _analyze(args: argparse.Namespace) -> int:
     from archreview.analysis.inputs import resolve_inputs
 
     prior = _baseline(args)
+    dismissed = _dismissed(args.decisions)  # read first: a bad file stops the run at once, whatever is written
     inputs = resolve_inputs(args.path, args.base, args.head, context_file=args.context, depth=args.depth)
     if args.json and prior is None and not (args.sarif or args.markdown or args.fail_on_new):
         from archreview.report.jsondoc import cached_document  # a warm re-run imports nothing heavier than this
@@ -174,7 +175,6 @@ def _analyze(args: argparse.Namespace) -> int:
         from archreview.analysis.baseline import compare
 
         result = compare(result, prior)
-    dismissed = _dismissed(args.decisions)
     _extra_outputs(args, result, dismissed=dismissed)
     if args.json:
         _write_json(args.json, jsondoc.encode(result), args.path)

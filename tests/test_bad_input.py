@@ -47,6 +47,22 @@ def test_deeply_nested_json_in_a_decisions_file_is_one_line(git_repo, tmp_path, 
     assert deep.read_bytes() == before
 
 
+@pytest.mark.parametrize("outputs", [["--json", "-"], ["--markdown", "comment.md"], []])
+def test_a_broken_decisions_file_given_to_analyze_is_one_line_whatever_it_writes(git_repo, tmp_path, capsys,
+                                                                                 private_cache, outputs):
+    """`analyze --decisions` with only --json (the fast path) read nothing and said nothing; with --markdown
+    it said so only after the whole analysis. Now it is read first, refused in one line, and kept."""
+    repo = git_repo([{"app/__init__.py": "", "app/core.py": "x = 1\n"}])
+    broken = tmp_path / "decisions.json"
+    broken.write_text('{"format": 1, "decisions": {"3": \n')
+    before = broken.read_bytes()
+    outputs = [str(tmp_path / o) if o.endswith(".md") else o for o in outputs]
+    assert cli.main(["analyze", str(repo.path), "--decisions", str(broken), *outputs]) == 2
+    _one_line(capsys, "not a valid decisions file", "kept untouched")
+    assert broken.read_bytes() == before
+    assert not (tmp_path / "comment.md").exists()
+
+
 def _blocked(tmp_path: Path) -> Path:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder\n")

@@ -1,7 +1,7 @@
 """Precision of the checklist detectors on real public repositories, from hand labels.
 
 Usage:
-    python bench/realcode/score.py [--split tuned|looked|held2|tuned,looked|all] [--repo OWNER/NAME] [--markdown]
+    python bench/realcode/score.py [--split tuned|looked|held2|held3|tuned,looked|all] [--repo OWNER/NAME] [--markdown]
     python bench/realcode/score.py --dump [--repo OWNER/NAME] [--rule RULE]   # unlabelled findings, with code
     python bench/realcode/score.py --stub [--repo OWNER/NAME]                 # append them to the label files
     python bench/realcode/score.py --calibrate --split all                    # base confidences per rule
@@ -280,7 +280,7 @@ def dump(repos: list[Repo], rule: str | None, stub: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--split", default="tuned",
-                    help="a split of corpus.toml (tuned, looked, held2), several joined by commas, or all")
+                    help="a split of corpus.toml (tuned, looked, held2, held3), several joined by commas, or all")
     ap.add_argument("--repo", help="only this owner/name")
     ap.add_argument("--rule", help="with --dump: only this rule")
     ap.add_argument("--dump", action="store_true", help="print unlabelled findings with their code")

@@ -1,7 +1,7 @@
 """Precision of the TypeScript/JavaScript, C#, Java/Kotlin and Go checklist detectors on real repositories.
 
 Usage:
-    python bench/langcode/score.py [--split tuned|held|all] [--repo OWNER/NAME] [--markdown]
+    python bench/langcode/score.py [--split tuned|held|held2|all] [--repo OWNER/NAME] [--markdown]
     python bench/langcode/score.py --dump [--repo OWNER/NAME] [--rule RULE]   # unlabelled findings, with code
     python bench/langcode/score.py --stub [--repo OWNER/NAME]                 # append them to the label files
 
@@ -119,7 +119,7 @@ def base(rule: str) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--split", default="tuned", choices=("tuned", "held", "all"))
+    parser.add_argument("--split", default="tuned", choices=("tuned", "held", "held2", "all"))
     parser.add_argument("--repo")
     parser.add_argument("--rule")
     parser.add_argument("--dump", action="store_true")

@@ -884,3 +884,58 @@ def test_commit_then_task_on_the_same_path_is_still_found():  # the Celery alert
     """
     found = {(r, line) for r, line in rules(source) if r == "dual_write.commit_then_publish"}
     assert found == {("dual_write.commit_then_publish", 8), ("dual_write.commit_then_publish", 11)}
+
+
+def test_courtesy_messages_after_a_commit_are_not_publishing():  # dispatch incident/case flows on close
+    source = """
+        from dispatch.database import db_session
+
+        def incident_closed_status_flow(incident):
+            incident.status = "closed"
+            db_session.commit()
+            # a direct message asking the commander to review the incident's information
+            send_incident_closed_information_review_reminder(incident, db_session)
+            # a direct message asking every participant to rate the incident
+            send_incident_rating_feedback_message(incident, db_session)
+            # an ephemeral prompt to the assignee
+            send_event_update_prompt_reminder(incident, db_session)
+            send_incident_closed_notification(incident, db_session)
+    """
+    found = {(r, line) for r, line in rules(source) if r.startswith("dual_write")}
+    assert found == {("dual_write.commit_then_publish", 12)}  # the closing notification still is
+
+
+def test_a_commit_on_a_branch_that_continues_is_not_before_the_call():  # treeherder alert_manager.py
+    source = """
+        from treeherder.perf.models import PerformanceTelemetryAlert
+
+        def redo_email_alerts(self, alerts):
+            for alert in alerts:
+                if not self.probes.get(alert.probe):
+                    alert.notified = True
+                    alert.save()
+                    continue
+                send_alert_email(alert)
+            send_summary_email(alerts)
+    """
+    found = {(r, line) for r, line in rules(source) if r.startswith("dual_write")}
+    # the e-mail in the loop is another row's; the summary after the loop follows the saves
+    assert found == {("dual_write.commit_then_publish", 10)}
+
+
+def test_a_commit_on_a_branch_that_returns_is_not_before_the_call_unless_a_handler_runs_it():
+    source = """
+        from shop.models import Order
+
+        def finish(order: Order, cancelled):
+            try:
+                if cancelled:
+                    order.status = "cancelled"
+                    order.save()
+                    return
+                send_receipt(order)
+            finally:
+                notify_warehouse(order)
+    """
+    found = {(r, line) for r, line in rules(source) if r.startswith("dual_write")}
+    assert found == {("dual_write.commit_then_publish", 11)}  # finally runs after the return

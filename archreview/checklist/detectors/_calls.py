@@ -37,6 +37,9 @@ MAIL_ATTRS = frozenset({"send_mail", "send_mass_mail", "sendmail", "send_email",
 # acknowledgement. They tell one person what happened; no other system acts on them, so a lost one loses no state.
 UI_REPLY_ATTRS = frozenset({"views_open", "views_update", "views_push", "chat_postEphemeral", "respond", "ack"})
 _UI_REPLY_WORDS = re.compile(r"(^|_)(modal|ephemeral)(_|$)", re.I)  # send_success_modal, send_ephemeral_message
+# Courtesy messages: a request to rate or give feedback, a reminder or prompt to a person. They ask for
+# something optional; a lost one leaves no system out of step with the database.
+_COURTESY_WORDS = re.compile(r"(^|_)(rating|feedback|survey|reminders?|prompts?|nudge)(_|$)", re.I)
 # A call "does something outside" when its name starts with one of these verbs
 # (send_receipt, charge_card, publish), or pairs a doing verb with a money noun
 # (process_payment, create_charge, stripe.Refund.create).
@@ -225,6 +228,12 @@ def is_ui_reply(call: ast.Call) -> bool:
     """A reply to the clicking user in the chat UI (``client.views_open``, ``respond(...)``, ``send_success_modal``)."""
     a = attr(call)
     return a in UI_REPLY_ATTRS or bool(_UI_REPLY_WORDS.search(a))
+
+
+def is_courtesy(call: ast.Call) -> bool:
+    """A courtesy message to a person, named as one (``send_incident_rating_feedback_message``,
+    ``send_incident_closed_information_review_reminder``, ``send_event_update_prompt_reminder``)."""
+    return bool(_COURTESY_WORDS.search(attr(call)))
 
 
 def effect(ctx: FileContext, call: ast.Call, clients: dict[str, tuple[str, bool]], *, retried: bool = False) -> str | None:

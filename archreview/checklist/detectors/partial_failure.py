@@ -21,6 +21,7 @@ from archreview.checklist.detectors._calls import (
     has_splat,
     http_call,
     is_commit,
+    is_courtesy,
     is_none,
     is_orm_write,
     is_ui_reply,
@@ -29,6 +30,7 @@ from archreview.checklist.detectors._calls import (
     mentions_idempotency,
     receiver,
 )
+from archreview.checklist.detectors._paths import same_path
 from archreview.checklist.rules import finding
 from archreview.facts.index import FileContext, FunctionNode, dotted
 from archreview.core.model import Finding
@@ -309,15 +311,16 @@ def dual_writes(ctx: FileContext) -> Iterator[Finding]:
     for call in ctx.calls():  # start from the effects: most functions have none, and are never walked
         desc = effect(ctx, call, clients)
         func = ctx.enclosing_function(call) if desc and not is_commit(call) else None
-        if func is not None and desc and receiver(call) != func.name and not is_ui_reply(call):
-            by_func.setdefault(id(func), (func, []))[1].append((call, desc))
+        if not desc or func is None or receiver(call) == func.name or is_ui_reply(call) or is_courtesy(call):
+            continue  # no effect, a recursive call, a reply to the clicking user, a rating request
+        by_func.setdefault(id(func), (func, []))[1].append((call, desc))
     for func, effects in by_func.values():
         commits = _commit_lines(ctx, func) if not (outbox and _mentions_outbox(func)) else []
         own = {id(c) for c in body_calls(func)} if commits else set()  # not inside a lambda (on_commit) or nested def
         for call, desc in effects:
             if id(call) in own and not _compensated(ctx, call):
-                same_path = [line for line, at in commits if not _exclusive(func, at, call.lineno)]
-                yield from _order_finding(ctx, call, desc, same_path)
+                on_path = [line for line, at in commits if same_path(func, *sorted((at, call.lineno)))]
+                yield from _order_finding(ctx, call, desc, on_path)
 
 
 def _order_finding(ctx: FileContext, call: ast.Call, desc: str, commits: list[int]) -> Iterator[Finding]:
@@ -340,31 +343,6 @@ def _commit_lines(ctx: FileContext, func: FunctionNode) -> list[tuple[int, int]]
         if ctx.qualified(dec).endswith("transaction.atomic"):
             lines.append((func.end_lineno or func.lineno, func.lineno))
     return sorted(set(lines))
-
-
-def _exclusive(func: FunctionNode, a: int, b: int) -> bool:
-    """Do lines ``a`` and ``b`` sit in sibling branches of one if/else, try handlers/else or match,
-    so that no run of the function passes both?"""
-    for node in body_nodes(func):
-        arms = _arms(node)
-        if len(arms) > 1:
-            which = [next((i for i, (lo, hi) in enumerate(arms) if lo <= line <= hi), -1) for line in (a, b)]
-            if which[0] >= 0 and which[1] >= 0 and which[0] != which[1]:
-                return True
-    return False
-
-
-def _arms(node: ast.AST) -> list[tuple[int, int]]:
-    """Line spans of the mutually exclusive branches of a statement (none for other nodes)."""
-    if isinstance(node, ast.If):
-        blocks = [node.body, node.orelse]
-    elif isinstance(node, ast.Try | ast.TryStar):
-        blocks = [*(h.body for h in node.handlers), node.orelse]  # the try body runs before either
-    elif isinstance(node, ast.Match):
-        blocks = [c.body for c in node.cases]
-    else:
-        return []
-    return [(b[0].lineno, b[-1].end_lineno or b[-1].lineno) for b in blocks if b]
 
 
 def _is_tx(ctx: FileContext, expr: ast.AST) -> bool:

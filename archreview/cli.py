@@ -234,16 +234,10 @@ def _extra_outputs(args: argparse.Namespace, result, statuses=None, dismissed=No
         print(f"{kind} written: {path}", file=sys.stderr)
 
 
-def _without_iri_grammars() -> None:
-    """papermill validates notebooks with nbformat, through jsonschema, whose import builds 38 Lark
-    parsers for the ``iri`` string formats whenever ``rfc3987_syntax`` is installed (2 s of CPU, more
-    than the rest of nbformat). No notebook schema uses a string format, so this process does without:
-    jsonschema sees the module as missing, as it is designed to. Only this command's own process."""
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-
-
 def _review(args: argparse.Namespace) -> int:
-    _without_iri_grammars()
+    from archreview.report.jupyter import without_iri_grammars
+
+    without_iri_grammars()
     from archreview.report.notebook import run_review
     from archreview.workbook.params import Parameters
 
@@ -306,6 +300,9 @@ class _BatchProgress:
 
 
 def _batch(args: argparse.Namespace) -> int:
+    from archreview.report.jupyter import without_iri_grammars
+
+    without_iri_grammars()  # this process runs the portfolio's summary notebook
     from archreview.batch.supervisor import run_batch
 
     progress = _BatchProgress()
@@ -356,6 +353,9 @@ def _guardrails(args: argparse.Namespace) -> int:
 
 
 def _lab(args: argparse.Namespace) -> int:
+    from archreview.report.jupyter import without_iri_grammars
+
+    without_iri_grammars()  # before archreview.lab imports nbformat
     from archreview.lab import open_lab
     from archreview.workbook.params import Parameters
 

@@ -242,16 +242,30 @@ def test_a_file_name_that_is_not_utf8_still_gives_a_json_document(tmp_path):
     assert sorted(f["path"] for f in files) == ["app.py", "caf\udce9.py"]  # the byte kept as a surrogate escape
 
 
-def test_review_process_validates_notebooks_without_building_iri_grammars() -> None:
-    """`archreview review` keeps jsonschema from loading rfc3987_syntax (2 s of Lark grammars on import);
-    nbformat still validates, and rejects, notebooks as before."""
-    code = ("import sys; from archreview import cli; cli._without_iri_grammars(); import nbformat; "
-            "nb = nbformat.v4.new_notebook(); nbformat.validate(nb); nb.cells = [{'cell_type': 'bogus'}]\n"
+# Each entry point that loads nbformat or papermill, run on input it refuses at once, then nbformat
+# imported in the same process: jsonschema must not have imported rfc3987_syntax (its import builds 38
+# Lark parsers, 2 s of CPU), and nbformat must still validate and reject notebooks. "nothing" is the
+# control: without an entry point the module IS imported, so the assertion can fail.
+_ENTRY_POINTS = {
+    "nothing": "pass",
+    "review": "cli.main(['review', missing, '--output', os.path.join(folder, 'r.html')])",
+    "lab": "cli.main(['lab', missing, '--no-browser'])",
+    "batch": "cli.main(['batch', os.path.join(missing, 'batch.yml'), '--output', folder])",
+    "batch child job": "job.main([os.path.join(missing, 'task.json')])",
+}
+
+
+@pytest.mark.parametrize("entry", sorted(_ENTRY_POINTS))
+def test_entry_points_that_run_notebooks_do_not_build_iri_grammars(entry: str, tmp_path: Path) -> None:
+    code = ("import os, sys\nfrom archreview import cli\nfrom archreview.batch import job\n"
+            f"folder, missing = {str(tmp_path)!r}, {str(tmp_path / 'missing')!r}\n"
+            f"try:\n    {_ENTRY_POINTS[entry]}\nexcept (SystemExit, OSError):\n    pass\n"
+            "import nbformat\nnb = nbformat.v4.new_notebook(); nbformat.validate(nb); nb.cells = [{'cell_type': 'bogus'}]\n"
             "try:\n    nbformat.validate(nb)\nexcept nbformat.ValidationError:\n    print('rejected')\n"
-            "print(sys.modules.get('rfc3987_syntax'))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+            "print(sys.modules.get('rfc3987_syntax') is not None)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["rejected", "None"]
+    assert done.stdout.split()[-2:] == ["rejected", "True" if entry == "nothing" else "False"], done.stdout
 
 
 @pytest.mark.slow

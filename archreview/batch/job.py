@@ -72,6 +72,9 @@ def written_result(task: Task) -> RepoResult | None:
 
 
 def main(argv: list[str]) -> int:
+    from archreview.report.jupyter import without_iri_grammars
+
+    without_iri_grammars()  # before nbclient, papermill and nbconvert load nbformat
     logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(asctime)s %(name)s: %(message)s")
     if len(argv) != 1:
         _log.error("usage: python -m archreview.batch.job TASK.json (started by archreview batch)")

@@ -221,6 +221,34 @@ def test_raw_outputs_are_sanitised_on_the_way_to_the_report(tmp_path):
     assert body.find("strong", string="bold") is not None  # Markdown still rendered
 
 
+def test_the_report_of_a_notebook_run_here_is_redacted_once(tmp_path, monkeypatch):
+    """The review's report is made from the notebook papermill just ran, whose outputs ``_redact_file``
+    redacted on the way to disk (``Executed``): those outputs are not redacted a second time (the charts'
+    base64 made that pass cost ~1 s), while HTML the report renders from Markdown still is. A notebook
+    read from a file (the live export, any other caller) is redacted in full."""
+    import nbformat
+
+    from archreview.report import notebook as nb
+
+    secret = 'password = "hunter2hunter2"'
+    path = tmp_path / "run.ipynb"
+    nbformat.write(nbformat_notebook([{"text/html": f"<div>{secret}</div>"}, {"text/markdown": f"*{secret}*"}]), path)
+    before = path.read_text()
+    text = nb._redact_file(path)
+    assert text == path.read_text() and "hunter2" not in text
+    seen: list[str] = []
+    real = nb.redact
+    monkeypatch.setattr(nb, "redact", lambda t: seen.append(t) or real(t))
+    html = nb.export(nb.Executed(path, text), tmp_path / "once.html").read_text()
+    assert "hunter2" not in html and "password" in html
+    assert not any("<div>" in t for t in seen)  # the HTML output: redacted once, by _redact_file
+    assert any("<em>" in t for t in seen)  # the HTML rendered from Markdown: redacted here
+    path.write_text(before)  # the same notebook, unredacted, given as a file
+    seen.clear()
+    html = nb.export(path, tmp_path / "file.html").read_text()
+    assert "hunter2" not in html and any("<div>" in t for t in seen)
+
+
 def nbformat_notebook(outputs: list[dict[str, str]]):
     import nbformat
 

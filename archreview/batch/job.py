@@ -24,10 +24,14 @@ import time
 import traceback
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from archreview.batch.plan import Entry
 from archreview.core.errors import ArchReviewError
 from archreview.report.results import FAILED, REVIEWED, RepoResult, from_json, measure, to_json
+
+if TYPE_CHECKING:  # the notebook stack is imported inside the child only
+    from archreview.report.notebook import Executed
 
 OUTPUTS = ("result.json", "done.json", "analysis.json", "review.ipynb", "report.html")
 BASELINE = "baseline.json"  # the baseline's findings, copied for the workbook to compare with
@@ -166,7 +170,7 @@ def _review(task: Task, started: float) -> RepoResult:
     return result
 
 
-def _execute(params, notebook: Path, timeout: int) -> Path:
+def _execute(params, notebook: Path, timeout: int) -> Executed:
     """papermill, with one retry when the kernel never got to run a cell (a port taken by a parallel kernel)."""
     from archreview.report.notebook import ReviewFailed, execute
 

@@ -30,6 +30,16 @@ class ReviewFailed(ArchReviewError):
     """The workbook raised while running; the partial notebook is kept next to the report."""
 
 
+@dataclass(frozen=True, slots=True)
+class Executed:
+    """A notebook papermill ran in this process: its file, and that file's text as written, outputs
+    already redacted by ``_redact_file``. The reports made from it here sanitise that text without a
+    second redaction pass over every output (the charts alone are half a megabyte of base64)."""
+
+    path: Path
+    text: str = field(repr=False)  # the file's content: redacted, never read back from disk
+
+
 def notebook_path() -> Path:
     if not NOTEBOOK.exists():
         raise ArchReviewError(f"the review workbook is missing ({NOTEBOOK}); reinstall archreview from its checkout")
@@ -37,13 +47,14 @@ def notebook_path() -> Path:
 
 
 def run_notebook(source: Path, notebook_out: Path, parameters: dict[str, object], *, cwd: Path,
-                 timeout: int | None = None, kernel: str = "python3", progress: bool = False) -> Path:
+                 timeout: int | None = None, kernel: str = "python3", progress: bool = False) -> Executed:
     """papermill, as every archreview notebook is run; a failing cell raises ``ReviewFailed``
     and the partial notebook stays at ``notebook_out``. ``progress`` (the CLI asks for it on a
     terminal): papermill's bar, named after the section running (each cell's ``papermill_description``)."""
     import papermill as pm
 
     make_folder(notebook_out.parent)
+    text = None
     try:
         pm.execute_notebook(str(source), str(notebook_out), parameters=parameters, kernel_name=kernel,
                             progress_bar={"desc": "starting the kernel", "leave": False} if progress else False,
@@ -55,8 +66,9 @@ def run_notebook(source: Path, notebook_out: Path, parameters: dict[str, object]
         raise ReviewFailed(f"{source.name} failed in cell {exc.exec_count}: {exc.ename}: {_first_line(redact(str(exc.evalue)))} "
                            f"(partial notebook kept at {notebook_out})") from exc
     finally:
-        _redact_file(notebook_out)
-    return notebook_out
+        text = _redact_file(notebook_out)
+    assert text is not None, "papermill returned without writing the notebook"
+    return Executed(notebook_out, text)
 
 
 def _first_line(text: str) -> str:
@@ -64,17 +76,20 @@ def _first_line(text: str) -> str:
     return lines[0] + (" ..." if len(lines) > 1 else "") if lines else ""
 
 
-def _redact_file(notebook: Path) -> None:
-    """The executed notebook, as kept on disk, with its outputs redacted (one pass, the same as the report's)."""
+def _redact_file(notebook: Path) -> str | None:
+    """The executed notebook, as kept on disk, with its outputs redacted; the text written (None when
+    papermill failed before writing any)."""
     try:
         node = nbformat.read(notebook, as_version=4)
     except (OSError, ValueError):
-        return  # nothing was written: papermill failed before the first cell
-    write_text(notebook, nbformat.writes(clean_outputs(node, sanitise=False)))
+        return None  # nothing was written: papermill failed before the first cell
+    text = nbformat.writes(clean_outputs(node, sanitise=False))
+    write_text(notebook, text)
+    return text
 
 
 def execute(params: Parameters, notebook_out: Path, *, timeout: int | None = None, kernel: str = "python3",
-            progress: bool = False) -> Path:
+            progress: bool = False) -> Executed:
     """Run the review workbook with these parameters."""
     source = notebook_path()
     return run_notebook(source, notebook_out, absolute(params).as_dict(), cwd=source.parent, timeout=timeout,
@@ -121,28 +136,33 @@ def _text(value: object) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
-def clean_outputs(node: nbformat.NotebookNode, *, sanitise: bool) -> nbformat.NotebookNode:
+def clean_outputs(node: nbformat.NotebookNode, *, sanitise: bool, redacted: bool = False) -> nbformat.NotebookNode:
     """Every output's text redacted; with ``sanitise``, HTML and Markdown outputs sanitised too
-    (Markdown is rendered to HTML first, so raw HTML inside it is sanitised like the rest)."""
+    (Markdown is rendered to HTML first, so raw HTML inside it is sanitised like the rest).
+    ``redacted``: the outputs went through this function already (``Executed``), so only what is
+    made here (HTML rendered from Markdown) is redacted again."""
     from nbconvert.filters import markdown2html
 
+    scrub = (lambda text: text) if redacted else redact
     for cell in node.cells:
         if cell.get("cell_type") != "code":
             continue
         for output in cell.get("outputs", []):
             if "text" in output:
-                output["text"] = redact(_text(output["text"]))
+                output["text"] = scrub(_text(output["text"]))
             if "traceback" in output:
-                output["traceback"] = [redact(_text(line)) for line in output["traceback"]]
+                output["traceback"] = [scrub(_text(line)) for line in output["traceback"]]
             if "evalue" in output:
-                output["evalue"] = redact(_text(output["evalue"]))
+                output["evalue"] = scrub(_text(output["evalue"]))
             data = output.get("data", {})
+            rendered = False  # text/html made here from Markdown: always redacted
             if sanitise and "text/markdown" in data:
                 html = markdown2html(_text(data.pop("text/markdown")))
-                data.setdefault("text/html", html)
+                if "text/html" not in data:
+                    data["text/html"], rendered = html, True
             for mime in list(data):
                 if mime.startswith("text/"):
-                    data[mime] = redact(_text(data[mime]))
+                    data[mime] = (redact if rendered and mime == "text/html" else scrub)(_text(data[mime]))
                 if sanitise and mime == "text/html":
                     data[mime] = sanitise_html(data[mime])
     return node
@@ -166,13 +186,18 @@ def report_config(exporter: str = "HTMLExporter"):
     return config
 
 
-def report_node(notebook: Path, title: str) -> nbformat.NotebookNode:
-    """The executed workbook as the report shows it: outputs redacted and sanitised, no widget state."""
-    node = nbformat.read(notebook, as_version=4)
+def report_node(notebook: Path | Executed, title: str) -> nbformat.NotebookNode:
+    """The executed workbook as the report shows it: outputs redacted and sanitised, no widget state.
+    A notebook read from a file is redacted here; one this process ran (``Executed``) was already."""
+    ran = isinstance(notebook, Executed)
+    if isinstance(notebook, Executed):
+        node = nbformat.reads(notebook.text, as_version=4)
+    else:
+        node = nbformat.read(notebook, as_version=4)
     node.metadata["title"] = title
     node.metadata["running_header"] = running_header(node)
     node.metadata.pop("widgets", None)  # no widget state, and so no widget JavaScript
-    return clean_outputs(node, sanitise=True)
+    return clean_outputs(node, sanitise=True, redacted=ran)
 
 
 def running_header(node: nbformat.NotebookNode) -> str:
@@ -187,7 +212,7 @@ def running_header(node: nbformat.NotebookNode) -> str:
     return str(css_string(redact(" · ".join(str(p) for p in parts if p))))
 
 
-def export(notebook: Path, html_out: Path, title: str = "Architecture review") -> Path:
+def export(notebook: Path | Executed, html_out: Path, title: str = "Architecture review") -> Path:
     """The report: a single self-contained HTML file from an executed workbook, its outputs
     redacted and sanitised."""
     from nbconvert import HTMLExporter
@@ -247,15 +272,15 @@ def run_review(params: Parameters, output: str | os.PathLike | None, *, pdf: str
         from archreview.report.pdf import check_printer
 
         check_printer()  # no Chromium: one line now, not after the workbook ran
-    notebook = execute(params, notebook_out, timeout=timeout, progress=progress)
+    executed = execute(params, notebook_out, timeout=timeout, progress=progress)
     if html is not None:
-        export(notebook, html, params.title)
+        export(executed, html, params.title)
     if pdf_out is not None:
         from archreview.report.pdf import export_pdf
 
-        export_pdf(notebook, pdf_out, params.title)
+        export_pdf(executed, pdf_out, params.title)
     verdicts, why = standing_verdicts(params)
-    return Outcome(html, notebook, tuple(verdicts.values()), verdicts, why, pdf_out)
+    return Outcome(html, executed.path, tuple(verdicts.values()), verdicts, why, pdf_out)
 
 
 def standing_verdicts(params: Parameters) -> tuple[dict[int, str], dict[int, str]]:

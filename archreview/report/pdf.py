@@ -23,7 +23,7 @@ from traitlets import Unicode
 
 from archreview.core.errors import ToolMissing
 from archreview.core.output import write_bytes
-from archreview.report.notebook import report_config, report_node
+from archreview.report.notebook import Executed, report_config, report_node
 
 CHROMIUM_ENV = "ARCHREVIEW_CHROMIUM"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -100,7 +100,7 @@ def print_pdf(html: str, executable: str) -> bytes:
                 browser.close()
 
 
-def export_pdf(notebook: Path, pdf_out: Path, title: str = "Architecture review") -> Path:
+def export_pdf(notebook: Path | Executed, pdf_out: Path, title: str = "Architecture review") -> Path:
     """The report as a PDF file: the same template, redaction and sanitising as the HTML report."""
     exporter = SystemChromiumPDF(config=report_config("WebPDFExporter"))
     exporter.executable = check_printer()

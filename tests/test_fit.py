@@ -459,7 +459,7 @@ def test_migrations_and_scripts_in_a_change_are_not_compared_with_the_codebase()
               "scripts/report.py": 'def main():\n    """Print."""\n    print("done")\n'}
     answers = run(change)
     assert [a.verdict for a in answers] == ["not_applicable"] * 3 + ["fits", "not_applicable"], answers
-    assert "no production Python source" in answers[0].summary
+    assert "no production source in an analysed language" in answers[0].summary
 
 
 def test_an_engine_moved_to_another_module_is_not_a_second_one() -> None:

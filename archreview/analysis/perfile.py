@@ -19,7 +19,7 @@ from archreview.change import codesignals
 from archreview.facts import csharp, golang, java, javascript, kotlin, manifests, packages, treesitter
 from archreview.facts import python as pyfacts
 from archreview.change import signals
-from archreview.facts import style
+from archreview.facts import codestyle, style
 from archreview.facts.index import FileContext
 from archreview.core.fingerprint import with_fingerprints
 from archreview.core.model import FileFacts
@@ -85,6 +85,7 @@ def _code(facts: FileFacts, data: bytes) -> FileFacts:
                              key=lambda s: (s.line, s.kind, s.name, s.via))),
         namespace=code.package, error=error,
         findings=code_findings(path, code, data.decode("utf-8", "replace"), language),
+        style=codestyle.code_style(language, code),
     )
 
 

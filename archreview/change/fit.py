@@ -1,9 +1,10 @@
 """The seed's five-question fit test, answered with evidence from the code.
 
-Each question compares the change (the production Python files it adds or
-modifies: tests, migrations, scripts and docs excluded, by
-``archreview.sources.roles``) with the rest of the codebase (head's unchanged files, or base when
-the change touches everything), because "fits" means "like the code around it",
+Each question compares the change (the production source files it adds or
+modifies, in every analysed language: tests, migrations, scripts and docs excluded, by
+``archreview.sources.roles``) with the rest of the codebase in the same languages (head's
+unchanged files, or base when the change touches everything): a TypeScript change is held to
+the TypeScript around it and to TypeScript's naming conventions, not to the Python API beside it, because "fits" means "like the code around it",
 not "like a textbook". Only what the change *introduces* counts: a label a
 modified file already had in base is the codebase's, not the change's.
 Without a base (a whole-repository review) the declared context is the only
@@ -21,7 +22,9 @@ from archreview.context.load import Context
 from archreview.core.model import (Evidence, FileFacts, FitAnswer, FunctionMetric, InfraFinding, Module, RepoFacts,
                                    Snapshot, StyleFacts)
 from archreview.core.vocab import KIND_LABELS
+from archreview.facts.codestyle import CONVENTIONS, name_case
 from archreview.facts.style import BUILTIN_EXCEPTIONS
+from archreview.repo.coverage import CODE, LABELS
 from archreview.sources.roles import is_production
 
 ACCESS = ("orm-session", "django-orm", "raw-sql", "own-engine")
@@ -30,22 +33,44 @@ INFRA_KINDS = frozenset({"database", "message_queue", "task_queue", "pubsub", "c
                          "container", "service", "config", "scheduler", "rpc", "observability", "web_framework"})
 # one job, several libraries: a second one for the same job is a parallel library
 JOBS: tuple[tuple[str, frozenset[str]], ...] = (
-    ("HTTP client", frozenset({"requests", "httpx", "aiohttp", "urllib3", "pycurl", "treq", "http.client"})),
-    ("logging", frozenset({"logging", "structlog", "loguru", "logbook"})),
-    ("ORM", frozenset({"sqlalchemy", "sqlmodel", "django", "peewee", "pony", "tortoise", "mongoengine", "ormar"})),
-    ("database driver", frozenset({"psycopg2", "psycopg", "asyncpg", "pymysql", "mysqldb", "sqlite3", "aiosqlite"})),
-    ("validation", frozenset({"pydantic", "marshmallow", "attrs", "cerberus", "voluptuous"})),
-    ("retry", frozenset({"tenacity", "backoff", "retrying", "stamina"})),
+    ("HTTP client", frozenset({"requests", "httpx", "aiohttp", "urllib3", "pycurl", "treq", "http.client",
+                               "axios", "node-fetch", "got", "superagent", "undici", "ky", "restsharp", "refit", "flurl",
+                               "com.squareup.okhttp3", "com.squareup.retrofit2", "io.ktor.client", "feign",
+                               "github.com/go-resty/resty"})),
+    ("logging", frozenset({"logging", "structlog", "loguru", "logbook", "winston", "pino", "bunyan", "log4js",
+                           "serilog", "nlog", "log4net", "org.slf4j", "org.apache.logging.log4j", "mu.kotlinlogging",
+                           "go.uber.org/zap", "github.com/sirupsen/logrus", "github.com/rs/zerolog"})),
+    ("ORM", frozenset({"sqlalchemy", "sqlmodel", "django", "peewee", "pony", "tortoise", "mongoengine", "ormar",
+                       "typeorm", "@prisma/client", "sequelize", "drizzle-orm", "@mikro-orm/core", "objection",
+                       "microsoft.entityframeworkcore", "dapper", "nhibernate", "org.hibernate", "org.jetbrains.exposed",
+                       "gorm.io/gorm", "entgo.io/ent", "github.com/jmoiron/sqlx"})),
+    ("database driver", frozenset({"psycopg2", "psycopg", "asyncpg", "pymysql", "mysqldb", "sqlite3", "aiosqlite",
+                                   "pg", "mysql2", "better-sqlite3", "npgsql", "github.com/lib/pq",
+                                   "github.com/jackc/pgx", "github.com/go-sql-driver/mysql"})),
+    ("validation", frozenset({"pydantic", "marshmallow", "attrs", "cerberus", "voluptuous", "joi", "yup", "zod",
+                              "class-validator", "fluentvalidation", "github.com/go-playground/validator"})),
+    ("retry", frozenset({"tenacity", "backoff", "retrying", "stamina", "async-retry", "p-retry", "cockatiel", "polly",
+                         "io.github.resilience4j", "org.springframework.retry", "github.com/avast/retry-go",
+                         "github.com/cenkalti/backoff"})),
     ("task queue", frozenset({"celery", "rq", "dramatiq", "huey", "arq"})),
     ("scheduler", frozenset({"apscheduler", "schedule", "crontab"})),
     ("JSON", frozenset({"json", "orjson", "ujson", "simplejson", "rapidjson"})),
-    ("dates", frozenset({"datetime", "arrow", "pendulum", "dateutil"})),
+    ("dates", frozenset({"datetime", "arrow", "pendulum", "dateutil", "moment", "dayjs", "date-fns", "luxon"})),
     ("CLI", frozenset({"argparse", "click", "typer", "fire", "docopt"})),
 )
 UTILITY_STEMS = frozenset({"utils", "util", "helpers", "helper", "common", "tools", "misc"})
 SIZE_PERCENTILE = 90  # changed code's median above the codebase's 90th percentile drifts
 SHARE_GAP = 0.5  # async / docstring / method shares further apart than 50 points drift
-NAMING_GAP = 0.3  # camelCase share 30 points above the codebase's drifts
+NAMING_GAP = 0.3  # camelCase share 30 points above the codebase's drifts (Python)
+OFF_NAMES = 0.2  # a fifth or more of the change's names off its language's and codebase's conventions drifts
+RARE_CASE = 0.1  # a case under a tenth of the codebase's names of that kind is not the codebase's
+MIN_NAMES = 8  # fewer names of a kind than this in the codebase: the language's conventions alone decide
+# exception bases of the other languages (Python's are its builtins)
+CODE_EXCEPTIONS = frozenset({"Error", "Exception", "Throwable", "RuntimeException", "ApplicationException",
+                             "SystemException", "IllegalStateException", "IllegalArgumentException",
+                             "InvalidOperationException", "ArgumentException", "TypeError", "RangeError"})
+CASES = {"camel": "camelCase", "pascal": "PascalCase", "snake": "snake_case", "upper": "UPPER_CASE",
+         "word": "lower-case word", "other": "mixed case"}
 MIN_REFERENCE = 5  # fewer reference functions than this: no distribution to compare with
 MAX_EVIDENCE = 20
 QUESTIONS = (
@@ -58,7 +83,7 @@ QUESTIONS = (
 class _View:
     """The change and the codebase around it."""
 
-    new: tuple[FileFacts, ...]  # changed production Python files in head
+    new: tuple[FileFacts, ...]  # changed production source files in head (every analysed language)
     rest: tuple[FileFacts, ...]  # the codebase to compare with
     before: dict[str, FileFacts]  # base version of each changed file, when it existed
     had_engine: bool = False  # base opened a database engine somewhere (so one in the change may be a move)
@@ -74,10 +99,11 @@ def fit_test(base: Snapshot | None, head: Snapshot, changed: Collection[str], fa
     view = _view(base, head, changed)
     q4 = _q4_infrastructure(new_infra, _routing(view))
     if not view.new:
-        reason = "the change touches no production Python source (tests, migrations and scripts are left out)"
+        reason = ("the change touches no production source in an analysed language (tests, migrations and scripts "
+                  "are left out)")
         return (_na(1, reason), _na(2, reason), _na(3, reason), q4, _na(5, reason))
     if not view.rest:
-        reason = "no unchanged Python source to compare with"
+        reason = "no unchanged source in the change's languages to compare with"
         return (_na(1, reason), _na(2, reason), _q3_imports(view, facts, context), q4, _na(5, reason))
     return (_q1_data_access(view, context, new_infra), _q2_errors(view), _q3_imports(view, facts, context), q4,
             _q5_style(view))
@@ -87,17 +113,23 @@ def _view(base: Snapshot, head: Snapshot, changed: Collection[str]) -> _View:
     changed = set(changed)
     source = _production(head)
     new = tuple(f for f in source if f.path in changed)
-    rest = tuple(f for f in source if f.path not in changed)
+    families = {_family(f.language) for f in new}
+    rest = tuple(f for f in source if f.path not in changed and _family(f.language) in families)
     if not rest:
-        rest = _production(base)
+        rest = tuple(f for f in _production(base) if _family(f.language) in families)
     before = {f.path: f for f in base.files if f.path in changed}
     had_engine = any("own-engine" in _style(f).data_access for f in base.files)
     return _View(new, rest, before, had_engine)
 
 
 def _production(snapshot: Snapshot) -> tuple[FileFacts, ...]:
-    """The snapshot's production Python files that parsed."""
-    return tuple(f for f in snapshot.files if f.language == "python" and f.error is None and is_production(f.path))
+    """The snapshot's production source files that parsed, in every analysed language."""
+    return tuple(f for f in snapshot.files if f.language in CODE and f.error is None and is_production(f.path))
+
+
+def _family(language: str) -> str:
+    """Languages held to one another's code: TypeScript with JavaScript, Java with Kotlin."""
+    return {"javascript": "typescript", "kotlin": "java"}.get(language, language)
 
 
 def _na(question: int, reason: str) -> FitAnswer:
@@ -272,7 +304,7 @@ def _exception_drift(view: _View, f: FileFacts,
         if c.name in hierarchy:
             out.append(Evidence(f.path, c.line,
                                 f"defines {c.name} again; the codebase has it at {hierarchy[c.name][0]}"))
-        elif roots and bases and all(b in BUILTIN_EXCEPTIONS for b in bases):
+        elif roots and bases and all(b in BUILTIN_EXCEPTIONS or b in CODE_EXCEPTIONS for b in bases):
             out.append(Evidence(f.path, c.line, f"{c.name} derives from {', '.join(bases)}, not from the "
                                 f"codebase's base exception {' / '.join(roots[:3])} ({hierarchy[roots[0]][0]})"))
     return out
@@ -320,11 +352,17 @@ def _parallel_libraries(view: _View, modules: Sequence[Module]) -> list[Evidence
             if lib in had or lib in used:
                 continue
             for job, members in JOBS:
-                existing = sorted(used & members)
-                if lib in members and existing:
+                existing = sorted(u for u in used if _member(u, members))
+                if _member(lib, members) and existing:
                     out.append(Evidence(f.path, line,
                                         f"imports {lib} for {job}; the codebase uses {', '.join(existing)}"))
     return out
+
+
+def _member(lib: str, members: frozenset[str]) -> bool:
+    """``lib`` is one of ``members``, or a package under one (a Java group, a Go module's package)."""
+    return lib in members or any(lib.startswith(m + "." if "." in m and "/" not in m else m + "/")
+                                 for m in members if "." in m or "/" in m)
 
 
 def _duplicate_utilities(view: _View) -> list[Evidence]:
@@ -405,13 +443,15 @@ def _q5_style(view: _View) -> FitAnswer:
                            ("methods (class-heavy)", lambda m: m.is_method)):
             measures.append(_share_measure(name, test, ref, new, evidence))
     measures.append(_naming_measure(view, evidence))
+    measures.append(_conventions_measure(view, evidence))
     measures = [m for m in measures if m[2]]
     if not measures:
         return _na(5, "too little code on either side to compare styles")
     off = [m for m in measures if m[1]]
     detail = "; ".join(text for _, drifted, text in (off or measures))
     thresholds = (f"thresholds: median above the codebase's {SIZE_PERCENTILE}th percentile, shares "
-                  f"{int(SHARE_GAP * 100)} points apart, camelCase {int(NAMING_GAP * 100)} points above")
+                  f"{int(SHARE_GAP * 100)} points apart, camelCase {int(NAMING_GAP * 100)} points above in Python, "
+                  f"{int(OFF_NAMES * 100)}% of names off the language's and codebase's conventions elsewhere")
     return FitAnswer(5, "drifts" if off else "fits",
                      f"{len(off)} of {len(measures)} style measures differ from the codebase ({detail}; {thresholds}).",
                      *_capped(evidence))
@@ -458,6 +498,56 @@ def _naming_measure(view: _View, evidence: list[Evidence]) -> tuple[str, bool, s
         evidence.append(Evidence(f.path, line, f"{what}: camelCase {new_share:.0%} of the change's names "
                                  f"vs {ref_share:.0%}"))
     return "naming", drifted, f"camelCase names {new_share:.0%} vs {ref_share:.0%}"
+
+
+def _conventions_measure(view: _View, evidence: list[Evidence]) -> tuple[str, bool, str]:
+    """Names the change adds that neither its language's conventions nor its codebase use (not Python: see above).
+
+    A case is usual for a kind of name (function, method, type, variable) when the language's style guide
+    allows it (camelCase methods in Java, PascalCase ones in C#...) or a tenth or more of the codebase's names
+    of that kind use it; anything else would be noticed by a newcomer."""
+    reference: dict[str, Counter[tuple[str, str]]] = {}
+    for f in view.rest:
+        for kind, case, n, _, _ in _style(f).naming:
+            reference.setdefault(_family(f.language), Counter())[(kind, case)] += n
+    total = off = 0
+    for f in view.new:
+        rules = CONVENTIONS.get(f.language)
+        if f.language == "python" or rules is None:
+            continue
+        ref = reference.get(_family(f.language), Counter())
+        had = {(k, c): n for k, c, n, _, _ in _style(view.before.get(f.path)).naming}
+        for kind, case, n, name, line in _style(f).naming:
+            added = n - had.get((kind, case), 0)
+            if added <= 0:
+                continue
+            total += added
+            of_kind = sum(v for (k, _), v in ref.items() if k == kind)
+            if case in rules.get(kind, frozenset()) or (of_kind >= MIN_NAMES and ref[(kind, case)] >= RARE_CASE * of_kind):
+                continue
+            off += added
+            name, line = _new_name(view, f, kind, case) or (name, line)
+            usual = [c for c, v in Counter({c: v for (k, c), v in ref.items() if k == kind}).most_common(2)]
+            codebase = ", ".join(CASES[c] for c in usual) or "none yet"
+            evidence.append(Evidence(f.path, line, f"{name}: {CASES[case]} {kind} name"
+                                     f"{f' ({added} such names)' if added > 1 else ''}; {LABELS[f.language]} "
+                                     f"{kind}s are {' or '.join(CASES[c] for c in sorted(rules.get(kind, ())) if c != 'word')}"
+                                     f" (the codebase's: {codebase})"))
+    if not total:
+        return "naming conventions", False, ""
+    drifted = off / total >= OFF_NAMES
+    return "naming conventions", drifted, f"{off} of {total} new names off their language's conventions"
+
+
+def _new_name(view: _View, f: FileFacts, kind: str, case: str) -> tuple[str, int] | None:
+    """A function or method of this case that the change added (the file's first such name may be an old one)."""
+    if kind not in ("function", "method"):
+        return None
+    for m in _new_functions(view, f):
+        own = m.name.rsplit(".", 1)[-1]
+        if m.is_method == (kind == "method") and name_case(own) == case:
+            return own, m.line
+    return None
 
 
 def _percentile(values: list[float], pct: int) -> float:

@@ -169,6 +169,9 @@ class StyleFacts:
     snake_names: int = 0  # names the file defines (functions, arguments, variables)
     camel_names: int = 0
     lines: tuple[tuple[str, int], ...] = ()  # ("data:raw-sql", first line) for every label above
+    # (kind, case, count, first name, its line) per kind of name ("function", "method", "type", "variable") and
+    # case ("camel", "pascal", "snake", "upper", "word", "other"): each language's naming conventions (fit test)
+    naming: tuple[tuple[str, str, int, str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

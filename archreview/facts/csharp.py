@@ -31,6 +31,7 @@ SPEC = ts.Spec(
     imports=("using_directive",),
     packages=("namespace_declaration", "file_scoped_namespace_declaration"),
     loops=("for_statement", "foreach_statement", "while_statement", "do_statement"),
+    variables=("variable_declarator", "parameter"),
     # `task.Result`: a blocking read the detectors look for in async methods
     patterns='((member_access_expression name: (identifier) @_result) @member (#eq? @_result "Result"))',
 )

@@ -24,6 +24,7 @@ SPEC = ts.Spec(
     packages=("package_clause",),
     arguments=("argument_list", "literal_value"),
     loops=("for_statement",),
+    variables=("var_spec", "short_var_declaration", "parameter_declaration"),
     patterns='((composite_literal type: (qualified_type) @_client) @new (#match? @_client "^http[.]Client$"))',
 )
 

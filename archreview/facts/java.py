@@ -30,6 +30,7 @@ SPEC = ts.Spec(
     imports=("import_declaration",),
     packages=("package_declaration",),
     loops=("for_statement", "enhanced_for_statement", "while_statement", "do_statement"),
+    variables=("variable_declarator", "formal_parameter"),
 )
 
 

@@ -24,6 +24,7 @@ SPEC = ts.Spec(
     packages=("package_header",),
     arguments=("value_arguments", "call_suffix", "annotated_lambda", "lambda_literal"),
     loops=("for_statement", "while_statement", "do_while_statement"),
+    variables=("variable_declaration", "parameter"),
     dollar_holes=True,
     nesting=True,
 )

@@ -28,6 +28,7 @@ _SQL = re.compile(  # statement shapes, so that English ("select a file from the
     r"alter\s+table\b|drop\s+table\b|with\s+\w+\s+as\s*\()",
     re.IGNORECASE,
 )
+SQL_STATEMENT = _SQL  # also read by the other languages' style (``archreview.facts.codestyle``)
 _ENGINE_CALLS = frozenset({"create_engine", "create_async_engine", "sessionmaker", "async_sessionmaker",
                            "scoped_session"})
 _CONNECT_MODULES = frozenset({"sqlite3", "psycopg2", "psycopg", "pymysql", "MySQLdb", "mysql.connector",

@@ -113,6 +113,7 @@ class Spec:
     dollar_holes: bool = False  # Kotlin: "$name" in a string is a value put in (the grammar leaves it as text)
     nesting: bool = False  # record the calls around each call (Kotlin: a coroutine builder's or withContext's lambda)
     patterns: str = ""  # query patterns written out, e.g. with a predicate
+    variables: tuple[str, ...] = ()  # declarations of variables, fields and parameters (their names: style)
 
 
 @functools.cache
@@ -123,6 +124,7 @@ def _query(grammar: str, spec: Spec):
     groups = {"cond": spec.conditions, "function": spec.functions, "class": spec.classes, "call": spec.calls,
               "new": spec.news, "string": spec.strings, "comment": spec.comments, "catch": spec.catches,
               "annotation": spec.annotations, "import": spec.imports, "package": spec.packages, "loop": spec.loops,
+              "var": spec.variables,
               **dict(spec.extra)}
     patterns = []
     for name, types in groups.items():
@@ -198,6 +200,7 @@ class CodeFacts:
     members: tuple[Call, ...] = ()  # member reads the detectors look at (C# ``task.Result``), as calls without arguments
     sql: tuple[BuiltSql, ...] = ()  # SQL text built from values at run time
     loops: tuple[Loop, ...] = ()
+    variables: tuple[tuple[str, int], ...] = ()  # (name, line) of declared variables, fields and parameters
     raw: RawMetrics | None = None
     error_line: int | None = None
 
@@ -386,7 +389,28 @@ def analyse(language: str, path: str, data: bytes, spec: Spec, build: Callable[[
     caps = captures(grammar, spec, tree)
     facts = build(caps, data)
     return dataclasses.replace(facts, raw=raw_metrics(data, caps.get("comment", ())),
-                               error_line=first_error_line(tree))
+                               error_line=first_error_line(tree), variables=variables_of(caps.get("var", ())))
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
+_NAME_TYPES = frozenset({"identifier", "simple_identifier", "shorthand_property_identifier_pattern"})
+
+
+def variables_of(nodes: Sequence) -> tuple[tuple[str, int], ...]:
+    """(name, line) of each declared variable, field or parameter (destructuring patterns left out)."""
+    out = []
+    for node in nodes:
+        own = node.child_by_field_name("name") or node.child_by_field_name("pattern")
+        if own is None:
+            left = node.child_by_field_name("left")  # Go's `a, err := ...`
+            found = left.named_children if left is not None else [c for c in node.named_children if c.type in _NAME_TYPES][:1]
+        else:
+            found = [own]
+        for name in found:
+            value = text(name)
+            if _IDENTIFIER.fullmatch(value) and value != "_":
+                out.append((value, line(name)))
+    return tuple(out)
 
 
 def common(caps: dict, spec: Spec, data: bytes, *, name_of: Callable, class_of: Callable, conditions: Sequence | None = None,

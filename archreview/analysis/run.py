@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from archreview.sources import git as gitio
-from archreview.repo import graph
+from archreview.repo import codemodules, graph
 from archreview.repo import hotspots
 from archreview.change import infra
 from archreview.repo import layers
@@ -140,7 +140,9 @@ def assemble(ref: RepoRef, head: Snapshot, base: Snapshot | None, context: Conte
     head_graph = graph.build_graph(modules, depth)
     if base_facts is not None:
         violations += layers.new_cycles(graph.build_graph(base_facts.modules, depth).cycles, head_graph.cycles, modules)
-    the_graph = dataclasses.replace(head_graph, violations=tuple(sorted(violations, key=lambda v: (v.path, v.line, v.rule))))
+    links = codemodules.csharp_projects(head.files)
+    the_graph = dataclasses.replace(head_graph, violations=tuple(sorted(violations, key=lambda v: (v.path, v.line, v.rule))),
+                                    projects=links, project_coupling=codemodules.project_coupling(links))
     not_used = context.patterns_not_used if context else ()
     used = infra.kinds_in_stack(context.stack) if context else ()
     new_infra = infra.new_infrastructure(base, head, not_used=not_used, used=used, base_facts=base_facts,

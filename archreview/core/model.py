@@ -276,6 +276,18 @@ class RepoFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class ProjectLink:
+    """One .NET project's use of another: ``using`` directives in the source project's files that name a
+    namespace the target project declares, and whether the source's .csproj references it (a
+    ``ProjectReference``, directly or through the projects it references)."""
+
+    source: str  # project name (AssemblyName, else the .csproj file name)
+    target: str
+    usings: int  # 0: referenced but no using names the target's namespaces
+    referenced: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Coupling:
     package: str
     afferent: int  # packages that depend on this one
@@ -293,6 +305,8 @@ class Graph:
     coupling: tuple[Coupling, ...] = ()
     violations: tuple[Violation, ...] = ()
     depth: int = 1
+    projects: tuple[ProjectLink, ...] = ()  # .NET: project -> project, from `using` and ProjectReference
+    project_coupling: tuple[Coupling, ...] = ()  # afferent/efferent coupling per .NET project
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from archreview.core.model import FileFacts, Import, Module, RawImport
+from archreview.core.model import Coupling, FileFacts, Import, Module, ProjectLink, RawImport
 from archreview.core.vocab import ImportCategory
 from archreview.facts import csharp, golang, java, javascript, kotlin
+from archreview.repo.graph import coupling
 
 _JS_EXT = (".ts", ".tsx", ".mts", ".cts", ".d.ts", ".js", ".jsx", ".mjs", ".cjs")
 ES = ("typescript", "javascript")
@@ -237,6 +239,91 @@ def _csharp_modules(files: list[FileFacts]) -> list[Module]:
                 imports.append(_imp(raw, ns, "third_party", ns))
         out.append(_module(f, name, imports))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Project:
+    name: str
+    folder: str
+    references: tuple[str, ...]  # .csproj paths, resolved against this project's folder
+
+
+def _projects(files: Sequence[FileFacts]) -> dict[str, _Project]:
+    """.csproj path -> project (AssemblyName or file name; its folder; the projects it references)."""
+    out = {}
+    for f in files:
+        if not f.path.lower().endswith(".csproj"):
+            continue
+        decl = dict(f.declares)
+        folder = posixpath.dirname(f.path)
+        refs = tuple(posixpath.normpath(posixpath.join(folder, v)) for k, v in f.declares if k == "project-reference")
+        name = decl.get("AssemblyName") or posixpath.basename(f.path)[: -len(".csproj")]
+        out[f.path] = _Project(name, folder, refs)
+    return out
+
+
+def project_of(path: str, folders: dict[str, str]) -> str | None:
+    """The .csproj (of ``folders``: folder -> .csproj path) whose folder holds ``path`` most closely."""
+    folder = posixpath.dirname(path)
+    while True:
+        if folder in folders:
+            return folders[folder]
+        if not folder:
+            return None
+        folder = posixpath.dirname(folder)
+
+
+def _closure(start: str, projects: dict[str, _Project]) -> set[str]:
+    """The projects ``start`` references, directly or through others (SDK-style references are transitive)."""
+    seen: set[str] = set()
+    stack = list(projects[start].references)
+    while stack:
+        ref = stack.pop()
+        if ref in seen or ref not in projects:
+            continue
+        seen.add(ref)
+        stack.extend(projects[ref].references)
+    return seen
+
+
+def csharp_projects(files: Sequence[FileFacts]) -> tuple[ProjectLink, ...]:
+    """Project -> project links of a .NET solution: each ``using`` of a namespace another project declares is
+    mapped to that project (to a referenced one when several declare it), next to the ``ProjectReference``s.
+
+    A using that maps only to projects the source does not reference is kept with ``referenced=False``:
+    whether that breaks the architecture is for the declared layers to say, not for this map."""
+    projects = _projects(files)
+    if not projects:
+        return ()
+    folders = {p.folder: path for path, p in projects.items()}
+    sources = [(f, project_of(f.path, folders)) for f in files if f.language == "csharp"]
+    declared: dict[str, set[str]] = defaultdict(set)  # namespace (and each prefix) -> projects declaring it
+    for f, project in sources:
+        if project and f.namespace:
+            parts = f.namespace.split(".")
+            for i in range(1, len(parts) + 1):
+                declared[".".join(parts[:i])].add(project)
+    usings: Counter[tuple[str, str]] = Counter()
+    closure = {path: _closure(path, projects) for path in projects}
+    for f, project in sources:
+        if project is None:
+            continue
+        for raw in f.imports:
+            owners = declared.get(raw.module, set())
+            others = owners - {project}
+            chosen = others & closure[project] or (set() if project in owners else others)
+            for target in chosen:
+                usings[(project, target)] += 1
+    pairs = set(usings) | {(path, ref) for path, p in projects.items() for ref in p.references if ref in projects}
+    links = [ProjectLink(projects[a].name, projects[b].name, usings[(a, b)], b in closure[a]) for a, b in pairs]
+    return tuple(sorted(links, key=lambda link: (link.source, link.target)))
+
+
+def project_coupling(links: Sequence[ProjectLink]) -> tuple[Coupling, ...]:
+    """Afferent and efferent coupling of each project, by the projects its code uses (``using``)."""
+    names = sorted({name for link in links for name in (link.source, link.target)})
+    used = [(link.source, link.target, link.usings) for link in links if link.usings]
+    return coupling(names, used)
 
 
 # --- Java / Kotlin ---------------------------------------------------------------------------

@@ -119,6 +119,8 @@ def _graph(a: Analysis) -> dict[str, Any]:
         "packages": list(g.packages),
         "package_edges": [list(e) for e in g.package_edges],
         "coupling": [dataclasses.asdict(c) for c in g.coupling],
+        "projects": [dataclasses.asdict(p) for p in g.projects],
+        "project_coupling": [dataclasses.asdict(c) for c in g.project_coupling],
     }
 
 

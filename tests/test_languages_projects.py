@@ -1,0 +1,93 @@
+"""A .NET solution of three projects: ``using`` directives mapped to projects through ``ProjectReference``.
+
+Shop.Api references Shop.Application, which references Shop.Domain (so Api
+reaches Domain through it); Shop.Infrastructure is referenced by nobody. The
+map says which project uses which, whether the .csproj references it, and the
+coupling per project; whether a use breaks the architecture is the declared
+layers' call.
+"""
+
+from __future__ import annotations
+
+import json
+
+from archreview.analysis.run import analyze
+from archreview.report import jsondoc
+
+SDK = '<Project Sdk="Microsoft.NET.Sdk{}">\n  <ItemGroup>\n{}  </ItemGroup>\n</Project>\n'
+
+
+def csproj(*refs: str, web: bool = False) -> str:
+    lines = "".join(f'    <ProjectReference Include="..\\{r}\\{r}.csproj" />\n' for r in refs)
+    return SDK.format(".Web" if web else "", lines)
+
+
+SOLUTION = {
+    "src/Shop.Domain/Shop.Domain.csproj": csproj(),
+    "src/Shop.Domain/Orders/Order.cs": "namespace Shop.Domain.Orders;\n\npublic class Order { }\n",
+    "src/Shop.Application/Shop.Application.csproj": csproj("Shop.Domain"),
+    "src/Shop.Application/Orders/PlaceOrder.cs": (
+        "using Shop.Domain.Orders;\n\nnamespace Shop.Application.Orders;\n\n"
+        "public class PlaceOrder { public Order Run() => new Order(); }\n"),
+    "src/Shop.Infrastructure/Shop.Infrastructure.csproj": csproj("Shop.Application"),
+    "src/Shop.Infrastructure/Email/Mailer.cs": "namespace Shop.Infrastructure.Email;\n\npublic class Mailer { }\n",
+    "src/Shop.Api/Shop.Api.csproj": csproj("Shop.Application", web=True),
+    "src/Shop.Api/Controllers/OrdersController.cs": (
+        "using Shop.Application.Orders;\nusing Shop.Domain.Orders;\nusing Shop.Infrastructure.Email;\n"
+        "using Microsoft.AspNetCore.Mvc;\n\nnamespace Shop.Api.Controllers;\n\n"
+        "public class OrdersController : ControllerBase { }\n"),
+}
+LAYERS = '''
+[[layers]]
+name = "api"
+paths = ["src/Shop.Api"]
+may_import = ["application", "domain"]
+
+[[layers]]
+name = "application"
+paths = ["src/Shop.Application"]
+may_import = ["domain"]
+
+[[layers]]
+name = "infrastructure"
+paths = ["src/Shop.Infrastructure"]
+may_import = ["application", "domain"]
+
+[[layers]]
+name = "domain"
+paths = ["src/Shop.Domain"]
+'''
+
+
+def doc_of(git_repo, files: dict) -> dict:
+    repo = git_repo([files])
+    return json.loads(json.dumps(jsondoc.document(analyze(repo.path))))
+
+
+def test_usings_map_to_projects_through_project_references(git_repo, private_cache) -> None:
+    graph = doc_of(git_repo, SOLUTION)["graph"]
+    links = {(p["source"], p["target"]): (p["usings"], p["referenced"]) for p in graph["projects"]}
+    assert links == {
+        ("Shop.Api", "Shop.Application"): (1, True),
+        ("Shop.Api", "Shop.Domain"): (1, True),  # through Shop.Application's reference
+        ("Shop.Api", "Shop.Infrastructure"): (1, False),  # a using the .csproj does not back
+        ("Shop.Application", "Shop.Domain"): (1, True),
+        ("Shop.Infrastructure", "Shop.Application"): (0, True),  # referenced, never used
+    }
+    coupling = {c["package"]: (c["afferent"], c["efferent"]) for c in graph["project_coupling"]}
+    assert coupling == {"Shop.Api": (0, 3), "Shop.Application": (1, 1), "Shop.Domain": (2, 0),
+                        "Shop.Infrastructure": (1, 0)}
+    assert graph["violations"] == []  # no declared layers: nothing to break
+
+
+def test_declared_layers_decide_whether_a_use_across_projects_is_a_violation(git_repo, private_cache) -> None:
+    graph = doc_of(git_repo, {**SOLUTION, "archreview.toml": LAYERS})["graph"]
+    found = [(v["path"], v["line"], v["imported"]) for v in graph["violations"]]
+    assert found == [("src/Shop.Api/Controllers/OrdersController.cs", 3, "Shop.Infrastructure.Email")]
+    assert graph["violations"][0]["message"].startswith("layer 'api' imports layer 'infrastructure'")
+
+
+def test_a_solution_without_csproj_files_has_no_project_map(git_repo, private_cache) -> None:
+    files = {k: v for k, v in SOLUTION.items() if not k.endswith(".csproj")}
+    graph = doc_of(git_repo, files)["graph"]
+    assert graph["projects"] == [] and graph["project_coupling"] == []

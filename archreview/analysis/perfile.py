@@ -54,9 +54,15 @@ def _other(path: str, language: str, data: bytes) -> FileFacts:
     text = data.decode("utf-8", errors="replace")
     reqs = manifests.requirements_of(path, text) if manifests.is_manifest(path) else ()
     declares: tuple[tuple[str, str], ...] = ()
+    lock_error = None
     if packages.is_manifest(path):
         more, declares = packages.read(path, text)
         reqs += more
+    elif packages.is_lockfile(path):
+        try:
+            declares = packages.read_lock(path, text)
+        except packages.UnreadableLockfile as exc:
+            lock_error = f"lockfile not read ({exc}); resolved versions are unknown"
     # source code is never a compose file, Dockerfile or config file: only build scripts (.kts) may be manifests
     lockfile = path.rsplit("/", 1)[-1].lower() in _LOCKFILES  # resolved versions: facts come from the manifest
     found = () if language in CODE_LANGUAGES or lockfile else signals.file_signals(path, text)
@@ -64,7 +70,7 @@ def _other(path: str, language: str, data: bytes) -> FileFacts:
                       requirements=reqs, signals=found + codesignals.project_signals(path, declares),
                       declares=declares,
                       findings=() if language in CODE_LANGUAGES or lockfile else
-                      tuple(place(config_findings(path, text) + settings_findings(path, text))))
+                      tuple(place(config_findings(path, text) + settings_findings(path, text))), error=lock_error)
     if language in CODE_LANGUAGES:
         return _code(facts, data)
     return facts

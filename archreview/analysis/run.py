@@ -18,7 +18,7 @@ from pathlib import Path
 from archreview.sources import git as gitio
 from archreview.repo import codemodules, graph
 from archreview.repo import hotspots
-from archreview.change import infra
+from archreview.change import infra, lockfiles
 from archreview.repo import layers
 from archreview.analysis import runner
 from archreview.analysis.cache import FactsCache, default_folder, entry_key
@@ -169,6 +169,7 @@ def assemble(ref: RepoRef, head: Snapshot, base: Snapshot | None, context: Conte
         findings=tuple(sorted(findings, key=lambda f: (f.item, f.path, f.line, f.rule))),
         fit_test=with_twins(fit, twins, new_infra),  # after the findings: a precedent's lines are not the change's
         twins=twins,
+        lockfile=lockfiles.lock_changes(base, head) if base is not None else None,
         changed_files=tuple(sorted(changed)),
         errors=tuple(sorted({*head.errors, *(base.errors if base else ()), *history_errors})),
         context=context,

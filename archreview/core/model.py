@@ -397,6 +397,19 @@ class Twin:
 
 
 @dataclass(frozen=True, slots=True)
+class LockChanges:
+    """What a change does to the npm lockfiles (package-lock.json, yarn.lock, pnpm-lock.yaml): the versions
+    its new direct dependencies resolve to, and what moves only in the lockfile (transitive packages)."""
+
+    lockfiles: tuple[str, ...] = ()  # head's npm lockfiles that were read
+    resolved: tuple[tuple[str, str], ...] = ()  # (new direct dependency, resolved versions; "" when no lockfile has it)
+    added: tuple[tuple[str, str], ...] = ()  # (package, versions) the lockfile alone brings: no package.json declares it
+    removed: tuple[tuple[str, str], ...] = ()
+    changed: tuple[tuple[str, str, str], ...] = ()  # (package, base versions, head versions), transitive packages
+    direct_changed: tuple[tuple[str, str, str], ...] = ()  # declared before and after, resolved to other versions
+
+
+@dataclass(frozen=True, slots=True)
 class Analysis:
     repo: RepoRef
     head: Snapshot
@@ -414,6 +427,7 @@ class Analysis:
     context: Context | None = field(default=None, compare=False)
     resolved: tuple[Resolved, ...] | None = None  # with --baseline: what the previous run found and this one not
     twins: tuple[Twin, ...] = ()  # per new piece of infrastructure in production: precedent and removal
+    lockfile: LockChanges | None = None  # with a base and an npm lockfile on either side
 
 
 def _pickled_by_fields(*classes: type) -> None:

@@ -176,6 +176,105 @@ def _tsconfig(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+# --- npm lockfiles: the versions a change resolves to -------------------------------------------
+
+NPM_LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml")
+
+
+class UnreadableLockfile(ValueError):
+    """A lockfile that is not the JSON, YAML or yarn format its name says."""
+
+
+def is_lockfile(path: str) -> bool:
+    return posixpath.basename(path).lower() in NPM_LOCKFILES
+
+
+def read_lock(path: str, text: str) -> tuple[tuple[str, str], ...]:
+    """``("npm-locked", "name\tversion")`` for every package a lockfile resolves (sorted, one per version).
+
+    package-lock.json (lockfileVersion 1 to 3, nested ``node_modules`` too), yarn.lock (classic and Berry)
+    and pnpm-lock.yaml (v5 to v9). Raises ``UnreadableLockfile`` for a file that does not parse."""
+    name = posixpath.basename(path).lower()
+    if name == "yarn.lock":
+        found = _yarn_lock(text)
+    elif name == "pnpm-lock.yaml":
+        found = _pnpm_lock(text)
+    else:
+        found = _npm_lock(text)
+    return tuple(("npm-locked", f"{n}\t{v}") for n, v in sorted(found) if n and v)
+
+
+def _npm_lock(text: str) -> set[tuple[str, str]]:
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise UnreadableLockfile(f"not JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise UnreadableLockfile("not a JSON object")
+    out: set[tuple[str, str]] = set()
+    packages = data.get("packages")
+    if isinstance(packages, dict):  # lockfileVersion 2 and 3: keyed by install path
+        for where, entry in packages.items():
+            if "node_modules/" in where and isinstance(entry, dict) and isinstance(entry.get("version"), str):
+                out.add((entry.get("name") or where.rsplit("node_modules/", 1)[1], entry["version"]))
+        return out
+    stack = [data.get("dependencies")]  # lockfileVersion 1: nested by name
+    while stack:
+        table = stack.pop()
+        for dep, entry in table.items() if isinstance(table, dict) else ():
+            if isinstance(entry, dict) and isinstance(entry.get("version"), str):
+                out.add((dep, entry["version"]))
+                stack.append(entry.get("dependencies"))
+    return out
+
+
+_YARN_HEADER = re.compile(r'^"?((?:@[^@/"\s]+/)?[^@"\s,]+)@')
+_YARN_VERSION = re.compile(r'^\s+version:?\s+"?([^"\s]+)"?')
+
+
+def _yarn_lock(text: str) -> set[tuple[str, str]]:
+    """Classic (``version "1.2.3"``) and Berry (YAML, ``version: 1.2.3``) entries, read line by line."""
+    out: set[tuple[str, str]] = set()
+    current = ""
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not line[0].isspace():
+            m = _YARN_HEADER.match(line)
+            current = m.group(1) if m and line.rstrip().endswith(":") else ""
+            if current == "__metadata":
+                current = ""
+        elif current:
+            m = _YARN_VERSION.match(line)
+            if m and line.startswith("  ") and not line.startswith("    "):
+                out.add((current, m.group(1)))
+                current = ""
+    if not out and text.strip() and "yarn lockfile" not in text and "__metadata" not in text:
+        raise UnreadableLockfile("no yarn lockfile entry")
+    return out
+
+
+_PNPM_KEY = re.compile(r"^/?((?:@[^/@]+/)?[^/@(]+)[@/]([^/(_@]+)")
+
+
+def _pnpm_lock(text: str) -> set[tuple[str, str]]:
+    import yaml
+
+    try:
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        raise UnreadableLockfile(f"not YAML: {str(exc).splitlines()[0]}") from exc
+    if not isinstance(data, dict):
+        raise UnreadableLockfile("not a YAML mapping")
+    out: set[tuple[str, str]] = set()
+    for table in ("packages", "snapshots"):
+        for key in data.get(table) or () if isinstance(data.get(table), dict) else ():
+            m = _PNPM_KEY.match(str(key))
+            if m:
+                out.add((m.group(1), m.group(2)))
+    return out
+
+
 # --- NuGet / MSBuild -----------------------------------------------------------------------
 
 _ATTR = r'\b{}\s*=\s*"([^"]*)"'

@@ -62,6 +62,7 @@ def document(analysis: Analysis) -> dict[str, Any]:
             for n in a.new_infrastructure
         ],
         "new_dependencies": list(a.new_dependencies),
+        "lockfile_changes": _lockfile(a),
         "findings": [
             {"item": f.item, "path": f.path, "line": f.line, "message": redact(f.message), "confidence": f.confidence,
              "snippet": redact(f.snippet), "rule": f.rule, "new": f.new, "fingerprint": f.fingerprint,
@@ -106,6 +107,19 @@ def _twin(t: Twin | None) -> dict[str, Any] | None:
             "removes": {"packages": list(t.packages), "checklist_items": list(t.opens),
                         "services": [{"path": e.path, "line": e.line, "text": redact(e.text)} for e in t.services],
                         "config_keys": list(t.config_keys)}}
+
+
+def _lockfile(a: Analysis) -> dict[str, Any] | None:
+    """npm lockfiles: what the new direct dependencies resolve to, and what moved only in the lockfile."""
+    lock = a.lockfile
+    if lock is None:
+        return None
+    return {"lockfiles": list(lock.lockfiles),
+            "resolved": [{"package": n, "versions": v} for n, v in lock.resolved],
+            "transitive_added": [{"package": n, "versions": v} for n, v in lock.added],
+            "transitive_removed": [{"package": n, "versions": v} for n, v in lock.removed],
+            "transitive_changed": [{"package": n, "from": a_, "to": b} for n, a_, b in lock.changed],
+            "direct_changed": [{"package": n, "from": a_, "to": b} for n, a_, b in lock.direct_changed]}
 
 
 def _graph(a: Analysis) -> dict[str, Any]:

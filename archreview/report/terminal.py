@@ -42,6 +42,13 @@ def text(a: Analysis) -> str:
         deps = ", ".join(a.new_dependencies[:_SHOWN]) + (f" and {len(a.new_dependencies) - _SHOWN} more"
                                                            if len(a.new_dependencies) > _SHOWN else "")
         lines.append(f"  changed files: {len(a.changed_files)}; new dependencies: {deps or none}")
+        lock = a.lockfile
+        if lock is not None and (lock.resolved or lock.added or lock.removed or lock.changed or lock.direct_changed):
+            resolved = ", ".join(f"{n} {v or '(not in a lockfile)'}" for n, v in lock.resolved[:_SHOWN])
+            lines.append(f"  lockfiles: {'new direct dependencies resolve to ' + resolved + '; ' if resolved else ''}"
+                         f"transitive only: {len(lock.added)} added, {len(lock.removed)} removed, "
+                         f"{len(lock.changed)} changed versions; {len(lock.direct_changed)} direct dependencies "
+                         "re-resolved")
         for n in a.new_infrastructure[:_SHOWN]:
             where = n.evidence[0] if n.evidence else None
             at = f" at {where.path}:{where.line}" if where else ""

@@ -91,3 +91,27 @@ def test_a_solution_without_csproj_files_has_no_project_map(git_repo, private_ca
     files = {k: v for k, v in SOLUTION.items() if not k.endswith(".csproj")}
     graph = doc_of(git_repo, files)["graph"]
     assert graph["projects"] == [] and graph["project_coupling"] == []
+
+
+# --- mixed repositories: what was analysed and what was not -------------------------------------
+
+
+def test_a_mixed_repository_says_which_languages_were_analysed_and_which_not(git_repo, private_cache) -> None:
+    """A Python API, a TypeScript front end and a Ruby script: JSON, client report header and Markdown say it."""
+    from archreview.report import markdown
+    from archreview.workbook import sections
+
+    repo = git_repo([{"api/app.py": "def get_order(order_id):\n    return order_id\n",
+                      "api/models.py": "class Order:\n    pass\n",
+                      "web/src/api.ts": "export async function getOrder(id: string) {\n  return id;\n}\n",
+                      "scripts/seed.rb": "puts 1\n"}])
+    a = analyze(repo.path)
+    doc = json.loads(json.dumps(jsondoc.document(a)))
+    line = "Languages analysed: Python (2 files), TypeScript (1 file); not analysed: ruby (1 file)."
+    assert doc["files"]["code_analysed"] == {"python": 2, "typescript": 1}
+    assert doc["files"]["code_not_analysed"] == {"ruby": 1}
+    assert doc["files"]["coverage"] == line
+    assert {k: v["functions"] for k, v in doc["by_language"].items()} == {"python": 1, "typescript": 1, "ruby": 0}
+    html = sections.header(sections.start(str(repo.path), live=False)).data
+    assert f'<p class="ar-coverage">{line}</p>' in html
+    assert markdown.escape(line) in markdown.comment(a)

@@ -52,6 +52,23 @@ def code_not_analysed(files: Iterable[FileFacts]) -> tuple[tuple[str, int], ...]
     return tuple(counts.most_common())
 
 
+def code_counts(files: Iterable[FileFacts]) -> tuple[tuple[str, int], ...]:
+    """(language, files) of the analysed programming languages present, most files first."""
+    counts = Counter(f.language for f in files if f.language in CODE)
+    return tuple(counts.most_common())
+
+
+def coverage_line(files: Sequence[FileFacts]) -> str:
+    """One sentence: the languages whose code was analysed and those present but not read."""
+    def plural(n: int) -> str:
+        return f"{n} file{'s' if n != 1 else ''}"
+
+    read = [f"{LABELS[name]} ({plural(n)})" for name, n in code_counts(files)]
+    unread = [f"{name} ({plural(n)})" for name, n in code_not_analysed(files)]
+    said = f"Languages analysed: {', '.join(read)}" if read else "No code in an analysed language"
+    return said + (f"; not analysed: {', '.join(unread)}." if unread else "; no other programming language found.")
+
+
 def unread_manifests(files: Iterable[FileFacts]) -> tuple[tuple[str, str], ...]:
     """(path, ecosystem) of dependency manifests that are not read, e.g. a Cargo.toml."""
     out = []

@@ -40,6 +40,9 @@ def document(analysis: Analysis) -> dict[str, Any]:
         "files": {
             "analysed": len(a.head.files),
             "languages": _languages(a),
+            "code_analysed": dict(coverage.code_counts(a.head.files)),
+            "code_not_analysed": dict(coverage.code_not_analysed(a.head.files)),
+            "coverage": coverage.coverage_line(a.head.files),
             "skipped": [{"path": s.path, "reason": s.reason} for s in a.head.skipped],
             "manifests_not_read": [{"path": p, "ecosystem": e} for p, e in coverage.unread_manifests(a.head.files)],
         },

@@ -14,6 +14,7 @@ from archreview.checklist.items import Checklist, load_checklist, severity
 from archreview.core.model import Analysis, Finding
 from archreview.core.redact import redact
 from archreview.core.vocab import KIND_LABELS, SEVERITY_RANK
+from archreview.repo import coverage
 
 TOP = 5
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~@])")
@@ -58,6 +59,7 @@ def comment(a: Analysis, statuses: Mapping[int, str] | None = None, checklist: C
     lines = [f"## Architecture review: {code(a.repo.head_name or a.repo.path)}"
              + (f" against {code(a.repo.base_name or a.repo.base or '')}" if a.repo.base else ""), ""]
     lines += [f"**Verdict:** {_verdict(a, mine, statuses)}", ""]
+    lines += [escape(coverage.coverage_line(a.head.files)), ""]
     if a.repo.base is not None:
         lines.append("### What the change brings")
         infra = [n for n in a.new_infrastructure if not n.test_only]

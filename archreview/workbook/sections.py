@@ -80,6 +80,7 @@ def header(review: Review) -> HTML:
     risks = [{"item": item, "severity": sev, "count": count, "status": review.status(item.number),
               "evidence": review.evidence(item.number)[:2]} for item, sev, count in review.top_risks()]
     return HTML(fragment("header", r=review, a=a, dep_caveat=coverage.caveat(a.head.files, manifests=True),
+                         coverage_line=coverage.coverage_line(a.head.files),
                          infra=sorted(infra.items()), declared=sorted(declared.items()),
                          counts=review.counts(), style=_live_css(review), order=VERDICT_ORDER, labels=STATUS_LABELS,
                          risks=risks, sections=SECTIONS))

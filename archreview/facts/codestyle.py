@@ -11,6 +11,7 @@ PascalCase types everywhere.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -65,6 +66,8 @@ _LOGGERS = (
     ("log/slog", "slog"), ("go.uber.org/zap", "zap"), ("github.com/sirupsen/logrus", "logrus"),
     ("github.com/rs/zerolog", "zerolog"), ("log", "log"),
 )
+_LOGGER_STARTS = tuple(sorted({prefix.split(".")[0].split("/")[0] for prefix, _ in _LOGGERS}))
+_SQL_OPENINGS = ("select", "insert", "update", "delete", "create", "alter", "drop", "with")
 _LOG_ANNOTATIONS = {"Slf4j": "slf4j", "Log4j2": "log4j", "CommonsLog": "commons-logging"}
 # calls that open a database connection or client of their own
 _ENGINES = frozenset({"PrismaClient", "DataSource", "createConnection", "createPool", "Pool", "knex",
@@ -78,6 +81,7 @@ _ORM_CALLS = frozenset({"SaveChanges", "SaveChangesAsync", "getRepository", "per
 _EXCEPTION_BASES = ("Error", "Exception", "Throwable")
 
 
+@functools.lru_cache(maxsize=4096)
 def name_case(name: str) -> str:
     """"camel", "pascal", "snake", "upper", "word" or "other" (leading underscores and ``$`` ignored)."""
     bare = name.lstrip("_$")
@@ -128,6 +132,8 @@ def code_style(language: str, code: CodeFacts) -> StyleFacts:
     family = "typescript" if language == "javascript" else language
     prints = _PRINTS.get(family, ())
     for imp in code.imports:
+        if not imp.module.startswith(_LOGGER_STARTS):
+            continue
         for prefix, label in _LOGGERS:
             if imp.module == prefix or imp.module.startswith((prefix + "/", prefix + ".")):
                 _note(seen, "log:" + label, imp.line)
@@ -136,16 +142,18 @@ def code_style(language: str, code: CodeFacts) -> StyleFacts:
         if name in _LOG_ANNOTATIONS:
             _note(seen, "log:" + _LOG_ANNOTATIONS[name], line)
     for call in code.calls:
-        name, last = call.name, call.name.rsplit(".", 1)[-1]
+        name = call.name
+        receiver, _, last = name.rpartition(".")
         if name in prints or (last == "printStackTrace" and "printStackTrace" in prints):
             _note(seen, "log:print", call.line)
         elif (name in _ENGINES or last in _ENGINES) and (call.new or last not in _ENGINE_NEW_ONLY):
             _note(seen, "data:own-engine", call.line)
-        elif "repository" in name.rpartition(".")[0].lower():
+        elif "epository" in receiver and "repository" in receiver.lower():
             _note(seen, "data:repository", call.line)
         elif last in _ORM_CALLS:
             _note(seen, "data:orm-session", call.line)
-        if call.first and len(call.first) >= 12 and SQL_STATEMENT.match(call.first):
+        first = call.first
+        if len(first) >= 12 and first.lstrip()[:6].lower().startswith(_SQL_OPENINGS) and SQL_STATEMENT.match(first):
             _note(seen, "data:raw-sql", call.line)
     for built in code.sql:
         _note(seen, "data:raw-sql", built.line)

@@ -13,6 +13,7 @@ expected gives the signals found so far.
 from __future__ import annotations
 
 import ast
+import bisect
 import functools
 import posixpath
 import re
@@ -22,7 +23,7 @@ from typing import cast
 import yaml
 
 from archreview.change.catalogue import Catalogue, Entry, load_catalogue
-from archreview.facts.index import MAX_CHAIN, FileContext
+from archreview.facts.index import MAX_CHAIN, FileContext, walk
 from archreview.facts.distributions import canonical, distribution_of
 from archreview.facts.manifests import yaml_value
 from archreview.core.model import Requirement, Signal
@@ -68,15 +69,25 @@ class _Scan:
         self.strings = [n for n in ctx.nodes(ast.Constant)
                         if isinstance(n.value, str) and len(n.value) < 300 and id(n) not in bare]
         self.tree = tree
+        self._qualified: dict[int, str] = {}  # by id(): the nodes live as long as the scan
 
     @functools.cached_property
     def given_to(self) -> dict[int, str]:
         """String constant (by id) -> the name it is given to: ``broker_url = "redis://.."``,
         ``Celery(broker="redis://..")``, ``{"BROKER_URL": "redis://.."}``; only for URL strings."""
         out: dict[int, str] = {}
+        # lines holding a URL string: a value whose lines hold none has none inside, and is not walked
+        urls = sorted({n.lineno for n in self.ctx.nodes(ast.Constant) if isinstance(n.value, str) and "://" in n.value})
+        if not urls:
+            return out
 
-        def mark(value: ast.AST | None, name: str) -> None:
-            for n in ast.walk(value) if value is not None and name else ():
+        def mark(value: ast.expr | None, name: str) -> None:
+            if value is None or not name:
+                return
+            first = bisect.bisect_left(urls, value.lineno)
+            if first == len(urls) or urls[first] > (value.end_lineno or value.lineno):
+                return
+            for n in walk(value):
                 if isinstance(n, ast.Constant) and isinstance(n.value, str) and "://" in n.value:
                     out.setdefault(id(n), name)
 
@@ -124,10 +135,14 @@ class _Scan:
         return best
 
     def qualified(self, node: ast.AST) -> str:
-        name = _dotted(node)
-        head, _, rest = name.partition(".")
-        full = self.aliases.get(head)
-        return f"{full}.{rest}" if full and rest else (full or name)
+        """The dotted name with import aliases expanded; kept per node (calls are asked about twice)."""
+        found = self._qualified.get(id(node))
+        if found is None:
+            name = _dotted(node)
+            head, _, rest = name.partition(".")
+            full = self.aliases.get(head)
+            found = self._qualified[id(node)] = f"{full}.{rest}" if full and rest else (full or name)
+        return found
 
     def imported(self) -> set[str]:
         """Every dotted prefix of every imported name."""
@@ -170,7 +185,9 @@ def python_signals(path: str, tree: ast.Module, text: str, catalogue: Catalogue 
     found += _decorator_signals(scan, cat, imported)
     found += _settings_signals(tree, cat)
     for node in scan.strings:
-        found += _roles(_string_signals(str(node.value), node.lineno, cat, "settings"), scan.given_to.get(id(node), ""), cat)
+        signals = _string_signals(str(node.value), node.lineno, cat, "settings")
+        if signals:  # given_to is read only for a string that says something (most files have none)
+            found += _roles(signals, scan.given_to.get(id(node), ""), cat)
     found += _config_keys(scan, cat)
     return _unique(found)
 
@@ -203,9 +220,11 @@ def _config_keys(scan: _Scan, cat: Catalogue) -> list[Signal]:
     (``env("X")``, a constant naming the variable) and fields of settings classes (env_prefix honoured)."""
     out: list[Signal] = []
     if cat.env_reads:
+        reads: dict[str, Entry | None] = {}  # by name: a file calls the same few names many times
         for call in scan.calls:
             name = scan.qualified(call.func)
-            entry = next((e for pattern, e in cat.env_reads if pattern.search(name)), None)
+            entry = reads[name] if name in reads else reads.setdefault(
+                name, next((e for pattern, e in cat.env_reads if pattern.search(name)), None))
             key = _env_name(call.args[0], scan) if entry and call.args else ""
             if entry and key:
                 out.append(Signal(entry.kind, entry.name, call.lineno, "key", key))

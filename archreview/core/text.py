@@ -9,6 +9,7 @@ since fonts, JSON messages and UTF-8 files cannot carry a lone surrogate.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from typing import Callable, TypeVar
 
@@ -26,7 +27,15 @@ def displayable(text: str) -> str:
 
 def map_strings(value: T, fn: Callable[[str], str], keep: frozenset[str] = frozenset()) -> T:
     """``value`` with ``fn`` applied to every string inside it (dataclasses, tuples, lists, sets, dicts);
-    parts that do not change are shared, not copied; dataclass fields named in ``keep`` are left alone."""
+    parts that do not change are shared, not copied; dataclass fields named in ``keep`` are left alone.
+
+    It runs over every fact of every file (redaction), so plain strings and numbers are told apart by
+    their exact type first and each dataclass's field names are looked up once per class."""
+    kind: type = type(value)
+    if kind is str:
+        return fn(value)  # type: ignore[arg-type, return-value]  # T is str here
+    if kind in _ATOMS:
+        return value
     if isinstance(value, str):
         return fn(value)  # type: ignore[return-value]  # T is str here
     if isinstance(value, (tuple, list, frozenset, set)):
@@ -36,14 +45,24 @@ def map_strings(value: T, fn: Callable[[str], str], keep: frozenset[str] = froze
         pairs = [(map_strings(k, fn, keep), map_strings(v, fn, keep)) for k, v in value.items()]
         same = all(k is k0 and v is v0 for (k, v), (k0, v0) in zip(pairs, value.items()))
         return value if same else type(value)(pairs)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    names = _field_names(kind)
+    if names:
         changes = {}
-        for f in dataclasses.fields(value):
-            if f.name in keep:
+        for name in names:
+            if name in keep:
                 continue
-            old = getattr(value, f.name)
+            old = getattr(value, name)
             new = map_strings(old, fn, keep)
             if new is not old:
-                changes[f.name] = new
-        return dataclasses.replace(value, **changes) if changes else value
+                changes[name] = new
+        return dataclasses.replace(value, **changes) if changes else value  # type: ignore[type-var]
     return value
+
+
+_ATOMS = frozenset({int, float, bool, type(None), bytes})
+
+
+@functools.lru_cache(maxsize=None)
+def _field_names(kind: type) -> tuple[str, ...]:
+    """A dataclass's field names (``()`` for any other type), once per class."""
+    return tuple(f.name for f in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) else ()

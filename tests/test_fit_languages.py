@@ -338,3 +338,22 @@ def test_naming_leaves_constructors_and_anonymous_functions_out() -> None:
     rows = naming(functions, (ClassInfo("Shipping", 1),), [("weightKg", 7), ("zone_code", 7)])
     assert rows == (("method", "camel", 1, "shippingCost", 7), ("type", "pascal", 1, "Shipping", 1),
                     ("variable", "camel", 1, "weightKg", 7), ("variable", "snake", 1, "zone_code", 7))
+
+
+def test_gradle_build_scripts_are_not_the_codebases_style(git_repo, private_cache) -> None:
+    """Gradle properties are snake_case by convention and EF Core writes its migrations: neither is held to
+    the code's conventions (both seen in real pairs: ktor-samples, jasontaylordev/CleanArchitecture)."""
+    kt = dict(KT_GOOD)
+    kt["build.gradle.kts"] = ('val kotlin_version: String by project\nval logback_version: String by project\n\n'
+                              'dependencies {\n    implementation("ch.qos.logback:logback-classic:$logback_version")\n}\n')
+    q5 = fit_of(git_repo, KT_BASE, kt)[4]
+    assert q5.verdict == "fits" and not q5.evidence, q5
+
+
+def test_ef_core_migrations_outside_a_migrations_folder_are_generated_code(git_repo, private_cache) -> None:
+    cs = dict(CS_GOOD)
+    cs["src/Shop/Data/PostgreSQL/20240101120000_Initial.cs"] = (
+        "namespace Shop.Data.Migrations;\n\npublic partial class Initial\n{\n    protected void up_tables(int table_count)"
+        " { var row_count = table_count; }\n}\n")
+    q5 = fit_of(git_repo, CS_BASE, cs)[4]
+    assert q5.verdict == "fits" and not q5.evidence, q5

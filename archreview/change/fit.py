@@ -13,6 +13,7 @@ yardstick; questions it cannot answer are ``not_applicable`` with the reason.
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -124,7 +125,15 @@ def _view(base: Snapshot, head: Snapshot, changed: Collection[str]) -> _View:
 
 def _production(snapshot: Snapshot) -> tuple[FileFacts, ...]:
     """The snapshot's production source files that parsed, in every analysed language."""
-    return tuple(f for f in snapshot.files if f.language in CODE and f.error is None and is_production(f.path))
+    return tuple(f for f in snapshot.files if f.language in CODE and f.error is None and is_production(f.path)
+                 and not _BUILD_OR_GENERATED.search(f.path))
+
+
+# Build scripts (Gradle's snake_case properties, bundler settings) and code tools write (EF Core migrations
+# and snapshots, designer files) are not the codebase's style; roles keep them as production for the rest.
+_BUILD_OR_GENERATED = re.compile(
+    r"(\.gradle\.kts$|(^|/)buildSrc/|(^|/)[\w.-]+\.config\.[cm]?[jt]s$|(^|/)(gulpfile|gruntfile)\.[jt]s$|"
+    r"\.designer\.cs$|\.g\.(i\.)?cs$|(^|/)\d{14}_\w+\.cs$|ModelSnapshot\.cs$)", re.IGNORECASE)
 
 
 def _family(language: str) -> str:

@@ -61,8 +61,13 @@ _HIDDEN = re.compile(r"(^|/)\.[^/]+/")
 
 # end-to-end tests and translations: not code that runs in production
 _NOT_SHIPPED = re.compile(r"(^|/)(cypress|playwright|e2e|i18n|locales?|translations)/", re.I)
+# a module of sample or demo applications (xxl-job-executor-samples/), looked for in the folders above any src/
+# (org/springframework/samples/petclinic is a Java package, not a samples folder)
+_SAMPLES = re.compile(r"(^|/)[\w.-]*?(?<![a-z])(samples?|examples?)/", re.I)
 # scripts a web framework serves to the browser (Django/Flask static/, templates/, themes/) and service workers
 _BROWSER = re.compile(r"(^|/)(static|assets|public|templates|themes)/|service-worker\.js$", re.I)
+# Node scripts a developer runs (release, changelog, rebase helpers: uptime-kuma's extra/), not the server
+_JS_TOOLING = re.compile(r"(^|/)(tooling|extras?|release)/", re.I)
 
 
 def language_of_path(path: str) -> str:
@@ -82,7 +87,8 @@ def code_findings(path: str, code: CodeFacts, text: str, language: str = "") -> 
             continue
         out.append(make("except.swallowed", path, line, f"empty_catch_{kind}", snippet=_snippet(lines, line)))
     if family and not _HIDDEN.search(path) and not _NOT_SHIPPED.search(path) and \
-            not (family == "js" and _BROWSER.search(path)):
+            not _SAMPLES.search(path.split("/src/", 1)[0] + "/") and \
+            not (family == "js" and (_BROWSER.search(path) or _JS_TOOLING.search(path))):
         for rule, line, variant, fields in _found(family, language, path, code, text):
             suffix = "kt" if rule == "async.blocking" and family == "jvm" else family  # only Kotlin has coroutines
             out.append(make(f"{rule}.{suffix}", path, line, variant, snippet=_snippet(lines, line), **fields))
@@ -104,7 +110,7 @@ Found = tuple[str, int, str, dict]
 
 def _found(family: str, language: str, path: str, code: CodeFacts, text: str) -> Iterator[Found]:
     yield from _timeouts(family, language, path, code, text)
-    yield from _blocking(family, language, code, text)
+    yield from _blocking(family, language, path, code, text)
     yield from _sql(code, text)
     yield from _secrets(text)
     yield from _retries(family, code)
@@ -148,9 +154,11 @@ def _timeouts(family: str, language: str, path: str, code: CodeFacts, text: str)
         lines = text.splitlines()
         for c in code.calls:
             own = 0 < c.line <= len(lines) and _OWN_FETCH.search(lines[c.line - 1]) and not _FETCH.search(lines[c.line - 1])
-            if c.name in ("fetch", "globalThis.fetch") and not own and not re.search(r"\bsignal\b|timeout", c.args, re.I):
+            if c.name in ("fetch", "globalThis.fetch") and not own and not re.search(r"\bsignal\b|timeout", c.args, re.I) \
+                    and not _forwards_options(code, c, lines) and not _timeout_in_scope(code, c, lines):
                 yield "timeout.http", c.line, "fetch", {"call": "fetch"}
-            elif axios and c.name in _AXIOS_CALLS and "timeout" not in c.args:
+            elif axios and c.name in _AXIOS_CALLS and "timeout" not in c.args and \
+                    not _forwards_options(code, c, lines) and not _timeout_in_scope(code, c, lines):
                 yield "timeout.http", c.line, "", {"call": c.name}
             elif axios and c.name == "axios.create" and "timeout" not in c.args:
                 yield "timeout.http", c.line, "client", {"call": c.name}
@@ -166,6 +174,11 @@ def _timeouts(family: str, language: str, path: str, code: CodeFacts, text: str)
         for c in code.calls:
             if c.name == "RestTemplate" and (c.new or language == "kotlin") and c.args.replace(" ", "") == "()":
                 yield "timeout.http", c.line, "resttemplate", {"call": "new RestTemplate()"}
+            elif c.name.endswith(".openConnection") and "setReadTimeout" not in text and "readTimeout" not in text:
+                yield "timeout.http", c.line, "urlconnection", {"call": c.name}
+            elif (c.name == "HttpClient.newHttpClient" or c.name.startswith("HttpClient.newBuilder") and
+                  c.name.endswith(".build") and "connectTimeout" not in c.name) and ".timeout(" not in text:
+                yield "timeout.http", c.line, "", {"call": c.name}
             elif c.name == "WebClient.create" or (c.name.startswith("WebClient.builder") and c.name.endswith(".build")
                                                   and "clientConnector" not in c.name):
                 yield "timeout.http", c.line, "webclient", {"call": c.name}
@@ -173,6 +186,38 @@ def _timeouts(family: str, language: str, path: str, code: CodeFacts, text: str)
         for number, line in enumerate(text.splitlines(), 1):
             if "InfiniteTimeSpan" in line and _INFINITE.search(line):
                 yield "timeout.http", number, "infinite", {"call": "HttpClient"}
+
+
+_LAST_ARG = re.compile(r",\s*([A-Za-z_$][\w$]*)\s*\)$", re.S)  # fetch(input, init), axios.post(url, data, config)
+_ONLY_ARG = re.compile(r"^\(\s*([A-Za-z_$][\w$]*)\s*\)$")  # axios(config), axios.request(options): the config alone
+
+
+def _options_arg(call: Call) -> re.Match[str] | None:
+    """The identifier the call's options are passed in, if they are passed as a variable."""
+    args = call.args.strip()
+    return _ONLY_ARG.match(args) if call.name in ("axios", "axios.request") else _LAST_ARG.search(args)
+_TIMEOUT_KEY = re.compile(r"\b(?:timeout|signal)\s*:|\.(?:timeout|signal)\s*=")
+
+
+def _forwards_options(code: CodeFacts, call: Call, lines: list[str]) -> bool:
+    """``fetch(input, init)`` or ``axios.request(options)`` where the options are a parameter of the enclosing
+    function: a wrapper that passes on its caller's options (and AbortSignal), so the timeout is the caller's to set
+    (ghostfolio's FetchService, uptime-kuma's makeAxiosRequest)."""
+    m = _options_arg(call)
+    if m is None or not 0 <= call.func < len(code.functions):
+        return False
+    start = code.functions[call.func].line
+    header = " ".join(lines[start - 1: min(call.line - 1, start + 5)]).split("{", 1)[0]
+    return re.search(rf"[(,]\s*{re.escape(m.group(1))}\s*[?:,)=]", header) is not None
+
+
+def _timeout_in_scope(code: CodeFacts, call: Call, lines: list[str]) -> bool:
+    """The options object the call is given was built earlier in the same function with a ``timeout:`` or
+    ``signal:`` key (``const options = { url, timeout: 5000 }; await axios.request(options)``)."""
+    if not 0 <= call.func < len(code.functions) or not _options_arg(call):
+        return False
+    start = code.functions[call.func].line
+    return _TIMEOUT_KEY.search("\n".join(lines[start - 1: call.line - 1])) is not None
 
 
 def _timeout_set_later(text: str, line: int) -> bool:
@@ -200,6 +245,11 @@ def _in_async(code: CodeFacts, call: Call) -> bool:
     return 0 <= call.func < len(code.functions) and code.functions[call.func].is_async
 
 
+def _in_main(code: CodeFacts, call: Call) -> bool:
+    """``async Task Main``: the process's entry point runs once, before any request; blocking there starves nothing."""
+    return 0 <= call.func < len(code.functions) and _tail(code.functions[call.func].name) == "Main"
+
+
 _COMPLETED = re.compile(r"\bWhenAny\b|\bWhenAll\b|\.IsCompleted(?:Successfully)?\b")
 
 
@@ -207,17 +257,22 @@ def _completed_before(code: CodeFacts, call: Call, text: str) -> bool:
     """The task was awaited through WhenAny/WhenAll or checked IsCompleted earlier in the method: reading it no
     longer blocks (jellyfin's Happy Eyeballs connect)."""
     start = code.functions[call.func].line if 0 <= call.func < len(code.functions) else call.line
-    return bool(_COMPLETED.search("\n".join(text.splitlines()[start - 1: call.line])))
+    before = "\n".join(text.splitlines()[start - 1: call.line])
+    task = _receiver(call.name).rsplit(".", 1)[-1]
+    awaited = bool(task) and re.search(rf"\bawait\s+{re.escape(task)}\b", before) is not None  # Jackett's meta indexer
+    return awaited or bool(_COMPLETED.search(before))
 
 
-def _blocking(family: str, language: str, code: CodeFacts, text: str) -> Iterator[Found]:
+def _blocking(family: str, language: str, path: str, code: CodeFacts, text: str) -> Iterator[Found]:
     if family == "js":
+        if _UI_FOLDER.search(path) and "/api/" not in path:
+            return  # a browser bundle has no fs: Node calls there are its build tooling (halo's ui/packages/*-kit)
         for c in code.calls:
             if _tail(c.name) in _NODE_SYNC and _in_async(code, c):
                 yield "async.blocking", c.line, "", {"call": c.name}
     elif family == "cs":
         for c in code.calls:
-            if not _in_async(code, c):
+            if not _in_async(code, c) or _in_main(code, c):
                 continue
             tail = _tail(c.name)
             if c.name == "Thread.Sleep":
@@ -227,7 +282,7 @@ def _blocking(family: str, language: str, code: CodeFacts, text: str) -> Iterato
             elif tail == "GetResult" and "GetAwaiter" in c.name and not _completed_before(code, c, text):
                 yield "async.blocking", c.line, "", {"call": ".GetAwaiter().GetResult()"}
         for m in code.members:  # `.Result` of a task: the receiver says so (no types here: eventArgs.Result is not one)
-            if _in_async(code, m) and _TASKLIKE.search(_tail(_receiver(m.name))) and not _completed_before(code, m, text):
+            if _in_async(code, m) and not _in_main(code, m) and _TASKLIKE.search(_tail(_receiver(m.name))) and not _completed_before(code, m, text):
                 yield "async.blocking", m.line, "", {"call": m.name}
     elif language == "kotlin":
         for c in code.calls:
@@ -248,14 +303,35 @@ _CONSTANT = re.compile(r"(?:[\w]+\.)*[A-Z][A-Z0-9_]*|\d+|nameof\([\w.]+\)")
 _PARAMETERISED = re.compile(r"\b(?:FromSql|ExecuteSql|SqlQuery)\w*\s*(?:<[^>]*>)?\s*\(\s*\$")
 
 
-def _constant(part: str) -> bool:
-    return bool(_CONSTANT.fullmatch(part.strip().removeprefix("$").strip("{}").strip()))
+# a part passed through an identifier quoting or escaping function (pq.QuoteIdentifier(field), escapeId(col))
+_QUOTED = re.compile(r"(?:[\w]+\.)*(?:[Qq]uote\w*|\w*[Ee]scape\w*)\(.*\)", re.S)
+# a name declared in the file with a literal string value: Go `const x = "..."` (alone or in a const block),
+# C# `const string X = "..."`, Java/Kotlin `static final String X = "..."` / `const val X = "..."`
+_CONST_DECL = re.compile(r"""\bconst\s+(?:val\s+|[\w<>\[\]?]+\s+)?([A-Za-z_]\w*)\s*(?::\s*\w+\s*)?=\s*[@$]?["'`]"""
+                         r"""|\bfinal\s+String\s+([A-Za-z_]\w*)\s*=\s*["]""")
+_CONST_BLOCK = re.compile(r"(?m)^const\s*\(\n(.*?)^\)", re.S)
+_BLOCK_ENTRY = re.compile(r"""(?m)^\s*([A-Za-z_]\w*)\s*(?:\w+\s*)?=\s*["'`]""")
+
+
+def _constant(part: str, declared: frozenset[str] = frozenset()) -> bool:
+    value = part.strip().removeprefix("$").strip("{}").strip()
+    return bool(_CONSTANT.fullmatch(value)) or value in declared or bool(_QUOTED.fullmatch(value))
+
+
+def _declared_constants(text: str) -> frozenset[str]:
+    names = {a or b for a, b in _CONST_DECL.findall(text)}
+    for block in _CONST_BLOCK.findall(text):
+        names.update(_BLOCK_ENTRY.findall(block))
+    return frozenset(names)
 
 
 def _sql(code: CodeFacts, text: str) -> Iterator[Found]:
+    if "MigrationBuilder" in text:
+        return  # an EF Core migration: its SQL runs once at deployment, with the migration's own values
     lines = text.splitlines()
+    declared = _declared_constants(text) if code.sql else frozenset()
     for built in code.sql:
-        if all(_constant(p) for p in built.parts):
+        if all(_constant(p, declared) for p in built.parts):
             continue  # constants put into a statement, not values
         if 0 < built.line <= len(lines) and _PARAMETERISED.search(lines[built.line - 1]):
             continue
@@ -270,7 +346,9 @@ _AWS = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Z])")
 _PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
 _URL_PASSWORD = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]{0,30}://[^\s:/@\"'`]{1,200}:([^\s@/{}$%<>\"'`]{1,200})@")
 # letters only, in words: an error code or claim name ("incorrectPassword", "Jellyfin-Token"), not a credential
-_A_NAME = re.compile(r"[a-z]+(?:[A-Z][a-z]*)+|[A-Za-z]+(?:[-_.:][A-Za-z]+)+")
+# "JWTPublicSecret" (a settings key), "Jellyfin-Token", "security.halo.run/access-token" (an annotation name)
+_A_NAME = re.compile(r"[A-Za-z]+(?:[-_.:/][A-Za-z]+)*")
+_PASSWORD_HASH = re.compile(r"\$(?:2[abxy]|argon2\w*|pbkdf2[-\w]*|scrypt)\$")  # a stored hash, not the password
 _NOT_A_KEY = re.compile(r"[=:,;()\[\]]")  # an expression or a filter string (keys are base64/hex/tokens)
 _COMMENT = re.compile(r"^\s*(?://|/?\*|#|<!--)")
 
@@ -308,7 +386,7 @@ def _secrets(text: str) -> Iterator[Found]:
             continue
         for m in _ASSIGNED.finditer(line):
             if secret_name(m.group(1)) and m.group(3).isascii() and literal_secret(m.group(3)) \
-                    and not _A_NAME.fullmatch(m.group(3)) \
+                    and not _A_NAME.fullmatch(m.group(3)) and not _PASSWORD_HASH.match(m.group(3)) \
                     and not _NOT_A_KEY.search(m.group(3).rstrip("=")):
                 yield "secret.code", number, "", {"what": "", "name": m.group(1)}
                 break
@@ -346,8 +424,8 @@ def settings_findings(path: str, text: str) -> tuple[Finding, ...]:
                 pairs.append((number, m.group(1), m.group(2)))
     out = []
     for number, key, value in pairs:
-        if "${" in value or "{{" in value:
-            continue
+        if "${" in value or "{{" in value or not value.isascii():
+            continue  # a placeholder, or a translated message (halo's *_zh_TW.properties)
         conn = _CONNECTION_PASSWORD.search(value)
         if conn and _LOCAL_SERVER.search(value):
             continue  # a developer's own database (localhost, 127.0.0.1, LocalDB)
@@ -407,16 +485,18 @@ _COMMITS = {
     "go": (re.compile(r"^(Commit|Create|Save)$"), re.compile(r"tx|db|gorm|repo", re.I)),
 }
 _PUBLISHES = {
-    "cs": (re.compile(r"^(Publish|PublishAsync|Produce|ProduceAsync|SendMessageAsync|SendMessagesAsync|BasicPublish|"
-                      r"Send|SendAsync)$"),
+    "cs": (re.compile(r"^(Publish\w*|Produce|ProduceAsync|SendMessageAsync|SendMessagesAsync|BasicPublish|"
+                      r"Send|SendAsync)$"),  # Publish\w*: pitstop's _messagePublisher.PublishMessageAsync
            re.compile(r"bus|endpoint|producer|publisher|queue|topic|channel|client|eventBus", re.I)),
-    "jvm": (re.compile(r"^(send|sendDefault|convertAndSend|publish)$"),
-            re.compile(r"kafka|rabbit|amqp|jms|stream|producer|publisher|channel|template", re.I)),
+    "jvm": (re.compile(r"^(send|sendDefault|sendMessage|convertAndSend|publish)$"),
+            re.compile(r"kafka|rabbit|amqp|jms|stream|producer|publisher|channel|template|sender", re.I)),
     "js": (re.compile(r"^(send|publish|sendToQueue|add|emit|produce|sendMessage|publishMessage)$"),
-           re.compile(r"producer|channel|queue|publisher|kafka|rabbit|amqp|sns|sqs|pubsub|topic|bus|broker", re.I)),
-    "go": (re.compile(r"^(Publish|WriteMessages|SendMessage|SendMessages|Produce|PublishMsg)$"), re.compile(r"")),
+           re.compile(r"producer|channel|queue|publisher|kafka|rabbit|amqp|sns|sqs|pubsub|topic|bus|broker|client$",
+                      re.I)),  # client: a NestJS ClientProxy (this.client.emit), an AWS SDK v3 client (.send)
+    "go": (re.compile(r"^(Publish|PublishWithContext|PublishAsync|WriteMessages|SendMessage|SendMessages|Produce|PublishMsg)$"),
+           re.compile(r"")),
 }
-_IN_PROCESS = re.compile(r"mediat|sender$|eventEmitter|emitter|socket|io$|server|logger|res$|response|reply", re.I)
+_IN_PROCESS = re.compile(r"mediat|eventEmitter|emitter|socket|io$|server|logger|res$|response|reply", re.I)
 
 
 def _commit_then_publish(family: str, code: CodeFacts, text: str) -> Iterator[Found]:
@@ -424,14 +504,28 @@ def _commit_then_publish(family: str, code: CodeFacts, text: str) -> Iterator[Fo
         return
     commit_name, commit_receiver = _COMMITS[family]
     publish_name, publish_receiver = _PUBLISHES[family]
+
+    def publishes(c: Call) -> bool:
+        receiver = _receiver(c.name)
+        return bool(publish_name.match(_tail(c.name)) and receiver and publish_receiver.search(receiver)
+                    and not _IN_PROCESS.search(receiver))
+
+    # one hop inside the file: a method of this class that publishes, called after the save
+    # (mall's generateOrder: orderMapper.insert(order) ... sendDelayMessageCancelOrder(order.getId()))
+    helpers = {_tail(code.functions[c.func].name): c.name for c in code.calls
+               if 0 <= c.func < len(code.functions) and publishes(c)}
     first_commit: dict[int, Call] = {}
     for c in code.calls:
         if c.func < 0:
             continue
         receiver = _receiver(c.name)
+        own = _tail(code.functions[c.func].name) if c.func < len(code.functions) else ""
         if commit_name.match(_tail(c.name)) and receiver and commit_receiver.search(receiver):
             first_commit.setdefault(c.func, c)
-        elif c.func in first_commit and publish_name.match(_tail(c.name)) and receiver \
-                and publish_receiver.search(receiver) and not _IN_PROCESS.search(receiver):
+        elif c.func in first_commit and publishes(c):
             commit = first_commit.pop(c.func)
             yield "dual_write.commit_then_publish", c.line, "", {"effect": c.name, "commit": commit.line}
+        elif c.func in first_commit and receiver in ("", "this") and _tail(c.name) in helpers and _tail(c.name) != own:
+            commit = first_commit.pop(c.func)
+            effect = f"{c.name}() (it calls {helpers[_tail(c.name)]})"
+            yield "dual_write.commit_then_publish", c.line, "", {"effect": effect, "commit": commit.line}

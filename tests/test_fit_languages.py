@@ -357,3 +357,45 @@ def test_ef_core_migrations_outside_a_migrations_folder_are_generated_code(git_r
         " { var row_count = table_count; }\n}\n")
     q5 = fit_of(git_repo, CS_BASE, cs)[4]
     assert q5.verdict == "fits" and not q5.evidence, q5
+
+
+ERRORS_BASE = {
+    "src/errors.ts": "export class AppError extends Error {}\n\nexport class NotFoundError extends AppError {}\n",
+    "src/orders/orders.ts": '''import { NotFoundError } from "../errors";
+
+export function findOrder(orders: Map<string, string>, orderId: string): string {
+  const found = orders.get(orderId);
+  if (!found) {
+    throw new NotFoundError(orderId);
+  }
+  return found;
+}
+
+export function cancelOrder(orders: Map<string, string>, orderId: string): void {
+  if (!orders.delete(orderId)) {
+    throw new NotFoundError(orderId);
+  }
+}
+''',
+}
+ERRORS_CHANGE = {"src/orders/refunds.ts": '''export class RefundError extends Error {}
+
+export function refund(payments: Map<string, number>, paymentId: string): number | null {
+  try {
+    return payments.get(paymentId) ?? 0;
+  } catch (err) {
+    return null;
+  }
+}
+'''}
+
+
+def test_typescript_error_handling_is_held_to_the_codebases(git_repo, private_cache) -> None:
+    """The codebase throws its own errors (under AppError); the change returns null from a catch and defines an
+    error class beside the hierarchy: both are reported where they are."""
+    q2 = fit_of(git_repo, ERRORS_BASE, ERRORS_CHANGE)[1]
+    assert q2.verdict == "drifts", q2
+    texts = {(e.path, e.line, e.text.split(" (", 1)[0]) for e in q2.evidence}
+    assert ("src/orders/refunds.ts", 7, "returns null from a catch block; the codebase throws exceptions") in texts
+    assert ("src/orders/refunds.ts", 1, "RefundError derives from Error, not from the codebase's base exception AppError") in texts
+    assert "2 throw statements and 0 returns of null or an error code from catch blocks" in q2.summary

@@ -276,19 +276,23 @@ def _q2_errors(view: _View) -> FitAnswer:
     evidence: list[Evidence] = []
     for f in view.new:
         introduced = _introduced(view, f)
+        python = f.language == "python"
         for label in ("returns-none", "returns-code"):
             if label in introduced and raises > 0 and returns <= raises * 0.25:
-                what = "None" if label == "returns-none" else "an error code"
-                evidence.append(_at(f, label, "error", f"returns {what} from an except block; "
-                                    "the codebase raises exceptions"))
+                what = ("None" if python else "null") if label == "returns-none" else "an error code"
+                evidence.append(_at(f, label, "error", f"returns {what} from {'an except' if python else 'a catch'} "
+                                    f"block; the codebase {'raises' if python else 'throws'} exceptions"))
         for label in ("raises-custom", "raises-builtin"):
             if label in introduced and returns > 0 and raises <= returns * 0.25:
-                evidence.append(_at(f, label, "error", "raises; the codebase returns None or error codes"))
+                evidence.append(_at(f, label, "error", "raises; the codebase returns None or error codes" if python
+                                    else "throws; the codebase returns null or error codes"))
         if "result-type" in introduced and not any("result-type" in s.error_handling for s in styles):
             evidence.append(_at(f, "result-type", "error", "returns Result values the codebase does not use"))
         evidence += _exception_drift(view, f, hierarchy)
-    usual = (f"the rest of the codebase has {raises} raise statement{'s' if raises != 1 else ''} and "
-             f"{returns} return{'s' if returns != 1 else ''} of None or an error code from except blocks")
+    raise_, none, block = (("raise", "None", "except") if any(f.language == "python" for f in view.new)
+                           else ("throw", "null", "catch"))
+    usual = (f"the rest of the codebase has {raises} {raise_} statement{'s' if raises != 1 else ''} and "
+             f"{returns} return{'s' if returns != 1 else ''} of {none} or an error code from {block} blocks")
     return _answer(2, evidence, f"The change handles errors as the codebase does ({usual}; "
                                 "a style drifts when the codebase's ratio is at least 4 to 1 the other way).",
                    f"The change handles errors differently from the codebase ({usual}).")

@@ -79,6 +79,17 @@ _ENGINE_NEW_ONLY = frozenset({"Pool", "DataSource"})  # too common a name to cou
 _ORM_CALLS = frozenset({"SaveChanges", "SaveChangesAsync", "getRepository", "persist", "flush", "createQueryBuilder",
                         "findMany", "findUnique", "findFirst", "AddAsync", "saveAndFlush"})
 _EXCEPTION_BASES = ("Error", "Exception", "Throwable")
+# the languages' and runtimes' own exception types: throwing one of these is not the codebase's own error
+BUILTIN_EXCEPTIONS = frozenset({
+    "Error", "TypeError", "RangeError", "SyntaxError", "ReferenceError", "EvalError", "URIError", "AggregateError",
+    "Exception", "Throwable", "RuntimeException", "IllegalArgumentException", "IllegalStateException",
+    "UnsupportedOperationException", "NullPointerException", "IndexOutOfBoundsException", "NoSuchElementException",
+    "IOException", "UncheckedIOException", "ArithmeticException", "ClassCastException", "NumberFormatException",
+    "ArgumentException", "ArgumentNullException", "ArgumentOutOfRangeException", "InvalidOperationException",
+    "NotImplementedException", "NotSupportedException", "KeyNotFoundException", "FormatException",
+    "ApplicationException", "SystemException", "TimeoutException", "OperationCanceledException",
+    "UnauthorizedAccessException", "ObjectDisposedException", "NotImplementedError",
+})
 
 
 @functools.lru_cache(maxsize=4096)
@@ -157,6 +168,17 @@ def code_style(language: str, code: CodeFacts) -> StyleFacts:
             _note(seen, "data:raw-sql", call.line)
     for built in code.sql:
         _note(seen, "data:raw-sql", built.line)
+    raises = 0
+    for kind, line in code.throws:
+        if kind:  # a rethrow keeps whatever style the caller has
+            raises += 1
+            _note(seen, "error:raises-builtin" if kind.rsplit(".", 1)[-1] in BUILTIN_EXCEPTIONS
+                  else "error:raises-custom", line)
+    nones = codes = 0
+    for kind, line in code.catch_returns:
+        nones += kind == "none"
+        codes += kind == "code"
+        _note(seen, "error:returns-none" if kind == "none" else "error:returns-code", line)
     customs = []
     for c in code.classes:
         if c.name.endswith(("Repository", "Repo")):
@@ -167,7 +189,8 @@ def code_style(language: str, code: CodeFacts) -> StyleFacts:
             _note(seen, "error:defines-exceptions", c.line)
     return StyleFacts(
         data_access=_labels(seen, "data"), error_handling=_labels(seen, "error"), logging=_labels(seen, "log"),
-        custom_exceptions=tuple(sorted(customs)), lines=tuple(sorted(seen.items())),
+        custom_exceptions=tuple(sorted(customs)), lines=tuple(sorted(seen.items())), raises=raises,
+        returns_none_on_error=nones, returns_code_on_error=codes,
         naming=naming(code.functions, code.classes, code.variables),
     )
 

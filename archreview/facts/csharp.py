@@ -32,6 +32,7 @@ SPEC = ts.Spec(
     packages=("namespace_declaration", "file_scoped_namespace_declaration"),
     loops=("for_statement", "foreach_statement", "while_statement", "do_statement"),
     variables=("variable_declarator", "parameter"),
+    throws=("throw_statement", "throw_expression"),
     # `task.Result`: a blocking read the detectors look for in async methods
     patterns='((member_access_expression name: (identifier) @_result) @member (#eq? @_result "Result"))',
 )

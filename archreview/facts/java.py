@@ -31,6 +31,7 @@ SPEC = ts.Spec(
     packages=("package_declaration",),
     loops=("for_statement", "enhanced_for_statement", "while_statement", "do_statement"),
     variables=("variable_declarator", "formal_parameter"),
+    throws=("throw_statement",),
 )
 
 

@@ -33,6 +33,7 @@ SPEC = ts.Spec(
     imports=("import_statement", "export_statement"),
     loops=("for_statement", "for_in_statement", "while_statement", "do_statement"),
     variables=("variable_declarator", "required_parameter", "optional_parameter"),
+    throws=("throw_statement",),
     patterns='((property_identifier) @property (#eq? @property "catch"))',
 )
 _FUNCTIONS = frozenset(SPEC.functions)

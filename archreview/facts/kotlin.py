@@ -25,6 +25,7 @@ SPEC = ts.Spec(
     arguments=("value_arguments", "call_suffix", "annotated_lambda", "lambda_literal"),
     loops=("for_statement", "while_statement", "do_while_statement"),
     variables=("variable_declaration", "parameter"),
+    throws=("throw_expression",),
     dollar_holes=True,
     nesting=True,
 )

@@ -114,6 +114,7 @@ class Spec:
     nesting: bool = False  # record the calls around each call (Kotlin: a coroutine builder's or withContext's lambda)
     patterns: str = ""  # query patterns written out, e.g. with a predicate
     variables: tuple[str, ...] = ()  # declarations of variables, fields and parameters (their names: style)
+    throws: tuple[str, ...] = ()  # throw statements and expressions (error-handling style)
 
 
 @functools.cache
@@ -124,7 +125,7 @@ def _query(grammar: str, spec: Spec):
     groups = {"cond": spec.conditions, "function": spec.functions, "class": spec.classes, "call": spec.calls,
               "new": spec.news, "string": spec.strings, "comment": spec.comments, "catch": spec.catches,
               "annotation": spec.annotations, "import": spec.imports, "package": spec.packages, "loop": spec.loops,
-              "var": spec.variables,
+              "var": spec.variables, "throw": spec.throws,
               **dict(spec.extra)}
     patterns = []
     for name, types in groups.items():
@@ -201,6 +202,8 @@ class CodeFacts:
     sql: tuple[BuiltSql, ...] = ()  # SQL text built from values at run time
     loops: tuple[Loop, ...] = ()
     variables: tuple[tuple[str, int], ...] = ()  # (name, line) of declared variables, fields and parameters
+    throws: tuple[tuple[str, int], ...] = ()  # (type thrown, "" for a rethrow or a value; line)
+    catch_returns: tuple[tuple[str, int], ...] = ()  # ("none" | "code", line): errors turned into return values
     raw: RawMetrics | None = None
     error_line: int | None = None
 
@@ -389,7 +392,45 @@ def analyse(language: str, path: str, data: bytes, spec: Spec, build: Callable[[
     caps = captures(grammar, spec, tree)
     facts = build(caps, data)
     return dataclasses.replace(facts, raw=raw_metrics(data, caps.get("comment", ())),
-                               error_line=first_error_line(tree), variables=variables_of(caps.get("var", ())))
+                               error_line=first_error_line(tree), variables=variables_of(caps.get("var", ())),
+                               throws=throws_of(caps.get("throw", ())),
+                               catch_returns=catch_returns(caps.get("catch", ()), spec.functions))
+
+
+_THROWN = re.compile(r"^throw\s+(?:new\s+)?([A-Za-z_$][\w$.]*)\s*[(<{]")
+_NONE_VALUES = frozenset({"", "null", "nil", "undefined", "default", "None", "Optional.empty()", "Result.failure"})
+_CODE_VALUE = re.compile(r"^(?:true|false|-?\d+|\"[^\"]*\"|'[^']*')$")
+_RETURNS = ("return_statement", "return_expression")
+
+
+def throws_of(nodes: Sequence) -> tuple[tuple[str, int], ...]:
+    """(exception type, line) of each throw; the type is "" for ``throw;``, ``throw e`` or a thrown value."""
+    out = []
+    for node in nodes:
+        m = _THROWN.match(text(node)[:200])
+        out.append((dotted(m.group(1)) if m else "", line(node)))
+    return tuple(out)
+
+
+def catch_returns(catches: Sequence, function_types: Collection[str]) -> tuple[tuple[str, int], ...]:
+    """Returns of null/None/default ("none") or of a constant ("code") inside catch blocks, nested
+    functions left out: the error becomes a value the caller must check."""
+    out = []
+    for clause in catches:
+        stack = list(clause.named_children)
+        while stack:
+            node = stack.pop()
+            if node.type in function_types:
+                continue
+            if node.type in _RETURNS:
+                value = text(node)[6:].strip().rstrip(";").strip()
+                if value in _NONE_VALUES:
+                    out.append(("none", line(node)))
+                elif _CODE_VALUE.match(value):
+                    out.append(("code", line(node)))
+                continue
+            stack.extend(node.named_children)
+    return tuple(sorted(out, key=lambda r: r[1]))
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")

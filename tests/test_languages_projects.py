@@ -115,3 +115,22 @@ def test_a_mixed_repository_says_which_languages_were_analysed_and_which_not(git
     html = sections.header(sections.start(str(repo.path), live=False)).data
     assert f'<p class="ar-coverage">{line}</p>' in html
     assert markdown.escape(line) in markdown.comment(a)
+
+
+# --- JVM builds: an application module is a new deployable component ---------------------------------
+
+
+def test_a_new_gradle_application_module_is_a_new_service_and_a_library_is_not(git_repo, private_cache) -> None:
+    base = {"settings.gradle.kts": 'include(":app")\n',
+            "app/build.gradle.kts": 'plugins {\n    kotlin("jvm") version "1.9.21"\n    application\n}\n\napplication {\n'
+                                    '    mainClass.set("shop.AppKt")\n}\n',
+            "app/src/main/kotlin/shop/App.kt": "package shop\n\nfun main() = println(\"app\")\n"}
+    head = {"settings.gradle.kts": 'include(":app", ":worker", ":money")\n',
+            "worker/build.gradle.kts": 'plugins {\n    kotlin("jvm") version "1.9.21"\n    id("io.ktor.plugin") version "2.3.8"\n}\n',
+            "worker/src/main/kotlin/shop/worker/Worker.kt": "package shop.worker\n\nfun main() = println(\"worker\")\n",
+            "money/build.gradle.kts": 'plugins {\n    kotlin("jvm") version "1.9.21"\n    `java-library`\n}\n',
+            "money/src/main/kotlin/shop/money/Money.kt": "package shop.money\n\ndata class Money(val cents: Long)\n"}
+    repo = git_repo([base], branches={"feature": [head]})
+    a = analyze(repo.path, "main", "feature")
+    services = {n.name: [f"{e.path}:{e.line}" for e in n.evidence] for n in a.new_infrastructure if n.kind == "service"}
+    assert services == {"worker": ["worker/build.gradle.kts:1"]}

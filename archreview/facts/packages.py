@@ -59,7 +59,7 @@ def read(path: str, text: str) -> tuple[tuple[Requirement, ...], tuple[tuple[str
     if name == "pom.xml":
         return _pom(text)
     if name.endswith(_GRADLE):
-        return _gradle(text), ()
+        return _gradle(text), (("deployable", "gradle application"),) if _GRADLE_APP.search(text) else ()
     if name.endswith(".versions.toml"):
         return _catalog(text)
     if name == "go.mod":
@@ -351,6 +351,8 @@ def _pom(text: str) -> tuple[tuple[Requirement, ...], tuple[tuple[str, str], ...
     if artifact:
         declares.append(("maven-artifact", f"{group}:{artifact}"))
     declares += [("maven-module", m) for m in re.findall(r"<module>\s*([^<]+?)\s*</module>", text)]
+    if re.search(r"<artifactId>\s*spring-boot-maven-plugin\s*</artifactId>", text):
+        declares.append(("deployable", "spring boot application"))  # a runnable jar of its own
     if parent:
         number = text.count("\n", 0, parent.start()) + 1
         out.append(Requirement(f"{parent_group}:{_tag(parent.group(1), 'artifactId')}", number,
@@ -381,6 +383,14 @@ _CONF = (r"(implementation|api|compileOnly|runtimeOnly|compile|runtime|kapt|ksp|
 _COORD = re.compile(_CONF + r"""\s*\(?\s*(platform\s*\(\s*|enforcedPlatform\s*\(\s*)?["']([\w.\-]+):([\w.\-]+)(?::([^"'@]*))?""")
 _MAP = re.compile(_CONF + r"""\s*\(?\s*group\s*[:=]\s*["']([\w.\-]+)["']\s*,\s*name\s*[:=]\s*["']([\w.\-]+)["']""")
 _LIBS = re.compile(_CONF + r"""\s*\(?\s*(platform\s*\(\s*)?libs\.((?:bundles\.)?[\w.]+)""")
+
+
+# A build that makes something run on its own: the application plugin (or its `application { mainClass }`
+# block), Spring Boot's, Ktor's or an Android application's.
+_GRADLE_APP = re.compile(r"""(?m)^\s*(?:id\s*\(?\s*["'](?:application|org\.springframework\.boot|io\.ktor\.plugin|"""
+                         r"""com\.android\.application)["']|application\s*\{|apply\s+plugin\s*:\s*["']"""
+                         r"""(?:application|org\.springframework\.boot|com\.android\.application)["']|"""
+                         r"""alias\s*\(\s*libs\.plugins\.(?:spring\.boot|ktor|android\.application)\b)""")
 
 
 def _gradle_section(conf: str, platform: str | None) -> str:

@@ -939,3 +939,31 @@ def test_a_commit_on_a_branch_that_returns_is_not_before_the_call_unless_a_handl
     """
     found = {(r, line) for r, line in rules(source) if r.startswith("dual_write")}
     assert found == {("dual_write.commit_then_publish", 11)}  # finally runs after the return
+
+
+def test_a_save_inside_an_atomic_function_or_block_is_not_a_commit():  # taiga auth/services.py, userstories/api.py
+    source = """
+        from django.db import transaction as tx
+        from taiga.users.models import User
+
+        @tx.atomic
+        def public_register(username, email):
+            user = User(username=username, email=email)
+            user.save()
+            send_register_email(user)
+            return user
+
+        def start_project_transfer(project, user, token):
+            with tx.atomic():
+                project.transfer_token = token
+                project.save()
+                with tx.atomic():
+                    user.save()
+                send_transfer_email(user, project)
+                project.refresh_from_db()
+            send_transfer_start_email(user, project)
+    """
+    found = {(r, line) for r, line in rules(source) if r.startswith("dual_write")}
+    # inside the transaction the e-mails go out before anything commits; after the block, after it
+    assert found == {("dual_write.publish_then_commit", 8), ("dual_write.publish_then_commit", 17),
+                     ("dual_write.commit_then_publish", 19)}

@@ -325,7 +325,7 @@ def dual_writes(ctx: FileContext) -> Iterator[Finding]:
 
 def _order_finding(ctx: FileContext, call: ast.Call, desc: str, commits: list[int]) -> Iterator[Finding]:
     before = [c for c in commits if c < call.lineno]
-    after = [c for c in commits if c > call.lineno]
+    after = [c for c in commits if c >= call.lineno]  # a transaction block ending on the call commits after it
     if before:
         yield finding(ctx, "dual_write.commit_then_publish", call, effect=desc, commit=before[-1])
     elif after:
@@ -334,14 +334,24 @@ def _order_finding(ctx: FileContext, call: ast.Call, desc: str, commits: list[in
 
 def _commit_lines(ctx: FileContext, func: FunctionNode) -> list[tuple[int, int]]:
     """Where this function's writes become durable (commits, ORM saves, ends of transaction blocks):
-    (line it takes effect, line of the statement that does it)."""
-    lines = [(c.lineno, c.lineno) for c in body_calls(func) if is_commit(c) or is_orm_write(ctx, c)]
+    (line it takes effect, line of the statement that does it).
+
+    Inside a transaction (an ``atomic``-decorated function, a ``with transaction.atomic()`` block)
+    an ORM save or a nested block is not durable yet: only the end of the outermost one commits.
+    """
+    spans: list[tuple[int, int]] = []  # (first, last) line of each transaction scope
+    if any(ctx.qualified(dec).endswith("transaction.atomic") for dec in getattr(func, "decorator_list", [])):
+        spans.append((func.lineno, func.end_lineno or func.lineno))
     for node in body_nodes(func):
         if isinstance(node, ast.With | ast.AsyncWith) and any(_is_tx(ctx, i.context_expr) for i in node.items):
-            lines.append((node.end_lineno or node.lineno, node.lineno))
-    for dec in getattr(func, "decorator_list", []):
-        if ctx.qualified(dec).endswith("transaction.atomic"):
-            lines.append((func.end_lineno or func.lineno, func.lineno))
+            spans.append((node.lineno, node.end_lineno or node.lineno))
+
+    def inside(lo: int, hi: int) -> bool:  # within another transaction scope than (lo, hi) itself
+        return any(a <= lo and hi <= b and (a, b) != (lo, hi) for a, b in spans)
+
+    lines = [(c.lineno, c.lineno) for c in body_calls(func)
+             if is_commit(c) or is_orm_write(ctx, c) and not inside(c.lineno, c.lineno)]
+    lines += [(hi, lo) for lo, hi in spans if not inside(lo, hi)]
     return sorted(set(lines))
 
 

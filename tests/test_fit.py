@@ -491,3 +491,19 @@ def test_evidence_beyond_the_cap_is_counted_not_kept() -> None:
     q4 = run(FITTING_CHANGE, found)[3]
     assert (len(q4.evidence), q4.omitted) == (20, 5)
     assert q4.evidence[-1] == Evidence("docker-compose.yml", 20, "adds deployable service (s20)")
+
+
+def test_editing_a_function_that_was_already_long_is_not_the_changes_drift() -> None:
+    """healthchecks hc/api/views.py `_update`, redash `execute_query` (bench/realcode/repo_rules.py): a change
+    that edits a few lines of an old, long function, or adds one helper, says nothing about size or shares."""
+    branches = "\n".join(f"    if x == {i}:\n        return {i}" for i in range(30))
+    old = f"def decide(x):\n{branches}\n    return -1\n"
+    base_files = {**BASE, "app/services/big.py": old}
+    edited = run({"app/services/big.py": old.replace("return -1", "return -2")}, base_files=base_files)[4]
+    assert not any(e.path == "app/services/big.py" for e in edited.evidence), edited
+    grown = run({"app/services/big.py": old + 'def helper(y):\n    """One helper."""\n    return y\n'},
+                base_files=base_files)[4]
+    assert not any("of the change vs" in e.text for e in grown.evidence), grown  # one function is no share
+    # a function the change itself wrote long is still its drift
+    fresh = run({"app/services/new.py": old.replace("decide", "choose")})[4]
+    assert any(e.text.startswith("choose: function length") for e in fresh.evidence), fresh

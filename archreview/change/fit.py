@@ -73,6 +73,7 @@ CODE_EXCEPTIONS = frozenset({"Error", "Exception", "Throwable", "RuntimeExceptio
 CASES = {"camel": "camelCase", "pascal": "PascalCase", "snake": "snake_case", "upper": "UPPER_CASE",
          "word": "lower-case word", "other": "mixed case"}
 MIN_REFERENCE = 5  # fewer reference functions than this: no distribution to compare with
+MIN_SHARE = 3  # fewer functions added than this: a share (async, docstrings, methods) says nothing
 MAX_EVIDENCE = 20
 QUESTIONS = (
     "same data-access pattern", "same error-handling approach", "imports from the right places",
@@ -446,15 +447,21 @@ def _new_functions(view: _View, f: FileFacts) -> list[FunctionMetric]:
 def _q5_style(view: _View) -> FitAnswer:
     ref = [m for f in view.rest for m in f.functions]
     new = [(f, m) for f in view.new for m in _new_functions(view, f)]
+    # a function the change only edits keeps its old size and traits: they are the codebase's, not the change's
+    old = {(f.path, m.name): m for f in view.new if f.path in view.before for m in view.before[f.path].functions}
+    added = [(f, m) for f, m in new if (f.path, m.name) not in old]
     measures: list[tuple[str, bool, str]] = []
     evidence: list[Evidence] = []
     if len(ref) >= MIN_REFERENCE and new:
-        for name, value in (("function length", lambda m: m.end_line - m.line + 1),
-                            ("cyclomatic complexity", lambda m: m.cc)):
-            measures.append(_size_measure(name, value, ref, new, evidence))
+        sizes: tuple[tuple[str, Callable[[FunctionMetric], int]], ...] = (
+            ("function length", lambda m: m.end_line - m.line + 1), ("cyclomatic complexity", lambda m: m.cc))
+        for name, value in sizes:
+            limit = _percentile([value(m) for m in ref], SIZE_PERCENTILE)
+            grown = [(f, m) for f, m in new if (f.path, m.name) not in old or value(old[f.path, m.name]) <= limit]
+            measures.append(_size_measure(name, value, limit, grown, evidence))
         for name, test in (("async", lambda m: m.is_async), ("docstrings", lambda m: m.has_docstring),
                            ("methods (class-heavy)", lambda m: m.is_method)):
-            measures.append(_share_measure(name, test, ref, new, evidence))
+            measures.append(_share_measure(name, test, ref, added, evidence))
     measures.append(_naming_measure(view, evidence))
     measures.append(_conventions_measure(view, evidence))
     measures = [m for m in measures if m[2]]
@@ -470,9 +477,11 @@ def _q5_style(view: _View) -> FitAnswer:
                      *_capped(evidence))
 
 
-def _size_measure(name: str, value: Callable[[FunctionMetric], int], ref: list[FunctionMetric],
+def _size_measure(name: str, value: Callable[[FunctionMetric], int], limit: float,
                   new: list[tuple[FileFacts, FunctionMetric]], evidence: list[Evidence]) -> tuple[str, bool, str]:
-    limit = _percentile([value(m) for m in ref], SIZE_PERCENTILE)
+    """The functions the change wrote or grew past ``limit`` (one already past it before is not the change's)."""
+    if not new:
+        return name, False, ""
     median = statistics.median(value(m) for _, m in new)
     drifted = median > limit
     if drifted:
@@ -484,6 +493,8 @@ def _size_measure(name: str, value: Callable[[FunctionMetric], int], ref: list[F
 
 def _share_measure(name: str, test: Callable[[FunctionMetric], bool], ref: list[FunctionMetric],
                    new: list[tuple[FileFacts, FunctionMetric]], evidence: list[Evidence]) -> tuple[str, bool, str]:
+    if len(new) < MIN_SHARE:
+        return name, False, ""
     ref_share = sum(bool(test(m)) for m in ref) / len(ref)
     new_share = sum(bool(test(m)) for _, m in new) / len(new)
     drifted = abs(new_share - ref_share) > SHARE_GAP

@@ -75,7 +75,8 @@ def test_a_second_run_reuses_the_cache_and_corrupt_entries_are_recomputed(git_re
     repo = git_repo([APP, {"app/extra.py": "X = 1\n"}])
     calls: list[str] = []
     real = runner.analyse_many  # files are analysed in a child process: count what is sent there
-    monkeypatch.setattr(runner, "analyse_many", lambda tasks, *a: calls.extend(t[0] for t in tasks) or real(tasks, *a))
+    monkeypatch.setattr(runner, "analyse_many",
+                        lambda tasks, *a, **k: calls.extend(t[0] for t in tasks) or real(tasks, *a, **k))
     cold = analyze(repo.path, jobs=1)
     assert len(calls) == len(APP) + 1
     calls.clear()

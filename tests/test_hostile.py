@@ -235,3 +235,32 @@ def test_a_long_identifier_and_a_long_requirements_line_are_linear():
         assert _quick(analyse_file, "requirements.txt", "requirements", f"{line}\n".encode()) < 1.0
     facts = analyse_file("requirements.txt", "requirements", b"django>=4 --hash=sha256:abc\n-e git+https://x/y#egg=Flask\n")
     assert {r.name for r in facts.requirements} == {"django", "flask"}
+
+
+@pytest.mark.usefixtures("private_cache")
+def test_workers_start_before_the_contents_are_read_and_none_outlives_the_run(git_repo, tmp_path, monkeypatch):
+    """A forked worker begins as a copy of its parent: started after the parent had read every file, each
+    carried all the sources (sympy: 30 MB a worker). They start first, do the work, and end with the run,
+    also when the cache answered for every file and they had nothing to do (a plain folder, warm)."""
+    from archreview.sources import files
+
+    started: list = []
+    at_read: list[int] = []
+    real_start, real_read = runner._start, files.read_sources
+    monkeypatch.setattr(runner, "_start", lambda: started.append(real_start()) or started[-1])
+
+    def read(*args, **kwargs):
+        at_read.append(len(started))
+        yield from real_read(*args, **kwargs)
+
+    monkeypatch.setattr(files, "read_sources", read)
+    repo = git_repo([{"a.py": "x = 1\n", "b.py": "def f():\n    return 2\n"}])
+    result = analyze(repo.path)
+    assert at_read == [1] and len(started) == 1  # a small run: one worker, forked before the first read
+    assert {f.path: f.lines for f in result.head.files} == {"a.py": 1, "b.py": 2}
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    (folder / "c.py").write_text("y = 3\n")
+    analyze(folder)
+    analyze(folder)  # every file a cache hit: the worker started for it had nothing to do
+    assert len(started) == 3 and not any(w.process.is_alive() for w in started)

@@ -26,32 +26,34 @@ def take_snapshot(root: Path, commit: str | None, cache: FactsCache, *, jobs: in
     cached = cache.get_many(known.values())
     facts = [cached[known[f.path]] for f in listing.files if known.get(f.path) in cached]
     to_read = [f for f in listing.files if known.get(f.path) not in cached]
-    skipped, errors = list(listing.skipped), []
-    pending, fresh = [], {}
-    for source, content in sources.read_sources(root, commit, to_read):
-        if isinstance(content, FileError):
-            errors.append(content)
-        elif isinstance(content, Skipped):
-            if source.path in known:  # remembered, so a warm run does not read it again
-                fresh[known[source.path]] = FileFacts(source.path, SKIPPED, error=content.reason)
+    # Workers first, then the contents: a forked worker starts as a copy of its parent (see runner).
+    with runner.workers_started(runner.worker_count(jobs, len(to_read), sum(f.size for f in to_read))) as idle:
+        skipped, errors = list(listing.skipped), []
+        pending, fresh = [], {}
+        for source, content in sources.read_sources(root, commit, to_read):
+            if isinstance(content, FileError):
+                errors.append(content)
+            elif isinstance(content, Skipped):
+                if source.path in known:  # remembered, so a warm run does not read it again
+                    fresh[known[source.path]] = FileFacts(source.path, SKIPPED, error=content.reason)
+                else:
+                    skipped.append(content)
             else:
-                skipped.append(content)
-        else:
-            # a folder's files get their key (git's blob id of the content) as they are read
-            pending.append((source, known.get(source.path) or entry_key(source.path, source.key), content))
-    hits = cache.get_many(key for _, key, _ in pending)
-    facts.extend(hits[key] for _, key, _ in pending if key in hits)
-    # Largest files first: a huge generated module started last would leave one worker busy alone at the end.
-    tasks = sorted(((s.path, s.language, content) for s, key, content in pending if key not in hits),
-                   key=lambda task: -len(task[2]))
-    keys = {s.path: key for s, key, _ in pending}
-    tick = progress(len(tasks)) if progress and tasks else None
-    stopped = []  # a worker that died or ran out of time: recorded, not cached, so the next run retries
-    for result in runner.analyse_many(tasks, jobs, tick):
-        if runner.transient(result.error):
-            stopped.append(result)
-        else:
-            fresh[keys[result.path]] = result
+                # a folder's files get their key (git's blob id of the content) as they are read
+                pending.append((source, known.get(source.path) or entry_key(source.path, source.key), content))
+        hits = cache.get_many(key for _, key, _ in pending)
+        facts.extend(hits[key] for _, key, _ in pending if key in hits)
+        # Largest files first: a huge generated module started last would leave one worker busy alone at the end.
+        tasks = sorted(((s.path, s.language, content) for s, key, content in pending if key not in hits),
+                       key=lambda task: -len(task[2]))
+        keys = {s.path: key for s, key, _ in pending}
+        tick = progress(len(tasks)) if progress and tasks else None
+        stopped = []  # a worker that died or ran out of time: recorded, not cached, so the next run retries
+        for result in runner.analyse_many(tasks, jobs, tick, idle=idle):
+            if runner.transient(result.error):
+                stopped.append(result)
+            else:
+                fresh[keys[result.path]] = result
     cache.put_many(fresh)
     return _assemble(commit, [*facts, *fresh.values(), *stopped], skipped, errors)
 

@@ -8,7 +8,7 @@ BENCH_REPO ?=
 TS_REPO ?=
 CHROMIUM ?= chromium
 
-.PHONY: install demo test chromium bench clean
+.PHONY: install demo test chromium bench bench-ratios clean
 
 install: $(STAMP)
 
@@ -46,6 +46,13 @@ bench: install
 	$(BIN)/python bench/bench.py $(BENCH_REPO)
 	$(BIN)/python bench/batch_bench.py
 	@if [ -n "$(TS_REPO)" ]; then $(BIN)/python bench/ts_bench.py $(TS_REPO); fi
+
+# Issue 9/12's cold and warm ratios only (no peers, no review), one run each: about 5 minutes on a quiet
+# 2-core machine. make bench-ratios DJANGO=../bench-repos/django SYMPY=../bench-repos/sympy TYPEORM=../bench-repos/typeorm
+bench-ratios: install
+	@test -n "$(DJANGO)" -a -n "$(SYMPY)" -a -n "$(TYPEORM)" || (echo "usage: make bench-ratios DJANGO=PATH SYMPY=PATH TYPEORM=PATH (see bench/README.md)"; exit 2)
+	$(BIN)/python bench/bench.py --skip-peers --skip-review --runs 1 $(DJANGO) $(SYMPY)@2.5
+	$(BIN)/python bench/ts_bench.py --runs 1 $(TYPEORM)
 
 clean:
 	rm -rf $(VENV) build reports .pytest_cache

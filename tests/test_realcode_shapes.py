@@ -967,3 +967,53 @@ def test_a_save_inside_an_atomic_function_or_block_is_not_a_commit():  # taiga a
     # inside the transaction the e-mails go out before anything commits; after the block, after it
     assert found == {("dual_write.publish_then_commit", 8), ("dual_write.publish_then_commit", 17),
                      ("dual_write.commit_then_publish", 19)}
+
+
+def test_an_in_memory_counter_is_not_a_check_then_update():  # Tandoor cookbook/helper/open_data_importer.py
+    source = """
+        from cookbook.models import Unit
+
+        def import_units(self, od_response, update_list, create_list):
+            if self.update_existing and len(update_list) > 0:
+                Unit.objects.bulk_update(update_list, ["name"])
+                od_response.total_updated += len(update_list)
+            if len(create_list) > 0:
+                Unit.objects.bulk_create(create_list)
+                od_response.total_created += len(create_list)
+            return od_response
+
+        def share_link_valid(link, limit):
+            if 0 < limit < link.request_count:
+                return False
+            link.request_count += 1
+            link.save()
+            return True
+    """
+    found = {(r, line) for r, line in rules(source) if r == "race.check_then_update"}
+    assert found == {("race.check_then_update", 15)}  # the share link's counter is saved; the import tally never is
+
+
+def test_a_lookup_scoped_to_the_callers_tenant_is_an_ownership_check():  # Tandoor cookbook/views/api.py
+    source = """
+        from django.contrib.auth.decorators import login_required
+        from django.db.models import Q
+        from django.shortcuts import get_object_or_404
+
+        @login_required
+        def import_recipe(request, pk):
+            new_recipe = get_object_or_404(RecipeImport, pk=pk, space=request.space)
+            return Response(new_recipe.convert_to_recipe(request.user))
+
+        @login_required
+        def ai_properties(request):
+            provider = AiProvider.objects.filter(pk=request.query_params.get("provider")).filter(
+                Q(space=request.space) | Q(space__isnull=True)).first()
+            return Response(provider.name)
+
+        @login_required
+        def show_import(request, pk):
+            recipe = get_object_or_404(RecipeImport, pk=request.GET["pk"])
+            return Response(recipe.name)
+    """
+    # the id the caller sends (request.GET) is not a scope; the caller's space is
+    assert {line for r, line in rules(source, "cookbook/views/api.py") if r == "authz.no_owner_check"} == {18}

@@ -70,9 +70,13 @@ def check_then_update(ctx: FileContext) -> Iterator[Finding]:
         nodes = body_nodes(func)
         if _atomically(ctx, func, nodes):
             continue
-        writes = [c.lineno for c in body_calls(func) if is_commit(c) or is_orm_write(ctx, c) or attr(c) in {"flush", "save"}]
+        calls = body_calls(func)
+        writes = [c.lineno for c in calls if is_commit(c) or is_orm_write(ctx, c) or attr(c) in {"flush", "save"}]
         if not writes:
             continue
+        # what persists a written attribute: a save of that very object, or a session commit/flush
+        saved = {(receiver(c), c.lineno) for c in calls if attr(c) == "save"}
+        flushed = [c.lineno for c in calls if is_commit(c) or attr(c) == "flush"]
         checked = _checked_values(func, nodes)
         for node in nodes:
             if not isinstance(node, ast.AugAssign | ast.Assign):
@@ -81,6 +85,10 @@ def check_then_update(ctx: FileContext) -> Iterator[Finding]:
             if not isinstance(target, ast.Attribute) or not _COUNTER_FIELD.search(target.attr) \
                     or node.lineno in reported or not any(w >= node.lineno for w in writes):
                 continue
+            owner = dotted(target.value)
+            if not any(r == owner and line >= node.lineno for r, line in saved) \
+                    and not any(line >= node.lineno for line in flushed):
+                continue  # an in-memory counter (a result object, a DTO): nothing writes it back
             value_names = {dotted(n) for n in ast.walk(node.value) if isinstance(n, ast.Name | ast.Attribute)}
             if isinstance(node, ast.AugAssign):
                 value_names.add(dotted(target))

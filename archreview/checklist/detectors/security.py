@@ -11,7 +11,7 @@ import ast
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from archreview.checklist.detectors import _sql
 from archreview.checklist.rules import finding
@@ -398,6 +398,21 @@ _AUTH_MARKS = ("login_required", "current_user", "request.user", "get_current_us
 
 
 _FETCHES = frozenset({"get", "get_or_404", "first", "one", "first_or_404", "one_or_none", "scalar_one"})
+# What a request carries from the caller: an id taken from these is chosen by the caller, not a scope.
+_REQUEST_INPUT = frozenset({"GET", "POST", "data", "query_params", "args", "form", "json", "values", "body",
+                            "FILES", "files", "headers", "COOKIES", "cookies", "path_params", "match_info"})
+
+
+def _tenant_scoped(args: Iterable[ast.AST]) -> bool:
+    """The query is filtered by what the server knows about the caller: ``space=request.space``,
+    ``Q(team=self.request.team)`` (a tenant, an organisation), not by what the caller sent."""
+    for arg in args:
+        for n in ast.walk(arg):
+            if isinstance(n, ast.Attribute) and n.attr not in _REQUEST_INPUT:
+                owner = dotted(n.value)
+                if owner in {"request", "self.request"}:
+                    return True
+    return False
 
 
 def _fetch_by_id(ctx: FileContext, call: ast.Call, ids: set[str], assigned: Mapping[str, ast.AST]) -> str:
@@ -423,6 +438,8 @@ def _fetch_by_id(ctx: FileContext, call: ast.Call, ids: set[str], assigned: Mapp
     for arg in args:
         if any(_OWNER_WORDS[1] in dotted(n) for n in ast.walk(arg) if isinstance(n, ast.Attribute)):
             return ""  # ...filter(Invoice.user_id == current_user.id)
+    if _tenant_scoped(args):
+        return ""  # ...filter(space=request.space, id=pk): the tenant's objects only
     tainted = any(isinstance(n, ast.Name) and (n.id in ids or n.id in assigned and _sql.from_request(assigned[n.id]))
                   for a in args for n in ast.walk(a)) or any(_sql.from_request(a) for a in args)
     return model.rsplit(".", 1)[-1] if tainted and model[:1].isupper() else ""

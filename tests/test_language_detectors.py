@@ -268,6 +268,20 @@ CASES = [
      "        sendDelayMessageCancelOrder(order.getId());\n        return result;\n    }\n\n"
      "    public void sendDelayMessageCancelOrder(Long orderId) {\n        cancelOrderSender.sendMessage(orderId, delayTimes);\n    }\n}\n",
      [("dual_write.commit_then_publish.jvm", 6)]),
+    # found on the held-back set (held2) and fixed after it was scored: unmeasured on anything unseen
+    ("a React app's hooks/api folder is browser code, a Next.js app/api route is not (Unleash, documenso)",
+     "frontend/src/hooks/api/getters/useProfile/useProfile.ts",
+     "export const fetcher = (path: string) => {\n  return fetch(path).then((res) => res.json());\n};\n", []),
+    ("a Next.js route handler under web/ runs on the server", "web/src/app/(app)/api/stats/route.ts",
+     "export async function GET(request: Request) {\n  const res = await fetch('https://api.github.com/repos/x/y');\n"
+     "  return Response.json(await res.json());\n}\n",
+     [("timeout.http.js", 2)]),
+    ("go client whose requests carry a context deadline (remark42)", "backend/app/cmd/backup.go",
+     "package cmd\n\nimport \"net/http\"\n\nfunc (ec *BackupCommand) Execute() error {\n\tclient := http.Client{}\n"
+     "\tctx, cancel := context.WithTimeout(context.Background(), ec.Timeout)\n\tdefer cancel()\n"
+     "\treq, _ := http.NewRequestWithContext(ctx, \"GET\", url, http.NoBody)\n\t_, err := client.Do(req)\n\treturn err\n}\n", []),
+    ("database seeding is not the service", "packages/prisma/seed-database.ts",
+     "import fs from 'node:fs';\nconst seedDatabase = async () => {\n  const files = fs.readdirSync('./seed');\n};\n", []),
     ("tests are not production code", "src/orders/orders.service.spec.ts",
      "it('x', async () => {\n  const r = await fetch(url);\n  const q = `SELECT * FROM t WHERE id = ${id}`;\n});\n", []),
 ]

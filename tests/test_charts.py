@@ -59,3 +59,26 @@ def test_a_crowded_row_of_the_package_diagram_numbers_its_least_connected_boxes(
                   package_edges=tuple((names[0], n, 1) for n in names[1:]), depth=2)
     picture, drawn_key = package_diagram_with_key(graph)
     assert picture.startswith("data:image/png;base64,") and drawn_key
+
+
+def test_a_chart_is_cropped_as_savefig_tight_would_crop_it() -> None:
+    """png_data_uri measures the crop box itself instead of letting savefig render the chart twice;
+    the picture must be the one ``bbox_inches="tight"`` gives, long labels and all."""
+    import io
+
+    from matplotlib.figure import Figure
+
+    from archreview.workbook.render import PNG_DPI, png_data_uri
+
+    fig = Figure(figsize=(3, 2))
+    ax = fig.add_subplot()
+    ax.barh(["a very long package name that overflows the axes", "b"], [3, 5])
+    ax.set_title("hotspots")
+    fig.text(1.2, -0.3, "a note far outside the figure")
+    tight = io.BytesIO()
+    fig.savefig(tight, format="png", dpi=PNG_DPI, bbox_inches="tight")
+    ours = base64.b64decode(png_data_uri(fig).split(",", 1)[1])
+    plain = io.BytesIO()
+    fig.savefig(plain, format="png", dpi=PNG_DPI)
+    assert ours == tight.getvalue()
+    assert ours != plain.getvalue()

@@ -278,7 +278,7 @@ def run_review(params: Parameters, output: str | os.PathLike | None, *, pdf: str
     if pdf_out is not None:
         from archreview.report.pdf import export_pdf
 
-        export_pdf(executed, pdf_out, params.title)
+        export_pdf(report_node(executed, params.title), report_config("WebPDFExporter"), pdf_out)
     verdicts, why = standing_verdicts(params)
     return Outcome(html, executed.path, tuple(verdicts.values()), verdicts, why, pdf_out)
 

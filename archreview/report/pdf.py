@@ -19,11 +19,12 @@ import tempfile
 from pathlib import Path
 
 from nbconvert.exporters.webpdf import WebPDFExporter
+from nbformat import NotebookNode
 from traitlets import Unicode
+from traitlets.config import Config
 
 from archreview.core.errors import ToolMissing
 from archreview.core.output import write_bytes
-from archreview.report.notebook import Executed, report_config, report_node
 
 CHROMIUM_ENV = "ARCHREVIEW_CHROMIUM"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -100,9 +101,10 @@ def print_pdf(html: str, executable: str) -> bytes:
                 browser.close()
 
 
-def export_pdf(notebook: Path | Executed, pdf_out: Path, title: str = "Architecture review") -> Path:
-    """The report as a PDF file: the same template, redaction and sanitising as the HTML report."""
-    exporter = SystemChromiumPDF(config=report_config("WebPDFExporter"))
+def export_pdf(node: NotebookNode, config: Config, pdf_out: Path) -> Path:
+    """The report as a PDF file, from the workbook already redacted and sanitised for the report
+    (``notebook.report_node``) and the report's nbconvert settings (``notebook.report_config``)."""
+    exporter = SystemChromiumPDF(config=config)
     exporter.executable = check_printer()
-    data, _ = exporter.from_notebook_node(report_node(notebook, title))
+    data, _ = exporter.from_notebook_node(node)
     return write_bytes(pdf_out, data)

@@ -463,3 +463,51 @@ def test_bigquery_through_jx_bigquery_is_a_new_database(git_repo, private_cache)
     again = change(git_repo, {"app/extract/jobs.py": extract},
                    {"app/extract/alerts.py": extract.replace("jobs", "alerts")}, name="again")
     assert ("database", "bigquery") not in kinds(again)
+
+
+def test_typedconfig_and_environ_config_attributes_are_config_keys(git_repo, private_cache) -> None:
+    # CERT-Polska/mwdb-core 3be33c6: `enable_prometheus_metrics = key(...)` in the typedconfig MWDBConfig
+    config = """\
+        from typedconfig import Config, key, section
+
+        @section("mwdb")
+        class MWDBConfig(Config):
+            postgres_uri = key(cast=str, required=True)
+            enable_json_logger = key(cast=bool, required=False, default=False)
+        """
+    added = config + "    enable_prometheus_metrics = key(cast=bool, required=False, default=False)\n"
+    result = change(git_repo, {"app/config.py": config}, {"app/config.py": added})
+    assert config_keys(result) == "config keys: MWDB_ENABLE_PROMETHEUS_METRICS"
+    environ_config = """\
+        import environ
+
+        @environ.config(prefix="APP")
+        class AppConfig:
+            url = environ.var()
+            debug = environ.bool_var(default=False)
+            helper = object()
+        """
+    second = change(git_repo, {}, {"app/conf.py": environ_config}, name="second")
+    assert config_keys(second) == "config keys: APP_DEBUG, APP_URL"
+
+
+def test_config_files_in_a_new_subpackage_do_not_make_it_a_service(git_repo, private_cache) -> None:
+    # mozilla/treeherder d05b42c: treeherder/extract/ (a Django app) with JSON extract definitions
+    extract = {"app/extract/__init__.py": "", "app/extract/jobs.py": "def extract():\n    return 1\n",
+               "app/extract/extract_jobs.json": '{"destination": {"table": "jobs"}, "batch": 1000}\n'}
+    result = change(git_repo, {}, extract)
+    assert not any(f.kind == "service" for f in result.new_infrastructure)
+    standalone = {"extractor/__init__.py": "", "extractor/main.py": "def main():\n    return 1\n",
+                  "extractor/settings.json": '{"destination": {"table": "jobs"}, "batch": 1000}\n'}
+    second = change(git_repo, {}, standalone, name="second")
+    assert ("service", "extractor") in kinds(second)
+
+
+def test_a_ci_script_reading_tokens_brings_no_config_keys(git_repo, private_cache) -> None:
+    # DefectDojo/django-DefectDojo e0d1eb3: .github/pr-reminder.py reads GH_TOKEN and SLACK_TOKEN for a workflow
+    reminder = "import os\nGH_TOKEN = os.getenv('GH_TOKEN')\nSLACK_TOKEN = os.getenv('SLACK_TOKEN')\n"
+    workflow = "on: schedule\njobs:\n  remind:\n    services:\n      redis:\n        image: redis\n"
+    result = change(git_repo, {}, {".github/pr-reminder.py": reminder, ".github/workflows/remind.yml": workflow})
+    assert kinds(result) == set()
+    product = change(git_repo, {}, {"app/notify.py": reminder}, name="product")
+    assert config_keys(product) == "config keys: GH_TOKEN, SLACK_TOKEN"

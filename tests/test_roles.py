@@ -31,6 +31,7 @@ from archreview.sources.roles import role_of
     # scripts
     ("scripts/backfill.py", "script"), ("bin/release.py", "script"), ("manage.py", "script"),
     ("setup.py", "script"), ("noxfile.py", "script"), ("tools/fabfile.py", "script"),
+    (".github/pr-reminder.py", "script"), (".gitlab/ci/check.py", "script"), (".circleci/config.yml", "script"),
     # generated and vendored, whatever folder they sit in
     ("api/user_pb2.py", "generated"), ("api/user_pb2_grpc.py", "generated"), ("static/app.min.js", "generated"),
     ("tests/proto/user_pb2.py", "generated"), ("vendor/lib/x.py", "vendored"),

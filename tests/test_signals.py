@@ -202,6 +202,10 @@ PATTERN_ROWS = [
     ("import os\nURL = os.getenv('PAYMENTS_URL')\n", "env_reads", "config", "config keys"),
     ("from pydantic_settings import BaseSettings\nclass S(BaseSettings):\n    db_url: str = ''\n",
      "settings_classes", "config", "config keys"),
+    ("from typedconfig import Config, key, section\n@section('mwdb')\nclass MWDBConfig(Config):\n"
+     "    redis_uri = key(cast=str, required=False)\n", "settings_classes", "config", "config keys"),
+    ("import environ\n@environ.config(prefix='APP')\nclass AppConfig:\n    url = environ.var()\n",
+     "settings_classes", "config", "config keys"),
     # calls
     ("from sqlalchemy import create_engine\nengine = create_engine(URL)\n", "calls", "database", "sqlalchemy engine"),
     ("import sqlalchemy as sa\nengine = sa.create_engine(URL)\n", "calls", "database", "sqlalchemy engine"),

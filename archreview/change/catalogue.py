@@ -37,7 +37,7 @@ _SECTIONS: dict[str, tuple[str, dict[str, type]]] = {
     "processes": ("patterns", {}),
     "paths": ("patterns", {}),
     "env_reads": ("calls", {"subscripts": list}),
-    "settings_classes": ("bases", {"decorators": list, "class_names": list}),
+    "settings_classes": ("bases", {"decorators": list, "class_names": list, "fields": list, "prefixes": list}),
     "roles": ("plays", {"keys": list, "modules": list}),
     "stores": ("clients", {}),
 }
@@ -67,6 +67,8 @@ class Entry:
     class_names: tuple[str, ...] = ()
     keys: tuple[str, ...] = ()
     modules: tuple[str, ...] = ()  # roles: imports that give the technology this role (``taskiq_redis``)
+    fields: tuple[str, ...] = ()  # settings classes: calls whose value makes a class attribute a key (``typedconfig.key``)
+    prefixes: tuple[str, ...] = ()  # settings classes: decorators naming the keys' prefix (``@section("mwdb")``)
 
     @property
     def label(self) -> str:
@@ -206,6 +208,7 @@ def _entry(section: str, index: int, raw: dict[str, Any], source: str) -> Entry:
         subscripts=tuple(raw.get("subscripts", ())),
         decorators=tuple(raw.get("decorators", ())), class_names=tuple(raw.get("class_names", ())),
         keys=tuple(raw.get("keys", ())), modules=tuple(raw.get("modules", ())),
+        fields=tuple(raw.get("fields", ())), prefixes=tuple(raw.get("prefixes", ())),
     )  # fmt: skip
 
 

@@ -53,7 +53,7 @@ from archreview.change.signals import manifest_signals
 from archreview.facts.packages import NOT_DECLARED
 from archreview.facts.treesitter import ECOSYSTEM_OF
 from archreview.sources.files import language_of
-from archreview.sources.roles import role_of
+from archreview.sources.roles import in_ci, role_of
 
 _STDLIB = frozenset(sys.stdlib_module_names) | {"__future__"}
 
@@ -80,9 +80,10 @@ def place(path: str) -> str:
     """``"test"``, ``"docs"`` or ``"prod"``: where a file's evidence counts. Scripts' code and migrations
     are prod (a script may run as a job); a compose file, Dockerfile or config file among the scripts
     (``scripts/``, ``dev/``, ``.devcontainer/``: :func:`archreview.sources.roles.role_of`) is a developer
-    or test environment, counted like a test's."""
+    or test environment, counted like a test's, and so is everything in a CI folder (``.github/``: the
+    code there runs in CI, never beside the product)."""
     role = role_of(path)
-    if role == "script" and language_of(path) not in _CODE_LANGUAGES:
+    if role == "script" and (language_of(path) not in _CODE_LANGUAGES or in_ci(path)):
         return "test"
     return role if role in ("test", "docs") else "prod"
 
@@ -389,8 +390,12 @@ def _folders(path: str) -> list[str]:
 
 
 def _service_folders(base: Snapshot, head: Snapshot, cat: Catalogue) -> list[_Occurrence]:
-    """Folders absent from base that carry their own Dockerfile, manifest, or config beside code."""
+    """Folders absent from base that carry their own Dockerfile, manifest, or config beside code. Config
+    beside code does not make a service of a sub-package of a package base had (``treeherder/extract/``
+    with its JSON extract definitions is one more module of ``treeherder``, not a deployable)."""
     existing = {d for path in (*(f.path for f in base.files), *(s.path for s in base.skipped)) for d in _folders(path)}
+    packages = {f.path.rsplit("/", 1)[0] for f in base.files if f.path.endswith("/__init__.py")}
+    head_packages = {f.path.rsplit("/", 1)[0] for f in head.files if f.path.endswith("/__init__.py")}
     moved = _moved_dockerfiles(base, head)
     by_folder: dict[str, list[FileFacts]] = defaultdict(list)
     for f in head.files:
@@ -400,11 +405,12 @@ def _service_folders(base: Snapshot, head: Snapshot, cat: Catalogue) -> list[_Oc
     out = []
     for folder, files in by_folder.items():
         has_code = any(_is_code(f) for f in files)
+        sub_package = folder in head_packages and posixpath.dirname(folder) in packages
         if not any(_is_code(f) and not f.path.startswith(folder + "/") for f in base.files):
             continue  # a first commit or a whole-repo move: not a service dropped into a system
         for f in files:
             container = [s.line for s in f.signals if s.kind == "container" and f.path not in moved]
-            config = has_code and any(s.kind == "config" and s.via == "config" for s in f.signals)
+            config = has_code and not sub_package and any(s.kind == "config" and s.via == "config" for s in f.signals)
             if container or is_manifest(f.path) or config or _deployable(f):
                 out.append(_Occurrence("service", folder, f.path, (container or [1])[0], False))
     return out

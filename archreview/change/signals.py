@@ -257,17 +257,38 @@ def _settings_fields(scan: _Scan, entry: Entry) -> list[Signal]:
             bool(decorated & set(entry.decorators)) and any(n.search(cls.name) for n in names))
         if not settings:
             continue
-        prefix = _env_prefix(cls) or next((p for p in local if p), "")
+        prefix = _env_prefix(cls) or _decorator_prefix(cls, scan, entry) or next((p for p in local if p), "")
         prefixes[cls.name] = prefix
         for node in cls.body:
-            if not isinstance(node, ast.AnnAssign) or not isinstance(node.target, ast.Name):
+            field_name, value = _field(node, scan, entry)
+            if not field_name or field_name in ("model_config", "Config") or field_name.startswith("_"):
                 continue
-            field_name = node.target.id
-            if field_name in ("model_config", "Config") or "ClassVar" in _dotted(node.annotation) or field_name.startswith("_"):
-                continue
-            alias = _alias(node.value)
+            alias = _alias(value)
             out.append(Signal(entry.kind, entry.name, node.lineno, "key", (alias or prefix + field_name).upper()))
     return out
+
+
+def _field(node: ast.stmt, scan: _Scan, entry: Entry) -> tuple[str, ast.expr | None]:
+    """(name, value) of a settings field: an annotated class attribute, or (for entries with ``fields``)
+    an attribute assigned one of those calls (``redis_uri = key(cast=str)``, ``key(key_name="x")`` naming it)."""
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and "ClassVar" not in _dotted(node.annotation):
+        return node.target.id, node.value
+    if entry.fields and isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+            and isinstance(node.value, ast.Call) and scan.qualified(node.value.func) in entry.fields:
+        named = [k.value.value for k in node.value.keywords
+                 if k.arg == "key_name" and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)]
+        return (named or [node.targets[0].id])[0], node.value
+    return "", None
+
+
+def _decorator_prefix(cls: ast.ClassDef, scan: _Scan, entry: Entry) -> str:
+    """The keys' prefix a decorator names (``@section("mwdb")``, ``@environ.config(prefix="APP")``), with ``_``."""
+    for d in cls.decorator_list:
+        if isinstance(d, ast.Call) and scan.qualified(d.func) in entry.prefixes:
+            given = [*d.args[:1], *(k.value for k in d.keywords if k.arg == "prefix")]
+            value = next((a.value for a in given if isinstance(a, ast.Constant) and isinstance(a.value, str)), "")
+            return value + "_" if value and not value.endswith("_") else value
+    return ""
 
 
 def _env_prefix(cls: ast.ClassDef) -> str:

@@ -19,7 +19,8 @@ The first rule that matches wins, in this order:
 * ``migration``: under ``migrations/`` or an Alembic ``alembic*/versions/``, or a single
   ``migrations.py`` module holding them all (lnbits and its extensions keep them so);
 * ``script``: under ``scripts/``, ``script/``, ``bin/``, ``dev/`` or ``.devcontainer/``
-  (developer tooling and environments), or one of the build and task files (``setup.py``, ``manage.py``, ``noxfile.py``, ``fabfile.py``...);
+  (developer tooling and environments) or a CI folder (``.github/``, ``.gitlab/``, ``.circleci/``,
+  ``.buildkite/``: :func:`in_ci`), or one of the build and task files (``setup.py``, ``manage.py``, ``noxfile.py``, ``fabfile.py``...);
 * ``production``: everything else.
 
 Content-based decisions (a ``@generated`` marker, minified text) are taken when
@@ -43,7 +44,8 @@ TEST_DIRS = frozenset({"tests", "test", "testing", "__tests__", "__mocks__", "e2
 _TEST_NAME = re.compile(r"^test_|_tests?\.[a-z0-9]+$|\.(test|spec|e2e-spec)\.[a-z0-9]+$|^conftest\.py$")  # lower case
 _TEST_CLASS_FILE = re.compile(r"Tests?\.(cs|java|kt)$")  # OrderTests.cs, OrderTest.java: case decides
 _TEST_PROJECT = re.compile(r"[.]([A-Za-z]+)?Tests?$")  # a .NET test project folder: "Shop.Tests", "Shop.UnitTests"
-SCRIPT_DIRS = frozenset({"scripts", "script", "bin", "dev", ".devcontainer"})
+CI_DIRS = frozenset({".github", ".gitlab", ".circleci", ".buildkite"})
+SCRIPT_DIRS = frozenset({"scripts", "script", "bin", "dev", ".devcontainer"}) | CI_DIRS
 SCRIPT_NAMES = frozenset({"setup.py", "manage.py", "noxfile.py", "fabfile.py", "dodo.py", "pavement.py"})
 
 
@@ -71,6 +73,11 @@ def role_of(path: str) -> Role:
 
 def _alembic_versions(folders: list[str]) -> bool:
     return any(a.startswith("alembic") and b == "versions" for a, b in zip(folders, folders[1:]))
+
+
+def in_ci(path: str) -> bool:
+    """Under a CI service's folder (``.github/workflows``, a ``.github/pr-reminder.py``): it runs in CI only."""
+    return path.split("/", 1)[0].lower() in CI_DIRS
 
 
 def is_test(path: str) -> bool:

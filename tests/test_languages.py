@@ -63,6 +63,68 @@ export async function load(id: string) {
     assert f.classes[0].name == "OrderService" and f.classes[0].decorators == ("Injectable",)
 
 
+
+# Complexity as lizard counts it (bench/lizard_check.py compares the two on real repositories); each count
+# below is lizard 1.24.3's on the same snippet.
+LIZARD_CONVENTIONS = [
+    pytest.param("src/A.cs", """class A
+{
+    int? F(string? s, int? n)
+    {
+        var x = s?.Length;
+        n ??= 0;
+        return x ?? n;
+    }
+
+    void G()
+    {
+#if DEBUG && TRACE
+        Log();
+#elif RELEASE
+        Skip();
+#endif
+    }
+
+    string H(string a)
+    {
+        return $"{a ?? "none"} {(a.Length > 2 ? "long" : "short")}";
+    }
+
+    int K(int a)
+    {
+        int Twice(int b) { return b > 0 ? b * 2 : 0; }
+        return a > 0 ? Twice(a) : 0;
+    }
+}
+""", {"A.F": 4, "A.G": 3, "A.H": 1, "A.K": 3, "A.Twice": 2},
+                 id="csharp: nullable types are not decisions, ?. and ??= are; #if/#elif count (their condition is one "
+                    "token); nothing inside an interpolated string; a local function also counts in its method"),
+    pytest.param("src/A.java", """class A {
+    List<?> f(boolean a, Map<String, ? extends B> m) {
+        return a ? x : y;
+    }
+}
+""", {"A.f": 2}, id="java: the ? of a wildcard is not a decision"),
+    pytest.param("src/load.ts", """function load(id: string, retries = 3, { force = false, cache }: Options = {}) {
+  const [first, second = 0] = parts(id);
+  let size = first ?? second;
+  size ||= 1;
+  size &&= size + 1;
+  return `${id}:${retries > 0 ? size : 0}`;
+}
+""", {"load": 8}, id="typescript: default values (parameters, destructuring) and ??= ||= &&= are decisions; "
+                     "nothing inside a template's ${...}"),
+    pytest.param("src/load.js", """function load(id, retries = 3, { force = false } = {}) {
+  return `${retries > 0 ? id : force}`;
+}
+""", {"load": 4}, id="javascript: default values"),
+]
+
+
+@pytest.mark.parametrize(("path", "source", "expected"), LIZARD_CONVENTIONS)
+def test_complexity_follows_lizards_conventions(path: str, source: str, expected: dict[str, int]) -> None:
+    assert cc(facts(path, source)) == expected
+
 def test_csharp_java_kotlin_go_structure() -> None:
     cs = facts("src/Shop.Api/Orders/OrdersController.cs", '''using Microsoft.AspNetCore.Mvc;
 using Shop.Domain;

@@ -18,7 +18,7 @@ _TYPES = ("class_declaration", "struct_declaration", "record_declaration", "inte
           "record_struct_declaration")
 
 SPEC = ts.Spec(
-    conditions=("if", "for", "while", "catch", "case", "&&", "||", "?", "??"),
+    conditions=("if", "for", "while", "catch", "case", "&&", "||", "?", "??", "??=", "#if", "#elif"),
     functions=("method_declaration", "constructor_declaration", "local_function_statement", "operator_declaration",
                "destructor_declaration", "conversion_operator_declaration"),
     classes=_TYPES,
@@ -33,8 +33,13 @@ SPEC = ts.Spec(
     loops=("for_statement", "foreach_statement", "while_statement", "do_statement"),
     variables=("variable_declarator", "parameter"),
     throws=("throw_statement", "throw_expression"),
+    # `?` of a conditional or a `?.`, not of a nullable type; `#if A && B` is one preprocessor token to lizard;
+    # a local function's decisions count in its method too, as lizard reads the method's body whole
+    ternaries=("conditional_expression", "conditional_access_expression"),
+    inline=("local_function_statement",),
     # `task.Result`: a blocking read the detectors look for in async methods
-    patterns='((member_access_expression name: (identifier) @_result) @member (#eq? @_result "Result"))',
+    patterns='((member_access_expression name: (identifier) @_result) @member (#eq? @_result "Result"))\n'
+             '(preproc_if condition: (_) @opaque) (preproc_elif condition: (_) @opaque)',
 )
 
 

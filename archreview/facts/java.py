@@ -32,6 +32,7 @@ SPEC = ts.Spec(
     loops=("for_statement", "enhanced_for_statement", "while_statement", "do_statement"),
     variables=("variable_declarator", "formal_parameter"),
     throws=("throw_statement",),
+    ternaries=("ternary_expression",),  # not the wildcard of `List<?>`
 )
 
 

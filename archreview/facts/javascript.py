@@ -20,7 +20,7 @@ NODE_BUILTINS = frozenset(
 )
 
 SPEC = ts.Spec(
-    conditions=("if", "for", "while", "catch", "case", "&&", "||", "??", "?"),
+    conditions=("if", "for", "while", "catch", "case", "&&", "||", "??", "?", "??=", "||=", "&&="),
     functions=("function_declaration", "generator_function_declaration", "method_definition", "arrow_function",
                "function_expression", "function", "generator_function"),
     classes=("class_declaration", "abstract_class_declaration", "class"),
@@ -34,9 +34,11 @@ SPEC = ts.Spec(
     loops=("for_statement", "for_in_statement", "while_statement", "do_statement"),
     variables=("variable_declarator", "required_parameter", "optional_parameter"),
     throws=("throw_statement",),
+    extra=(("default", ("assignment_pattern", "object_assignment_pattern")),),
     patterns='((property_identifier) @property (#eq? @property "catch"))',
 )
 _FUNCTIONS = frozenset(SPEC.functions)
+_PARAMETERS = ("required_parameter", "optional_parameter")
 _CLASSES = SPEC.classes
 
 
@@ -56,8 +58,11 @@ def package_name(specifier: str) -> str:
 
 def _build(caps: dict, data: bytes) -> CodeFacts:
     functions = caps.get("function", [])
-    conditions = [c for c in caps.get("cond", []) if _counts(c)]
+    conditions = [c for c in ts.decisions(caps, SPEC) if _counts(c)]  # nothing inside `${...}`, as lizard
     conditions += caps.get("property", [])  # `.catch(`: lizard counts it too
+    # a default value (`a = 1` in parameters, `{ b = 2 } = o` in a destructuring pattern) is a decision to lizard
+    conditions += caps.get("default", []) + [v for v in caps.get("var", []) if v.type in _PARAMETERS
+                                             and v.child_by_field_name("value") is not None]
     imports, aliases = [], []
     for node in caps.get("import", []):
         source = node.child_by_field_name("source")
@@ -134,7 +139,7 @@ def _counts(token) -> bool:
     tokenizer takes for the start of an arrow function and reads past."""
     if token.type == "?" and (token.parent is None or token.parent.type != "ternary_expression"):
         return False
-    if token.type not in ("?", "&&", "||", "??"):
+    if token.type not in ("?", "&&", "||", "??", "??=", "||=", "&&="):
         return True  # a statement keyword is never inside such a value (a function in between ends the walk)
     child, node = token, token.parent
     while node is not None and node.type not in _FUNCTIONS:

@@ -115,6 +115,12 @@ class Spec:
     patterns: str = ""  # query patterns written out, e.g. with a predicate
     variables: tuple[str, ...] = ()  # declarations of variables, fields and parameters (their names: style)
     throws: tuple[str, ...] = ()  # throw statements and expressions (error-handling style)
+    # Decision tokens as lizard reads them: a `?` counts only under one of these parents (a conditional, C#'s `?.`;
+    # empty: every `?`), nothing inside an interpolation or an ``opaque`` node counts (lizard reads a string, or a
+    # preprocessor line, as one token), and the decisions of an ``inline`` function count in the enclosing one too.
+    ternaries: tuple[str, ...] = ()
+    opaque: tuple[str, ...] = ()
+    inline: tuple[str, ...] = ()
 
 
 @functools.cache
@@ -125,7 +131,7 @@ def _query(grammar: str, spec: Spec):
     groups = {"cond": spec.conditions, "function": spec.functions, "class": spec.classes, "call": spec.calls,
               "new": spec.news, "string": spec.strings, "comment": spec.comments, "catch": spec.catches,
               "annotation": spec.annotations, "import": spec.imports, "package": spec.packages, "loop": spec.loops,
-              "var": spec.variables, "throw": spec.throws,
+              "var": spec.variables, "throw": spec.throws, "opaque": spec.interpolations + spec.opaque,
               **dict(spec.extra)}
     patterns = []
     for name, types in groups.items():
@@ -309,13 +315,57 @@ def owners(functions: Sequence, points: Sequence) -> list[int]:
     return out
 
 
-def complexity(functions: Sequence, conditions: Sequence) -> list[int]:
-    """lizard's cyclomatic complexity of each function: 1 + its own decision tokens."""
+def complexity(functions: Sequence, conditions: Sequence, inline: Collection[str] = ()) -> list[int]:
+    """lizard's cyclomatic complexity of each function: 1 + its own decision tokens, and those of the
+    ``inline`` functions it holds (C# local functions, which lizard reads as part of the method)."""
     counts = [1] * len(functions)
+    parents = _parents(functions) if any(f.type in inline for f in functions) else []
     for owner in owners(functions, conditions):
-        if owner >= 0:
+        while owner >= 0:
             counts[owner] += 1
+            owner = parents[owner] if parents and functions[owner].type in inline else -1
     return counts
+
+
+def _parents(functions: Sequence) -> list[int]:
+    """For each function (sorted by start), the index of the innermost other function holding it, or -1."""
+    out: list[int] = []
+    stack: list[int] = []
+    for i, f in enumerate(functions):
+        while stack and functions[stack[-1]].end_byte < f.end_byte:
+            stack.pop()
+        out.append(stack[-1] if stack else -1)
+        stack.append(i)
+    return out
+
+
+def decisions(caps: dict, spec: Spec) -> list:
+    """The decision tokens lizard counts: a `?` only under ``spec.ternaries`` (not a nullable type or a
+    wildcard), nothing inside an interpolation or an opaque node."""
+    spans = _merged(caps.get("opaque", ()))
+    out = []
+    for token in caps.get("cond", []):
+        if token.type == "?" and spec.ternaries and (token.parent is None or token.parent.type not in spec.ternaries):
+            continue
+        if spans and _inside(spans, token.start_byte):
+            continue
+        out.append(token)
+    return out
+
+
+def _merged(nodes: Sequence) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for n in sorted(nodes, key=_start):
+        if spans and n.start_byte <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], n.end_byte))
+        else:
+            spans.append((n.start_byte, n.end_byte))
+    return spans
+
+
+def _inside(spans: list[tuple[int, int]], at: int) -> bool:
+    i = bisect.bisect_right(spans, (at, 1 << 62)) - 1
+    return i >= 0 and spans[i][0] <= at < spans[i][1]
 
 
 def enclosing(node, types: Collection[str]):
@@ -366,8 +416,8 @@ def _caught_type(clause) -> str:
 
 
 def function_metrics(functions: Sequence, conditions: Sequence, name_of: Callable, is_method: Callable,
-                     params_of: Callable, async_of: Callable) -> tuple[FunctionMetric, ...]:
-    ccs = complexity(functions, conditions)
+                     params_of: Callable, async_of: Callable, inline: Collection[str] = ()) -> tuple[FunctionMetric, ...]:
+    ccs = complexity(functions, conditions, inline)
     out = []
     for node, cc in zip(functions, ccs):
         out.append(FunctionMetric(name=name_of(node), line=_first_line(node), end_line=node.end_point[0] + 1, cc=cc,
@@ -466,8 +516,8 @@ def common(caps: dict, spec: Spec, data: bytes, *, name_of: Callable, class_of: 
         members=placed([(n, Call(dotted(text(n)), line(n))) for n in caps.get("member", [])], functions, spec, data),
         sql=built_sql(caps, spec, data),
         loops=loops_of(caps, spec, data),
-        functions=function_metrics(functions, caps.get("cond", []) if conditions is None else conditions,
-                                   name_of, is_method, params_of, async_of),
+        functions=function_metrics(functions, decisions(caps, spec) if conditions is None else conditions,
+                                   name_of, is_method, params_of, async_of, spec.inline),
         classes=tuple(c for n in caps.get("class", []) if (c := class_of(n)) is not None),
         calls=tuple(sorted(calls, key=lambda c: c.line)),
         annotations=tuple((annotation_name(a), line(a)) for a in caps.get("annotation", [])),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import archreview
 from archreview.checklist.detectors._calls import body_nodes
-from archreview.facts.index import FileContext, dotted, preorder, subtree, walk
+from archreview.facts.index import FileContext, dotted, preorder, subtree, under, walk
 
 SOURCES = sorted(Path(archreview.__file__).parent.rglob("*.py"))[:60]
 OPAQUE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -63,3 +63,29 @@ def test_kept_names_match_a_fresh_reading() -> None:
     first = [ctx.qualified(c) for c in calls]
     assert first == [ctx.qualified(c) for c in calls] == ["requests.get.json", "x.y.z", "requests.get"]  # ast.walk order
     assert [dotted(c.func) for c in calls] == ["r.get.json", "x.y.z", "r.get"]
+
+
+SINGLETONS = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+
+
+def test_index_buckets_keep_ast_walk_order_without_the_shared_singletons() -> None:
+    """FileContext's own walk (written out for speed) buckets every node ``ast.walk`` gives, in its order,
+    except Load/Store/Del and the operators, which no reader asks for by type (they are read as ``node.ctx``)."""
+    checked = 0
+    for tree in trees():
+        expected: dict[type, list[int]] = {}
+        for node in ast.walk(tree):
+            if not isinstance(node, SINGLETONS):
+                expected.setdefault(type(node), []).append(id(node))
+        ctx = FileContext("m.py", tree, "")
+        assert {kind: [id(n) for n in ctx.nodes(kind)] for kind in expected} == expected
+        assert ctx.nodes(ast.Load) == [] and ctx.nodes(ast.Add) == []
+        checked += sum(map(len, expected.values()))
+    assert checked > 50_000
+
+
+def test_under_gives_every_node_below_the_roots() -> None:
+    for tree in trees()[:20]:
+        funcs = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]
+        parts = [p for f in funcs for p in (*f.decorator_list, f.args, f.returns)]
+        assert sorted(map(id, under(parts))) == sorted(id(n) for p in parts if p is not None for n in ast.walk(p))

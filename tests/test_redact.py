@@ -88,3 +88,20 @@ def test_a_long_hostile_line_is_redacted_in_linear_time(line: str) -> None:
     start = time.process_time()
     redact(line)
     assert time.process_time() - start < 0.2
+
+
+def test_redact_fields_reaches_every_string_and_shares_what_it_leaves() -> None:
+    """The facts a worker sends: strings inside tuples of dataclasses are redacted, paths are kept as
+    they are, and a part without a secret is the same object (nothing copied)."""
+    from archreview.core.model import FileFacts, Finding, FunctionMetric
+    from archreview.core.redact import redact_fields
+
+    secret = 'password = "hunter2hunter2"'
+    clean = (FunctionMetric("handler", 1, 3, 2, False, False, False, 1),)
+    facts = FileFacts("app/password = \"x\".py", "python", lines=3, functions=clean,
+                      findings=(Finding(14, "app/x.py", 2, "a secret in the code", 0.9, secret),))
+    out = redact_fields(facts)
+    assert out.findings[0].snippet == 'password = "«redacted»"'
+    assert out.path == facts.path  # joins facts to files: never rewritten
+    assert out.functions is clean and out.findings[0].message is facts.findings[0].message
+    assert redact_fields(out) is out  # nothing left to redact: the value itself comes back

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 from radon.metrics import mi_compute
 
-from archreview.facts.index import FileContext, dotted, nesting
+from archreview.facts.index import FileContext, dotted, nesting, under
 from archreview.core.model import ClassInfo, FunctionMetric, Halstead, RawImport, RawMetrics
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
@@ -156,7 +156,7 @@ def _unvisited(ctx: FileContext, blocks: list[Block]) -> set[int]:
         parts += b.decorator_list
         parts += [*b.bases, *(k.value for k in b.keywords)] if isinstance(b, ast.ClassDef) else [b.args, b.returns]
     parts += [p for a in ctx.nodes(ast.Assert) for p in (a.test, a.msg)]
-    return {id(n) for p in parts if p is not None for n in ast.walk(p)}
+    return {id(n) for n in under(parts)}
 
 
 def _weight(node: ast.AST) -> int:
@@ -259,8 +259,7 @@ def halstead_of(ctx: FileContext) -> Halstead:
     annotation are not looked at. radon's visitor walks the whole tree in
     Python; this reads only the operation nodes the shared index already holds.
     """
-    skipped = {id(n) for f in ctx.functions() for part in (*f.decorator_list, f.args, f.returns) if part
-               for n in ast.walk(part)}
+    skipped = {id(n) for n in under([part for f in ctx.functions() for part in (*f.decorator_list, f.args, f.returns)])}
     operators: set[str] = set()
     operands: set[tuple[str | None, object]] = set()
     n_operators = n_operands = 0

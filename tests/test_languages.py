@@ -114,6 +114,17 @@ LIZARD_CONVENTIONS = [
 }
 """, {"load": 8}, id="typescript: default values (parameters, destructuring) and ??= ||= &&= are decisions; "
                      "nothing inside a template's ${...}"),
+    pytest.param("src/pick.ts", """function pick(req: Req, body: Body) {
+  const auth = (req.auth as string) || req.cookie;
+  const o = { color: (body.color as Color) || 'red', 'k': (req.a || req.b) };
+  const p = { ...(body.c ? { d: 1 } : {}) };
+  const list = [...(body.e ? [1] : [])];
+  o[0] = (req.f || req.g);
+  return auth ?? list;
+}
+""", {"pick": 5}, id="typescript: lizard reads past a value opening with a parenthesis after `name =`, `key:` or an "
+                    "object's `...` (the decisions inside and the token after it), not after a string key, in an "
+                    "array or after `o[0] =`"),
     pytest.param("src/load.js", """function load(id, retries = 3, { force = false } = {}) {
   return `${retries > 0 ? id : force}`;
 }

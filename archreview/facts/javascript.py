@@ -34,7 +34,7 @@ SPEC = ts.Spec(
     loops=("for_statement", "for_in_statement", "while_statement", "do_statement"),
     variables=("variable_declarator", "required_parameter", "optional_parameter"),
     throws=("throw_statement",),
-    extra=(("default", ("assignment_pattern", "object_assignment_pattern")),),
+    extra=(("default", ("assignment_pattern", "object_assignment_pattern")), ("paren", ("parenthesized_expression",))),
     patterns='((property_identifier) @property (#eq? @property "catch"))',
 )
 _FUNCTIONS = frozenset(SPEC.functions)
@@ -58,8 +58,9 @@ def package_name(specifier: str) -> str:
 
 def _build(caps: dict, data: bytes) -> CodeFacts:
     functions = caps.get("function", [])
-    conditions = [c for c in ts.decisions(caps, SPEC) if _counts(c)]  # nothing inside `${...}`, as lizard
-    conditions += caps.get("property", [])  # `.catch(`: lizard counts it too
+    lost = _read_past(caps.get("paren", []), data)
+    conditions = [c for c in ts.decisions(caps, SPEC) if _counts(c, lost)]  # nothing inside `${...}`, as lizard
+    conditions += [c for c in caps.get("property", []) if _counts(c, lost)]  # `.catch(`: lizard counts it too
     # a default value (`a = 1` in parameters, `{ b = 2 } = o` in a destructuring pattern) is a decision to lizard
     conditions += caps.get("default", []) + [v for v in caps.get("var", []) if v.type in _PARAMETERS
                                              and v.child_by_field_name("value") is not None]
@@ -129,27 +130,49 @@ def _build(caps: dict, data: bytes) -> CodeFacts:
     )
 
 
-_VALUE_OF = {"variable_declarator": "value", "assignment_expression": "right", "augmented_assignment_expression": "right",
-             "spread_element": None}
-
-
-def _counts(token) -> bool:
+def _counts(token, lost: list[tuple[int, int]]) -> bool:
     """A decision token as lizard counts it: `?` of a ternary only (`x?: T` is an optional name), and not
-    inside a value that opens with a parenthesis (``= (a ? b : c)``, ``...(a && {})``), which lizard's
-    tokenizer takes for the start of an arrow function and reads past."""
+    where lizard reads past (``lost``, from ``_read_past``)."""
     if token.type == "?" and (token.parent is None or token.parent.type != "ternary_expression"):
         return False
-    if token.type not in ("?", "&&", "||", "??", "??=", "||=", "&&="):
-        return True  # a statement keyword is never inside such a value (a function in between ends the walk)
-    child, node = token, token.parent
-    while node is not None and node.type not in _FUNCTIONS:
-        if node.type in _VALUE_OF:
-            field = _VALUE_OF[node.type]
-            value = node.child_by_field_name(field) if field else (node.named_children[0] if node.named_children else None)
-            if value is not None and value.id == child.id and value.type == "parenthesized_expression":
-                return False
-        child, node = node, node.parent
-    return True
+    return not (lost and ts.in_spans(lost, token.start_byte))
+
+
+def _read_past(parens: list, data: bytes) -> list[tuple[int, int]]:
+    """Where lizard reads past decisions: a value opening with a parenthesis (``x = (a || b) ?? c``,
+    ``key: (a ? b : c)``, ``{ ...(a && {}) }``) is taken for an arrow function's parameters, and when no
+    ``=>`` or ``{`` follows, that function is dropped with the decisions inside the parentheses and the
+    token just after them. Spans (start, end) of the bytes whose decisions are lost."""
+    out = []
+    for paren in parens:
+        if len(paren.children) > 1 and data[paren.children[1].start_byte: paren.children[1].start_byte + 1] == b"(":
+            continue  # `((`: lizard reads a grouped expression, and counts
+        if not _opens_value(paren):
+            continue
+        after = paren.end_byte
+        while after < len(data) and data[after] in b" \t\r\n":
+            after += 1
+        out.append((paren.start_byte, after + 1))
+    return ts.merged_spans(out)
+
+
+def _opens_value(paren) -> bool:
+    """``paren`` is the first thing in the value of ``name = ...``, ``key: ...`` or an object's ``...``."""
+    node = paren
+    while node.parent is not None and node.parent.type not in _FUNCTIONS:
+        holder = node.parent
+        if holder.type == "variable_declarator" and holder.child_by_field_name("value") == node:
+            return holder.child_by_field_name("name").type == "identifier"
+        if holder.type == "assignment_expression" and holder.child_by_field_name("right") == node:
+            return holder.child_by_field_name("left").type == "identifier"  # not `a.b = (`: lizard reads a call there
+        if holder.type == "pair" and holder.child_by_field_name("value") == node:
+            return holder.child_by_field_name("key").type == "property_identifier"
+        if holder.type == "spread_element":
+            return holder.parent is not None and holder.parent.type == "object"
+        if holder.start_byte != paren.start_byte:
+            return False
+        node = holder
+    return False
 
 
 def _name(node) -> str:

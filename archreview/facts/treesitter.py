@@ -347,23 +347,28 @@ def decisions(caps: dict, spec: Spec) -> list:
     for token in caps.get("cond", []):
         if token.type == "?" and spec.ternaries and (token.parent is None or token.parent.type not in spec.ternaries):
             continue
-        if spans and _inside(spans, token.start_byte):
+        if spans and in_spans(spans, token.start_byte):
             continue
         out.append(token)
     return out
 
 
 def _merged(nodes: Sequence) -> list[tuple[int, int]]:
+    return merged_spans([(n.start_byte, n.end_byte) for n in nodes])
+
+
+def merged_spans(pairs: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(start, end) byte spans, sorted, overlapping ones merged."""
     spans: list[tuple[int, int]] = []
-    for n in sorted(nodes, key=_start):
-        if spans and n.start_byte <= spans[-1][1]:
-            spans[-1] = (spans[-1][0], max(spans[-1][1], n.end_byte))
+    for start, end in sorted(pairs):
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
         else:
-            spans.append((n.start_byte, n.end_byte))
+            spans.append((start, end))
     return spans
 
 
-def _inside(spans: list[tuple[int, int]], at: int) -> bool:
+def in_spans(spans: list[tuple[int, int]], at: int) -> bool:
     i = bisect.bisect_right(spans, (at, 1 << 62)) - 1
     return i >= 0 and spans[i][0] <= at < spans[i][1]
 

@@ -29,7 +29,7 @@ from collections import Counter
 from pathlib import Path
 
 from archreview.analysis.perfile import analyse_file
-from archreview.change.infra import new_infrastructure
+from archreview.change.infra import new_dependencies, new_infrastructure
 from archreview.core.model import FileFacts, Snapshot
 from archreview.sources.files import language_of, skip_reason
 
@@ -70,6 +70,7 @@ def _read_blobs(gitdir: Path, blobs: list[str]) -> list[bytes]:
 
 def score(pairs: list[dict], mirror: Path, verbose: bool, summary: bool = False) -> int:
     tp, fp, fn = Counter(), Counter(), Counter()
+    deps = Counter()  # labelled new dependencies (pairs with ``deps``): found, missed, extra
     quiet_pairs = alarms = 0
     for pair in pairs:
         gitdir = mirror / pair["repo"].replace("/", "+") / "repo"
@@ -77,7 +78,14 @@ def score(pairs: list[dict], mirror: Path, verbose: bool, summary: bool = False)
         if not gitdir.is_dir():
             print(f"missing {gitdir}: bring {pair['repo']} onto this machine first", file=sys.stderr)
             return 2
-        found = new_infrastructure(snapshot(gitdir, pair["base"]), snapshot(gitdir, pair["head"]))
+        base, head = snapshot(gitdir, pair["base"]), snapshot(gitdir, pair["head"])
+        found = new_infrastructure(base, head)
+        if "deps" in pair:
+            got_deps, want_deps = set(new_dependencies(base, head)), set(pair["deps"])
+            deps.update(found=len(got_deps & want_deps), missed=len(want_deps - got_deps), extra=len(got_deps - want_deps))
+            if not summary and got_deps != want_deps:
+                print(f"dep {pair['repo']} {pair['title'][:60]}: missed {sorted(want_deps - got_deps)} "
+                      f"extra {sorted(got_deps - want_deps)}")
         got = {f.kind for f in found if not f.test_only}
         want = set(pair["expect"])
         tp.update(got & want), fp.update(got - want), fn.update(want - got)
@@ -91,6 +99,8 @@ def score(pairs: list[dict], mirror: Path, verbose: bool, summary: bool = False)
                     print(f"      {f.kind} {f.name!r} {[f'{e.path}:{e.line}' for e in f.evidence[:4]]}")
     _table(tp, fp, fn)
     print(f"\npairs: {len(pairs)}; adding nothing: {quiet_pairs}; false alarms on those: {alarms}")
+    if deps:
+        print(f"new dependencies: {deps['found']} of {deps['found'] + deps['missed']} found; {deps['extra']} reported that are not new")
     return 0
 
 

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from archreview.facts.manifests import is_dev_section, is_manifest, requirements_of
+from archreview.facts.manifests import LOCKED, is_dev_section, is_manifest, is_python_lock, locked_distributions, requirements_of
 from archreview.core.model import Requirement
 
 
@@ -221,3 +221,16 @@ def test_names_are_canonical_so_respelling_compares_equal() -> None:
 )
 def test_dev_sections(section: str, dev: bool) -> None:
     assert is_dev_section(section) is dev
+
+
+def test_python_lock_files_give_what_production_installs() -> None:
+    poetry1 = ('[[package]]\nname = "Redis"\nversion = "5.0"\ncategory = "main"\n\n[package.dependencies]\nname = "x"\n\n'
+               '[[package]]\nname = "pytest"\nversion = "8.0"\ncategory = "dev"\n\n[metadata]\nname = "not-a-package"\n')
+    assert locked_distributions(poetry1) == ((LOCKED, "redis\t2"),)
+    poetry2 = '[[package]]\nname = "celery"\ngroups = ["main", "dev"]\n\n[[package]]\nname = "mypy"\ngroups = ["dev"]\n'
+    assert locked_distributions(poetry2) == ((LOCKED, "celery\t2"),)
+    pdm = '[[package]]\nname = "sentry-sdk"\ngroups = ["default"]\n\n[[package]]\nname = "ruff"\ngroups = ["lint"]\n'
+    assert locked_distributions(pdm) == ((LOCKED, "sentry-sdk\t2"),)
+    uv = '[[package]]\nname = "pika"\nversion = "1.3"\nsource = { registry = "https://pypi.org/simple" }\n'
+    assert locked_distributions(uv) == ((LOCKED, "pika\t2"),)
+    assert is_python_lock("api/poetry.lock") and not is_python_lock("yarn.lock")

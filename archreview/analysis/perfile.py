@@ -30,7 +30,8 @@ from archreview.checklist.detectors.config import config_findings
 from archreview.checklist.placement import place
 
 _LOCKFILES = frozenset({"package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "packages.lock.json",
-                        "composer.lock", "cargo.lock", "gemfile.lock", "go.sum", "gradle.lockfile", "bun.lock"})
+                        "composer.lock", "cargo.lock", "gemfile.lock", "go.sum", "gradle.lockfile", "bun.lock",
+                        *manifests.PYTHON_LOCKFILES})
 CODE_LANGUAGES = {"typescript": javascript, "javascript": javascript, "csharp": csharp, "java": java,
                   "kotlin": kotlin, "go": golang}
 
@@ -58,6 +59,8 @@ def _other(path: str, language: str, data: bytes) -> FileFacts:
     if packages.is_manifest(path):
         more, declares = packages.read(path, text)
         reqs += more
+    elif manifests.is_python_lock(path):
+        declares = manifests.locked_distributions(text)
     elif packages.is_lockfile(path):
         try:
             declares = packages.read_lock(path, text)

@@ -44,8 +44,8 @@ from dataclasses import dataclass, replace
 
 from archreview.change.catalogue import Catalogue, load_catalogue
 from archreview.facts.distributions import distribution_of, same_as
-from archreview.facts.manifests import CONSTRAINT, INCLUDE, is_dev_section, is_manifest
-from archreview.core.model import FileFacts, InfraFinding, Location, RepoFacts, Signal, Snapshot
+from archreview.facts.manifests import CONSTRAINT, INCLUDE, LOCKED, is_dev_section, is_manifest
+from archreview.core.model import FileFacts, InfraFinding, Location, RepoFacts, Requirement, Signal, Snapshot
 from archreview.repo.modules import internal_names
 from archreview.core.vocab import Kind
 from archreview.change.codesignals import package_signals
@@ -122,9 +122,11 @@ def _occurrences(snapshot: Snapshot, cat: Catalogue, internal: frozenset[str]) -
                                    named=_named(s, cat)))
         declared = [r for r in f.requirements if r.section not in (INCLUDE, CONSTRAINT) and r.ecosystem == "pypi"]
         others = [dataclasses.replace(r, name=libs.get(r.name, r.name)) for r in f.requirements if r.ecosystem != "pypi"]
-        for s in (*manifest_signals(declared, cat), *package_signals(tuple(others), cat)):
+        locked = [Requirement(name, int(line), section="locked") for key, entry in f.declares if key == LOCKED
+                  for name, line in [entry.split("\t", 1)]]  # a Python lock file: installed, maybe by another dependency
+        for s in (*manifest_signals([*declared, *locked], cat), *package_signals(tuple(others), cat)):
             out.append(_Occurrence(s.kind, s.name, f.path, s.line, where == "test" or is_dev_section(s.detail), True,
-                                   deployed=True))
+                                   deployed=True, detail=s.detail))
     return _established(_with_roles(out, cat))
 
 
@@ -226,7 +228,11 @@ def new_infrastructure(
         if cat.stores.get(key) in stores:  # another client of a store base already spoke to (catalogue ``stores``)
             continue
         deciding = [o for o in occurrences if not o.support]
-        evidence, test_only = _what_is_new(key, deciding, before.get(key, []), changed, cat, new_keys)
+        # brought for production by another dependency: a new lock entry no manifest declares (one declared
+        # for production but imported only by tests is a test library in the wrong section: test-only)
+        installed = any(o.support and not o.test and o.detail == "locked" and o.path in changed for o in occurrences) \
+            and not any(o.support and o.detail != "locked" for o in occurrences)
+        evidence, test_only = _what_is_new(key, deciding, before.get(key, []), changed, cat, new_keys, installed)
         if evidence:
             support = [o for o in occurrences if o.support and o.test == test_only and o.path in changed]
             findings.append(_finding(key, evidence + _locations(support), test_only, not_used, used))
@@ -258,12 +264,18 @@ def _renamed_services(base: Snapshot, head: Snapshot) -> frozenset[str]:
 
 def _what_is_new(key: tuple[Kind, str], head_occ: list[_Occurrence], base_occ: list[_Occurrence],
                  changed: frozenset[str], cat: Catalogue,
-                 new_keys: Collection[str] = ()) -> tuple[tuple[Location, ...], bool]:
+                 new_keys: Collection[str] = (), installed: bool = False) -> tuple[tuple[Location, ...], bool]:
     prod = [o for o in head_occ if not o.test]
     base_prod = [o for o in base_occ if not o.test and not o.support]
+    base_installed = any(not o.test for o in base_occ if o.support)
     base_occ = [o for o in base_occ if not o.support]
     if not head_occ:
         return (), False
+    if not prod and installed and not base_occ and not base_installed:
+        # base had it nowhere; another dependency the change brings installs it for production (a new lock
+        # entry) and only tests import it: the product runs it through that dependency (flagsmith-common
+        # starts OpenTelemetry; the conftest imports it to start it first), so it is new in production
+        return _locations(head_occ), False
     if not prod:  # test-only in head: new only if base had it nowhere
         return (() if base_occ else _locations(head_occ)), True
     if not base_prod:
@@ -428,7 +440,8 @@ def infrastructure_in_use(snapshot: Snapshot, *, max_evidence: int = 20,
     Evidence is capped at ``max_evidence`` locations per finding, production first.
     """
     findings = []
-    for (kind, name), occurrences in _grouped(_occurrences(snapshot, load_catalogue(), _internal(snapshot, facts))).items():
+    every = [o for o in _occurrences(snapshot, load_catalogue(), _internal(snapshot, facts)) if o.detail != "locked"]
+    for (kind, name), occurrences in _grouped(every).items():  # a lock entry alone is a dependency's dependency
         if kind == "config":
             continue
         prod = [o for o in occurrences if not o.test]

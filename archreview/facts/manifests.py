@@ -48,6 +48,42 @@ def is_manifest(path: str) -> bool:
     return posixpath.basename(folder) == "requirements" and name.endswith((".txt", ".in"))
 
 
+# --- Python lock files: what a change installs, dependencies of dependencies included ---------------
+
+PYTHON_LOCKFILES = ("poetry.lock", "uv.lock", "pdm.lock")
+LOCKED = "pypi-locked"  # FileFacts.declares key: "name\tline" of a distribution installed for production
+_LOCK_NAME = re.compile(r'^name\s*=\s*"([^"]+)"')
+_LOCK_GROUPS = re.compile(r"^(groups|category)\s*=\s*(.+)$")
+
+
+def is_python_lock(path: str) -> bool:
+    return posixpath.basename(path).lower() in PYTHON_LOCKFILES
+
+
+def locked_distributions(text: str) -> tuple[tuple[str, str], ...]:
+    """``(LOCKED, "name\tline")`` for each distribution a poetry.lock, pdm.lock or uv.lock installs for
+    production: Poetry's ``category = "main"`` or ``groups`` holding ``main``, PDM's ``default``; uv does
+    not mark groups per package, so all of its packages count. Read line by line (a lock is large and
+    only its ``[[package]]`` headers matter); a line it does not expect is passed over."""
+    out: list[tuple[str, str]] = []
+    name, line, production, header = "", 0, True, False
+    for number, row in enumerate([*text.splitlines(), "[[package]]"], 1):
+        if row.startswith("["):  # a new table ends the entry's header ([package.dependencies], [metadata])
+            if row.startswith("[[package]]"):
+                if name and production:
+                    out.append((LOCKED, f"{name}\t{line}"))
+                name, production = "", True
+            header = row.startswith("[[package]]")
+            continue
+        found = _LOCK_NAME.match(row) if header and not name else None
+        if found:
+            name, line = canonical(found.group(1)), number
+        groups = _LOCK_GROUPS.match(row) if header else None
+        if groups:
+            production = bool({"main", "default"} & set(re.findall(r'"([^"]+)"', groups.group(2))))
+    return tuple(out)
+
+
 def is_dev_section(section: str) -> bool:
     """A section for tests, linting, docs...: what production code does not ship with."""
     return bool(_DEV.search(section))

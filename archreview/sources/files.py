@@ -126,14 +126,22 @@ def skip_reason(path: str, size: int, head: bytes = b"", *, max_bytes: int = MAX
         return BINARY
     if size > max_bytes:
         return TOO_LARGE
-    return content_skip_reason(head) if head else None
+    return content_skip_reason(head, path) if head else None
 
 
-def content_skip_reason(head: bytes) -> str | None:
-    """Binary, minified or generated, judged from the first bytes of a file."""
+# Lock files say at the top that a tool wrote them, and that is what they are: what a change installs
+# (read by archreview.facts.manifests and archreview.facts.packages), never skipped as generated.
+LOCKFILES = frozenset({"package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml",
+                       "poetry.lock", "uv.lock", "pdm.lock"})
+
+
+def content_skip_reason(head: bytes, path: str = "") -> str | None:
+    """Binary, minified or generated, judged from the first bytes of a file (a lock file is never generated)."""
     head = head[:HEAD_BYTES]
     if b"\0" in head:
         return BINARY
+    if path.rsplit("/", 1)[-1].lower() in LOCKFILES:
+        return None
     lines = head.splitlines()
     if len(head) >= 1024 and len(head) / max(len(lines), 1) > 500:
         return MINIFIED
@@ -300,7 +308,7 @@ def read_sources(
     pairs = _read_git(root, files) if commit else _read_folder(root, files, max_bytes)
     for source, data in pairs:
         if isinstance(data, bytes):
-            reason = TOO_LARGE if len(data) > max_bytes else content_skip_reason(data[:HEAD_BYTES])
+            reason = TOO_LARGE if len(data) > max_bytes else content_skip_reason(data[:HEAD_BYTES], source.path)
             yield source, Skipped(source.path, reason) if reason else data
         else:
             yield source, data

@@ -11,7 +11,7 @@ second figure is reproducible. A judged entry holds both counts: when either
 count changes, the difference is no longer judged and is listed again to read.
 
     .venv/bin/python bench/lizard_check.py GITDIR COMMIT LANGUAGE [--limit N] [-v]
-    .venv/bin/python bench/lizard_check.py --all [--role tuned|held]    # the repositories of the TOML
+    .venv/bin/python bench/lizard_check.py --all [--role tuned|held|held2]    # the repositories of the TOML
 
 GITDIR is a bare clone (``/work/.mirror/<owner>+<name>/repo``); nothing is checked out.
 """
@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("language", nargs="?", choices=sorted(_SUFFIX))
     parser.add_argument("--limit", type=int, default=None, help="at most this many files")
     parser.add_argument("--all", action="store_true", help="every repository listed in bench/lizard_judged.toml")
-    parser.add_argument("--role", choices=("tuned", "held"), help="with --all: only these repositories")
+    parser.add_argument("--role", choices=("tuned", "held", "held2"), help="with --all: only these repositories")
     parser.add_argument("--cache", type=Path, default=None, help="keep lizard's results per blob in this folder")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every difference not judged")
     args = parser.parse_args(argv)

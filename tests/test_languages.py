@@ -125,6 +125,22 @@ LIZARD_CONVENTIONS = [
 """, {"pick": 5}, id="typescript: lizard reads past a value opening with a parenthesis after `name =`, `key:` or an "
                     "object's `...` (the decisions inside and the token after it), not after a string key, in an "
                     "array or after `o[0] =`"),
+    pytest.param("src/Status.kt", """fun toStatus(status: String, items: List<Item>): Int {
+    items.forEach { item ->
+        if (item.done && item.late) {
+            println(item)
+        }
+    }
+    items.filter { it.done || it.late }.forEach(::println)
+    val first = items.firstOrNull() ?: return 0
+    return when (status) {
+        "a", "b" -> 1
+        "c" -> 2
+        else -> if (first.late) 3 else 4
+    }
+}
+""", {"toStatus": 6}, id="kotlin: a when's arms but one; a lambda with parameters is a function of its own (its "
+                          "decisions are not the enclosing function's), one without is not"),
     pytest.param("src/load.js", """function load(id, retries = 3, { force = false } = {}) {
   return `${retries > 0 ? id : force}`;
 }
@@ -190,7 +206,7 @@ class Pricing {
     }
 }
 ''')
-    assert kt.namespace == "com.shop" and cc(kt) == {"Pricing.price": 2}  # the elvis operator; `when` arms are not counted
+    assert kt.namespace == "com.shop" and cc(kt) == {"Pricing.price": 3}  # the elvis operator; a `when`'s arms but one
 
     go = facts("internal/orders/store.go", '''package orders
 

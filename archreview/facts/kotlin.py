@@ -28,6 +28,7 @@ SPEC = ts.Spec(
     throws=("throw_expression",),
     dollar_holes=True,
     nesting=True,
+    extra=(("when", ("when_expression",)), ("lambda", ("lambda_literal",))),
 )
 
 
@@ -49,9 +50,22 @@ def _build(caps: dict, data: bytes) -> CodeFacts:
     packages = caps.get("package", [])
     package = ts.text(packages[0]).replace("package", "", 1).strip().replace("`", "") if packages else ""
     return CodeFacts(imports=tuple(imports), aliases=tuple(aliases), package=package,
-                     **ts.common(caps, SPEC, data, name_of=_name, class_of=_class,
+                     **ts.common(caps, SPEC, data, name_of=_name, class_of=_class, conditions=_decisions(caps),
                                  is_method=lambda n: ts.enclosing(n, _TYPES) is not None,
                                  params_of=_params, async_of=lambda n: _modifier(n, "suspend")))
+
+
+def _decisions(caps: dict) -> list:
+    """lizard's decisions: a `when`'s arms but one (lizard counts each `->` of a `when` and takes one off), and
+    not those of a lambda with parameters (``{ x -> ... }``), which lizard counts as a function of its own
+    (not listed here: the detectors read a call's function as the declared one around it)."""
+    arms = [arm for w in caps.get("when", []) for arm in [c for c in w.named_children if c.type == "when_entry"][1:]]
+    found = ts.decisions({**caps, "cond": sorted(caps.get("cond", []) + arms, key=lambda n: n.start_byte)}, SPEC)
+    lambdas = [n for n in caps.get("lambda", []) if any(c.type == "->" for c in n.children)]
+    if not lambdas:
+        return found
+    scopes = sorted(caps.get("function", []) + lambdas, key=lambda n: n.start_byte)
+    return [d for d, i in zip(found, ts.owners(scopes, found)) if i < 0 or scopes[i].type != "lambda_literal"]
 
 
 def _modifier(node, word: str) -> bool:

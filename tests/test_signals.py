@@ -612,3 +612,36 @@ def test_one_walk_costs_a_small_multiple_of_a_bare_ast_walk() -> None:
     walk = best(lambda: sum(1 for _ in ast.walk(tree)))
     ours = best(lambda: python_signals("app/models.py", tree, text))
     assert ours < 5 * walk, (ours, walk)  # about 3x today: one walk plus dict lookups
+
+
+def test_signal_names_shared_with_the_index_are_the_names_signals_read_before() -> None:
+    """Signals take a call's qualified name from the index (kept on the node for the detectors) when
+    its chain starts at a plain name, and "" when it does not; the names are those signals' own
+    reading gives, on real code (archreview's sources) and on chains at the link limit."""
+    import ast
+    from pathlib import Path
+
+    import archreview
+    from archreview.change import signals
+    from archreview.facts.index import MAX_CHAIN, FileContext
+
+    def own_reading(scan: signals._Scan, node: ast.AST) -> str:
+        name = signals._dotted(node)
+        head, _, rest = name.partition(".")
+        full = scan.aliases.get(head)
+        return f"{full}.{rest}" if full and rest else (full or name)
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(Path(archreview.__file__).parent.rglob("*.py"))]
+    texts += ["import os as o\n" + "o" + ".a()" * n + "\n" for n in (MAX_CHAIN - 3, MAX_CHAIN - 1, MAX_CHAIN, MAX_CHAIN + 1)]
+    texts += ["from x import *\nx[0].b.c()\nf()().g()\n(lambda: 1)().h\n"]
+    checked = empty = 0
+    for text in texts:
+        tree = ast.parse(text)
+        scan = signals._Scan(tree, FileContext("m.py", tree, text))
+        nodes = [c.func for c in scan.calls] + [s.value for s in scan.ctx.nodes(ast.Subscript)]
+        for node in nodes:
+            expected = own_reading(scan, node)
+            assert scan.qualified(node) == expected, ast.unparse(node)[:80]
+            checked += 1
+            empty += expected == ""
+    assert checked > 5000 and empty > 100

@@ -52,6 +52,23 @@ def _dotted(node: ast.AST) -> str:
     return ".".join(reversed(parts))
 
 
+def _rooted(node: ast.AST) -> bool | None:
+    """Does the Name/Attribute chain (calls looked through) start at a plain name? None for a chain
+    near ``MAX_CHAIN`` links, where ``_dotted`` and the index's ``dotted`` may stop at different links.
+
+    Where it is a bool, ``_dotted(node)`` is the index's ``dotted(node)`` when it is True and "" when
+    it is False, and the file's import aliases are the index's (``*`` aside, never a name's head):
+    so the qualified name is the one the index keeps on the node."""
+    for _ in range(MAX_CHAIN - 2):
+        if isinstance(node, ast.Attribute):
+            node = node.value
+        elif isinstance(node, ast.Call):
+            node = node.func
+        else:
+            return isinstance(node, ast.Name)
+    return None
+
+
 class _Scan:
     """What the file's one indexed walk (``FileContext``) holds, for lookups afterwards."""
 
@@ -138,6 +155,10 @@ class _Scan:
         """The dotted name with import aliases expanded; kept per node (calls are asked about twice)."""
         found = self._qualified.get(id(node))
         if found is None:
+            rooted = _rooted(node)
+            if rooted is not None:  # the index's name, kept on the node for the detectors and style too
+                found = self._qualified[id(node)] = self.ctx.qualified(node) if rooted else ""
+                return found
             name = _dotted(node)
             head, _, rest = name.partition(".")
             full = self.aliases.get(head)

@@ -35,6 +35,8 @@ def iter_statements(tree: ast.Module) -> Iterator[tuple[ast.stmt, bool, bool]]:
     while stack:
         stmt, local, checking = stack.pop()
         yield stmt, local, checking
+        if type(stmt) not in _WITH_BLOCKS:  # most statements hold none: no field to look up
+            continue
         inner_local = local or isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
         for name in ("body", "orelse", "finalbody", "handlers", "cases"):
             block = getattr(stmt, name, None)
@@ -48,6 +50,13 @@ def iter_statements(tree: ast.Module) -> Iterator[tuple[ast.stmt, bool, bool]]:
                     stack.append((child, inner_local, inner_checking))
 
 
+# Statement types with statement blocks, and those with decorators or clause headers, read from
+# the ast module itself (iter_statements and logical_lines look no further for any other statement).
+_STATEMENTS = [t for t in vars(ast).values() if isinstance(t, type) and issubclass(t, ast.stmt)]
+_WITH_BLOCKS = frozenset(t for t in _STATEMENTS if {"body", "orelse", "finalbody", "handlers", "cases"} & set(t._fields))
+_WITH_HEADERS = frozenset(t for t in _STATEMENTS if {"decorator_list", "handlers", "orelse", "finalbody"} & set(t._fields))
+
+
 def logical_lines(stmt: ast.stmt) -> int:
     """radon's LLOC for one statement's own lines: itself, decorators, and clause headers.
 
@@ -56,6 +65,8 @@ def logical_lines(stmt: ast.stmt) -> int:
     whose colon is not last (``if x: y``, but also a dict literal) as two; that
     token heuristic is not reproduced, so LLOC and MI differ slightly from radon's.
     """
+    if type(stmt) not in _WITH_HEADERS:  # no decorators, handlers, else or finally: its own line
+        return 1
     count = 1 + len(getattr(stmt, "decorator_list", ()))
     count += len(getattr(stmt, "handlers", ()))
     orelse = getattr(stmt, "orelse", None)

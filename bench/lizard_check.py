@@ -79,6 +79,21 @@ class Result:
     failed: int = 0
     open: list[tuple[int, str, int, str, int, int, int, int]] = field(default_factory=list)  # differences not judged
     stale: list[str] = field(default_factory=list)  # judged entries whose counts no longer hold
+    shifted: set[int] = field(default_factory=set)  # (per file) our lines matched through _after_annotations
+    after_annotation: int = 0
+
+
+def _after_annotations(line: int, ours: dict, theirs: dict, lines: list[str]):
+    """lizard starts a Java method at an annotation with arguments (``@PreAuthorize("...")``, which it reads
+    as the function's name): ours starts below it, after annotation lines only."""
+    if not lines[line - 1].strip().startswith("@"):
+        return None
+    for below in range(line + 1, min(line + 8, len(lines) + 1)):
+        if below in ours:
+            return ours[below] if below not in theirs else None
+        if not lines[below - 1].strip().startswith("@"):
+            return None
+    return None
 
 
 def judged_for(commit: str, table: dict) -> dict[tuple[str, int], dict]:
@@ -98,8 +113,14 @@ def compare(gitdir: Path, commit: str, language: str, limit: int | None, cache: 
             r.failed += 1
             continue
         theirs = {start: (end, name, ccn) for start, end, name, ccn in found}
+        lines = data.decode("utf-8", "replace").split("\n")
         for line, (end, name, ccn) in theirs.items():
             mine = ours.get(line)
+            if mine is None and language == "java":
+                mine = _after_annotations(line, ours, theirs, lines)
+                if mine is not None:
+                    r.shifted.add(mine.line)
+                    r.after_annotation += 1
             if mine is None:
                 r.only_theirs += 1
                 continue
@@ -117,7 +138,8 @@ def compare(gitdir: Path, commit: str, language: str, limit: int | None, cache: 
                                f"now archreview {mine.cc}, lizard {ccn}")
                 used.add((path, line))
             r.open.append((abs(mine.cc - ccn), path, line, name, mine.cc, ccn, mine.end_line, end))
-        r.only_ours += len(set(ours) - set(theirs))
+        r.only_ours += len(set(ours) - set(theirs) - r.shifted)
+        r.shifted = set()
     r.stale += [f"{p}:{n} judged, but not a difference any more (or not in the files read)"
                 for (p, n) in sorted(set(judged) - used)]
     return r
@@ -127,7 +149,9 @@ def report(r: Result, label: str, verbose: bool) -> None:
     n = max(r.matched, 1)
     print(f"{label}: {r.matched} functions matched by line; equal to lizard {r.equal} ({r.equal / n:.1%}); "
           f"equal or lizard wrong (read) {r.equal + r.judged} ({(r.equal + r.judged) / n:.1%}); "
-          f"not judged {len(r.open)}; lizard-only {r.only_theirs}, archreview-only {r.only_ours}; "
+          f"not judged {len(r.open)}; lizard-only {r.only_theirs}, archreview-only {r.only_ours}"
+          + (f" ({r.after_annotation} Java methods matched below the annotation lizard starts them at)" if r.after_annotation else "")
+          + "; "
           f"files lizard cannot read: {r.failed}")
     for diff, path, line, name, mine, theirs, my_end, their_end in sorted(r.open, reverse=True)[: None if verbose else 5]:
         print(f"   {path}:{line} {name}: archreview {mine}, lizard {theirs} (ends: archreview {my_end}, lizard {their_end})")

@@ -11,7 +11,10 @@ catch clauses, annotations...) and the language module (``javascript``,
 Cyclomatic complexity follows lizard, the reference for these languages: 1 plus
 the decision tokens of the function (lizard's per-language sets: ``if``,
 ``for``, ``while``, ``catch``, ``case``, ``&&``, ``||``, ``?`` and the
-language's own like ``??`` or Kotlin's ``?:``), nested functions counted apart.
+language's own like ``??`` or Kotlin's ``?:``), nested functions counted apart, and
+lizard's systematic conventions where it has them (``Spec.ternaries``, ``opaque``, ``inline``;
+TypeScript's read-past and default values, Kotlin's ``when`` arms and lambdas in their modules).
+``bench/lizard_check.py`` compares the two on real repositories.
 """
 
 from __future__ import annotations

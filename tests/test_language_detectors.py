@@ -280,6 +280,19 @@ CASES = [
      "package cmd\n\nimport \"net/http\"\n\nfunc (ec *BackupCommand) Execute() error {\n\tclient := http.Client{}\n"
      "\tctx, cancel := context.WithTimeout(context.Background(), ec.Timeout)\n\tdefer cancel()\n"
      "\treq, _ := http.NewRequestWithContext(ctx, \"GET\", url, http.NoBody)\n\t_, err := client.Do(req)\n\treturn err\n}\n", []),
+    # found on held3 (dstack) and fixed after it was scored
+    ("go request built from a context.WithTimeout that rebinds ctx is bounded (dstack shim/components/utils.go)",
+     "runner/internal/shim/components/utils.go",
+     "package components\n\nimport (\n\t\"context\"\n\t\"net/http\"\n)\n\n"
+     "func downloadFile(ctx context.Context, url string) error {\n"
+     "\tctx, cancel := context.WithTimeout(ctx, downloadTimeout)\n\tdefer cancel()\n"
+     "\treq, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)\n\tif err != nil {\n\t\treturn err\n\t}\n"
+     "\tresp, err := http.DefaultClient.Do(req)\n\treturn resp.Body.Close()\n}\n\n"
+     "func fetch(ctx context.Context, url string) error {\n"
+     "\tshort, cancel := context.WithTimeout(ctx, time.Second)\n\tdefer cancel()\n"
+     "\treq, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)\n\t_, err := http.DefaultClient.Do(req)\n"
+     "\t_, err = http.Get(url)\n\t<-short.Done()\n\treturn err\n}\n",
+     [("timeout.http.go", 23), ("timeout.http.go", 24)]),
     ("database seeding is not the service", "packages/prisma/seed-database.ts",
      "import fs from 'node:fs';\nconst seedDatabase = async () => {\n  const files = fs.readdirSync('./seed');\n};\n", []),
     ("tests are not production code", "src/orders/orders.service.spec.ts",

@@ -1017,3 +1017,129 @@ def test_a_lookup_scoped_to_the_callers_tenant_is_an_ownership_check():  # Tando
     """
     # the id the caller sends (request.GET) is not a scope; the caller's space is
     assert {line for r, line in rules(source, "cookbook/views/api.py") if r == "authz.no_owner_check"} == {18}
+
+
+# --- dual writes: a call handed the commit's session, a model's classmethod (held3, after looking) ----
+
+
+def test_a_call_handed_the_commits_session_writes_to_the_same_database():  # dstack services/fleets.py
+    source = """
+        import requests
+        from sqlalchemy.ext.asyncio import AsyncSession
+        from dstack.server.services import events
+
+        async def create_fleet(session: AsyncSession, user, spec, broker):
+            fleet = FleetModel(name=spec.name)
+            session.add(fleet)
+            events.emit(session, "Fleet created", actor=user, targets=[fleet])
+            await session.commit()
+            events.emit(session, "Fleet provisioning", actor=user, targets=[fleet])
+            emit_fleet_status_change_event(session=session, fleet=fleet)
+            notify_owner(fleet.id)
+            send_task_delay.delay(session, fleet.id)
+            jobs.enqueue(session, fleet.id)
+            requests.post(spec.hook, json={"session": 1}, timeout=5)
+            return fleet
+    """
+    found = {(r, line) for r, line in rules(source) if r.startswith("dual_write")}
+    # the three calls handed the session add rows to its transaction; the named notification with no
+    # session, the Celery task (whatever it is handed) and the webhook still leave the database
+    assert found == {("dual_write.commit_then_publish", 12), ("dual_write.commit_then_publish", 13),
+                     ("dual_write.commit_then_publish", 15)}
+
+
+def test_a_publish_handed_another_session_or_a_send_handed_the_same_one_still_leaves():  # dispatch send_*(.., db_session)
+    source = """
+        def close_order(db, audit_session, order):
+            db.session.commit()
+            publish_event(audit_session, order.id)
+            publish_event(db.session, order.id)
+            send_order_closed_notification(order, db.session)
+    """
+    found = {(r, line) for r, line in rules(source) if r.startswith("dual_write")}
+    # another session is another transaction; a delivery verb reads with the session, then goes out
+    assert found == {("dual_write.commit_then_publish", 3), ("dual_write.commit_then_publish", 5)}
+
+
+def test_a_model_classmethod_named_like_a_message_writes_a_row():  # bookwyrm models/move.py, group.py
+    move = """
+        from django.db import models
+        from .base_model import BookWyrmModel
+        from .notification import Notification, NotificationType
+
+        class Move(BookWyrmModel):
+            def save(self, *args, **kwargs):
+                self.user.save(update_fields=["moved_to"])
+                super().save(*args, **kwargs)
+                for follower in self.user.followers.all():
+                    Notification.notify(follower, self.user, notification_type=NotificationType.MOVE)
+                send_move_email(self.user)
+    """
+    found = {(r, line) for r, line in rules(move, "bookwyrm/models/move.py") if r.startswith("dual_write")}
+    assert found == {("dual_write.commit_then_publish", 11)}  # the e-mail helper is still a send
+    notification = """
+        from django.db import models, transaction
+        from .base_model import BookWyrmModel
+
+        class Notification(BookWyrmModel):
+            @classmethod
+            @transaction.atomic
+            def notify(cls, user, related_user, **kwargs):
+                notification = cls.objects.create(user=user, **kwargs)
+                notification.save()
+
+        @transaction.atomic
+        def notify_user_on_list_item_add(sender, instance, created, *args, **kwargs):
+            instance.book_list.save()
+            Notification.notify_list_item(instance.book_list.user, instance)
+            Mailer.notify(instance.book_list.user)
+    """
+    found = {(r, line) for r, line in rules(notification, "bookwyrm/models/notification.py")
+             if r.startswith("dual_write")}
+    assert found == {("dual_write.publish_then_commit", 15)}  # Mailer is no model of this file
+
+
+def test_a_commit_that_only_ends_a_read_or_serves_one_backend_is_not_a_second_commit():  # dstack services/volumes.py
+    source = """
+        from sqlalchemy import select
+
+        async def create_volume(session, project, user, configuration, is_global):
+            spec = await apply_plugin_policies(user=user.name, project=project.name)
+            repo = await _get_run_repo_or_error(session=session, project=project)
+            if is_db_sqlite():
+                # Start new transaction to see committed changes after lock
+                await session.commit()
+            elif is_db_postgres():
+                await session.execute(select(func.pg_advisory_xact_lock(lock_id(project.name))))
+            if is_global and is_db_sqlite():
+                await session.commit()
+            volume = VolumeModel(name=spec.name, project=project)
+            session.add(volume)
+            await session.commit()
+
+        async def delete_volumes(session, project, names):
+            res = await session.execute(select(VolumeModel).where(VolumeModel.name.in_(names)))
+            ids = sorted(v.id for v in res.scalars().all())
+            await session.commit()
+            async with lock_ctx(ids):
+                for volume in await load_locked(session, ids):
+                    volume.to_be_deleted = True
+                await session.commit()
+
+        async def rename_volume(session, volume, name):
+            volume.name = name
+            if is_db_sqlite():
+                await session.commit()
+            session.add(VolumeEvent(volume=volume))
+            await session.commit()
+
+        async def tag_volume(session, volume, name):
+            tag = await get_or_create_tag(session, name)
+            if is_db_sqlite():
+                await session.commit()
+            session.add(VolumeTag(volume=volume, tag=tag))
+            await session.commit()
+    """
+    found = {(r, line) for r, line in rules(source) if r == "transaction.multiple_commits"}
+    # the rename and the tag were written before their first commit
+    assert found == {("transaction.multiple_commits", 31), ("transaction.multiple_commits", 38)}

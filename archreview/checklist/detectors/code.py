@@ -190,7 +190,7 @@ def _timeouts(family: str, language: str, path: str, code: CodeFacts, text: str)
         if not _imported(code, "net/http"):
             return
         for c in code.calls:
-            if c.name in _GO_DEFAULT:
+            if c.name in _GO_DEFAULT and not _request_has_deadline(code, c, text):
                 yield "timeout.http", c.line, "", {"call": c.name}
             elif c.new and c.name == "http.Client" and "Timeout" not in c.args and not _timeout_set_later(text, c.line) \
                     and not _deadline_in_function(code, c, text):
@@ -255,6 +255,24 @@ def _deadline_in_function(code: CodeFacts, call: Call, text: str) -> bool:
         return False
     f = code.functions[call.func]
     return _DEADLINE.search("\n".join(text.splitlines()[f.line - 1: f.end_line])) is not None
+
+
+_GO_ARG = re.compile(r"^\(\s*(\w+)\s*\)$")
+_BOUNDED_CTX = re.compile(r"\b(\w+)\s*,\s*\w+\s*:?=\s*context\.With(?:Timeout|Deadline)(?:Cause)?\(")
+
+
+def _request_has_deadline(code: CodeFacts, call: Call, text: str) -> bool:
+    """``http.DefaultClient.Do(req)`` where ``req`` was built earlier in the function with
+    ``http.NewRequestWithContext(ctx, ...)`` from a ``ctx`` that ``context.WithTimeout`` or ``WithDeadline``
+    made, including when it rebinds the same name (dstack's ``ctx, cancel := context.WithTimeout(ctx,
+    downloadTimeout)``): the request carries the deadline (held3, fixed after looking)."""
+    m = _GO_ARG.match(call.args.strip())
+    if m is None or not 0 <= call.func < len(code.functions):
+        return False
+    body = "\n".join(text.splitlines()[code.functions[call.func].line - 1: call.line - 1])
+    bounded = set(_BOUNDED_CTX.findall(body))
+    built = re.findall(rf"\b{re.escape(m.group(1))}\s*,\s*\w+\s*:?=\s*http\.NewRequestWithContext\(\s*(\w+)\s*,", body)
+    return bool(built) and built[-1] in bounded
 
 
 def _timeout_set_later(text: str, line: int) -> bool:

@@ -181,7 +181,7 @@ def multiple_commits(ctx: FileContext) -> Iterator[Finding]:
                 writers.setdefault(id(func), func)
     for func in writers.values():
         calls = body_calls(func)
-        commits = [c for c in calls if is_commit(c)]
+        commits = [c for c in calls if is_commit(c) and not _writes_nothing(func, c)]
         pair = _same_path_pair(func, commits)
         if pair:
             yield finding(ctx, "transaction.multiple_commits", pair[1], func=func.name, first=pair[0].lineno,
@@ -192,6 +192,61 @@ def multiple_commits(ctx: FileContext) -> Iterator[Finding]:
             if pair:
                 yield finding(ctx, "transaction.multiple_commits", pair[1], "django", func=func.name,
                               first=pair[0].lineno, second=pair[1].lineno)
+
+
+# A condition that holds for one database backend only (``if is_db_sqlite():``, ``if dialect == "postgresql":``).
+_BACKEND = re.compile(r"sqlite|postgres|mysql|mariadb|mssql|oracle|dialect", re.I)
+_SESSION_READS = frozenset({"execute", "scalar", "scalars", "get", "query", "refresh", "expire", "expire_all"})
+_WRITE_VERBS = frozenset({"add", "add_all", "delete", "merge", "flush", "update", "insert", "save", "create",
+                          "bulk_save_objects", "bulk_insert_mappings", "bulk_update_mappings"})
+
+
+def _writes_nothing(func: ast.AST, commit: ast.Call) -> bool:
+    """A commit no write of the function precedes, that only ends a read or starts a fresh transaction:
+    under a condition that holds for one backend (dstack's ``if is_db_sqlite(): await session.commit()``,
+    "to see committed changes after the lock") or after reads on its session (``ids = ...; await
+    session.commit()`` before the locks are taken). The operation's writes all come after it, in one
+    transaction. Writes before it, in this function's own words: an ORM or session write, a call handed
+    the session, an attribute or item assigned; any one keeps the commit (held3, fixed after looking)."""
+    unit = receiver(commit)
+    read = False
+    for node in body_nodes(func):
+        if getattr(node, "lineno", commit.lineno) >= commit.lineno:
+            continue
+        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign | ast.Delete):
+            targets = node.targets if isinstance(node, ast.Assign | ast.Delete) else [node.target]
+            if any(not isinstance(t, ast.Name | ast.Tuple) for t in targets):
+                return False
+        elif isinstance(node, ast.Call) and not is_commit(node):  # an earlier commit writes what precedes it
+            handed = {dotted(a) for a in (*node.args, *(k.value for k in node.keywords))}
+            name = attr(node)
+            if name in _WRITE_VERBS or unit in handed and not _reads_by_name(name):
+                return False
+            if receiver(node) == unit:
+                if name not in _SESSION_READS or name == "execute" and not _selects(node):
+                    return False
+                read = True
+    return read or any(isinstance(n, ast.If) and n.lineno < commit.lineno <= (n.end_lineno or 0)
+                       and _BACKEND.search(ast.unparse(n.test)) for n in body_nodes(func))
+
+
+_READ_WORDS = frozenset({"get", "list", "find", "load", "fetch", "count", "select", "read", "exists", "check",
+                         "validate", "is", "has"})
+_WRITE_WORDS = frozenset({"create", "update", "delete", "save", "add", "set", "insert", "upsert", "write", "remove",
+                          "mark", "store", "put"})
+
+
+def _reads_by_name(name: str) -> bool:
+    """A helper handed the session whose name says it only reads (``_get_run_repo_or_error(session=session)``,
+    ``get_project_secrets_mapping``), not ``get_or_create_*``."""
+    words = [w.lower() for w in re.findall(r"[A-Z]?[a-z]+", name)]
+    return bool(words) and words[0] in _READ_WORDS and not set(words) & _WRITE_WORDS
+
+
+def _selects(call: ast.Call) -> bool:
+    """``session.execute(select(...)...)``: a query that reads."""
+    names = {attr(n) for a in call.args for n in ast.walk(a) if isinstance(n, ast.Call)}
+    return "select" in names and not names & {"insert", "update", "delete"}
 
 
 def _same_path_pair(func: ast.AST, calls: list[ast.Call], distinct: bool = False) -> tuple[ast.Call, ast.Call] | None:

@@ -29,6 +29,7 @@ from archreview.checklist.detectors._calls import (
     mentions,
     mentions_idempotency,
     receiver,
+    uses_django,
 )
 from archreview.checklist.detectors._paths import same_path
 from archreview.checklist.rules import finding
@@ -317,8 +318,9 @@ def dual_writes(ctx: FileContext) -> Iterator[Finding]:
     for func, effects in by_func.values():
         commits = _commit_lines(ctx, func) if not (outbox and _mentions_outbox(func)) else []
         own = {id(c) for c in body_calls(func)} if commits else set()  # not inside a lambda (on_commit) or nested def
+        units = _units(ctx, func) if commits else frozenset()
         for call, desc in effects:
-            if id(call) in own and not _compensated(ctx, call):
+            if id(call) in own and not _compensated(ctx, call) and not _same_database(ctx, call, desc, units):
                 on_path = [line for line, at in commits if same_path(func, *sorted((at, call.lineno)))]
                 yield from _order_finding(ctx, call, desc, on_path)
 
@@ -353,6 +355,62 @@ def _commit_lines(ctx: FileContext, func: FunctionNode) -> list[tuple[int, int]]
              if is_commit(c) or is_orm_write(ctx, c) and not inside(c.lineno, c.lineno)]
     lines += [(hi, lo) for lo, hi in spans if not inside(lo, hi)]
     return sorted(set(lines))
+
+
+# What leaves the database whatever it is handed: an HTTP write, an e-mail, a messaging port, a Celery task.
+_OUTSIDE = ("HTTP ", "e-mail", "publish through the messaging port")
+_TASK_QUEUE = frozenset({"delay", "apply_async", "send_task"})
+# Verbs that record an event rather than deliver it: handed the session, they add it to the transaction (an event
+# log, an outbox, a database queue). Delivery verbs (send, mail, notify, charge) look things up with the session
+# they are handed and then go out: Dispatch's send_incident_closed_notification(incident, db_session) posts to Slack.
+_RECORDING_VERBS = frozenset({"emit", "publish", "enqueue", "produce"})
+_FIRST_WORD = re.compile(r"[A-Z]?[a-z]+")
+
+
+def _units(ctx: FileContext, func: FunctionNode) -> frozenset[str]:
+    """The sessions, connections and units of work this function commits on: the receivers of its
+    commits and of the transaction blocks it opens (``session`` for ``await session.commit()``,
+    ``self._uow`` for ``async with self._uow.begin()``)."""
+    names = {receiver(c) for c in body_calls(func) if is_commit(c)}
+    for node in body_nodes(func):
+        if isinstance(node, ast.With | ast.AsyncWith):
+            names.update(receiver(i.context_expr) for i in node.items
+                         if isinstance(i.context_expr, ast.Call) and _is_tx(ctx, i.context_expr))
+    return frozenset(n for n in names if n and n != "transaction")
+
+
+def _same_database(ctx: FileContext, call: ast.Call, desc: str, units: frozenset[str]) -> bool:
+    """Does the call write to the database the commit is on, whatever its verb says?
+
+    A call that records an event (emit, publish, enqueue) handed the session or unit of work the function
+    commits on (``events.emit(session, "Fleet created", ...)``, ``outbox.publish(session, event)``) adds a
+    row to the same transaction; a named effect called on a model class (``Notification.notify(user,
+    ...)``) is an ORM classmethod writing a row. Neither leaves the database. An HTTP write, an e-mail,
+    a messaging port or a Celery task leaves it whatever it is handed (held3, fixed after looking).
+    """
+    if desc.startswith(_OUTSIDE) or attr(call) in _TASK_QUEUE:
+        return False
+    words = _FIRST_WORD.findall(attr(call))
+    handed = {dotted(a) for a in (*call.args, *(k.value for k in call.keywords))}
+    recording = bool(words) and words[0].lower() in _RECORDING_VERBS and bool(handed & units)
+    return recording or desc.startswith("call to ") and _model_class(ctx, receiver(call))
+
+
+def _model_class(ctx: FileContext, name: str) -> bool:
+    """Is ``name`` an ORM model class: defined in this file on a ``...Model`` base, or imported from a
+    ``models`` module (``from bookwyrm.models import Notification``, ``from .notification import
+    Notification`` in ``bookwyrm/models/move.py``), in a Django codebase?"""
+    if not name[:1].isupper() or "." in name or not uses_django(ctx) and "/models/" not in f"/{ctx.path}":
+        return False
+    for cls in ctx.nodes(ast.ClassDef):
+        if cls.name == name:
+            return any(dotted(b).rsplit(".", 1)[-1].endswith("Model") for b in cls.bases)
+    package = ctx.path.replace("\\", "/").split("/")[:-1]
+    for imp in ctx.nodes(ast.ImportFrom):
+        if any((a.asname or a.name) == name for a in imp.names):
+            parts = (package[:len(package) - imp.level + 1] if imp.level else []) + (imp.module or "").split(".")
+            return "models" in parts
+    return False
 
 
 def _is_tx(ctx: FileContext, expr: ast.AST) -> bool:

@@ -150,7 +150,7 @@ def _python_tree(path: str, text: str, lines: list[str], tree: ast.Module) -> Fi
 def _inside_strings(ctx: FileContext) -> set[int]:
     """Lines strictly after the first line of a multi-line string literal."""
     inside: set[int] = set()
-    for node in ctx.nodes(ast.Constant, ast.JoinedStr):
+    for node in ctx.in_any_order(ast.Constant, ast.JoinedStr):  # a set of lines: the order does not matter
         end = getattr(node, "end_lineno", None)
         if end and end > node.lineno and (isinstance(node, ast.JoinedStr) or isinstance(node.value, (str, bytes))):
             inside.update(range(node.lineno + 1, end + 1))

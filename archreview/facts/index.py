@@ -204,7 +204,8 @@ def _child_fields(kind: type) -> tuple[str, ...]:
     return tuple(name for name in getattr(kind, "_fields", ()) if name not in skip)
 
 
-_CHILD_FIELDS = {kind: _child_fields(kind) for kind in vars(ast).values() if isinstance(kind, type) and issubclass(kind, ast.AST)}
+_CHILD_FIELDS = {kind: _child_fields(kind) for kind in vars(ast).values()
+                 if isinstance(kind, type) and issubclass(kind, ast.AST)}
 
 
 @dataclass
@@ -270,6 +271,11 @@ class FileContext:  # not slotted: cached_property needs __dict__
             found.sort(key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
             merged = self._merged[types] = tuple(found)
         return list(merged)
+
+    def in_any_order(self, *types: type[ast.AST]) -> list[Any]:
+        """Every node of the given types, bucket after bucket, unsorted: for sets, counts and sums,
+        where sorting a mix of types by position (what ``nodes`` does) would be work thrown away."""
+        return [n for t in types for n in self._by_type.get(t, ())]
 
     def calls(self) -> list[ast.Call]:
         """Every call, in source order: the shared bucket itself (asked for often; do not mutate it)."""

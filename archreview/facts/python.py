@@ -53,8 +53,10 @@ def iter_statements(tree: ast.Module) -> Iterator[tuple[ast.stmt, bool, bool]]:
 # Statement types with statement blocks, and those with decorators or clause headers, read from
 # the ast module itself (iter_statements and logical_lines look no further for any other statement).
 _STATEMENTS = [t for t in vars(ast).values() if isinstance(t, type) and issubclass(t, ast.stmt)]
-_WITH_BLOCKS = frozenset(t for t in _STATEMENTS if {"body", "orelse", "finalbody", "handlers", "cases"} & set(t._fields))
-_WITH_HEADERS = frozenset(t for t in _STATEMENTS if {"decorator_list", "handlers", "orelse", "finalbody"} & set(t._fields))
+_WITH_BLOCKS = frozenset(t for t in _STATEMENTS
+                         if {"body", "orelse", "finalbody", "handlers", "cases"} & set(t._fields))
+_WITH_HEADERS = frozenset(t for t in _STATEMENTS
+                          if {"decorator_list", "handlers", "orelse", "finalbody"} & set(t._fields))
 
 
 def logical_lines(stmt: ast.stmt) -> int:
@@ -130,7 +132,7 @@ def complexity_of(ctx: FileContext) -> tuple[tuple[FunctionMetric, ...], int]:
     for b in blocks:
         children.setdefault(id(nested.parents[id(b)]), []).append(b)
     decisions: dict[int, int] = {}
-    for node in ctx.nodes(*_DECISIONS):
+    for node in ctx.in_any_order(*_DECISIONS):  # summed per block: the order does not matter
         if id(node) not in lost:
             key = id(nested.owner(_decision_line(node)))
             decisions[key] = decisions.get(key, 0) + _weight(node)
@@ -274,7 +276,7 @@ def halstead_of(ctx: FileContext) -> Halstead:
     operators: set[str] = set()
     operands: set[tuple[str | None, object]] = set()
     n_operators = n_operands = 0
-    nodes: list[Operation] = ctx.nodes(*_OPERATIONS)
+    nodes: list[Operation] = ctx.in_any_order(*_OPERATIONS)  # counted and gathered in sets: the order does not matter
     for node in nodes:
         if id(node) in skipped:
             continue

@@ -549,3 +549,17 @@ def test_a_library_the_lock_file_installs_and_only_tests_import_is_new_in_produc
     assert [(f.kind, f.test_only) for f in dev_only.new_infrastructure] == [("observability", True)]
     lock_alone = change(git_repo, {}, {"poetry.lock": POETRY_LOCK.replace("{group}", "main")}, name="alone")
     assert not any(f.kind == "observability" for f in lock_alone.new_infrastructure)
+
+
+def test_a_django_project_in_a_new_folder_is_a_new_deployable_and_a_moved_one_is_not(git_repo, private_cache) -> None:
+    # doccano/doccano 2ae62d5: a Django project (manage.py, app/wsgi.py) in doccano/app beside the Tornado server
+    manage = ("import os\nfrom django.core.management import execute_from_command_line\n"
+              "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site.settings')\nexecute_from_command_line()\n")
+    wsgi = "from django.core.wsgi import get_wsgi_application\napplication = get_wsgi_application()\n"
+    project = {"app/web/manage.py": manage, "app/web/site/__init__.py": "", "app/web/site/wsgi.py": wsgi,
+               "app/web/site/urls.py": "urlpatterns = []\n"}
+    result = change(git_repo, {}, project)
+    assert ("service", "app/web") in kinds(result)
+    assert config_keys(result) == ""  # DJANGO_SETTINGS_MODULE is Django's plumbing, not a key an operator sets
+    moved = change(git_repo, {"app/wsgi.py": wsgi}, {"app/wsgi.py": None, "app/config/wsgi.py": wsgi}, name="moved")
+    assert not any(f.kind == "service" for f in moved.new_infrastructure)

@@ -36,7 +36,7 @@ _SECTIONS: dict[str, tuple[str, dict[str, type]]] = {
     "images": ("images", {"packages": list}),
     "processes": ("patterns", {}),
     "paths": ("patterns", {}),
-    "env_reads": ("calls", {"subscripts": list}),
+    "env_reads": ("calls", {"subscripts": list, "not_keys": list}),
     "settings_classes": ("bases", {"decorators": list, "class_names": list, "fields": list, "prefixes": list}),
     "roles": ("plays", {"keys": list, "modules": list}),
     "stores": ("clients", {}),
@@ -63,6 +63,7 @@ class Entry:
     packages: tuple[str, ...] = ()  # images: apt/apk packages; imports of other ecosystems: manifest names
     ecosystem: str = "pypi"  # "pypi" (Python, the default), "npm", "nuget", "maven" or "go"
     subscripts: tuple[str, ...] = ()
+    not_keys: tuple[str, ...] = ()  # env_reads: variables a framework reads and the code only sets for it
     decorators: tuple[str, ...] = ()
     class_names: tuple[str, ...] = ()
     keys: tuple[str, ...] = ()
@@ -205,7 +206,7 @@ def _entry(section: str, index: int, raw: dict[str, Any], source: str) -> Entry:
         counted=raw.get("counted", False), methods=tuple(raw.get("methods", ())),
         min_methods=raw.get("min_methods", 0), bases=tuple(raw.get("bases", ())),
         packages=tuple(raw.get("packages", ())), ecosystem=raw.get("ecosystem", "pypi"),
-        subscripts=tuple(raw.get("subscripts", ())),
+        subscripts=tuple(raw.get("subscripts", ())), not_keys=tuple(raw.get("not_keys", ())),
         decorators=tuple(raw.get("decorators", ())), class_names=tuple(raw.get("class_names", ())),
         keys=tuple(raw.get("keys", ())), modules=tuple(raw.get("modules", ())),
         fields=tuple(raw.get("fields", ())), prefixes=tuple(raw.get("prefixes", ())),

@@ -409,6 +409,7 @@ def _service_folders(base: Snapshot, head: Snapshot, cat: Catalogue) -> list[_Oc
     packages = {f.path.rsplit("/", 1)[0] for f in base.files if f.path.endswith("/__init__.py")}
     head_packages = {f.path.rsplit("/", 1)[0] for f in head.files if f.path.endswith("/__init__.py")}
     moved = _moved_dockerfiles(base, head)
+    entries = _moved({f.path for f in base.files if _entry_point(f)}, {f.path for f in head.files if _entry_point(f)})
     by_folder: dict[str, list[FileFacts]] = defaultdict(list)
     for f in head.files:
         new = next((d for d in _folders(f.path) if d not in existing), None)
@@ -423,9 +424,19 @@ def _service_folders(base: Snapshot, head: Snapshot, cat: Catalogue) -> list[_Oc
         for f in files:
             container = [s.line for s in f.signals if s.kind == "container" and f.path not in moved]
             config = has_code and not sub_package and any(s.kind == "config" and s.via == "config" for s in f.signals)
-            if container or is_manifest(f.path) or config or _deployable(f):
+            if container or is_manifest(f.path) or config or _deployable(f) or (_entry_point(f) and f.path not in entries):
                 out.append(_Occurrence("service", folder, f.path, (container or [1])[0], False))
     return out
+
+
+_ENTRY_POINTS = frozenset({"manage.py", "wsgi.py", "asgi.py"})
+
+
+def _entry_point(f: FileFacts) -> bool:
+    """A Python web process's own entry point: Django's ``manage.py``, a WSGI or ASGI application module.
+    In a new folder it makes a deployable of its own (doccano 2ae62d5: a Django project beside the
+    Tornado server); one moved from another folder (the same name gone from base) does not."""
+    return _is_python(f) and posixpath.basename(f.path) in _ENTRY_POINTS
 
 
 def _deployable(f: FileFacts) -> bool:

@@ -247,12 +247,12 @@ def _config_keys(scan: _Scan, cat: Catalogue) -> list[Signal]:
             entry = reads[name] if name in reads else reads.setdefault(
                 name, next((e for pattern, e in cat.env_reads if pattern.search(name)), None))
             key = _env_name(call.args[0], scan) if entry and call.args else ""
-            if entry and key:
+            if entry and key and key not in entry.not_keys:
                 out.append(Signal(entry.kind, entry.name, call.lineno, "key", key))
         for sub in scan.ctx.nodes(ast.Subscript):
             entry = cat.env_subscripts.get(scan.qualified(sub.value))
             key = _env_name(sub.slice, scan) if entry else ""
-            if entry and key:
+            if entry and key and key not in entry.not_keys:
                 out.append(Signal(entry.kind, entry.name, sub.lineno, "key", key))
     for entry in cat.settings_classes:
         out += _settings_fields(scan, entry)

@@ -563,3 +563,18 @@ def test_a_django_project_in_a_new_folder_is_a_new_deployable_and_a_moved_one_is
     assert config_keys(result) == ""  # DJANGO_SETTINGS_MODULE is Django's plumbing, not a key an operator sets
     moved = change(git_repo, {"app/wsgi.py": wsgi}, {"app/wsgi.py": None, "app/config/wsgi.py": wsgi}, name="moved")
     assert not any(f.kind == "service" for f in moved.new_infrastructure)
+
+
+def test_an_import_under_a_namespace_package_names_no_made_up_distribution(git_repo, private_cache) -> None:
+    # ethyca/fides 39d23e1: a Cloud SQL connector imported from google.cloud.sql.connector, declared as
+    # cloud-sql-python-connector; `google` alone is no distribution and was reported as a new one
+    base = {"requirements.txt": "sqlalchemy==2.0.0\n", "app/db.py": "import sqlalchemy\n"}
+    connector = ("from google.cloud.sql.connector import Connector\nfrom google.oauth2 import service_account\n"
+                 "import sqlalchemy\n")
+    result = change(git_repo, base, {"requirements.txt": "sqlalchemy==2.0.0\ncloud-sql-python-connector==1.2\n",
+                                     "app/cloudsql.py": connector})
+    assert "cloud-sql-python-connector" in result.new_dependencies
+    assert "google-auth" in result.new_dependencies  # google.oauth2 is mapped: imported, so new
+    assert "google" not in result.new_dependencies
+    undeclared = change(git_repo, base, {"app/vision.py": "from google.cloud.exotic_thing import Client\n"}, name="undeclared")
+    assert undeclared.new_dependencies == ()

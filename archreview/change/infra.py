@@ -43,7 +43,7 @@ import dataclasses
 from dataclasses import dataclass, replace
 
 from archreview.change.catalogue import Catalogue, load_catalogue
-from archreview.facts.distributions import distribution_of, same_as
+from archreview.facts.distributions import distribution_of, names_a_distribution, same_as
 from archreview.facts.manifests import CONSTRAINT, INCLUDE, LOCKED, is_dev_section, is_manifest
 from archreview.core.model import FileFacts, InfraFinding, Location, RepoFacts, Requirement, Signal, Snapshot
 from archreview.repo.modules import internal_names
@@ -487,7 +487,8 @@ def imported_distributions(snapshot: Snapshot, *, production_only: bool,
             continue
         for imp in f.imports:
             top = imp.module.split(".")[0]
-            if imp.level == 0 and top and top not in _STDLIB and top not in internal:
+            if (imp.level == 0 and top and top not in _STDLIB and top not in internal
+                    and names_a_distribution(imp.module)):
                 out.add(distribution_of(imp.module))
     return frozenset(out)
 

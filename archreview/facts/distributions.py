@@ -64,6 +64,24 @@ def _installed() -> dict[str, str]:
 
 
 @functools.cache
+def _namespaces() -> frozenset[str]:
+    text = resources.files("archreview").joinpath("data/distributions.toml").read_text("utf-8")
+    names = tomllib.loads(text).get("namespaces", {}).get("names", [])
+    return frozenset(n for n in names if isinstance(n, str))
+
+
+def names_a_distribution(module: str) -> bool:
+    """Whether an import says which distribution provides it: not when it sits under a namespace
+    package shared by many distributions (``google.cloud.sql.connector``) that the table does not map;
+    ``distribution_of`` would fall back to the namespace's own name, which nobody installs."""
+    parts = module.split(".")
+    table = bundled_table()
+    if any(".".join(parts[:end]) in table for end in range(len(parts), 0, -1)):
+        return True
+    return parts[0] not in _namespaces()
+
+
+@functools.cache
 def distribution_of(top_level_import: str) -> str:
     """The canonical distribution that provides an import (dotted names allowed)."""
     table = bundled_table()

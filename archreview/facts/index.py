@@ -10,8 +10,7 @@ analysing a Django-sized repository), and knows each node's enclosing function.
 from __future__ import annotations
 
 import ast
-from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Generic, TypeVar, cast, overload
@@ -108,37 +107,22 @@ def nesting(blocks: Sequence[_S], last_line: int) -> Nesting[_S]:
     return Nesting(owners, parents)
 
 
-def walk(tree: ast.AST) -> Iterator[ast.AST]:
-    """Every node under ``tree``, in exactly ``ast.walk``'s order, at about 1.5x its speed.
+def walk(tree: ast.AST) -> list[ast.AST]:
+    """Every node under ``tree``, in exactly ``ast.walk``'s order, at about twice its speed.
 
     ``ast.walk`` runs two generators per node (``iter_child_nodes`` over
     ``iter_fields``); on a Django-sized repository that alone costs half a parse.
     """
-    node_type = ast.AST
-    todo = deque([tree])
-    take, put = todo.popleft, todo.append
-    while todo:
-        node = take()
-        yield node
-        for name in node._fields:
-            try:
-                value = getattr(node, name)
-            except AttributeError:
-                continue
-            if isinstance(value, node_type):
-                put(value)
-            elif isinstance(value, list):
-                for item in value:
-                    if isinstance(item, node_type):
-                        put(item)
+    return under([tree])
 
 
 def under(roots: Sequence[ast.AST | None]) -> list[ast.AST]:
-    """The roots that are not None and every node under them (a list: for sets and counts, not order)."""
+    """The roots that are not None and every node under them, breadth first: for one root,
+    ``ast.walk``'s order (the list is its own queue, as ``ast.walk``'s deque is)."""
     node_type = ast.AST
     out: list[ast.AST] = [r for r in roots if r is not None]
     put = out.append
-    for node in out:  # the list is its own queue
+    for node in out:  # a list iterator reads the items appended while it runs
         for name in node._fields:
             value = getattr(node, name, None)
             if isinstance(value, node_type):
@@ -158,7 +142,7 @@ def subtree(node: ast.AST) -> list[ast.AST]:
     """
     found: list[ast.AST] | None = getattr(node, "_archreview_walk", None)
     if found is None:
-        found = list(walk(node))
+        found = under([node])
         node._archreview_walk = found  # type: ignore[attr-defined]
     return found
 

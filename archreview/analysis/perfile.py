@@ -25,13 +25,12 @@ from archreview.core.fingerprint import with_fingerprints
 from archreview.core.model import FileFacts
 from archreview.facts.fingerprint import python_places
 from archreview.core.redact import redact_fields
-from archreview.sources.files import decode_python
+from archreview.sources.files import LOCKFILES, decode_python
 from archreview.checklist.detectors.config import config_findings
 from archreview.checklist.placement import place
 
-_LOCKFILES = frozenset({"package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "packages.lock.json",
-                        "composer.lock", "cargo.lock", "gemfile.lock", "go.sum", "gradle.lockfile", "bun.lock",
-                        *manifests.PYTHON_LOCKFILES})
+_LOCKFILES = LOCKFILES | {"packages.lock.json", "composer.lock", "cargo.lock", "gemfile.lock", "go.sum",
+                          "gradle.lockfile", "bun.lock"}
 CODE_LANGUAGES = {"typescript": javascript, "javascript": javascript, "csharp": csharp, "java": java,
                   "kotlin": kotlin, "go": golang}
 

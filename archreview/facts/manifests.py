@@ -26,6 +26,7 @@ from packaging.requirements import Requirement as Pep508
 
 from archreview.facts.distributions import canonical
 from archreview.core.model import Requirement
+from archreview.sources.files import PYTHON_LOCKFILES
 
 INCLUDE, CONSTRAINT = "-r", "-c"
 _REQ_FILE = re.compile(r"(^|[-_.])(requirements?|constraints?)([-_.][\w.-]*)?\.(txt|in)$", re.I)
@@ -50,7 +51,6 @@ def is_manifest(path: str) -> bool:
 
 # --- Python lock files: what a change installs, dependencies of dependencies included ---------------
 
-PYTHON_LOCKFILES = ("poetry.lock", "uv.lock", "pdm.lock")
 LOCKED = "pypi-locked"  # FileFacts.declares key: "name\tline" of a distribution installed for production
 _LOCK_NAME = re.compile(r'^name\s*=\s*"([^"]+)"')
 _LOCK_GROUPS = re.compile(r"^(groups|category)\s*=\s*(.+)$")

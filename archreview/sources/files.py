@@ -131,8 +131,8 @@ def skip_reason(path: str, size: int, head: bytes = b"", *, max_bytes: int = MAX
 
 # Lock files say at the top that a tool wrote them, and that is what they are: what a change installs
 # (read by archreview.facts.manifests and archreview.facts.packages), never skipped as generated.
-LOCKFILES = frozenset({"package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml",
-                       "poetry.lock", "uv.lock", "pdm.lock"})
+PYTHON_LOCKFILES = ("poetry.lock", "uv.lock", "pdm.lock")
+LOCKFILES = frozenset({"package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", *PYTHON_LOCKFILES})
 
 
 def content_skip_reason(head: bytes, path: str = "") -> str | None:

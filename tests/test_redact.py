@@ -73,13 +73,24 @@ def test_secret_names(name: str, secret: bool) -> None:
     assert secret_name(name) is secret
 
 
-def test_redact_is_cheap_on_ordinary_code() -> None:
-    lines = ["    total = sum(item.price * item.quantity for item in order.items)"] * 20_000
-    lines += ['    password = "hunter2!"'] * 2_000
-    start = time.perf_counter()
-    out = [redact(line) for line in lines]
-    assert time.perf_counter() - start < 1.0
-    assert out[-1] == '    password = "«redacted»"'
+def _best_of_five(lines: list[str]) -> float:
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        for line in lines:
+            redact(line)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def test_ordinary_code_skips_the_secret_patterns() -> None:
+    """Redaction runs on every string of every file, so a line with no secret word must not reach the
+    patterns. Timed against the same line with a secret word in it (the patterns' path, about 8x
+    today), in one process, so a loaded machine slows both sides alike; speed figures live in bench/."""
+    ordinary = ["    total = sum(item.price * item.quantity for item in order.items)"] * 5_000
+    suspicious = ["    total = sum(item.token * item.quantity for item in order.items)"] * 5_000
+    assert _best_of_five(ordinary) * 3 < _best_of_five(suspicious)
+    assert redact('    password = "hunter2!"') == '    password = "«redacted»"'
 
 
 @pytest.mark.parametrize("line", ["password" + "a" * 20_000, "key" * 7_000, "token, " * 3_000, 'api_key: str ' + " " * 20_000])

@@ -70,22 +70,27 @@ def _imp(raw: RawImport, target: str, category: ImportCategory, distribution: st
 # --- TypeScript / JavaScript ----------------------------------------------------------------
 
 
+_LONGEST_FIRST = tuple(sorted(_JS_EXT, key=len, reverse=True))  # ".d.ts" before ".ts"
+_NOT_IN_NAME = re.compile(r"[^\w$/-]")  # "/" kept: it separates the parts
+
+
 def es_name(path: str) -> str:
+    """``src/orders/api.ts`` -> "src.orders.api"; ``src/orders/index.ts`` -> "src.orders"."""
     stem = path
-    for ext in sorted(_JS_EXT, key=len, reverse=True):
+    for ext in _LONGEST_FIRST:
         if stem.endswith(ext):
             stem = stem[: -len(ext)]
             break
-    parts = stem.split("/")
-    if parts[-1] == "index" and len(parts) > 1:
-        parts = parts[:-1]
-    return ".".join(re.sub(r"[^\w$-]", "_", p) for p in parts)
+    if stem.endswith("/index"):
+        stem = stem[: -len("/index")]
+    return _NOT_IN_NAME.sub("_", stem).replace("/", ".")
 
 
 class _EsResolver:
     def __init__(self, es: list[FileFacts], files: Sequence[FileFacts]) -> None:
         self.paths = {f.path for f in es}
         self._memo: dict[tuple[str, str], tuple[str, ImportCategory, str | None]] = {}
+        self._governing: dict[str, tuple[str, dict[str, list[str]]] | None] = {}  # folder -> its tsconfig
         self.tsconfigs: dict[str, dict[str, list[str]]] = {}
         self.packages: dict[str, tuple[str, dict[str, str]]] = {}  # npm name -> (folder, entries)
         for f in files:
@@ -116,16 +121,18 @@ class _EsResolver:
                     return f"{base}/index{ext}"
         return None
 
-    def _tsconfig(self, path: str) -> tuple[str, dict[str, list[str]]] | None:
-        folder = posixpath.dirname(path)
-        while True:
-            for name in ("tsconfig.json", "jsconfig.json", "tsconfig.base.json"):
-                config = posixpath.join(folder, name) if folder else name
-                if config in self.tsconfigs:
-                    return config, self._with_extends(config)
-            if not folder:
-                return None
-            folder = posixpath.dirname(folder)
+    def _tsconfig(self, folder: str) -> tuple[str, dict[str, list[str]]] | None:
+        """The tsconfig governing the files of ``folder`` (the nearest one up), with what it extends."""
+        if folder not in self._governing:
+            self._governing[folder] = self._nearest(folder)
+        return self._governing[folder]
+
+    def _nearest(self, folder: str) -> tuple[str, dict[str, list[str]]] | None:
+        for name in ("tsconfig.json", "jsconfig.json", "tsconfig.base.json"):
+            config = posixpath.join(folder, name) if folder else name
+            if config in self.tsconfigs:
+                return config, self._with_extends(config)
+        return None if not folder else self._tsconfig(posixpath.dirname(folder))
 
     def _with_extends(self, config: str, depth: int = 0) -> dict[str, list[str]]:
         table = self.tsconfigs[config]
@@ -143,21 +150,22 @@ class _EsResolver:
                 return merged
         return table
 
-    def resolve(self, raw: RawImport, path: str) -> tuple[str, ImportCategory, str | None]:
-        key = (posixpath.dirname(path), raw.module)  # the same specifier from the same folder resolves the same
-        if key not in self._memo:
-            self._memo[key] = self._resolve(raw, path)
-        return self._memo[key]
+    def resolve(self, spec: str, folder: str) -> tuple[str, ImportCategory, str | None]:
+        """Where the specifier ``spec``, imported by a file of ``folder``, leads: (name, category, distribution)."""
+        key = (folder, spec)  # the same specifier from the same folder resolves the same
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = self._resolve(spec, folder)
+        return found
 
-    def _resolve(self, raw: RawImport, path: str) -> tuple[str, ImportCategory, str | None]:
-        spec = raw.module
+    def _resolve(self, spec: str, folder: str) -> tuple[str, ImportCategory, str | None]:
         if spec.startswith((".", "/")):
-            found = self.file(posixpath.join(posixpath.dirname(path), spec))
-            return (es_name(found) if found else es_name(posixpath.normpath(posixpath.join(posixpath.dirname(path), spec))),
+            found = self.file(posixpath.join(folder, spec))
+            return (es_name(found) if found else es_name(posixpath.normpath(posixpath.join(folder, spec))),
                     "internal", None)
         if javascript.is_builtin(spec):
             return spec.removeprefix("node:").split("/")[0], "stdlib", None
-        found = self._aliased(spec, path) or self._workspace(spec)
+        found = self._aliased(spec, folder) or self._workspace(spec)
         if found:
             return es_name(found), "internal", None
         name = javascript.package_name(spec)
@@ -165,13 +173,13 @@ class _EsResolver:
             return name, "internal", None
         return name, "third_party", name
 
-    def _aliased(self, spec: str, path: str) -> str | None:
-        config = self._tsconfig(path)
+    def _aliased(self, spec: str, folder: str) -> str | None:
+        config = self._tsconfig(folder)
         if config is None:
             return None
         where, table = config
-        folder = posixpath.dirname(where)
-        base = posixpath.join(folder, table["ts-baseUrl"][0]) if table.get("ts-baseUrl") else folder
+        home = posixpath.dirname(where)
+        base = posixpath.join(home, table["ts-baseUrl"][0]) if table.get("ts-baseUrl") else home
         for entry in table.get("ts-path", ()):
             alias, target = entry.split("\t", 1)
             if "*" in alias:
@@ -214,7 +222,11 @@ def _rebase(key: str, value: str, parent_folder: str, child_folder: str) -> str:
 
 def _es_modules(es: list[FileFacts], files: Sequence[FileFacts]) -> list[Module]:
     resolver = _EsResolver(es, files)
-    return [_module(f, es_name(f.path), [_imp(raw, *resolver.resolve(raw, f.path)) for raw in f.imports]) for f in es]
+    out = []
+    for f in es:
+        folder = posixpath.dirname(f.path)
+        out.append(_module(f, es_name(f.path), [_imp(raw, *resolver.resolve(raw.module, folder)) for raw in f.imports]))
+    return out
 
 
 # --- C# ----------------------------------------------------------------------------------------

@@ -202,3 +202,24 @@ def test_repository_facts_are_computed_once_per_snapshot_and_handed_down(git_rep
     assert change.new_dependencies == ("redis",)
     assert sorted(built) == sorted([repo.commits[0], repo.commits[1]])
     assert len(named) == 2  # infrastructure, dependencies and the fit test read the names they were handed
+
+
+def test_the_run_collects_garbage_less_often_and_puts_the_thresholds_back(git_repo, monkeypatch):
+    import gc
+
+    from archreview.analysis import run
+    from archreview.report import jsondoc
+
+    repo = git_repo([APP])
+    seen = []
+    real_assemble, real_document = run.assemble, jsondoc.document
+    monkeypatch.setattr(run, "assemble", lambda *a, **k: seen.append(gc.get_threshold()) or real_assemble(*a, **k))
+    monkeypatch.setattr(jsondoc, "document", lambda a: seen.append(gc.get_threshold()) or real_document(a))
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        jsondoc.encode(analyze(repo.path))
+        assert seen == [(50_000, 50, 100)] * 2  # assembling the analysis and building its document
+        assert gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*before)

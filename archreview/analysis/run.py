@@ -27,6 +27,7 @@ from archreview.checklist.detectors.repo import opened_items, repo_findings
 from archreview.checklist.placement import history
 from archreview.checklist.rules import change_scoped
 from archreview.core.fingerprint import by_message, with_fingerprints
+from archreview.core.heap import few_collections
 from archreview.change.fit import fit_test
 from archreview.change.twin import boring_twins, with_twins
 from archreview.core.model import Analysis, Churn, Context, FileError, Finding, RepoRef, Snapshot
@@ -59,7 +60,8 @@ def analyze_inputs(inputs: Inputs, *, jobs: int | None = None, use_cache: bool =
         found = cache.get_value(whole) if whole else None
         if isinstance(found, Analysis):
             return found
-        result = _compute(inputs, cache, jobs, progress)
+        with few_collections():
+            result = _compute(inputs, cache, jobs, progress)
         if whole and not any(runner.transient(e.message) for e in result.errors):
             cache.put_value(whole, result)
         return result

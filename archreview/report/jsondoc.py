@@ -22,6 +22,7 @@ import orjson
 from archreview import __version__
 from archreview.analysis.cache import FactsCache, default_folder
 from archreview.analysis.inputs import Inputs
+from archreview.core.heap import few_collections
 from archreview.core.redact import redact, redact_tree
 from archreview.repo import coverage
 from archreview.checklist.rules import in_report
@@ -164,7 +165,8 @@ def encode(analysis: Analysis) -> bytes:
     holding undecodable bytes (kept as surrogate escapes, which UTF-8 cannot
     carry) makes it refuse, and those documents are written as ASCII JSON.
     """
-    doc = redact_tree(document(analysis))  # one redaction pass over every string, keys too
+    with few_collections():
+        doc = redact_tree(document(analysis))  # one redaction pass over every string, keys too
     try:
         return orjson.dumps(doc, option=orjson.OPT_APPEND_NEWLINE)
     except orjson.JSONEncodeError:

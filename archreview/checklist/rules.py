@@ -45,6 +45,7 @@ class Rule:
     shown: Shown = "report"
     scope: Scope = "line"
     measured: tuple[int, int] | None = None  # (right, labelled) on the tuned+looked real-code corpus
+    held_back: tuple[int, int] | None = None  # (right, shown) on held-back sets, each scored once
 
     @property
     def confidence(self) -> float:
@@ -97,19 +98,24 @@ def _parse_rule(raw: dict) -> Rule:
     shown, scope = raw.get("shown", "report"), raw.get("scope", "line")
     if shown not in SHOWN or scope not in SCOPES:
         raise CatalogueError(f"{where}: 'shown' must be one of {SHOWN} and 'scope' one of {SCOPES}", path="rules.toml")
-    measured = raw.get("measured")
-    if measured is not None:
-        right, _, labelled = str(measured).partition("/")
-        if not (right.isdigit() and labelled.isdigit() and int(right) <= int(labelled)):
-            raise CatalogueError(f"{where}: 'measured' must read \"right/labelled\", got {measured!r}", path="rules.toml")
-        measured = (int(right), int(labelled))
+    measured, held_back = (_figure(where, key, raw.get(key)) for key in ("measured", "held_back"))
     wordings = [_wording(where, "", raw)]
     for var in raw.get("variant", []):
         name = var.get("name")
         if not isinstance(name, str) or not name or name in {w.name for w in wordings}:
             raise CatalogueError(f"{where}: each variant needs a new, non-empty 'name'", path="rules.toml")
         wordings.append(_wording(f"{where} variant {name!r}", name, var))
-    return Rule(rid, item, tuple(wordings), shown, scope, measured)
+    return Rule(rid, item, tuple(wordings), shown, scope, measured, held_back)
+
+
+def _figure(where: str, key: str, value: object) -> tuple[int, int] | None:
+    """A "right/labelled" figure of the rules file, or None when the rule has none."""
+    if value is None:
+        return None
+    right, _, labelled = str(value).partition("/")
+    if not (right.isdigit() and labelled.isdigit() and int(right) <= int(labelled)):
+        raise CatalogueError(f"{where}: '{key}' must read \"right/labelled\", got {value!r}", path="rules.toml")
+    return int(right), int(labelled)
 
 
 def _wording(where: str, name: str, raw: dict) -> Wording:

@@ -25,13 +25,15 @@ from archreview.sources.roles import role_of
 # Folders whose names also name production packages (``bugbug/tools/``, ``django/contrib/``) and
 # ``tasks.py`` (invoke's file at the root; a Celery or worker module inside a package) count only
 # at the top of the repository.
+# Evaluation harnesses and scratch folders (``evaluation/``, ``evals/``, ``playground/``) count at the top
+# only (an ML product's ``mlflow/models/evaluation/`` is the product); a spike is never the product.
 _DEV = re.compile(
-    r"(^|/)(scripts?|bin|docs?|examples?|benchmarks?|utils/dev)/"
-    r"|^(dev|devtools|tools|extras|contrib|hack|docker)/"
+    r"(^|/)(scripts?|bin|docs?|examples?|benchmarks?|spikes?|utils/dev)/"
+    r"|^(dev|devtools|tools|extras|contrib|hack|docker|evals?|evaluations?|sandbox|playground)/"
     r"|(^|/)(setup|noxfile|fabfile|conftest|release[_a-z]*|manage_dev|healthcheck)\.py$|^tasks\.py$"
 )
 # Commands an operator runs (some run from cron too): Django management commands, CLI modules.
-_COMMAND = re.compile(r"(^|/)management/|(^|/)cli/|(^|/)(cli|commands|manage)\.py$")
+_COMMAND = re.compile(r"(^|/)management/|(^|/)cli/|(^|/)(cli|commands|manage)\.py$|(^|/)[a-z0-9_]+_cli\.py$")
 _MIGRATION = re.compile(r"(^|/)(migrations|alembic/versions|versions)/[^/]+\.py$|(^|/)migrations?/|(^|/)migrations\.py$")
 _DEV_SETTINGS = re.compile(r"(^|/)settings/(ci|test|tests|testing|local|local_dev|dev|development)\.py$|"
                            r"(^|/)(settings_(ci|test|dev|local)|local_settings|dev_settings|test_settings)\.py$")

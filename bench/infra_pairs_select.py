@@ -31,6 +31,16 @@ Revised twice before any run. After seeing only the titles of the first draft's 
 fallback (4 repositories gave no first-import commit) and held back by a seeded coin per repository,
 which held back 12 of 22 pairs, 10 of them code-only. After reading the diffs of the picks (to label
 them): 20 of 28 added nothing, too few to measure recall per kind, so the ``env`` rule was added.
+
+    python bench/infra_pairs_select.py --fifth OWNER/NAME ...
+
+``--fifth`` (issue 11, fifth set, every pair held back; fixed before any pair was picked, labelled or
+scored): per repository, with the repositories sorted by name, the most recent commit that first
+imports a FIRST5 module (FIRST4 plus ``temporalio`` and ``valkey``; diffs up to 1000 changed lines) or,
+when there is none, the most recent ``infra`` commit of the third set's rule; 1 code-only commit (up to
+600 changed lines) drawn with ``random.Random(5)`` from the 300 most recent; and, for odd-numbered
+repositories only (to keep the set small enough to label by hand in one sitting), the ``env`` commit of
+the fourth set's rule (diffs up to 1000 lines).
 """
 
 from __future__ import annotations
@@ -141,6 +151,22 @@ def pick_fourth(repos: list[str], mirror: Path = Path("/work/.mirror")) -> list[
     return out
 
 
+FIRST5 = FIRST4 + ("temporalio", "valkey")
+
+
+def pick_fifth(repos: list[str], mirror: Path = Path("/work/.mirror")) -> list[tuple[str, str, str, str]]:
+    """The fifth set's rule: (repo, why, commit, title); every pair is held back."""
+    out = []
+    for index, repo in enumerate(sorted(repos)):
+        gitdir = _gitdir(repo, mirror)
+        out += [(repo, "first", c, t) for c, t in firsts(gitdir, 1, FIRST5, 1000)] \
+            or [row for row in pick(repo, mirror) if row[1] == "infra"][:1]
+        code = _code_only(gitdir, 600)
+        out += [(repo, "code", *random.Random(5).choice(code))] if code else []
+        out += [(repo, "env", c, t) for c, t in env_reads(gitdir, 1, 1000)] if index % 2 == 1 else []
+    return out
+
+
 def pick(repo: str, mirror: Path = Path("/work/.mirror")) -> list[tuple[str, str, str, str]]:
     gitdir = _gitdir(repo, mirror)
     infra, code = [], []
@@ -165,7 +191,10 @@ def pick(repo: str, mirror: Path = Path("/work/.mirror")) -> list[tuple[str, str
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--fourth"]:
+    if sys.argv[1:2] == ["--fifth"]:
+        for repo, why, commit, title in pick_fifth(sys.argv[2:]):
+            print(f"{repo}\t{why}\t{commit}\t{title[:80]}", flush=True)
+    elif sys.argv[1:2] == ["--fourth"]:
         for repo, why, commit, title, held in pick_fourth(sys.argv[2:]):
             print(f"{repo}\t{why}\t{commit}\t{'held' if held else 'tuned'}\t{title[:80]}")
     else:

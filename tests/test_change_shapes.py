@@ -578,3 +578,42 @@ def test_an_import_under_a_namespace_package_names_no_made_up_distribution(git_r
     assert "google" not in result.new_dependencies
     undeclared = change(git_repo, base, {"app/vision.py": "from google.cloud.exotic_thing import Client\n"}, name="undeclared")
     assert undeclared.new_dependencies == ()
+
+
+def test_a_configparser_option_read_through_an_imported_parser_is_a_config_key(git_repo, private_cache) -> None:
+    # opencve/opencve 03ba5bc: `CELERY_LOCK_URL = config.get("core", "celery_lock_url", fallback=...)` in
+    # settings.py, with `config = configparser.ConfigParser()` made in opencve/configuration.py
+    configuration = "import configparser\nconfig = configparser.ConfigParser()\nconfig.read('/etc/app.cfg')\n"
+    settings = """\
+        from app.configuration import config
+
+        class Config(object):
+            SECRET_KEY = config.get("core", "secret_key")
+            DEBUG = config.getboolean("core", "debug", fallback=False)
+        """
+    added = textwrap.dedent(settings) + '    CELERY_LOCK_URL = config.get(\n        "core", "celery_lock_url", fallback="redis://127.0.0.1:6379/2"\n    )\n'
+    base = {"app/configuration.py": configuration, "app/settings.py": settings}
+    result = change(git_repo, base, {"app/settings.py": added})
+    assert config_keys(result) == "config keys: CORE.CELERY_LOCK_URL"
+    # a parser made in the same file is one whatever method reads it
+    local = "import configparser\nparser = configparser.RawConfigParser()\nTOKEN = parser.get('auth', 'token')\n"
+    second = change(git_repo, {}, {"app/auth.py": local}, name="second")
+    assert config_keys(second) == "config keys: AUTH.TOKEN"
+
+
+def test_a_dict_get_with_a_string_default_reads_no_config_key(git_repo, private_cache) -> None:
+    # dict.get(key, default) has the shape of ConfigParser.get(section, option): only a receiver the file
+    # shows to be a parser counts
+    views = "def mode(options):\n    return options.get('mode', 'production'), options.get('theme', 'dark')\n"
+    result = change(git_repo, {}, {"app/modes.py": views})
+    assert config_keys(result) == ""
+
+
+def test_sample_datasets_under_a_data_folder_are_not_config_files(git_repo, private_cache) -> None:
+    # ethyca/fides 39d23e1: data/dataset/google_cloud_sql_mysql_example_test_dataset.yml, a sample dataset
+    dataset = "dataset:\n  - fides_key: example_test_dataset\n    collections:\n      - name: customer\n"
+    result = change(git_repo, {}, {"data/dataset/google_cloud_sql_mysql_example_test_dataset.yml": dataset,
+                                   "app/datasets/samples.yaml": dataset})
+    assert not any(f.kind == "config" for f in result.new_infrastructure)
+    config = change(git_repo, {}, {"app/config/logging.yaml": "version: 1\nroot:\n  level: INFO\n"}, name="config")
+    assert ("config", "app/config/logging.yaml") in kinds(config)

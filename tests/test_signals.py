@@ -206,6 +206,8 @@ PATTERN_ROWS = [
      "    redis_uri = key(cast=str, required=False)\n", "settings_classes", "config", "config keys"),
     ("import environ\n@environ.config(prefix='APP')\nclass AppConfig:\n    url = environ.var()\n",
      "settings_classes", "config", "config keys"),
+    ("from app.configuration import config\nURL = config.get('core', 'lock_url', fallback='redis://')\n",
+     "ini_reads", "config", "config keys"),
     # calls
     ("from sqlalchemy import create_engine\nengine = create_engine(URL)\n", "calls", "database", "sqlalchemy engine"),
     ("import sqlalchemy as sa\nengine = sa.create_engine(URL)\n", "calls", "database", "sqlalchemy engine"),

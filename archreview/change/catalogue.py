@@ -40,6 +40,7 @@ _SECTIONS: dict[str, tuple[str, dict[str, type]]] = {
     "settings_classes": ("bases", {"decorators": list, "class_names": list, "fields": list, "prefixes": list}),
     "roles": ("plays", {"keys": list, "modules": list}),
     "stores": ("clients", {}),
+    "ini_reads": ("constructors", {"methods": list, "args": list}),
 }
 _REGEX_SECTIONS = {"classes", "backends", "images", "processes", "paths", "env_reads"}
 _CONFIG_FIELDS = ("extensions", "names", "name_prefixes", "exclude_dirs", "exclude_names")
@@ -130,6 +131,7 @@ class Catalogue:
     roles: tuple[tuple[frozenset[tuple[str, ...]], re.Pattern[str], Entry], ...] = field(compare=False, default=())
     role_imports: dict[str, Entry] = field(compare=False, default_factory=dict)  # dotted module prefix -> role
     stores: dict[tuple[str, str], str] = field(compare=False, default_factory=dict)  # (kind, client name) -> store
+    ini_reads: tuple[Entry, ...] = field(compare=False, default=())  # configparser-style section/option readers
 
     def entries_of(self, section: str) -> tuple[Entry, ...]:
         return tuple(e for e in self.entries if e.section == section)
@@ -284,6 +286,7 @@ def _index(entries: tuple[Entry, ...], config: ConfigRule) -> Catalogue:
                     for e in of("roles")),
         role_imports={m: e for e in of("roles") for m in e.modules},
         stores={(e.kind, c): e.name for e in of("stores") for c in e.match},
+        ini_reads=tuple(of("ini_reads")),
     )
 
 

@@ -256,7 +256,40 @@ def _config_keys(scan: _Scan, cat: Catalogue) -> list[Signal]:
                 out.append(Signal(entry.kind, entry.name, sub.lineno, "key", key))
     for entry in cat.settings_classes:
         out += _settings_fields(scan, entry)
+    for entry in cat.ini_reads:
+        out += _ini_keys(scan, entry)
     return out
+
+
+def _ini_keys(scan: _Scan, entry: Entry) -> list[Signal]:
+    """configparser-style keys, ``section.option``: calls of a reader method with both as string constants,
+    on a receiver the file shows to be a parser (made by a constructor here, or one of its calls uses a
+    method or keyword a dict has not); ``settings.get("a", "b")`` on a dict reads no key."""
+    reads: list[tuple[str, ast.Call]] = []
+    parsers: set[str] = set()
+    for call in scan.calls:
+        func = call.func
+        if not isinstance(func, ast.Attribute) or func.attr not in entry.methods:
+            continue
+        receiver = _dotted(func.value)
+        if receiver and len(call.args) >= 2 and all(_ini_name(a) for a in call.args[:2]):
+            reads.append((receiver, call))
+            if func.attr != entry.methods[0] or any(k.arg in entry.args for k in call.keywords):
+                parsers.add(receiver)
+    if not reads:
+        return []
+    for node in scan.ctx.nodes(ast.Assign):
+        if isinstance(node.value, ast.Call) and scan.qualified(node.value.func) in entry.match:
+            parsers.update(_dotted(t) for t in node.targets)
+    return [Signal(entry.kind, entry.name, call.lineno, "key", f"{_ini_name(call.args[0])}.{_ini_name(call.args[1])}")
+            for receiver, call in reads if receiver in parsers]
+
+
+_INI_NAME = re.compile(r"^[A-Za-z_][\w.-]*$")
+
+
+def _ini_name(node: ast.expr) -> str:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) and _INI_NAME.match(node.value) else ""
 
 
 def _env_name(node: ast.AST, scan: _Scan) -> str:

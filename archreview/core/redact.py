@@ -61,6 +61,7 @@ _QUICK = re.compile(
 # Non-ASCII text always goes to the regex (re.I folds some non-ASCII letters onto ASCII ones).
 _QUICK_WORDS = ("pass", "pwd", "secret", "token", "key", "cred", "akia", "asia", "private", "bearer", "basic", "://",
                 "sk-", "sk_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "xox", "aiza", "sg.", "pat")
+_QUICK_LOWER = re.compile("|".join(re.escape(word) for word in _QUICK_WORDS))  # one scan, not 23 substring tests
 
 
 @lru_cache(maxsize=4096)
@@ -98,13 +99,8 @@ def _assigned(match: re.Match[str]) -> str:
 
 def _may_hold_secret(text: str) -> bool:
     """``_QUICK.search(text)``, the cheap way first (redaction runs on every string of every file)."""
-    if text.isascii():
-        low = text.lower()
-        for word in _QUICK_WORDS:
-            if word in low:
-                break
-        else:
-            return False
+    if text.isascii() and _QUICK_LOWER.search(text.lower()) is None:
+        return False
     return _QUICK.search(text) is not None
 
 
@@ -148,4 +144,17 @@ def redact_tree(value: object) -> object:
 def redact_fields(value: T, keep: frozenset[str] = frozenset({"path"})) -> T:
     """A frozen dataclass (and all it holds) with its strings redacted; fields named in ``keep``
     (file paths, which join facts to files) are left as they are."""
-    return map_strings(value, redact, keep)
+    return map_strings(value, _redact_seen, keep)
+
+
+@lru_cache(maxsize=1 << 16)
+def _redacted(text: str) -> str:
+    return redact(text)
+
+
+def _redact_seen(text: str) -> str:
+    """``redact``, remembered per distinct string: a worker meets the same names, imports and types in
+    file after file (typeorm's facts: 93,000 strings, 12,000 distinct). A string redaction leaves alone
+    is handed back as itself (not as the equal one remembered), so ``map_strings`` copies nothing."""
+    found = _redacted(text)
+    return text if found == text else found

@@ -59,8 +59,10 @@ def code_signals(path: str, language: str, code: CodeFacts, catalogue: Catalogue
         if entry:
             found.append(Signal(entry.kind, entry.name, imp.line, "import", imp.module))
     for call in code.calls:
-        if call.name.rsplit(".", 1)[-1] not in index.call_names and call.name.split(".", 1)[0] not in aliases:
-            continue  # most calls: nothing in the catalogue ends with this name
+        if call.name.rsplit(".", 1)[-1] not in index.call_names and aliases.get(call.name, call.name) not in index.calls:
+            # most calls: no entry ends with this name, and the name is not an import that stands for an entry
+            # (an imported name with a dot after it ends as the call does: ``_expanded`` keeps the last part)
+            continue
         for e, name in _named(index.calls, call.name, aliases):
             if _wanted(e, imported, sep) and (not e.args or call.first.lower() in e.args):
                 found.append(Signal(e.kind, e.name, call.line, "pattern", ("new " if call.new else "") + name))

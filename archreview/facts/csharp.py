@@ -8,6 +8,7 @@ framework (the ecosystem's standard library).
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from archreview.core.model import ClassInfo, RawImport
 from archreview.facts import treesitter as ts
@@ -51,7 +52,7 @@ def is_framework(namespace: str) -> bool:
     return namespace.split(".")[0] in FRAMEWORK
 
 
-def _build(caps: dict, data: bytes) -> CodeFacts:
+def _build(caps: dict, data: bytes) -> dict[str, Any]:
     imports, aliases = [], []
     for node in caps.get("import", []):
         m = re.match(r"^(?:global\s+)?using\s+(static\s+)?(?:(\w+)\s*=\s*)?([\w.]+)", ts.text(node))
@@ -62,9 +63,9 @@ def _build(caps: dict, data: bytes) -> CodeFacts:
             aliases.append((m.group(2), m.group(3)))
     packages = caps.get("package", [])
     package = ts.text(packages[0].child_by_field_name("name")) if packages else ""
-    return CodeFacts(imports=tuple(imports), aliases=tuple(aliases), package=package.replace(" ", ""),
-                     **ts.common(caps, SPEC, data, name_of=_name, class_of=_class, is_method=lambda n: True,
-                                 params_of=_params, async_of=_async))
+    return dict(imports=tuple(imports), aliases=tuple(aliases), package=package.replace(" ", ""),
+                **ts.common(caps, SPEC, data, name_of=_name, class_of=_class, is_method=lambda n: True,
+                            params_of=_params, async_of=_async))
 
 
 def _name(node) -> str:

@@ -6,6 +6,8 @@ standard library; the repository level compares the rest with go.mod's module pa
 
 from __future__ import annotations
 
+from typing import Any
+
 from archreview.core.model import ClassInfo, RawImport
 from archreview.facts import treesitter as ts
 from archreview.facts.treesitter import CodeFacts
@@ -37,7 +39,7 @@ def is_stdlib(path: str) -> bool:
     return "." not in path.split("/")[0]
 
 
-def _build(caps: dict, data: bytes) -> CodeFacts:
+def _build(caps: dict, data: bytes) -> dict[str, Any]:
     imports, aliases = [], []
     for node in caps.get("import", []):
         path = ts.string_value(node.child_by_field_name("path"))
@@ -48,11 +50,11 @@ def _build(caps: dict, data: bytes) -> CodeFacts:
             aliases.append((local, path))
     packages = caps.get("package", [])
     package = ts.text(packages[0]).replace("package", "", 1).strip() if packages else ""
-    return CodeFacts(imports=tuple(imports), aliases=tuple(aliases), package=package,
-                     **ts.common(caps, SPEC, data, name_of=_name, class_of=_class,
-                                 is_method=lambda n: n.type == "method_declaration",
-                                 params_of=lambda n: ts.count_named(n.child_by_field_name("parameters"),
-                                                                    ("parameter_declaration", "variadic_parameter_declaration"))))
+    return dict(imports=tuple(imports), aliases=tuple(aliases), package=package,
+                **ts.common(caps, SPEC, data, name_of=_name, class_of=_class,
+                            is_method=lambda n: n.type == "method_declaration",
+                            params_of=lambda n: ts.count_named(n.child_by_field_name("parameters"),
+                                                               ("parameter_declaration", "variadic_parameter_declaration"))))
 
 
 def _name(node) -> str:

@@ -8,6 +8,7 @@ repository is third-party.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from archreview.core.model import ClassInfo, RawImport
 from archreview.facts import treesitter as ts
@@ -56,7 +57,7 @@ def jvm_import(source: str, line: int) -> tuple[RawImport, tuple[str, str] | Non
     return raw, ((local, name) if local else None)
 
 
-def _build(caps: dict, data: bytes) -> CodeFacts:
+def _build(caps: dict, data: bytes) -> dict[str, Any]:
     imports, aliases = [], []
     for node in caps.get("import", []):
         found = jvm_import(ts.text(node), ts.line(node))
@@ -66,10 +67,10 @@ def _build(caps: dict, data: bytes) -> CodeFacts:
     packages = caps.get("package", [])
     package = re.sub(r"^package\s+|[;\s]", "", ts.text(packages[0])) if packages else ""
     package = re.sub(r"^@\w+(\([^)]*\))?", "", package)
-    return CodeFacts(imports=tuple(imports), aliases=tuple(aliases), package=package,
-                     **ts.common(caps, SPEC, data, name_of=_name, class_of=_class, is_method=lambda n: True,
-                                 params_of=lambda n: ts.count_named(n.child_by_field_name("parameters"),
-                                                                    ("formal_parameter", "spread_parameter"))))
+    return dict(imports=tuple(imports), aliases=tuple(aliases), package=package,
+                **ts.common(caps, SPEC, data, name_of=_name, class_of=_class, is_method=lambda n: True,
+                            params_of=lambda n: ts.count_named(n.child_by_field_name("parameters"),
+                                                               ("formal_parameter", "spread_parameter"))))
 
 
 def _name(node) -> str:

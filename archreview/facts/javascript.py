@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from archreview.core.model import ClassInfo, RawImport
 from archreview.facts import treesitter as ts
 from archreview.facts.treesitter import CodeFacts
@@ -56,7 +58,7 @@ def package_name(specifier: str) -> str:
     return "/".join(parts[:2]) if specifier.startswith("@") and len(parts) > 1 else parts[0]
 
 
-def _build(caps: dict, data: bytes) -> CodeFacts:
+def _build(caps: dict, data: bytes) -> dict[str, Any]:
     functions = caps.get("function", [])
     lost = _read_past(caps.get("paren", []), data)
     conditions = [c for c in ts.decisions(caps, SPEC) if _counts(c, lost)]  # nothing inside `${...}`, as lizard
@@ -90,10 +92,7 @@ def _build(caps: dict, data: bytes) -> CodeFacts:
                             names.append(name)
         imports.append(RawImport(spec, ts.line(node), 0, tuple(names), type_only, False))
     calls = []
-    for node in caps.get("call", []):
-        call = ts.call_of(node, SPEC, data)
-        if call is None:
-            continue
+    for node, call in ts.calls_of(caps.get("call", []), functions, SPEC, data):
         if call.name in ("require", "import") and call.first and not call.args.lstrip("(").startswith("`"):
             in_function = ts.enclosing(node, _FUNCTIONS) is not None
             imports.append(RawImport(call.first, call.line, 0, (), False, in_function))
@@ -102,8 +101,8 @@ def _build(caps: dict, data: bytes) -> CodeFacts:
                 name = holder.child_by_field_name("name")
                 if name is not None and name.type == "identifier":
                     aliases.append((ts.text(name), call.first))
-        calls.append((node, call))
-    calls += [(n, c) for n in caps.get("new", []) if (c := ts.call_of(n, SPEC, data, new=True))]
+        calls.append(call)
+    calls += [c for _, c in ts.calls_of(caps.get("new", []), functions, SPEC, data, new=True)]
     classes = []
     for node in caps.get("class", []):
         name = ts.text(node.child_by_field_name("name")) or "(anonymous)"
@@ -120,12 +119,12 @@ def _build(caps: dict, data: bytes) -> CodeFacts:
         classes.append(ClassInfo(name, ts.line(node), bases, methods, abstract, decorators))
     metrics = ts.function_metrics(functions, conditions, _name, lambda n: n.type == "method_definition",
                                   _params, lambda n: ts.text(n).startswith("async"))
-    return CodeFacts(
+    return dict(
         imports=tuple(imports), functions=metrics, classes=tuple(classes),
-        calls=tuple(sorted(ts.placed(calls, functions, SPEC, data), key=lambda c: c.line)),
+        calls=tuple(sorted(calls, key=lambda c: c.line)),
         sql=ts.built_sql(caps, SPEC, data), loops=ts.loops_of(caps, SPEC, data),
         annotations=tuple((ts.dotted(ts.text(d).lstrip("@")), ts.line(d)) for d in caps.get("annotation", [])),
-        strings=ts.strings_of(caps),
+        strings=ts.strings_of(caps, data),
         aliases=tuple(aliases), empty_catches=ts.empty_catches(caps.get("catch", []), SPEC.comments),
     )
 
@@ -188,8 +187,8 @@ def _name(node) -> str:
         elif holder is not None and holder.type == "assignment_expression":
             own = holder.child_by_field_name("left")
     name = ts.dotted(ts.text(own)) if own is not None else "(anonymous)"
-    cls = ts.enclosing(node, _CLASSES)
-    if cls is not None and node.type == "method_definition":
+    cls = ts.enclosing(node, _CLASSES) if node.type == "method_definition" else None
+    if cls is not None:
         return f"{ts.text(cls.child_by_field_name('name')) or '(anonymous)'}.{name}"
     return name
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from archreview.core.model import ClassInfo
 from archreview.facts import treesitter as ts
 from archreview.facts.java import jvm_import
@@ -40,7 +42,7 @@ def is_stdlib(name: str) -> bool:
     return (name + ".").startswith(STDLIB)
 
 
-def _build(caps: dict, data: bytes) -> CodeFacts:
+def _build(caps: dict, data: bytes) -> dict[str, Any]:
     imports, aliases = [], []
     for node in caps.get("import", []):
         found = jvm_import(ts.text(node), ts.line(node))
@@ -49,10 +51,10 @@ def _build(caps: dict, data: bytes) -> CodeFacts:
             aliases += [found[1]] if found[1] else []
     packages = caps.get("package", [])
     package = ts.text(packages[0]).replace("package", "", 1).strip().replace("`", "") if packages else ""
-    return CodeFacts(imports=tuple(imports), aliases=tuple(aliases), package=package,
-                     **ts.common(caps, SPEC, data, name_of=_name, class_of=_class, conditions=_decisions(caps),
-                                 is_method=lambda n: ts.enclosing(n, _TYPES) is not None,
-                                 params_of=_params, async_of=lambda n: _modifier(n, "suspend")))
+    return dict(imports=tuple(imports), aliases=tuple(aliases), package=package,
+                **ts.common(caps, SPEC, data, name_of=_name, class_of=_class, conditions=_decisions(caps),
+                            is_method=lambda n: ts.enclosing(n, _TYPES) is not None,
+                            params_of=_params, async_of=lambda n: _modifier(n, "suspend")))
 
 
 def _decisions(caps: dict) -> list:

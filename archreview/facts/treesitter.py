@@ -23,9 +23,11 @@ import bisect
 import dataclasses
 import functools
 import importlib
+import operator
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from archreview.core.model import ClassInfo, FunctionMetric, RawImport, RawMetrics
 
@@ -151,11 +153,10 @@ def captures(grammar: str, spec: Spec, tree) -> dict[str, list]:
     import tree_sitter
 
     found = tree_sitter.QueryCursor(_query(grammar, spec)).captures(tree.root_node)
-    return {k: sorted(v, key=_start) for k, v in found.items()}
+    return {k: sorted(v, key=_START) for k, v in found.items()}
 
 
-def _start(node) -> int:
-    return node.start_byte
+_START = operator.attrgetter("start_byte")
 
 
 # --- values --------------------------------------------------------------------
@@ -265,8 +266,9 @@ def arguments_of(node, spec: Spec):
 _FIRST_STRING = re.compile(r'^[(\s]*(?:[\w$]+\s*[:=]\s*)?[@$]?(?:"""|["\'`])([^"\'`]{0,300})')
 
 
-def call_of(node, spec: Spec, data: bytes, new: bool = False) -> Call | None:
-    """The call at ``node``; ``data`` is the file's source (slices of it are cheaper than ``node.text``)."""
+def call_of(node, spec: Spec, data: bytes, new: bool = False, func: int = -1) -> Call | None:
+    """The call at ``node``, in the function of index ``func`` (see ``calls_of``); ``data`` is the file's
+    source (slices of it are cheaper than ``node.text``)."""
     args = arguments_of(node, spec)
     if new:
         callee = node.child_by_field_name("constructor") or node.child_by_field_name("type")
@@ -281,7 +283,15 @@ def call_of(node, spec: Spec, data: bytes, new: bool = False) -> Call | None:
         return None
     args_text = data[args.start_byte: min(args.end_byte, args.start_byte + 300)].decode("utf-8", "replace") if args is not None else ""
     first = _FIRST_STRING.match(args_text)
-    return Call(name, line(node), first.group(1) if first else "", new, args_text)
+    return Call(name, line(node), first.group(1) if first else "", new, args_text, func,
+                _within(node, spec, data) if spec.nesting else "")
+
+
+def calls_of(nodes: Sequence, functions: Sequence, spec: Spec, data: bytes, new: bool = False) -> list[tuple]:
+    """(node, Call) of each call at ``nodes`` that names a callee, with the function (of ``functions``) that
+    holds it and, for ``spec.nesting``, the calls around it: each ``Call`` made once, complete."""
+    return [(node, call) for node, func in zip(nodes, owners(functions, nodes))
+            if (call := call_of(node, spec, data, new, func)) is not None]
 
 
 def raw_metrics(source: bytes, comments: Sequence) -> RawMetrics:
@@ -443,16 +453,16 @@ def count_named(node, types: Sequence[str]) -> int:
     return sum(1 for c in node.named_children if c.type in types) if node is not None else 0
 
 
-def analyse(language: str, path: str, data: bytes, spec: Spec, build: Callable[[dict, bytes], CodeFacts]) -> CodeFacts:
-    """Parse once, query once, and let the language module's ``build`` read the captures."""
+def analyse(language: str, path: str, data: bytes, spec: Spec, build: Callable[[dict, bytes], dict[str, Any]]) -> CodeFacts:
+    """Parse once, query once, and let the language module's ``build`` read the captures (it gives
+    the language's own fields of ``CodeFacts``; the ones every language reads alike are added here)."""
     grammar = grammar_of(language, path)
     tree = parse(grammar, data)
     caps = captures(grammar, spec, tree)
-    facts = build(caps, data)
-    return dataclasses.replace(facts, raw=raw_metrics(data, caps.get("comment", ())),
-                               error_line=first_error_line(tree), variables=variables_of(caps.get("var", ())),
-                               throws=throws_of(caps.get("throw", ())),
-                               catch_returns=catch_returns(caps.get("catch", ()), spec.functions))
+    return CodeFacts(**build(caps, data), raw=raw_metrics(data, caps.get("comment", ())),
+                     error_line=first_error_line(tree), variables=variables_of(caps.get("var", ())),
+                     throws=throws_of(caps.get("throw", ())),
+                     catch_returns=catch_returns(caps.get("catch", ()), spec.functions))
 
 
 _THROWN = re.compile(r"^throw\s+(?:new\s+)?([A-Za-z_$][\w$.]*)\s*[(<{]")
@@ -517,9 +527,8 @@ def common(caps: dict, spec: Spec, data: bytes, *, name_of: Callable, class_of: 
            async_of: Callable = lambda n: False) -> dict:
     """The fields every language reads the same way (functions, calls, strings, classes, annotations, catches)."""
     functions = caps.get("function", [])
-    pairs = [(n, c) for n in caps.get("call", []) if (c := call_of(n, spec, data))]
-    pairs += [(n, c) for n in caps.get("new", []) if (c := call_of(n, spec, data, new=True))]
-    calls = placed(pairs, functions, spec, data)
+    calls = [c for _, c in calls_of(caps.get("call", []), functions, spec, data)]
+    calls += [c for _, c in calls_of(caps.get("new", []), functions, spec, data, new=True)]
     return dict(
         members=placed([(n, Call(dotted(text(n)), line(n))) for n in caps.get("member", [])], functions, spec, data),
         sql=built_sql(caps, spec, data),
@@ -529,13 +538,15 @@ def common(caps: dict, spec: Spec, data: bytes, *, name_of: Callable, class_of: 
         classes=tuple(c for n in caps.get("class", []) if (c := class_of(n)) is not None),
         calls=tuple(sorted(calls, key=lambda c: c.line)),
         annotations=tuple((annotation_name(a), line(a)) for a in caps.get("annotation", [])),
-        strings=strings_of(caps),
+        strings=strings_of(caps, data),
         empty_catches=empty_catches(caps.get("catch", []), spec.comments),
     )
 
 
-def strings_of(caps: dict) -> tuple[tuple[str, int], ...]:
+def strings_of(caps: dict, data: bytes) -> tuple[tuple[str, int], ...]:
     """String literals that name something to connect to (a URL): the ones the signals read."""
+    if b"://" not in data:  # most files: no literal can hold one
+        return ()
     return tuple((string_value(s), line(s)) for s in caps.get("string", [])
                  if s.end_byte - s.start_byte < 400 and b"://" in s.text)
 
@@ -583,6 +594,7 @@ def _within(node, spec: Spec, data: bytes) -> str:
 # A literal that opens an SQL statement (lower case too: Go and Kotlin code writes it so).
 SQL_START = re.compile(r"^[\s(]*(?:select\s[\s\S]*?\bfrom\b|insert\s+into\s|update\s+[\w.\"`\[\]]+\s+set\s|"
                        r"delete\s+from\s|merge\s+into\s)", re.I)
+_SQL_VERB = re.compile(rb"select|insert|update|delete|merge", re.I)
 _FORMAT_HOLE = re.compile(r"%[-+ #0-9.]*[sqv]|\{\d+\}")
 _KOTLIN_HOLE = re.compile(r"(?<!\\)\$[A-Za-z_{]")
 _KOTLIN_WORD = re.compile(r"(?<!\\)\$(?:\{[^{}]{0,120}\}|[A-Za-z_]\w*)")
@@ -594,9 +606,17 @@ def built_sql(caps: dict, spec: Spec, data: bytes) -> tuple[BuiltSql, ...]:
     """SQL statements completed at run time: interpolated, concatenated or formatted with values."""
     functions = caps.get("function", [])
     found: list[tuple[object, BuiltSql]] = []
+    # SQL_START needs one of _SQL_VERB's words, and in ASCII text no other letter folds onto them: a string
+    # overlapping none of the file's matches is no SQL (a word in it that a match did not find overlaps one)
+    verbs = [m.span() for m in _SQL_VERB.finditer(data)] if data.isascii() else None
+    ends = [end for _, end in verbs] if verbs is not None else []
     for node in caps.get("string", []):
         if node.end_byte - node.start_byte > 4000:
             continue
+        if verbs is not None:
+            i = bisect.bisect_right(ends, node.start_byte)
+            if i == len(verbs) or verbs[i][0] >= node.end_byte:
+                continue
         value = string_value(node)
         if not SQL_START.match(value):
             continue

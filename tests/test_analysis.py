@@ -188,14 +188,14 @@ def test_refs_on_a_plain_folder_are_refused(tmp_path):
 
 def test_repository_facts_are_computed_once_per_snapshot_and_handed_down(git_repo, monkeypatch):
     """Modules, internal names and layer violations: one computation for head, one for base, none elsewhere."""
-    from archreview.analysis import run
+    from archreview.analysis import assemble
     from archreview.repo import facts, modules
 
     repo = git_repo([APP, {"app/cache.py": "import redis\nCACHE = redis.Redis()\n"}])
     built = []
     named = []
     real_facts, real_names = facts.repo_facts, modules.name_modules
-    monkeypatch.setattr(run, "repo_facts", lambda snapshot, *a: built.append(snapshot.ref) or real_facts(snapshot, *a))
+    monkeypatch.setattr(assemble, "repo_facts", lambda snapshot, *a: built.append(snapshot.ref) or real_facts(snapshot, *a))
     monkeypatch.setattr(modules, "name_modules", lambda *a: named.append(1) or real_names(*a))
     change = analyze(repo.path, base=repo.commits[0], head=repo.commits[1], use_cache=False)
     assert [(n.kind, n.name) for n in change.new_infrastructure] == [("cache", "redis")]
@@ -207,13 +207,13 @@ def test_repository_facts_are_computed_once_per_snapshot_and_handed_down(git_rep
 def test_the_run_collects_garbage_less_often_and_puts_the_thresholds_back(git_repo, monkeypatch):
     import gc
 
-    from archreview.analysis import run
+    from archreview.analysis import assemble
     from archreview.report import jsondoc
 
     repo = git_repo([APP])
     seen = []
-    real_assemble, real_document = run.assemble, jsondoc.document
-    monkeypatch.setattr(run, "assemble", lambda *a, **k: seen.append(gc.get_threshold()) or real_assemble(*a, **k))
+    real_assemble, real_document = assemble.assemble, jsondoc.document
+    monkeypatch.setattr(assemble, "assemble", lambda *a, **k: seen.append(gc.get_threshold()) or real_assemble(*a, **k))
     monkeypatch.setattr(jsondoc, "document", lambda a: seen.append(gc.get_threshold()) or real_document(a))
     before = gc.get_threshold()
     try:

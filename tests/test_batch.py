@@ -286,7 +286,7 @@ def test_a_timed_out_kernel_leaves_no_connection_file(world, tmp_path, monkeypat
 def test_the_kernel_reuses_the_analysis_of_its_entry(world, monkeypatch):
     """One analysis per entry: the workbook's start(), called with the parameters papermill injected,
     finds the job's analysis in the cache and takes no snapshot of its own."""
-    from archreview.analysis import run
+    from archreview.analysis import snapshot
     from archreview.workbook import sections
 
     root, _, _ = world
@@ -298,7 +298,7 @@ def test_the_kernel_reuses_the_analysis_of_its_entry(world, monkeypatch):
     def no_second_analysis(*args, **kwargs):
         raise AssertionError("the kernel analysed the repository again")
 
-    monkeypatch.setattr(run, "take_snapshot", no_second_analysis)
+    monkeypatch.setattr(snapshot, "take_snapshot", no_second_analysis)
     review = sections.start(params["repo"], params["base"], params["head"], context=params["context"],
                             decisions=params["decisions"], live=False)
     written = json.loads((root / "out" / "ai" / "analysis.json").read_text())

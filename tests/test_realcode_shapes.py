@@ -832,7 +832,7 @@ def test_two_matches_of_one_rule_on_one_line_are_one_finding(tmp_path):
 
 
 def test_of_two_findings_on_one_line_the_more_confident_is_kept():
-    from archreview.analysis.run import distinct
+    from archreview.analysis.assemble import distinct
     from archreview.checklist.rules import make
 
     low = make("timeout.missing", "app/a.py", 3, "aiohttp", call="get")

@@ -18,12 +18,13 @@ import gc
 import multiprocessing
 import os
 import resource
+import selectors
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import Connection
 
 from archreview.analysis.perfile import analyse_file
 from archreview.core.model import FileFacts
@@ -173,14 +174,27 @@ def analyse_many(tasks: Sequence[Task], jobs: int | None = None, progress: Progr
     results: list[FileFacts] = []
     suspects: set[str] = set()  # files a worker died on once
     busy: list[_Worker] = []
+    watch = selectors.DefaultSelector()  # one for the run: a selector per wait cost more than the results it read
+
+    def take(worker: _Worker) -> None:
+        watch.register(worker.conn, selectors.EVENT_READ, (worker, True))
+        watch.register(worker.process.sentinel, selectors.EVENT_READ, (worker, False))
+        busy.append(worker)
+
+    def drop(worker: _Worker) -> None:
+        watch.unregister(worker.conn)
+        watch.unregister(worker.process.sentinel)
+        worker.stop()
+        busy.remove(worker)
+
     try:
         for _ in range(min(jobs, len(queue))):
             worker = idle.pop() if idle else _start()
             worker.give(queue.popleft())
-            busy.append(worker)
+            take(worker)
         while busy:
-            for worker in _ready(busy, budget):
-                failure = _collect(worker, budget, results, tick)
+            for worker, readable in _ready(watch, busy, budget):
+                failure = _collect(worker, readable, budget, results, tick)
                 if failure is not None:
                     task = worker.todo.popleft()
                     if failure == DIED and task[0] not in suspects:  # perhaps killed from outside: once more, alone
@@ -191,45 +205,51 @@ def analyse_many(tasks: Sequence[Task], jobs: int | None = None, progress: Progr
                         tick(1)
                     if worker.todo:
                         queue.appendleft(list(worker.todo))
-                    worker.stop()
-                    busy.remove(worker)
+                    drop(worker)
                     if queue:
                         worker = _start()
-                        busy.append(worker)
+                        take(worker)
                 if worker in busy and not worker.todo:
                     if queue:
                         worker.give(queue.popleft())
                     else:  # nothing left for it: an idle worker holds no result, so it is simply ended
-                        worker.stop()
-                        busy.remove(worker)
+                        drop(worker)
     finally:
         for worker in busy:
             worker.stop()
+        watch.close()
     return results
 
 
-def _ready(busy: list[_Worker], budget: float) -> list[_Worker]:
-    """Workers with results to read, that died, or that ran past the budget on their file."""
+def _ready(watch: selectors.BaseSelector, busy: list[_Worker], budget: float) -> list[tuple[_Worker, bool]]:
+    """Workers with a result to read (True), that died or ran past the budget on their file (False)."""
     deadline = min(w.since for w in busy) + budget
-    timeout = max(0.0, deadline - time.monotonic())
-    handles: list[Connection | int] = [*(w.conn for w in busy), *(w.process.sentinel for w in busy)]
-    by_handle: dict[object, _Worker] = {**{w.conn: w for w in busy}, **{w.process.sentinel: w for w in busy}}
-    ready = {id(by_handle[h]): by_handle[h] for h in wait(handles, timeout)}
+    found: dict[int, tuple[_Worker, bool]] = {}
+    for key, _ in watch.select(max(0.0, deadline - time.monotonic())):
+        worker, readable = key.data
+        found[id(worker)] = (worker, readable or found.get(id(worker), (worker, False))[1])
     now = time.monotonic()
-    ready.update({id(w): w for w in busy if now - w.since > budget})
-    return list(ready.values())
+    for worker in busy:
+        if now - worker.since > budget:
+            found.setdefault(id(worker), (worker, False))
+    return list(found.values())
 
 
-def _collect(worker: _Worker, budget: float, results: list[FileFacts], tick: Progress) -> str | None:
-    """Read what the worker has sent; the reason it must be replaced, or None if it is well."""
-    try:
-        while worker.todo and worker.conn.poll():
+def _collect(worker: _Worker, readable: bool, budget: float, results: list[FileFacts], tick: Progress) -> str | None:
+    """Read one result if the worker sent one; the reason it must be replaced, or None if it is well.
+
+    One result a call: the selector reports the worker again while more are waiting. A worker that
+    died after sending results is found once they are read (its pipe then ends: ``EOFError``).
+    """
+    if readable and worker.todo:
+        try:
             results.append(worker.conn.recv())
-            worker.todo.popleft()
-            worker.since = time.monotonic()
-            tick(1)
-    except (EOFError, OSError):
-        return DIED
+        except (EOFError, OSError):
+            return DIED
+        worker.todo.popleft()
+        worker.since = time.monotonic()
+        tick(1)
+        return None
     if not worker.todo:
         return None
     if not worker.process.is_alive():

@@ -14,6 +14,7 @@ from pathlib import Path
 from archreview.analysis import runner
 from archreview.sources import files as sources
 from archreview.analysis.cache import FactsCache, entry_key
+from archreview.facts.distributions import installed
 from archreview.core.model import FileError, FileFacts, Skipped, Snapshot
 
 SKIPPED = "skipped"
@@ -26,6 +27,8 @@ def take_snapshot(root: Path, commit: str | None, cache: FactsCache, *, jobs: in
     cached = cache.get_many(known.values())
     facts = [cached[known[f.path]] for f in listing.files if known.get(f.path) in cached]
     to_read = [f for f in listing.files if known.get(f.path) not in cached]
+    if any(f.language == "python" for f in to_read):
+        installed()  # needed later for Python imports: read now, while git reads the history, and every worker inherits it
     # Workers first, then the contents: a forked worker starts as a copy of its parent (see runner).
     with runner.workers_started(runner.worker_count(jobs, len(to_read), sum(f.size for f in to_read))) as idle:
         skipped, errors = list(listing.skipped), []

@@ -134,3 +134,27 @@ def test_the_quick_check_agrees_with_its_regex_on_real_text() -> None:
     verdicts = [(_may_hold_secret(line), _QUICK.search(line) is not None) for line in lines]
     assert all(a == b for a, b in verdicts)
     assert sum(b for _, b in verdicts) > 500 and sum(not b for _, b in verdicts) > 5000  # both sides exercised
+
+
+def test_redact_tree_copies_only_when_a_string_or_key_changes() -> None:
+    """The document's pass: a secret in a value or a key (at any depth, in tuples too) gives a redacted copy
+    that encodes as the same JSON with the values hidden; a document without one comes back as itself, and
+    anything that is not plain JSON (a str subclass here) is always copied, as before."""
+    import json
+
+    from archreview.core.redact import redact_tree
+
+    clean = {"modules": [{"name": "app.db", "imports": ({"line": 1, "ok": True, "mi": None, "x": 1.5},)}], "n": 3}
+    assert redact_tree(clean) is clean
+    leaked = {"findings": [{"snippet": 'token = "abcdefabcdef12"', "line": 4}],
+              "by_key": {'password = "hunter2hunter2"': (1, 2)}, "same": "app/models.py"}
+    out = redact_tree(leaked)
+    assert json.dumps(out) == json.dumps({"findings": [{"snippet": 'token = "«redacted»"', "line": 4}],
+                                          "by_key": {'password = "«redacted»"': [1, 2]}, "same": "app/models.py"})
+    assert leaked["findings"][0]["snippet"] == 'token = "abcdefabcdef12"'  # the input is never changed
+
+    class Name(str):
+        pass
+
+    odd = {"name": Name('secret = "abcdefabcdef12"')}
+    assert redact_tree(odd) == {"name": 'secret = "«redacted»"'}

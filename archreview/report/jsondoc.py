@@ -14,6 +14,7 @@ loads the analysers, nor unpickles the analysis, nor encodes it again.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from typing import TYPE_CHECKING, Any, BinaryIO, Callable
 
@@ -132,13 +133,13 @@ def _graph(a: Analysis) -> dict[str, Any]:
         "nodes": list(g.nodes),
         "edges": [list(e) for e in g.edges],
         "cycles": [list(c) for c in g.cycles],
-        "violations": [dataclasses.asdict(v) for v in g.violations],
+        "violations": [_asdict(v) for v in g.violations],
         "depth": g.depth,
         "packages": list(g.packages),
         "package_edges": [list(e) for e in g.package_edges],
-        "coupling": [dataclasses.asdict(c) for c in g.coupling],
-        "projects": [dataclasses.asdict(p) for p in g.projects],
-        "project_coupling": [dataclasses.asdict(c) for c in g.project_coupling],
+        "coupling": [_asdict(c) for c in g.coupling],
+        "projects": [_asdict(p) for p in g.projects],
+        "project_coupling": [_asdict(c) for c in g.project_coupling],
     }
 
 
@@ -149,13 +150,29 @@ def _complexity(a: Analysis) -> dict[str, Any]:
         if f.raw is not None:
             files.append({"path": f.path, "mi": f.mi, "loc": f.raw.loc, "sloc": f.raw.sloc, "lloc": f.raw.lloc,
                           "comments": f.raw.comments, "multi": f.raw.multi, "blank": f.raw.blank,
-                          "halstead": dataclasses.asdict(f.halstead) if f.halstead else None})
+                          "halstead": _asdict(f.halstead) if f.halstead else None})
     return {
         "functions": functions,
         "files": files,
-        "churn": [dataclasses.asdict(c) for c in a.churn],
-        "hotspots": [dataclasses.asdict(h) for h in a.hotspots],
+        "churn": [_asdict(c) for c in a.churn],
+        "hotspots": [_asdict(h) for h in a.hotspots],
     }
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+@functools.cache
+def _names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(kind))
+
+
+def _asdict(value: Any) -> dict[str, Any]:
+    """``dataclasses.asdict``, without its deep copy when every field is a plain string, number or None
+    (a hotspot, a churn row, Halstead figures: thousands of them in a large repository's document)."""
+    kind: type = type(value)
+    out = {name: getattr(value, name) for name in _names(kind)}
+    return out if all(type(v) in _PLAIN for v in out.values()) else dataclasses.asdict(value)
 
 
 def encode(analysis: Analysis) -> bytes:

@@ -1150,3 +1150,28 @@ def test_a_commit_that_only_ends_a_read_or_serves_one_backend_is_not_a_second_co
     found = {(r, line) for r, line in rules(source) if r == "transaction.multiple_commits"}
     # the rename and the tag were written before their first commit
     assert found == {("transaction.multiple_commits", 31), ("transaction.multiple_commits", 38)}
+
+
+def test_a_module_run_as_a_script_is_placed_as_an_operator_command():
+    # held6, after looking: jumpserver's utils/create_assets_user/bulk_create_user.py and
+    # utils/example_api.py, luigi's luigi/tools/luigi_grep.py; each ends in a __main__ block
+    source = """
+        import requests
+
+        def create_users(host, names):
+            for name in names:
+                requests.post(host + "/api/v1/users/users/", json={"name": name})
+
+        if __name__ == '__main__':
+            create_users("https://jms.example.com", ["a", "b"])
+    """
+    [script] = findings(source, "utils/create_assets_user/bulk_create_user.py")
+    assert script.rule == "timeout.missing" and script.confidence < 0.5 and "operator command" in script.message
+    flipped = source.replace("if __name__ == '__main__':", "if '__main__' == __name__:")
+    assert [f.confidence < 0.5 for f in findings(flipped, "luigi/tools/luigi_grep.py")] == [True]
+    # the same code imported by the service, or with the guard only inside a function, is production
+    guard_in_a_function = source.replace("if __name__ == '__main__':", "def run():\n            if __name__ == '__main__':")
+    guard_in_a_function = guard_in_a_function.replace('    create_users("https', '        create_users("https')
+    for module in (source.split("if __name__")[0], guard_in_a_function):
+        [service] = findings(module, "apps/users/sync.py")
+        assert service.confidence >= 0.9 and "operator command" not in service.message

@@ -32,7 +32,7 @@ def file_findings(path: str, tree: ast.Module, text: str, ctx: FileContext | Non
         found.extend(detector(ctx))
     dead = _unreachable(ctx) if found else []
     live = [f for f in found if not any(a <= f.line <= b for a, b in dead)]
-    return tuple(sorted(place(live, _task_runner(ctx)), key=lambda f: (f.line, f.item, f.rule)))
+    return tuple(sorted(place(live, _task_runner(ctx), _run_by_hand(ctx)), key=lambda f: (f.line, f.item, f.rule)))
 
 
 _TASK_RUNNERS = ("invoke", "fabric", "fabric2", "paver", "doit")
@@ -42,6 +42,19 @@ def _task_runner(ctx: FileContext) -> bool:
     """Does the file define developer tasks (``from invoke import task``)? Its name says nothing:
     ``tasks.py`` is as often a Celery module."""
     return any(v.split(".")[0] in _TASK_RUNNERS for v in ctx.aliases.values())
+
+
+def _run_by_hand(ctx: FileContext) -> bool:
+    """Does the module end in ``if __name__ == "__main__":`` (at its top level), i.e. is it run as a script?"""
+    return any(_is_main_guard(node.test) for node in ctx.tree.body if isinstance(node, ast.If))
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = (test.left, test.comparators[0])
+    return (any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides)
+            and any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides))
 
 
 _ENDS = (ast.Return, ast.Raise, ast.Continue, ast.Break)

@@ -120,10 +120,12 @@ def under(roots: Sequence[ast.AST | None]) -> list[ast.AST]:
     """The roots that are not None and every node under them, breadth first: for one root,
     ``ast.walk``'s order (the list is its own queue, as ``ast.walk``'s deque is)."""
     node_type = ast.AST
+    fields_of = _NODE_FIELDS
     out: list[ast.AST] = [r for r in roots if r is not None]
     put = out.append
     for node in out:  # a list iterator reads the items appended while it runs
-        for name in node._fields:
+        names = fields_of.get(type(node))
+        for name in node._fields if names is None else names:
             value = getattr(node, name, None)
             if isinstance(value, node_type):
                 put(value)
@@ -155,6 +157,7 @@ def preorder(roots: Sequence[ast.AST], opaque: tuple[type[ast.AST], ...] = ()) -
     three times faster: no generator per node.
     """
     node_type = ast.AST
+    fields_of = _NODE_FIELDS
     out: list[ast.AST] = []
     stack = list(reversed(roots))
     pop, push, add = stack.pop, stack.append, out.append
@@ -163,7 +166,8 @@ def preorder(roots: Sequence[ast.AST], opaque: tuple[type[ast.AST], ...] = ()) -
         add(node)
         if opaque and isinstance(node, opaque):
             continue
-        for name in reversed(node._fields):
+        names = fields_of.get(type(node))
+        for name in reversed(node._fields if names is None else names):
             value = getattr(node, name, None)
             if isinstance(value, node_type):
                 push(value)
@@ -174,22 +178,33 @@ def preorder(roots: Sequence[ast.AST], opaque: tuple[type[ast.AST], ...] = ()) -
     return out
 
 
-# Fields that hold no node the index keeps: names and other scalars, a constant's value, and the
-# shared childless singletons of ``ctx`` (Load/Store/Del) and of operators (``op``, ``ops``). Those
-# singletons are left out of the buckets: ``ctx.nodes(ast.Load)`` or ``ctx.nodes(ast.Add)`` is
-# always empty; read ``node.ctx`` or ``node.op`` instead (every reader does).
-_NOT_CHILDREN = frozenset({"ctx", "op", "ops", "id", "attr", "arg", "kind", "type_comment", "level", "module",
-                           "conversion", "is_async", "simple"})
+# Fields that never hold a node: identifiers, strings and numbers (a parsed tree's ``name``, ``asname``,
+# ``id``, ``attr``...; the same field name holds nodes in some types: ``names`` of an import, ``value``).
+# Walks that give ``ast.walk``'s nodes skip them: reading them only to find no node was a third of the reads.
+_SCALARS = frozenset({"name", "asname", "id", "attr", "arg", "module", "rest", "kwd_attrs", "tag", "kind",
+                      "type_comment", "level", "conversion", "is_async", "simple"})
+_SCALARS_OF: dict[type, set[str]] = {ast.Constant: {"value"}, ast.MatchSingleton: {"value"}, ast.Global: {"names"}, ast.Nonlocal: {"names"}}
+# The index also leaves out the shared childless singletons of ``ctx`` (Load/Store/Del) and of operators
+# (``op``, ``ops``): ``ctx.nodes(ast.Load)`` or ``ctx.nodes(ast.Add)`` is always empty; read ``node.ctx`` or
+# ``node.op`` instead (every reader does).
+_NOT_CHILDREN = _SCALARS | {"ctx", "op", "ops"}
 
 
 def _child_fields(kind: type) -> tuple[str, ...]:
     """The fields of ``kind`` the index walk reads."""
-    skip = _NOT_CHILDREN | ({"value"} if kind is ast.Constant else set())
+    skip = _NOT_CHILDREN | _SCALARS_OF.get(kind, set())
     return tuple(name for name in getattr(kind, "_fields", ()) if name not in skip)
 
 
-_CHILD_FIELDS = {kind: _child_fields(kind) for kind in vars(ast).values()
-                 if isinstance(kind, type) and issubclass(kind, ast.AST)}
+def _node_fields(kind: type) -> tuple[str, ...]:
+    """The fields of ``kind`` that may hold a node: what ``ast.walk`` finds, without the scalars."""
+    skip = _SCALARS | _SCALARS_OF.get(kind, set())
+    return tuple(name for name in getattr(kind, "_fields", ()) if name not in skip)
+
+
+_AST_TYPES = [kind for kind in vars(ast).values() if isinstance(kind, type) and issubclass(kind, ast.AST)]
+_CHILD_FIELDS = {kind: _child_fields(kind) for kind in _AST_TYPES}
+_NODE_FIELDS = {kind: _node_fields(kind) for kind in _AST_TYPES}
 
 
 @dataclass

@@ -32,10 +32,6 @@ def prefixes(name: str, sep: str) -> list[str]:
     return [sep.join(parts[:i]) for i in range(len(parts), 0, -1)]
 
 
-def _longest(table: dict[str, Entry], name: str, sep: str) -> Entry | None:
-    return next((table[p] for p in prefixes(name, sep) if p in table), None)
-
-
 def _expanded(name: str, aliases: dict[str, str]) -> str:
     head, dot, rest = name.partition(".")
     full = aliases.get(head)
@@ -51,11 +47,12 @@ def code_signals(path: str, language: str, code: CodeFacts, catalogue: Catalogue
         return ()
     sep = separator(ecosystem)
     aliases = dict(code.aliases)
-    imported = {p for imp in code.imports for p in prefixes(imp.module, sep)}
-    imported |= {a for a in aliases.values()}
+    imported: set[str] = set(aliases.values())
     found: list[Signal] = []
     for imp in code.imports:
-        entry = _longest(index.imports, imp.module, sep)
+        names = prefixes(imp.module, sep)  # longest first
+        imported.update(names)
+        entry = next((index.imports[p] for p in names if p in index.imports), None)
         if entry:
             found.append(Signal(entry.kind, entry.name, imp.line, "import", imp.module))
     for call in code.calls:

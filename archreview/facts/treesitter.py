@@ -594,7 +594,7 @@ def _within(node, spec: Spec, data: bytes) -> str:
 # A literal that opens an SQL statement (lower case too: Go and Kotlin code writes it so).
 SQL_START = re.compile(r"^[\s(]*(?:select\s[\s\S]*?\bfrom\b|insert\s+into\s|update\s+[\w.\"`\[\]]+\s+set\s|"
                        r"delete\s+from\s|merge\s+into\s)", re.I)
-_SQL_VERB = re.compile(rb"select|insert|update|delete|merge", re.I)
+_SQL_VERBS = (b"select", b"insert", b"update", b"delete", b"merge")
 _FORMAT_HOLE = re.compile(r"%[-+ #0-9.]*[sqv]|\{\d+\}")
 _KOTLIN_HOLE = re.compile(r"(?<!\\)\$[A-Za-z_{]")
 _KOTLIN_WORD = re.compile(r"(?<!\\)\$(?:\{[^{}]{0,120}\}|[A-Za-z_]\w*)")
@@ -606,16 +606,15 @@ def built_sql(caps: dict, spec: Spec, data: bytes) -> tuple[BuiltSql, ...]:
     """SQL statements completed at run time: interpolated, concatenated or formatted with values."""
     functions = caps.get("function", [])
     found: list[tuple[object, BuiltSql]] = []
-    # SQL_START needs one of _SQL_VERB's words, and in ASCII text no other letter folds onto them: a string
-    # overlapping none of the file's matches is no SQL (a word in it that a match did not find overlaps one)
-    verbs = [m.span() for m in _SQL_VERB.finditer(data)] if data.isascii() else None
-    ends = [end for _, end in verbs] if verbs is not None else []
+    # SQL_START needs one of these words, and in ASCII text no other letter folds onto them: a string
+    # holding none of the file's occurrences is no SQL (five passes of bytes.find over the lower-cased file)
+    verbs = _occurrences(data.lower(), _SQL_VERBS) if data.isascii() else None
     for node in caps.get("string", []):
         if node.end_byte - node.start_byte > 4000:
             continue
         if verbs is not None:
-            i = bisect.bisect_right(ends, node.start_byte)
-            if i == len(verbs) or verbs[i][0] >= node.end_byte:
+            i = bisect.bisect_left(verbs, node.start_byte)
+            if i == len(verbs) or verbs[i] >= node.end_byte:
                 continue
         value = string_value(node)
         if not SQL_START.match(value):
@@ -647,6 +646,17 @@ def built_sql(caps: dict, spec: Spec, data: bytes) -> tuple[BuiltSql, ...]:
                 found.append((node, BuiltSql(line(node), "formatted", rest)))
     where = owners(functions, [n for n, _ in found])
     return tuple(dataclasses.replace(b, func=f) for (_, b), f in zip(found, where))
+
+
+def _occurrences(text: bytes, words: Sequence[bytes]) -> list[int]:
+    """Where each of ``words`` starts in ``text``, every occurrence, sorted."""
+    out = []
+    for word in words:
+        at = text.find(word)
+        while at >= 0:
+            out.append(at)
+            at = text.find(word, at + 1)
+    return sorted(out)
 
 
 def _is_plus(node) -> bool:

@@ -424,14 +424,20 @@ def _pattern(line: str) -> str:
 # every line a secret rule can match holds a quote and one of these (plain substring tests: the cheap filter)
 _HINTS = ("pass", "pwd", "secret", "token", "key", "cred", "akia", "asia", "private", "://", "sk-", "sk_", "gh",
           "xox", "aiza", "sg.", "pat")
+_HINT = re.compile("|".join(re.escape(hint) for hint in _HINTS))  # one scan for any of them
 
 
 def _secrets(text: str) -> Iterator[Found]:
+    if _HINT.search(text.lower()) is None:  # no line of the file holds a hint (lower() maps each line alike)
+        return
+    yield from _secret_lines(text)
+
+
+def _secret_lines(text: str) -> Iterator[Found]:
     for number, line in enumerate(text.split("\n"), 1):
         if not ('"' in line or "'" in line or "`" in line):
             continue
-        low = line.lower()
-        if not any(hint in low for hint in _HINTS):
+        if _HINT.search(line.lower()) is None:
             continue
         if len(line) > 2000 or _COMMENT.match(line):
             continue

@@ -125,6 +125,7 @@ def _python_tree(path: str, text: str, lines: list[str], tree: ast.Module) -> Fi
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
             docspans.append((stmt.lineno, stmt.end_lineno or stmt.lineno))
     ctx = FileContext(path, tree, text)
+    ctx.lines = lines  # the split already made: the index would split the text again
     string_lines = _inside_strings(ctx)
     raw = pyfacts.raw_metrics(lines, docspans, string_lines, lloc)
     functions, total_cc = pyfacts.complexity_of(ctx)

@@ -56,7 +56,7 @@ class Repo:
 # findings by accident; the one scoring names the split explicitly (bench/README.md; held4 was
 # scored once at fbbbb36, held5 at cc0c7d9, held6 at b171754, held7 at f0cafb0; all have joined
 # the others).
-UNTOUCHED: frozenset[str] = frozenset()
+UNTOUCHED = frozenset({"held8"})
 
 
 def load_corpus() -> list[Repo]:

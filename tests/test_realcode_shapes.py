@@ -1175,3 +1175,51 @@ def test_a_module_run_as_a_script_is_placed_as_an_operator_command():
     for module in (source.split("if __name__")[0], guard_in_a_function):
         [service] = findings(module, "apps/users/sync.py")
         assert service.confidence >= 0.9 and "operator command" not in service.message
+
+
+def test_a_function_registered_as_a_cli_command_is_placed_as_an_operator_command():
+    # held7, after looking: OctoPrint's appkeys plugin defines its `request-key` click command in
+    # the plugin's __init__.py, beside the server code, and polls the server with no timeout
+    source = """
+        import click
+        import requests
+
+        def get_cli_commands(cli_group, pass_octoprint_ctx):
+            @click.command("request-key")
+            @click.argument("app_id")
+            def request_key(app_id):
+                r = requests.post("http://localhost:5000/plugin/appkeys/request", json={"app": app_id})
+                return r.json()
+
+            return [request_key]
+
+        def poll(app_id):
+            return requests.get("http://localhost:5000/plugin/appkeys/probe")
+    """
+    found = {f.line: f for f in findings(source, "src/octoprint/plugins/appkeys/__init__.py")}
+    assert found[8].confidence < 0.5 and "operator command" in found[8].message
+    assert found[14].confidence >= 0.9  # the plugin's own call, outside the command
+    flask = """
+        import requests
+        from flask import Flask
+
+        app = Flask(__name__)
+
+        @app.cli.command("sync-zones")
+        def sync_zones():
+            requests.get("https://dns.example.com/api/v1/zones")
+    """
+    [command] = findings(flask, "powerdnsadmin/__init__.py")
+    assert command.confidence < 0.5
+    slack = """
+        import requests
+        from slack_bolt import App
+
+        app = App()
+
+        @app.command("/zones")
+        def zones(ack, respond):
+            respond(requests.get("https://dns.example.com/api/v1/zones").text)
+    """
+    [handler] = findings(slack, "bot/app.py")  # a Slack slash command is a request handler
+    assert handler.confidence >= 0.9

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from archreview.core.model import Finding
 from archreview.sources.roles import role_of
@@ -68,7 +68,8 @@ def role(path: str) -> str:
     return "production"
 
 
-def place(findings: Iterable[Finding], task_runner: bool = False, run_by_hand: bool = False) -> list[Finding]:
+def place(findings: Iterable[Finding], task_runner: bool = False, run_by_hand: bool = False,
+          commands: Sequence[tuple[int, int]] = ()) -> list[Finding]:
     """Findings of one file ranked by where they sit (per-file, before any change is known).
 
     ``task_runner``: the file defines invoke/fabric tasks (``from invoke import task``), a
@@ -77,11 +78,13 @@ def place(findings: Iterable[Finding], task_runner: bool = False, run_by_hand: b
     a script; in a production folder it is placed as an operator command. Measured on the 35
     labelled repositories (after looking at held6): report-rule findings in such modules were
     right 5 times in 60 (operator scripts, API examples, connectors' manual test harnesses).
+    ``commands``: line spans of functions registered as command-line commands (click, typer, a
+    Flask app's ``cli``); a finding inside one is placed as an operator command wherever the file sits.
     """
     out = []
     for f in findings:
         where = "dev" if task_runner else role(f.path)
-        if where == "production" and run_by_hand:
+        if where == "production" and (run_by_hand or any(a <= f.line <= b for a, b in commands)):
             where = "command"
         if where in ("dev", "dev-settings"):
             f = dataclasses.replace(f, confidence=round(f.confidence * DEV_SCALE, 2), message=f.message + DEV_NOTE)

@@ -11,7 +11,7 @@ import ast
 
 from archreview.checklist.detectors import concurrency, data_integrity, load, partial_failure, scale, security
 from archreview.checklist.placement import place
-from archreview.facts.index import FileContext
+from archreview.facts.index import FileContext, dotted
 from archreview.core.model import Finding
 
 FILE_DETECTORS: tuple = (
@@ -32,7 +32,8 @@ def file_findings(path: str, tree: ast.Module, text: str, ctx: FileContext | Non
         found.extend(detector(ctx))
     dead = _unreachable(ctx) if found else []
     live = [f for f in found if not any(a <= f.line <= b for a, b in dead)]
-    return tuple(sorted(place(live, _task_runner(ctx), _run_by_hand(ctx)), key=lambda f: (f.line, f.item, f.rule)))
+    placed = place(live, _task_runner(ctx), _run_by_hand(ctx), _command_spans(ctx))
+    return tuple(sorted(placed, key=lambda f: (f.line, f.item, f.rule)))
 
 
 _TASK_RUNNERS = ("invoke", "fabric", "fabric2", "paver", "doit")
@@ -47,6 +48,25 @@ def _task_runner(ctx: FileContext) -> bool:
 def _run_by_hand(ctx: FileContext) -> bool:
     """Does the module end in ``if __name__ == "__main__":`` (at its top level), i.e. is it run as a script?"""
     return any(_is_main_guard(node.test) for node in ctx.tree.body if isinstance(node, ast.If))
+
+
+_CLI_LIBRARIES = ("click", "asyncclick", "typer", "cloup")
+
+
+def _command_spans(ctx: FileContext) -> list[tuple[int, int]]:
+    """Line spans of the functions registered as command-line commands: decorated ``@<x>.command``
+    or ``@<x>.group`` (with or without a call) in a file that imports click or typer, or through a
+    Flask app's or blueprint's ``cli`` (``@app.cli.command("init-db")``). Other ``.command``
+    decorators (a Slack or Discord bot's) are request handlers and stay production."""
+    cli_file = any(v.split(".")[0] in _CLI_LIBRARIES for v in ctx.aliases.values())
+    spans = []
+    for fn in ctx.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
+        for deco in fn.decorator_list:
+            name = dotted(deco.func if isinstance(deco, ast.Call) else deco)
+            if name.rsplit(".", 1)[-1] in ("command", "group") and (cli_file or ".cli." in f".{name}"):
+                spans.append((fn.lineno, fn.end_lineno or fn.lineno))
+                break
+    return spans
 
 
 def _is_main_guard(test: ast.expr) -> bool:

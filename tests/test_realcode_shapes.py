@@ -1223,3 +1223,23 @@ def test_a_function_registered_as_a_cli_command_is_placed_as_an_operator_command
     """
     [handler] = findings(slack, "bot/app.py")  # a Slack slash command is a request handler
     assert handler.confidence >= 0.9
+
+
+def test_a_name_that_shadows_requests_is_not_the_library():
+    # held8, after looking: Flexget's notifiers bind `requests` to the project's own session, which
+    # sets a 30 s default timeout; a parameter named `requests` is not the library either
+    source = """
+        from requests.exceptions import RequestException
+        from flexget.utils.requests import Session as RequestSession
+
+        requests = RequestSession(max_retries=3)
+
+        def notify(server, notification):
+            requests.post(server, json=notification)
+
+        def search(task, requests):
+            return requests.get("https://ettv.example/search")
+    """
+    assert not {r for r, _ in rules(source, "flexget/components/notify/notifiers/bark.py")} & {"timeout.missing"}
+    imported = "import requests\n\ndef notify(server, notification):\n    requests.post(server, json=notification)\n"
+    assert ("timeout.missing", 4) in rules(imported, "app/notify.py")

@@ -159,7 +159,13 @@ def uses_django(ctx: FileContext) -> bool:
 
 
 def http_call(ctx: FileContext, call: ast.Call) -> tuple[str, str] | None:
-    """(library, verb) for a module-level HTTP function such as ``requests.post``."""
+    """(library, verb) for a module-level HTTP function such as ``requests.post``.
+
+    The name must come from an import: ``requests = RequestSession(max_retries=3)`` (Flexget's own
+    session, which sets a default timeout) or a parameter named ``requests`` is not the library.
+    """
+    if dotted(call.func).split(".")[0] not in ctx.aliases:
+        return None
     name = ctx.qualified(call)
     lib, _, verb = name.rpartition(".")
     if lib in HTTP_LIBS and verb in HTTP_VERBS | {"stream"}:

@@ -230,26 +230,29 @@ _GROUPS = re.compile(r"\([^()]*\)|<[^<>]*>|\[[^\[\]]*\]")
 
 
 _SIMPLE = re.compile(r"[\w$.]+")
+_SPACE = re.compile(r"\s+")
+_OWN = re.compile(r"^(this|self|base|super)\.")
+_OPENING_QUOTE = re.compile(r'^[@$uUrRbBfF]*("""|\'\'\'|["\'`])')
 
 
 def dotted(source: str) -> str:
     """``this.a.b(x).c<T>`` -> "a.b.c": calls, generics and indexing looked through, spaces dropped."""
     if _SIMPLE.fullmatch(source):  # most callees: nothing to look through
         return source[5:] if source.startswith("this.") else source
-    s = re.sub(r"\s+", "", source[:400])
+    s = _SPACE.sub("", source[:400])
     for _ in range(8):
         s, n = _GROUPS.subn("", s)
         if not n:
             break
     s = s.replace("?.", ".").replace("!!", "").replace("!.", ".").replace("::", ".").replace("->", ".")
-    s = re.sub(r"^(this|self|base|super)\.", "", s)
+    s = _OWN.sub("", s)
     return s.strip(".")
 
 
 def string_value(node) -> str:
     """A string literal's text without its quotes or prefixes (interpolations kept as written)."""
     raw = text(node)
-    m = re.match(r'^[@$uUrRbBfF]*("""|\'\'\'|["\'`])', raw)
+    m = _OPENING_QUOTE.match(raw)
     if not m:
         return raw
     q = m.group(1)

@@ -250,7 +250,7 @@ def test_a_finding_dismissed_in_the_workbook_is_marked_in_the_report_and_not_cou
         page, lab, sample_workbook, sample, playwright_browser, tmp_path) -> None:
     notebook, decisions = sample_workbook
     review = open_review(analyze(str(sample), SAMPLE_BASE, AI_BRANCH))
-    finding = next(f for f in review.evidence(1) if f.rule == "timeout.missing")  # the push call without a timeout
+    finding = next(f for f in review.evidence(1) if f.rule == "timeout.client_default")  # the push call without a timeout
     where = f"{finding.path}:{finding.line}"
     open_workbook(page, lab, notebook)
     run_all(page)

@@ -18,10 +18,11 @@ from tests.repos import make_repo
 pytestmark = pytest.mark.usefixtures("private_cache")
 
 OLD = '''import requests
+session = requests.Session()  # no default timeout: timeout.client_default, a rule the client report shows
 
 
 def fetch_rates():
-    return requests.get("https://rates.example.com/today", verify=False).json()
+    return session.get("https://rates.example.com/today", verify=False).json()
 
 
 def fetch_all(ids):
@@ -37,7 +38,7 @@ def fetch_all(ids):
 NEW = OLD + '''
 
 def push_order(order):
-    return requests.post("https://erp.example.com/orders", json=order)
+    return session.post("https://erp.example.com/orders", json=order)
 '''
 
 TASKS = '''from celery import Celery
@@ -65,9 +66,9 @@ def test_every_finding_of_a_change_review_says_whether_the_change_brought_it(cha
     a = analyze(path, base, head)
     assert a.findings and all(f.new in (True, False) for f in a.findings)
     by_line = {(f.rule, f.line): f.new for f in a.findings if f.path == "shop/rates.py"}
-    assert by_line[("timeout.missing", 5)] is False  # was there before the change
-    assert by_line[("timeout.missing", 19)] is True  # the line the change added
-    assert by_line[("except.swallowed", 13)] is False
+    assert by_line[("timeout.client_default", 6)] is False  # was there before the change
+    assert by_line[("timeout.client_default", 20)] is True  # the line the change added
+    assert by_line[("except.swallowed", 14)] is False
     infra = [f for f in a.findings if f.item == 20]
     assert infra and all(f.new is True for f in infra)  # the change brings the broker
     assert all(f["new"] in (True, False) for f in jsondoc.document(a)["findings"])
@@ -81,8 +82,8 @@ def test_without_a_base_new_is_null(change):
 def test_old_findings_are_folded_apart_and_never_in_the_top_risks(change):
     path, base, head = change
     review = open_review(analyze(path, base, head))
-    assert [f.line for f in review.evidence(1)] == [19]
-    assert [f.line for f in review.already(1)] == [5]
+    assert [f.line for f in review.evidence(1)] == [20]
+    assert [f.line for f in review.already(1)] == [6]
     # verify=False was there before too, but tls.verify_off is a lead until measured (rules.toml policy)
     assert review.evidence(14) == review.already(14) == ()
     assert 14 not in {it.number for it, _, _ in review.top_risks(limit=22)}

@@ -182,7 +182,7 @@ def test_ai_branch_adds_requirements_and_a_second_engine(built: Path) -> None:
     added = names(AI_BRANCH) - names(SAMPLE_BASE)
     assert {"pika", "tenacity", "pybreaker", "dependency-injector", "prometheus-client"} <= added
     push = show(built, AI_BRANCH, "notification_service/infrastructure/push_channel.py")
-    assert "requests.post(" in push and "timeout" not in push
+    assert "self._session.post(" in push and "timeout" not in push
     assert show(built, AI_BRANCH, "buildright/db.py") == show(built, SAMPLE_BASE, "buildright/db.py")
     assert "notification_service" not in git(built, "grep", "-l", "import", SAMPLE_BASE)
 

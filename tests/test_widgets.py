@@ -45,7 +45,7 @@ def _tour_repo(git_repo):
     change = {
         "app/events.py": "import pika\n\n\ndef publish(body):\n    conn = pika.BlockingConnection()\n"
                          "    conn.channel().basic_publish(exchange='', routing_key='orders', body=body)\n",
-        "app/prices.py": "import requests\n\n\ndef price(url):\n    return requests.get(url).json()\n",
+        "app/prices.py": "import requests\n\nsession = requests.Session()\n\n\ndef price(url):\n    return session.get(url).json()\n",
         "requirements.txt": "pika\nrequests\n",
     }
     return git_repo([base], branches={"feature": [change]})
@@ -89,7 +89,7 @@ def test_a_finding_marked_false_positive_leaves_the_evidence_and_is_kept_by_fing
     repo = _tour_repo(git_repo)
     analysis = analyze(repo.path, "main", "feature")
     review = open_review(analysis, tmp_path / "d.json", live=True, reviewer="Ada")
-    timeout = next(f for f in review.evidence(1) if f.rule == "timeout.missing")
+    timeout = next(f for f in review.evidence(1) if f.rule == "timeout.client_default")
     before = review.brought_count()
     verdict = review.record(1, "concern", "timeouts missing")
     box = item_widget(review, review.checklist.item(1))

@@ -17,6 +17,7 @@ class PushNotificationChannel(NotificationChannel):
     def __init__(self, endpoint: str, api_key: str) -> None:
         self._endpoint = endpoint
         self._api_key = api_key
+        self._session = requests.Session()
 
     @push_breaker
     @retry(
@@ -26,7 +27,7 @@ class PushNotificationChannel(NotificationChannel):
         reraise=True,
     )
     def send(self, notification: NotificationRequested) -> None:
-        response = requests.post(
+        response = self._session.post(
             self._endpoint,
             json={
                 "user": notification.user_id,

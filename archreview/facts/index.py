@@ -300,6 +300,11 @@ class FileContext:  # not slotted: cached_property needs __dict__
                     out[a.asname or a.name] = f"{node.module}.{a.name}"
         return out
 
+    @cached_property
+    def imported_roots(self) -> frozenset[str]:
+        """The top-level packages the file imports (``requests``, ``click``, ``django``...)."""
+        return frozenset(v.split(".")[0] for v in self.aliases.values())
+
     def qualified(self, node: ast.AST) -> str:
         """The dotted name of a call target with import aliases expanded.
 

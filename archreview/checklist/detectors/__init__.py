@@ -42,7 +42,7 @@ _TASK_RUNNERS = ("invoke", "fabric", "fabric2", "paver", "doit")
 def _task_runner(ctx: FileContext) -> bool:
     """Does the file define developer tasks (``from invoke import task``)? Its name says nothing:
     ``tasks.py`` is as often a Celery module."""
-    return any(v.split(".")[0] in _TASK_RUNNERS for v in ctx.aliases.values())
+    return not ctx.imported_roots.isdisjoint(_TASK_RUNNERS)
 
 
 def _run_by_hand(ctx: FileContext) -> bool:
@@ -58,7 +58,7 @@ def _command_spans(ctx: FileContext) -> list[tuple[int, int]]:
     or ``@<x>.group`` (with or without a call) in a file that imports click or typer, or through a
     Flask app's or blueprint's ``cli`` (``@app.cli.command("init-db")``). Other ``.command``
     decorators (a Slack or Discord bot's) are request handlers and stay production."""
-    cli_file = any(v.split(".")[0] in _CLI_LIBRARIES for v in ctx.aliases.values())
+    cli_file = not ctx.imported_roots.isdisjoint(_CLI_LIBRARIES)
     spans = []
     for fn in ctx.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
         for deco in fn.decorator_list:

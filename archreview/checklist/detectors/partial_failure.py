@@ -44,7 +44,7 @@ _NET_MODULES = frozenset({"requests", "httpx", "urllib", "urllib3", "aiohttp", "
 
 def missing_timeouts(ctx: FileContext) -> Iterator[Finding]:
     """Outbound calls that can wait forever: no timeout on the call or on its client."""
-    if ctx.is_test or not any(v.split(".")[0] in _NET_MODULES for v in ctx.aliases.values()):
+    if ctx.is_test or ctx.imported_roots.isdisjoint(_NET_MODULES):
         return
     clients = client_names(ctx)
     for call in ctx.calls():

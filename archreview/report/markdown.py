@@ -11,6 +11,7 @@ from collections.abc import Collection, Mapping
 
 from archreview.change.twin import removal
 from archreview.checklist.items import Checklist, load_checklist, severity
+from archreview.checklist.rules import in_report
 from archreview.core.model import Analysis, Finding
 from archreview.core.redact import redact
 from archreview.core.vocab import KIND_LABELS, SEVERITY_RANK
@@ -30,17 +31,22 @@ def code(text: str) -> str:
     return f"`{text}`"
 
 
-def brought(a: Analysis, dismissed: Collection[str] = ()) -> tuple[Finding, ...]:
+def brought(a: Analysis, dismissed: Collection[str] = (), leads: bool = False) -> tuple[Finding, ...]:
     """Findings this run is about: new against the baseline, else brought by the change, else all; less those
     whose fingerprint the reviewer dismissed (a false positive or accepted), which neither fail a run nor count
-    as open risks."""
+    as open risks.
+
+    Only findings the client report shows (``in_report``: a rule precise on held-back real code, at or above
+    the report's floor) fail ``--fail-on-new``, rank as top risks or count in the verdict; ``leads=True`` gives
+    the others, which the comment counts and the live workbook lists.
+    """
     if a.resolved is not None:
         found = tuple(f for f in a.findings if f.baseline == "new")
     elif a.repo.base is not None:
         found = tuple(f for f in a.findings if f.new)
     else:
         found = a.findings
-    return tuple(f for f in found if f.fingerprint not in dismissed) if dismissed else found
+    return tuple(f for f in found if in_report(f) != leads and f.fingerprint not in dismissed)
 
 
 def top_risks(a: Analysis, checklist: Checklist, n: int = TOP, dismissed: Collection[str] = ()) -> list[Finding]:
@@ -90,6 +96,9 @@ def comment(a: Analysis, statuses: Mapping[int, str] | None = None, checklist: C
     if set_aside:
         lines += ["", f"{set_aside} finding{'s' * (set_aside != 1)} marked a false positive or accepted by the "
                       f"reviewer {'are' if set_aside != 1 else 'is'} not counted."]
+    if leads := len(brought(a, dismissed, leads=True)):
+        lines += ["", f"{leads} lead{'s' * (leads != 1)} (rules not yet precise enough on real code to show as "
+                      f"risks) {'are' if leads != 1 else 'is'} listed in the live workbook, not here."]
     return "\n".join(lines) + "\n"
 
 

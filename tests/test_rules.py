@@ -26,17 +26,19 @@ def test_every_rule_a_detector_emits_belongs_to_its_item():
 def test_a_detector_rule_is_in_the_client_report_only_once_it_is_measured_on_held_back_code():
     """The policy of data/rules.toml: a per-file rule (items 1-19) is shown in the client report
     only with at least 5 labels and precision 0.8 on the tuned+looked real-code corpus
-    (``measured``) and at least 5 report findings and precision 0.8 on the held-back sets, each
-    scored once (``held_back``)."""
+    (``measured``), and precision 0.8 on held-back sets, each scored once: over every such set, with at
+    least 5 report findings (``held_back``), or over the sets scored with the rule as it ships, with at
+    least 10 (``held_back_current``)."""
     from archreview.checklist.rules import registry
+
+    def holds(figure: tuple[int, int] | None, least: int) -> bool:
+        return figure is not None and figure[1] >= least and figure[0] / figure[1] >= 0.8
 
     shown = [r for r in registry().values() if r.shown == "report" and r.item <= 19 and r.scope == "line"]
     assert shown, "no detector rule is in the report: the check would be empty"
     for r in shown:
-        for name, figure in (("measured", r.measured), ("held_back", r.held_back)):
-            assert figure is not None, f"{r.id} is in the report with no {name} figure"
-            right, labelled = figure
-            assert labelled >= 5 and right / labelled >= 0.8, (r.id, name, figure)
+        assert holds(r.measured, 5), (r.id, "measured", r.measured)
+        assert holds(r.held_back, 5) or holds(r.held_back_current, 10), (r.id, r.held_back, r.held_back_current)
 
 
 def test_a_measured_figure_must_read_right_over_labelled():
@@ -52,3 +54,6 @@ def test_a_measured_figure_must_read_right_over_labelled():
     assert parse_rules(f'[[rule]]\n{text}held_back = "67/74"\n')["x.y"].held_back == (67, 74)
     with pytest.raises(CatalogueError, match="'held_back' must read"):
         parse_rules(f'[[rule]]\n{text}held_back = "most"\n')
+    assert parse_rules(f'[[rule]]\n{text}held_back_current = "9/11"\n')["x.y"].held_back_current == (9, 11)
+    with pytest.raises(CatalogueError, match="'held_back_current' must read"):
+        parse_rules(f'[[rule]]\n{text}held_back_current = "11/9"\n')

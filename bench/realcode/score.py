@@ -110,14 +110,14 @@ def export(repo: Repo, mirrors: Path = MIRRORS) -> Path:
 
 def findings(repo: Repo) -> list[dict]:
     from archreview.analysis.run import analyze
-    from archreview.checklist.rules import in_report
+    from archreview.checklist.rules import REPORT_FLOOR, in_report
 
     folder = export(repo)
     out = []
     for f in analyze(folder).findings:
         out.append({"rule": f.rule, "item": f.item, "path": f.path, "line": f.line, "confidence": f.confidence,
                     "snippet": f.snippet, "sha": snippet_sha(f.snippet), "message": f.message,
-                    "shown": "report" if in_report(f) else "lead"})
+                    "shown": "report" if in_report(f) else "lead", "floor": f.confidence >= REPORT_FLOOR})
     return out
 
 
@@ -189,6 +189,8 @@ def score(repos: list[Repo], markdown: bool) -> None:
                 continue
             ok = lab["verdict"] == "true"
             per_rule[f["rule"]][ok] += 1
+            if f["floor"]:  # what the rule would show if it were a report rule (a lead's held-back record)
+                per_rule[f["rule"]][("floor", ok)] += 1
             overall[ok] += 1
             scopes = ["all", "report"] if f["shown"] == "report" else ["all"]
             if f["shown"] == "report":
@@ -208,12 +210,15 @@ def score(repos: list[Repo], markdown: bool) -> None:
           f"({true_found}/{true_found + len(missed)}; {len(missed)} noted missed)")
     rows = sorted(per_rule.items(), key=lambda kv: (-(kv[1][True] + kv[1][False]), kv[0]))
     if markdown:
-        print("\n| rule | registry | labelled | right | precision | in the report | right | precision |")
-        print("|---|---|---|---|---|---|---|---|")
+        print("\n| rule | registry | labelled | right | precision | in the report | right | precision "
+              "| at or above the floor | right | precision |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
         for rule, c in rows:
             n, r = c[True] + c[False], c[("report", True)] + c[("report", False)]
+            fl = c[("floor", True)] + c[("floor", False)]
             print(f"| `{rule}` | {rule_shown(rule)} | {n} | {c[True]} | {ratio(c[True], n)} | {r} | "
-                  f"{c[('report', True)]} | {ratio(c[('report', True)], r)} |")
+                  f"{c[('report', True)]} | {ratio(c[('report', True)], r)} | {fl} | {c[('floor', True)]} | "
+                  f"{ratio(c[('floor', True)], fl)} |")
         for scope in ("all", "report"):
             print(f"\n| confidence ({scope}) | findings | mean confidence | right | observed |\n|---|---|---|---|---|")
             for band in BANDS:
@@ -224,8 +229,10 @@ def score(repos: list[Repo], markdown: bool) -> None:
     else:
         for rule, c in rows:
             n, r = c[True] + c[False], c[("report", True)] + c[("report", False)]
+            fl = c[("floor", True)] + c[("floor", False)]
             print(f"  {rule:42} {rule_shown(rule):7} all {c[True]:4}/{n:<4} {ratio(c[True], n):5}  "
-                  f"report {c[('report', True)]:4}/{r:<4} {ratio(c[('report', True)], r)}")
+                  f"report {c[('report', True)]:4}/{r:<4} {ratio(c[('report', True)], r):5}  "
+                  f"at or above the floor {c[('floor', True)]:4}/{fl:<4} {ratio(c[('floor', True)], fl)}")
         for scope in ("all", "report"):
             print(f"confidence band ({scope} findings): findings, mean confidence, observed precision")
             for band in BANDS:

@@ -12,10 +12,12 @@ import ast
 import dataclasses
 import gc
 import warnings
+from collections.abc import Iterable
 
 from archreview.checklist import detectors
 from archreview.checklist.detectors.code import code_findings, settings_findings
 from archreview.change import codesignals
+from archreview.change.catalogue import load_catalogue
 from archreview.facts import csharp, golang, java, javascript, kotlin, manifests, packages, treesitter
 from archreview.facts import python as pyfacts
 from archreview.change import signals
@@ -28,11 +30,26 @@ from archreview.core.redact import redact_fields
 from archreview.sources.files import LOCKFILES, decode_python
 from archreview.checklist.detectors.config import config_findings
 from archreview.checklist.placement import place
+from archreview.checklist.rules import registry
 
 _LOCKFILES = LOCKFILES | {"packages.lock.json", "composer.lock", "cargo.lock", "gemfile.lock", "go.sum",
                           "gradle.lockfile", "bun.lock"}
 CODE_LANGUAGES = {"typescript": javascript, "javascript": javascript, "csharp": csharp, "java": java,
                   "kotlin": kotlin, "go": golang}
+
+
+def prepare(files: Iterable[tuple[str, str]]) -> None:
+    """Load once, in the parent before the workers are forked, what each worker would load on its first
+    file: the catalogue and the rules (every worker reads them, and so does the parent after the pool),
+    and the tree-sitter grammars and queries of these (path, language) pairs. Each forked worker inherits them."""
+    load_catalogue()
+    registry()
+    for grammar, module in {(treesitter.grammar_of(language, path), CODE_LANGUAGES[language])
+                            for path, language in files if language in CODE_LANGUAGES}:
+        try:
+            treesitter.prepare(grammar, module.SPEC)
+        except treesitter.MissingGrammar:  # each file of it becomes an error in the worker
+            pass
 
 
 def analyse_file(path: str, language: str, data: bytes) -> FileFacts:

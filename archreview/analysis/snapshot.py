@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from archreview.analysis import runner
+from archreview.analysis import perfile, runner
 from archreview.sources import files as sources
 from archreview.analysis.cache import FactsCache, entry_key
 from archreview.facts.distributions import installed
@@ -29,6 +29,8 @@ def take_snapshot(root: Path, commit: str | None, cache: FactsCache, *, jobs: in
     to_read = [f for f in listing.files if known.get(f.path) not in cached]
     if any(f.language == "python" for f in to_read):
         installed()  # needed later for Python imports: read now, while git reads the history, and every worker inherits it
+    if to_read:
+        perfile.prepare((f.path, f.language) for f in to_read)  # before the workers are forked: see perfile.prepare
     # Workers first, then the contents: a forked worker starts as a copy of its parent (see runner).
     with runner.workers_started(runner.worker_count(jobs, len(to_read), sum(f.size for f in to_read))) as idle:
         skipped, errors = list(listing.skipped), []

@@ -145,6 +145,17 @@ LIZARD_CONVENTIONS = [
   return `${retries > 0 ? id : force}`;
 }
 """, {"load": 4}, id="javascript: default values"),
+    pytest.param("src/settle.ts", """function settle(p: Promise<number>) {
+  const o = { catch: 1 };
+  p.then(f).catch(g);
+  catchError(p);
+  const s = "catch";
+  // catch it
+  try { f(); } catch (e) { g(e); }
+  return o.catch;
+}
+""", {"settle": 5}, id="typescript: a property named catch is a decision to lizard (a key, `.catch(`, a read), "
+                       "and the catch clause; not a longer name, a string or a comment holding the word"),
 ]
 
 

@@ -57,11 +57,20 @@ def name_modules(paths: Iterable[str], imported: frozenset[str] = frozenset()) -
 def _top_level(paths: list[str], index: dict[str, str], packages: set[str]) -> frozenset[str]:
     """Every spelling's first component, every top folder or module holding Python code ("src" too),
     and each module outside a package (a script's siblings import it by that name) unless the
-    standard library has the name."""
+    standard library has the name. A module in a folder without ``__init__.py`` inside a package
+    is a namespace portion of that package (``tracecat_registry/core/grpc.py`` is
+    ``tracecat_registry.core.grpc``), not a script's sibling: its stem is no top-level name, so it
+    does not hide the library it wraps (tracecat 2d85300: ``import grpc`` in ``core/grpc.py``)."""
     top = {name.split(".", 1)[0] for name in index} | {p.split("/", 1)[0].removesuffix(".py") for p in paths}
-    top |= {stem for p in paths if p.rpartition("/")[0] not in packages
+    top |= {stem for p in paths if p.rpartition("/")[0] not in packages and not _in_package(p, packages)
             and (stem := p.rsplit("/", 1)[-1].removesuffix(".py")).isidentifier() and stem not in STDLIB}
     return frozenset(top - {"", "__init__"})
+
+
+def _in_package(path: str, packages: set[str]) -> bool:
+    """Whether a folder above the file's own is a regular package (has an ``__init__.py``)."""
+    parts = path.split("/")[:-2]
+    return any("/".join(parts[: i + 1]) in packages for i in range(len(parts)))
 
 
 def _names(path: str, parts: list[str], packages: set[str], imported: frozenset[str]) -> tuple[str, list[str]]:

@@ -57,3 +57,19 @@ def test_the_first_grpc_import_in_a_namespace_folder_of_a_package_is_new_rpc(git
                     {"tools/run.py": "import grpc\nprint(grpc.PORT)\n"}, name="script")
     assert ("rpc", "grpc") not in kinds(script)
 
+
+
+def test_standard_modules_of_either_python_major_are_not_new_dependencies(git_repo, private_cache) -> None:
+    # privacyidea 47e59e7: an Apache auth script importing Python 2's `ConfigParser` (read as the PyPI backport
+    # `configparser`); modules later Python 3 releases removed are standard library too
+    script = """\
+        try:
+            import ConfigParser as configparser
+        except ImportError:
+            import configparser
+        import Queue
+        import imp
+        import requests
+        """
+    result = change(git_repo, {}, {"authmodules/apache2/auth.py": script})
+    assert result.new_dependencies == ("requests",)

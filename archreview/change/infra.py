@@ -36,14 +36,13 @@ Works on two analysed ``Snapshot``s (base and head); per-file ``Signal``s and
 from __future__ import annotations
 
 import posixpath
-import sys
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 import dataclasses
 from dataclasses import dataclass, replace
 
 from archreview.change.catalogue import Catalogue, load_catalogue
-from archreview.facts.distributions import distribution_of, names_a_distribution, same_as
+from archreview.facts.distributions import distribution_of, names_a_distribution, same_as, standard_library
 from archreview.facts.manifests import CONSTRAINT, INCLUDE, LOCKED, is_dev_section, is_manifest
 from archreview.core.model import FileFacts, InfraFinding, Location, RepoFacts, Requirement, Signal, Snapshot
 from archreview.repo.modules import internal_names
@@ -54,9 +53,6 @@ from archreview.facts.packages import NOT_DECLARED
 from archreview.facts.treesitter import ECOSYSTEM_OF
 from archreview.sources.files import language_of
 from archreview.sources.roles import in_ci, role_of
-
-_STDLIB = frozenset(sys.stdlib_module_names) | {"__future__"}
-
 
 _SOURCE_ROOTS = {"src", "lib", "source", "python"}
 
@@ -487,7 +483,7 @@ def imported_distributions(snapshot: Snapshot, *, production_only: bool,
             continue
         for imp in f.imports:
             top = imp.module.split(".")[0]
-            if (imp.level == 0 and top and top not in _STDLIB and top not in internal
+            if (imp.level == 0 and top and top not in standard_library() and top not in internal
                     and names_a_distribution(imp.module)):
                 out.add(distribution_of(imp.module))
     return frozenset(out)

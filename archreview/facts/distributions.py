@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
+import sys
 import tomllib
 from importlib import resources
 
@@ -70,6 +71,17 @@ def _namespaces() -> frozenset[str]:
     text = resources.files("archreview").joinpath("data/distributions.toml").read_text("utf-8")
     names = tomllib.loads(text).get("namespaces", {}).get("names", [])
     return frozenset(n for n in names if isinstance(n, str))
+
+
+@functools.cache
+def standard_library() -> frozenset[str]:
+    """Top-level names of the standard library of either Python major: the running interpreter's
+    (``sys.stdlib_module_names``) plus the bundled ``[stdlib]`` names (Python 2's ``ConfigParser``,
+    modules later 3.x releases removed). Case matters: ``ConfigParser`` is the standard module,
+    ``configparser`` on Python 2 the PyPI backport (and on Python 3 the standard module again)."""
+    text = resources.files("archreview").joinpath("data/distributions.toml").read_text("utf-8")
+    names = tomllib.loads(text).get("stdlib", {}).get("names", [])
+    return frozenset(sys.stdlib_module_names) | {"__future__"} | {n for n in names if isinstance(n, str)}
 
 
 def names_a_distribution(module: str) -> bool:

@@ -150,8 +150,9 @@ class FactsCache:
     def get_many(self, keys: Iterable[str]) -> dict[str, FileFacts]:
         return {k: v for k, v in self._get(list(keys)).items() if isinstance(v, FileFacts)}
 
-    def put_many(self, items: dict[str, FileFacts]) -> None:
-        self._put(items)
+    def put_many(self, items: dict[str, FileFacts], pickled: dict[str, bytes] | None = None) -> None:
+        """Store ``items``; ``pickled`` holds the pickles (by key) of those already pickled, as a worker sent them."""
+        self._put(items, pickled)
 
     # --- any other value ---------------------------------------------------------
     def get_value(self, key: str) -> Any | None:
@@ -177,12 +178,13 @@ class FactsCache:
             self.problem = f"cache not read: {exc}"
         return found
 
-    def _put(self, items: dict[str, Any]) -> None:
+    def _put(self, items: dict[str, Any], pickled: dict[str, bytes] | None = None) -> None:
         self.memory.update(items)
         if self.db is None or not items:
             return
         now = time.time()
-        blobs = {k: self._seal(k, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, v in items.items()}
+        done = pickled or {}
+        blobs = {k: self._seal(k, done.get(k) or pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, v in items.items()}
         rows = [(k, blob, len(blob), now) for k, blob in blobs.items()]
         try:
             with self.db:

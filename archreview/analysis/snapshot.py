@@ -35,6 +35,7 @@ def take_snapshot(root: Path, commit: str | None, cache: FactsCache, *, jobs: in
     with runner.workers_started(runner.worker_count(jobs, len(to_read), sum(f.size for f in to_read))) as idle:
         skipped, errors = list(listing.skipped), []
         pending, fresh = [], {}
+        pickles: dict[str, bytes] = {}  # the results as the workers pickled them: the cache stores these bytes
         for source, content in sources.read_sources(root, commit, to_read):
             if isinstance(content, FileError):
                 errors.append(content)
@@ -54,12 +55,12 @@ def take_snapshot(root: Path, commit: str | None, cache: FactsCache, *, jobs: in
         keys = {s.path: key for s, key, _ in pending}
         tick = progress(len(tasks)) if progress and tasks else None
         stopped = []  # a worker that died or ran out of time: recorded, not cached, so the next run retries
-        for result in runner.analyse_many(tasks, jobs, tick, idle=idle):
+        for result in runner.analyse_many(tasks, jobs, tick, idle=idle, pickles=pickles):
             if runner.transient(result.error):
                 stopped.append(result)
             else:
                 fresh[keys[result.path]] = result
-    cache.put_many(fresh)
+    cache.put_many(fresh, {keys[path]: payload for path, payload in pickles.items()})
     return _assemble(commit, [*facts, *fresh.values(), *stopped], skipped, errors)
 
 

@@ -140,12 +140,17 @@ def subtree(node: ast.AST) -> list[ast.AST]:
     """``list(ast.walk(node))``, same order, kept on the node.
 
     Several detectors walk the same function body; the first pays for the walk,
-    the others read the list (do not mutate it).
+    the others copy the list. The node keeps the nodes below it, not itself: a node
+    holding a list that holds the node is a reference cycle, which only the cycle
+    collector frees (workers leave that collector off while they analyse).
     """
-    found: list[ast.AST] | None = getattr(node, "_archreview_walk", None)
-    if found is None:
+    below: list[ast.AST] | None = getattr(node, "_archreview_walk", None)
+    if below is None:
         found = under([node])
-        node._archreview_walk = found  # type: ignore[attr-defined]
+        node._archreview_walk = found[1:]  # type: ignore[attr-defined]  # without the node: no reference cycle
+        return found
+    found = [node]
+    found += below
     return found
 
 

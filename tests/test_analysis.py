@@ -90,6 +90,26 @@ def test_a_second_run_reuses_the_cache_and_corrupt_entries_are_recomputed(git_re
     assert analyze(repo.path, jobs=1) == cold and len(calls) == len(APP) + 1
 
 
+def test_a_whole_analysis_is_stored_without_its_files_and_recomputed_when_one_of_their_entries_is_gone(
+        git_repo, tmp_path, monkeypatch):
+    repo = git_repo([APP, {"app/extra.py": "X = 1\n"}])
+    calls: list[str] = []
+    real = runner.analyse_many
+    monkeypatch.setattr(runner, "analyse_many",
+                        lambda tasks, *a, **k: calls.extend(t[0] for t in tasks) or real(tasks, *a, **k))
+    cold = analyze(repo.path, base=repo.commits[0], jobs=1)
+    calls.clear()
+    assert analyze(repo.path, base=repo.commits[0], jobs=1) == cold and calls == []  # its files joined again
+    db = sqlite3.connect(tmp_path / "cache" / "facts.sqlite3")
+    extra = entry_key("app/extra.py", repo.git("rev-parse", "HEAD:app/extra.py").strip())
+    assert db.execute("SELECT COUNT(*) FROM facts WHERE key = ?", (extra,)).fetchone() == (1,)
+    with db:
+        db.execute("DELETE FROM facts WHERE key = ?", (extra,))
+    db.close()
+    again = analyze(repo.path, base=repo.commits[0], jobs=1)
+    assert again == cold and calls == ["app/extra.py"]
+
+
 def test_an_entry_signed_by_another_cache_is_not_trusted(tmp_path):
     key = entry_key("a.py", "1" * 40)
     theirs = FactsCache(tmp_path / "theirs")

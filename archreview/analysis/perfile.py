@@ -132,19 +132,13 @@ def _python(path: str, data: bytes) -> FileFacts:
 
 
 def _python_tree(path: str, text: str, lines: list[str], tree: ast.Module) -> FileFacts:
-    imports, classes, docspans, lloc = [], [], [], 0
-    for stmt, local, checking in pyfacts.iter_statements(tree):
-        lloc += pyfacts.logical_lines(stmt)
-        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            imports.extend(pyfacts.imports_of(stmt, local, checking))
-        elif isinstance(stmt, ast.ClassDef):
-            classes.append(pyfacts.class_info(stmt))
-        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
-            docspans.append((stmt.lineno, stmt.end_lineno or stmt.lineno))
     ctx = FileContext(path, tree, text)
     ctx.lines = lines  # the split already made: the index would split the text again
+    # statements from the index's buckets; only the blocks holding imports are walked (for their flags)
+    imports = pyfacts.imports_in(tree, ctx)
+    classes = [pyfacts.class_info(c) for c in ctx.in_any_order(ast.ClassDef)]  # sorted by line below
     string_lines = _inside_strings(ctx)
-    raw = pyfacts.raw_metrics(lines, docspans, string_lines, lloc)
+    raw = pyfacts.raw_metrics(lines, pyfacts.docstring_spans(ctx), string_lines, pyfacts.logical_lines_of(ctx))
     functions, total_cc = pyfacts.complexity_of(ctx)
     halstead = pyfacts.halstead_of(ctx)
     return FileFacts(

@@ -82,8 +82,8 @@ class _Scan:
         self.calls: list[ast.Call] = ctx.calls()
         self.classes: list[ast.ClassDef] = ctx.nodes(ast.ClassDef)
         self.decorators = [d for n in ctx.nodes(*_FUNCS) for d in n.decorator_list]
-        bare = {id(n.value) for n in ctx.nodes(ast.Expr)}  # docstrings and bare literals say nothing
-        self.strings = [n for n in ctx.nodes(ast.Constant)
+        bare = {id(n.value) for n in ctx.bucket(ast.Expr)}  # docstrings and bare literals say nothing
+        self.strings = [n for n in ctx.bucket(ast.Constant)
                         if isinstance(n.value, str) and len(n.value) < 300 and id(n) not in bare]
         self.tree = tree
         self._qualified: dict[int, str] = {}  # by id(): the nodes live as long as the scan

@@ -281,6 +281,14 @@ class FileContext:  # not slotted: cached_property needs __dict__
         where sorting a mix of types by position (what ``nodes`` does) would be work thrown away."""
         return [n for t in types for n in self._by_type.get(t, ())]
 
+    def count(self, *types: type[ast.AST]) -> int:
+        """How many nodes of the given types the file holds."""
+        return sum(len(self._by_type.get(t, ())) for t in types)
+
+    def bucket(self, kind: type[_A]) -> list[_A]:
+        """Every node of one type, in ``nodes``' order: the shared bucket itself, not a copy (do not mutate it)."""
+        return cast(list[_A], self._by_type.get(kind, []))
+
     def calls(self) -> list[ast.Call]:
         """Every call, in source order: the shared bucket itself (asked for often; do not mutate it)."""
         return cast(list[ast.Call], self._by_type.get(ast.Call, []))  # the ast.Call bucket holds only calls

@@ -13,8 +13,9 @@ pass, PERF_NOTES.md) while MI needs only its SLOC and comment counts.
 from __future__ import annotations
 
 import ast
+import bisect
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from radon.metrics import mi_compute
 
@@ -78,6 +79,51 @@ def logical_lines(stmt: ast.stmt) -> int:
     if getattr(stmt, "finalbody", None):
         count += 1
     return count
+
+
+def logical_lines_of(ctx: FileContext) -> int:
+    """radon's LLOC of the whole file: ``logical_lines`` summed over every statement, read from the
+    index's buckets (a statement without decorators, handlers, else or finally counts one)."""
+    return ctx.count(*_STATEMENTS) - ctx.count(*_WITH_HEADERS) + sum(map(logical_lines, ctx.in_any_order(*_WITH_HEADERS)))
+
+
+def imports_in(tree: ast.Module, ctx: FileContext) -> list[RawImport]:
+    """``imports_of`` each import statement, in ``iter_statements`` order with its flags; blocks whose
+    lines hold no import statement (the index knows their lines) are not entered."""
+    starts = sorted({n.lineno for n in ctx.in_any_order(ast.Import, ast.ImportFrom)})
+    out: list[RawImport] = []
+    if not starts:
+        return out
+    stack: list[tuple[ast.stmt, bool, bool]] = [(s, False, False) for s in reversed(tree.body)]
+    while stack:
+        stmt, local, checking = stack.pop()
+        kind = type(stmt)
+        if kind is ast.Import or kind is ast.ImportFrom:
+            out += imports_of(stmt, local, checking)
+            continue
+        if kind not in _WITH_BLOCKS:
+            continue
+        first = bisect.bisect_left(starts, stmt.lineno)
+        if first == len(starts) or starts[first] > (stmt.end_lineno or stmt.lineno):
+            continue  # no import inside
+        inner_local = local or isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            block = getattr(stmt, name, None)
+            if not block:
+                continue
+            inner_checking = checking or (name == "body" and _is_type_checking(stmt))
+            for child in reversed(block):
+                if isinstance(child, (ast.ExceptHandler, ast.match_case)):
+                    stack.extend((s, inner_local, inner_checking) for s in reversed(child.body))
+                else:
+                    stack.append((child, inner_local, inner_checking))
+    return out
+
+
+def docstring_spans(ctx: FileContext) -> list[tuple[int, int]]:
+    """(first, last) line of each bare string statement (docstrings and string "comments"), in no order."""
+    return [(s.lineno, s.end_lineno or s.lineno) for s in ctx.in_any_order(ast.Expr)
+            if isinstance(s.value, ast.Constant) and isinstance(s.value.value, str)]
 
 
 def _is_type_checking(stmt: ast.stmt) -> bool:

@@ -112,14 +112,16 @@ def _calls(ctx: FileContext, seen: dict[str, int]) -> None:
             _note(seen, "error:result-type", line)
         elif last in {"resolve", "get_service", "provide"} and "container" in receiver.lower():
             _note(seen, "di:container", line)
-    for node in ctx.nodes(ast.Name):
+    if "Repository" not in ctx.text and ctx.text.isascii():
+        return  # no name can end with it (a non-ASCII name may, once Python has normalised it)
+    for node in ctx.bucket(ast.Name):
         if node.id.endswith("Repository") and isinstance(node.ctx, ast.Load):
             _note(seen, "data:repository", node.lineno)
             break
 
 
 def _sql_strings(ctx: FileContext, seen: dict[str, int]) -> None:
-    for node in ctx.nodes(ast.Constant):
+    for node in ctx.bucket(ast.Constant):
         value = node.value
         if isinstance(value, str) and 12 <= len(value) and _SQL.match(value):
             _note(seen, "data:raw-sql", node.lineno)
@@ -199,7 +201,7 @@ def _naming(ctx: FileContext) -> tuple[int, int]:
     """Counts of snake_case and camelCase names the file defines (functions, args, variables)."""
     names = {f.name for f in ctx.functions()}
     names.update(a.arg for a in ctx.nodes(ast.arg))
-    names.update(n.id for n in ctx.nodes(ast.Name) if isinstance(n.ctx, ast.Store))
+    names.update(n.id for n in ctx.bucket(ast.Name) if isinstance(n.ctx, ast.Store))
     names.discard("self")
     names.discard("cls")
     camel = sum(1 for n in names if _CAMEL.match(n))

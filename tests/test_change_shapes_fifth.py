@@ -73,3 +73,46 @@ def test_standard_modules_of_either_python_major_are_not_new_dependencies(git_re
         """
     result = change(git_repo, {}, {"authmodules/apache2/auth.py": script})
     assert result.new_dependencies == ("requests",)
+
+
+SQLITE = "{'ENGINE': 'django.db.backends.sqlite3', 'NAME': os.path.join(BASE_DIR, 'db.sqlite3')}"
+DJANGO_SETTINGS = """\
+    import os
+    from .env_reader import env
+
+    BASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    INSTALLED_APPS = ["django.contrib.auth"]
+    DATABASES = {
+        'default': DEFAULT,
+    }
+    """
+ENV_READER = "import environ\nenv = environ.Env()\n"
+
+
+def test_a_django_database_engine_changing_product_through_a_url_is_new_database(git_repo, private_cache) -> None:
+    # HackSoftware/Django-Styleguide-Example 0c70075: DATABASES from sqlite3 to env.db("DATABASE_URL",
+    # default="postgres:///styleguide_example") with psycopg2: the URL's scheme is the engine Django opens
+    base = {"config/__init__.py": "", "config/settings.py": DJANGO_SETTINGS.replace("DEFAULT", SQLITE),
+            "config/env_reader.py": ENV_READER,
+            "requirements.txt": "Django==3.0.7\ndjango-environ==0.4.5\n"}
+    postgres = DJANGO_SETTINGS.replace("DEFAULT", "env.db('DATABASE_URL', default='postgres:///styleguide_example')")
+    result = change(git_repo, base, {"config/settings.py": postgres,
+                                     "requirements.txt": "Django==3.0.7\ndjango-environ==0.4.5\npsycopg2==2.8.5\n"})
+    assert ("database", "postgresql") in kinds(result)
+    found = next(f for f in result.new_infrastructure if (f.kind, f.name) == ("database", "postgresql"))
+    assert {e.path for e in found.evidence} == {"config/settings.py", "requirements.txt"}
+    assert config_keys(result) == "config keys: DATABASE_URL"
+    q4 = result.fit_test[3]
+    assert q4.verdict == "drifts" and any("postgresql" in e.text for e in q4.evidence)
+    # dj-database-url's config(default=...) and parse(...) name the engine the same way
+    dj = "import dj_database_url\nDATABASES = {'default': dj_database_url.parse('mysql://app@db/app')}\n"
+    other = change(git_repo, base, {"config/settings.py": dj}, name="dj")
+    assert ("database", "mysql") in kinds(other)
+    # the same engine with other settings is not new
+    same = DJANGO_SETTINGS.replace("DEFAULT", SQLITE.replace("sqlite3", "postgresql"))
+    url = "import dj_database_url\nDATABASES = {'default': dj_database_url.config(default='postgresql://db/app', conn_max_age=600)}\n"
+    kept = change(git_repo, {**base, "config/settings.py": same}, {"config/settings.py": url}, name="kept")
+    assert not any(f.kind == "database" for f in kept.new_infrastructure)
+    # a URL that is only a setting's value, with no code opening a database, stays a name
+    named = change(git_repo, {}, {"app/links.py": "DOCS = 'postgres://example/db'\n"}, name="named")
+    assert not any(f.kind == "database" for f in named.new_infrastructure)

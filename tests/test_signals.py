@@ -341,6 +341,22 @@ def test_pattern_signals(snippet: str, section: str, kind: str, name: str) -> No
     assert (kind, name) in kinds(snippet)
 
 
+URL_CALL_ROWS = [  # the URL handed to the call names the engine: not a name (``_named``), the engine itself
+    ("from .env_reader import env\nDATABASES = {'default': env.db('DATABASE_URL', default='postgres:///app')}\n",
+     "database", "postgresql", "env.db(postgres)"),
+    ("import dj_database_url\nDATABASES = {'default': dj_database_url.config(default='sqlite:///db.sqlite3')}\n",
+     "database", "sqlite", "dj_database_url.config(sqlite)"),
+    ("import environ\nenv = environ.Env()\nCACHES = {'default': env.cache('CACHE_URL', default='redis://cache:6379/1')}\n",
+     "cache", "redis", "env.cache(redis)"),
+]
+
+
+@pytest.mark.parametrize(("snippet", "kind", "name", "detail"), URL_CALL_ROWS)
+def test_a_url_handed_to_an_engine_url_call_is_the_engine(snippet: str, kind: str, name: str, detail: str) -> None:
+    signals = python_signals("settings.py", ast.parse(snippet), snippet)
+    assert [(s.kind, s.name, s.via, s.detail) for s in signals if s.name == name] == [(kind, name, "settings", detail)]
+
+
 PATH_ROWS = [
     ("allocation/service_layer/messagebus.py", "event_bus", "message bus class"),
     ("app/event_bus.py", "event_bus", "message bus class"),
@@ -439,6 +455,7 @@ def test_every_catalogue_entry_has_a_row() -> None:
     covered |= {(s, k, n) for _, _, s, k, n in FILE_ROWS}
     covered |= {("paths", k, n) for _, k, n in PATH_ROWS}
     covered |= {("roles", k, n) for _, k, n in ROLE_ROWS}
+    covered |= {("url_calls", "database", "engine url")} if URL_CALL_ROWS else set()  # named after what they open
     # others: test_code_signals; [[stores]] make no signal (test_change_shapes checks them on a change)
     missing = [e.label for e in load_catalogue().entries
                if e.ecosystem == "pypi" and e.section != "stores" and (e.section, e.kind, e.name) not in covered]

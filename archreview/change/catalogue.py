@@ -41,8 +41,9 @@ _SECTIONS: dict[str, tuple[str, dict[str, type]]] = {
     "roles": ("plays", {"keys": list, "modules": list}),
     "stores": ("clients", {}),
     "ini_reads": ("constructors", {"methods": list, "args": list}),
+    "url_calls": ("calls", {}),
 }
-_REGEX_SECTIONS = {"classes", "backends", "images", "processes", "paths", "env_reads"}
+_REGEX_SECTIONS = {"classes", "backends", "images", "processes", "paths", "env_reads", "url_calls"}
 _CONFIG_FIELDS = ("extensions", "names", "name_prefixes", "exclude_dirs", "exclude_names")
 
 
@@ -132,6 +133,7 @@ class Catalogue:
     role_imports: dict[str, Entry] = field(compare=False, default_factory=dict)  # dotted module prefix -> role
     stores: dict[tuple[str, str], str] = field(compare=False, default_factory=dict)  # (kind, client name) -> store
     ini_reads: tuple[Entry, ...] = field(compare=False, default=())  # configparser-style section/option readers
+    url_calls: tuple[tuple[re.Pattern[str], Entry], ...] = field(compare=False, default=())  # `env.db(default=URL)`
 
     def entries_of(self, section: str) -> tuple[Entry, ...]:
         return tuple(e for e in self.entries if e.section == section)
@@ -287,6 +289,7 @@ def _index(entries: tuple[Entry, ...], config: ConfigRule) -> Catalogue:
         role_imports={m: e for e in of("roles") for m in e.modules},
         stores={(e.kind, c): e.name for e in of("stores") for c in e.match},
         ini_reads=tuple(of("ini_reads")),
+        url_calls=tuple((re.compile(p), e) for e in of("url_calls") for p in e.match),
     )
 
 

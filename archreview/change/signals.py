@@ -205,12 +205,31 @@ def python_signals(path: str, tree: ast.Module, text: str, catalogue: Catalogue 
     found += _class_signals(scan, cat)
     found += _decorator_signals(scan, cat, imported)
     found += _settings_signals(tree, cat)
+    engines = _engine_urls(scan, cat)
     for node in scan.strings:
         signals = _string_signals(str(node.value), node.lineno, cat, "settings")
-        if signals:  # given_to is read only for a string that says something (most files have none)
+        if signals and id(node) in engines:  # the URL configures what the code opens: the engine, not a name
+            found += [Signal(s.kind, s.name, s.line, "settings", f"{engines[id(node)]}({s.detail.removesuffix('://')})")
+                      if "://" in s.detail else s for s in signals]
+        elif signals:  # given_to is read only for a string that says something (most files have none)
             found += _roles(signals, scan.given_to.get(id(node), ""), cat)
     found += _config_keys(scan, cat)
     return _unique(found)
+
+
+def _engine_urls(scan: _Scan, cat: Catalogue) -> dict[int, str]:
+    """URL strings (by id) among the arguments of a call that makes them what the code opens
+    (catalogue ``url_calls``: ``env.db(default="postgres:///app")``) -> the qualified callee."""
+    out: dict[int, str] = {}
+    if not cat.url_calls or not any(isinstance(n.value, str) and "://" in n.value for n in scan.strings):
+        return out
+    for call in scan.calls:
+        name = scan.qualified(call.func)
+        if any(pattern.search(name) for pattern, _ in cat.url_calls):
+            for arg in [*call.args, *(k.value for k in call.keywords)]:
+                out.update((id(n), name) for n in walk(arg)
+                           if isinstance(n, ast.Constant) and isinstance(n.value, str) and "://" in n.value)
+    return out
 
 
 def _unique(signals: list[Signal]) -> tuple[Signal, ...]:

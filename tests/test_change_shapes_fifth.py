@@ -116,3 +116,26 @@ def test_a_django_database_engine_changing_product_through_a_url_is_new_database
     # a URL that is only a setting's value, with no code opening a database, stays a name
     named = change(git_repo, {}, {"app/links.py": "DOCS = 'postgres://example/db'\n"}, name="named")
     assert not any(f.kind == "database" for f in named.new_infrastructure)
+
+
+def test_a_folder_renamed_with_its_dockerfile_and_resources_is_a_move_not_a_service(git_repo, private_cache) -> None:
+    # orchest 3ea8a80: orchest/webserver renamed orchest/orchest-webserver (Dockerfile, uwsgi.ini, JSON resources
+    # and the Flask app moved with it) while its create_app starts an APScheduler job: the scheduler is new, the
+    # folder is not a service and its resources are not new config
+    app = "from flask import Flask\n\ndef create_app():\n    return Flask(__name__)\n"
+    scheduled = ("from flask import Flask\nfrom apscheduler.schedulers.background import BackgroundScheduler\n\n"
+                 "def create_app():\n    app = Flask(__name__)\n    scheduler = BackgroundScheduler()\n"
+                 "    scheduler.add_job(ping, 'interval', minutes=15)\n    scheduler.start()\n    return app\n\n"
+                 "def ping():\n    pass\n")
+    folder = {"Dockerfile": "FROM python:3.8\nCOPY app /app\nCMD [\"uwsgi\", \"--ini\", \"/app/uwsgi.ini\"]\n",
+              "app/uwsgi.ini": "[uwsgi]\nmodule = main:app\n", "app/main.py": "from app import create_app\napp = create_app()\n",
+              "app/app/__init__.py": app, "app/app/res/template.json": '{"cells": []}\n',
+              "app/app/res/kernels/python/kernel.json": '{"argv": ["python"]}\n'}
+    base = {"orchest/ctl/main.py": "import docker\n", **{f"orchest/webserver/{k}": v for k, v in folder.items()}}
+    moved = {f"orchest/orchest-webserver/{k}": v for k, v in folder.items()}
+    moved["orchest/orchest-webserver/app/app/__init__.py"] = scheduled
+    result = change(git_repo, base, {**{f"orchest/webserver/{k}": None for k in folder}, **moved})
+    assert kinds(result) == {("scheduler", "apscheduler")}
+    # the same folder copied beside the old one, still there, is a second deployable
+    copied = change(git_repo, base, moved, name="copied")
+    assert ("service", "orchest/orchest-webserver") in kinds(copied)

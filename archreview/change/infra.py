@@ -22,7 +22,8 @@ Works on two analysed ``Snapshot``s (base and head); per-file ``Signal``s and
   a base one moved there) or manifest, or config beside Python code of its own,
   is a microservice-style ``service`` named after the folder, when the repository
   already had Python code elsewhere (``src/``, ``lib/`` as a new source root are
-  a move, not a service).
+  a move, not a service; so is a base folder renamed with its files, whose config
+  files are not new either).
 * **Names support, code decides**: setting names (``REDIS_URL``, ``SENTRY_DSN``)
   and URLs (``redis://``) count only for a kind that code, a container or a
   deployment shows in the same snapshot (``_established``).
@@ -214,7 +215,7 @@ def new_infrastructure(
     after = _grouped([*(o for o in _occurrences(head, cat, internal) if (o.kind, o.name, o.path) not in wrappers),
                       *_service_folders(base, head, cat)])
     renamed = _renamed_services(base, head)
-    moved = _moved_config_files(base, head)
+    moved = _moved_config_files(base, head) | _in_renamed_folders(base, head)
     findings = [*_new_config_keys(base, head, changed, not_used, used)]
     new_keys = set(_config_keys(head, production=True)) - set(_config_keys(base, production=False))
     stores = {cat.stores[k] for k, occ in before.items() if k in cat.stores and any(not o.test and not o.support for o in occ)}
@@ -331,6 +332,46 @@ def _moved_config_files(base: Snapshot, head: Snapshot) -> frozenset[str]:
     return _moved(files(base), files(head))
 
 
+def _paths(snapshot: Snapshot) -> list[str]:
+    return [*(f.path for f in snapshot.files), *(s.path for s in snapshot.skipped)]
+
+
+def _renamed_folders(base: Snapshot, head: Snapshot) -> dict[str, str]:
+    """Head folders that are a base folder renamed or moved, -> that base folder: the base folder is gone
+    from head, and at least half of its files (two or more) are in the new one under the same relative
+    paths (orchest 3ea8a80: ``orchest/webserver`` renamed ``orchest/orchest-webserver`` with its Dockerfile,
+    uwsgi.ini and JSON resources). Only the topmost new and topmost gone folders are compared."""
+    before, after = _paths(base), _paths(head)
+    old_dirs = {d for p in before for d in _folders(p)}
+    new_dirs = {d for p in after for d in _folders(p)}
+
+    def topmost(paths: list[str], known: set[str]) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = defaultdict(set)
+        for p in paths:
+            folder = next((d for d in _folders(p) if d not in known), None)
+            if folder:
+                out[folder].add(p[len(folder) + 1:])
+        return out
+
+    gone, new = topmost(before, new_dirs), topmost(after, old_dirs)
+    out = {}
+    for folder, files in new.items():
+        best = max(gone.items(), key=lambda g: (len(g[1] & files), g[0]), default=None)
+        if best and len(best[1] & files) >= max(2, len(best[1]) / 2):
+            out[folder] = best[0]
+    return out
+
+
+def _in_renamed_folders(base: Snapshot, head: Snapshot) -> frozenset[str]:
+    """Head paths that are a base file carried along with its renamed folder (see :func:`_renamed_folders`)."""
+    renamed = _renamed_folders(base, head)
+    if not renamed:
+        return frozenset()
+    before = set(_paths(base))
+    return frozenset(p for p in _paths(head) for new, old in renamed.items()
+                     if p.startswith(new + "/") and f"{old}/{p[len(new) + 1:]}" in before)
+
+
 def _moved_dockerfiles(base: Snapshot, head: Snapshot) -> frozenset[str]:
     """Head Dockerfiles that are a base one moved (``Dockerfile`` -> ``docker/Dockerfile``): the same
     image built from another place, not a new deployable; a new ``Dockerfile.worker`` beside it is one."""
@@ -406,6 +447,7 @@ def _service_folders(base: Snapshot, head: Snapshot, cat: Catalogue) -> list[_Oc
     head_packages = {f.path.rsplit("/", 1)[0] for f in head.files if f.path.endswith("/__init__.py")}
     moved = _moved_dockerfiles(base, head)
     entries = _moved({f.path for f in base.files if _entry_point(f)}, {f.path for f in head.files if _entry_point(f)})
+    renamed = _renamed_folders(base, head)  # a folder renamed with its files is a move, not a new deployable
     by_folder: dict[str, list[FileFacts]] = defaultdict(list)
     for f in head.files:
         new = next((d for d in _folders(f.path) if d not in existing), None)
@@ -413,6 +455,8 @@ def _service_folders(base: Snapshot, head: Snapshot, cat: Catalogue) -> list[_Oc
             by_folder[new].append(f)
     out = []
     for folder, files in by_folder.items():
+        if folder in renamed:
+            continue
         has_code = any(_is_code(f) for f in files)
         sub_package = folder in head_packages and posixpath.dirname(folder) in packages
         if not any(_is_code(f) and not f.path.startswith(folder + "/") for f in base.files):

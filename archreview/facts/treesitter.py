@@ -298,7 +298,9 @@ _FIRST_STRING = re.compile(r'^[(\s]*(?:[\w$]+\s*[:=]\s*)?[@$]?(?:"""|["\'`])([^"
 def call_of(node, spec: Spec, data: bytes, new: bool = False, func: int = -1) -> Call | None:
     """The call at ``node``, in the function of index ``func`` (see ``calls_of``); ``data`` is the file's
     source (slices of it are cheaper than ``node.text``)."""
-    args = arguments_of(node, spec)
+    args = node.child_by_field_name("arguments")
+    if args is None:
+        args = arguments_of(node, spec)
     if new:
         callee = node.child_by_field_name("constructor") or node.child_by_field_name("type")
         if callee is None:  # `new X()` without a field: the first named child after `new`
@@ -311,8 +313,9 @@ def call_of(node, spec: Spec, data: bytes, new: bool = False, func: int = -1) ->
     if not name:
         return None
     args_text = data[args.start_byte: min(args.end_byte, args.start_byte + 300)].decode("utf-8", "replace") if args is not None else ""
-    first = _FIRST_STRING.match(args_text)
-    return Call(name, line(node), first.group(1) if first else "", new, args_text, func,
+    # the first argument is a string literal only if the text holds a quote (most calls: none, no regex)
+    first = _FIRST_STRING.match(args_text) if ('"' in args_text or "'" in args_text or "`" in args_text) else None
+    return Call(name, node.start_point[0] + 1, first.group(1) if first else "", new, args_text, func,
                 _within(node, spec, data) if spec.nesting else "")
 
 

@@ -165,6 +165,49 @@ class _Scan:
             found = self._qualified[id(node)] = f"{full}.{rest}" if full and rest else (full or name)
         return found
 
+    @functools.cached_property
+    def call_names(self) -> list[str]:
+        """``qualified(call.func)`` of each of ``calls``, in that order (every call is asked about twice).
+
+        The same reading in one pass over each chain: where it ends at a plain name, the index's
+        qualified name, kept on the node as ``FileContext.qualified`` keeps it; "" where it ends
+        elsewhere; near the link limit, ``qualified`` itself."""
+        aliases, known = self.ctx.aliases, self._qualified
+        attribute, call_type, name_type = ast.Attribute, ast.Call, ast.Name
+        out: list[str] = []
+        for call in self.calls:
+            func = call.func
+            found = known.get(id(func))
+            if found is None:
+                parts: list[str] = []
+                node: ast.AST = func
+                for _ in range(MAX_CHAIN - 2):  # as _rooted
+                    kind = type(node)
+                    if kind is attribute:
+                        parts.append(node.attr)  # type: ignore[attr-defined]
+                        node = node.value  # type: ignore[attr-defined]
+                    elif kind is call_type:
+                        node = node.func  # type: ignore[attr-defined]
+                    else:
+                        break
+                else:
+                    out.append(self.qualified(func))
+                    continue
+                if type(node) is name_type:
+                    parts.append(node.id)
+                    dotted = ".".join(reversed(parts))
+                    head, _, rest = dotted.partition(".")
+                    full = aliases.get(head)
+                    found = f"{full}.{rest}" if full and rest else (full or dotted)
+                    # kept as FileContext.qualified keeps them (it names a called call by what that call calls)
+                    (func.func if type(func) is call_type else func)._archreview_dotted = dotted  # type: ignore[attr-defined]
+                    func._archreview_qualified = found  # type: ignore[attr-defined]
+                else:
+                    found = ""
+                known[id(func)] = found
+            out.append(found)
+        return out
+
     def imported(self) -> set[str]:
         """Every dotted prefix of every imported name."""
         out: set[str] = set()
@@ -261,8 +304,7 @@ def _config_keys(scan: _Scan, cat: Catalogue) -> list[Signal]:
     out: list[Signal] = []
     if cat.env_reads:
         reads: dict[str, Entry | None] = {}  # by name: a file calls the same few names many times
-        for call in scan.calls:
-            name = scan.qualified(call.func)
+        for call, name in zip(scan.calls, scan.call_names):
             entry = reads[name] if name in reads else reads.setdefault(
                 name, next((e for pattern, e in cat.env_reads if pattern.search(name)), None))
             key = _env_name(call.args[0], scan) if entry and call.args else ""
@@ -403,8 +445,7 @@ def _first_arg(call: ast.Call) -> str:
 
 def _call_signals(scan: _Scan, cat: Catalogue, imported: set[str]) -> list[Signal]:
     out = []
-    for call in scan.calls:
-        name = scan.qualified(call.func)
+    for call, name in zip(scan.calls, scan.call_names):
         entries = cat.calls.get(name, ())
         if isinstance(call.func, ast.Attribute):
             entries += cat.calls.get("*." + call.func.attr, ())

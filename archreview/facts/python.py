@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 import bisect
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator
 
 from radon.metrics import mi_compute
 
@@ -26,8 +26,10 @@ FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 _ABSTRACT_BASES = {"ABC", "abc.ABC", "Protocol", "typing.Protocol", "typing_extensions.Protocol"}
 
 
-def iter_statements(tree: ast.Module) -> Iterator[tuple[ast.stmt, bool, bool]]:
-    """Every statement with (inside a function, inside ``if TYPE_CHECKING``).
+def iter_statements(tree: ast.Module, enter: Callable[[ast.stmt], bool] | None = None
+                    ) -> Iterator[tuple[ast.stmt, bool, bool]]:
+    """Every statement with (inside a function, inside ``if TYPE_CHECKING``); with ``enter``, only
+    the blocks of the statements it accepts are entered.
 
     Walks statement bodies only, never expressions: about five times cheaper
     than ``ast.walk`` and enough for imports, classes and functions.
@@ -36,7 +38,7 @@ def iter_statements(tree: ast.Module) -> Iterator[tuple[ast.stmt, bool, bool]]:
     while stack:
         stmt, local, checking = stack.pop()
         yield stmt, local, checking
-        if type(stmt) not in _WITH_BLOCKS:  # most statements hold none: no field to look up
+        if type(stmt) not in _WITH_BLOCKS or (enter is not None and not enter(stmt)):  # most hold no block
             continue
         inner_local = local or isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
         for name in ("body", "orelse", "finalbody", "handlers", "cases"):
@@ -91,33 +93,18 @@ def imports_in(tree: ast.Module, ctx: FileContext) -> list[RawImport]:
     """``imports_of`` each import statement, in ``iter_statements`` order with its flags; blocks whose
     lines hold no import statement (the index knows their lines) are not entered."""
     starts = sorted({n.lineno for n in ctx.in_any_order(ast.Import, ast.ImportFrom)})
-    out: list[RawImport] = []
     if not starts:
-        return out
-    stack: list[tuple[ast.stmt, bool, bool]] = [(s, False, False) for s in reversed(tree.body)]
-    while stack:
-        stmt, local, checking = stack.pop()
-        kind = type(stmt)
-        if kind is ast.Import or kind is ast.ImportFrom:
-            out += imports_of(stmt, local, checking)
-            continue
-        if kind not in _WITH_BLOCKS:
-            continue
+        return []
+
+    def holds_one(stmt: ast.stmt) -> bool:
         first = bisect.bisect_left(starts, stmt.lineno)
-        if first == len(starts) or starts[first] > (stmt.end_lineno or stmt.lineno):
-            continue  # no import inside
-        inner_local = local or isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
-        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
-            block = getattr(stmt, name, None)
-            if not block:
-                continue
-            inner_checking = checking or (name == "body" and _is_type_checking(stmt))
-            for child in reversed(block):
-                if isinstance(child, (ast.ExceptHandler, ast.match_case)):
-                    stack.extend((s, inner_local, inner_checking) for s in reversed(child.body))
-                else:
-                    stack.append((child, inner_local, inner_checking))
-    return out
+        return first < len(starts) and starts[first] <= (stmt.end_lineno or stmt.lineno)
+
+    return [i for stmt, local, checking in iter_statements(tree, holds_one) if type(stmt) in _IMPORTS
+            for i in imports_of(stmt, local, checking)]
+
+
+_IMPORTS = (ast.Import, ast.ImportFrom)
 
 
 def docstring_spans(ctx: FileContext) -> list[tuple[int, int]]:

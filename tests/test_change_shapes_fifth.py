@@ -139,3 +139,91 @@ def test_a_folder_renamed_with_its_dockerfile_and_resources_is_a_move_not_a_serv
     # the same folder copied beside the old one, still there, is a second deployable
     copied = change(git_repo, base, moved, name="copied")
     assert ("service", "orchest/orchest-webserver") in kinds(copied)
+
+
+FLASK_APP = """\
+    import uuid
+    from flask import Flask
+
+
+    def create_app():
+        app = Flask(__name__)
+        app.config.from_pyfile("/etc/app/pi.cfg")
+        pi_uuid = uuid.UUID(app.config.get("PI_UUID", ""))
+        app.config["PI_UUID"] = str(pi_uuid)
+        return app
+    """
+FLASK_CONFIG = """\
+    class Config(object):
+        SECRET_KEY = "dev"
+        PI_UUID = "8e4272a9-9037-40df-8aa3-976e4a04b5a9"
+    """
+
+
+def test_flask_config_keys_read_through_app_config_and_a_config_helper_are_config(git_repo, private_cache) -> None:
+    # privacyidea 9001f32: the pi.cfg key PI_UUID renamed PI_NODE_UUID, read with app.config.get(...) and a
+    # project helper get_app_config_value(...): a key operators now set that no code read before
+    framework = "from flask import current_app\n\n\ndef get_app_config_value(key, default=None):\n    return current_app.config.get(key, default)\n"
+    base = {"app/main.py": FLASK_APP, "app/config.py": FLASK_CONFIG, "app/framework.py": framework}
+    node = "from app.framework import get_app_config_value\n\n\ndef local_node():\n    return get_app_config_value('PI_NODE_UUID')\n"
+    result = change(git_repo, base, {"app/main.py": FLASK_APP.replace("PI_UUID", "PI_NODE_UUID"),
+                                     "app/config.py": FLASK_CONFIG.replace("PI_UUID", "PI_NODE_UUID"),
+                                     "app/nodes.py": node})
+    assert config_keys(result) == "config keys: PI_NODE_UUID"
+    found = next(f for f in result.new_infrastructure if f.kind == "config")
+    assert {e.path for e in found.evidence} == {"app/main.py", "app/nodes.py", "app/config.py"}
+    # current_app.config["X"] reads X; a key the config class already defined is one operators had
+    view = ("from flask import current_app\n\n\ndef view():\n"
+            "    return current_app.config['MAX_ITEMS'], current_app.config.get('SECRET_KEY')\n")
+    reads = change(git_repo, base, {"app/views.py": view}, name="reads")
+    assert config_keys(reads) == "config keys: MAX_ITEMS"
+    # a key the code only writes (app.config["X"] = ...) is not read
+    writes = change(git_repo, base, {"app/setup.py": "def setup(app):\n    app.config['EXTRA'] = 1\n"}, name="writes")
+    assert config_keys(writes) == ""
+
+
+DJANGO_PULP = """\
+    from dynaconf import DjangoDynaconf
+
+    INSTALLED_APPS = ["pulpcore.app"]
+    IMPORT_WORKERS_PERCENT = 100
+    MEDIA_ROOT = "/var/lib/pulp/media"
+    """
+KAFKA_SETTINGS = """\
+    KAFKA_BOOTSTRAP_SERVERS = None  # kafka integration disabled by default
+    KAFKA_TASKS_STATUS_TOPIC = "pulpcore.tasking.status"
+    KAFKA_SECURITY_PROTOCOL = "plaintext"
+    """
+
+
+def test_django_and_dynaconf_settings_newly_defined_and_read_are_config_keys(git_repo, private_cache) -> None:
+    # pulpcore 1c9ca42: KAFKA_* constants added to the Django/Dynaconf settings.py, read with settings.get(...) by
+    # a confluent-kafka producer module (and settings.X by another): each is a key an operator sets
+    producer = """\
+        from confluent_kafka import Producer
+        from django.conf import settings
+
+        _bootstrap_servers = settings.get("KAFKA_BOOTSTRAP_SERVERS")
+        _security_protocol = settings.get("KAFKA_SECURITY_PROTOCOL")
+
+
+        def producer():
+            return Producer({"bootstrap.servers": _bootstrap_servers, "security.protocol": _security_protocol})
+        """
+    tasks = "from django.conf import settings\n\n\ndef topic():\n    return settings.KAFKA_TASKS_STATUS_TOPIC, settings.MEDIA_ROOT\n"
+    base = {"pulpcore/app/settings.py": DJANGO_PULP, "pulpcore/tasking/tasks.py": "def run():\n    pass\n"}
+    result = change(git_repo, base, {"pulpcore/app/settings.py": textwrap.dedent(DJANGO_PULP) + textwrap.dedent(KAFKA_SETTINGS),
+                                     "pulpcore/tasking/kafka.py": producer, "pulpcore/tasking/tasks.py": tasks})
+    assert config_keys(result) == ("config keys: KAFKA_BOOTSTRAP_SERVERS, KAFKA_SECURITY_PROTOCOL, "
+                                   "KAFKA_TASKS_STATUS_TOPIC")
+    assert ("message_queue", "kafka") in kinds(result)
+    # a constant added to the settings that no code reads, and a framework setting read as settings.X, are not keys
+    unread = change(git_repo, base, {"pulpcore/app/settings.py": DJANGO_PULP + "    EXTRA_FLAG = True\n",
+                                     "pulpcore/tasking/tasks.py": "from django.conf import settings\n\n\n"
+                                     "def run():\n    return settings.DEBUG, getattr(settings, 'MEDIA_ROOT', '')\n"},
+                    name="unread")
+    assert config_keys(unread) == ""
+    # an environment variable replacing a constant the settings defined is still a new key
+    env = change(git_repo, base, {"pulpcore/app/settings.py": DJANGO_PULP.replace(
+        '"/var/lib/pulp/media"', 'os.environ.get("MEDIA_ROOT", "/var/lib/pulp/media")')}, name="env")
+    assert config_keys(env) == "config keys: MEDIA_ROOT"

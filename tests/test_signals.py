@@ -357,6 +357,25 @@ def test_a_url_handed_to_an_engine_url_call_is_the_engine(snippet: str, kind: st
     assert [(s.kind, s.name, s.via, s.detail) for s in signals if s.name == name] == [(kind, name, "settings", detail)]
 
 
+SETTINGS_READ_ROWS = [  # (path, snippet, the config-key signals as (via, key))
+    ("app/kafka.py", "from django.conf import settings\nS = settings.get('KAFKA_SERVERS')\nT = settings.KAFKA_TOPIC\n",
+     [("setting", "KAFKA_SERVERS"), ("setting_attr", "KAFKA_TOPIC")]),
+    ("app/views.py", "from flask import current_app\nA = current_app.config['MAX_ITEMS']\n"
+     "B = getattr(settings, 'FLAG', False)\ncurrent_app.config['WRITTEN'] = 1\n",
+     [("setting", "MAX_ITEMS"), ("setting", "FLAG")]),
+    ("proj/settings/base.py", "import os\nDEBUG = False\nclass Config:\n    TOKEN_TTL = 5\n_private = 1\nlower = 2\n",
+     [("defines", "DEBUG"), ("defines", "TOKEN_TTL")]),
+    ("app/nodes.py", "from app.framework import get_app_config_value\nN = get_app_config_value('PI_NODE_UUID')\n",
+     [("key", "PI_NODE_UUID")]),
+]
+
+
+@pytest.mark.parametrize(("path", "snippet", "keys"), SETTINGS_READ_ROWS)
+def test_settings_read_by_name_or_attribute_and_settings_modules_name_keys(path: str, snippet: str, keys: list) -> None:
+    signals = python_signals(path, ast.parse(snippet), snippet)
+    assert sorted((s.via, s.detail) for s in signals if s.kind == "config") == sorted(keys)
+
+
 PATH_ROWS = [
     ("allocation/service_layer/messagebus.py", "event_bus", "message bus class"),
     ("app/event_bus.py", "event_bus", "message bus class"),
@@ -456,6 +475,7 @@ def test_every_catalogue_entry_has_a_row() -> None:
     covered |= {("paths", k, n) for _, k, n in PATH_ROWS}
     covered |= {("roles", k, n) for _, k, n in ROLE_ROWS}
     covered |= {("url_calls", "database", "engine url")} if URL_CALL_ROWS else set()  # named after what they open
+    covered |= {("settings_reads", "config", "config keys")} if SETTINGS_READ_ROWS else set()
     # others: test_code_signals; [[stores]] make no signal (test_change_shapes checks them on a change)
     missing = [e.label for e in load_catalogue().entries
                if e.ecosystem == "pypi" and e.section != "stores" and (e.section, e.kind, e.name) not in covered]

@@ -42,8 +42,9 @@ _SECTIONS: dict[str, tuple[str, dict[str, type]]] = {
     "stores": ("clients", {}),
     "ini_reads": ("constructors", {"methods": list, "args": list}),
     "url_calls": ("calls", {}),
+    "settings_reads": ("objects", {"modules": list, "class_names": list}),
 }
-_REGEX_SECTIONS = {"classes", "backends", "images", "processes", "paths", "env_reads", "url_calls"}
+_REGEX_SECTIONS = {"classes", "backends", "images", "processes", "paths", "env_reads", "url_calls", "settings_reads"}
 _CONFIG_FIELDS = ("extensions", "names", "name_prefixes", "exclude_dirs", "exclude_names")
 
 
@@ -69,7 +70,8 @@ class Entry:
     decorators: tuple[str, ...] = ()
     class_names: tuple[str, ...] = ()
     keys: tuple[str, ...] = ()
-    modules: tuple[str, ...] = ()  # roles: imports that give the technology this role (``taskiq_redis``)
+    modules: tuple[str, ...] = ()  # roles: imports that give the technology this role (``taskiq_redis``);
+    # settings_reads: regexes on the paths of settings modules
     fields: tuple[str, ...] = ()  # settings classes: calls whose value makes a class attribute a key (``typedconfig.key``)
     prefixes: tuple[str, ...] = ()  # settings classes: decorators naming the keys' prefix (``@section("mwdb")``)
 
@@ -134,6 +136,7 @@ class Catalogue:
     stores: dict[tuple[str, str], str] = field(compare=False, default_factory=dict)  # (kind, client name) -> store
     ini_reads: tuple[Entry, ...] = field(compare=False, default=())  # configparser-style section/option readers
     url_calls: tuple[tuple[re.Pattern[str], Entry], ...] = field(compare=False, default=())  # `env.db(default=URL)`
+    settings_reads: tuple[Entry, ...] = field(compare=False, default=())  # `settings.get("X")`, `app.config["X"]`
 
     def entries_of(self, section: str) -> tuple[Entry, ...]:
         return tuple(e for e in self.entries if e.section == section)
@@ -199,7 +202,8 @@ def _entry(section: str, index: int, raw: dict[str, Any], source: str) -> Entry:
         raise fail(f"unknown ecosystem {raw['ecosystem']!r}; use one of {', '.join(ECOSYSTEMS)}")
     if section == "roles" and not all(m.count(":") == 1 and m.split(":")[0] in KINDS for m in match):
         raise fail("'plays' entries must be \"kind:name\" with a known kind")
-    for pattern in (*(match if section in _REGEX_SECTIONS else ()), *raw.get("class_names", ()), *raw.get("keys", ())):
+    regexes = (*raw.get("class_names", ()), *raw.get("keys", ()), *(raw.get("modules", ()) if section == "settings_reads" else ()))
+    for pattern in (*(match if section in _REGEX_SECTIONS else ()), *regexes):
         try:
             re.compile(pattern)
         except re.error as exc:
@@ -290,6 +294,7 @@ def _index(entries: tuple[Entry, ...], config: ConfigRule) -> Catalogue:
         stores={(e.kind, c): e.name for e in of("stores") for c in e.match},
         ini_reads=tuple(of("ini_reads")),
         url_calls=tuple((re.compile(p), e) for e in of("url_calls") for p in e.match),
+        settings_reads=tuple(of("settings_reads")),
     )
 
 

@@ -49,7 +49,7 @@ from archreview.core.model import FileFacts, InfraFinding, Location, RepoFacts, 
 from archreview.repo.modules import internal_names
 from archreview.core.vocab import Kind
 from archreview.change.codesignals import package_signals
-from archreview.change.signals import manifest_signals
+from archreview.change.signals import KEY_VIAS, manifest_signals
 from archreview.facts.packages import NOT_DECLARED
 from archreview.facts.treesitter import ECOSYSTEM_OF
 from archreview.sources.files import language_of
@@ -111,7 +111,7 @@ def _occurrences(snapshot: Snapshot, cat: Catalogue, internal: frozenset[str]) -
         if where == "docs":
             continue
         for s in f.signals:
-            if s.via == "key" or (s.via == "import" and _is_python(f) and s.detail.split(".")[0] in internal):
+            if s.via in KEY_VIAS or (s.via == "import" and _is_python(f) and s.detail.split(".")[0] in internal):
                 continue
             out.append(_Occurrence(s.kind, s.name, f.path, s.line, where == "test", deployed=s.via in _DEPLOYED,
                                    plays=s.detail.split(" ", 1)[0] if s.via == "role" else "",
@@ -216,8 +216,8 @@ def new_infrastructure(
                       *_service_folders(base, head, cat)])
     renamed = _renamed_services(base, head)
     moved = _moved_config_files(base, head) | _in_renamed_folders(base, head)
-    findings = [*_new_config_keys(base, head, changed, not_used, used)]
-    new_keys = set(_config_keys(head, production=True)) - set(_config_keys(base, production=False))
+    new_keys = _new_keys(base, head)
+    findings = [*_new_config_keys(new_keys, changed, not_used, used)]
     stores = {cat.stores[k] for k, occ in before.items() if k in cat.stores and any(not o.test and not o.support for o in occ)}
     for key, occurrences in after.items():
         if (key[0] == "service" and key[1] in renamed) or (key[0] == "config" and key[1] in moved):
@@ -400,24 +400,56 @@ def _moved(before: set[str], after: set[str]) -> frozenset[str]:
 MAX_KEYS_NAMED = 8
 
 
-def _config_keys(snapshot: Snapshot, *, production: bool) -> dict[str, list[Location]]:
-    out: dict[str, list[Location]] = defaultdict(list)
+@dataclass(frozen=True, slots=True)
+class _Keys:
+    """Config keys one snapshot names, by how (each key upper-cased -> where)."""
+
+    env: dict[str, list[Location]]  # read by name: environment variables, ini options, settings-class fields
+    settings: dict[str, list[Location]]  # read from the settings by name (``settings.get("X")``, ``app.config["X"]``)
+    attributes: dict[str, list[Location]]  # ``settings.X``
+    defined: dict[str, list[Location]]  # module-level names of settings modules
+
+
+_KEY_GROUPS = {"key": "env", "setting": "settings", "setting_attr": "attributes", "defines": "defined"}
+
+
+def _keys(snapshot: Snapshot, *, production: bool) -> _Keys:
+    groups: dict[str, dict[str, list[Location]]] = {g: defaultdict(list) for g in _KEY_GROUPS.values()}
     for f in snapshot.files:
         if place(f.path) == "docs" or (production and place(f.path) == "test"):
             continue
         for s in f.signals:
-            if s.via == "key":
-                out[s.detail.upper()].append(Location(f.path, s.line))
-    return out
+            if s.via in _KEY_GROUPS:
+                groups[_KEY_GROUPS[s.via]][s.detail.upper()].append(Location(f.path, s.line))
+    return _Keys(**groups)
 
 
-def _new_config_keys(base: Snapshot, head: Snapshot, changed: frozenset[str], not_used: Collection[str],
+def _new_keys(base: Snapshot, head: Snapshot) -> dict[str, list[Location]]:
+    """Config keys head's production code reads that base named nowhere, with every head location (reads,
+    and the definitions in settings modules of the keys read from the settings).
+
+    An environment variable (or ini option, settings field) is new unless base read that key somehow; a key
+    read from the settings (by name, or as ``settings.X`` when head's settings modules define X) is new unless
+    base read it or defined it too: a base setting the change starts reading is one the operator already had,
+    and ``settings.MEDIA_ROOT`` that no settings module defines is the framework's own."""
+    before, after = _keys(base, production=False), _keys(head, production=True)
+    read_before = {*before.env, *before.settings, *before.attributes}
+    out: dict[str, list[Location]] = defaultdict(list)
+    for key, locations in after.env.items():
+        if key not in read_before:
+            out[key] += locations
+    read = {**after.settings, **{k: v for k, v in after.attributes.items() if k in after.defined}}
+    for key in read:
+        if key not in read_before and key not in before.defined:
+            out[key] += [*after.settings.get(key, []), *after.attributes.get(key, []), *after.defined.get(key, [])]
+    return dict(out)
+
+
+def _new_config_keys(new_keys: dict[str, list[Location]], changed: frozenset[str], not_used: Collection[str],
                      used: Collection[str]) -> list[InfraFinding]:
-    """New config keys, once per change: settings-class fields and environment variables head reads in
-    production code that base read nowhere. The finding's name lists the keys."""
-    before = set(_config_keys(base, production=False))
-    new = {k: [loc for loc in locs if loc.path in changed]
-           for k, locs in _config_keys(head, production=True).items() if k not in before}
+    """New config keys (:func:`_new_keys`), once per change, with their locations in changed files. The
+    finding's name lists the keys."""
+    new = {k: [loc for loc in locs if loc.path in changed] for k, locs in new_keys.items()}
     new = {k: locs for k, locs in new.items() if locs}
     if not new:
         return []

@@ -257,6 +257,8 @@ def python_signals(path: str, tree: ast.Module, text: str, catalogue: Catalogue 
         elif signals:  # given_to is read only for a string that says something (most files have none)
             found += _roles(signals, scan.given_to.get(id(node), ""), cat)
     found += _config_keys(scan, cat)
+    for entry in cat.settings_reads:
+        found += _settings_reads(scan, entry, path)
     return _unique(found)
 
 
@@ -278,8 +280,14 @@ def _engine_urls(scan: _Scan, cat: Catalogue) -> dict[int, str]:
 def _unique(signals: list[Signal]) -> tuple[Signal, ...]:
     seen: dict[tuple[str, str, int, str], Signal] = {}
     for s in signals:
-        seen.setdefault((s.kind, s.name, s.line, s.detail if s.via == "key" else ""), s)
+        seen.setdefault((s.kind, s.name, s.line, f"{s.via}:{s.detail}" if s.via in KEY_VIAS else ""), s)
     return tuple(sorted(seen.values(), key=lambda s: (s.line, s.kind, s.name, s.via, s.detail)))
+
+
+# How a file names a config key: read by name ("key": an environment variable, an ini option, a settings-class
+# field; "setting": read from the settings by name; "setting_attr": ``settings.X``) or defined in a settings
+# module ("defines"). Keys are facts about configuration, never infrastructure evidence.
+KEY_VIAS = frozenset({"key", "setting", "setting_attr", "defines"})
 
 
 def _roles(signals: list[Signal], given_to: str, cat: Catalogue) -> list[Signal]:
@@ -319,6 +327,45 @@ def _config_keys(scan: _Scan, cat: Catalogue) -> list[Signal]:
         out += _settings_fields(scan, entry)
     for entry in cat.ini_reads:
         out += _ini_keys(scan, entry)
+    return out
+
+
+def _settings_reads(scan: _Scan, entry: Entry, path: str) -> list[Signal]:
+    """Keys read from the settings (``via="setting"``: ``settings.get("X")``, ``app.config["X"]``,
+    ``getattr(settings, "X")``; ``via="setting_attr"``: ``settings.X``) and, in a settings module, the
+    keys it defines (``via="defines"``: module-level upper-case names, and those of config classes)."""
+    objects = [re.compile(p) for p in entry.match]
+    out: list[Signal] = []
+
+    def settings(node: ast.AST) -> bool:
+        name = scan.qualified(node) if isinstance(node, (ast.Name, ast.Attribute)) else ""
+        return bool(name) and any(p.search(name) for p in objects)
+
+    for call in scan.calls:
+        func, args = call.func, call.args
+        if isinstance(func, ast.Attribute) and func.attr == "get" and args and settings(func.value):
+            key = _env_name(args[0], scan)
+        elif isinstance(func, ast.Name) and func.id == "getattr" and len(args) >= 2 and settings(args[0]):
+            key = _env_name(args[1], scan)
+        else:
+            continue
+        if key:
+            out.append(Signal(entry.kind, entry.name, call.lineno, "setting", key))
+    for sub in scan.ctx.nodes(ast.Subscript):
+        key = _env_name(sub.slice, scan) if isinstance(sub.ctx, ast.Load) and settings(sub.value) else ""
+        if key:
+            out.append(Signal(entry.kind, entry.name, sub.lineno, "setting", key))
+    for attr in scan.ctx.nodes(ast.Attribute):
+        if isinstance(attr.ctx, ast.Load) and _ENV_NAME.match(attr.attr) and settings(attr.value):
+            out.append(Signal(entry.kind, entry.name, attr.lineno, "setting_attr", attr.attr))
+    if any(re.search(p, path) for p in entry.modules):
+        classes = [re.compile(n) for n in entry.class_names]
+        body = [*scan.tree.body, *(n for c in scan.tree.body if isinstance(c, ast.ClassDef)
+                                   and any(p.search(c.name) for p in classes) for n in c.body)]
+        for node in body:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+            out += [Signal(entry.kind, entry.name, node.lineno, "defines", t.id)
+                    for t in targets if isinstance(t, ast.Name) and _ENV_NAME.match(t.id)]
     return out
 
 

@@ -227,3 +227,40 @@ def test_django_and_dynaconf_settings_newly_defined_and_read_are_config_keys(git
     env = change(git_repo, base, {"pulpcore/app/settings.py": DJANGO_PULP.replace(
         '"/var/lib/pulp/media"', 'os.environ.get("MEDIA_ROOT", "/var/lib/pulp/media")')}, name="env")
     assert config_keys(env) == "config keys: MEDIA_ROOT"
+
+
+CONTROL = """\
+    Source: python-app
+    Maintainer: A <a@example.org>
+
+    Package: python-app
+    Architecture: all
+    Depends: ${misc:Depends}, python-flask
+    Description: the server
+
+    Package: app-pam
+    Architecture: all
+    Depends: ${misc:Depends}, libpam-python
+    Description: the PAM module
+    """
+APACHE_PACKAGE = """
+    Package: app-apache-client
+    Architecture: all
+    Depends: ${misc:Depends}, python-requests, libapache2-mod-wsgi
+    Description: the Apache auth module
+    """
+
+
+def test_one_more_debian_binary_package_is_a_new_deployable(git_repo, private_cache) -> None:
+    # privacyidea 47e59e7: an Apache WSGI auth script shipped as its own Debian package (privacyidea-apache-client)
+    # beside the server and PAM packages the project already built
+    auth = "import requests\n\n\ndef check_password(environ, user, password):\n    return requests.post(URL, timeout=5).ok\n"
+    base = {"deploy/debian/control": CONTROL}
+    result = change(git_repo, base, {"deploy/debian/control": textwrap.dedent(CONTROL) + textwrap.dedent(APACHE_PACKAGE),
+                                     "authmodules/apache2/__init__.py": "", "authmodules/apache2/auth.py": auth})
+    assert ("service", "app-apache-client") in kinds(result)
+    # the first packaging of the product, and a package renamed, ship nothing new
+    first = change(git_repo, {}, {"debian/control": CONTROL}, name="first")
+    assert not any(f.kind == "service" for f in first.new_infrastructure)
+    renamed = change(git_repo, base, {"deploy/debian/control": CONTROL.replace("app-pam", "app-pam-module")}, name="renamed")
+    assert not any(f.kind == "service" for f in renamed.new_infrastructure)

@@ -214,7 +214,7 @@ def new_infrastructure(
     internal = _internal(head, head_facts)
     after = _grouped([*(o for o in _occurrences(head, cat, internal) if (o.kind, o.name, o.path) not in wrappers),
                       *_service_folders(base, head, cat)])
-    renamed = _renamed_services(base, head)
+    renamed = _renamed_services(base, head) | _packaging_only(base, head)
     moved = _moved_config_files(base, head) | _in_renamed_folders(base, head)
     new_keys = _new_keys(base, head)
     findings = [*_new_config_keys(new_keys, changed, not_used, used)]
@@ -257,6 +257,18 @@ def _renamed_services(base: Snapshot, head: Snapshot) -> frozenset[str]:
     before, after = services(base), services(head)
     gone = {source for name, source in before.items() if name not in after}
     return frozenset(name for name, source in after.items() if name not in before and source in gone)
+
+
+def _packaging_only(base: Snapshot, head: Snapshot) -> frozenset[str]:
+    """Debian binary packages of head that are not one more deployable: all of them when base shipped no
+    package (the product packaged, not a component added) or when one of base's is gone (renamed). One more
+    ``Package:`` beside the ones base shipped is a new deployable (privacyidea 47e59e7: the Apache auth
+    module as privacyidea-apache-client beside the PAM and RADIUS packages)."""
+    def packages(snapshot: Snapshot) -> set[str]:
+        return {s.name for f in snapshot.files if place(f.path) == "prod" for s in f.signals if s.via == "debian"}
+
+    before, after = packages(base), packages(head)
+    return frozenset(after - before) if not before or before - after else frozenset()
 
 
 def _what_is_new(key: tuple[Kind, str], head_occ: list[_Occurrence], base_occ: list[_Occurrence],

@@ -626,6 +626,8 @@ def file_signals(path: str, text: str, catalogue: Catalogue | None = None) -> tu
     elif _PROCFILE.match(name) or name.endswith((".sh", ".service")) or "supervisor" in path.lower() \
             or (text.startswith("#!") and "." not in name):  # an extensionless script: its shebang says so
         found += _process_lines(text, cat, "procfile")
+    if name == "control" and any(p.startswith("debian") for p in path.lower().split("/")[:-1]):
+        found += _debian_packages(text)
     program = name.endswith((".conf", ".ini")) and "[program:" in text  # a supervisor program: a process, not config
     if is_config(path, cat, any_place=True):
         found += _config_lines(text, cat, yaml_images=name.endswith((".yml", ".yaml")) and not _COMPOSE.match(name))
@@ -634,6 +636,16 @@ def file_signals(path: str, text: str, catalogue: Catalogue | None = None) -> tu
     if is_config(path, cat) and not program and not _COMPOSE.match(name):  # compose files bring services, not config
         found.append(Signal("config", path, 1, "config", name))
     return _unique(found)
+
+
+_DEBIAN_PACKAGE = re.compile(r"^Package:[ \t]*([a-z0-9][a-z0-9+.-]+)[ \t]*$", re.M)
+
+
+def _debian_packages(text: str) -> list[Signal]:
+    """Each binary package of a Debian ``control`` file: a unit the project ships and installs on its own
+    (kind ``service``, via ``debian``, named after the package)."""
+    return [Signal("service", m.group(1), text.count("\n", 0, m.start()) + 1, "debian", f"Package: {m.group(1)}")
+            for m in _DEBIAN_PACKAGE.finditer(text)]
 
 
 def is_config(path: str, catalogue: Catalogue | None = None, *, any_place: bool = False) -> bool:

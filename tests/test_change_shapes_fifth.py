@@ -177,8 +177,12 @@ def test_flask_config_keys_read_through_app_config_and_a_config_helper_are_confi
             "    return current_app.config['MAX_ITEMS'], current_app.config.get('SECRET_KEY')\n")
     reads = change(git_repo, base, {"app/views.py": view}, name="reads")
     assert config_keys(reads) == "config keys: MAX_ITEMS"
-    # a key the code only writes (app.config["X"] = ...) is not read
-    writes = change(git_repo, base, {"app/setup.py": "def setup(app):\n    app.config['EXTRA'] = 1\n"}, name="writes")
+    # a key the code only writes (app.config["X"] = ...), or sets and reads back in one file, is the code's own
+    # (Suyash906/Tracking 89601bd: app.config['UPLOAD_FOLDER'] = UPLOAD_FOLDER, read back by the upload view)
+    upload = ("from flask import Flask\napp = Flask(__name__)\napp.config['UPLOAD_FOLDER'] = '/srv/uploads'\n\n\n"
+              "def upload():\n    return app.config['UPLOAD_FOLDER']\n")
+    writes = change(git_repo, base, {"app/setup.py": "def setup(app):\n    app.config['EXTRA'] = 1\n",
+                                     "app/server.py": upload}, name="writes")
     assert config_keys(writes) == ""
 
 
@@ -223,6 +227,13 @@ def test_django_and_dynaconf_settings_newly_defined_and_read_are_config_keys(git
                                      "def run():\n    return settings.DEBUG, getattr(settings, 'MEDIA_ROOT', '')\n"},
                     name="unread")
     assert config_keys(unread) == ""
+    # a plain Django settings module (no Dynaconf): a constant of literals read as settings.X is the code's own
+    # (championship-management 41dc038: a RABBITMQ dict moved out of the module that opens the connection)
+    plain = {"proj/settings.py": "INSTALLED_APPS = []\n", "proj/queue.py": "import pika\n"}
+    dict_setting = change(git_repo, plain, {"proj/settings.py": "INSTALLED_APPS = []\nRABBITMQ = {'HOST': 'rabbitmq'}\n",
+                                            "proj/queue.py": "import pika\nfrom django.conf import settings\n"
+                                            "HOST = settings.RABBITMQ['HOST']\n"}, name="plain")
+    assert config_keys(dict_setting) == ""
     # an environment variable replacing a constant the settings defined is still a new key
     env = change(git_repo, base, {"pulpcore/app/settings.py": DJANGO_PULP.replace(
         '"/var/lib/pulp/media"', 'os.environ.get("MEDIA_ROOT", "/var/lib/pulp/media")')}, name="env")

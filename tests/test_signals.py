@@ -365,6 +365,10 @@ SETTINGS_READ_ROWS = [  # (path, snippet, the config-key signals as (via, key))
      [("setting", "MAX_ITEMS"), ("setting", "FLAG")]),
     ("proj/settings/base.py", "import os\nDEBUG = False\nclass Config:\n    TOKEN_TTL = 5\n_private = 1\nlower = 2\n",
      [("defines", "DEBUG"), ("defines", "TOKEN_TTL")]),
+    ("pulpcore/app/settings.py", "KAFKA_TOPIC = 'status'\nfrom dynaconf import DjangoDynaconf\n", [("exposes", "KAFKA_TOPIC")]),
+    ("server.py", "from flask import Flask\napp = Flask(__name__)\napp.config['UPLOAD_FOLDER'] = '/tmp'\n"
+     "def upload():\n    return app.config['UPLOAD_FOLDER'], app.config.get('UPLOAD_FOLDER')\n",
+     [("setting", "UPLOAD_FOLDER")]),
     ("app/nodes.py", "from app.framework import get_app_config_value\nN = get_app_config_value('PI_NODE_UUID')\n",
      [("key", "PI_NODE_UUID")]),
 ]

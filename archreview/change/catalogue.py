@@ -42,7 +42,7 @@ _SECTIONS: dict[str, tuple[str, dict[str, type]]] = {
     "stores": ("clients", {}),
     "ini_reads": ("constructors", {"methods": list, "args": list}),
     "url_calls": ("calls", {}),
-    "settings_reads": ("objects", {"modules": list, "class_names": list}),
+    "settings_reads": ("objects", {"modules": list, "class_names": list, "when_imported": list}),
 }
 _REGEX_SECTIONS = {"classes", "backends", "images", "processes", "paths", "env_reads", "url_calls", "settings_reads"}
 _CONFIG_FIELDS = ("extensions", "names", "name_prefixes", "exclude_dirs", "exclude_names")

@@ -420,9 +420,11 @@ class _Keys:
     settings: dict[str, list[Location]]  # read from the settings by name (``settings.get("X")``, ``app.config["X"]``)
     attributes: dict[str, list[Location]]  # ``settings.X``
     defined: dict[str, list[Location]]  # module-level names of settings modules
+    exposed: dict[str, list[Location]]  # the same, of settings modules that load from outside (Dynaconf)
 
 
-_KEY_GROUPS = {"key": "env", "setting": "settings", "setting_attr": "attributes", "defines": "defined"}
+_KEY_GROUPS = {"key": "env", "setting": "settings", "setting_attr": "attributes", "defines": "defined",
+               "exposes": "exposed"}
 
 
 def _keys(snapshot: Snapshot, *, production: bool) -> _Keys:
@@ -441,7 +443,8 @@ def _new_keys(base: Snapshot, head: Snapshot) -> dict[str, list[Location]]:
     and the definitions in settings modules of the keys read from the settings).
 
     An environment variable (or ini option, settings field) is new unless base read that key somehow; a key
-    read from the settings (by name, or as ``settings.X`` when head's settings modules define X) is new unless
+    read from the settings (by name, or as ``settings.X`` when a head settings module that loads from outside,
+    Dynaconf, defines X) is new unless
     base read it or defined it too: a base setting the change starts reading is one the operator already had,
     and ``settings.MEDIA_ROOT`` that no settings module defines is the framework's own."""
     before, after = _keys(base, production=False), _keys(head, production=True)
@@ -450,10 +453,11 @@ def _new_keys(base: Snapshot, head: Snapshot) -> dict[str, list[Location]]:
     for key, locations in after.env.items():
         if key not in read_before:
             out[key] += locations
-    read = {**after.settings, **{k: v for k, v in after.attributes.items() if k in after.defined}}
+    read = {**after.settings, **{k: v for k, v in after.attributes.items() if k in after.exposed}}
     for key in read:
-        if key not in read_before and key not in before.defined:
-            out[key] += [*after.settings.get(key, []), *after.attributes.get(key, []), *after.defined.get(key, [])]
+        if key not in read_before and key not in before.defined and key not in before.exposed:
+            out[key] += [*after.settings.get(key, []), *after.attributes.get(key, []),
+                         *after.defined.get(key, []), *after.exposed.get(key, [])]
     return dict(out)
 
 

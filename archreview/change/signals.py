@@ -286,8 +286,9 @@ def _unique(signals: list[Signal]) -> tuple[Signal, ...]:
 
 # How a file names a config key: read by name ("key": an environment variable, an ini option, a settings-class
 # field; "setting": read from the settings by name; "setting_attr": ``settings.X``) or defined in a settings
-# module ("defines"). Keys are facts about configuration, never infrastructure evidence.
-KEY_VIAS = frozenset({"key", "setting", "setting_attr", "defines"})
+# module ("defines"; "exposes" when the settings load from outside). Keys are facts about configuration,
+# never infrastructure evidence.
+KEY_VIAS = frozenset({"key", "setting", "setting_attr", "defines", "exposes"})
 
 
 def _roles(signals: list[Signal], given_to: str, cat: Catalogue) -> list[Signal]:
@@ -333,7 +334,9 @@ def _config_keys(scan: _Scan, cat: Catalogue) -> list[Signal]:
 def _settings_reads(scan: _Scan, entry: Entry, path: str) -> list[Signal]:
     """Keys read from the settings (``via="setting"``: ``settings.get("X")``, ``app.config["X"]``,
     ``getattr(settings, "X")``; ``via="setting_attr"``: ``settings.X``) and, in a settings module, the
-    keys it defines (``via="defines"``: module-level upper-case names, and those of config classes)."""
+    keys it defines (``via="defines"``: module-level upper-case names, and those of config classes;
+    ``via="exposes"`` when the module imports a library of ``when_imported`` that loads every setting
+    from outside, Dynaconf). ``app.config["X"]`` read back in a file that sets it is the code's own."""
     objects = [re.compile(p) for p in entry.match]
     out: list[Signal] = []
 
@@ -351,20 +354,22 @@ def _settings_reads(scan: _Scan, entry: Entry, path: str) -> list[Signal]:
             continue
         if key:
             out.append(Signal(entry.kind, entry.name, call.lineno, "setting", key))
-    for sub in scan.ctx.nodes(ast.Subscript):
-        key = _env_name(sub.slice, scan) if isinstance(sub.ctx, ast.Load) and settings(sub.value) else ""
-        if key:
-            out.append(Signal(entry.kind, entry.name, sub.lineno, "setting", key))
+    subscripts = [(sub, _env_name(sub.slice, scan)) for sub in scan.ctx.nodes(ast.Subscript) if settings(sub.value)]
+    own = {key for sub, key in subscripts if not isinstance(sub.ctx, ast.Load)}  # app.config["X"] = ...: set here
+    out += [Signal(entry.kind, entry.name, sub.lineno, "setting", key) for sub, key in subscripts
+            if key and isinstance(sub.ctx, ast.Load) and key not in own]
     for attr in scan.ctx.nodes(ast.Attribute):
         if isinstance(attr.ctx, ast.Load) and _ENV_NAME.match(attr.attr) and settings(attr.value):
             out.append(Signal(entry.kind, entry.name, attr.lineno, "setting_attr", attr.attr))
     if any(re.search(p, path) for p in entry.modules):
+        # settings a library loads from the environment and files (Dynaconf) are the operator's to set
+        via = "exposes" if any(m in scan.imported() for m in entry.when_imported) else "defines"
         classes = [re.compile(n) for n in entry.class_names]
         body = [*scan.tree.body, *(n for c in scan.tree.body if isinstance(c, ast.ClassDef)
                                    and any(p.search(c.name) for p in classes) for n in c.body)]
         for node in body:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
-            out += [Signal(entry.kind, entry.name, node.lineno, "defines", t.id)
+            out += [Signal(entry.kind, entry.name, node.lineno, via, t.id)
                     for t in targets if isinstance(t, ast.Name) and _ENV_NAME.match(t.id)]
     return out
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import textwrap
 
 from archreview.analysis.run import analyze
+from test_change_shapes import config_keys, kinds
 
 APP = {
     "app/__init__.py": "",
@@ -15,18 +16,11 @@ APP = {
 
 
 def change(git_repo, base: dict, head: dict, name: str = "repo"):
-    """Analyse the change from a repository at ``base`` to the same plus/minus ``head``."""
+    """Analyse the change from a repository at ``base`` to the same plus/minus ``head`` (a smaller ``APP`` than
+    test_change_shapes': no SQLAlchemy, so nothing shows a database kind unless a test's files do)."""
     files = {k: textwrap.dedent(v) if isinstance(v, str) else v for k, v in head.items()}
     repo = git_repo([{**APP, **{k: textwrap.dedent(v) for k, v in base.items()}}, files], name=name)
     return analyze(repo.path, base=repo.commits[0], head=repo.commits[1], use_cache=False, jobs=1)
-
-
-def kinds(result) -> set[tuple[str, str]]:
-    return {(f.kind, f.name) for f in result.new_infrastructure if not f.test_only}
-
-
-def config_keys(result) -> str:
-    return next((f.name for f in result.new_infrastructure if f.name.startswith("config keys")), "")
 
 
 GRPC_CLIENT = """\

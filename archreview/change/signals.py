@@ -339,10 +339,16 @@ def _settings_reads(scan: _Scan, entry: Entry, path: str) -> list[Signal]:
     from outside, Dynaconf). ``app.config["X"]`` read back in a file that sets it is the code's own."""
     objects = [re.compile(p) for p in entry.match]
     out: list[Signal] = []
+    seen: dict[str, bool] = {}  # by the chain as written: a file reads the same few receivers many times
 
     def settings(node: ast.AST) -> bool:
-        name = scan.qualified(node) if isinstance(node, (ast.Name, ast.Attribute)) else ""
-        return bool(name) and any(p.search(name) for p in objects)
+        if not isinstance(node, (ast.Name, ast.Attribute)):
+            return False
+        written = _dotted(node)
+        if written not in seen:
+            name = scan.qualified(node)
+            seen[written] = bool(name) and any(p.search(name) for p in objects)
+        return seen[written]
 
     for call in scan.calls:
         func, args = call.func, call.args

@@ -92,7 +92,8 @@ def test_a_django_database_engine_changing_product_through_a_url_is_new_database
     postgres = DJANGO_SETTINGS.replace("DEFAULT", "env.db('DATABASE_URL', default='postgres:///styleguide_example')")
     result = change(git_repo, base, {"config/settings.py": postgres,
                                      "requirements.txt": "Django==3.0.7\ndjango-environ==0.4.5\npsycopg2==2.8.5\n"})
-    assert ("database", "postgresql") in kinds(result)
+    # one database: the DATABASE_URL setting name is that engine's setting, not a second finding ("database url")
+    assert [f.name for f in result.new_infrastructure if f.kind == "database"] == ["postgresql"]
     found = next(f for f in result.new_infrastructure if (f.kind, f.name) == ("database", "postgresql"))
     assert {e.path for e in found.evidence} == {"config/settings.py", "requirements.txt"}
     assert config_keys(result) == "config keys: DATABASE_URL"

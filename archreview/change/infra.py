@@ -218,6 +218,7 @@ def new_infrastructure(
     moved = _moved_config_files(base, head) | _in_renamed_folders(base, head)
     new_keys = _new_keys(base, head)
     findings = [*_new_config_keys(new_keys, changed, not_used, used)]
+    setting_names: set[tuple[Kind, str]] = set()
     stores = {cat.stores[k] for k, occ in before.items() if k in cat.stores and any(not o.test and not o.support for o in occ)}
     for key, occurrences in after.items():
         if (key[0] == "service" and key[1] in renamed) or (key[0] == "config" and key[1] in moved):
@@ -233,7 +234,24 @@ def new_infrastructure(
         if evidence:
             support = [o for o in occurrences if o.support and o.test == test_only and o.path in changed]
             findings.append(_finding(key, evidence + _locations(support), test_only, not_used, used))
-    return tuple(sorted(findings, key=lambda f: (f.kind, f.name)))
+            setting_names |= {key} if all(o.named and "://" not in o.detail for o in deciding) else set()
+    return tuple(sorted(_folded(findings, setting_names), key=lambda f: (f.kind, f.name)))
+
+
+def _folded(findings: list[InfraFinding], setting_names: set[tuple[Kind, str]]) -> list[InfraFinding]:
+    """A finding only setting names decide (``DATABASE_URL`` read as "database url") is the setting of a
+    new finding of its kind that code decides, when there is one: its evidence joins that one's, so
+    HackSoftware 0c70075 reports PostgreSQL, not PostgreSQL and "database url"."""
+    decided = {(f.kind, f.test_only): f for f in findings if (f.kind, f.name) not in setting_names}
+    out = {(f.kind, f.name, f.test_only): f for f in findings if (f.kind, f.name) not in setting_names
+           or (f.kind, f.test_only) not in decided}
+    for f in findings:
+        host = decided.get((f.kind, f.test_only)) if (f.kind, f.name) in setting_names else None
+        if host is not None:
+            key = (host.kind, host.name, host.test_only)
+            joined = sorted({*out[key].evidence, *f.evidence}, key=lambda loc: (loc.path, loc.line or 0))
+            out[key] = replace(out[key], evidence=tuple(joined))
+    return list(out.values())
 
 
 def _wrappers(base: Snapshot, head: Snapshot) -> set[tuple[Kind, str, str]]:

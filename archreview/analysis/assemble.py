@@ -15,6 +15,7 @@ from archreview.change import infra, lockfiles
 from archreview.repo import layers
 from archreview.checklist.detectors.repo import opened_items, repo_findings
 from archreview.checklist.placement import history
+from archreview.checklist.reach import place_unreached, unreached
 from archreview.checklist.rules import change_scoped
 from archreview.core.fingerprint import by_message, with_fingerprints
 from archreview.change.fit import fit_test
@@ -45,7 +46,7 @@ def assemble(ref: RepoRef, head: Snapshot, base: Snapshot | None, context: Conte
     fit = fit_test(base, head, changed, head_facts, new_infra, context)
     users = context.scale.users if context else None
     lines = (changed_lines or {}) if base is not None else None
-    findings = history(_mark_new(head, lines), base is not None)
+    findings = place_unreached(history(_mark_new(head, lines), base is not None), unreached(head.files, modules))
     findings += _mark_new_repo(with_fingerprints(repo_findings(head, new_infra, fit, the_graph.violations, users, changed),
                                                    by_message), lines)
     new_deps = infra.new_dependencies(base, head, base_facts=base_facts, head_facts=head_facts) if base is not None else ()

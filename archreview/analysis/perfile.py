@@ -18,7 +18,7 @@ from archreview.checklist import detectors
 from archreview.checklist.detectors.code import code_findings, settings_findings
 from archreview.change import codesignals
 from archreview.change.catalogue import load_catalogue
-from archreview.facts import csharp, golang, java, javascript, kotlin, manifests, packages, treesitter
+from archreview.facts import csharp, golang, java, javascript, kotlin, manifests, mentions, packages, treesitter
 from archreview.facts import python as pyfacts
 from archreview.change import signals
 from archreview.facts import codestyle, style
@@ -85,9 +85,11 @@ def _other(path: str, language: str, data: bytes) -> FileFacts:
     # source code is never a compose file, Dockerfile or config file: only build scripts (.kts) may be manifests
     lockfile = path.rsplit("/", 1)[-1].lower() in _LOCKFILES  # resolved versions: facts come from the manifest
     found = () if language in CODE_LANGUAGES or lockfile else signals.file_signals(path, text)
+    named = mentions.text_mentions(text) if language in mentions.TEXT_LANGUAGES and not lockfile else ()
     facts = FileFacts(path, language, lines=text.count("\n") + (not text.endswith("\n") and bool(text)),
                       requirements=reqs, signals=found + codesignals.project_signals(path, declares),
                       declares=declares,
+                      mentions=named,
                       findings=() if language in CODE_LANGUAGES or lockfile else
                       tuple(place(config_findings(path, text) + settings_findings(path, text))), error=lock_error)
     if language in CODE_LANGUAGES:
@@ -155,6 +157,7 @@ def _python_tree(path: str, text: str, lines: list[str], tree: ast.Module) -> Fi
         signals=signals.python_signals(path, tree, text, ctx=ctx),
         findings=with_fingerprints(detectors.file_findings(path, tree, text, ctx), python_places(tree, lines)),
         style=style.style_facts(tree, text, ctx),
+        mentions=mentions.python_mentions(ctx),
     )
 
 

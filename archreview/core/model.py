@@ -195,6 +195,9 @@ class FileFacts:
     error: str | None = None  # why the file could not be analysed fully
     namespace: str = ""  # Java/Kotlin package, C# namespace, Go package clause
     declares: tuple[tuple[str, str], ...] = ()  # what a build file says about the code: ("go-module", path)...
+    # dotted module names and .py paths the file names in strings or commands, outside import statements
+    # (settings, entry points, Dockerfile CMD...): archreview.facts.mentions
+    mentions: tuple[str, ...] = ()
 
 
 # --- what the team declares (archreview.context.load) ---------------------------------

@@ -245,17 +245,18 @@ def score(repos: list[Repo], markdown: bool) -> None:
 def calibrate(repos: list[Repo]) -> None:
     """Per rule, the smoothed precision of its findings on production paths: the base confidence.
 
-    Findings in developer tooling or operator commands are left out (placement scales them down
-    from the base); the smoothing is Laplace's, (right + 1) / (labelled + 2), so a rule seen right
+    Findings in developer tooling, operator commands or modules nothing reaches are left out
+    (placement scales them down from the base); the smoothing is Laplace's, (right + 1) / (labelled + 2), so a rule seen right
     twice out of two claims 0.75, not 1.0.
     """
     from archreview.checklist.placement import COMMAND_NOTE, DEV_NOTE
+    from archreview.checklist.reach import UNREACHED_NOTE
     from archreview.checklist.rules import registry
 
     counts: dict[str, Counter] = defaultdict(Counter)
     for repo in repos:
         for f, lab in match(findings(repo), load_labels(repo)):
-            if lab is not None and not f["message"].endswith((DEV_NOTE, COMMAND_NOTE)):
+            if lab is not None and not f["message"].endswith((DEV_NOTE, COMMAND_NOTE, UNREACHED_NOTE)):
                 counts[f["rule"]][lab["verdict"] == "true"] += 1
     print("rule, registry, right/labelled on production paths, precision, smoothed (base confidence), base now")
     for rule_id, c in sorted(counts.items(), key=lambda kv: -sum(kv[1].values())):

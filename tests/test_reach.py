@@ -1,0 +1,114 @@
+"""Modules nothing imports or starts are not production request paths (issue 10).
+
+Each test builds a small git repository with the shapes real services have: a package with a
+module that makes an HTTP call, and whatever imports, names or starts it (or nothing).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from archreview.analysis.run import analyze
+from archreview.checklist.reach import UNREACHED_NOTE
+from archreview.checklist.rules import in_report
+from archreview.facts.mentions import text_mentions
+from tests.repos import make_repo
+
+# A client built without a timeout, called from a module function: a report rule on a production path.
+SYNC = """\
+import requests
+
+session = requests.Session()
+
+
+def pull_rates(url):
+    return session.get(url).json()
+"""
+VIEW = """\
+from shop.rates import convert
+
+
+def price(request):
+    return convert(request.GET["amount"])
+"""
+RATES = "def convert(amount):\n    return amount\n"
+BASE = {"shop/__init__.py": "", "shop/rates.py": RATES, "shop/views.py": VIEW, "shop/sync.py": SYNC}
+
+
+def _sync_findings(tmp_path, extra: dict[str, object]):
+    repo = make_repo(tmp_path, [{**BASE, **extra}])
+    found = [f for f in analyze(repo.path, use_cache=False).findings if f.path.endswith("sync.py")]
+    assert found, "the detector must fire on the client call for the placement to mean anything"
+    return found
+
+
+def test_an_orphan_module_is_placed_lower_and_leaves_the_report(tmp_path):
+    [orphan] = _sync_findings(tmp_path, {})
+    assert orphan.rule == "timeout.client_default"
+    assert orphan.message.endswith(UNREACHED_NOTE)
+    assert orphan.confidence < 0.5 and not in_report(orphan)
+
+
+def test_the_same_module_imported_by_another_keeps_its_place(tmp_path):
+    imported = {"shop/jobs_runner.py": "from shop import sync\n\n\ndef run():\n    sync.pull_rates('https://x')\n"}
+    [kept] = _sync_findings(tmp_path, imported)
+    assert not kept.message.endswith(UNREACHED_NOTE) and in_report(kept)
+
+
+@pytest.mark.parametrize("extra", [
+    pytest.param({"shop/billing/__init__.py": "", "shop/billing/cron.py": "from .. import sync\n"}, id="relative-import"),
+    pytest.param({"shop/settings.py": 'MIDDLEWARE = ["django.middleware.common.CommonMiddleware", "shop.sync.Audit"]\n'},
+                 id="django-settings"),
+    pytest.param({"Dockerfile": 'FROM python:3.12-slim\nCOPY . /app\nCMD ["python", "-m", "shop.sync"]\n'},
+                 id="dockerfile-cmd"),
+    pytest.param({"Dockerfile": "FROM python:3.12-slim\nCMD python shop/sync.py\n"}, id="dockerfile-path"),
+    pytest.param({"pyproject.toml": '[project]\nname = "shop"\n\n[project.scripts]\nshop-sync = "shop.sync:pull_rates"\n'},
+                 id="pyproject-entry-point"),
+    pytest.param({"docker-compose.yml": "services:\n  worker:\n    image: shop\n    command: celery -A shop.sync worker -l info\n"},
+                 id="compose-command"),
+    pytest.param({"Procfile": "web: gunicorn shop.sync:app --workers 4\n"}, id="procfile"),
+    pytest.param({"deploy/uwsgi.ini": "[uwsgi]\nmodule = shop.sync:application\n"}, id="uwsgi-ini"),
+    pytest.param({"shop/loader.py": 'import importlib\n\n\ndef load():\n    return importlib.import_module("shop.sync")\n'},
+                 id="import-module-literal"),
+    pytest.param({"shop/loader.py": 'import importlib\n\n\ndef load(name):\n    return importlib.import_module(f"shop.{name}")\n'},
+                 id="import-module-prefix"),
+])
+def test_a_module_named_or_started_elsewhere_keeps_its_place(tmp_path, extra):
+    [kept] = _sync_findings(tmp_path, extra)
+    assert not kept.message.endswith(UNREACHED_NOTE) and in_report(kept)
+
+
+@pytest.mark.parametrize("path", ["shop/tasks.py", "shop/signals.py", "shop/templatetags/rates.py", "shop/wsgi.py"])
+def test_modules_frameworks_discover_by_name_keep_their_place(tmp_path, path):
+    repo = make_repo(tmp_path, [{**BASE, "shop/templatetags/__init__.py": "", path: SYNC}])
+    [kept] = [f for f in analyze(repo.path, use_cache=False).findings if f.path == path]
+    assert not kept.message.endswith(UNREACHED_NOTE) and in_report(kept)
+
+
+def test_a_module_naming_itself_is_still_an_orphan(tmp_path):
+    own_logger = SYNC + '\nimport logging\n\nlog = logging.getLogger("shop.sync")\n'
+    [orphan] = _sync_findings(tmp_path, {"shop/sync.py": own_logger})
+    assert orphan.message.endswith(UNREACHED_NOTE)
+
+
+def test_a_script_is_placed_once_as_a_command_not_twice(tmp_path):
+    script = SYNC + '\n\nif __name__ == "__main__":\n    pull_rates("https://x")\n'
+    [command] = _sync_findings(tmp_path, {"shop/sync.py": script})
+    assert "operator command" in command.message and UNREACHED_NOTE not in command.message
+    assert command.confidence == pytest.approx(0.49)  # scaled once, by the command placement
+
+
+def test_a_folder_scanned_for_plugins_reaches_its_modules(tmp_path):
+    scan = ("import importlib\nimport pkgutil\n\n\ndef load():\n    for m in pkgutil.iter_modules(__path__):\n"
+            "        importlib.import_module(f'{__name__}.{m.name}')\n")
+    repo = make_repo(tmp_path, [{**BASE, "shop/providers/__init__.py": scan, "shop/providers/ecb.py": SYNC}])
+    [kept] = [f for f in analyze(repo.path, use_cache=False).findings if f.path == "shop/providers/ecb.py"]
+    assert not kept.message.endswith(UNREACHED_NOTE)
+
+
+def test_mentions_in_deployment_files():
+    assert {"shop.web:app", "shop.worker"} <= set(text_mentions(
+        'CMD ["gunicorn", "shop.web:app"]\nRUN celery -A shop.worker beat\n'))
+    assert "worker" in text_mentions("worker: celery -A worker worker\n")
+    assert "shop/jobs/sync.py" in text_mentions("command: python shop/jobs/sync.py --once\n")
+    assert "shop.cli:main" in text_mentions("[options.entry_points]\nconsole_scripts =\n    shop = shop.cli:main\n")

@@ -78,6 +78,57 @@ def test_a_module_named_or_started_elsewhere_keeps_its_place(tmp_path, extra):
     assert not kept.message.endswith(UNREACHED_NOTE) and in_report(kept)
 
 
+def test_an_import_through_a_folder_without_init_inside_a_package_counts(tmp_path):
+    # plane keeps views in apps/api/plane/app/views/issue/ with no __init__.py; the package imports them relatively
+    repo = make_repo(tmp_path, [{**BASE, "shop/views/__init__.py": "from .issue.base import pull_rates\n",
+                                 "shop/views/issue/base.py": SYNC}])
+    [kept] = [f for f in analyze(repo.path, use_cache=False).findings if f.path == "shop/views/issue/base.py"]
+    assert not kept.message.endswith(UNREACHED_NOTE)
+
+
+def test_a_star_import_of_the_package_reaches_its_modules(tmp_path):
+    # Mailu: internal/__init__.py does `from mailu.internal.views import *`, views/__init__.py lists __all__
+    repo = make_repo(tmp_path, [{**BASE, "shop/internal/__init__.py": "from shop.internal.views import *\n",
+                                 "shop/internal/views/__init__.py": "__all__ = ['dovecot']\n",
+                                 "shop/internal/views/dovecot.py": SYNC}])
+    [kept] = [f for f in analyze(repo.path, use_cache=False).findings if f.path == "shop/internal/views/dovecot.py"]
+    assert not kept.message.endswith(UNREACHED_NOTE)
+
+
+def test_a_script_copied_and_started_by_its_file_name_is_reached(tmp_path):
+    # Mailu's nginx image copies core/nginx/letsencrypt.py to / and start.py runs "/letsencrypt.py"
+    start = 'import subprocess\n\nsubprocess.Popen(["/letsencrypt.py"])\n'
+    repo = make_repo(tmp_path, [{"core/nginx/start.py": start, "core/nginx/letsencrypt.py": SYNC}])
+    [kept] = [f for f in analyze(repo.path, use_cache=False).findings if f.path == "core/nginx/letsencrypt.py"]
+    assert not kept.message.endswith(UNREACHED_NOTE)
+
+
+def test_other_modules_of_a_plugin_folder_named_in_settings_are_reached(tmp_path):
+    # Redash lists its query runners by module name; others are enabled by an environment variable
+    settings = 'QUERY_RUNNERS = ["shop.runners.pg", "shop.runners.mysql"]\n'
+    runners = {"shop/runners/__init__.py": "", "shop/runners/pg.py": RATES, "shop/runners/mysql.py": RATES,
+               "shop/runners/bigquery.py": SYNC}
+    repo = make_repo(tmp_path, [{**BASE, **runners, "shop/config_values.py": settings}])
+    [kept] = [f for f in analyze(repo.path, use_cache=False).findings if f.path == "shop/runners/bigquery.py"]
+    assert not kept.message.endswith(UNREACHED_NOTE)
+
+
+def test_a_class_named_in_django_settings_does_not_make_its_folder_a_plugin_folder(tmp_path):
+    settings = 'MIDDLEWARE = ["shop.audit.Audit", "shop.rates.Cache"]\n'
+    [orphan] = _sync_findings(tmp_path, {"shop/audit.py": "class Audit:\n    pass\n", "shop/settings.py": settings})
+    assert orphan.message.endswith(UNREACHED_NOTE)
+
+
+def test_a_loader_that_globs_its_folder_and_imports_by_name_reaches_it(tmp_path):
+    # Flexget's plugin.py: Path(__file__).parent.glob("**/*.py") then import_module(name)
+    loader = ("import importlib\nfrom pathlib import Path\n\n\ndef load():\n"
+              "    for p in Path(__file__).parent.glob('components/**/*.py'):\n"
+              "        importlib.import_module('.'.join(p.with_suffix('').parts[-4:]))\n")
+    repo = make_repo(tmp_path, [{**BASE, "shop/plugin.py": loader, "shop/components/notify/discord.py": SYNC}])
+    [kept] = [f for f in analyze(repo.path, use_cache=False).findings if f.path == "shop/components/notify/discord.py"]
+    assert not kept.message.endswith(UNREACHED_NOTE)
+
+
 @pytest.mark.parametrize("path", ["shop/tasks.py", "shop/signals.py", "shop/templatetags/rates.py", "shop/wsgi.py"])
 def test_modules_frameworks_discover_by_name_keep_their_place(tmp_path, path):
     repo = make_repo(tmp_path, [{**BASE, "shop/templatetags/__init__.py": "", path: SYNC}])

@@ -163,3 +163,11 @@ def test_mentions_in_deployment_files():
     assert "worker" in text_mentions("worker: celery -A worker worker\n")
     assert "shop/jobs/sync.py" in text_mentions("command: python shop/jobs/sync.py --once\n")
     assert "shop.cli:main" in text_mentions("[options.entry_points]\nconsole_scripts =\n    shop = shop.cli:main\n")
+
+
+def test_a_repository_whose_modules_do_not_import_each_other_says_nothing(tmp_path):
+    # one module beside a Celery task file: nothing shows how the service starts, so nothing is placed lower
+    repo = make_repo(tmp_path, [{"shop/__init__.py": "", "shop/sync.py": SYNC,
+                                 "shop/tasks.py": "from celery import shared_task\n"}])
+    [kept] = [f for f in analyze(repo.path, use_cache=False).findings if f.path == "shop/sync.py"]
+    assert not kept.message.endswith(UNREACHED_NOTE) and in_report(kept)

@@ -18,22 +18,26 @@ from archreview.batch.supervisor import baseline_for
 from archreview.cli import main
 from archreview.core.errors import BadBaseline
 
+# A session made without a default timeout: timeout.client_default, a rule the client report shows
+# (a plain requests.get without one is timeout.missing, a lead: it neither fails nor counts as a risk).
 TWO_CALLS = '''import requests
+
+api = requests.Session()
 
 
 def fetch_user(uid):
-    return requests.get(f"https://api.example.com/users/{uid}")
+    return api.get(f"https://api.example.com/users/{uid}")
 
 
 def fetch_order(oid):
-    return requests.get(f"https://api.example.com/orders/{oid}")
+    return api.get(f"https://api.example.com/orders/{oid}")
 '''
 
 # Between the runs: the user call gets its timeout (fixed), an invoice call without one comes (added).
 CHANGED = TWO_CALLS.replace('users/{uid}")', 'users/{uid}", timeout=5)') + '''
 
 def fetch_invoice(iid):
-    return requests.get(f"https://api.example.com/invoices/{iid}")
+    return api.get(f"https://api.example.com/invoices/{iid}")
 '''
 
 ONE_CALL = 'import requests\n\n\ndef ping():\n    return requests.get("https://status.example.com")\n'
@@ -109,7 +113,7 @@ def test_each_repository_gets_its_sarif_and_pull_request_comment(runs):
                     ["runs"][0]["results"] if r["properties"]["checklist_item"] == 1)
     assert states == ["new", "unchanged"]
     comment = (second / "alpha" / "comment.md").read_text()
-    assert "Against the baseline: 1 new finding" in comment and "(app/client.py#L13)" in comment
+    assert "Against the baseline: 1 new finding" in comment and "(app/client.py#L15)" in comment
     assert "review incomplete: 21 of 22 items not reviewed" in (second / "gamma" / "comment.md").read_text()
 
 

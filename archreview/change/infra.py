@@ -212,10 +212,11 @@ def new_infrastructure(
     changed = changed_paths(base, head)
     wrappers = {w for w in _wrappers(base, head) if w[2].endswith(".py")}  # a C# DbContext subclass is an instance
     internal = _internal(head, head_facts)
+    folders = _renamed_folders(base, head)  # a folder renamed with its files: a move, its config not new
     after = _grouped([*(o for o in _occurrences(head, cat, internal) if (o.kind, o.name, o.path) not in wrappers),
-                      *_service_folders(base, head, cat)])
+                      *_service_folders(base, head, cat, folders)])
     renamed = _renamed_services(base, head) | _packaging_only(base, head)
-    moved = _moved_config_files(base, head) | _in_renamed_folders(base, head)
+    moved = _moved_config_files(base, head) | _in_renamed_folders(base, head, folders)
     new_keys = _new_keys(base, head)
     findings = [*_new_config_keys(new_keys, changed, not_used, used)]
     setting_names: set[tuple[Kind, str]] = set()
@@ -392,9 +393,8 @@ def _renamed_folders(base: Snapshot, head: Snapshot) -> dict[str, str]:
     return out
 
 
-def _in_renamed_folders(base: Snapshot, head: Snapshot) -> frozenset[str]:
-    """Head paths that are a base file carried along with its renamed folder (see :func:`_renamed_folders`)."""
-    renamed = _renamed_folders(base, head)
+def _in_renamed_folders(base: Snapshot, head: Snapshot, renamed: dict[str, str]) -> frozenset[str]:
+    """Head paths that are a base file carried along with its renamed folder (``renamed``: :func:`_renamed_folders`)."""
     if not renamed:
         return frozenset()
     before = set(_paths(base))
@@ -504,16 +504,16 @@ def _folders(path: str) -> list[str]:
     return ["/".join(parts[: i + 1]) for i in range(len(parts))]
 
 
-def _service_folders(base: Snapshot, head: Snapshot, cat: Catalogue) -> list[_Occurrence]:
+def _service_folders(base: Snapshot, head: Snapshot, cat: Catalogue, renamed: dict[str, str]) -> list[_Occurrence]:
     """Folders absent from base that carry their own Dockerfile, manifest, or config beside code. Config
     beside code does not make a service of a sub-package of a package base had (``treeherder/extract/``
-    with its JSON extract definitions is one more module of ``treeherder``, not a deployable)."""
-    existing = {d for path in (*(f.path for f in base.files), *(s.path for s in base.skipped)) for d in _folders(path)}
+    with its JSON extract definitions is one more module of ``treeherder``, not a deployable); nor does a base
+    folder renamed with its files (``renamed``: :func:`_renamed_folders`)."""
+    existing = {d for path in _paths(base) for d in _folders(path)}
     packages = {f.path.rsplit("/", 1)[0] for f in base.files if f.path.endswith("/__init__.py")}
     head_packages = {f.path.rsplit("/", 1)[0] for f in head.files if f.path.endswith("/__init__.py")}
     moved = _moved_dockerfiles(base, head)
     entries = _moved({f.path for f in base.files if _entry_point(f)}, {f.path for f in head.files if _entry_point(f)})
-    renamed = _renamed_folders(base, head)  # a folder renamed with its files is a move, not a new deployable
     by_folder: dict[str, list[FileFacts]] = defaultdict(list)
     for f in head.files:
         new = next((d for d in _folders(f.path) if d not in existing), None)

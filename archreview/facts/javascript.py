@@ -121,7 +121,7 @@ def _build(caps: dict, data: bytes) -> dict[str, Any]:
                                   _params, lambda n: ts.text(n).startswith("async"))
     return dict(
         imports=tuple(imports), functions=metrics, classes=tuple(classes),
-        calls=tuple(sorted(calls, key=lambda c: c.line)),
+        calls=tuple(sorted(calls, key=ts.BY_LINE)),
         sql=ts.built_sql(caps, SPEC, data), loops=ts.loops_of(caps, SPEC, data),
         annotations=tuple((ts.dotted(ts.text(d).lstrip("@")), ts.line(d)) for d in caps.get("annotation", [])),
         strings=ts.strings_of(caps, data),

@@ -6,10 +6,14 @@ module that makes an HTTP call, and whatever imports, names or starts it (or not
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from archreview.analysis.run import analyze
-from archreview.checklist.reach import UNREACHED_NOTE
+from archreview.checklist.placement import place
+from archreview.checklist.reach import UNREACHED_NOTE, place_unreached
+from archreview.core.model import Finding
 from archreview.checklist.rules import in_report
 from archreview.facts.mentions import text_mentions
 from tests.repos import make_repo
@@ -45,7 +49,7 @@ def _sync_findings(tmp_path, extra: dict[str, object]):
 def test_an_orphan_module_is_placed_lower_and_leaves_the_report(tmp_path):
     [orphan] = _sync_findings(tmp_path, {})
     assert orphan.rule == "timeout.client_default"
-    assert orphan.message.endswith(UNREACHED_NOTE)
+    assert orphan.message.endswith(UNREACHED_NOTE) and orphan.placement == "unreached"
     assert orphan.confidence < 0.5 and not in_report(orphan)
 
 
@@ -147,6 +151,27 @@ def test_a_script_is_placed_once_as_a_command_not_twice(tmp_path):
     [command] = _sync_findings(tmp_path, {"shop/sync.py": script})
     assert "operator command" in command.message and UNREACHED_NOTE not in command.message
     assert command.confidence == pytest.approx(0.49)  # scaled once, by the command placement
+    assert command.placement == "command"
+
+
+def test_place_unreached_reads_the_placement_field_not_the_end_of_the_message():
+    # a finding placed as a command keeps its place even when its message no longer ends with the note
+    found = Finding(1, "shop/sync.py", 6, "HTTP client without a timeout", 0.8, rule="timeout.client_default")
+    [command] = place([found], run_by_hand=True)
+    reworded = dataclasses.replace(command, message=command.message + " [seen in the last review]")
+    [kept, orphan] = place_unreached([reworded, found], frozenset({"shop/sync.py"}))
+    assert kept == reworded and kept.placement == "command" and kept.confidence == 0.4
+    assert orphan.placement == "unreached" and orphan.confidence == 0.4 and orphan.message.endswith(UNREACHED_NOTE)
+    [dev] = place([found], task_runner=True)
+    assert dev.placement == "dev" and place_unreached([dev], frozenset({"shop/sync.py"})) == [dev]
+
+
+def test_the_placement_stays_out_of_the_json_document(tmp_path):
+    from archreview.report.jsondoc import document
+
+    repo = make_repo(tmp_path, [BASE])
+    doc = document(analyze(repo.path, use_cache=False))
+    assert doc["findings"] and all("placement" not in f for f in doc["findings"])
 
 
 def test_a_folder_scanned_for_plugins_reaches_its_modules(tmp_path):

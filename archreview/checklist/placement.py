@@ -87,10 +87,11 @@ def place(findings: Iterable[Finding], task_runner: bool = False, run_by_hand: b
         if where == "production" and (run_by_hand or any(a <= f.line <= b for a, b in commands)):
             where = "command"
         if where in ("dev", "dev-settings"):
-            f = dataclasses.replace(f, confidence=round(f.confidence * DEV_SCALE, 2), message=f.message + DEV_NOTE)
+            f = dataclasses.replace(f, confidence=round(f.confidence * DEV_SCALE, 2), message=f.message + DEV_NOTE,
+                                    placement="dev")
         elif where == "command":
             f = dataclasses.replace(f, confidence=round(f.confidence * COMMAND_SCALE, 2),
-                                    message=f.message + COMMAND_NOTE)
+                                    message=f.message + COMMAND_NOTE, placement="command")
         out.append(f)
     return out
 

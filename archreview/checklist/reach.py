@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from archreview.checklist.placement import COMMAND_NOTE, COMMAND_SCALE, DEV_NOTE, role
+from archreview.checklist.placement import COMMAND_SCALE, role
 from archreview.core.model import FileFacts, Finding, Module
 from archreview.facts.mentions import DYNAMIC
 from archreview.repo.modules import absolute
@@ -175,12 +175,13 @@ def _others(files: set[str] | None, path: str) -> bool:
 def place_unreached(findings: Iterable[Finding], paths: frozenset[str]) -> list[Finding]:
     """Per-file findings in an unreached module, scaled down like an operator command's and said so.
 
-    Findings already placed (a developer script, an operator command) keep their place: one scaling
-    is enough.
+    Findings already placed (a developer script, an operator command: ``Finding.placement``) keep their
+    place: one scaling is enough.
     """
     out = []
     for f in findings:
-        if f.path in paths and not f.message.endswith((DEV_NOTE, COMMAND_NOTE, UNREACHED_NOTE)):
-            f = dataclasses.replace(f, confidence=round(f.confidence * COMMAND_SCALE, 2), message=f.message + UNREACHED_NOTE)
+        if f.path in paths and f.placement == "production":
+            f = dataclasses.replace(f, confidence=round(f.confidence * COMMAND_SCALE, 2),
+                                    message=f.message + UNREACHED_NOTE, placement="unreached")
         out.append(f)
     return out

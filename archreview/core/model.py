@@ -13,7 +13,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from operator import attrgetter
 
-from archreview.core.vocab import FitVerdict, ImportCategory, Kind, ViolationRule
+from archreview.core.vocab import FitVerdict, ImportCategory, Kind, Placement, ViolationRule
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -144,6 +144,7 @@ class Finding:
     new: bool | None = None  # in a line the change added; None without a base
     fingerprint: str = ""  # stable identity across runs (archreview.core.fingerprint)
     baseline: str | None = None  # "new" or "unchanged" against --baseline PREV.json; None without one
+    placement: Placement = "production"  # where the checklist placed it (scaled once, said in the message)
 
 
 @dataclass(frozen=True, slots=True, order=True)

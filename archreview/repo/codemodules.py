@@ -90,6 +90,11 @@ class _EsResolver:
     def __init__(self, es: list[FileFacts], files: Sequence[FileFacts]) -> None:
         self.paths = {f.path for f in es}
         self._memo: dict[tuple[str, str], tuple[str, ImportCategory, str | None]] = {}
+        # what a specifier's answer depends on besides itself: the file a relative one names, the governing
+        # tsconfig of a bare one (typeorm: 8,564 relative (folder, specifier) pairs name 2,259 files)
+        self._relative: dict[str, tuple[str, ImportCategory, str | None]] = {}
+        self._bare: dict[tuple[str | None, str], tuple[str, ImportCategory, str | None]] = {}
+        self._names: dict[str, str] = {}
         self._governing: dict[str, tuple[str, dict[str, list[str]]] | None] = {}  # folder -> its tsconfig
         self.tsconfigs: dict[str, dict[str, list[str]]] = {}
         self.packages: dict[str, tuple[str, dict[str, str]]] = {}  # npm name -> (folder, entries)
@@ -160,21 +165,39 @@ class _EsResolver:
 
     def _resolve(self, spec: str, folder: str) -> tuple[str, ImportCategory, str | None]:
         if spec.startswith((".", "/")):
-            found = self.file(posixpath.join(folder, spec))
-            return (es_name(found) if found else es_name(posixpath.normpath(posixpath.join(folder, spec))),
-                    "internal", None)
+            target = posixpath.normpath(f"{folder}/{spec}" if folder and spec[0] != "/" else spec)  # posixpath.join
+            found = self._relative.get(target)
+            if found is None:
+                path = self.file(target)
+                found = self._relative[target] = (self.module_name(path or target), "internal", None)
+            return found
         if javascript.is_builtin(spec):
             return spec.removeprefix("node:").split("/")[0], "stdlib", None
-        found = self._aliased(spec, folder) or self._workspace(spec)
+        config = self._tsconfig(folder)
+        key = (config[0] if config is not None else None, spec)
+        found = self._bare.get(key)
+        if found is None:
+            found = self._bare[key] = self._resolve_bare(spec, config)
+        return found
+
+    def module_name(self, path: str) -> str:
+        """``es_name`` of ``path``, each path once."""
+        name = self._names.get(path)
+        if name is None:
+            name = self._names[path] = es_name(path)
+        return name
+
+    def _resolve_bare(self, spec: str, config: tuple[str, dict[str, list[str]]] | None) -> tuple[str, ImportCategory, str | None]:
+        found = self._aliased(spec, config) or self._workspace(spec)
         if found:
-            return es_name(found), "internal", None
+            return self.module_name(found), "internal", None
         name = javascript.package_name(spec)
         if name in self.packages:
             return name, "internal", None
         return name, "third_party", name
 
-    def _aliased(self, spec: str, folder: str) -> str | None:
-        config = self._tsconfig(folder)
+    def _aliased(self, spec: str, config: tuple[str, dict[str, list[str]]] | None) -> str | None:
+        """``spec`` through the ``paths``/``baseUrl`` of ``config`` (the governing tsconfig, with what it extends)."""
         if config is None:
             return None
         where, table = config
@@ -224,8 +247,8 @@ def _es_modules(es: list[FileFacts], files: Sequence[FileFacts]) -> list[Module]
     resolver = _EsResolver(es, files)
     out = []
     for f in es:
-        folder = posixpath.dirname(f.path)
-        out.append(_module(f, es_name(f.path), [_imp(raw, *resolver.resolve(raw.module, folder)) for raw in f.imports]))
+        folder = f.path.rpartition("/")[0]  # posixpath.dirname: a path from the listing has no trailing slash
+        out.append(_module(f, resolver.module_name(f.path), [_imp(raw, *resolver.resolve(raw.module, folder)) for raw in f.imports]))
     return out
 
 

@@ -19,7 +19,7 @@ import stat
 import tokenize
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import pathspec
 
@@ -93,9 +93,9 @@ class Listing:
 
 def language_of(path: str) -> str:
     """The language or file kind, from the name alone; "text" when unknown."""
-    parts = PurePosixPath(path).parts
+    parts = [p for p in path.split("/") if p and p != "."]  # PurePosixPath(path).parts (a root "/" aside)
     name = parts[-1].lower() if parts else ""
-    suffix = PurePosixPath(name).suffix
+    suffix = _suffix(name)
     if name.startswith(("docker-compose", "compose")) and suffix in (".yml", ".yaml"):
         return "compose"
     if _is_requirements(name, suffix, parts):
@@ -105,7 +105,13 @@ def language_of(path: str) -> str:
     return _BY_NAME.get(name) or _BY_SUFFIX.get(suffix, "text")
 
 
-def _is_requirements(name: str, suffix: str, parts: tuple[str, ...]) -> bool:
+def _suffix(name: str) -> str:
+    """``PurePosixPath(name).suffix`` of a file name, without making a path (the listing asks for every file)."""
+    i = name.rfind(".")
+    return name[i:] if 0 < i < len(name) - 1 else ""
+
+
+def _is_requirements(name: str, suffix: str, parts: list[str]) -> bool:
     if suffix not in (".txt", ".in"):
         return False
     return name.startswith("requirements") or (len(parts) > 1 and parts[-2].lower() == "requirements")
@@ -122,7 +128,7 @@ def skip_reason(path: str, size: int, head: bytes = b"", *, max_bytes: int = MAX
     if role in ("vendored", "generated"):
         return VENDORED if role == "vendored" else GENERATED
     name = path.rsplit("/", 1)[-1].lower()
-    if PurePosixPath(name).suffix[1:] in _BINARY_EXT:
+    if _suffix(name)[1:] in _BINARY_EXT:
         return BINARY
     if size > max_bytes:
         return TOO_LARGE

@@ -158,3 +158,33 @@ def test_redact_tree_copies_only_when_a_string_or_key_changes() -> None:
 
     odd = {"name": Name('secret = "abcdefabcdef12"')}
     assert redact_tree(odd) == {"name": 'secret = "«redacted»"'}
+
+
+# A value of every token shape the secret rules know, each alone on its line (no hint word beside it)
+TOKEN_SHAPES = [
+    "AKIAIOSFODNN7EXAMPLE", "ASIAQWERTYUIOPASDFGH", "-----BEGIN RSA PRIVATE KEY-----MIIEpAIBAAKCAQEA",
+    "sk_live_51HxYzAbCdEfGhIjKl", "sk_test_51HxYzAbCdEfGhIjKl", "sk-proj-abcdefghijklmnopqrstuvwx",
+    "sk-ant-abcdefghijklmnopqrstuvwx", "sk-abcdefghijklmnopqrstuvwx", "ghp_abcdefghijklmnopqrstuvwx",
+    "gho_abcdefghijklmnopqrstuvwx", "ghu_abcdefghijklmnopqrstuvwx", "ghs_abcdefghijklmnopqrstuvwx",
+    "ghr_abcdefghijklmnopqrstuvwx", "xoxb-1234567890-abcdef", "AIzaSyA1234567890abcdefghijklmnopqrstuv",
+    "SG.abcdefghijklmnop.qrstuvwxyzabcdefgh", "postgres://shop:Tr0ub4dor@db:5432/shop",
+]
+
+
+def test_redaction_and_the_secret_detectors_share_one_hint_list() -> None:
+    """The cheap pre-check in front of redaction and the one in front of the secret detectors are one list
+    (``SECRET_HINTS``): the detectors keep none of their own, and every token shape passes it, is hidden
+    by ``redact`` and is flagged by the detector, with nothing but the token on the line to hint at it."""
+    import archreview.checklist.detectors.code as code
+    from archreview.analysis.perfile import analyse_file
+    from archreview.core.redact import SECRET_HINT, SECRET_HINTS
+
+    assert code.SECRET_HINT is SECRET_HINT
+    assert not [name for name, value in vars(code).items() if isinstance(value, tuple) and "xox" in value]
+    for token in TOKEN_SHAPES:
+        line = f"export const v = '{token}';"
+        assert any(word in line.lower() for word in SECRET_HINTS) and SECRET_HINT.search(line.lower()), token
+        assert MARK in redact(line), token
+    source = "".join(f"export const v{i} = '{token}';\n" for i, token in enumerate(TOKEN_SHAPES))
+    facts = analyse_file("src/config.ts", "typescript", source.encode())
+    assert sorted(f.line for f in facts.findings if f.rule == "secret.code.js") == list(range(1, len(TOKEN_SHAPES) + 1))

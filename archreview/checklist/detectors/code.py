@@ -45,7 +45,7 @@ from collections.abc import Iterator
 from archreview.checklist.detectors.security import literal_secret
 from archreview.checklist.rules import make
 from archreview.core.model import Finding
-from archreview.core.redact import VENDOR_TOKEN, redact, secret_name
+from archreview.core.redact import SECRET_HINT, VENDOR_TOKEN, redact, secret_name
 from archreview.facts.treesitter import Call, CodeFacts
 from archreview.sources.roles import role_of
 
@@ -421,14 +421,9 @@ def _pattern(line: str) -> str:
     return ""
 
 
-# every line a secret rule can match holds a quote and one of these (plain substring tests: the cheap filter)
-_HINTS = ("pass", "pwd", "secret", "token", "key", "cred", "akia", "asia", "private", "://", "sk-", "sk_", "gh",
-          "xox", "aiza", "sg.", "pat")
-_HINT = re.compile("|".join(re.escape(hint) for hint in _HINTS))  # one scan for any of them
-
-
 def _secrets(text: str) -> Iterator[Found]:
-    if _HINT.search(text.lower()) is None:  # no line of the file holds a hint (lower() maps each line alike)
+    # every line a secret rule can match holds a quote and a hint word (core.redact.SECRET_HINTS: the cheap filter)
+    if SECRET_HINT.search(text.lower()) is None:  # no line of the file holds one (lower() maps each line alike)
         return
     yield from _secret_lines(text)
 
@@ -437,7 +432,7 @@ def _secret_lines(text: str) -> Iterator[Found]:
     for number, line in enumerate(text.split("\n"), 1):
         if not ('"' in line or "'" in line or "`" in line):
             continue
-        if _HINT.search(line.lower()) is None:
+        if SECRET_HINT.search(line.lower()) is None:
             continue
         if len(line) > 2000 or _COMMENT.match(line):
             continue

@@ -163,7 +163,8 @@ def test_redact_tree_copies_only_when_a_string_or_key_changes() -> None:
 # A value of every token shape the secret rules know, each alone on its line (no hint word beside it)
 TOKEN_SHAPES = [
     "AKIAIOSFODNN7EXAMPLE", "ASIAQWERTYUIOPASDFGH", "-----BEGIN RSA PRIVATE KEY-----MIIEpAIBAAKCAQEA",
-    "sk_live_51HxYzAbCdEfGhIjKl", "sk_test_51HxYzAbCdEfGhIjKl", "sk-proj-abcdefghijklmnopqrstuvwx",
+    "sk_live_51HxYzAbCdEfGhIjKl", "sk_test_51HxYzAbCdEfGhIjKl", "rk_live_51HxYzAbCdEfGhIjKl", "pk_live_51HxYzAbCdEfGhIjKl",
+    "sk-proj-abcdefghijklmnopqrstuvwx",
     "sk-ant-abcdefghijklmnopqrstuvwx", "sk-abcdefghijklmnopqrstuvwx", "ghp_abcdefghijklmnopqrstuvwx",
     "gho_abcdefghijklmnopqrstuvwx", "ghu_abcdefghijklmnopqrstuvwx", "ghs_abcdefghijklmnopqrstuvwx",
     "ghr_abcdefghijklmnopqrstuvwx", "xoxb-1234567890-abcdef", "AIzaSyA1234567890abcdefghijklmnopqrstuv",

@@ -58,8 +58,9 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 # redaction's here and the secret detectors' (``archreview.checklist.detectors.code``), so a word added
 # for one cannot be missing from the other.
 SECRET_HINTS = ("pass", "pwd", "secret", "token", "key", "cred", "akia", "asia", "private", "bearer", "basic", "://",
-                "sk-", "sk_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "xox", "aiza", "sg.", "pat")
-SECRET_HINT = re.compile("|".join(re.escape(word) for word in SECRET_HINTS))  # one scan, not 23 substring tests
+                "sk-", "sk_", "rk_live_", "pk_live_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "xox", "aiza", "sg.",
+                "pat")
+SECRET_HINT = re.compile("|".join(re.escape(word) for word in SECRET_HINTS))  # one scan, not 25 substring tests
 # The same words as one case-insensitive regex, "pat" as a whole word (not "path"): in ASCII text a match
 # needs one of SECRET_HINTS, and a substring test of the lower-cased text is three times cheaper than the
 # regex. Non-ASCII text always goes to the regex (re.I folds some non-ASCII letters onto ASCII ones).

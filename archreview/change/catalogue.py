@@ -137,6 +137,11 @@ class Catalogue:
     ini_reads: tuple[Entry, ...] = field(compare=False, default=())  # configparser-style section/option readers
     url_calls: tuple[tuple[re.Pattern[str], Entry], ...] = field(compare=False, default=())  # `env.db(default=URL)`
     settings_reads: tuple[Entry, ...] = field(compare=False, default=())  # `settings.get("X")`, `app.config["X"]`
+    # the regexes entries of settings_reads and settings_classes hold as strings (objects, modules, class names),
+    # compiled once here: the per-file readers look them up rather than compile them for every file
+    regexes: dict[str, re.Pattern[str]] = field(compare=False, default_factory=dict)
+    # one alternation of every env_reads pattern: most called names match none, and are turned away in one search
+    env_reads_any: re.Pattern[str] | None = field(compare=False, default=None)
 
     def entries_of(self, section: str) -> tuple[Entry, ...]:
         return tuple(e for e in self.entries if e.section == section)
@@ -295,7 +300,21 @@ def _index(entries: tuple[Entry, ...], config: ConfigRule) -> Catalogue:
         ini_reads=tuple(of("ini_reads")),
         url_calls=tuple((re.compile(p), e) for e in of("url_calls") for p in e.match),
         settings_reads=tuple(of("settings_reads")),
+        regexes={p: re.compile(p) for e in (*of("settings_reads"), *of("settings_classes"))
+                 for p in (*(e.match if e.section == "settings_reads" else ()), *e.modules, *e.class_names)},
+        env_reads_any=_alternation([p for e in of("env_reads") for p in e.match]),
     )
+
+
+def _alternation(patterns: list[str]) -> re.Pattern[str] | None:
+    """One regex that searches where any of ``patterns`` does (None when there are none, or they cannot be
+    joined: a pattern with global flags, which only the start of a regex may hold)."""
+    if not patterns:
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p})" for p in patterns))
+    except re.error:
+        return None
 
 
 def _setting_line(names: list[str]) -> re.Pattern[str]:

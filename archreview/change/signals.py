@@ -258,7 +258,7 @@ def python_signals(path: str, tree: ast.Module, text: str, catalogue: Catalogue 
             found += _roles(signals, scan.given_to.get(id(node), ""), cat)
     found += _config_keys(scan, cat)
     for entry in cat.settings_reads:
-        found += _settings_reads(scan, entry, path)
+        found += _settings_reads(scan, entry, path, cat.regexes)
     return _unique(found)
 
 
@@ -313,9 +313,11 @@ def _config_keys(scan: _Scan, cat: Catalogue) -> list[Signal]:
     out: list[Signal] = []
     if cat.env_reads:
         reads: dict[str, Entry | None] = {}  # by name: a file calls the same few names many times
+        prefilter = cat.env_reads_any.search if cat.env_reads_any is not None else None
         for call, name in zip(scan.calls, scan.call_names):
             entry = reads[name] if name in reads else reads.setdefault(
-                name, next((e for pattern, e in cat.env_reads if pattern.search(name)), None))
+                name, None if prefilter is not None and not prefilter(name)
+                else next((e for pattern, e in cat.env_reads if pattern.search(name)), None))
             key = _env_name(call.args[0], scan) if entry and call.args else ""
             if entry and key and key not in entry.not_keys:
                 out.append(Signal(entry.kind, entry.name, call.lineno, "key", key))
@@ -325,19 +327,19 @@ def _config_keys(scan: _Scan, cat: Catalogue) -> list[Signal]:
             if entry and key and key not in entry.not_keys:
                 out.append(Signal(entry.kind, entry.name, sub.lineno, "key", key))
     for entry in cat.settings_classes:
-        out += _settings_fields(scan, entry)
+        out += _settings_fields(scan, entry, cat.regexes)
     for entry in cat.ini_reads:
         out += _ini_keys(scan, entry)
     return out
 
 
-def _settings_reads(scan: _Scan, entry: Entry, path: str) -> list[Signal]:
+def _settings_reads(scan: _Scan, entry: Entry, path: str, regexes: dict[str, re.Pattern[str]]) -> list[Signal]:
     """Keys read from the settings (``via="setting"``: ``settings.get("X")``, ``app.config["X"]``,
     ``getattr(settings, "X")``; ``via="setting_attr"``: ``settings.X``) and, in a settings module, the
     keys it defines (``via="defines"``: module-level upper-case names, and those of config classes;
     ``via="exposes"`` when the module imports a library of ``when_imported`` that loads every setting
     from outside, Dynaconf). ``app.config["X"]`` read back in a file that sets it is the code's own."""
-    objects = [re.compile(p) for p in entry.match]
+    objects = [regexes[p] for p in entry.match]
     out: list[Signal] = []
     seen: dict[str, bool] = {}  # by the chain as written: a file reads the same few receivers many times
 
@@ -364,13 +366,14 @@ def _settings_reads(scan: _Scan, entry: Entry, path: str) -> list[Signal]:
     own = {key for sub, key in subscripts if not isinstance(sub.ctx, ast.Load)}  # app.config["X"] = ...: set here
     out += [Signal(entry.kind, entry.name, sub.lineno, "setting", key) for sub, key in subscripts
             if key and isinstance(sub.ctx, ast.Load) and key not in own]
-    for attr in scan.ctx.nodes(ast.Attribute):
-        if isinstance(attr.ctx, ast.Load) and _ENV_NAME.match(attr.attr) and settings(attr.value):
+    load, upper_case = ast.Load, _ENV_NAME.match
+    for attr in scan.ctx.bucket(ast.Attribute):  # the attributes in source order, not copied
+        if isinstance(attr.ctx, load) and upper_case(attr.attr) and settings(attr.value):
             out.append(Signal(entry.kind, entry.name, attr.lineno, "setting_attr", attr.attr))
-    if any(re.search(p, path) for p in entry.modules):
+    if any(regexes[p].search(path) for p in entry.modules):
         # settings a library loads from the environment and files (Dynaconf) are the operator's to set
         via = "exposes" if any(m in scan.imported() for m in entry.when_imported) else "defines"
-        classes = [re.compile(n) for n in entry.class_names]
+        classes = [regexes[n] for n in entry.class_names]
         body = [*scan.tree.body, *(n for c in scan.tree.body if isinstance(c, ast.ClassDef)
                                    and any(p.search(c.name) for p in classes) for n in c.body)]
         for node in body:
@@ -416,10 +419,10 @@ def _env_name(node: ast.AST, scan: _Scan) -> str:
     return value if isinstance(value, str) and _ENV_NAME.match(value) else ""
 
 
-def _settings_fields(scan: _Scan, entry: Entry) -> list[Signal]:
+def _settings_fields(scan: _Scan, entry: Entry, regexes: dict[str, re.Pattern[str]]) -> list[Signal]:
     """Fields of settings classes: pydantic(-settings) subclasses, their local subclasses, and
     dataclass-style classes named like settings. The key is the alias, else env_prefix + field name."""
-    bases, names = set(entry.match), [re.compile(n) for n in entry.class_names]
+    bases, names = set(entry.match), [regexes[n] for n in entry.class_names]
     prefixes: dict[str, str] = {}  # local settings class -> its env_prefix
     out = []
     for cls in scan.classes:

@@ -78,32 +78,25 @@ class Nesting(Generic[_S]):
 def nesting(blocks: Sequence[_S], last_line: int) -> Nesting[_S]:
     """One sweep over the blocks in source order with a stack of the open ones.
 
-    Linear in lines plus blocks: painting each block's lines (or searching all
-    blocks for a parent) is quadratic on a file of 50,000 one-line functions.
+    Blocks nest (a statement's lines hold those of the statements inside it), so each block
+    paints its own lines, outer before inner, by slice assignment: the innermost block is the
+    last to paint a line. Linear in lines plus blocks' lines at C speed (a loop per line in
+    Python was 2% of the per-file stage); searching all blocks for a parent would be quadratic
+    on a file of 50,000 one-line functions.
     """
-    owners: list[_S | None] = [None] * (last_line + 2)
+    size = last_line + 2
+    owners: list[_S | None] = [None] * size
     parents: dict[int, _S | None] = {}
     stack: list[_S] = []
-
-    def end(block: _S) -> int:
-        return block.end_lineno or block.lineno
-
-    line = 1
-
-    def paint(upto: int) -> int:
-        for n in range(line, min(upto, len(owners))):
-            while stack and end(stack[-1]) < n:
-                stack.pop()
-            owners[n] = stack[-1] if stack else None
-        return max(line, upto)
-
-    for block in sorted(blocks, key=lambda b: (b.lineno, -end(b))):
-        line = paint(block.lineno)
-        while stack and end(stack[-1]) < block.lineno:
+    for block in sorted(blocks, key=lambda b: (b.lineno, -(b.end_lineno or b.lineno))):
+        start = block.lineno
+        while stack and (stack[-1].end_lineno or stack[-1].lineno) < start:
             stack.pop()
         parents[id(block)] = stack[-1] if stack else None
         stack.append(block)
-    paint(len(owners))
+        stop = min((block.end_lineno or start) + 1, size)
+        if 0 < start < stop:
+            owners[start:stop] = [block] * (stop - start)
     return Nesting(owners, parents)
 
 

@@ -199,11 +199,11 @@ def _returns_in(body: list[ast.stmt]) -> list[ast.Return]:
 
 def _naming(ctx: FileContext) -> tuple[int, int]:
     """Counts of snake_case and camelCase names the file defines (functions, args, variables)."""
-    names = {f.name for f in ctx.functions()}
-    names.update(a.arg for a in ctx.nodes(ast.arg))
-    names.update(n.id for n in ctx.bucket(ast.Name) if isinstance(n.ctx, ast.Store))
+    store = ast.Store
+    names = {f.name for f in ctx.in_any_order(ast.FunctionDef, ast.AsyncFunctionDef)}
+    names.update([a.arg for a in ctx.bucket(ast.arg)])
+    names.update([n.id for n in ctx.bucket(ast.Name) if isinstance(n.ctx, store)])  # the largest bucket
     names.discard("self")
     names.discard("cls")
-    camel = sum(1 for n in names if _CAMEL.match(n))
-    snake = sum(1 for n in names if _SNAKE.match(n))
-    return snake, camel
+    camel, snake = _CAMEL.match, _SNAKE.match
+    return len([n for n in names if snake(n)]), len([n for n in names if camel(n)])

@@ -404,10 +404,12 @@ def _assigned_call(func: ast.AST, name: str, before: int) -> ast.Call | None:
 
 
 def _is_exists_query(call: ast.Call) -> bool:
-    nodes = list(walk(call))
+    if attr(call) not in _EXISTS_ENDS:  # most tested calls: decided before their nodes are walked
+        return False
+    nodes = walk(call)
     names = {attr(n) for n in nodes if isinstance(n, ast.Call)} | {n.attr for n in nodes if isinstance(n, ast.Attribute)}
     has_filter = bool(names & {"filter_by", "filter", "where", "get"})
-    return attr(call) in _EXISTS_ENDS and has_filter and bool(names & {"query", "objects", "select", "execute", "scalars"})
+    return has_filter and bool(names & {"query", "objects", "select", "execute", "scalars"})
 
 
 def _model_and_fields(call: ast.Call) -> tuple[str, tuple[str, ...]]:

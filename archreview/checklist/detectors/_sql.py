@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator, Mapping
-from functools import lru_cache
 
 from archreview.facts.index import MAX_CHAIN, FileContext, FunctionNode, dotted, subtree
 
@@ -256,18 +255,23 @@ def source_of(ctx: FileContext, node: ast.stmt | ast.expr) -> str:
     return "\n".join(ctx.lines[node.lineno - 1: node.end_lineno or node.lineno])
 
 
-@lru_cache(maxsize=128)
-def assignments(func: FunctionNode) -> dict[str, ast.expr]:
+def assignments(func: ast.AST) -> dict[str, ast.expr]:
     """Local name -> the last value assigned to it in ``func`` (simple ``x = ...`` only).
 
-    Cached by node identity: several detectors ask about the same function. Callers must not mutate it.
+    Kept on the node: several detectors ask about the same function. Callers must not mutate it. (Not an
+    ``lru_cache``: that kept the last 128 functions, and so their files' trees, alive from file to file,
+    and a worker's full collection after each large file re-scanned them: 0.7 s of Django's per-file CPU.)
     """
+    found: dict[str, ast.expr] | None = getattr(func, "_archreview_assigned", None)
+    if found is not None:
+        return found
     out: dict[str, ast.expr] = {}
     for node in subtree(func):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             out[node.targets[0].id] = node.value
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
             out[node.target.id] = node.value
+    func._archreview_assigned = out  # type: ignore[attr-defined]
     return out
 
 

@@ -24,6 +24,9 @@ from archreview.sources.roles import role_of
     ("app/src/androidTest/java/ShopTest.kt", "test"), ("web/__mocks__/api.js", "test"), ("pkg/testdata/in.go", "test"),
     ("src/Shop.UnitTests/Orders.cs", "test"), ("web/e2e/checkout.ts", "test"),
     ("tests/migrations/0001_initial.py", "test"),  # Django's own test suite: a test, not a migration to judge
+    # test modules at the repository root or beside the code: unittest's and Django's discovery names, plural too
+    ("tests_e2e.py", "test"), ("test_smoke.py", "test"), ("smoke_test.py", "test"), ("tests_api.py", "test"),
+    ("smoke_tests.py", "test"), ("tests.py", "test"), ("shop/orders/tests.py", "test"), ("shop/tests_views.py", "test"),
     # migrations
     ("app/migrations/0001_initial.py", "migration"), ("shop/orders/migrations/0007_drop_total.py", "migration"),
     ("alembic/versions/1a2b3c_add_index.py", "migration"), ("db/alembic_main/versions/ab12_drop.py", "migration"),
@@ -44,7 +47,10 @@ from archreview.sources.roles import role_of
     ("app/latest.py", "production"), ("app/attest.py", "production"), ("shop/migration.py", "production"),
     ("app/versions/v1.py", "production"), ("app/script.py", "production"), ("app/services/tasks.py", "production"),
     ("app/__main__.py", "production"), ("environment/settings.py", "production"), ("src/Shop/Latest.cs", "production"),
-    ("src/shop/Contest.java", "production"), ("web/src/spec.ts", "production"),
+    ("src/shop/Contest.java", "production"), ("web/src/spec.ts", "production"), ("app/testsuite.py", "production"),
+    ("app/contests.py", "production"), ("app/latests_x.py", "production"),
+    # a bare test.py is Django's `manage.py test` command or a settings module (placed by the checklist)
+    ("django/core/management/commands/test.py", "production"),
 ])
 def test_role_of(path: str, role: str) -> None:
     assert role_of(path) == role

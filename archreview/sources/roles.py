@@ -13,9 +13,11 @@ The first rule that matches wins, in this order:
 * ``docs``: under ``docs/`` or ``doc/`` (examples and Sphinx ``conf.py``);
 * ``test``: under ``tests/``, ``test/``, ``testing/``, ``__tests__/``, ``__mocks__/``,
   ``e2e/``, ``testdata/``, ``androidTest/`` or a ``Shop.Tests``-style project, or
-  named ``test_*``, ``*_test.*``, ``*_tests.py``, ``*.test.*``, ``*.spec.*``,
-  ``*.e2e-spec.*``, ``FooTest(s).cs/java/kt`` or ``conftest.py``; a migration inside
-  a test suite is a test;
+  named ``test_*``, ``tests_*`` (``tests_e2e.py``), ``tests.py`` (Django's app tests),
+  ``*_test.*``, ``*_tests.*``, ``*.test.*``, ``*.spec.*``, ``*.e2e-spec.*``,
+  ``FooTest(s).cs/java/kt`` or ``conftest.py``, at the root as anywhere else; a
+  migration inside a test suite is a test. A bare ``test.py`` is not (Django's
+  ``manage.py test`` command; a ``settings/test.py`` the checklist places itself);
 * ``migration``: under ``migrations/`` or an Alembic ``alembic*/versions/``, or a single
   ``migrations.py`` module holding them all (lnbits and its extensions keep them so);
 * ``script``: under ``scripts/``, ``script/``, ``bin/``, ``dev/`` or ``.devcontainer/``
@@ -41,7 +43,8 @@ VENDOR_DIRS = frozenset(
 GENERATED_NAME = re.compile(r"(_pb2(_grpc)?\.pyi?|\.min\.[a-z0-9]+|\.pb\.go|_generated\.[a-z]+)$")
 DOC_DIRS = frozenset({"docs", "doc"})
 TEST_DIRS = frozenset({"tests", "test", "testing", "__tests__", "__mocks__", "e2e", "testdata", "androidtest"})
-_TEST_NAME = re.compile(r"^test_|_tests?\.[a-z0-9]+$|\.(test|spec|e2e-spec)\.[a-z0-9]+$|^conftest\.py$")  # lower case
+# matched against the lower-cased file name
+_TEST_NAME = re.compile(r"^tests?_|^tests\.py$|_tests?\.[a-z0-9]+$|\.(test|spec|e2e-spec)\.[a-z0-9]+$|^conftest\.py$")
 _TEST_CLASS_FILE = re.compile(r"Tests?\.(cs|java|kt)$")  # OrderTests.cs, OrderTest.java: case decides
 _TEST_PROJECT = re.compile(r"[.]([A-Za-z]+)?Tests?$")  # a .NET test project folder: "Shop.Tests", "Shop.UnitTests"
 CI_DIRS = frozenset({".github", ".gitlab", ".circleci", ".buildkite"})

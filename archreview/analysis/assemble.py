@@ -17,6 +17,7 @@ from archreview.checklist.detectors.repo import opened_items, repo_findings
 from archreview.checklist.placement import history
 from archreview.checklist.reach import place_unreached, unreached
 from archreview.checklist.rules import change_scoped
+from archreview.checklist.timelimits import place_time_limited
 from archreview.core.fingerprint import by_message, with_fingerprints
 from archreview.change.fit import fit_test
 from archreview.change.twin import boring_twins, with_twins
@@ -46,7 +47,8 @@ def assemble(ref: RepoRef, head: Snapshot, base: Snapshot | None, context: Conte
     fit = fit_test(base, head, changed, head_facts, new_infra, context)
     users = context.scale.users if context else None
     lines = (changed_lines or {}) if base is not None else None
-    findings = place_unreached(history(_mark_new(head, lines), base is not None), unreached(head.files, modules))
+    findings = place_time_limited(place_unreached(history(_mark_new(head, lines), base is not None),
+                                                  unreached(head.files, modules)), head.files, modules)
     findings += _mark_new_repo(with_fingerprints(repo_findings(head, new_infra, fit, the_graph.violations, users, changed),
                                                    by_message), lines)
     new_deps = infra.new_dependencies(base, head, base_facts=base_facts, head_facts=head_facts) if base is not None else ()

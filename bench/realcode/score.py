@@ -246,18 +246,20 @@ def score(repos: list[Repo], markdown: bool) -> None:
 def calibrate(repos: list[Repo]) -> None:
     """Per rule, the smoothed precision of its findings on production paths: the base confidence.
 
-    Findings in developer tooling, operator commands or modules nothing reaches are left out
+    Findings in developer tooling, operator commands, modules nothing reaches or time-limited Celery tasks are left out
     (placement scales them down from the base); the smoothing is Laplace's, (right + 1) / (labelled + 2), so a rule seen right
     twice out of two claims 0.75, not 1.0.
     """
     from archreview.checklist.placement import COMMAND_NOTE, DEV_NOTE
     from archreview.checklist.reach import UNREACHED_NOTE
     from archreview.checklist.rules import registry
+    from archreview.checklist.timelimits import TAIL
 
     counts: dict[str, Counter] = defaultdict(Counter)
     for repo in repos:
         for f, lab in match(findings(repo), load_labels(repo)):
-            if lab is not None and not f["message"].endswith((DEV_NOTE, COMMAND_NOTE, UNREACHED_NOTE)):
+            if lab is not None and not f["message"].endswith((DEV_NOTE, COMMAND_NOTE, UNREACHED_NOTE)) \
+                    and TAIL[:-1] not in f["message"]:
                 counts[f["rule"]][lab["verdict"] == "true"] += 1
     print("rule, registry, right/labelled on production paths, precision, smoothed (base confidence), base now")
     for rule_id, c in sorted(counts.items(), key=lambda kv: -sum(kv[1].values())):

@@ -293,6 +293,26 @@ CASES = [
      "\treq, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)\n\t_, err := http.DefaultClient.Do(req)\n"
      "\t_, err = http.Get(url)\n\t<-short.Done()\n\treturn err\n}\n",
      [("timeout.http.go", 23), ("timeout.http.go", 24)]),
+    # found on held10 (openlibrary, 44 browser fetch() calls, all false) and fixed after it was scored
+    ("a site's js/ folder is its bundled browser code (openlibrary)", "openlibrary/plugins/openlibrary/js/lists/ListService.js",
+     "import { buildPartialsUrl } from '../utils';\n\nexport async function getListPartials() {\n"
+     "    return await fetch(buildPartialsUrl('MyBooksDropperLists'), { method: 'GET' });\n}\n", []),
+    ("a file using the DOM and nothing of Node is browser code (openlibrary's lit component)",
+     "openlibrary/components/lit/OpenLibraryOTP.js",
+     "import { LitElement, html } from 'lit';\n\nexport class OpenLibraryOTP extends LitElement {\n"
+     "    async issue(email) {\n        const resp = await fetch(this.issueUrl, { method: 'POST', body: email });\n"
+     "        return resp.ok;\n    }\n}\ncustomElements.define('ol-otp', OpenLibraryOTP);\n", []),
+    ("fetch of a relative URL runs in a page: Node's fetch rejects it (openlibrary's merge requests)",
+     "openlibrary/components/MergeUI/utils.js",
+     "export function createRequest(data) {\n    return fetch('/merges', { method: 'POST', body: JSON.stringify(data) });\n}\n"
+     "export function works(id) {\n    return fetch(`/works/${id}.json`);\n}\n"
+     "export function remote(url) {\n    return fetch(url);\n}\n",
+     [("timeout.http.js", 8)]),
+    ("a Node server naming a variable window or document is still server code",
+     "server/notification-providers/pushover.js",
+     "const axios = require('axios');\n\nasync function send(notification, window) {\n"
+     "    const document = await db.findOne(window.start);\n    return fetch(notification.url, { method: 'POST', body: document.body });\n}\n",
+     [("timeout.http.js", 5)]),
     ("database seeding is not the service", "packages/prisma/seed-database.ts",
      "import fs from 'node:fs';\nconst seedDatabase = async () => {\n  const files = fs.readdirSync('./seed');\n};\n", []),
     ("tests are not production code", "src/orders/orders.service.spec.ts",

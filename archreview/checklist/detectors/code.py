@@ -46,6 +46,7 @@ from archreview.checklist.detectors.security import literal_secret
 from archreview.checklist.rules import make
 from archreview.core.model import Finding
 from archreview.core.redact import SECRET_HINT, VENDOR_TOKEN, redact, secret_name
+from archreview.facts.javascript import is_builtin
 from archreview.facts.treesitter import Call, CodeFacts
 from archreview.sources.roles import role_of
 
@@ -65,8 +66,9 @@ _NOT_SHIPPED = re.compile(r"(^|/)(cypress|playwright|e2e|i18n|locales?|translati
 # a module of sample or demo applications (xxl-job-executor-samples/), looked for in the folders above any src/
 # (org/springframework/samples/petclinic is a Java package, not a samples folder)
 _SAMPLES = re.compile(r"(^|/)[\w.-]*?(?<![a-z])(samples?|examples?)/", re.I)
-# scripts a web framework serves to the browser (Django/Flask static/, templates/, themes/) and service workers
-_BROWSER = re.compile(r"(^|/)(static|assets|public|templates|themes|wwwroot)/|service-worker\.js$", re.I)
+# scripts a web framework serves to the browser (Django/Flask static/, templates/, themes/, a site's htdocs/), the js/
+# folder a site bundles its scripts from (openlibrary's plugins/openlibrary/js/, patchwork's htdocs/js/), service workers
+_BROWSER = re.compile(r"(^|/)(static|assets|public|templates|themes|wwwroot|htdocs|js)/|service-worker\.js$", re.I)
 # Node scripts a developer runs (release, changelog, rebase helpers: uptime-kuma's extra/), not the server
 _JS_TOOLING = re.compile(r"(^|/)(tooling|extras?|release)/", re.I)
 
@@ -169,16 +171,35 @@ _FETCH = re.compile(r"(?<![.\w])fetch\s*\(")
 _INFINITE = re.compile(r"\bTimeout\s*=\s*(?:System\.Threading\.)?Timeout\.InfiniteTimeSpan\b")
 
 
+# Globals only a browser has (a page's DOM, its storage, custom elements), and what only Node has: a file using the
+# first and none of the second is browser code wherever it sits (openlibrary's components/lit/OpenLibraryOTP.js).
+# ``document`` alone is a common server variable (a database document): only its DOM methods count.
+_BROWSER_GLOBALS = re.compile(r"(?<![\w$.])(?:window|localStorage|sessionStorage|customElements)\.|"
+                              r"(?<![\w$.])document\.(?:getElementBy\w+|getElementsBy\w+|querySelector(?:All)?|"
+                              r"createElement|body|cookie|documentElement|addEventListener|readyState)\b|"
+                              r"\bextends\s+(?:HTML\w*Element|LitElement)\b")
+_NODE_ONLY = re.compile(r"\bprocess\.(?:env|argv|exit)\b|\brequire\s*\(|\b__dirname\b")
+# fetch of a relative URL ('/merges', `/works/${id}.json`, './x'): Node's fetch rejects it, only a page resolves it
+_RELATIVE_URL = re.compile(r"""^\(\s*['"`](?:/|\.\.?/)""")
+
+
+def _browser_code(code: CodeFacts, text: str) -> bool:
+    """Does the file use browser globals and nothing of Node (no builtin module, process, require)?"""
+    return bool(_BROWSER_GLOBALS.search(text)) and not _NODE_ONLY.search(text) and \
+        not any(is_builtin(i.module) for i in code.imports) and not any(is_builtin(s) for _, s in code.aliases)
+
+
 def _timeouts(family: str, language: str, path: str, code: CodeFacts, text: str) -> Iterator[Found]:
     if family == "js":
         if path.lower().endswith((".tsx", ".jsx")) or any(_imported(code, ui) for ui in _UI) or \
-                (_UI_FOLDER.search(path) and not _SERVER_ROUTE.search(path)):
+                (_UI_FOLDER.search(path) and not _SERVER_ROUTE.search(path)) or _browser_code(code, text):
             return  # a browser waits on its user, not on a server worker
         axios = _imported(code, "axios") and "defaults.timeout" not in text
         lines = text.splitlines()
         for c in code.calls:
             own = 0 < c.line <= len(lines) and _OWN_FETCH.search(lines[c.line - 1]) and not _FETCH.search(lines[c.line - 1])
             if c.name in ("fetch", "globalThis.fetch") and not own and not re.search(r"\bsignal\b|timeout", c.args, re.I) \
+                    and not _RELATIVE_URL.search(c.args) \
                     and not _forwards_options(code, c, lines) and not _timeout_in_scope(code, c, lines):
                 yield "timeout.http", c.line, "fetch", {"call": "fetch"}
             elif axios and c.name in _AXIOS_CALLS and "timeout" not in c.args and \

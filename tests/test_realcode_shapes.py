@@ -1243,3 +1243,27 @@ def test_a_name_that_shadows_requests_is_not_the_library():
     assert not {r for r, _ in rules(source, "flexget/components/notify/notifiers/bark.py")} & {"timeout.missing"}
     imported = "import requests\n\ndef notify(server, notification):\n    requests.post(server, json=notification)\n"
     assert ("timeout.missing", 4) in rules(imported, "app/notify.py")
+
+
+def test_in_app_notifications_model_saves_and_mapping_reads_are_not_publishes():
+    # held11, tuned after looking (Pontoon): django-notifications' notify.send writes a Notification row,
+    # message.save() saves a Message model, updates.items() reads a dict typed dict[str, L10nResource[Message]];
+    # a port typed Optional[MessageBroker] still publishes
+    source = """
+        from typing import Optional
+
+        from django.db import transaction
+        from notifications.signals import notify
+
+        def send_message(request, form, updates: dict[str, L10nResource[Message]], bus: Optional[MessageBroker]):
+            with transaction.atomic():
+                form.save()
+            notify.send(request.user, recipient=request.user, verb="sent")
+            message = form.save(commit=False)
+            message.save()
+            for path, res in updates.items():
+                res.all_entries()
+            bus.announce(request.user.pk)
+    """
+    assert {(r, line) for r, line in rules(source, "pontoon/messaging/views.py")
+            if r.startswith("dual_write")} == {("dual_write.commit_then_publish", 14)}

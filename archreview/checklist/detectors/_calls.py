@@ -257,6 +257,8 @@ def effect(ctx: FileContext, call: ast.Call, clients: dict[str, tuple[str, bool]
         unsafe = {"post", "patch"} if retried else WRITE_VERBS  # PUT and DELETE are idempotent: safe to repeat
         return f"HTTP {verb.upper()} ({name})" if verb in unsafe and not _read_by_post(call) else None
     a = attr(call)
+    if a in _SIGNAL_SENDS and ".signals." in f".{ctx.qualified(call)}":
+        return None  # a Django signal (django-notifications' ``notify.send`` writes a Notification row): in-process
     if a in PUBLISH_ATTRS:
         return f"publish/enqueue ({name})"
     port = messaging_port(ctx, call)
@@ -270,8 +272,14 @@ def effect(ctx: FileContext, call: ast.Call, clients: dict[str, tuple[str, bool]
 # An injected port or adapter that belongs to messaging: any of its methods sends (``self._broker.message(...)``).
 _MESSAGING = re.compile(r"broker|message_?bus|event_?bus|(^|_)bus$|publisher|producer|messag|kafka|rabbit|amqp|"
                         r"pubsub|(^|_)(sns|sqs|nats)($|_)|queue_?client", re.I)
+# Methods that send nothing whatever the receiver's name: a port's own housekeeping, a model's persistence (Pontoon's
+# ``message.save()`` on a Message row) and a mapping's reads (``updates.items()``) (held11, tuned after looking).
 _PORT_READS = frozenset({"close", "connect", "disconnect", "start", "stop", "ping", "health", "is_connected",
-                         "declare_queue", "declare_exchange", "subscribe", "consume", "get", "ack", "nack"})
+                         "declare_queue", "declare_exchange", "subscribe", "consume", "get", "ack", "nack",
+                         "save", "delete", "refresh_from_db", "full_clean", "items", "keys", "values", "copy"})
+_SIGNAL_SENDS = frozenset({"send", "send_robust"})
+# Wrappers whose first argument is the type itself: ``Optional[MessageBroker]`` is a broker, ``dict[str, Message]`` is not
+_WRAPPERS = re.compile(r"^(?:typing\.)?(?:Optional|Annotated|Union|Final|ClassVar)\[")
 
 
 def messaging_port(ctx: FileContext, call: ast.Call) -> str:
@@ -282,8 +290,16 @@ def messaging_port(ctx: FileContext, call: ast.Call) -> str:
     last = recv.rsplit(".", 1)[-1]
     if _MESSAGING.search(last):
         return recv
-    typed = _annotated_types(ctx).get(last.lstrip("_"), "")
+    typed = _outer_type(_annotated_types(ctx).get(last.lstrip("_"), ""))
     return recv if typed and _MESSAGING.search(typed) else ""
+
+
+def _outer_type(typed: str) -> str:
+    """The type a name holds, without a container's arguments: ``dict[str, L10nResource[Message]]`` is a ``dict``
+    (Pontoon's ``updates``), ``Optional[MessageBroker]`` a ``MessageBroker``."""
+    while _WRAPPERS.match(typed):
+        typed = typed[typed.index("[") + 1:]
+    return typed.split("[", 1)[0]
 
 
 def _annotated_types(ctx: FileContext) -> dict[str, str]:

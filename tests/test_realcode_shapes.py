@@ -1267,3 +1267,53 @@ def test_in_app_notifications_model_saves_and_mapping_reads_are_not_publishes():
     """
     assert {(r, line) for r, line in rules(source, "pontoon/messaging/views.py")
             if r.startswith("dual_write")} == {("dual_write.commit_then_publish", 14)}
+
+
+def test_commits_in_ifs_whose_conditions_exclude_each_other_are_one_commit_per_run():
+    # held11, tuned after looking (bitcart api/services/crud/invoices.py update_status): the commit under
+    # `status == PENDING` and the one under `status != PENDING` never both run; two independent ifs still can
+    source = """
+        async def update_status(self, invoice, status, method=None):
+            if status == InvoiceStatus.PENDING and method and invoice.sent_amount > 0:
+                invoice.update(paid_currency=method.name)
+                await self.session.commit()
+            if invoice.status != status and status != InvoiceStatus.PENDING:
+                invoice.update(status=status)
+                await self.session.commit()
+            if method:
+                method.update(is_used=True)
+                await self.session.commit()
+    """
+    found = {(r, line) for r, line in rules(source, "api/services/crud/invoices.py") if r == "transaction.multiple_commits"}
+    assert found == {("transaction.multiple_commits", 10)}
+    reassigned = source.replace("            if invoice.status != status", "            status = await self.next(status)\n"
+                                "            if invoice.status != status")
+    assert {r for r, _ in rules(reassigned, "api/services/crud/invoices.py")} >= {"transaction.multiple_commits"}
+
+
+def test_a_function_its_file_only_runs_inside_atomic_is_placed_lower_and_says_so():
+    # held11, tuned after looking (Pontoon sync/core/entities.py): update_resources writes row by row, and the
+    # file's only caller runs it inside `with transaction.atomic():`
+    source = """
+        from django.db import transaction
+
+        def sync_resources_from_repo(project, updates, now):
+            with transaction.atomic():
+                return update_resources(project, updates, now)
+
+        def update_resources(project, updates, now):
+            Resource.objects.filter(project=project).update(date_modified=now)
+            Entity.objects.bulk_create(updates)
+
+        def update_entities(project, updates):
+            Resource.objects.filter(project=project).update(total=0)
+            Entity.objects.bulk_create(updates)
+
+        def sync_entities(project, updates):
+            update_entities(project, updates)
+    """
+    by_func = {f.message.split("()")[0]: f for f in findings(source, "pontoon/sync/core/entities.py")
+               if f.rule == "transaction.multiple_commits"}
+    assert "every call of it in this file runs inside one (the first at line 5)" in by_func["update_resources"].message
+    assert by_func["update_resources"].confidence < by_func["update_entities"].confidence
+    assert "no transaction.atomic:" in by_func["update_entities"].message

@@ -190,7 +190,9 @@ def _returned_queries(func: FunctionNode) -> Iterator[tuple[ast.expr, _sql.Chain
         if id(expr) in seen:
             continue
         seen.add(id(expr))
-        sliced = {id(n.value) for n in ast.walk(expr) if isinstance(n, ast.Subscript)}
+        # query[:50], and every name the sliced query is built from: ``entities.filter(...)[:2]`` bounds what
+        # ``entities`` holds as returned here (Pontoon's get_sibling_entities, held11, tuned after looking)
+        sliced = {id(m) for n in ast.walk(expr) if isinstance(n, ast.Subscript) for m in ast.walk(n.value)}
         sliced |= {id(a) for c in ast.walk(expr) if isinstance(c, ast.Call) and _ONE_ROW.search(dotted(c.func))
                    for a in c.args}  # get_object_or_404(qs, pk=...), len(qs)
         sliced |= {id(a) for c in ast.walk(expr) if isinstance(c, ast.Call) and _BOUNDING_WRAPPERS.search(dotted(c.func))

@@ -1317,3 +1317,20 @@ def test_a_function_its_file_only_runs_inside_atomic_is_placed_lower_and_says_so
     assert "every call of it in this file runs inside one (the first at line 5)" in by_func["update_resources"].message
     assert by_func["update_resources"].confidence < by_func["update_entities"].confidence
     assert "no transaction.atomic:" in by_func["update_entities"].message
+
+
+def test_a_pem_header_written_around_a_key_is_not_a_key_but_a_key_in_the_source_is():
+    # held11, tuned after looking (IntelOwl analyzers_manager/file_analyzers/yara_scan.py _update_git): the
+    # headers re-wrap an SSH key the user configured; dstack's startswith check has the same shape
+    source = '''
+        def _update_git(self):
+            ssh_key = self.key.replace("-----BEGIN OPENSSH PRIVATE KEY-----", "")
+            ssh_key = ssh_key.replace("-----END OPENSSH PRIVATE KEY-----", "")
+            ssh_key = "-----BEGIN OPENSSH PRIVATE KEY-----\\n" + ssh_key.strip()
+            if not ssh_key.startswith("-----BEGIN PRIVATE KEY-----"):
+                return ssh_key
+    '''
+    assert not {r for r, _ in rules(source, "api_app/analyzers_manager/file_analyzers/yara_scan.py")} & {"secret.pattern"}
+    body = "\n".join(["MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7" + "x" * 12] * 3)
+    pasted = f'DEPLOY_KEY = """-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----"""\n'
+    assert ("secret.pattern", 1) in rules(pasted, "app/deploy.py")

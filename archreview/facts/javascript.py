@@ -72,7 +72,7 @@ def _build(caps: dict, data: bytes) -> dict[str, Any]:
         if source is None:
             continue
         spec = ts.string_value(source)
-        type_only = ts.text(node).startswith(("import type", "export type"))
+        type_only = data.startswith((b"import type", b"export type"), node.start_byte)
         names = []
         for clause in (c for c in node.named_children if c.type == "import_clause"):
             for part in clause.named_children:
@@ -118,7 +118,7 @@ def _build(caps: dict, data: bytes) -> dict[str, Any]:
         abstract = node.type == "abstract_class_declaration"
         classes.append(ClassInfo(name, ts.line(node), bases, methods, abstract, decorators))
     metrics = ts.function_metrics(functions, conditions, _name, lambda n: n.type == "method_definition",
-                                  _params, lambda n: ts.text(n).startswith("async"))
+                                  _params, lambda n: data.startswith(b"async", n.start_byte))  # not the whole body's text
     return dict(
         imports=tuple(imports), functions=metrics, classes=tuple(classes),
         calls=tuple(sorted(calls, key=ts.BY_LINE)),

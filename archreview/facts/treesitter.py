@@ -263,6 +263,7 @@ _OWN = re.compile(r"^(this|self|base|super)\.")
 _OPENING_QUOTE = re.compile(r'^[@$uUrRbBfF]*("""|\'\'\'|["\'`])')
 
 
+@functools.lru_cache(maxsize=16384)  # a worker meets the same callees and decorators file after file
 def dotted(source: str) -> str:
     """``this.a.b(x).c<T>`` -> "a.b.c": calls, generics and indexing looked through, spaces dropped."""
     if _SIMPLE.fullmatch(source):  # most callees: nothing to look through
@@ -313,7 +314,7 @@ def call_of(node, spec: Spec, data: bytes, new: bool = False, func: int = -1,
     else:
         start = node.start_byte
         end = args.start_byte if args is not None else node.end_byte
-        written = data[start: min(end, start + 400)]
+        written = data[start: end if end < start + 400 else start + 400]
         found = names.get(written) if names is not None else None
         if found is None:
             found = dotted(written.decode("utf-8", "replace"))
@@ -324,7 +325,8 @@ def call_of(node, spec: Spec, data: bytes, new: bool = False, func: int = -1,
         return None
     if args is not None:
         at = args.start_byte
-        args_text = data[at: min(args.end_byte, at + 300)].decode("utf-8", "replace")
+        end = args.end_byte
+        args_text = data[at: end if end < at + 300 else at + 300].decode("utf-8", "replace")
     else:
         args_text = ""
     # the first argument is a string literal only if the text holds a quote (most calls: none, no regex)
@@ -369,12 +371,17 @@ def raw_metrics(source: bytes, comments: Sequence) -> RawMetrics:
 
 def owners(functions: Sequence, points: Sequence) -> list[int]:
     """For each node in ``points``, the index in ``functions`` (sorted by start) of the innermost one holding it, or -1."""
+    if not functions:
+        return [-1] * len(points)
     starts = [f.start_byte for f in functions]
+    ends = [f.end_byte for f in functions]
     out = []
     for p in points:
         i = bisect.bisect_right(starts, p.start_byte) - 1
-        while i >= 0 and functions[i].end_byte < p.end_byte:
-            i -= 1
+        if i >= 0:
+            end = p.end_byte
+            while i >= 0 and ends[i] < end:
+                i -= 1
         out.append(i)
     return out
 

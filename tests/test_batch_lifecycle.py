@@ -18,26 +18,26 @@ from archreview.batch.supervisor import baseline_for
 from archreview.cli import main
 from archreview.core.errors import BadBaseline
 
-# A session made without a default timeout: timeout.client_default, a rule the client report shows
-# (a plain requests.get without one is timeout.missing, a lead: it neither fails nor counts as a risk).
+# Blocking calls inside async handlers: async.blocking_call, a rule the client report shows
+# (a plain requests.get without a timeout is timeout.missing, a lead: it neither fails nor counts as a risk).
 TWO_CALLS = '''import requests
 
-api = requests.Session()
+TIMEOUT = 5
 
 
-def fetch_user(uid):
-    return api.get(f"https://api.example.com/users/{uid}")
+async def fetch_user(uid):
+    return requests.get(f"https://api.example.com/users/{uid}", timeout=TIMEOUT)
 
 
-def fetch_order(oid):
-    return api.get(f"https://api.example.com/orders/{oid}")
+async def fetch_order(oid):
+    return requests.get(f"https://api.example.com/orders/{oid}", timeout=TIMEOUT)
 '''
 
-# Between the runs: the user call gets its timeout (fixed), an invoice call without one comes (added).
-CHANGED = TWO_CALLS.replace('users/{uid}")', 'users/{uid}", timeout=5)') + '''
+# Between the runs: the user call leaves the event loop (fixed), another blocking call comes (added).
+CHANGED = TWO_CALLS.replace("async def fetch_user", "def fetch_user") + '''
 
-def fetch_invoice(iid):
-    return api.get(f"https://api.example.com/invoices/{iid}")
+async def fetch_invoice(iid):
+    return requests.get(f"https://api.example.com/invoices/{iid}", timeout=TIMEOUT)
 '''
 
 ONE_CALL = 'import requests\n\n\ndef ping():\n    return requests.get("https://status.example.com")\n'
@@ -93,9 +93,9 @@ def test_the_second_run_marks_what_is_new_unchanged_and_resolved_per_repository(
     second, before, codes = runs
     assert codes == [0, 0, False]  # SARIF only when asked for
     after = json.loads((second / "alpha" / "analysis.json").read_text())
-    timeouts = {f["snippet"].split("/")[-2]: f["baseline"] for f in after["findings"] if f["item"] == 1}
-    assert timeouts == {"orders": "unchanged", "invoices": "new"}
-    users = [fp for fp, f in before["alpha"].items() if f["item"] == 1 and "users" in f["snippet"]]
+    blocking = {f["snippet"].split("/")[-2]: f["baseline"] for f in after["findings"] if f["item"] == 7}
+    assert blocking == {"orders": "unchanged", "invoices": "new"}
+    users = [fp for fp, f in before["alpha"].items() if f["item"] == 7 and "users" in f["snippet"]]
     assert [r["fingerprint"] for r in after["resolved"]] == users
     beta = json.loads((second / "beta" / "analysis.json").read_text())
     assert beta["resolved"] == [] and {f["baseline"] for f in beta["findings"]} == {"unchanged"}
@@ -110,7 +110,7 @@ def test_each_repository_gets_its_sarif_and_pull_request_comment(runs):
         found = _findings(second, name)
         assert {r["partialFingerprints"]["archreview/v1"] for r in log["runs"][0]["results"]} == set(found)
     states = sorted(r["baselineState"] for r in json.loads((second / "alpha" / "review.sarif").read_text())
-                    ["runs"][0]["results"] if r["properties"]["checklist_item"] == 1)
+                    ["runs"][0]["results"] if r["properties"]["checklist_item"] == 7)
     assert states == ["new", "unchanged"]
     comment = (second / "alpha" / "comment.md").read_text()
     assert "Against the baseline: 1 new finding" in comment and "(app/client.py#L15)" in comment
@@ -174,7 +174,7 @@ def test_the_ledger_follows_each_finding_across_the_runs_and_the_page_shows_the_
     rows = {(f.repo, f.fingerprint): f for f in kept.findings}
     assert set(rows) == {(repo, fp) for repo in after for fp in (*before[repo], *after[repo])}
     users, orders, invoices = (next(fp for fp, f in {**before["alpha"], **after["alpha"]}.items()
-                                    if f["item"] == 1 and what in f["snippet"]) for what in ("users", "orders", "invoices"))
+                                    if f["item"] == 7 and what in f["snippet"]) for what in ("users", "orders", "invoices"))
     assert (rows["alpha", users].resolved_at, rows["alpha", users].runs_seen) == (second, 1)
     assert (rows["alpha", orders].first_seen, rows["alpha", orders].last_seen, rows["alpha", orders].runs_seen,
             rows["alpha", orders].resolved_at) == (first, second, 2, None)

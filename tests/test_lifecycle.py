@@ -13,18 +13,18 @@ from archreview.cli import main
 from archreview.core.errors import BadBaseline
 from archreview.report import jsondoc, markdown, sarif
 
-# A session made without a default timeout: timeout.client_default, a rule the client report shows.
+# Blocking calls inside async handlers: async.blocking_call, a rule the client report shows.
 CLIENT = '''import requests
 
-api = requests.Session()
+TIMEOUT = 5
 
 
-def fetch_user(uid):
-    return api.get(f"https://api.example.com/users/{uid}")
+async def fetch_user(uid):
+    return requests.get(f"https://api.example.com/users/{uid}", timeout=TIMEOUT)
 
 
-def fetch_order(oid):
-    return api.get(f"https://api.example.com/orders/{oid}")
+async def fetch_order(oid):
+    return requests.get(f"https://api.example.com/orders/{oid}", timeout=TIMEOUT)
 '''
 
 # The same code with unrelated lines above it: every finding moves down four lines.
@@ -32,43 +32,46 @@ MOVED = '"""Clients of the example API."""\nimport logging\n\nlog = logging.getL
 
 ADDED = CLIENT + '''
 
-def fetch_invoice(iid):
-    return api.get(f"https://api.example.com/invoices/{iid}")
+async def fetch_invoice(iid):
+    return requests.get(f"https://api.example.com/invoices/{iid}", timeout=TIMEOUT)
 '''
 
 
-def _timeouts(analysis):
-    return sorted((f for f in analysis.findings if f.item == 1), key=lambda f: f.line)
+ITEM = 7  # blocking the event loop
+
+
+def _blocking(analysis):
+    return sorted((f for f in analysis.findings if f.item == ITEM), key=lambda f: f.line)
 
 
 def test_a_fingerprint_survives_unrelated_lines_moving_and_tells_findings_apart(git_repo):
     repo = git_repo([{"app/client.py": CLIENT}, {"app/client.py": MOVED}])
-    before, after = (_timeouts(analyze(repo.path, head=c, use_cache=False)) for c in repo.commits)
+    before, after = (_blocking(analyze(repo.path, head=c, use_cache=False)) for c in repo.commits)
     assert len(before) == 2 and [f.line + 4 for f in before] == [f.line for f in after]
     assert [f.fingerprint for f in before] == [f.fingerprint for f in after]
     assert len({f.fingerprint for f in before}) == 2 and all(re.fullmatch(r"[0-9a-f]{32}", f.fingerprint) for f in before)
 
 
 def test_the_same_statement_twice_in_one_function_gets_two_fingerprints(git_repo):
-    twice = "import requests\n\n\ndef sync():\n    requests.get('https://a')\n    requests.get('https://a')\n"
+    twice = "import requests\n\n\nasync def sync():\n    requests.get('https://a', timeout=1)\n    requests.get('https://a', timeout=1)\n"
     repo = git_repo([{"sync.py": twice}])
-    found = _timeouts(analyze(repo.path, use_cache=False))
+    found = _blocking(analyze(repo.path, use_cache=False))
     assert len(found) == 2 and found[0].fingerprint != found[1].fingerprint
 
 
 def test_a_baseline_marks_new_and_unchanged_and_lists_what_was_resolved(git_repo, tmp_path):
     repo = git_repo([{"app/client.py": CLIENT}, {"app/client.py": ADDED.replace("fetch_user", "gone").replace(
-        '    return api.get(f"https://api.example.com/users/{uid}")\n', "    return None\n")}])
+        '    return requests.get(f"https://api.example.com/users/{uid}", timeout=TIMEOUT)\n', "    return None\n")}])
     prev = tmp_path / "prev.json"
     assert main([str(repo.path), "--head", repo.commits[0], "--json", str(prev)][:0] + ["analyze", str(repo.path),
                 "--head", repo.commits[0], "--json", str(prev)]) == 0
     now = compare(analyze(repo.path, head=repo.commits[1]), read_baseline(prev))
-    states = {f.snippet.split("/")[-2]: f.baseline for f in _timeouts(now)}
+    states = {f.snippet.split("/")[-2]: f.baseline for f in _blocking(now)}
     assert states == {"orders": "unchanged", "invoices": "new"}
     users = [f for f in json.loads(prev.read_text())["findings"] if "users" in f["snippet"]]
-    assert [(r.fingerprint, r.item, r.path) for r in now.resolved] == [(users[0]["fingerprint"], 1, "app/client.py")]
+    assert [(r.fingerprint, r.item, r.path) for r in now.resolved] == [(users[0]["fingerprint"], ITEM, "app/client.py")]
     doc = jsondoc.document(now)
-    assert doc["resolved"] == [{"fingerprint": users[0]["fingerprint"], "item": 1, "path": "app/client.py"}]
+    assert doc["resolved"] == [{"fingerprint": users[0]["fingerprint"], "item": ITEM, "path": "app/client.py"}]
     assert {f["baseline"] for f in doc["findings"]} <= {"new", "unchanged"}
     assert jsondoc.document(analyze(repo.path, head=repo.commits[1]))["resolved"] is None  # no baseline: not compared
 
@@ -155,9 +158,9 @@ def test_sarif_has_a_rule_per_checklist_rule_and_a_result_per_finding(git_repo, 
     run = log["runs"][0]
     findings = analyze(repo.path, "main", "topic").findings
     assert len(run["results"]) == len(findings)
-    timeout_results = [r for r in run["results"] if r["properties"]["checklist_item"] == 1]
-    assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in timeout_results} == {"app/client.py"}
-    assert sorted(r["baselineState"] for r in timeout_results) == ["new", "unchanged", "unchanged"]
+    blocking = [r for r in run["results"] if r["properties"]["checklist_item"] == ITEM]
+    assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in blocking} == {"app/client.py"}
+    assert sorted(r["baselineState"] for r in blocking) == ["new", "unchanged", "unchanged"]
     assert {r["partialFingerprints"]["archreview/v1"] for r in run["results"]} == {f.fingerprint for f in findings}
     rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
     item1 = next(r for r in rules.values() if r["properties"]["checklist_item"] == 1)
@@ -365,7 +368,7 @@ def test_dismissed_findings_fail_nothing_and_are_suppressed_in_sarif_and_the_com
               "--decisions", str(decisions), "--markdown", str(md), "--sarif", str(log)]
     store = DecisionStore(decisions)
     for f in mine[1:]:
-        store.record_finding(f.fingerprint, "false_positive", "the gateway sets a timeout", "ana", item=f.item, path=f.path)
+        store.record_finding(f.fingerprint, "false_positive", "the handler runs in a thread pool", "ana", item=f.item, path=f.path)
     assert main(change) == 1  # one new finding still stands
     text = md.read_text()
     assert f"#L{mine[0].line})" in text and all(f"#L{f.line})" not in text for f in mine[1:] if f.line != mine[0].line)
@@ -380,7 +383,7 @@ def test_dismissed_findings_fail_nothing_and_are_suppressed_in_sarif_and_the_com
     assert suppressed[mine[0].fingerprint] == [{"kind": "external", "status": "accepted",
                                                 "justification": "accepted: agreed with the client",
                                                 "properties": {"reviewer": "ana"}}]
-    assert all(s[0]["justification"] == "false positive: the gateway sets a timeout"
+    assert all(s[0]["justification"] == "false positive: the handler runs in a thread pool"
                for fp, s in suppressed.items() if fp != mine[0].fingerprint)
     store.record_finding(mine[0].fingerprint, "open", "", "ana")  # taken back: it fails again
     assert main(change) == 1

@@ -18,15 +18,13 @@ from archreview.checklist.rules import in_report
 from archreview.facts.mentions import text_mentions
 from tests.repos import make_repo
 
-# A client built without a timeout, called from a module function: a report rule on a production path.
+# A blocking HTTP call inside async def: a report rule (async.blocking_call) on a production path.
 SYNC = """\
 import requests
 
-session = requests.Session()
 
-
-def pull_rates(url):
-    return session.get(url).json()
+async def pull_rates(url):
+    return requests.get(url, timeout=5).json()
 """
 VIEW = """\
 from shop.rates import convert
@@ -48,7 +46,7 @@ def _sync_findings(tmp_path, extra: dict[str, object]):
 
 def test_an_orphan_module_is_placed_lower_and_leaves_the_report(tmp_path):
     [orphan] = _sync_findings(tmp_path, {})
-    assert orphan.rule == "timeout.client_default"
+    assert orphan.rule == "async.blocking_call"
     assert orphan.message.endswith(UNREACHED_NOTE) and orphan.placement == "unreached"
     assert orphan.confidence < 0.5 and not in_report(orphan)
 
@@ -150,7 +148,7 @@ def test_a_script_is_placed_once_as_a_command_not_twice(tmp_path):
     script = SYNC + '\n\nif __name__ == "__main__":\n    pull_rates("https://x")\n'
     [command] = _sync_findings(tmp_path, {"shop/sync.py": script})
     assert "operator command" in command.message and UNREACHED_NOTE not in command.message
-    assert command.confidence == pytest.approx(0.49)  # scaled once, by the command placement
+    assert command.confidence == pytest.approx(0.45)  # 0.89 scaled once (0.5), by the command placement
     assert command.placement == "command"
 
 

@@ -7,11 +7,15 @@ row (``import_string(f"{base_path}.{module}")``) that only the ``run_plugin`` ta
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from archreview.analysis.run import analyze
+from archreview.checklist.placement import place
 from archreview.checklist.rules import REPORT_FLOOR
-from archreview.checklist.timelimits import TAIL
+from archreview.checklist.timelimits import TAIL, TASK, place_time_limited
+from archreview.core.model import FileFacts, Finding
 from tests.repos import make_repo
 
 TASKS = """\
@@ -120,3 +124,14 @@ def test_a_module_a_view_imports_keeps_its_place_under_an_app_wide_limit(tmp_pat
              "shop/analyzers/observable/other.py": "from shop.mixins import vt_get\n"}
     [kept] = _findings(tmp_path, files, "shop/mixins.py")
     assert not _bounded(kept) and kept.confidence >= REPORT_FLOOR
+
+
+def test_a_finding_placed_already_keeps_its_one_scaling_whatever_its_message_says():
+    # the placement is read from Finding.placement, not from the note at the end of the message
+    tasks = FileFacts("shop/tasks.py", "python", declares=((TASK, "5\t7\texecute_ingestor\tsoft_time_limit=300"),))
+    found = Finding(1, "shop/tasks.py", 7, "requests.get without a timeout", 0.8, rule="timeout.missing")
+    [command] = place([found], run_by_hand=True)
+    reworded = dataclasses.replace(command, message=command.message + " [seen in the last review]")
+    [kept, limited] = place_time_limited([reworded, found], [tasks], [])
+    assert kept == reworded and kept.placement == "command"
+    assert limited.placement == "time_limited" and limited.confidence == 0.4 and TAIL[:-1] in limited.message

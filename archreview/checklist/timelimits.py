@@ -28,8 +28,8 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 
-from archreview.checklist.placement import COMMAND_NOTE, COMMAND_SCALE, DEV_NOTE, role
-from archreview.checklist.reach import UNREACHED_NOTE, discovered
+from archreview.checklist.placement import COMMAND_SCALE, role
+from archreview.checklist.reach import discovered
 from archreview.core.model import FileFacts, Finding, Module
 from archreview.facts.index import FileContext, dotted
 from archreview.sources.roles import role_of
@@ -90,7 +90,8 @@ def _app_limits(ctx: FileContext) -> Iterator[tuple[int, str]]:
 def place_time_limited(findings: Iterable[Finding], files: Sequence[FileFacts], modules: Sequence[Module]) -> list[Finding]:
     """Timeout findings inside time-limited Celery tasks (exact) or, under an app-wide limit, in plugin
     modules (partial), scaled down like an operator command's with a note. A finding placed already (a
-    developer script, an operator command, a module nothing reaches) keeps its one scaling."""
+    developer script, an operator command, a module nothing reaches: ``Finding.placement``) keeps its one
+    scaling."""
     found = list(findings)
     if not any(f.rule in RULES for f in found):
         return found
@@ -106,7 +107,7 @@ def place_time_limited(findings: Iterable[Finding], files: Sequence[FileFacts], 
     out = []
     for f in found:
         note = ""
-        if f.rule in RULES and not f.message.endswith((DEV_NOTE, COMMAND_NOTE, UNREACHED_NOTE)):
+        if f.rule in RULES and f.placement == "production":
             task = next((t for t in tasks.get(f.path, ()) if t[0] <= f.line <= t[1]), None)
             if task is not None:
                 note = f" (inside Celery task {task[2]}, run under {task[3]}{TAIL}"
@@ -115,7 +116,8 @@ def place_time_limited(findings: Iterable[Finding], files: Sequence[FileFacts], 
                         f"{app}: if only tasks run it{TAIL[:-1]}; confirm no web request or worker control command "
                         f"calls it)")
         if note:
-            f = dataclasses.replace(f, confidence=round(f.confidence * COMMAND_SCALE, 2), message=f.message + note)
+            f = dataclasses.replace(f, confidence=round(f.confidence * COMMAND_SCALE, 2), message=f.message + note,
+                                    placement="time_limited")
         out.append(f)
     return out
 

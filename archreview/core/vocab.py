@@ -60,8 +60,9 @@ ROLES: tuple[Role, ...] = get_args(Role)
 # Where the checklist placed a finding off the production request path, each scaling its confidence down
 # once and saying so in its message: a developer script or tool (archreview.checklist.placement), an
 # operator command (the same), a module nothing in the repository imports or starts (archreview.checklist.
-# reach). "production" is a finding left where its detector found it. Internal: not a JSON key.
-Placement = Literal["production", "dev", "command", "unreached"]
+# reach), a call a Celery task's time limit bounds (archreview.checklist.timelimits). "production" is a
+# finding left where its detector found it. Internal: not a JSON key.
+Placement = Literal["production", "dev", "command", "unreached", "time_limited"]
 PLACEMENTS: tuple[Placement, ...] = get_args(Placement)
 
 # Where an import leads (archreview.repo.modules).

@@ -37,6 +37,7 @@ Works on two analysed ``Snapshot``s (base and head); per-file ``Signal``s and
 from __future__ import annotations
 
 import posixpath
+import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 import dataclasses
@@ -78,11 +79,22 @@ def place(path: str) -> str:
     are prod (a script may run as a job); a compose file, Dockerfile or config file among the scripts
     (``scripts/``, ``dev/``, ``.devcontainer/``: :func:`archreview.sources.roles.role_of`) is a developer
     or test environment, counted like a test's, and so is everything in a CI folder (``.github/``: the
-    code there runs in CI, never beside the product)."""
+    code there runs in CI, never beside the product). So is a file other than code in a top-level
+    developer-environment folder (``tools/``, ``hack/``, ``devtools/``: awx's ``tools/`` holds the
+    docker-compose environment with its Grafana, Loki and OTel collector configs) and a compose file
+    named for development (``docker-compose.dev.yml``, ``compose.local.yaml``, ``docker-compose-debug.yml``)."""
     role = role_of(path)
-    if role == "script" and (language_of(path) not in _CODE_LANGUAGES or in_ci(path)):
+    code = language_of(path) in _CODE_LANGUAGES
+    if role == "script" and (not code or in_ci(path)):
+        return "test"
+    if role == "production" and not code and (path.split("/", 1)[0].lower() in _DEV_ENVIRONMENTS
+                                              or _DEV_COMPOSE.match(posixpath.basename(path))):
         return "test"
     return role if role in ("test", "docs") else "prod"
+
+
+_DEV_ENVIRONMENTS = frozenset({"tools", "hack", "devtools", "dev-tools", "devenv", "dev-env"})
+_DEV_COMPOSE = re.compile(r"^(docker-)?compose[.-](dev|development|local|debug)([.-][\w.-]+)?\.ya?ml$", re.I)
 
 
 _CODE_LANGUAGES = frozenset({"python", *ECOSYSTEM_OF})

@@ -29,3 +29,77 @@ def test_config_files_of_a_developer_environment_folder_are_not_product_config(g
     code = change(git_repo, {"tools/sync.py": "import os\n"},
                   {"tools/sync.py": "import os\nTOKEN = os.getenv('SYNC_TOKEN')\n"}, name="code")
     assert "SYNC_TOKEN" in config_keys(code)
+
+
+SETTINGS_BASE = """\
+    from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+    def build_config(path=()):
+        return SettingsConfigDict(env_prefix="APP_" + "_".join(path).upper() + "_", env_file=".env")
+
+
+    class AppBaseSettings(BaseSettings):
+        model_config = SettingsConfigDict(env_prefix="APP_")
+    """
+EXPERIMENTS = """\
+    from pydantic import Field
+    from app.settings.base import AppBaseSettings, build_config
+
+
+    class ExperimentsSettings(AppBaseSettings):
+        model_config = build_config(("experiments",))
+
+        warn: bool = Field(default=True)
+        worker_logging_enabled: bool = Field(default=False)
+    """
+TELEMETRY = """\
+
+    class TelemetrySettings(ExperimentsSettings):
+        endpoint: str = "https://telemetry.example.com"
+    """
+DATABASE = """\
+    from pydantic_settings import SettingsConfigDict
+    from app.settings.base import AppBaseSettings
+
+
+    class DatabaseSettings(AppBaseSettings):
+        model_config = SettingsConfigDict(env_prefix="APP_DB_")
+
+        pool_size: int = 5
+    """
+ROOT = """\
+    from app.settings.base import AppBaseSettings
+    from app.settings.models.database import DatabaseSettings
+    from app.settings.models.experiments import ExperimentsSettings
+
+
+    class Settings(AppBaseSettings):
+        debug: bool = False
+        database: DatabaseSettings = DatabaseSettings()
+        experiments: ExperimentsSettings = ExperimentsSettings()
+    """
+
+
+def test_a_new_field_of_a_settings_class_whose_pydantic_base_is_in_another_module_is_a_config_key(
+        git_repo, private_cache) -> None:
+    # prefect d6a4842: `telemetry_enabled` added to ExperimentsSettings(PrefectBaseSettings), the pydantic-settings
+    # base in another module; nested settings classes are fields of the root Settings, each its own subclass
+    base = {"app/settings/__init__.py": "", "app/settings/base.py": SETTINGS_BASE,
+            "app/settings/models/__init__.py": "", "app/settings/models/experiments.py": EXPERIMENTS,
+            "app/settings/models/database.py": DATABASE, "app/settings/models/root.py": ROOT}
+    head = {"app/settings/models/experiments.py": EXPERIMENTS + "    telemetry_enabled: bool = Field(default=False)\n",
+            "app/settings/models/database.py": DATABASE + "    echo_sql: bool = False\n"}
+    result = change(git_repo, base, head)
+    # the prefix a helper builds is not known: the field's name; a literal env_prefix is the key's prefix
+    assert config_keys(result) == "config keys: APP_DB_ECHO_SQL, TELEMETRY_ENABLED"
+    found = next(f for f in result.new_infrastructure if f.kind == "config")
+    assert {e.path for e in found.evidence} == {"app/settings/models/experiments.py", "app/settings/models/database.py"}
+    # a subclass of that subclass, in a later module, inherits the base's keys rule
+    deeper = change(git_repo, base, {"app/settings/models/experiments.py": EXPERIMENTS + TELEMETRY}, name="deeper")
+    assert config_keys(deeper) == "config keys: ENDPOINT"
+    # fields of a class named like config whose base is no settings class are no keys (a Django AppConfig)
+    apps = change(git_repo, {}, {"app/apps.py": "from django.apps import AppConfig\n\n\nclass UsersConfig(AppConfig):\n"
+                                                "    name: str = 'users'\n    default_auto_field: str = 'x'\n"},
+                  name="apps")
+    assert config_keys(apps) == ""

@@ -465,7 +465,44 @@ def _keys(snapshot: Snapshot, *, production: bool) -> _Keys:
         for s in f.signals:
             if s.via in _KEY_GROUPS:
                 groups[_KEY_GROUPS[s.via]][s.detail.upper()].append(Location(f.path, s.line))
+    for key, location in _inherited_fields(snapshot, production=production):
+        groups["env"][key].append(location)
     return _Keys(**groups)
+
+
+def _inherited_fields(snapshot: Snapshot, *, production: bool) -> list[tuple[str, Location]]:
+    """Fields of settings classes whose settings base is in another module (prefect d6a4842:
+    ``ExperimentsSettings(PrefectBaseSettings)`` gains ``telemetry_enabled``, the base a pydantic-settings
+    class of ``prefect/settings/base.py``): a subclass (``settings_subclass``) of a class the snapshot shows to
+    be a settings class (``settings_class``, or such a subclass in turn) has its fields read as keys, the
+    env_prefix its own or its base's. Classes are matched by name."""
+    known: dict[str, str] = {}  # settings class name -> env_prefix
+    pending: dict[str, list[tuple[str, str]]] = defaultdict(list)  # class -> (base name, own prefix)
+    fields: list[tuple[str, str, str, Location]] = []
+    for f in snapshot.files:
+        if place(f.path) == "docs":
+            continue
+        for s in f.signals:
+            if s.via == "settings_class":
+                name, prefix = s.detail.split("\t", 1)
+                known.setdefault(name, prefix)
+            elif s.via == "settings_subclass":
+                name, base, prefix = s.detail.split("\t", 2)
+                pending[name].append((base, prefix))
+            elif s.via == "settings_field" and not (production and place(f.path) == "test"):
+                name, field, alias = s.detail.split("\t", 2)
+                fields.append((name, field, alias, Location(f.path, s.line)))
+    if not fields:
+        return []
+    grew = True
+    while grew:  # subclasses of subclasses, in any order of files
+        grew = False
+        for name, parents in pending.items():
+            parent = next(((b, p) for b, p in parents if b in known), None)
+            if name not in known and parent:
+                base, own = parent
+                known[name], grew = "" if own == "?" else own or known[base], True
+    return [((alias or known[name] + field).upper(), location) for name, field, alias, location in fields if name in known]
 
 
 def _new_keys(base: Snapshot, head: Snapshot) -> dict[str, list[Location]]:

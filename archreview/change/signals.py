@@ -288,7 +288,11 @@ def _unique(signals: list[Signal]) -> tuple[Signal, ...]:
 # field; "setting": read from the settings by name; "setting_attr": ``settings.X``) or defined in a settings
 # module ("defines"; "exposes" when the settings load from outside). Keys are facts about configuration,
 # never infrastructure evidence.
-KEY_VIAS = frozenset({"key", "setting", "setting_attr", "defines", "exposes"})
+# "settings_class", "settings_subclass" and "settings_field" (tab-separated details) are a settings class, a
+# subclass of a settings-named class of another module and that subclass's fields, which
+# ``archreview.change.infra`` resolves across the snapshot's files.
+KEY_VIAS = frozenset({"key", "setting", "setting_attr", "defines", "exposes", "settings_class", "settings_subclass",
+                      "settings_field"})
 
 
 def _roles(signals: list[Signal], given_to: str, cat: Catalogue) -> list[Signal]:
@@ -424,23 +428,39 @@ def _settings_fields(scan: _Scan, entry: Entry, regexes: dict[str, re.Pattern[st
     dataclass-style classes named like settings. The key is the alias, else env_prefix + field name."""
     bases, names = set(entry.match), [regexes[n] for n in entry.class_names]
     prefixes: dict[str, str] = {}  # local settings class -> its env_prefix
+    waiting: set[str] = set()  # local classes whose settings base is in another module
     out = []
     for cls in scan.classes:
         qualified = [scan.qualified(b) for b in cls.bases]
-        local = [prefixes[q] for q in qualified if q in prefixes]
+        local = [prefixes[q] for q in qualified if q in prefixes and q not in waiting]
         decorated = {scan.qualified(d.func if isinstance(d, ast.Call) else d) for d in cls.decorator_list}
         settings = bool(set(qualified) & bases) or bool(local) or (
             bool(decorated & set(entry.decorators)) and any(n.search(cls.name) for n in names))
-        if not settings:
+        # a subclass of a settings-named class of another module (prefect's `class ExperimentsSettings(
+        # PrefectBaseSettings)`, the base in prefect/settings/base.py): its fields are keys once the change
+        # analysis finds that class to be a settings class in the snapshot (via "settings_class")
+        elsewhere = "" if settings or entry.fields else next(
+            (q.rsplit(".", 1)[-1] for q in qualified
+             if q in waiting or (q and any(n.search(q.rsplit(".", 1)[-1]) for n in names))), "")
+        if not settings and not elsewhere:
             continue
         prefix = _env_prefix(cls) or _decorator_prefix(cls, scan, entry) or next((p for p in local if p), "")
         prefixes[cls.name] = prefix
+        if elsewhere:  # "?": a config built by the project's own call, whose env_prefix cannot be read
+            waiting.add(cls.name)
+            own = prefix or ("?" if _opaque_config(cls) else "")
+            out.append(Signal(entry.kind, entry.name, cls.lineno, "settings_subclass", f"{cls.name}\t{elsewhere}\t{own}"))
+        elif not entry.fields:
+            out.append(Signal(entry.kind, entry.name, cls.lineno, "settings_class", f"{cls.name}\t{prefix}"))
         for node in cls.body:
             field_name, value = _field(node, scan, entry)
             if not field_name or field_name in ("model_config", "Config") or field_name.startswith("_"):
                 continue
             alias = _alias(value)
-            out.append(Signal(entry.kind, entry.name, node.lineno, "key", (alias or prefix + field_name).upper()))
+            if elsewhere:
+                out.append(Signal(entry.kind, entry.name, node.lineno, "settings_field", f"{cls.name}\t{field_name}\t{alias}"))
+            else:
+                out.append(Signal(entry.kind, entry.name, node.lineno, "key", (alias or prefix + field_name).upper()))
     return out
 
 
@@ -455,6 +475,18 @@ def _field(node: ast.stmt, scan: _Scan, entry: Entry) -> tuple[str, ast.expr | N
                  if k.arg == "key_name" and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)]
         return (named or [node.targets[0].id])[0], node.value
     return "", None
+
+
+def _opaque_config(cls: ast.ClassDef) -> bool:
+    """``model_config = build_config(("experiments",))``: a settings config some other call builds (not a
+    ``SettingsConfigDict``/``ConfigDict``/``dict``), so the env_prefix it sets is unknown."""
+    for node in cls.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call) \
+                and any(isinstance(t, ast.Name) and t.id == "model_config"
+                        for t in (node.targets if isinstance(node, ast.Assign) else [node.target])):
+            callee = _dotted(node.value.func).rsplit(".", 1)[-1]
+            return not (callee.endswith("ConfigDict") or callee == "dict")
+    return False
 
 
 def _decorator_prefix(cls: ast.ClassDef, scan: _Scan, entry: Entry) -> str:

@@ -103,3 +103,44 @@ def test_a_new_field_of_a_settings_class_whose_pydantic_base_is_in_another_modul
                                                 "    name: str = 'users'\n    default_auto_field: str = 'x'\n"},
                   name="apps")
     assert config_keys(apps) == ""
+
+
+MIDDLEWARE = """\
+    from paste.deploy.converters import asbool
+    from tg import config
+
+    from app.lib import patches
+
+
+    def make_app(global_conf, full_stack=True, **app_conf):
+        root = app_conf.get('override_root', 'root')
+        patches.apply()
+        if config.get('zarkov.host'):
+            patches.zarkov()
+        return root
+    """
+NEWRELIC = """\
+        if asbool(app_conf.get('newrelic')):
+            patches.newrelic()
+    """
+
+
+def test_a_key_of_the_ini_file_the_app_newly_reads_is_a_config_key(git_repo, private_cache) -> None:
+    # allura c01c95e: `asbool(app_conf.get('newrelic'))` in the PasteDeploy factory `_make_core_app(root, global_conf,
+    # **app_conf)`, `# newrelic = true` added to development.ini; keys TurboGears' `config` reads are ini keys too
+    ini = "[app:main]\nuse = egg:app\nbase_url = http://localhost:8080\n"
+    base = {"app/lib/__init__.py": "", "app/lib/patches.py": "def apply():\n    pass\n", "app/middleware.py": MIDDLEWARE,
+            "development.ini": ini}
+    head = {"app/middleware.py": MIDDLEWARE.replace("        return root\n", NEWRELIC + "        return root\n"),
+            "development.ini": ini + "# newrelic = true\n"}
+    result = change(git_repo, base, head)
+    assert config_keys(result) == "config keys: NEWRELIC"
+    found = next(f for f in result.new_infrastructure if f.name.startswith("config keys"))
+    assert [(e.path, e.line) for e in found.evidence] == [("app/middleware.py", 12)]
+    tg = change(git_repo, base, {"app/views.py": "from tg import config\n\n\ndef index():\n"
+                                                 "    return config.get('site.title', 'Forge')\n"}, name="tg")
+    assert config_keys(tg) == "config keys: SITE.TITLE"
+    # the same call on a mapping no app is handed is a dict's get, no key
+    plain = change(git_repo, base, {"app/views.py": "def index(options, **kw):\n    return kw.get('newrelic')\n"},
+                   name="plain")
+    assert config_keys(plain) == ""

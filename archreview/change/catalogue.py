@@ -42,7 +42,8 @@ _SECTIONS: dict[str, tuple[str, dict[str, type]]] = {
     "stores": ("clients", {}),
     "ini_reads": ("constructors", {"methods": list, "args": list}),
     "url_calls": ("calls", {}),
-    "settings_reads": ("objects", {"modules": list, "class_names": list, "when_imported": list}),
+    "settings_reads": ("objects", {"modules": list, "class_names": list, "when_imported": list, "keys": list,
+                                   "params": list}),
 }
 _REGEX_SECTIONS = {"classes", "backends", "images", "processes", "paths", "env_reads", "url_calls", "settings_reads"}
 _CONFIG_FIELDS = ("extensions", "names", "name_prefixes", "exclude_dirs", "exclude_names")
@@ -74,6 +75,7 @@ class Entry:
     # settings_reads: regexes on the paths of settings modules
     fields: tuple[str, ...] = ()  # settings classes: calls whose value makes a class attribute a key (``typedconfig.key``)
     prefixes: tuple[str, ...] = ()  # settings classes: decorators naming the keys' prefix (``@section("mwdb")``)
+    params: tuple[str, ...] = ()  # settings reads: a function with one of these parameters is handed the settings
 
     @property
     def label(self) -> str:
@@ -223,6 +225,7 @@ def _entry(section: str, index: int, raw: dict[str, Any], source: str) -> Entry:
         decorators=tuple(raw.get("decorators", ())), class_names=tuple(raw.get("class_names", ())),
         keys=tuple(raw.get("keys", ())), modules=tuple(raw.get("modules", ())),
         fields=tuple(raw.get("fields", ())), prefixes=tuple(raw.get("prefixes", ())),
+        params=tuple(raw.get("params", ())),
     )  # fmt: skip
 
 
@@ -301,7 +304,7 @@ def _index(entries: tuple[Entry, ...], config: ConfigRule) -> Catalogue:
         url_calls=tuple((re.compile(p), e) for e in of("url_calls") for p in e.match),
         settings_reads=tuple(of("settings_reads")),
         regexes={p: re.compile(p) for e in (*of("settings_reads"), *of("settings_classes"))
-                 for p in (*(e.match if e.section == "settings_reads" else ()), *e.modules, *e.class_names)},
+                 for p in (*(e.match if e.section == "settings_reads" else ()), *e.modules, *e.class_names, *e.keys)},
         env_reads_any=_alternation([p for e in of("env_reads") for p in e.match]),
     )
 

@@ -344,10 +344,15 @@ def _settings_reads(scan: _Scan, entry: Entry, path: str, regexes: dict[str, re.
     ``via="exposes"`` when the module imports a library of ``when_imported`` that loads every setting
     from outside, Dynaconf). ``app.config["X"]`` read back in a file that sets it is the code's own."""
     objects = [regexes[p] for p in entry.match]
+    keys = [regexes[p] for p in entry.keys]
     out: list[Signal] = []
     seen: dict[str, bool] = {}  # by the chain as written: a file reads the same few receivers many times
 
+    handed = _handed_settings(scan, entry.params) if entry.params else {}
+
     def settings(node: ast.AST) -> bool:
+        if handed and isinstance(node, ast.Name) and node.id in handed.get(id(scan.ctx.enclosing_function(node)), ()):
+            return True
         if not isinstance(node, (ast.Name, ast.Attribute)):
             return False
         written = _dotted(node)
@@ -356,17 +361,23 @@ def _settings_reads(scan: _Scan, entry: Entry, path: str, regexes: dict[str, re.
             seen[written] = bool(name) and any(p.search(name) for p in objects)
         return seen[written]
 
+    def key_of(node: ast.AST) -> str:
+        if not keys:
+            return _env_name(node, scan)
+        value = node.value if isinstance(node, ast.Constant) else None
+        return value if isinstance(value, str) and any(k.match(value) for k in keys) else ""
+
     for call in scan.calls:
         func, args = call.func, call.args
         if isinstance(func, ast.Attribute) and func.attr == "get" and args and settings(func.value):
-            key = _env_name(args[0], scan)
+            key = key_of(args[0])
         elif isinstance(func, ast.Name) and func.id == "getattr" and len(args) >= 2 and settings(args[0]):
-            key = _env_name(args[1], scan)
+            key = key_of(args[1])
         else:
             continue
         if key:
             out.append(Signal(entry.kind, entry.name, call.lineno, "setting", key))
-    subscripts = [(sub, _env_name(sub.slice, scan)) for sub in scan.ctx.nodes(ast.Subscript) if settings(sub.value)]
+    subscripts = [(sub, key_of(sub.slice)) for sub in scan.ctx.nodes(ast.Subscript) if settings(sub.value)]
     own = {key for sub, key in subscripts if not isinstance(sub.ctx, ast.Load)}  # app.config["X"] = ...: set here
     out += [Signal(entry.kind, entry.name, sub.lineno, "setting", key) for sub, key in subscripts
             if key and isinstance(sub.ctx, ast.Load) and key not in own]
@@ -384,6 +395,18 @@ def _settings_reads(scan: _Scan, entry: Entry, path: str, regexes: dict[str, re.
             targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
             out += [Signal(entry.kind, entry.name, node.lineno, via, t.id)
                     for t in targets if isinstance(t, ast.Name) and _ENV_NAME.match(t.id)]
+    return out
+
+
+def _handed_settings(scan: _Scan, params: tuple[str, ...]) -> dict[int, frozenset[str]]:
+    """Functions (by id) that take one of ``params`` -> their parameters: ``app_conf`` in ``def make_app(
+    global_conf, **app_conf)`` (a PasteDeploy app factory: the settings of the app's ini file are handed in)."""
+    out = {}
+    for func in scan.ctx.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
+        a = func.args
+        given = frozenset(p.arg for p in [*a.posonlyargs, *a.args, *a.kwonlyargs, *(x for x in (a.vararg, a.kwarg) if x)])
+        if not given.isdisjoint(params):
+            out[id(func)] = given
     return out
 
 

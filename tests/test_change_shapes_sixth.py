@@ -144,3 +144,48 @@ def test_a_key_of_the_ini_file_the_app_newly_reads_is_a_config_key(git_repo, pri
     plain = change(git_repo, base, {"app/views.py": "def index(options, **kw):\n    return kw.get('newrelic')\n"},
                    name="plain")
     assert config_keys(plain) == ""
+
+
+MONGO_SERIALIZER = """\
+    import os
+    import ConfigParser
+    from pymongo import Connection
+
+    cp = ConfigParser.ConfigParser()
+    cp.read("/etc/app/mongodb.conf")
+    host = cp.get("connection", "host")
+    mongodb = None
+
+
+    def __connect():
+        global mongodb
+        mongodb = Connection(host, 27017)['app']
+
+
+    def serialize(collection):
+        try:
+            __connect()
+        except Exception, e:
+            print "cannot reach MongoDB: %s" % e
+            raise IOError, "no database"
+        print >>sys.stderr, "saved", collection.name()
+        return mongodb[collection.name()].save(collection.to_dict())
+    """
+
+
+def test_a_python_2_module_is_read_for_its_imports_and_infrastructure(git_repo, private_cache) -> None:
+    # cobbler 627fe7a (2014): modules/serializer_mongodb.py imports pymongo in Python 2 (`except E, e:`, print
+    # statements), so the file never parsed and neither MongoDB nor pymongo was seen
+    base = {"app/serializer.py": "import os\n\n\ndef save(obj):\n    print 'saving', obj\n    return os.getcwd()\n"}
+    result = change(git_repo, base, {"app/modules/serializer_mongodb.py": MONGO_SERIALIZER})
+    assert ("database", "mongodb") in kinds(result)
+    found = next(f for f in result.new_infrastructure if f.kind == "database")
+    assert [(e.path, e.line) for e in found.evidence] == [("app/modules/serializer_mongodb.py", 3)]
+    assert result.new_dependencies == ("pymongo",)  # ConfigParser is Python 2's standard library
+    assert config_keys(result) == "config keys: CONNECTION.HOST"
+    error = next(e for e in result.errors if e.path == "app/modules/serializer_mongodb.py")
+    assert "not valid Python 3" in error.message and "read as Python 2" in error.message
+    # a file that is no Python at all (a template) is still only an error, nothing read from it
+    template = change(git_repo, {}, {"app/{{name}}.py": "import redis\n{% if cache %}\nR = redis.Redis()\n{% endif %}\n"},
+                      name="template")
+    assert ("cache", "redis") not in kinds(template) and template.new_dependencies == ()

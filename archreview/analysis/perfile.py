@@ -23,6 +23,7 @@ from archreview.facts import python as pyfacts
 from archreview.change import signals
 from archreview.facts import codestyle, style
 from archreview.facts.index import FileContext
+from archreview.facts.legacy import repaired
 from archreview.core.fingerprint import with_fingerprints
 from archreview.core.model import FileFacts
 from archreview.facts.fingerprint import python_places
@@ -129,8 +130,27 @@ def _python(path: str, data: bytes) -> FileFacts:
     except (SyntaxError, ValueError) as exc:
         line = getattr(exc, "lineno", None)
         where = f" at line {line}" if line else ""
-        return FileFacts(path, "python", lines=len(lines), error=f"not valid Python 3{where}: {getattr(exc, 'msg', exc)}")
+        error = f"not valid Python 3{where}: {getattr(exc, 'msg', exc)}"
+        return _python2(path, text, len(lines), error)
     return _python_tree(path, text, lines, tree)
+
+
+def _python2(path: str, text: str, lines: int, error: str) -> FileFacts:
+    """A file that is not valid Python 3, read as Python 2 (:mod:`archreview.facts.legacy`) for its imports,
+    manifest and infrastructure signals only, so a change that brings a database in a Python 2 module still
+    shows it; no metrics, findings or style are taken from a repaired tree. The error stays on the facts."""
+    legacy = repaired(text)
+    if legacy is None:
+        return FileFacts(path, "python", lines=lines, error=error)
+    tree, fixed, left_out = legacy
+    ctx = FileContext(path, tree, fixed)
+    return FileFacts(
+        path=path, language="python", lines=lines, imports=tuple(pyfacts.imports_in(tree, ctx)),
+        requirements=manifests.requirements_of(path, text) if manifests.is_manifest(path) else (),
+        signals=signals.python_signals(path, tree, fixed, ctx=ctx),
+        error=f"{error}; read as Python 2 for imports and infrastructure only"
+              + (f" ({left_out} statement(s) left out)" if left_out else ""),
+    )
 
 
 def _python_tree(path: str, text: str, lines: list[str], tree: ast.Module) -> FileFacts:

@@ -189,3 +189,39 @@ def test_a_python_2_module_is_read_for_its_imports_and_infrastructure(git_repo, 
     template = change(git_repo, {}, {"app/{{name}}.py": "import redis\n{% if cache %}\nR = redis.Redis()\n{% endif %}\n"},
                       name="template")
     assert ("cache", "redis") not in kinds(template) and template.new_dependencies == ()
+
+
+ENTRYPOINT = """\
+    #!/usr/bin/env bash
+    # Populate config_distro.py from the PGADMIN_CONFIG_* environment variables
+    CHECK_EMAIL_DELIVERABILITY="False"
+    if [ -n "${PGADMIN_CONFIG_CHECK_EMAIL_DELIVERABILITY}" ]; then
+        CHECK_EMAIL_DELIVERABILITY=${PGADMIN_CONFIG_CHECK_EMAIL_DELIVERABILITY}
+    fi
+    for var in $(env | grep "^PGADMIN_CONFIG_" | cut -d "=" -f 1); do
+        echo ${var#PGADMIN_CONFIG_} >> "$HOME/config_distro.py"
+    done
+    email_config="{'CHECK_EMAIL_DELIVERABILITY': ${CHECK_EMAIL_DELIVERABILITY}}"
+    exec gunicorn --bind "${PGADMIN_LISTEN_ADDRESS:-[::]}:${PGADMIN_LISTEN_PORT:-80}" run:app
+    """
+DELIVERABLE = """\
+    GLOBALLY_DELIVERABLE="True"
+    if [ -n "${PGADMIN_CONFIG_GLOBALLY_DELIVERABLE}" ]; then
+        GLOBALLY_DELIVERABLE=${PGADMIN_CONFIG_GLOBALLY_DELIVERABLE}
+    fi
+    """
+
+
+def test_an_environment_variable_a_container_entrypoint_newly_reads_is_a_config_key(git_repo, private_cache) -> None:
+    # pgadmin4 ae76ea3: pkg/docker/entrypoint.sh reads PGADMIN_CONFIG_GLOBALLY_DELIVERABLE (and sets its own
+    # GLOBALLY_DELIVERABLE from it); the variables the script sets, loops over or the shell has are no keys
+    base = {"pkg/docker/entrypoint.sh": ENTRYPOINT}
+    head = {"pkg/docker/entrypoint.sh": ENTRYPOINT.replace('    email_config=', DELIVERABLE + '    email_config=')}
+    result = change(git_repo, base, head)
+    assert config_keys(result) == "config keys: PGADMIN_CONFIG_GLOBALLY_DELIVERABLE"
+    first = change(git_repo, {}, {"pkg/docker/entrypoint.sh": ENTRYPOINT}, name="first")
+    assert config_keys(first) == ("config keys: PGADMIN_CONFIG_CHECK_EMAIL_DELIVERABILITY, PGADMIN_LISTEN_ADDRESS, "
+                                  "PGADMIN_LISTEN_PORT")
+    # another shell script is not the container's entrypoint: the variables it reads are its caller's
+    script = change(git_repo, {}, {"pkg/build.sh": ENTRYPOINT}, name="script")
+    assert config_keys(script) == ""

@@ -695,6 +695,8 @@ def file_signals(path: str, text: str, catalogue: Catalogue | None = None) -> tu
     elif _PROCFILE.match(name) or name.endswith((".sh", ".service")) or "supervisor" in path.lower() \
             or (text.startswith("#!") and "." not in name):  # an extensionless script: its shebang says so
         found += _process_lines(text, cat, "procfile")
+    if _ENTRYPOINT.search(name) and (name.endswith(".sh") or text.startswith("#!")) and "." not in name.removesuffix(".sh"):
+        found += _shell_env_reads(text)
     if name == "control" and any(p.startswith("debian") for p in path.lower().split("/")[:-1]):
         found += _debian_packages(text)
     program = name.endswith((".conf", ".ini")) and "[program:" in text  # a supervisor program: a process, not config
@@ -705,6 +707,33 @@ def file_signals(path: str, text: str, catalogue: Catalogue | None = None) -> tu
     if is_config(path, cat) and not program and not _COMPOSE.match(name):  # compose files bring services, not config
         found.append(Signal("config", path, 1, "config", name))
     return _unique(found)
+
+
+_ENTRYPOINT = re.compile(r"entrypoint", re.I)
+_SHELL_READ = re.compile(r"\$\{([A-Z][A-Z0-9_]*[A-Z0-9])(?=[}:#%/?+=-])|\$([A-Z][A-Z0-9_]*[A-Z0-9])\b")
+_SHELL_SET = re.compile(r"^\s*(?:export\s+|local\s+|declare\s+(?:-\w+\s+)*|readonly\s+)?([A-Z][A-Z0-9_]*)\+?=", re.M)
+_SHELL_LOOP = re.compile(r"\b(?:for|read(?:\s+-\w+)*)\s+([A-Z][A-Z0-9_]*)\b")
+_SHELL_OWN = frozenset({"HOME", "PATH", "PWD", "OLDPWD", "USER", "UID", "EUID", "PPID", "HOSTNAME", "SHELL", "TERM",
+                        "LANG", "IFS", "RANDOM", "SECONDS", "LINENO", "OPTARG", "OPTIND", "BASH_SOURCE", "BASH_VERSION",
+                        "FUNCNAME", "PIPESTATUS", "LOGNAME", "TMPDIR", "HOSTTYPE", "OSTYPE", "SHLVL"})
+
+
+def _shell_env_reads(text: str) -> list[Signal]:
+    """Environment variables a container's entrypoint script reads and never sets itself (pgadmin4 ae76ea3:
+    ``${PGADMIN_CONFIG_GLOBALLY_DELIVERABLE}`` in pkg/docker/entrypoint.sh): keys the operator passes to the
+    container (via ``key``, like ``os.getenv``). The shell's own variables are not keys."""
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    body = "\n".join(lines)
+    own = {m.group(1) for m in _SHELL_SET.finditer(body)} | {m.group(1) for m in _SHELL_LOOP.finditer(body)} | _SHELL_OWN
+    out = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.lstrip().startswith("#") or "$" not in line:
+            continue
+        for m in _SHELL_READ.finditer(line):
+            key = m.group(1) or m.group(2)
+            if key not in own:
+                out.append(Signal("config", "config keys", number, "key", key))
+    return out
 
 
 _DEBIAN_PACKAGE = re.compile(r"^Package:[ \t]*([a-z0-9][a-z0-9+.-]+)[ \t]*$", re.M)

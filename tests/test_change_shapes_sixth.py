@@ -225,3 +225,35 @@ def test_an_environment_variable_a_container_entrypoint_newly_reads_is_a_config_
     # another shell script is not the container's entrypoint: the variables it reads are its caller's
     script = change(git_repo, {}, {"pkg/build.sh": ENTRYPOINT}, name="script")
     assert config_keys(script) == ""
+
+
+PGADMIN_CONFIG = """\
+    import os
+
+    SERVER_MODE = True
+    CHECK_EMAIL_DELIVERABILITY = False
+    ALLOW_SPECIAL_EMAIL_DOMAINS = []
+
+    from app.evaluate_config import evaluate_and_patch_config
+    locals().update(evaluate_and_patch_config(locals()))
+    """
+VALIDATE = """\
+    def validate_email(email, email_config=None):
+        if email_config is None:
+            import config
+            email_config = {'CHECK_EMAIL_DELIVERABILITY': config.CHECK_EMAIL_DELIVERABILITY}
+    """
+
+
+def test_a_setting_read_from_a_settings_module_that_loads_overrides_is_a_config_key(git_repo, private_cache) -> None:
+    # pgadmin4 ae76ea3: validation_utils reads config.GLOBALLY_DELIVERABLE through `import config`, web/config.py
+    # patching itself with the operator's config_local/config_distro (locals().update(...)); the default only
+    # came in the next commit, so nothing defines it yet
+    base = {"web/config.py": PGADMIN_CONFIG, "web/app/__init__.py": "", "web/app/evaluate_config.py":
+            "def evaluate_and_patch_config(config):\n    return config\n", "web/app/utils.py": VALIDATE}
+    head = {"web/app/utils.py": VALIDATE + "    email_config['GLOBALLY_DELIVERABLE'] = config.GLOBALLY_DELIVERABLE\n"}
+    result = change(git_repo, base, head)
+    assert config_keys(result) == "config keys: GLOBALLY_DELIVERABLE"
+    # the same read of a settings module that takes nothing from outside is the code's own constant
+    plain = {**base, "web/config.py": PGADMIN_CONFIG.replace("    locals().update(evaluate_and_patch_config(locals()))\n", "")}
+    assert config_keys(change(git_repo, plain, head, name="plain")) == ""

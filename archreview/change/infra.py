@@ -467,7 +467,28 @@ def _keys(snapshot: Snapshot, *, production: bool) -> _Keys:
                 groups[_KEY_GROUPS[s.via]][s.detail.upper()].append(Location(f.path, s.line))
     for key, location in _inherited_fields(snapshot, production=production):
         groups["env"][key].append(location)
+    for key, location in _module_attributes(snapshot, production=production):
+        groups["settings"][key].append(location)
     return _Keys(**groups)
+
+
+def _module_attributes(snapshot: Snapshot, *, production: bool) -> list[tuple[str, Location]]:
+    """``config.X`` read from an imported module (``module_attr``) that is one of the snapshot's settings modules
+    loading their values from outside (``exposes``, matched by the module's dotted name ending its path): a setting
+    the operator may set, defined in that module or not (pgadmin4 ae76ea3 reads ``config.GLOBALLY_DELIVERABLE``
+    before web/config.py defines it)."""
+    reads = [(f.path, s) for f in snapshot.files for s in f.signals if s.via == "module_attr"
+             and place(f.path) != "docs" and not (production and place(f.path) == "test")]
+    if not reads:
+        return []
+    exposing = {f.path.removesuffix(".py") for f in snapshot.files if any(s.via == "exposes" for s in f.signals)}
+    out = []
+    for path, s in reads:
+        module, key = s.detail.split("\t", 1)
+        suffix = module.replace(".", "/")
+        if any(p == suffix or p.endswith("/" + suffix) for p in exposing):
+            out.append((key.upper(), Location(path, s.line)))
+    return out
 
 
 def _inherited_fields(snapshot: Snapshot, *, production: bool) -> list[tuple[str, Location]]:

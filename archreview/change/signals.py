@@ -292,7 +292,7 @@ def _unique(signals: list[Signal]) -> tuple[Signal, ...]:
 # subclass of a settings-named class of another module and that subclass's fields, which
 # ``archreview.change.infra`` resolves across the snapshot's files.
 KEY_VIAS = frozenset({"key", "setting", "setting_attr", "defines", "exposes", "settings_class", "settings_subclass",
-                      "settings_field"})
+                      "settings_field", "module_attr"})
 
 
 def _roles(signals: list[Signal], given_to: str, cat: Catalogue) -> list[Signal]:
@@ -385,9 +385,14 @@ def _settings_reads(scan: _Scan, entry: Entry, path: str, regexes: dict[str, re.
     for attr in scan.ctx.bucket(ast.Attribute):  # the attributes in source order, not copied
         if isinstance(attr.ctx, load) and upper_case(attr.attr) and settings(attr.value):
             out.append(Signal(entry.kind, entry.name, attr.lineno, "setting_attr", attr.attr))
+    if entry.modules:
+        out += _module_attributes(scan, entry)
     if any(regexes[p].search(path) for p in entry.modules):
-        # settings a library loads from the environment and files (Dynaconf) are the operator's to set
-        via = "exposes" if any(m in scan.imported() for m in entry.when_imported) else "defines"
+        # settings a library loads from the environment and files (Dynaconf), or the module updates itself
+        # with from outside (pgadmin4's config.py: locals().update(evaluate_and_patch_config(locals()))), are
+        # the operator's to set
+        via = "exposes" if any(m in scan.imported() for m in entry.when_imported) or _loads_overrides(scan) \
+            else "defines"
         classes = [regexes[n] for n in entry.class_names]
         body = [*scan.tree.body, *(n for c in scan.tree.body if isinstance(c, ast.ClassDef)
                                    and any(p.search(c.name) for p in classes) for n in c.body)]
@@ -396,6 +401,38 @@ def _settings_reads(scan: _Scan, entry: Entry, path: str, regexes: dict[str, re.
             out += [Signal(entry.kind, entry.name, node.lineno, via, t.id)
                     for t in targets if isinstance(t, ast.Name) and _ENV_NAME.match(t.id)]
     return out
+
+
+def _loads_overrides(scan: _Scan) -> bool:
+    """A settings module that updates its own names from outside: ``locals().update(...)``/``globals().update``,
+    or ``from config_local import *`` inside ``try`` (an override file the operator may add)."""
+    for call in scan.calls:
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr == "update" and isinstance(func.value, ast.Call) \
+                and isinstance(func.value.func, ast.Name) and func.value.func.id in ("locals", "globals", "vars"):
+            return True
+    for node in scan.ctx.nodes(ast.Try):
+        for inner in node.body:
+            if isinstance(inner, ast.ImportFrom) and any(a.name == "*" for a in inner.names):
+                return True
+    return False
+
+
+_SETTINGS_MODULE = re.compile(r"^(config|settings|conf|\w+_settings|settings_\w+|\w+_config)$")
+
+
+def _module_attributes(scan: _Scan, entry: Entry) -> list[Signal]:
+    """``config.GLOBALLY_DELIVERABLE`` with ``import config`` (pgadmin4 ae76ea3): an upper-case name read from an
+    imported module named like settings (via ``module_attr``, detail "module<TAB>NAME"); the change analysis makes
+    it a key when that module is one of the repository's settings modules that load their values from outside."""
+    modules = {alias: module for alias, module in scan.aliases.items()
+               if _SETTINGS_MODULE.match(module.rsplit(".", 1)[-1])}
+    if not modules:
+        return []
+    return [Signal(entry.kind, entry.name, attr.lineno, "module_attr", f"{modules[attr.value.id]}\t{attr.attr}")
+            for attr in scan.ctx.nodes(ast.Attribute)
+            if isinstance(attr.ctx, ast.Load) and isinstance(attr.value, ast.Name) and attr.value.id in modules
+            and _ENV_NAME.match(attr.attr)]
 
 
 def _handed_settings(scan: _Scan, params: tuple[str, ...]) -> dict[int, frozenset[str]]:

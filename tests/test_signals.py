@@ -359,13 +359,16 @@ def test_a_url_handed_to_an_engine_url_call_is_the_engine(snippet: str, kind: st
 
 SETTINGS_READ_ROWS = [  # (path, snippet, the config-key signals as (via, key))
     ("app/kafka.py", "from django.conf import settings\nS = settings.get('KAFKA_SERVERS')\nT = settings.KAFKA_TOPIC\n",
-     [("setting", "KAFKA_SERVERS"), ("setting_attr", "KAFKA_TOPIC")]),
+     [("setting", "KAFKA_SERVERS"), ("setting_attr", "KAFKA_TOPIC"),
+      ("module_attr", "django.conf.settings\tKAFKA_TOPIC")]),  # a key only if a repository module exposes it
     ("app/views.py", "from flask import current_app\nA = current_app.config['MAX_ITEMS']\n"
      "B = getattr(settings, 'FLAG', False)\ncurrent_app.config['WRITTEN'] = 1\n",
      [("setting", "MAX_ITEMS"), ("setting", "FLAG")]),
     ("proj/settings/base.py", "import os\nDEBUG = False\nclass Config:\n    TOKEN_TTL = 5\n_private = 1\nlower = 2\n",
      [("defines", "DEBUG"), ("defines", "TOKEN_TTL")]),
     ("pulpcore/app/settings.py", "KAFKA_TOPIC = 'status'\nfrom dynaconf import DjangoDynaconf\n", [("exposes", "KAFKA_TOPIC")]),
+    ("web/config.py", "DEBUG = False\ntry:\n    from config_local import *\nexcept ImportError:\n    pass\n",
+     [("exposes", "DEBUG")]),  # an operator's override file: every setting is the operator's to set
     ("server.py", "from flask import Flask\napp = Flask(__name__)\napp.config['UPLOAD_FOLDER'] = '/tmp'\n"
      "def upload():\n    return app.config['UPLOAD_FOLDER'], app.config.get('UPLOAD_FOLDER')\n",
      [("setting", "UPLOAD_FOLDER")]),

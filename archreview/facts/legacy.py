@@ -80,6 +80,8 @@ def repaired(text: str) -> tuple[ast.Module, str, int] | None:
         indent = line[: len(line) - len(line.lstrip())]
         if attempt == 0 and _py3(line) != line:
             fixed[where], python2 = _py3(line), True
+        elif not python2:  # no Python 2 form so far: a template or a broken file, not worth a parse per line
+            return None
         elif attempt <= 1 and line.strip() and line.strip() != "pass":
             fixed[where], left_out = indent + "pass", left_out + 1
         elif attempt <= 2 and line.strip():

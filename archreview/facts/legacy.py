@@ -21,6 +21,7 @@ _PRINT = re.compile(r"^(\s*)print(?:\s+(?![\s=(\[.,)])(.*?)|\s*)(\s*#.*)?$")
 _PRINT_TO = re.compile(r"^>>\s*([^,]+),\s*(.*)$")
 _RAISE = re.compile(r"^(\s*raise\s+)([\w.]+)\s*,\s*(.+?)\s*$")
 _EXEC = re.compile(r"^(\s*)exec\s+(?![\s=(])(.*?)(?:\s+in\s+(.*))?$")
+_PY2_FORM = re.compile(r"^\s*(raise\s+[\w.]+\s*,|print\s+[^\s(=]|exec\s+[^\s(=]|except\s.*,\s*\w+\s*:)|`|<>|\bur[\"']")
 _OCTAL = re.compile(r"(?<![\w.])0([0-7]+)(?![\w.])")
 _LONG = re.compile(r"(?<![\w.])(\d+)[lL](?!\w)")
 
@@ -78,6 +79,7 @@ def repaired(text: str) -> tuple[ast.Module, str, int] | None:
         tried[where] = attempt + 1
         line = fixed[where]
         indent = line[: len(line) - len(line.lstrip())]
+        python2 = python2 or bool(_PY2_FORM.search(line))
         if attempt == 0 and _py3(line) != line:
             fixed[where], python2 = _py3(line), True
         elif not python2:  # no Python 2 form so far: a template or a broken file, not worth a parse per line

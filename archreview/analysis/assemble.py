@@ -18,6 +18,7 @@ from archreview.checklist.placement import history
 from archreview.checklist.reach import place_unreached, unreached
 from archreview.checklist.rules import change_scoped
 from archreview.checklist.timelimits import place_time_limited
+from archreview.checklist.wrappers import drop_in_process_calls
 from archreview.core.fingerprint import by_message, with_fingerprints
 from archreview.change.fit import fit_test
 from archreview.change.twin import boring_twins, with_twins
@@ -49,6 +50,7 @@ def assemble(ref: RepoRef, head: Snapshot, base: Snapshot | None, context: Conte
     lines = (changed_lines or {}) if base is not None else None
     findings = place_time_limited(place_unreached(history(_mark_new(head, lines), base is not None),
                                                   unreached(head.files, modules)), head.files, modules)
+    findings = drop_in_process_calls(findings, head.files, modules)
     findings += _mark_new_repo(with_fingerprints(repo_findings(head, new_infra, fit, the_graph.violations, users, changed),
                                                    by_message), lines)
     new_deps = infra.new_dependencies(base, head, base_facts=base_facts, head_facts=head_facts) if base is not None else ()

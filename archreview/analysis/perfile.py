@@ -15,6 +15,8 @@ import warnings
 from collections.abc import Iterable
 
 from archreview.checklist import detectors, timelimits
+from archreview.checklist.detectors.partial_failure import in_process_senders
+from archreview.checklist.wrappers import IN_PROCESS
 from archreview.checklist.detectors.code import code_findings, settings_findings
 from archreview.change import codesignals
 from archreview.change.catalogue import load_catalogue
@@ -178,7 +180,7 @@ def _python_tree(path: str, text: str, lines: list[str], tree: ast.Module) -> Fi
         findings=with_fingerprints(detectors.file_findings(path, tree, text, ctx), python_places(tree, lines)),
         style=style.style_facts(tree, text, ctx),
         mentions=mentions.python_mentions(ctx),
-        declares=timelimits.python_declares(ctx),
+        declares=timelimits.python_declares(ctx) + tuple((IN_PROCESS, n) for n in in_process_senders(ctx)),
     )
 
 

@@ -257,7 +257,7 @@ def effect(ctx: FileContext, call: ast.Call, clients: dict[str, tuple[str, bool]
         unsafe = {"post", "patch"} if retried else WRITE_VERBS  # PUT and DELETE are idempotent: safe to repeat
         return f"HTTP {verb.upper()} ({name})" if verb in unsafe and not _read_by_post(call) else None
     a = attr(call)
-    if a in _SIGNAL_SENDS and ".signals." in f".{ctx.qualified(call)}":
+    if is_signal_send(ctx, call):
         return None  # a Django signal (django-notifications' ``notify.send`` writes a Notification row): in-process
     if a in PUBLISH_ATTRS:
         return f"publish/enqueue ({name})"
@@ -280,6 +280,11 @@ _PORT_READS = frozenset({"close", "connect", "disconnect", "start", "stop", "pin
 _SIGNAL_SENDS = frozenset({"send", "send_robust"})
 # Wrappers whose first argument is the type itself: ``Optional[MessageBroker]`` is a broker, ``dict[str, Message]`` is not
 _WRAPPERS = re.compile(r"^(?:typing\.)?(?:Optional|Annotated|Union|Final|ClassVar)\[")
+
+
+def is_signal_send(ctx: FileContext, call: ast.Call) -> bool:
+    """``.send``/``.send_robust`` on a name imported from a ``signals`` module: an in-process Django signal."""
+    return attr(call) in _SIGNAL_SENDS and ".signals." in f".{ctx.qualified(call)}"
 
 
 def messaging_port(ctx: FileContext, call: ast.Call) -> str:

@@ -24,6 +24,7 @@ from archreview.checklist.detectors._calls import (
     is_courtesy,
     is_none,
     is_orm_write,
+    is_signal_send,
     is_ui_reply,
     kwarg,
     mentions,
@@ -411,6 +412,38 @@ def _model_class(ctx: FileContext, name: str) -> bool:
             parts = (package[:len(package) - imp.level + 1] if imp.level else []) + (imp.module or "").split(".")
             return "models" in parts
     return False
+
+
+def in_process_senders(ctx: FileContext) -> tuple[str, ...]:
+    """Module-level functions whose only outside-looking act is an in-process signal: they send one
+    (django-notifications' ``notify.send``), or call another such function of the file, and make no
+    other effect. Pontoon's ``send_badge_notification`` renders a text and calls ``send_notification``,
+    which calls ``notify.send``: a Notification row in the same database (held11, tuned after looking).
+    A call to one from another module is then no dual write (``archreview.checklist.wrappers``)."""
+    if ".signals" not in ctx.text and "signals import" not in ctx.text:
+        return ()
+    funcs = {f.name: f for f in ctx.tree.body if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)}
+    clients = client_names(ctx)
+    sends: set[str] = set()
+    deps: dict[str, set[str]] = {}
+    loud: set[str] = set()
+    for name, func in funcs.items():
+        for call in body_calls(func):
+            if is_signal_send(ctx, call):
+                sends.add(name)
+            elif effect(ctx, call, clients) is not None:
+                callee = dotted(call.func)
+                if callee in funcs and callee != name:
+                    deps.setdefault(name, set()).add(callee)
+                else:
+                    loud.add(name)
+    quiet = {n for n in funcs if n not in loud and (n in sends or n in deps)}
+    changed = True
+    while changed:  # a function calling a loud one (or one that reaches no signal) is not quiet
+        before = len(quiet)
+        quiet = {n for n in quiet if deps.get(n, set()) <= quiet and (n in sends or deps.get(n, set()) & quiet)}
+        changed = len(quiet) != before
+    return tuple(sorted(quiet))
 
 
 def _is_tx(ctx: FileContext, expr: ast.AST) -> bool:

@@ -249,12 +249,18 @@ def python_signals(path: str, tree: ast.Module, text: str, catalogue: Catalogue 
     found += _decorator_signals(scan, cat, imported)
     found += _settings_signals(tree, cat)
     engines = _engine_urls(scan, cat)
+    quiet: set[str] = set()  # strings that said nothing: a file repeats its keys and field names
     for node in scan.strings:
-        signals = _string_signals(str(node.value), node.lineno, cat, "settings")
-        if signals and id(node) in engines:  # the URL configures what the code opens: the engine, not a name
+        value = str(node.value)
+        if value in quiet:
+            continue
+        signals = _string_signals(value, node.lineno, cat, "settings")
+        if not signals:
+            quiet.add(value)
+        elif id(node) in engines:  # the URL configures what the code opens: the engine, not a name
             found += [Signal(s.kind, s.name, s.line, "settings", f"{engines[id(node)]}({s.detail.removesuffix('://')})")
                       if "://" in s.detail else s for s in signals]
-        elif signals:  # given_to is read only for a string that says something (most files have none)
+        else:  # given_to is read only for a string that says something (most files have none)
             found += _roles(signals, scan.given_to.get(id(node), ""), cat)
     found += _config_keys(scan, cat)
     for entry in cat.settings_reads:

@@ -216,8 +216,14 @@ def paid_fan_out(ctx: FileContext) -> Iterator[Finding]:
     if _sql.not_production(ctx):
         return
     clients = _clients(ctx)
-    helpers = {over_query: _paying_helpers(ctx, clients, over_query) for over_query in (False, True)}
-    lines = {c.lineno for c in ctx.calls() if _paid(ctx, c, clients, True) or _helper(c, helpers[True])}
+    # each call read once: a call paying when generic HTTP calls count (over a query) is the only one that may
+    # pay when they do not, so _paid(..., False) is asked only about those
+    paying = [(c, name) for c in ctx.calls() if (name := _paid(ctx, c, clients, True))]
+    helpers = {False: _paying_helpers(ctx, [(c, _paid(ctx, c, clients, False)) for c, _ in paying]),
+               True: _paying_helpers(ctx, paying)}
+    lines = {c.lineno for c, _ in paying}
+    if helpers[True]:  # no paying function in the file: no call invokes one
+        lines.update(c.lineno for c in ctx.calls() if _helper(c, helpers[True]))
     if not lines:
         return
     for loop in ctx.nodes(ast.For, ast.AsyncFor):
@@ -243,14 +249,11 @@ def paid_fan_out(ctx: FileContext) -> Iterator[Finding]:
                 break
 
 
-def _paying_helpers(ctx: FileContext, clients: dict[str, str], over_query: bool) -> dict[str, str]:
-    """Functions of this file that call a paid API themselves: name -> the API call.
-
-    ``over_query``: whether generic HTTP calls count, as they do in a loop over query results.
-    """
+def _paying_helpers(ctx: FileContext, paying: list[tuple[ast.Call, str]]) -> dict[str, str]:
+    """Functions of this file that call a paid API themselves: name -> the API call, from the file's
+    (call, paid API or "") pairs in source order (generic HTTP calls among them or not)."""
     out: dict[str, str] = {}
-    for call in ctx.calls():
-        name = _paid(ctx, call, clients, over_query)
+    for call, name in paying:
         func = ctx.enclosing_function(call) if name else None
         if func is not None:
             out.setdefault(func.name, name)

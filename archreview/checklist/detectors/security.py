@@ -86,7 +86,7 @@ def hardcoded_secrets(ctx: FileContext) -> Iterator[Finding]:
         return
     seen: set[int] = set()
     for name, value, anchor in _named_values(ctx):
-        if secret_name(name) and isinstance(value, ast.Constant) and literal_secret(value.value):
+        if isinstance(value, ast.Constant) and secret_name(name) and literal_secret(value.value):  # most values: not a literal
             seen.add(anchor.lineno)
             yield finding(ctx, "secret.literal", anchor, name=name)
     for name, default, where in _secret_defaults(ctx):

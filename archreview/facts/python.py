@@ -196,13 +196,38 @@ def _decision_line(node: ast.AST) -> int:
 
 
 def _unvisited(ctx: FileContext, blocks: list[Block]) -> set[int]:
-    """Nodes radon's complexity visitor never reaches: decorators, signatures, bases, assert bodies."""
+    """Nodes radon's complexity visitor never reaches: decorators, signatures, bases, assert bodies.
+
+    Only the decisions an expression can hold (``_INLINE_DECISIONS``; no statement sits inside one) are
+    looked up in it, so only the parts whose lines hold one of those are walked (sympy's test files
+    assert large expressions: walking every assert was 3% of its per-file stage)."""
+    inline = ctx.in_any_order(*_INLINE_DECISIONS)
+    if not inline:
+        return set()
     parts: list[ast.AST | None] = []
     for b in blocks:
         parts += b.decorator_list
         parts += [*b.bases, *(k.value for k in b.keywords)] if isinstance(b, ast.ClassDef) else [b.args, b.returns]
-    parts += [p for a in ctx.nodes(ast.Assert) for p in (a.test, a.msg)]
-    return {id(n) for n in under(parts)}
+    parts += [p for a in ctx.bucket(ast.Assert) for p in (a.test, a.msg)]
+    return {id(n) for n in under(_holding(parts, sorted({_decision_line(n) for n in inline})))}
+
+
+_INLINE_DECISIONS = (ast.IfExp, ast.BoolOp, ast.comprehension)
+
+
+def _holding(parts: list[ast.AST | None], lines: list[int]) -> list[ast.AST | None]:
+    """The parts whose lines hold one of ``lines`` (sorted), and those with no position (``arguments``):
+    an expression's nodes lie within its lines."""
+    out: list[ast.AST | None] = []
+    for part in parts:
+        start = getattr(part, "lineno", None)
+        if start is None:
+            out.append(part)
+            continue
+        first = bisect.bisect_left(lines, start)
+        if first < len(lines) and lines[first] <= (getattr(part, "end_lineno", None) or start):
+            out.append(part)
+    return out
 
 
 def _weight(node: ast.AST) -> int:
@@ -310,16 +335,19 @@ def halstead_of(ctx: FileContext) -> Halstead:
     operands: set[tuple[str | None, object]] = set()
     n_operators = n_operands = 0
     nodes: list[Operation] = ctx.in_any_order(*_OPERATIONS)  # counted and gathered in sets: the order does not matter
+    enclosing, field_of = ctx.enclosing_function, _OPERAND_FIELD.get
     for node in nodes:
         if id(node) in skipped:
             continue
         ops, values = _operation(node)
-        owner = ctx.enclosing_function(node)
+        owner = enclosing(node)
         where = owner.name if owner is not None else None
         n_operators += len(ops)
         n_operands += len(values)
-        operators.update(type(op).__name__ for op in ops)
-        operands.update((where, getattr(v, _OPERAND_FIELD.get(type(v), ""), v)) for v in values)
+        for op in ops:  # loops, not generators: most operations have one operator and two operands
+            operators.add(type(op).__name__)
+        for v in values:
+            operands.add((where, getattr(v, field_of(type(v), ""), v)))
     return _halstead(len(operators), len(operands), n_operators, n_operands)
 
 

@@ -400,6 +400,8 @@ def check_then_insert(ctx: FileContext) -> Iterator[Finding]:
     """``if not X.query.filter_by(email=e).first(): add(X(...))`` without a unique constraint on email."""
     if ctx.is_test:
         return
+    if ctx.text.isascii() and not mentions(ctx, *_QUERY_NAMES):
+        return  # an existence query names one of them (a non-ASCII file may spell a name other ways)
     for node in ctx.nodes(ast.If):
         func = ctx.enclosing_function(node)
         if func is None:
@@ -477,13 +479,16 @@ def _assigned_call(func: ast.AST, name: str, before: int) -> ast.Call | None:
     return found
 
 
+_QUERY_NAMES = ("query", "objects", "select", "execute", "scalars")
+
+
 def _is_exists_query(call: ast.Call) -> bool:
     if attr(call) not in _EXISTS_ENDS:  # most tested calls: decided before their nodes are walked
         return False
     nodes = walk(call)
     names = {attr(n) for n in nodes if isinstance(n, ast.Call)} | {n.attr for n in nodes if isinstance(n, ast.Attribute)}
     has_filter = bool(names & {"filter_by", "filter", "where", "get"})
-    return has_filter and bool(names & {"query", "objects", "select", "execute", "scalars"})
+    return has_filter and not names.isdisjoint(_QUERY_NAMES)
 
 
 def _model_and_fields(call: ast.Call) -> tuple[str, tuple[str, ...]]:

@@ -22,6 +22,10 @@ def test_config_files_of_a_developer_environment_folder_are_not_product_config(g
     }
     result = change(git_repo, {}, head)
     assert not [f for f in result.new_infrastructure if f.kind == "config" and not f.test_only]
+    # a deployment under tools/ is the product's (litestar-fullstack: tools/deploy/railway/*.json)
+    deploy = change(git_repo, {}, {"tools/deploy/railway/railway.app.json": '{"build": {"builder": "DOCKERFILE"}}\n'},
+                    name="deploy")
+    assert ("config", "tools/deploy/railway/railway.app.json") in kinds(deploy)
     # the same files in a product folder are config
     product = change(git_repo, {}, {"app/otel/otel-collector-config.yaml": OTEL}, name="product")
     assert ("config", "app/otel/otel-collector-config.yaml") in kinds(product)
@@ -222,6 +226,11 @@ def test_an_environment_variable_a_container_entrypoint_newly_reads_is_a_config_
     first = change(git_repo, {}, {"pkg/docker/entrypoint.sh": ENTRYPOINT}, name="first")
     assert config_keys(first) == ("config keys: PGADMIN_CONFIG_CHECK_EMAIL_DELIVERABILITY, PGADMIN_LISTEN_ADDRESS, "
                                   "PGADMIN_LISTEN_PORT")
+    # a variable the image sets itself (a Dockerfile ENV, ihatemoney acb2799's PORT) is the image's own setting
+    image = change(git_repo, {**base, "Dockerfile": "FROM python:3.12\nENV PGADMIN_LISTEN_PORT=80\n"},
+                   {**head, "Dockerfile": 'FROM python:3.12\nENV PGADMIN_LISTEN_PORT=80 \\\n    PGADMIN_CONFIG_GLOBALLY_DELIVERABLE="True"\n'},
+                   name="image")
+    assert config_keys(image) == ""
     # another shell script is not the container's entrypoint: the variables it reads are its caller's
     script = change(git_repo, {}, {"pkg/build.sh": ENTRYPOINT}, name="script")
     assert config_keys(script) == ""

@@ -87,13 +87,19 @@ def place(path: str) -> str:
     code = language_of(path) in _CODE_LANGUAGES
     if role == "script" and (not code or in_ci(path)):
         return "test"
-    if role == "production" and not code and (path.split("/", 1)[0].lower() in _DEV_ENVIRONMENTS
+    folders = path.lower().split("/")[:-1]
+    if role == "production" and not code and ((folders[:1] and folders[0] in _DEV_ENVIRONMENTS
+                                               and _DEPLOYMENT_DIRS.isdisjoint(folders))
                                               or _DEV_COMPOSE.match(posixpath.basename(path))):
         return "test"
     return role if role in ("test", "docs") else "prod"
 
 
 _DEV_ENVIRONMENTS = frozenset({"tools", "hack", "devtools", "dev-tools", "devenv", "dev-env"})
+# ... unless a folder under it names a deployment (litestar-fullstack's tools/deploy/railway/*.json, its
+# tools/deploy/docker/Dockerfile: how the product is deployed)
+_DEPLOYMENT_DIRS = frozenset({"deploy", "deploys", "deployment", "deployments", "k8s", "kubernetes", "helm", "charts",
+                              "chart", "production", "prod", "release", "releases", "railway", "terraform"})
 _DEV_COMPOSE = re.compile(r"^(docker-)?compose[.-](dev|development|local|debug)([.-][\w.-]+)?\.ya?ml$", re.I)
 
 
@@ -467,6 +473,12 @@ def _keys(snapshot: Snapshot, *, production: bool) -> _Keys:
                 groups[_KEY_GROUPS[s.via]][s.detail.upper()].append(Location(f.path, s.line))
     for key, location in _inherited_fields(snapshot, production=production):
         groups["env"][key].append(location)
+    image = {s.detail.upper() for f in snapshot.files for s in f.signals if s.via == "image_env"}
+    for f in snapshot.files:  # an entrypoint's variables, less those the image sets itself (a Dockerfile ENV/ARG)
+        if place(f.path) != "docs" and not (production and place(f.path) == "test"):
+            for s in f.signals:
+                if s.via == "shell_key" and s.detail.upper() not in image:
+                    groups["env"][s.detail.upper()].append(Location(f.path, s.line))
     for key, location in _module_attributes(snapshot, production=production):
         groups["settings"][key].append(location)
     return _Keys(**groups)

@@ -298,7 +298,7 @@ def _unique(signals: list[Signal]) -> tuple[Signal, ...]:
 # subclass of a settings-named class of another module and that subclass's fields, which
 # ``archreview.change.infra`` resolves across the snapshot's files.
 KEY_VIAS = frozenset({"key", "setting", "setting_attr", "defines", "exposes", "settings_class", "settings_subclass",
-                      "settings_field", "module_attr"})
+                      "settings_field", "module_attr", "shell_key", "image_env"})
 
 
 def _roles(signals: list[Signal], given_to: str, cat: Catalogue) -> list[Signal]:
@@ -764,7 +764,8 @@ _SHELL_OWN = frozenset({"HOME", "PATH", "PWD", "OLDPWD", "USER", "UID", "EUID", 
 def _shell_env_reads(text: str) -> list[Signal]:
     """Environment variables a container's entrypoint script reads and never sets itself (pgadmin4 ae76ea3:
     ``${PGADMIN_CONFIG_GLOBALLY_DELIVERABLE}`` in pkg/docker/entrypoint.sh): keys the operator passes to the
-    container (via ``key``, like ``os.getenv``). The shell's own variables are not keys."""
+    container (via ``shell_key``; the change analysis leaves out those a Dockerfile sets with ``ENV``/``ARG``,
+    the image's own: ihatemoney acb2799's ``PORT``). The shell's own variables are not keys."""
     lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
     body = "\n".join(lines)
     own = {m.group(1) for m in _SHELL_SET.finditer(body)} | {m.group(1) for m in _SHELL_LOOP.finditer(body)} | _SHELL_OWN
@@ -775,7 +776,7 @@ def _shell_env_reads(text: str) -> list[Signal]:
         for m in _SHELL_READ.finditer(line):
             key = m.group(1) or m.group(2)
             if key not in own:
-                out.append(Signal("config", "config keys", number, "key", key))
+                out.append(Signal("config", "config keys", number, "shell_key", key))
     return out
 
 
@@ -909,9 +910,13 @@ def _dockerfile(text: str, cat: Catalogue) -> list[Signal]:
             out += _installs(rest, number, cat) if word == "RUN" else []
         elif word in ("ENV", "ARG"):
             out += [Signal(s.kind, s.name, number, "dockerfile", s.detail) for s in _config_lines(rest, cat, yaml_images=False)]
+            out += [Signal("config", "config keys", number, "image_env", m.group(1)) for m in _IMAGE_ENV.finditer(rest)]
     if final:
         out.append(Signal("container", image_name(final[0]), final[1], "dockerfile", final[0]))
     return out
+
+
+_IMAGE_ENV = re.compile(r"(?:^|\s)([A-Za-z_][A-Za-z0-9_]*)(?==|\s|$)")
 
 
 def _instructions(text: str) -> Iterator[tuple[int, str]]:

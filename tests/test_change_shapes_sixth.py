@@ -266,3 +266,13 @@ def test_a_setting_read_from_a_settings_module_that_loads_overrides_is_a_config_
     # the same read of a settings module that takes nothing from outside is the code's own constant
     plain = {**base, "web/config.py": PGADMIN_CONFIG.replace("    locals().update(evaluate_and_patch_config(locals()))\n", "")}
     assert config_keys(change(git_repo, plain, head, name="plain")) == ""
+
+
+def test_the_environment_a_build_or_task_file_reads_is_no_product_config_key(git_repo, private_cache) -> None:
+    # ckan 7beec0e (2011, Python 2, so read only since the Python 2 reading): fabfile.py prints PIP_DOWNLOAD_CACHE
+    # while it deploys; the developer's environment, not a key of the product
+    fab = "import os\n\n\ndef deploy():\n    print 'cache: %s' % os.environ.get('PIP_DOWNLOAD_CACHE')\n"
+    result = change(git_repo, {"fabfile.py": "def deploy():\n    print 'deploying'\n"}, {"fabfile.py": fab})
+    assert config_keys(result) == ""
+    app = change(git_repo, {}, {"app/cache.py": "import os\nCACHE = os.environ.get('PIP_DOWNLOAD_CACHE')\n"}, name="app")
+    assert config_keys(app) == "config keys: PIP_DOWNLOAD_CACHE"

@@ -54,7 +54,7 @@ from archreview.change.signals import KEY_VIAS, manifest_signals
 from archreview.facts.packages import NOT_DECLARED
 from archreview.facts.treesitter import ECOSYSTEM_OF
 from archreview.sources.files import language_of
-from archreview.sources.roles import in_ci, role_of
+from archreview.sources.roles import SCRIPT_NAMES, in_ci, role_of
 
 _SOURCE_ROOTS = {"src", "lib", "source", "python"}
 
@@ -463,10 +463,16 @@ _KEY_GROUPS = {"key": "env", "setting": "settings", "setting_attr": "attributes"
                "exposes": "exposed"}
 
 
+_TASK_FILES = SCRIPT_NAMES - {"manage.py"}  # build and task files: the environment they read is the developer's
+
+
 def _keys(snapshot: Snapshot, *, production: bool) -> _Keys:
+    """Config keys by how they are read; with ``production``, not those of tests, developer environments or
+    build and task files (ckan 7beec0e's Python 2 fabfile.py reading PIP_DOWNLOAD_CACHE while it deploys)."""
     groups: dict[str, dict[str, list[Location]]] = {g: defaultdict(list) for g in _KEY_GROUPS.values()}
     for f in snapshot.files:
-        if place(f.path) == "docs" or (production and place(f.path) == "test"):
+        if place(f.path) == "docs" or (production and (place(f.path) == "test"
+                                                       or posixpath.basename(f.path).lower() in _TASK_FILES)):
             continue
         for s in f.signals:
             if s.via in _KEY_GROUPS:

@@ -37,6 +37,42 @@ async def fetch_invoice(iid):
 '''
 
 
+# A layer the code may not import, declared in archreview.toml: fit.layer_violation, in the client report
+# whatever the detectors' precision on real code (it checks the architecture the team declared). The report's
+# lifecycle (--fail-on-new, the pull-request comment, dismissals) is tested on it.
+LAYERS = {
+    "archreview.toml": '[[layers]]\nname = "app"\npaths = ["app"]\nmay_import = []\n\n'
+                       '[[layers]]\nname = "web"\npaths = ["web"]\nmay_import = ["app"]\n',
+    "web/__init__.py": "",
+    **{f"web/{name}.py": "def get(key):\n    return key\n" for name in ("users", "orders", "invoices")},
+}
+
+LAYERED = '''"""Reads the web layer, which this layer may not import."""
+
+
+def fetch_user(uid):
+    from web import users
+    return users.get(uid)
+
+
+def fetch_order(oid):
+    from web import orders
+    return orders.get(oid)
+'''
+
+LAYERED_MOVED = '''"""Reads the web layer."""
+import logging
+
+log = logging.getLogger(__name__)
+''' + LAYERED
+
+LAYERED_ADDED = LAYERED + '''
+
+def fetch_invoice(iid):
+    from web import invoices
+    return invoices.get(iid)
+'''
+
 ITEM = 7  # blocking the event loop
 
 
@@ -77,7 +113,8 @@ def test_a_baseline_marks_new_and_unchanged_and_lists_what_was_resolved(git_repo
 
 
 def test_fail_on_new_fails_only_when_something_new_appears(git_repo, tmp_path, capsys):
-    repo = git_repo([{"app/client.py": CLIENT}, {"app/client.py": MOVED}, {"app/client.py": "\n" + ADDED}])
+    repo = git_repo([{**LAYERS, "app/client.py": LAYERED}, {"app/client.py": LAYERED_MOVED},
+                     {"app/client.py": "\n" + LAYERED_ADDED}])
     prev = tmp_path / "prev.json"
     assert main(["analyze", str(repo.path), "--head", repo.commits[0], "--json", str(prev)]) == 0
     moved = ["analyze", str(repo.path), "--head", repo.commits[1], "--baseline", str(prev), "--fail-on-new", "--json", "-"]
@@ -169,18 +206,31 @@ def test_sarif_has_a_rule_per_checklist_rule_and_a_result_per_finding(git_repo, 
 
 def test_the_pull_request_comment_leads_with_the_change_and_links_its_risks(git_repo, tmp_path):
     hostile = "app/[x](https://evil.example)_<b>.py"
-    repo = git_repo([{"app/client.py": CLIENT}], branches={"topic": [{"app/client.py": ADDED, hostile: CLIENT}]})
+    repo = git_repo([{**LAYERS, "app/client.py": LAYERED}],
+                    branches={"topic": [{"app/client.py": LAYERED_ADDED, hostile: LAYERED}]})
     out = tmp_path / "comment.md"
     assert main(["analyze", str(repo.path), "--base", "main", "--head", "topic", "--markdown", str(out)]) == 0
     text = out.read_text()
     assert text.startswith("## Architecture review: `topic` against `main`")
     assert "**Verdict:** not reviewed yet: this change brings" in text
     assert "### What the change brings" in text and "### Top risks" in text
-    assert "(app/client.py#L15)" in text  # the invoice call the change added, linked by path#Lline
+    assert "(app/client.py#L15)" in text  # the invoice import the change added, linked by path#Lline
     outside_code = re.sub(r"`[^`]*`", "", text)  # a hostile path is only ever shown inside code spans
     assert "evil.example" not in outside_code.replace("%3A/evil.example", "") and "<b>" not in outside_code
     old = [f for f in analyze(repo.path, "main", "topic").findings if f.new is False]
     assert old and all(f"(app/client.py#L{f.line})" not in text for f in old if f.path == "app/client.py")
+
+
+def test_fit_question_3_holds_only_the_layer_violations_the_change_wrote(git_repo):
+    """A changed file's old imports are the codebase's: question 3 (a report rule, scoped to the change) shows the
+    one import the change added, not the two the file already had."""
+    repo = git_repo([{**LAYERS, "app/client.py": LAYERED}], branches={"topic": [{"app/client.py": LAYERED_ADDED}]})
+    a = analyze(repo.path, "main", "topic")
+    q3 = a.fit_test[2]
+    assert q3.verdict == "drifts" and [(e.path, e.line) for e in q3.evidence] == [("app/client.py", 15)]
+    assert sorted((f.rule, f.line, f.new) for f in a.findings if f.item == 21) == [
+        ("fit.layer_violation", 5, False), ("fit.layer_violation", 10, False), ("fit.layer_violation", 15, True),
+        ("fit.q3", 15, True)]
 
 
 def test_the_comment_from_a_review_states_an_incomplete_review(git_repo):
@@ -360,7 +410,7 @@ def test_a_finding_keeps_its_fingerprint_when_its_kind_is_shown_by_name():
 def test_dismissed_findings_fail_nothing_and_are_suppressed_in_sarif_and_the_comment(git_repo, tmp_path, capsys):
     from archreview.decisions import DecisionStore
 
-    repo = git_repo([{"app/client.py": CLIENT}], branches={"topic": [{"app/client.py": ADDED}]})
+    repo = git_repo([{**LAYERS, "app/client.py": LAYERED}], branches={"topic": [{"app/client.py": LAYERED_ADDED}]})
     mine = markdown.brought(analyze(repo.path, "main", "topic"))
     assert mine
     decisions, md, log = tmp_path / "decisions.json", tmp_path / "c.md", tmp_path / "r.sarif"
@@ -368,7 +418,7 @@ def test_dismissed_findings_fail_nothing_and_are_suppressed_in_sarif_and_the_com
               "--decisions", str(decisions), "--markdown", str(md), "--sarif", str(log)]
     store = DecisionStore(decisions)
     for f in mine[1:]:
-        store.record_finding(f.fingerprint, "false_positive", "the handler runs in a thread pool", "ana", item=f.item, path=f.path)
+        store.record_finding(f.fingerprint, "false_positive", "the web layer re-exports this helper", "ana", item=f.item, path=f.path)
     assert main(change) == 1  # one new finding still stands
     text = md.read_text()
     assert f"#L{mine[0].line})" in text and all(f"#L{f.line})" not in text for f in mine[1:] if f.line != mine[0].line)
@@ -383,7 +433,7 @@ def test_dismissed_findings_fail_nothing_and_are_suppressed_in_sarif_and_the_com
     assert suppressed[mine[0].fingerprint] == [{"kind": "external", "status": "accepted",
                                                 "justification": "accepted: agreed with the client",
                                                 "properties": {"reviewer": "ana"}}]
-    assert all(s[0]["justification"] == "false positive: the handler runs in a thread pool"
+    assert all(s[0]["justification"] == "false positive: the web layer re-exports this helper"
                for fp, s in suppressed.items() if fp != mine[0].fingerprint)
     store.record_finding(mine[0].fingerprint, "open", "", "ana")  # taken back: it fails again
     assert main(change) == 1

@@ -45,9 +45,9 @@ def assemble(ref: RepoRef, head: Snapshot, base: Snapshot | None, context: Conte
     used = infra.kinds_in_stack(context.stack) if context else ()
     new_infra = infra.new_infrastructure(base, head, not_used=not_used, used=used, base_facts=base_facts,
                                          head_facts=head_facts) if base is not None else ()
-    fit = fit_test(base, head, changed, head_facts, new_infra, context)
-    users = context.scale.users if context else None
     lines = (changed_lines or {}) if base is not None else None
+    fit = fit_test(base, head, changed, head_facts, new_infra, context, lines)
+    users = context.scale.users if context else None
     findings = place_time_limited(place_unreached(history(_mark_new(head, lines), base is not None),
                                                   unreached(head.files, modules)), head.files, modules)
     findings = drop_in_process_calls(findings, head.files, modules)

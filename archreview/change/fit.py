@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from archreview.context.load import Context
@@ -92,8 +92,11 @@ class _View:
 
 
 def fit_test(base: Snapshot | None, head: Snapshot, changed: Collection[str], facts: RepoFacts,
-             new_infra: Sequence[InfraFinding], context: Context | None) -> tuple[FitAnswer, ...]:
-    """Five ``FitAnswer``s, question 1 to 5; ``facts`` are head's, with layer violations against ``context``."""
+             new_infra: Sequence[InfraFinding], context: Context | None,
+             changed_lines: Mapping[str, frozenset[int]] | None = None) -> tuple[FitAnswer, ...]:
+    """Five ``FitAnswer``s, question 1 to 5; ``facts`` are head's, with layer violations against ``context``;
+    ``changed_lines`` (path -> lines the diff added or modified), when known, keeps question 3's layer
+    violations to the imports the change wrote."""
     if base is None:
         return _whole_repo(head, facts, context)
     if not changed:
@@ -106,8 +109,8 @@ def fit_test(base: Snapshot | None, head: Snapshot, changed: Collection[str], fa
         return (_na(1, reason), _na(2, reason), _na(3, reason), q4, _na(5, reason))
     if not view.rest:
         reason = "no unchanged source in the change's languages to compare with"
-        return (_na(1, reason), _na(2, reason), _q3_imports(view, facts, context), q4, _na(5, reason))
-    return (_q1_data_access(view, context, new_infra), _q2_errors(view), _q3_imports(view, facts, context), q4,
+        return (_na(1, reason), _na(2, reason), _q3_imports(view, facts, context, changed_lines), q4, _na(5, reason))
+    return (_q1_data_access(view, context, new_infra), _q2_errors(view), _q3_imports(view, facts, context, changed_lines), q4,
             _q5_style(view))
 
 
@@ -327,9 +330,12 @@ def _exception_drift(view: _View, f: FileFacts,
 # --- 3. imports ----------------------------------------------------------------------
 
 
-def _q3_imports(view: _View, facts: RepoFacts, context: Context | None) -> FitAnswer:
+def _q3_imports(view: _View, facts: RepoFacts, context: Context | None,
+                changed_lines: Mapping[str, frozenset[int]] | None) -> FitAnswer:
     paths = {f.path for f in view.new}
-    evidence = [Evidence(v.path, v.line, v.message) for v in facts.violations if v.path in paths]
+    # an import a changed file already had is the codebase's, not the change's: only new files and changed lines
+    evidence = [Evidence(v.path, v.line, v.message) for v in facts.violations if v.path in paths and (
+        changed_lines is None or v.path not in view.before or v.line in changed_lines.get(v.path, frozenset()))]
     evidence += _parallel_libraries(view, facts.modules)
     evidence += _duplicate_utilities(view)
     evidence += _print_instead_of_logger(view)

@@ -18,27 +18,43 @@ from archreview.batch.supervisor import baseline_for
 from archreview.cli import main
 from archreview.core.errors import BadBaseline
 
-# Blocking calls inside async handlers: async.blocking_call, a rule the client report shows
-# (a plain requests.get without a timeout is timeout.missing, a lead: it neither fails nor counts as a risk).
-TWO_CALLS = '''import requests
+# A layer the code may not import, declared in archreview.toml: fit.layer_violation, in the client report
+# whatever the detectors' precision on real code (a plain requests.get without a timeout is timeout.missing,
+# a lead: it neither fails nor counts as a risk).
+LAYERS = {
+    "archreview.toml": '[[layers]]\nname = "app"\npaths = ["app"]\nmay_import = []\n\n'
+                       '[[layers]]\nname = "web"\npaths = ["web"]\nmay_import = ["app"]\n',
+    "web/__init__.py": "",
+    **{f"web/{name}.py": "def get(key):\n    return key\n" for name in ("users", "orders", "invoices")},
+}
 
-TIMEOUT = 5
+TWO_CALLS = '''"""Reads the web layer, which this layer may not import."""
 
 
-async def fetch_user(uid):
-    return requests.get(f"https://api.example.com/users/{uid}", timeout=TIMEOUT)
+def fetch_user(uid):
+    from web import users
+    return users.get(uid)
 
 
-async def fetch_order(oid):
-    return requests.get(f"https://api.example.com/orders/{oid}", timeout=TIMEOUT)
+def fetch_order(oid):
+    from web import orders
+    return orders.get(oid)
 '''
 
-# Between the runs: the user call leaves the event loop (fixed), another blocking call comes (added).
-CHANGED = TWO_CALLS.replace("async def fetch_user", "def fetch_user") + '''
+# Between the runs: the user lookup stops reading the web layer (fixed), an invoice lookup reads it (added).
+CHANGED = TWO_CALLS.replace("    from web import users\n    return users.get(uid)",
+                            "    users = {}  # no longer read from the web layer\n    return users.get(uid)") + '''
 
-async def fetch_invoice(iid):
-    return requests.get(f"https://api.example.com/invoices/{iid}", timeout=TIMEOUT)
+def fetch_invoice(iid):
+    from web import invoices
+    return invoices.get(iid)
 '''
+
+
+def _layer(f) -> str:
+    """The web module a layer violation imports."""
+    return f["message"].split("-> web.", 1)[1].split(")", 1)[0]
+
 
 ONE_CALL = 'import requests\n\n\ndef ping():\n    return requests.get("https://status.example.com")\n'
 
@@ -65,7 +81,7 @@ def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("portfolio")
     saved = os.environ.get("ARCHREVIEW_CACHE_DIR")
     os.environ["ARCHREVIEW_CACHE_DIR"] = str(root / "cache")
-    alpha = make_repo(root, [{"app/client.py": TWO_CALLS}], name="alpha")
+    alpha = make_repo(root, [{**LAYERS, "app/client.py": TWO_CALLS}], name="alpha")
     make_repo(root, [{"svc/ping.py": ONE_CALL}], name="beta")
     make_repo(root, [{"jobs/sync.py": ONE_CALL.replace("ping", "sync")}], name="gamma")
     decisions = root / "gamma-decisions.json"
@@ -93,10 +109,10 @@ def test_the_second_run_marks_what_is_new_unchanged_and_resolved_per_repository(
     second, before, codes = runs
     assert codes == [0, 0, False]  # SARIF only when asked for
     after = json.loads((second / "alpha" / "analysis.json").read_text())
-    blocking = {f["snippet"].split("/")[-2]: f["baseline"] for f in after["findings"] if f["item"] == 7}
+    blocking = {_layer(f): f["baseline"] for f in after["findings"] if f["rule"] == "fit.layer_violation"}
     assert blocking == {"orders": "unchanged", "invoices": "new"}
-    users = [fp for fp, f in before["alpha"].items() if f["item"] == 7 and "users" in f["snippet"]]
-    assert [r["fingerprint"] for r in after["resolved"]] == users
+    users = [fp for fp, f in before["alpha"].items() if f["item"] == 21 and "web.users" in f["message"]]
+    assert sorted(r["fingerprint"] for r in after["resolved"]) == sorted(users) and users
     beta = json.loads((second / "beta" / "analysis.json").read_text())
     assert beta["resolved"] == [] and {f["baseline"] for f in beta["findings"]} == {"unchanged"}
     assert "Against the previous run" in (second / "alpha" / "report.html").read_text()
@@ -110,10 +126,11 @@ def test_each_repository_gets_its_sarif_and_pull_request_comment(runs):
         found = _findings(second, name)
         assert {r["partialFingerprints"]["archreview/v1"] for r in log["runs"][0]["results"]} == set(found)
     states = sorted(r["baselineState"] for r in json.loads((second / "alpha" / "review.sarif").read_text())
-                    ["runs"][0]["results"] if r["properties"]["checklist_item"] == 7)
+                    ["runs"][0]["results"] if r["ruleId"] == "fit.layer_violation")
     assert states == ["new", "unchanged"]
     comment = (second / "alpha" / "comment.md").read_text()
-    assert "Against the baseline: 1 new finding" in comment and "(app/client.py#L15)" in comment
+    # the invoice import: a layer violation and fit question 3 on it; the user import's two are resolved
+    assert "Against the baseline: 2 new findings, 2 resolved." in comment and "(app/client.py#L15)" in comment
     assert "review incomplete: 21 of 22 items not reviewed" in (second / "gamma" / "comment.md").read_text()
 
 
@@ -174,7 +191,7 @@ def test_the_ledger_follows_each_finding_across_the_runs_and_the_page_shows_the_
     rows = {(f.repo, f.fingerprint): f for f in kept.findings}
     assert set(rows) == {(repo, fp) for repo in after for fp in (*before[repo], *after[repo])}
     users, orders, invoices = (next(fp for fp, f in {**before["alpha"], **after["alpha"]}.items()
-                                    if f["item"] == 7 and what in f["snippet"]) for what in ("users", "orders", "invoices"))
+                                    if f["rule"] == "fit.layer_violation" and _layer(f) == what) for what in ("users", "orders", "invoices"))
     assert (rows["alpha", users].resolved_at, rows["alpha", users].runs_seen) == (second, 1)
     assert (rows["alpha", orders].first_seen, rows["alpha", orders].last_seen, rows["alpha", orders].runs_seen,
             rows["alpha", orders].resolved_at) == (first, second, 2, None)

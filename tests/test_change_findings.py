@@ -18,7 +18,7 @@ from tests.repos import make_repo
 pytestmark = pytest.mark.usefixtures("private_cache")
 
 OLD = '''import requests
-# requests inside async def: async.blocking_call, a rule the client report shows
+# requests inside async def: async.blocking_call
 
 
 async def fetch_rates():
@@ -52,11 +52,23 @@ def send_receipt(order_id):
 '''
 
 
+# A declared layer rule the shop breaks once before the change and once in it: fit.layer_violation, a report
+# finding whatever the detectors' measured precision.
+LAYERS = {
+    "archreview.toml": '[[layers]]\nname = "shop"\npaths = ["shop"]\nmay_import = []\n\n'
+                       '[[layers]]\nname = "admin"\npaths = ["admin"]\nmay_import = ["shop"]\n',
+    "admin/__init__.py": "",
+    "admin/audit.py": "def log(event):\n    return event\n",
+    "shop/report.py": "from admin import audit\n\n\ndef report(event):\n    return audit.log(event)\n",
+}
+
+
 @pytest.fixture(scope="module")
 def change(tmp_path_factory):
     repo = make_repo(tmp_path_factory.mktemp("change") / "shop", [
-        {"shop/__init__.py": "", "shop/rates.py": OLD, "requirements.txt": "requests==2.31.0\n"},
-        {"shop/rates.py": NEW, "shop/tasks.py": TASKS, "requirements.txt": "requests==2.31.0\ncelery==5.3.0\n"},
+        {"shop/__init__.py": "", "shop/rates.py": OLD, "requirements.txt": "requests==2.31.0\n", **LAYERS},
+        {"shop/rates.py": NEW, "shop/tasks.py": TASKS, "requirements.txt": "requests==2.31.0\ncelery==5.3.0\n",
+         "shop/export.py": "from admin import audit\n\n\ndef export(event):\n    return audit.log(event)\n"},
     ])
     return repo.path, repo.commits[0], repo.commits[1]
 
@@ -82,18 +94,21 @@ def test_without_a_base_new_is_null(change):
 def test_old_findings_are_folded_apart_and_never_in_the_top_risks(change):
     path, base, head = change
     review = open_review(analyze(path, base, head))
-    assert [f.line for f in review.evidence(7)] == [20]
-    assert [f.line for f in review.already(7)] == [6]
+    layered = "fit.layer_violation"
+    assert [(f.path, f.line) for f in review.evidence(21) if f.rule == layered] == [("shop/export.py", 1)]
+    assert [(f.path, f.line) for f in review.already(21) if f.rule == layered] == [("shop/report.py", 1)]
     # verify=False was there before too, but tls.verify_off is a lead until measured (rules.toml policy)
     assert review.evidence(14) == review.already(14) == ()
     assert 14 not in {it.number for it, _, _ in review.top_risks(limit=22)}
     soup = BeautifulSoup(wb.checklist(review).data, "html.parser")
     folded = soup.select_one("details#already-in-codebase")
     assert folded is not None and folded.get("open") is None
-    assert "1 finding the change did not bring" in folded.get_text() and "item-7" in str(folded)
+    already = sum(len(review.already(it.number)) for it in review.checklist.items)
+    assert f"{already} finding{'s' * (already != 1)} the change did not bring" in folded.get_text()
+    assert "item-21" in str(folded)
     header = BeautifulSoup(wb.header(review).data, "html.parser")
     risks = header.select_one(".ar-risks").get_text(" ")
-    assert "Item 14:" not in risks and "Item 7:" in risks
+    assert "Item 14:" not in risks and "shop/report.py" not in risks and "shop/tasks.py" in risks
     brought = header.select_one(".ar-brought").get_text(" ", strip=True)
     assert "already in the codebase" in brought
     text = terminal.text(review.analysis)

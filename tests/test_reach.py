@@ -18,7 +18,7 @@ from archreview.checklist.rules import in_report
 from archreview.facts.mentions import text_mentions
 from tests.repos import make_repo
 
-# A blocking HTTP call inside async def: a report rule (async.blocking_call) on a production path.
+# A blocking HTTP call inside async def (async.blocking_call) on a production path.
 SYNC = """\
 import requests
 
@@ -54,7 +54,7 @@ def test_an_orphan_module_is_placed_lower_and_leaves_the_report(tmp_path):
 def test_the_same_module_imported_by_another_keeps_its_place(tmp_path):
     imported = {"shop/jobs_runner.py": "from shop import sync\n\n\ndef run():\n    sync.pull_rates('https://x')\n"}
     [kept] = _sync_findings(tmp_path, imported)
-    assert not kept.message.endswith(UNREACHED_NOTE) and in_report(kept)
+    assert not kept.message.endswith(UNREACHED_NOTE) and kept.placement == "production"
 
 
 @pytest.mark.parametrize("extra", [
@@ -77,7 +77,7 @@ def test_the_same_module_imported_by_another_keeps_its_place(tmp_path):
 ])
 def test_a_module_named_or_started_elsewhere_keeps_its_place(tmp_path, extra):
     [kept] = _sync_findings(tmp_path, extra)
-    assert not kept.message.endswith(UNREACHED_NOTE) and in_report(kept)
+    assert not kept.message.endswith(UNREACHED_NOTE) and kept.placement == "production"
 
 
 def test_an_import_through_a_folder_without_init_inside_a_package_counts(tmp_path):
@@ -135,7 +135,7 @@ def test_a_loader_that_globs_its_folder_and_imports_by_name_reaches_it(tmp_path)
 def test_modules_frameworks_discover_by_name_keep_their_place(tmp_path, path):
     repo = make_repo(tmp_path, [{**BASE, "shop/templatetags/__init__.py": "", path: SYNC}])
     [kept] = [f for f in analyze(repo.path, use_cache=False).findings if f.path == path]
-    assert not kept.message.endswith(UNREACHED_NOTE) and in_report(kept)
+    assert not kept.message.endswith(UNREACHED_NOTE) and kept.placement == "production"
 
 
 def test_a_module_naming_itself_is_still_an_orphan(tmp_path):
@@ -193,4 +193,4 @@ def test_a_repository_whose_modules_do_not_import_each_other_says_nothing(tmp_pa
     repo = make_repo(tmp_path, [{"shop/__init__.py": "", "shop/sync.py": SYNC,
                                  "shop/tasks.py": "from celery import shared_task\n"}])
     [kept] = [f for f in analyze(repo.path, use_cache=False).findings if f.path == "shop/sync.py"]
-    assert not kept.message.endswith(UNREACHED_NOTE) and in_report(kept)
+    assert not kept.message.endswith(UNREACHED_NOTE) and kept.placement == "production"

@@ -62,7 +62,7 @@ def test_the_tour_walks_new_infrastructure_first_then_findings_then_the_rest(git
     tiers = [0 if any(f.rule.startswith(INFRASTRUCTURE_RULES) for f in review.evidence(n)) else
              1 if review.evidence(n) else 2 for n in order]
     assert tiers == sorted(tiers) and tiers[0] == 0 and 1 in tiers and tiers[-1] == 2, list(zip(order, tiers))
-    assert tiers[order.index(7)] == 1  # the blocking call: a finding the change brought, no infrastructure
+    assert tiers[order.index(21)] == 1  # fit question 4's evidence: brought by the change, not an infrastructure rule
 
     progress = progress_widget(review)
     boxes = {it.number: item_widget(review, it, progress) for it in review.checklist.items}
@@ -89,29 +89,29 @@ def test_a_finding_marked_false_positive_leaves_the_evidence_and_is_kept_by_fing
     repo = _tour_repo(git_repo)
     analysis = analyze(repo.path, "main", "feature")
     review = open_review(analysis, tmp_path / "d.json", live=True, reviewer="Ada")
-    blocking = next(f for f in review.evidence(7) if f.rule == "async.blocking_call")
+    found = next(f for f in review.evidence(21) if f.rule == "fit.q4")
     before = review.brought_count()
-    verdict = review.record(7, "concern", "the event loop waits on outbound calls")
-    box = item_widget(review, review.checklist.item(7))
+    verdict = review.record(21, "concern", "a queue the architecture does not have")
+    box = item_widget(review, review.checklist.item(21))
     opener, rows = box.children[-2:]
-    row = next(r for r in rows.children if r.children[0].value.startswith(f"{blocking.path}:{blocking.line} — "))
+    row = next(r for r in rows.children if r.children[0].value.startswith(f"{found.path}:{found.line} — "))
     call, reason = row.children[1].children
     call.value = "false_positive"
     assert row.children[2].value.endswith("add the reason, the report shows it")
-    reason.value = "the handler runs in a worker thread"  # no event loop here: saved at once
+    reason.value = "the queue was agreed with the client"  # no event loop here: saved at once
     assert re.match(r"saved \d\d:\d\d:\d\d to d\.json$", row.children[2].value), row.children[2].value
 
-    stored = DecisionStore(tmp_path / "d.json").finding(blocking.fingerprint)
+    stored = DecisionStore(tmp_path / "d.json").finding(found.fingerprint)
     assert (stored.status, stored.reason, stored.reviewer, stored.item, stored.path) == (
-        "false_positive", "the handler runs in a worker thread", "Ada", 7, blocking.path)
+        "false_positive", "the queue was agreed with the client", "Ada", 21, found.path)
     again = open_review(analyze(repo.path, "main", "feature"), tmp_path / "d.json")  # a later run, same finding
-    assert blocking.fingerprint not in {f.fingerprint for f in again.evidence(7)}
-    assert [(f.fingerprint, d.status) for f, d in again.dismissed(7)] == [(blocking.fingerprint, "false_positive")]
+    assert found.fingerprint not in {f.fingerprint for f in again.evidence(21)}
+    assert [(f.fingerprint, d.status) for f, d in again.dismissed(21)] == [(found.fingerprint, "false_positive")]
     assert again.brought_count() == before - 1 and again.dismissed_count() == 1
-    assert not again.needs_rereview(7) and again.decision(7) == verdict  # dismissing is not new evidence
-    html = _items_html(again, (again.checklist.item(7),))
+    assert not again.needs_rereview(21) and again.decision(21) == verdict  # dismissing is not new evidence
+    html = _items_html(again, (again.checklist.item(21),))
     assert "Dismissed by the reviewer: 1 finding (not counted)" in html
-    assert "the handler runs in a worker thread" in html and "false positive" in html
+    assert "the queue was agreed with the client" in html and "false positive" in html
 
     call.value = "open"  # taken back: evidence again
-    assert blocking.fingerprint in {f.fingerprint for f in open_review(analysis, tmp_path / "d.json").evidence(7)}
+    assert found.fingerprint in {f.fingerprint for f in open_review(analysis, tmp_path / "d.json").evidence(21)}

@@ -16,7 +16,6 @@ right and precision, over every finding and over the client report.
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import tomllib
 from collections import Counter, defaultdict
@@ -36,6 +35,7 @@ def repo_level(f) -> bool:
 def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(HERE))
     from pairs import clone
+    from score import read_rows
 
     from archreview.analysis.run import analyze
     from archreview.checklist.rules import in_report
@@ -49,9 +49,8 @@ def main(argv: list[str] | None = None) -> int:
              if not args.repo or p["repo"] in args.repo]
     labels = {}
     if LABELS.exists():
-        with open(LABELS, newline="", encoding="utf-8") as f:
-            labels = {(r["repo"], r["head"], r["rule"], r["path"], int(r["line"]), r["message"]): r
-                      for r in csv.DictReader(f)}
+        labels = {(r["repo"], r["head"], r["rule"], r["path"], int(r["line"]), r["message"]): r
+                  for r in read_rows(LABELS)}
     per_rule: dict[str, Counter] = defaultdict(Counter)
     unlabelled = 0
     for pair in pairs:

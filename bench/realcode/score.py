@@ -25,7 +25,9 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import io
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -129,12 +131,27 @@ def label_file(repo: Repo) -> Path:
     return HERE / "labels" / f"{repo.slug}.csv"
 
 
+def read_rows(path: Path) -> list[dict]:
+    """The rows of one of the label files (labels/*.csv, missed.csv, labels_repo.csv).
+
+    Every line of them ends CRLF, as Python's csv writer ends it (``--stub`` appends with one). A line
+    ending LF alone (appended with ``echo`` or an editor) makes the file mixed, which git diffs and
+    appends by hand then get wrong: such a file is refused, naming its first such line.
+    """
+    data = path.read_bytes()
+    lone = re.search(rb"(?<!\r)\n", data)
+    if lone is not None:
+        line = data.count(b"\n", 0, lone.start()) + 1
+        raise SystemExit(f"{path}: line {line} ends with LF alone; every line of the label files ends CRLF "
+                         f"(csv.writer's default): append rows with csv.writer, or end them with \\r\\n")
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
+
+
 def load_labels(repo: Repo) -> list[dict]:
     path = label_file(repo)
     if not path.exists():
         return []
-    with open(path, newline="", encoding="utf-8") as f:
-        rows = [r for r in csv.DictReader(f) if r["commit"] == repo.commit]
+    rows = [r for r in read_rows(path) if r["commit"] == repo.commit]
     for r in rows:
         r["line"] = int(r["line"])
     return rows
@@ -161,8 +178,7 @@ def load_missed(repos: list[Repo]) -> list[dict]:
     if not path.exists():
         return []
     wanted = {(r.name, r.commit) for r in repos}
-    with open(path, newline="", encoding="utf-8") as f:
-        return [r for r in csv.DictReader(f) if (r["repo"], r["commit"]) in wanted]
+    return [r for r in read_rows(path) if (r["repo"], r["commit"]) in wanted]
 
 
 # --- scoring ----------------------------------------------------------------------------

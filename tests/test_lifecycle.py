@@ -125,12 +125,16 @@ def test_fail_on_new_fails_only_when_something_new_appears(git_repo, tmp_path, c
 
 
 def test_a_lead_the_change_brings_neither_fails_the_run_nor_ranks_as_a_risk(git_repo, tmp_path, capsys):
-    """A rule still a lead (not precise enough on held-back real code: ``timeout.missing``) is listed in the live
+    """A rule still a lead (not precise enough on held-back real code: ``except.swallowed``) is listed in the live
     workbook only: it does not fail ``--fail-on-new`` and is not a top risk; the comment counts it."""
-    lead = CLIENT + '\n\ndef fetch_invoice(iid):\n    return requests.get(f"https://api.example.com/invoices/{iid}")\n'
+    from archreview.checklist.rules import registry
+
+    lead = CLIENT + ('\n\ndef fetch_all(ids):\n    out = []\n    for i in ids:\n        try:\n'
+                     '            out.append(i)\n        except Exception:\n            pass\n    return out\n')
     repo = git_repo([{"app/client.py": CLIENT}], branches={"topic": [{"app/client.py": lead}]})
     new = [f for f in analyze(repo.path, "main", "topic").findings if f.new]
-    assert [f.rule for f in new] == ["timeout.missing"]  # the change does bring it
+    assert [f.rule for f in new] == ["except.swallowed"]  # the change does bring it
+    assert registry()["except.swallowed"].shown == "lead"
     md = tmp_path / "c.md"
     change = ["analyze", str(repo.path), "--base", "main", "--head", "topic", "--fail-on-new", "--json", "-",
               "--markdown", str(md)]

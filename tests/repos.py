@@ -134,3 +134,27 @@ def _bare_clone(repo: Repo, tmp_path: Path, name: str) -> Repo:
     target = tmp_path / f"{name}.git"
     repo.git("clone", "-q", "--bare", "--no-local", str(repo.path), str(target))
     return Repo(target, list(repo.commits), dict(repo.branches), repo._count)
+
+
+# A layer the code may not import, declared in archreview.toml: fit.layer_violation, in the client report
+# whatever the detectors' precision on real code (it checks the architecture the team declared). The report's
+# lifecycle (--fail-on-new, the pull-request comment, dismissals, batch baselines) is tested on it.
+LAYERS = {
+    "archreview.toml": '[[layers]]\nname = "app"\npaths = ["app"]\nmay_import = []\n\n'
+                       '[[layers]]\nname = "web"\npaths = ["web"]\nmay_import = ["app"]\n',
+    "web/__init__.py": "",
+    **{f"web/{name}.py": "def get(key):\n    return key\n" for name in ("users", "orders", "invoices")},
+}
+
+LAYERED = '''"""Reads the web layer, which this layer may not import."""
+
+
+def fetch_user(uid):
+    from web import users
+    return users.get(uid)
+
+
+def fetch_order(oid):
+    from web import orders
+    return orders.get(oid)
+'''

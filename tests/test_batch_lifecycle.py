@@ -17,29 +17,11 @@ from archreview.batch.plan import Entry
 from archreview.batch.supervisor import baseline_for
 from archreview.cli import main
 from archreview.core.errors import BadBaseline
+from tests.repos import LAYERED, LAYERS
 
-# A layer the code may not import, declared in archreview.toml: fit.layer_violation, in the client report
-# whatever the detectors' precision on real code (a plain requests.get without a timeout is timeout.missing,
-# a lead: it neither fails nor counts as a risk).
-LAYERS = {
-    "archreview.toml": '[[layers]]\nname = "app"\npaths = ["app"]\nmay_import = []\n\n'
-                       '[[layers]]\nname = "web"\npaths = ["web"]\nmay_import = ["app"]\n',
-    "web/__init__.py": "",
-    **{f"web/{name}.py": "def get(key):\n    return key\n" for name in ("users", "orders", "invoices")},
-}
-
-TWO_CALLS = '''"""Reads the web layer, which this layer may not import."""
-
-
-def fetch_user(uid):
-    from web import users
-    return users.get(uid)
-
-
-def fetch_order(oid):
-    from web import orders
-    return orders.get(oid)
-'''
+# A declared layer violation (fit.layer_violation, tests/repos.py) is the report finding followed across runs;
+# a plain requests.get without a timeout (timeout.missing) gives the other repositories findings of their own.
+TWO_CALLS = LAYERED
 
 # Between the runs: the user lookup stops reading the web layer (fixed), an invoice lookup reads it (added).
 CHANGED = TWO_CALLS.replace("    from web import users\n    return users.get(uid)",

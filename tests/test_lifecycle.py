@@ -12,6 +12,7 @@ from archreview.analysis.run import analyze
 from archreview.cli import main
 from archreview.core.errors import BadBaseline
 from archreview.report import jsondoc, markdown, sarif
+from tests.repos import LAYERED, LAYERS
 
 # Blocking calls inside async handlers: async.blocking_call, a rule the client report shows.
 CLIENT = '''import requests
@@ -36,29 +37,6 @@ async def fetch_invoice(iid):
     return requests.get(f"https://api.example.com/invoices/{iid}", timeout=TIMEOUT)
 '''
 
-
-# A layer the code may not import, declared in archreview.toml: fit.layer_violation, in the client report
-# whatever the detectors' precision on real code (it checks the architecture the team declared). The report's
-# lifecycle (--fail-on-new, the pull-request comment, dismissals) is tested on it.
-LAYERS = {
-    "archreview.toml": '[[layers]]\nname = "app"\npaths = ["app"]\nmay_import = []\n\n'
-                       '[[layers]]\nname = "web"\npaths = ["web"]\nmay_import = ["app"]\n',
-    "web/__init__.py": "",
-    **{f"web/{name}.py": "def get(key):\n    return key\n" for name in ("users", "orders", "invoices")},
-}
-
-LAYERED = '''"""Reads the web layer, which this layer may not import."""
-
-
-def fetch_user(uid):
-    from web import users
-    return users.get(uid)
-
-
-def fetch_order(oid):
-    from web import orders
-    return orders.get(oid)
-'''
 
 LAYERED_MOVED = '''"""Reads the web layer."""
 import logging

@@ -15,6 +15,9 @@ import re
 import warnings
 
 MAX_REPAIRS = 100  # statements rewritten or left out one at a time, each a parse of the whole file
+# Every repair re-parses the whole file, so the number allowed shrinks with its size: a 1 MB file (the
+# largest read) gets 8 parses, not 100, and a hostile repository of such files costs no more than 8x a read.
+MAX_REPAIR_CHARS = 8_000_000
 
 _EXCEPT = re.compile(r"^(\s*except\s+)(.+?)\s*,\s*([A-Za-z_]\w*)\s*:(.*)$")
 _PRINT = re.compile(r"^(\s*)print(?:\s+(?![\s=(\[.,)])(.*?)|\s*)(\s*#.*)?$")
@@ -62,13 +65,14 @@ def _parse(lines: list[str]) -> ast.Module | SyntaxError:
 def repaired(text: str) -> tuple[ast.Module, str, int] | None:
     """(tree, the text it was parsed from, statements left out) for a file that is not valid Python 3 but
     reads as Python 2: at least one Python 2 statement form, and at most ``MAX_REPAIRS`` statements to rewrite or
-    leave out one at a time; None otherwise (a Jinja template, a truncated file)."""
+    leave out one at a time (fewer for a large file: ``MAX_REPAIR_CHARS`` parsed in all); None otherwise (a Jinja
+    template, a truncated file)."""
     lines = text.split("\n")
     fixed = [_py3(line) if ("print" in line or "except" in line or "raise" in line or "exec" in line) else line
              for line in lines]
     left_out, python2 = 0, fixed != lines
     tried: dict[int, int] = {}  # line index -> attempts on it: rewrite, pass, blank
-    for _ in range(MAX_REPAIRS):
+    for _ in range(min(MAX_REPAIRS, max(1, MAX_REPAIR_CHARS // max(1, len(text))))):
         tree = _parse(fixed)
         if isinstance(tree, ast.Module):  # a file with no Python 2 form in it (a template) is not read so
             return (tree, "\n".join(fixed), left_out) if python2 else None

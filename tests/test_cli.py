@@ -294,3 +294,15 @@ def test_each_section_of_the_workbook_has_a_heading_and_names_itself_to_papermil
     assert all(WORKBOOK_ONLY in cells[i - 1].metadata.get("tags", []) for i in sections)  # never in the report
     assert all(re.match(r"# papermill_description=[\w-]+\n", cells[i].source) for i in sections)
     assert sum("parameters" in c.metadata.get("tags", []) for c in cells) == 1
+
+
+def test_python_dash_m_archreview_is_the_same_command(git_repo, tmp_path):
+    # A checkout run from its own folder, or a venv whose scripts are not on PATH: `python -m archreview`.
+    repo = git_repo(SMALL)
+    by_module = subprocess.run([sys.executable, "-m", "archreview", "analyze", str(repo.path), "--base", "HEAD~1",
+                                "--json", str(tmp_path / "m.json")], capture_output=True, text=True, timeout=300)
+    by_script = run("analyze", str(repo.path), "--base", "HEAD~1", "--json", str(tmp_path / "s.json"))
+    assert by_module.returncode == by_script.returncode == 0, by_module.stderr
+    assert json.loads((tmp_path / "m.json").read_text()) == json.loads((tmp_path / "s.json").read_text())
+    bad = subprocess.run([sys.executable, "-m", "archreview", "frobnicate"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and bad.stderr.startswith("archreview: ") and len(bad.stderr.strip().splitlines()) == 1

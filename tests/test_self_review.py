@@ -35,7 +35,7 @@ def test_tool_archreview_declares_the_same_layers_as_the_import_linter_contract(
     assert ours is not None and "pyproject.toml" in ours.sources
     assert all(len(layer.paths) == 1 for layer in ours.layers)
     assert _rules(ours.layers) == _rules(theirs["layers"])
-    assert len(ours.layers) == 15
+    assert len(ours.layers) == 16
 
 
 def _analyse(folder: Path, tmp_path: Path) -> dict:

@@ -211,6 +211,19 @@ def test_a_warm_rerun_writes_the_cached_document_without_loading_the_analysers(g
     assert json.loads((tmp_path / "warm.json").read_text())["new_dependencies"] == ["redis"]
 
 
+@pytest.mark.slow
+def test_the_reviews_own_process_leaves_tables_and_charts_to_the_kernel(git_repo, tmp_path):
+    # The notebook's kernel draws the charts and tables; the process that runs it and exports the report
+    # needs neither pandas nor matplotlib (each costs about half a second to import: issue 9's review figure).
+    repo = git_repo(SMALL)
+    done = _analyze_counting_imports("review", str(repo.path), "--base", repo.commits[0], "--output",
+                                     str(tmp_path / "r.html"))
+    assert done.returncode == 0, done.stderr
+    loaded = done.stderr.strip().splitlines()[-1].split()
+    assert loaded[0] == "loaded:" and "pandas" not in loaded and "matplotlib" not in loaded, loaded
+    assert (tmp_path / "r.html").stat().st_size > 10_000
+
+
 def test_a_cached_document_this_cache_did_not_sign_is_recomputed(git_repo, tmp_path, private_cache):
     import hashlib
     import pickle

@@ -16,7 +16,6 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
@@ -75,6 +74,8 @@ def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, caption:
     """A table of rows, every cell escaped by the Styler; empty rows give an empty string."""
     if not rows:
         return Markup("")
+    import pandas as pd  # here, not at the top: the review's parent process uses css_string, never a table
+
     frame = pd.DataFrame([{c: r.get(c, "") for c in columns} for r in rows], columns=list(columns))
     styler = frame.style.format(escape="html", na_rep="", precision=2).hide(axis="index")
     styler = styler.set_uuid(css_class).set_table_attributes(f'class="{css_class}"')

@@ -142,13 +142,18 @@ def is_commit(call: ast.Call) -> bool:
     return attr(call) == "commit" and not call.args and "git" not in receiver(call).lower()
 
 
+# A manager's writes (``X.objects.create()``); with a bare ``save()``, the called names ``is_orm_write`` knows
+_MANAGER_WRITES = frozenset({"create", "bulk_create", "update", "get_or_create", "update_or_create"})
+ORM_WRITES = _MANAGER_WRITES | {"save"}
+
+
 def is_orm_write(ctx: FileContext, call: ast.Call) -> bool:
     """A Django-style write that persists at once: ``obj.save()``, ``X.objects.create()``."""
     name = attr(call)
     if name == "save" and not call.args and uses_django(ctx):
         return True
     recv = receiver(call)
-    if ".objects" in f".{recv}" and name in {"create", "bulk_create", "update", "get_or_create", "update_or_create"}:
+    if ".objects" in f".{recv}" and name in _MANAGER_WRITES:
         return True
     return name == "update" and ".objects." in f".{recv}."
 

@@ -238,8 +238,8 @@ def _writes(ctx: FileContext, state: dict[str, tuple[int, str]]) -> Iterator[tup
     for sub in ctx.nodes(ast.Subscript):
         if isinstance(sub.ctx, ast.Store | ast.Del) and isinstance(sub.value, ast.Name) and sub.value.id in containers:
             yield sub, sub.value.id
-    for call in ctx.calls():
-        if attr(call) in _MUTATORS and isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name):
+    for call in ctx.calls_named(*_MUTATORS):
+        if isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name):
             if call.func.value.id in containers:
                 yield call, call.func.value.id
     for glob in ctx.nodes(ast.Global):

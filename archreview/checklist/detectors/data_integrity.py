@@ -11,7 +11,7 @@ import ast
 import re
 from collections.abc import Iterator
 
-from archreview.checklist.detectors._calls import attr, body_assigns, body_calls, body_nodes, is_commit, is_orm_write, kwarg, mentions, receiver
+from archreview.checklist.detectors._calls import attr, body_assigns, body_calls, body_nodes, ORM_WRITES, is_commit, is_orm_write, kwarg, mentions, receiver
 from archreview.checklist.rules import finding
 from archreview.facts.index import FileContext, FunctionNode, dotted, walk
 from archreview.core.model import Finding
@@ -27,7 +27,7 @@ def cascades(ctx: FileContext) -> Iterator[Finding]:
     if ctx.is_test or _is_migration(ctx):  # a migration repeats the model's cascade; the model is the place to judge it
         return
     links = _link_table_keys(ctx)
-    for call in ctx.calls():
+    for call in ctx.calls_named("relationship", "backref", "ForeignKey", "OneToOneField"):
         name = attr(call)
         if id(call) in links:
             continue  # a row of a link table has no life of its own: it should go with either end
@@ -47,7 +47,7 @@ def _link_table_keys(ctx: FileContext) -> set[int]:
     unique constraint (Django ``unique_together``/``UniqueConstraint`` over its foreign keys).
     """
     out: set[int] = set()
-    for call in ctx.calls():
+    for call in ctx.calls_named("Table", "Column", "mapped_column", ""):  # "": named by dotted() below
         name = attr(call) or dotted(call.func)
         key = kwarg(call, "primary_key")
         primary = isinstance(key, ast.Constant) and key.value is True
@@ -131,7 +131,7 @@ def _executed_strings(ctx: FileContext) -> set[int]:
         if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Constant):
             scope = ctx.enclosing_function(node)
             by_name.setdefault((id(scope), node.targets[0].id), []).append(node.value)
-    for call in ctx.calls():
+    for call in ctx.calls_named(*_SQL_RUNNERS, ""):  # "": named by dotted() below
         if (attr(call) or dotted(call.func)) not in _SQL_RUNNERS:
             continue
         scope = ctx.enclosing_function(call)
@@ -174,7 +174,8 @@ def multiple_commits(ctx: FileContext) -> Iterator[Finding]:
     if ctx.is_test or _is_migration(ctx):
         return
     writers: dict[int, FunctionNode] = {}
-    for call in ctx.calls():  # start from the writes: functions without two of them are never walked
+    # start from the writes: functions without two of them are never walked
+    for call in ctx.calls_named("commit", *ORM_WRITES):
         if is_commit(call) or is_orm_write(ctx, call):
             func = ctx.enclosing_function(call)
             if func is not None:
@@ -276,8 +277,8 @@ def _atomic_callers(ctx: FileContext, func: FunctionNode) -> int:
     ``add_resources`` in one ``with transaction.atomic():`` (held11, tuned after looking). Other modules may
     call it too, so the finding is kept, lower, saying so. 0 when a call is outside, or there is none."""
     lines = []
-    for call in ctx.calls():
-        if attr(call) != func.name or receiver(call) not in ("", "self", "cls"):
+    for call in ctx.calls_named(func.name):
+        if receiver(call) not in ("", "self", "cls"):
             continue
         caller = ctx.enclosing_function(call)
         if caller is None or caller is func or not (_atomic(ctx, caller) or _in_atomic_block(ctx, caller, call)):

@@ -286,7 +286,7 @@ def broad_locks(ctx: FileContext) -> Iterator[Finding]:
     """
     if _skip(ctx):
         return
-    scopes = {id(f): f for c in ctx.calls() if isinstance(c.func, ast.Attribute) and c.func.attr in _LOCKS
+    scopes = {id(f): f for c in ctx.calls_named(*_LOCKS) if isinstance(c.func, ast.Attribute)
               for f in [ctx.enclosing_function(c) or ctx.tree]}
     for scope in scopes.values():
         evaluated = _evaluated_here(scope)
@@ -357,7 +357,7 @@ def long_transactions(ctx: FileContext) -> Iterator[Finding]:
         if call is not None and call.lineno not in seen:
             seen.add(call.lineno)
             yield finding(ctx, "transaction.network_call", call, call=ctx.qualified(call), how=how)
-    committing = {id(f): f for c in ctx.calls() if isinstance(c.func, ast.Attribute) and c.func.attr == "commit"
+    committing = {id(f): f for c in ctx.calls_named("commit") if isinstance(c.func, ast.Attribute)
                   for f in [ctx.enclosing_function(c)] if f is not None}
     for func in sorted(committing.values(), key=lambda f: f.lineno):
         for call, conf, why in _open_transaction(ctx, func):

@@ -125,7 +125,7 @@ def retried_side_effects(ctx: FileContext) -> Iterator[Finding]:
 
 
 def _retry_scopes(ctx: FileContext) -> Iterator[tuple[ast.AST, str, list[ast.Call]]]:
-    self_retry = {id(ctx.enclosing_function(c)) for c in ctx.calls() if attr(c) == "retry" and receiver(c) == "self"}
+    self_retry = {id(ctx.enclosing_function(c)) for c in ctx.calls_named("retry") if receiver(c) == "self"}
     for func in ctx.functions():
         how = _retry_decorator(ctx, func, id(func) in self_retry)
         if how:

@@ -53,8 +53,8 @@ def local_uploads(ctx: FileContext) -> Iterator[Finding]:
     """Item 17: an uploaded file saved to this instance's disk."""
     if _sql.not_production(ctx):
         return
-    for call in ctx.calls():
-        if not isinstance(call.func, ast.Attribute) or call.func.attr != "save" or not call.args:
+    for call in ctx.calls_named("save"):
+        if not isinstance(call.func, ast.Attribute) or not call.args:
             continue
         recv = call.func.value
         strong = _upload_source(recv) or isinstance(recv, ast.Name) and _upload_source(
@@ -90,9 +90,9 @@ def _written_in_function(ctx: FileContext, names: set[str]) -> set[str]:
     for node in ctx.nodes(ast.Subscript):
         if isinstance(node.ctx, ast.Store | ast.Del) and isinstance(node.value, ast.Name) and node.value.id in names:
             written.add(node.value.id)
-    for call in ctx.calls():
+    for call in ctx.calls_named(*_MUTATORS):
         f = call.func
-        if isinstance(f, ast.Attribute) and f.attr in _MUTATORS and isinstance(f.value, ast.Name) \
+        if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) \
                 and f.value.id in names and ctx.enclosing_function(call) is not None:
             written.add(f.value.id)
     return written
@@ -108,7 +108,7 @@ def in_memory_state(ctx: FileContext) -> Iterator[Finding]:
     for name, value in _cache_settings(ctx):
         if isinstance(value, ast.Constant) and str(value.value).rsplit(".", 1)[-1] in _LOCAL_CACHES:
             yield finding(ctx, "state.local_cache", value, backend=value.value)
-    for call in ctx.calls():
+    for call in ctx.calls_named("SimpleCache", ""):  # "": named by dotted()
         if dotted(call.func).rsplit(".", 1)[-1] == "SimpleCache":
             yield finding(ctx, "state.local_cache", call, backend="SimpleCache")
     yield from _per_user_lru(ctx)

@@ -87,6 +87,21 @@ class _Scan:
                         if isinstance(n.value, str) and len(n.value) < 300 and id(n) not in bare]
         self.tree = tree
         self._qualified: dict[int, str] = {}  # by id(): the nodes live as long as the scan
+        self._written: dict[int, str] = {}
+
+    @functools.cached_property
+    def upper_reads(self) -> list[ast.Attribute]:
+        """``X.NAME`` read (not assigned) with an upper-case ``NAME``, in source order: the attributes every
+        ``settings_reads`` entry and the settings modules' names ask about, picked out once."""
+        load, upper_case = ast.Load, _ENV_NAME.match
+        return [a for a in self.ctx.bucket(ast.Attribute) if isinstance(a.ctx, load) and upper_case(a.attr)]
+
+    def written(self, node: ast.AST) -> str:
+        """``_dotted(node)``, kept per node: each ``settings_reads`` entry asks about the same receivers."""
+        found = self._written.get(id(node))
+        if found is None:
+            found = self._written[id(node)] = _dotted(node)
+        return found
 
     @functools.cached_property
     def given_to(self) -> dict[int, str]:
@@ -361,7 +376,7 @@ def _settings_reads(scan: _Scan, entry: Entry, path: str, regexes: dict[str, re.
             return True
         if not isinstance(node, (ast.Name, ast.Attribute)):
             return False
-        written = _dotted(node)
+        written = scan.written(node)
         if written not in seen:
             name = scan.qualified(node)
             seen[written] = bool(name) and any(p.search(name) for p in objects)
@@ -373,7 +388,7 @@ def _settings_reads(scan: _Scan, entry: Entry, path: str, regexes: dict[str, re.
         value = node.value if isinstance(node, ast.Constant) else None
         return value if isinstance(value, str) and any(k.match(value) for k in keys) else ""
 
-    for call in scan.calls:
+    for call in scan.ctx.calls_named("get", "getattr"):
         func, args = call.func, call.args
         if isinstance(func, ast.Attribute) and func.attr == "get" and args and settings(func.value):
             key = key_of(args[0])
@@ -387,9 +402,8 @@ def _settings_reads(scan: _Scan, entry: Entry, path: str, regexes: dict[str, re.
     own = {key for sub, key in subscripts if not isinstance(sub.ctx, ast.Load)}  # app.config["X"] = ...: set here
     out += [Signal(entry.kind, entry.name, sub.lineno, "setting", key) for sub, key in subscripts
             if key and isinstance(sub.ctx, ast.Load) and key not in own]
-    load, upper_case = ast.Load, _ENV_NAME.match
-    for attr in scan.ctx.bucket(ast.Attribute):  # the attributes in source order, not copied
-        if isinstance(attr.ctx, load) and upper_case(attr.attr) and settings(attr.value):
+    for attr in scan.upper_reads:
+        if settings(attr.value):
             out.append(Signal(entry.kind, entry.name, attr.lineno, "setting_attr", attr.attr))
     if entry.modules:
         out += _module_attributes(scan, entry)
@@ -412,9 +426,9 @@ def _settings_reads(scan: _Scan, entry: Entry, path: str, regexes: dict[str, re.
 def _loads_overrides(scan: _Scan) -> bool:
     """A settings module that updates its own names from outside: ``locals().update(...)``/``globals().update``,
     or ``from config_local import *`` inside ``try`` (an override file the operator may add)."""
-    for call in scan.calls:
+    for call in scan.ctx.calls_named("update"):
         func = call.func
-        if isinstance(func, ast.Attribute) and func.attr == "update" and isinstance(func.value, ast.Call) \
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) \
                 and isinstance(func.value.func, ast.Name) and func.value.func.id in ("locals", "globals", "vars"):
             return True
     for node in scan.ctx.nodes(ast.Try):
@@ -436,9 +450,7 @@ def _module_attributes(scan: _Scan, entry: Entry) -> list[Signal]:
     if not modules:
         return []
     return [Signal(entry.kind, entry.name, attr.lineno, "module_attr", f"{modules[attr.value.id]}\t{attr.attr}")
-            for attr in scan.ctx.nodes(ast.Attribute)
-            if isinstance(attr.ctx, ast.Load) and isinstance(attr.value, ast.Name) and attr.value.id in modules
-            and _ENV_NAME.match(attr.attr)]
+            for attr in scan.upper_reads if isinstance(attr.value, ast.Name) and attr.value.id in modules]
 
 
 def _handed_settings(scan: _Scan, params: tuple[str, ...]) -> dict[int, frozenset[str]]:
@@ -459,9 +471,9 @@ def _ini_keys(scan: _Scan, entry: Entry) -> list[Signal]:
     method or keyword a dict has not); ``settings.get("a", "b")`` on a dict reads no key."""
     reads: list[tuple[str, ast.Call]] = []
     parsers: set[str] = set()
-    for call in scan.calls:
+    for call in scan.ctx.calls_named(*dict.fromkeys(entry.methods)):
         func = call.func
-        if not isinstance(func, ast.Attribute) or func.attr not in entry.methods:
+        if not isinstance(func, ast.Attribute):
             continue
         receiver = _dotted(func.value)
         if receiver and len(call.args) >= 2 and all(_ini_name(a) for a in call.args[:2]):

@@ -83,8 +83,7 @@ class _Scan:
         self.classes: list[ast.ClassDef] = ctx.nodes(ast.ClassDef)
         self.decorators = [d for n in ctx.nodes(*_FUNCS) for d in n.decorator_list]
         bare = {id(n.value) for n in ctx.bucket(ast.Expr)}  # docstrings and bare literals say nothing
-        self.strings = [n for n in ctx.bucket(ast.Constant)
-                        if isinstance(n.value, str) and len(n.value) < 300 and id(n) not in bare]
+        self.strings = [n for n in ctx.strings if len(n.value) < 300 and id(n) not in bare]
         self.tree = tree
         self._qualified: dict[int, str] = {}  # by id(): the nodes live as long as the scan
         self._written: dict[int, str] = {}
@@ -109,7 +108,7 @@ class _Scan:
         ``Celery(broker="redis://..")``, ``{"BROKER_URL": "redis://.."}``; only for URL strings."""
         out: dict[int, str] = {}
         # lines holding a URL string: a value whose lines hold none has none inside, and is not walked
-        urls = sorted({n.lineno for n in self.ctx.nodes(ast.Constant) if isinstance(n.value, str) and "://" in n.value})
+        urls = sorted({n.lineno for n in self.ctx.strings if "://" in n.value})
         if not urls:
             return out
 

@@ -61,6 +61,11 @@ def _dotted(node: ast.AST) -> str:
 _S = TypeVar("_S", bound=ast.stmt)
 
 
+class StrConstant(ast.Constant):
+    """How the checker sees an ``ast.Constant`` known to hold a ``str`` (``FileContext.strings``); never built."""
+    value: str
+
+
 @dataclass(frozen=True, slots=True)
 class Nesting(Generic[_S]):
     """Which block (function or class) holds each line, and each block's parent block."""
@@ -311,6 +316,12 @@ class FileContext:  # not slotted: cached_property needs __dict__
             else:
                 found.append(i)
         return out
+
+    @cached_property
+    def strings(self) -> list[StrConstant]:
+        """The ``str`` constants, in ``nodes(ast.Constant)``' order (do not mutate): picked out of the file's
+        constants once for every reader of its strings (signals, mentions, style, the secret and SQL detectors)."""
+        return cast(list[StrConstant], [n for n in self.bucket(ast.Constant) if isinstance(n.value, str)])
 
     def functions(self) -> list[FunctionNode]:
         return self.nodes(ast.FunctionDef, ast.AsyncFunctionDef)

@@ -60,9 +60,9 @@ def python_mentions(ctx: FileContext) -> tuple[str, ...]:
     ``.py`` path): sentences, log and SQL text name no module (and reading them all costs a sixth of a parse).
     """
     found: set[str] = set()
-    for node in ctx.in_any_order(ast.Constant):
+    for node in ctx.strings:
         value = node.value
-        if not isinstance(value, str) or not 2 < len(value) < 1_000 or "." not in value and ":" not in value:
+        if not 2 < len(value) < 1_000 or "." not in value and ":" not in value:
             continue
         if " " not in value:
             whole = _WHOLE.match(value)

@@ -121,9 +121,9 @@ def _calls(ctx: FileContext, seen: dict[str, int]) -> None:
 
 
 def _sql_strings(ctx: FileContext, seen: dict[str, int]) -> None:
-    for node in ctx.bucket(ast.Constant):
+    for node in ctx.strings:
         value = node.value
-        if isinstance(value, str) and 12 <= len(value) and _SQL.match(value):
+        if 12 <= len(value) and _SQL.match(value):
             _note(seen, "data:raw-sql", node.lineno)
             return
 

@@ -92,8 +92,8 @@ def destructive_migrations(ctx: FileContext) -> Iterator[Finding]:
     if not mentions(ctx, "drop", "truncate", "delete from"):
         return
     executed = _executed_strings(ctx)
-    for const in ctx.nodes(ast.Constant):
-        if isinstance(const.value, str) and id(const) in executed and _DESTRUCTIVE_SQL.match(const.value):
+    for const in ctx.strings:
+        if id(const) in executed and _DESTRUCTIVE_SQL.match(const.value):
             func = ctx.enclosing_function(const)
             if _migration_step(ctx, func):
                 sql = " ".join(const.value.split())[:60]

@@ -94,8 +94,8 @@ def hardcoded_secrets(ctx: FileContext) -> Iterator[Finding]:
             seen.add(where.lineno)
             yield finding(ctx, "secret.default", where, name=name, value=repr(default)[:40])
     docstrings = {id(n.value) for n in ctx.nodes(ast.Expr) if isinstance(n.value, ast.Constant)}
-    for node in ctx.nodes(ast.Constant):
-        if not isinstance(node.value, str) or len(node.value) < 16 or not _SUSPECT.search(node.value) \
+    for node in ctx.strings:
+        if len(node.value) < 16 or not _SUSPECT.search(node.value) \
                 or node.lineno in seen or id(node) in docstrings:
             continue
         what = ("an AWS access key" if _AWS.search(node.value) else "a private key" if _PEM.search(node.value)

@@ -158,11 +158,18 @@ def prepare(grammar: str, spec: Spec) -> None:
 
 
 def captures(grammar: str, spec: Spec, tree, data: bytes) -> dict[str, list]:
-    """Every captured node by capture name, in source order (``data``: the parsed source)."""
+    """Every captured node by capture name, in source order, the outer of two starting at one byte first (``data``: the parsed source)."""
     import tree_sitter
 
     found = tree_sitter.QueryCursor(_query(grammar, spec)).captures(tree.root_node)
-    out = {k: sorted(v, key=_START) for k, v in found.items()}
+    # py-tree-sitter gathers each name's nodes in a set, so their order varies from process to process
+    # (py-tree-sitter #450): sorted by (start, -end), the outer of two nodes starting at one byte first
+    # (``a.b(x).c(y)`` before ``a.b(x)``), two stable sorts in C rather than a key tuple per node
+    out = {}
+    for name, nodes in found.items():
+        nodes.sort(key=_END, reverse=True)
+        nodes.sort(key=_START)
+        out[name] = nodes
     for name, kind, word in spec.words:
         if nodes := _word_nodes(tree.root_node, kind, word.encode(), data):
             out[name] = nodes
@@ -183,6 +190,7 @@ def _word_nodes(root, kind: str, word: bytes, data: bytes) -> list:
 
 
 _START = operator.attrgetter("start_byte")
+_END = operator.attrgetter("end_byte")
 
 
 # --- values --------------------------------------------------------------------

@@ -197,4 +197,4 @@ def _params(node) -> int:
     params = node.child_by_field_name("parameters")
     if params is None:
         return 1 if node.child_by_field_name("parameter") is not None else 0
-    return len(params.named_children)
+    return params.named_child_count  # not a list of every parameter's node

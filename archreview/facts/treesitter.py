@@ -360,21 +360,26 @@ def raw_metrics(source: bytes, comments: Sequence) -> RawMetrics:
     lines = source.split(b"\n")
     if lines and not lines[-1]:
         lines.pop()
-    blank = {i for i, s in enumerate(lines, 1) if not s.strip()}
-    comment_only: set[int] = set()
+    total = len(lines)
+    blank = total - sum(map(bool, map(bytes.strip, lines)))  # counted in C: no set of blank lines
+    comment_only: set[int] = set()  # 0-based line numbers
+    multi = 0
     for c in comments:
-        first, last = c.start_point[0] + 1, c.end_point[0] + 1
-        for n in range(first, last + 1):
-            if n in blank or n > len(lines):
-                continue
-            s = lines[n - 1]
-            before = s[: c.start_point[1]] if n == first else b""
-            after = s[c.end_point[1]:] if n == last else b""
-            if not before.strip() and not after.strip():
+        first, at = c.start_point
+        last, end = c.end_point
+        if first == last:  # most comments: one line
+            if first < total:
+                s = lines[first]
+                if s.strip() and not s[:at].strip() and not s[end:].strip():
+                    comment_only.add(first)
+            continue
+        multi += 1
+        for n in range(first, min(last + 1, total)):
+            s = lines[n]
+            if s.strip() and (n != first or not s[:at].strip()) and (n != last or not s[end:].strip()):
                 comment_only.add(n)
-    multi = sum(1 for c in comments if c.end_point[0] > c.start_point[0])
-    sloc = len(lines) - len(blank) - len(comment_only)
-    return RawMetrics(loc=len(lines), lloc=sloc, sloc=sloc, comments=len(comment_only), multi=multi, blank=len(blank))
+    sloc = total - blank - len(comment_only)
+    return RawMetrics(loc=total, lloc=sloc, sloc=sloc, comments=len(comment_only), multi=multi, blank=blank)
 
 
 def owners(functions: Sequence, points: Sequence) -> list[int]:
@@ -511,8 +516,13 @@ def function_metrics(functions: Sequence, conditions: Sequence, name_of: Callabl
 
 def _first_line(node) -> int:
     """Where a function starts for the reader (and lizard): its name, after annotations and modifiers."""
+    if node.type in _NAMELESS:  # no name to look for (an arrow function's parameter is not one)
+        return line(node)
     name = node.child_by_field_name("name") or next((c for c in node.named_children if c.type in ("identifier", "simple_identifier")), None)
-    return line(name) if name is not None and node.type not in ("arrow_function", "func_literal", "lambda_expression") else line(node)
+    return line(name if name is not None else node)
+
+
+_NAMELESS = frozenset({"arrow_function", "func_literal", "lambda_expression"})
 
 
 def count_named(node, types: Sequence[str]) -> int:

@@ -92,8 +92,9 @@ class _Scan:
     def upper_reads(self) -> list[ast.Attribute]:
         """``X.NAME`` read (not assigned) with an upper-case ``NAME``, in source order: the attributes every
         ``settings_reads`` entry and the settings modules' names ask about, picked out once."""
-        load, upper_case = ast.Load, _ENV_NAME.match
-        return [a for a in self.ctx.bucket(ast.Attribute) if isinstance(a.ctx, load) and upper_case(a.attr)]
+        load, upper_case, capitals = ast.Load, _ENV_NAME.match, _CAPITALS  # the first letter turns most names away
+        return [a for a in self.ctx.bucket(ast.Attribute)
+                if a.attr[0] in capitals and isinstance(a.ctx, load) and upper_case(a.attr)]
 
     def written(self, node: ast.AST) -> str:
         """``_dotted(node)``, kept per node: each ``settings_reads`` entry asks about the same receivers."""
@@ -329,6 +330,7 @@ def _roles(signals: list[Signal], given_to: str, cat: Catalogue) -> list[Signal]
 
 
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*[A-Z0-9]$")
+_CAPITALS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")  # what an _ENV_NAME starts with
 
 
 def _config_keys(scan: _Scan, cat: Catalogue) -> list[Signal]:

@@ -309,7 +309,8 @@ class FileContext:  # not slotted: cached_property needs __dict__
         attribute, plain = ast.Attribute, ast.Name
         for i, call in enumerate(self.calls()):
             func = call.func
-            name = func.attr if isinstance(func, attribute) else func.id if isinstance(func, plain) else ""
+            kind = type(func)  # a parsed tree's nodes are of the ast module's own types, never subclasses
+            name = func.attr if kind is attribute else func.id if kind is plain else ""  # type: ignore[attr-defined]
             found = out.get(name)
             if found is None:
                 out[name] = [i]

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from archreview.checklist.detectors import _sql
+from archreview.checklist.detectors._calls import mentions
 from archreview.checklist.rules import finding
 from archreview.facts.index import FileContext, FunctionNode, dotted, walk
 from archreview.core.model import Finding
@@ -121,8 +122,10 @@ def n_plus_one(ctx: FileContext) -> Iterator[Finding]:
     """Item 11: a query per row of another query, or a relation lazily loaded per row."""
     if _skip(ctx):
         return
+    # a loop reading a cache names it; an ASCII file's names are as written, so one naming none holds none
+    caching = not ctx.text.isascii() or mentions(ctx, "cache")
     for _anchor, body, it, var in _loops(ctx):
-        if _few(it) or _memoised(body):
+        if _few(it) or caching and _memoised(body):
             continue
         source, ch, assigned = _loop_source(ctx, it)
         label = ".".join(n for n in _sql.names(ch) if n != "[]") or dotted(it)

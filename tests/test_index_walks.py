@@ -10,7 +10,7 @@ from pathlib import Path
 
 import archreview
 from archreview.analysis.perfile import analyse_file
-from archreview.checklist.detectors._calls import body_nodes
+from archreview.checklist.detectors._calls import attr, body_nodes
 from archreview.facts.index import FileContext, dotted, preorder, subtree, under, walk
 
 SOURCES = sorted(Path(archreview.__file__).parent.rglob("*.py"))[:60]
@@ -84,6 +84,27 @@ def test_index_buckets_keep_ast_walk_order_without_the_shared_singletons() -> No
         assert ctx.nodes(ast.Load) == [] and ctx.nodes(ast.Add) == []
         checked += sum(map(len, expected.values()))
     assert checked > 50_000
+
+
+def test_calls_named_and_strings_are_the_loops_they_replace() -> None:
+    """``calls_named`` gives what a loop over every call testing ``attr(call)`` gave, in the same order (several
+    names at once included, and "" for calls of anything but a name); ``strings`` what a loop over the constants
+    testing for ``str`` gave."""
+    checked = 0
+    for tree in trees():
+        ctx = FileContext("m.py", tree, "")
+        calls = ctx.calls()
+        names = sorted({attr(c) for c in calls})
+        for name in names:
+            assert [id(c) for c in ctx.calls_named(name)] == [id(c) for c in calls if attr(c) == name]
+        for some in (names[::2], names[1::3], tuple({"", *names[:4]}), ("commit", "save", "no_such_name")):
+            assert [id(c) for c in ctx.calls_named(*some)] == [id(c) for c in calls if attr(c) in some]
+        assert [id(s) for s in ctx.strings] == [id(n) for n in ctx.nodes(ast.Constant) if isinstance(n.value, str)]
+        checked += len(calls)
+    assert checked > 5_000
+    odd = FileContext("m.py", ast.parse("f()()\nx[0]()\na.b.commit()\ncommit(1)\n"), "")
+    assert [ast.unparse(c) for c in odd.calls_named("commit")] == ["a.b.commit()", "commit(1)"]
+    assert [ast.unparse(c) for c in odd.calls_named("")] == ["f()()", "x[0]()"]
 
 
 def test_under_gives_every_node_below_the_roots() -> None:

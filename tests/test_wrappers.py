@@ -8,7 +8,10 @@ database, nothing outside. A wrapper of the same module that sends an e-mail sta
 
 from __future__ import annotations
 
+import dataclasses
+
 from archreview.analysis.run import analyze
+from archreview.checklist.wrappers import drop_in_process_calls
 from tests.repos import make_repo
 
 NOTIFICATIONS = """\
@@ -49,10 +52,22 @@ def register(user):
 """
 
 
+PONTOON = {"pontoon/__init__.py": "", "pontoon/messaging/__init__.py": "", "pontoon/messaging/notifications.py": NOTIFICATIONS,
+           "pontoon/batch/__init__.py": "", "pontoon/batch/actions.py": ACTIONS}
+
+
 def test_a_call_to_an_in_process_notification_wrapper_in_another_module_is_no_dual_write(tmp_path):
-    repo = make_repo(tmp_path, [{"pontoon/__init__.py": "", "pontoon/messaging/__init__.py": "",
-                                 "pontoon/messaging/notifications.py": NOTIFICATIONS,
-                                 "pontoon/batch/__init__.py": "", "pontoon/batch/actions.py": ACTIONS}])
+    repo = make_repo(tmp_path, [PONTOON])
     found = [f for f in analyze(repo.path, use_cache=False).findings if f.rule.startswith("dual_write")]
     assert [(f.path, f.line) for f in found] == [("pontoon/batch/actions.py", 16)]  # the e-mail stays
     assert "send_welcome_email" in found[0].message
+
+
+def test_the_call_is_followed_by_the_callee_the_detector_names_whatever_the_message_says(tmp_path):
+    analysis = analyze(make_repo(tmp_path, [PONTOON]).path, use_cache=False)
+    [actions] = [f for f in analysis.head.files if f.path == "pontoon/batch/actions.py"]
+    badge, welcome = sorted((f for f in actions.findings if f.rule.startswith("dual_write")), key=lambda f: f.line)
+    assert (badge.callee, welcome.callee) == ("send_badge_notification", "send_welcome_email")
+    # worded another way (an edit of data/rules.toml), each finding is still about the call its detector saw
+    reworded = [dataclasses.replace(f, message=f"Approving then {f.message}") for f in (badge, welcome)]
+    assert drop_in_process_calls(reworded, analysis.head.files, analysis.modules) == reworded[1:]

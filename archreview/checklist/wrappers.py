@@ -4,21 +4,19 @@ Per file, ``declares`` names the module-level functions whose only outside-looki
 in-process signal (``in_process_senders`` in ``detectors.partial_failure``: a django-notifications
 ``notify.send`` behind a ``send_badge_notification``). A per-file detector sees only the name of a
 call to one from another module (``call to send_badge_notification``) and takes its verb for a send;
-here, with every file's facts, the call is followed through the import that brings the name, and a
-dual-write finding on it is dropped: the callee's body is read, so the evidence is exact (Pontoon,
-held11, tuned after looking).
+here, with every file's facts, the callee the detector names (``Finding.callee``) is followed through
+the import that brings the name, and a dual-write finding on it is dropped: the callee's body is read,
+so the evidence is exact (Pontoon, held11, tuned after looking).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 
 from archreview.core.model import FileFacts, Finding, Module
 from archreview.repo.modules import absolute
 
 IN_PROCESS = "in-process-sender"  # declares key: the name of a module-level function
-_CALL = re.compile(r"^call to ([A-Za-z_]\w*) ")
 
 
 def drop_in_process_calls(findings: Iterable[Finding], files: Sequence[FileFacts], modules: Sequence[Module]) -> list[Finding]:
@@ -31,8 +29,7 @@ def drop_in_process_calls(findings: Iterable[Finding], files: Sequence[FileFacts
     path_of = {m.name: m.path for m in modules}
     out = []
     for f in found:
-        call = _CALL.match(f.message) if f.rule.startswith("dual_write.") else None
-        if call and _quiet(call.group(1), f.path, facts, module_at, path_of, quiet):
+        if f.callee and f.rule.startswith("dual_write.") and _quiet(f.callee, f.path, facts, module_at, path_of, quiet):
             continue
         out.append(f)
     return out

@@ -145,6 +145,9 @@ class Finding:
     fingerprint: str = ""  # stable identity across runs (archreview.core.fingerprint)
     baseline: str | None = None  # "new" or "unchanged" against --baseline PREV.json; None without one
     placement: Placement = "production"  # where the checklist placed it (scaled once, said in the message)
+    # the bare name of the function a call-based finding is about (a dual write's ``send_badge_notification(...)``),
+    # for the repository stage to follow across modules (archreview.checklist.wrappers); internal: not a JSON key
+    callee: str = ""
 
 
 @dataclass(frozen=True, slots=True, order=True)

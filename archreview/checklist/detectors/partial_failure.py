@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from archreview.checklist.detectors._calls import (
     CLIENT_METHODS,
@@ -329,10 +330,12 @@ def dual_writes(ctx: FileContext) -> Iterator[Finding]:
 def _order_finding(ctx: FileContext, call: ast.Call, desc: str, commits: list[int]) -> Iterator[Finding]:
     before = [c for c in commits if c < call.lineno]
     after = [c for c in commits if c >= call.lineno]  # a transaction block ending on the call commits after it
+    # a call to a plain name is followed to its definition in the repository stage (archreview.checklist.wrappers)
+    callee = call.func.id if isinstance(call.func, ast.Name) and desc == f"call to {call.func.id}" else ""
     if before:
-        yield finding(ctx, "dual_write.commit_then_publish", call, effect=desc, commit=before[-1])
+        yield replace(finding(ctx, "dual_write.commit_then_publish", call, effect=desc, commit=before[-1]), callee=callee)
     elif after:
-        yield finding(ctx, "dual_write.publish_then_commit", call, effect=desc, commit=after[0])
+        yield replace(finding(ctx, "dual_write.publish_then_commit", call, effect=desc, commit=after[0]), callee=callee)
 
 
 def _commit_lines(ctx: FileContext, func: FunctionNode) -> list[tuple[int, int]]:

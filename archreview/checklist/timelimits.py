@@ -77,7 +77,7 @@ def _app_limits(ctx: FileContext) -> Iterator[tuple[int, str]]:
             name = t.id if isinstance(t, ast.Name) else t.attr if isinstance(t, ast.Attribute) else ""
             if name.lower() in _SETTINGS and node.value is not None and _set(node.value):
                 yield node.lineno, f"{name}={ast.unparse(node.value)}"
-    for call in ctx.calls():
+    for call in ctx.keyword_calls:
         for k in call.keywords:
             if k.arg and k.arg.lower() in _SETTINGS and _set(k.value):
                 yield k.value.lineno, f"{k.arg}={ast.unparse(k.value)}"

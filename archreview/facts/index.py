@@ -303,6 +303,11 @@ class FileContext:  # not slotted: cached_property needs __dict__
         return [calls[i] for i in sorted(i for name in names for i in by_name.get(name, ()))]
 
     @cached_property
+    def keyword_calls(self) -> list[ast.Call]:
+        """The calls given keyword arguments, in ``calls()``' order (do not mutate): for the readers of keywords."""
+        return [call for call in self.calls() if call.keywords]
+
+    @cached_property
     def _calls_by_name(self) -> dict[str, list[int]]:
         """The positions in ``calls()`` of each called name's last part, in order (``calls_named``)."""
         out: dict[str, list[int]] = {}
@@ -356,6 +361,10 @@ class FileContext:  # not slotted: cached_property needs __dict__
         in a dict by ``id()``, because detectors also ask about nodes they build and drop.
         """
         found: str | None = getattr(node, "_archreview_qualified", None)
+        if found is None and isinstance(node, ast.Call):  # a call's name is its callee's, which signals keep
+            found = getattr(node.func, "_archreview_qualified", None)
+            if found is not None:
+                node._archreview_qualified = found  # type: ignore[attr-defined]
         if found is None:
             name = dotted(node.func if isinstance(node, ast.Call) else node)
             head, _, rest = name.partition(".")

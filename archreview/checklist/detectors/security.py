@@ -59,24 +59,26 @@ def _target_name(node: ast.AST) -> str:
     return dotted(node)
 
 
-def _named_values(ctx: FileContext) -> Iterator[tuple[str, ast.AST, ast.stmt | ast.expr]]:
-    """(name, value, anchor) for assignments, keyword arguments and dict entries."""
+def _named_literals(ctx: FileContext) -> Iterator[tuple[str, ast.Constant, ast.stmt | ast.expr]]:
+    """(name, value, anchor) for assignments, keyword arguments and dict entries whose value is a literal
+    (most values are not: their names are never read)."""
+    constant = ast.Constant
     for node in ctx.nodes(ast.Assign, ast.AnnAssign):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        for target in targets:
-            if node.value is not None:
+        if isinstance(node.value, constant):
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
                 yield _target_name(target), node.value, node
     for call in ctx.calls():
         for kw in call.keywords:
-            if kw.arg:
+            if kw.arg and isinstance(kw.value, constant):
                 yield kw.arg, kw.value, kw.value
-        if dotted(call.func) in {"os.getenv", "os.environ.get", "getenv", "config", "env"} and len(call.args) > 1:
+        if len(call.args) > 1 and isinstance(call.args[1], constant) \
+                and dotted(call.func) in {"os.getenv", "os.environ.get", "getenv", "config", "env"}:
             key = call.args[0]
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
                 yield key.value, call.args[1], call  # a literal fallback is a secret in code
     for mapping in ctx.nodes(ast.Dict):
         for k, value in zip(mapping.keys, mapping.values):
-            if isinstance(k, ast.Constant) and isinstance(k.value, str):
+            if isinstance(value, constant) and isinstance(k, ast.Constant) and isinstance(k.value, str):
                 yield k.value, value, value
 
 
@@ -85,8 +87,8 @@ def hardcoded_secrets(ctx: FileContext) -> Iterator[Finding]:
     if _sql.not_production(ctx):
         return
     seen: set[int] = set()
-    for name, value, anchor in _named_values(ctx):
-        if isinstance(value, ast.Constant) and secret_name(name) and literal_secret(value.value):  # most values: not a literal
+    for name, value, anchor in _named_literals(ctx):
+        if secret_name(name) and literal_secret(value.value):
             seen.add(anchor.lineno)
             yield finding(ctx, "secret.literal", anchor, name=name)
     for name, default, where in _secret_defaults(ctx):
@@ -106,8 +108,9 @@ def hardcoded_secrets(ctx: FileContext) -> Iterator[Finding]:
             yield finding(ctx, "secret.pattern", node, what=what)
 
 
-_ENV_GETTERS = re.compile(r"^(os\.getenv|os\.environ\.get|getenv|environ\.get|config|env|env\.str|env\.get_value|"
-                          r"decouple\.config|settings\.get)$")
+_ENV_GETTERS = frozenset({"os.getenv", "os.environ.get", "getenv", "environ.get", "config", "env", "env.str",
+                          "env.get_value", "decouple.config", "settings.get"})
+_ENV_GETTER_ENDS = tuple({name.rsplit(".", 1)[-1]: None for name in _ENV_GETTERS})  # what calls_named asks for
 _KNOWN_DEFAULTS = re.compile(r"^(change[-_ ]?me|change[-_ ]?this|replace[-_ ]?me|secret|password|passw0rd|admin|"
                              r"default|insecure\S*|dev|development|test|dummy|not[-_ ]?a[-_ ]?secret|please[-_ ]change\S*|"
                              r"your[-_]\S+|xxx+|\S*change[-_]?me\S*|django-insecure\S*)$", re.I)
@@ -120,8 +123,8 @@ def _secret_defaults(ctx: FileContext) -> Iterator[tuple[str, str, ast.stmt | as
     """(name, value, anchor) for secrets that fall back to a value written in the code: a literal default
     of an environment lookup (``os.getenv("SECRET_KEY", "change-me")``), or a placeholder assigned in a
     settings module (``SECRET_KEY = "changeme"``)."""
-    for call in ctx.calls():
-        if not _ENV_GETTERS.match(dotted(call.func)) or not call.args:
+    for call in ctx.calls_named(*_ENV_GETTER_ENDS, ""):  # "": named by dotted() below
+        if dotted(call.func) not in _ENV_GETTERS or not call.args:
             continue
         key = call.args[0]
         default = call.args[1] if len(call.args) > 1 else kwarg_value(call, "default")
@@ -192,7 +195,7 @@ def unsafe_settings(ctx: FileContext) -> Iterator[Finding]:
                     yield finding(ctx, f"setting.{name.lower()}", node,
                                   "" if not cors or _module_true(ctx, "CORS_ALLOW_CREDENTIALS") else "no_credentials")
     yield from _tls_off(ctx)
-    for call in ctx.calls():
+    for call in ctx.keyword_calls:
         name = dotted(call.func)
         for kw in call.keywords:
             if kw.arg == "verify" and _is_false(kw.value):

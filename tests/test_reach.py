@@ -16,6 +16,7 @@ from archreview.checklist.reach import UNREACHED_NOTE, place_unreached
 from archreview.core.model import Finding
 from archreview.checklist.rules import in_report
 from archreview.facts.mentions import text_mentions
+from archreview.repo.facts import repo_facts
 from tests.repos import make_repo
 
 # A blocking HTTP call inside async def (async.blocking_call) on a production path.
@@ -77,6 +78,24 @@ def test_the_same_module_imported_by_another_keeps_its_place(tmp_path):
 ])
 def test_a_module_named_or_started_elsewhere_keeps_its_place(tmp_path, extra):
     [kept] = _sync_findings(tmp_path, extra)
+    assert not kept.message.endswith(UNREACHED_NOTE) and kept.placement == "production"
+
+
+TEST_OF_SYNC = "from shop import sync\n\n\ndef test_pull_rates():\n    assert sync.pull_rates\n"
+
+
+def test_the_repository_facts_say_who_imports_whom_once_for_every_placement(tmp_path):
+    cron = "from .. import sync\nfrom . import cron\n"
+    repo = make_repo(tmp_path, [{**BASE, "shop/billing/__init__.py": "", "shop/billing/cron.py": cron,
+                                 "tests/test_sync.py": TEST_OF_SYNC}])
+    importers = repo_facts(analyze(repo.path, use_cache=False).head).importers
+    assert importers["shop.sync"] == {"shop.billing.cron", "tests.test_sync"}  # a relative import, a test
+    assert importers["shop.rates"] == {"shop.views"}
+    assert "shop.billing.cron" not in importers  # its import of itself brings no one
+
+
+def test_a_module_only_a_test_imports_is_reached(tmp_path):
+    [kept] = _sync_findings(tmp_path, {"tests/test_sync.py": TEST_OF_SYNC})
     assert not kept.message.endswith(UNREACHED_NOTE) and kept.placement == "production"
 
 

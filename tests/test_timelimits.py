@@ -15,7 +15,7 @@ from archreview.analysis.run import analyze
 from archreview.checklist.placement import place
 from archreview.checklist.rules import REPORT_FLOOR
 from archreview.checklist.timelimits import TAIL, TASK, place_time_limited
-from archreview.core.model import FileFacts, Finding
+from archreview.core.model import FileFacts, Finding, RepoFacts
 from tests.repos import make_repo
 
 TASKS = """\
@@ -111,6 +111,14 @@ def test_plugins_loaded_by_name_under_an_app_wide_limit_are_placed_lower_and_say
     assert "shop/celery.py:6 task_time_limit=1800" in plugin.message and "control command" in plugin.message
 
 
+def test_a_plugin_a_test_imports_is_still_a_plugin(tmp_path):
+    # who imports whom is one map of the repository facts; here (not in archreview.checklist.reach) tests do not count
+    test = "from shop.analyzers.observable.shodan import Shodan\n\n\ndef test_shodan():\n    assert Shodan\n"
+    [plugin] = _findings(tmp_path, {**PLUGINS, "shop/celery.py": CELERY, "tests/test_shodan.py": test},
+                         "shop/analyzers/observable/shodan.py")
+    assert _bounded(plugin) and plugin.placement == "time_limited" and "plugin module nothing imports" in plugin.message
+
+
 def test_plugins_without_an_app_wide_limit_keep_their_place(tmp_path):
     [plugin] = _findings(tmp_path, PLUGINS, "shop/analyzers/observable/shodan.py")
     assert not _bounded(plugin) and plugin.confidence >= REPORT_FLOOR
@@ -132,6 +140,6 @@ def test_a_finding_placed_already_keeps_its_one_scaling_whatever_its_message_say
     found = Finding(1, "shop/tasks.py", 7, "requests.get without a timeout", 0.8, rule="timeout.missing")
     [command] = place([found], run_by_hand=True)
     reworded = dataclasses.replace(command, message=command.message + " [seen in the last review]")
-    [kept, limited] = place_time_limited([reworded, found], [tasks], [])
+    [kept, limited] = place_time_limited([reworded, found], [tasks], RepoFacts((), frozenset()))
     assert kept == reworded and kept.placement == "command"
     assert limited.placement == "time_limited" and limited.confidence == 0.4 and TAIL[:-1] in limited.message

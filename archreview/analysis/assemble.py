@@ -49,7 +49,7 @@ def assemble(ref: RepoRef, head: Snapshot, base: Snapshot | None, context: Conte
     fit = fit_test(base, head, changed, head_facts, new_infra, context, lines)
     users = context.scale.users if context else None
     findings = place_time_limited(place_unreached(history(_mark_new(head, lines), base is not None),
-                                                  unreached(head.files, modules)), head.files, modules)
+                                                  unreached(head.files, head_facts)), head.files, head_facts)
     findings = drop_in_process_calls(findings, head.files, modules)
     findings += _mark_new_repo(with_fingerprints(repo_findings(head, new_infra, fit, the_graph.violations, users, changed),
                                                    by_message), lines)

@@ -36,7 +36,7 @@ from functools import cache
 from importlib import resources
 
 from archreview.checklist.placement import COMMAND_SCALE, role
-from archreview.core.model import FileFacts, Finding, Module
+from archreview.core.model import FileFacts, Finding, Module, RepoFacts
 from archreview.facts.mentions import DYNAMIC
 from archreview.repo.modules import absolute
 
@@ -61,18 +61,18 @@ def discovered() -> Discovered:
     return Discovered(frozenset(data["names"]), frozenset(data["folders"]))
 
 
-def unreached(files: Sequence[FileFacts], modules: Sequence[Module], found: Discovered | None = None) -> frozenset[str]:
+def unreached(files: Sequence[FileFacts], facts: RepoFacts, found: Discovered | None = None) -> frozenset[str]:
     """Paths of production Python modules that nothing imports, names or discovers."""
     found = found or discovered()
+    modules = facts.modules
     candidates = [m for m in modules if m.language == "python" and m.path.endswith(".py") and not found.covers(m.path)
                   and role(m.path) == "production"]
     if not candidates:
         return frozenset()
-    imported = {i.target for m in modules for i in m.imports if i.category == "internal" and i.target != m.name}
     written = _imported_names(files, modules)
     mentions = _Mentions(files)
     plugins = _plugin_folders(modules, mentions)
-    orphans = frozenset(m.path for m in candidates if m.name not in imported
+    orphans = frozenset(m.path for m in candidates if m.name not in facts.importers
                         and not any(_others(written.get(name), m.path) for name in _spellings(m, star=True))
                         and m.path.rpartition("/")[0] not in plugins and not mentions.reach(m))
     # Only where the repository's own imports reach most of its modules do the few they miss stand out: in a

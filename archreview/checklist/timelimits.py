@@ -30,7 +30,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from archreview.checklist.placement import COMMAND_SCALE, role
 from archreview.checklist.reach import discovered
-from archreview.core.model import FileFacts, Finding, Module
+from archreview.core.model import FileFacts, Finding, RepoFacts
 from archreview.facts.index import FileContext, dotted
 from archreview.sources.roles import role_of
 
@@ -87,7 +87,7 @@ def _app_limits(ctx: FileContext) -> Iterator[tuple[int, str]]:
                 yield key.lineno, f"{key.value!s}={ast.unparse(value)}"
 
 
-def place_time_limited(findings: Iterable[Finding], files: Sequence[FileFacts], modules: Sequence[Module]) -> list[Finding]:
+def place_time_limited(findings: Iterable[Finding], files: Sequence[FileFacts], facts: RepoFacts) -> list[Finding]:
     """Timeout findings inside time-limited Celery tasks (exact) or, under an app-wide limit, in plugin
     modules (partial), scaled down like an operator command's with a note. A finding placed already (a
     developer script, an operator command, a module nothing reaches: ``Finding.placement``) keeps its one
@@ -103,7 +103,7 @@ def place_time_limited(findings: Iterable[Finding], files: Sequence[FileFacts], 
                 first, last, name, limit = v.split("\t", 3)
                 if limit or app:
                     tasks[ff.path].append((int(first), int(last), name, limit or f"the app-wide {app}"))
-    plugins = plugin_modules(modules) if app else frozenset()
+    plugins = plugin_modules(facts) if app else frozenset()
     out = []
     for f in found:
         note = ""
@@ -122,20 +122,16 @@ def place_time_limited(findings: Iterable[Finding], files: Sequence[FileFacts], 
     return out
 
 
-def plugin_modules(modules: Sequence[Module]) -> frozenset[str]:
+def plugin_modules(facts: RepoFacts) -> frozenset[str]:
     """Paths of production Python modules no module outside their own kind imports, in folders of two or
     more of them: plugins a registry loads by name (IntelOwl's analyzers, connectors and ingestors). A
     module only such modules import (a plugin subclassing another) is one too; test modules' imports do
     not count; modules frameworks find by their file name (``data/reach.toml``: views, middleware, urls,
     admin...) are never plugins here, as a web request may run them."""
     web = discovered().names
-    python = {m.name: m for m in modules if m.language == "python" and m.path.endswith(".py")}
-    importers: dict[str, set[str]] = defaultdict(set)
-    for m in python.values():
-        if role_of(m.path) != "test":
-            for i in m.imports:
-                if i.category == "internal" and i.target != m.name:
-                    importers[i.target].add(m.name)
+    python = {m.name: m for m in facts.modules if m.language == "python" and m.path.endswith(".py")}
+    counted = frozenset(name for name, m in python.items() if role_of(m.path) != "test")
+    importers = {name: by & counted for name, by in facts.importers.items()}
     candidates = {name for name, m in python.items() if role(m.path) == "production"
                   and m.path.rpartition("/")[2].removesuffix(".py") not in web}
     plugins = {name for name in candidates if not importers.get(name)}

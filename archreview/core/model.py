@@ -10,6 +10,7 @@ processes, hash, and compare; dicts appear only at the JSON boundary
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from operator import attrgetter
 
@@ -281,6 +282,9 @@ class RepoFacts:
     modules: tuple[Module, ...]  # every named module, its imports resolved and categorised
     internal: frozenset[str]  # the repository's own top-level import names: never third-party
     violations: tuple[Violation, ...] = ()  # imports that break the layers of the context it was computed with
+    # internal module -> the other modules that import it (tests too), by name: who imports whom, for the
+    # checklist's placements (archreview.checklist.reach, archreview.checklist.timelimits)
+    importers: Mapping[str, frozenset[str]] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,9 +38,10 @@ SPEC = ts.Spec(
     throws=("throw_statement",),
     extra=(("default", ("assignment_pattern", "object_assignment_pattern")), ("paren", ("parenthesized_expression",))),
     words=(("property", "property_identifier", "catch"),),  # `.catch(`: a decision to lizard
+    # a parameter's default value: the query keeps the 1% of parameters that have one (typeorm: 148 of 14,395)
+    patterns="(required_parameter value: (_)) @default\n(optional_parameter value: (_)) @default\n",
 )
 _FUNCTIONS = frozenset(SPEC.functions)
-_PARAMETERS = ("required_parameter", "optional_parameter")
 _CLASSES = SPEC.classes
 
 
@@ -64,8 +65,7 @@ def _build(caps: dict, data: bytes) -> dict[str, Any]:
     conditions = [c for c in ts.decisions(caps, SPEC) if _counts(c, lost)]  # nothing inside `${...}`, as lizard
     conditions += [c for c in caps.get("property", []) if _counts(c, lost)]  # `.catch(`: lizard counts it too
     # a default value (`a = 1` in parameters, `{ b = 2 } = o` in a destructuring pattern) is a decision to lizard
-    conditions += caps.get("default", []) + [v for v in caps.get("var", []) if v.type in _PARAMETERS
-                                             and v.child_by_field_name("value") is not None]
+    conditions += caps.get("default", [])
     imports, aliases = [], []
     for node in caps.get("import", []):
         source = node.child_by_field_name("source")

@@ -117,7 +117,7 @@ class Spec:
     interpolations: tuple[str, ...] = ("template_substitution", "interpolation")
     dollar_holes: bool = False  # Kotlin: "$name" in a string is a value put in (the grammar leaves it as text)
     nesting: bool = False  # record the calls around each call (Kotlin: a coroutine builder's or withContext's lambda)
-    patterns: str = ""  # query patterns written out, e.g. with a predicate
+    patterns: str = ""  # query patterns written out, e.g. with a predicate (one a line)
     # (capture name, node type, text): nodes of that type whose text is exactly that word, found where the word
     # occurs in the file rather than by the query (a query predicate tests every node of the type: TypeScript's
     # `.catch` among 160,000 property names cost a fifth of typeorm's query)
@@ -149,7 +149,14 @@ def _query(grammar: str, spec: Spec):
         anonymous = ['"' + t.replace('"', '\\"') + '"' for t in types if tokens and lang.id_for_node_kind(t, False)]
         if named or anonymous:
             patterns.append(f"[{' '.join(named + anonymous)}] @{name}")
-    return tree_sitter.Query(lang, "\n".join(patterns) + "\n" + spec.patterns)
+    # a written pattern whose (first) node type this grammar lacks is left out, as the types above are
+    # (TypeScript's `(required_parameter value: ...)` where the same Spec reads JavaScript)
+    written = [p for p in spec.patterns.splitlines()
+               if not (m := _OPENING_TYPE.match(p)) or lang.id_for_node_kind(m.group(1), True)]
+    return tree_sitter.Query(lang, "\n".join(patterns + written) + "\n")
+
+
+_OPENING_TYPE = re.compile(r"\s*\((\w+)")
 
 
 def prepare(grammar: str, spec: Spec) -> None:

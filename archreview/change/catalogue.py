@@ -44,6 +44,7 @@ _SECTIONS: dict[str, tuple[str, dict[str, type]]] = {
     "url_calls": ("calls", {}),
     "settings_reads": ("objects", {"modules": list, "class_names": list, "when_imported": list, "keys": list,
                                    "params": list}),
+    "file_reads": ("loaders", {"modules": list, "class_names": list, "keys": list}),
 }
 _REGEX_SECTIONS = {"classes", "backends", "images", "processes", "paths", "env_reads", "url_calls", "settings_reads"}
 _CONFIG_FIELDS = ("extensions", "names", "name_prefixes", "exclude_dirs", "exclude_names")
@@ -139,6 +140,7 @@ class Catalogue:
     ini_reads: tuple[Entry, ...] = field(compare=False, default=())  # configparser-style section/option readers
     url_calls: tuple[tuple[re.Pattern[str], Entry], ...] = field(compare=False, default=())  # `env.db(default=URL)`
     settings_reads: tuple[Entry, ...] = field(compare=False, default=())  # `settings.get("X")`, `app.config["X"]`
+    file_reads: tuple[Entry, ...] = field(compare=False, default=())  # `config["sentry"]["dsn"]` of a loaded file
     # the regexes entries of settings_reads and settings_classes hold as strings (objects, modules, class names),
     # compiled once here: the per-file readers look them up rather than compile them for every file
     regexes: dict[str, re.Pattern[str]] = field(compare=False, default_factory=dict)
@@ -209,7 +211,8 @@ def _entry(section: str, index: int, raw: dict[str, Any], source: str) -> Entry:
         raise fail(f"unknown ecosystem {raw['ecosystem']!r}; use one of {', '.join(ECOSYSTEMS)}")
     if section == "roles" and not all(m.count(":") == 1 and m.split(":")[0] in KINDS for m in match):
         raise fail("'plays' entries must be \"kind:name\" with a known kind")
-    regexes = (*raw.get("class_names", ()), *raw.get("keys", ()), *(raw.get("modules", ()) if section == "settings_reads" else ()))
+    regexes = (*raw.get("class_names", ()), *raw.get("keys", ()),
+               *(raw.get("modules", ()) if section in ("settings_reads", "file_reads") else ()))
     for pattern in (*(match if section in _REGEX_SECTIONS else ()), *regexes):
         try:
             re.compile(pattern)
@@ -303,7 +306,8 @@ def _index(entries: tuple[Entry, ...], config: ConfigRule) -> Catalogue:
         ini_reads=tuple(of("ini_reads")),
         url_calls=tuple((re.compile(p), e) for e in of("url_calls") for p in e.match),
         settings_reads=tuple(of("settings_reads")),
-        regexes={p: re.compile(p) for e in (*of("settings_reads"), *of("settings_classes"))
+        file_reads=tuple(of("file_reads")),
+        regexes={p: re.compile(p) for e in (*of("settings_reads"), *of("settings_classes"), *of("file_reads"))
                  for p in (*(e.match if e.section == "settings_reads" else ()), *e.modules, *e.class_names, *e.keys)},
         env_reads_any=_alternation([p for e in of("env_reads") for p in e.match]),
     )

@@ -50,7 +50,7 @@ from archreview.core.model import FileFacts, InfraFinding, Location, RepoFacts, 
 from archreview.repo.modules import internal_names
 from archreview.core.vocab import Kind
 from archreview.change.codesignals import package_signals
-from archreview.change.signals import KEY_VIAS, manifest_signals
+from archreview.change.signals import KEY_VIAS, STAGE_VIAS, manifest_signals
 from archreview.facts.packages import NOT_DECLARED
 from archreview.facts.treesitter import ECOSYSTEM_OF
 from archreview.sources.files import language_of
@@ -123,13 +123,18 @@ def _internal(snapshot: Snapshot, facts: RepoFacts | None) -> frozenset[str]:
 
 def _occurrences(snapshot: Snapshot, cat: Catalogue, internal: frozenset[str]) -> list[_Occurrence]:
     libs = {k: v[0] for k, v in _gradle_catalog(snapshot).items() if v}
+    targets = _build_targets(snapshot)
     out = []
     for f in snapshot.files:
         where = place(f.path)
         if where == "docs":
             continue
         for s in f.signals:
-            if s.via in KEY_VIAS or (s.via == "import" and _is_python(f) and s.detail.split(".")[0] in internal):
+            if s.via == "stage" and s.detail in targets:  # a stage a build targets: one more image
+                out.append(_Occurrence(s.kind, s.name, f.path, s.line, where == "test", deployed=True,
+                                       detail=f"stage {s.detail}"))
+            if s.via in KEY_VIAS or s.via in STAGE_VIAS \
+                    or (s.via == "import" and _is_python(f) and s.detail.split(".")[0] in internal):
                 continue
             out.append(_Occurrence(s.kind, s.name, f.path, s.line, where == "test", deployed=s.via in _DEPLOYED,
                                    plays=s.detail.split(" ", 1)[0] if s.via == "role" else "",
@@ -143,6 +148,13 @@ def _occurrences(snapshot: Snapshot, cat: Catalogue, internal: frozenset[str]) -
             out.append(_Occurrence(s.kind, s.name, f.path, s.line, where == "test" or is_dev_section(s.detail), True,
                                    deployed=True, detail=s.detail))
     return _established(_with_roles(out, cat))
+
+
+def _build_targets(snapshot: Snapshot) -> frozenset[str]:
+    """Dockerfile stages a build targets: a production compose service's ``build: {target: ..}``, or a CI step
+    that builds and pushes an image (a release pipeline: where the product's images come from)."""
+    return frozenset(s.detail for f in snapshot.files if place(f.path) == "prod" or in_ci(f.path)
+                     for s in f.signals if s.via == "build_target")
 
 
 def _named(s: Signal, cat: Catalogue) -> bool:
@@ -234,7 +246,7 @@ def new_infrastructure(
     after = _grouped([*(o for o in _occurrences(head, cat, internal) if (o.kind, o.name, o.path) not in wrappers),
                       *_service_folders(base, head, cat, folders)])
     renamed = _renamed_services(base, head) | _packaging_only(base, head)
-    moved = _moved_config_files(base, head) | _in_renamed_folders(base, head, folders)
+    moved = _moved_config_files(base, head) | _in_renamed_folders(base, head, folders) | _chart_files(head)
     new_keys = _new_keys(base, head)
     findings = [*_new_config_keys(new_keys, changed, not_used, used)]
     setting_names: set[tuple[Kind, str]] = set()
@@ -356,7 +368,9 @@ def _instance(o: _Occurrence, key: tuple[str, str]) -> tuple[str, str]:
     second one beside it is new and a moved one is not; one opened inside a function on each call
     (``@``) by what it opens alone, so another handler opening the same connection is not new;
     a Dockerfile by its path."""
-    if key[0] == "container" or o.by_path or not o.detail:
+    if key[0] == "container":
+        return (o.path, o.detail if o.detail.startswith("stage ") else "")  # a Dockerfile, or a stage a build targets
+    if o.by_path or not o.detail:
         return (o.path, "")
     return ("" if o.detail.startswith("@") else o.path, o.detail)
 
@@ -379,6 +393,14 @@ def _moved_config_files(base: Snapshot, head: Snapshot) -> frozenset[str]:
         return {s.name for f in snapshot.files for s in f.signals if s.kind == "config" and s.via == "config"}
 
     return _moved(files(base), files(head))
+
+
+def _chart_files(head: Snapshot) -> frozenset[str]:
+    """Files of a Helm chart (the folder holding a ``Chart.yaml``, and everything under it): how the product is
+    deployed on Kubernetes, templates and values of the deployment, not config files the product reads (jertel/
+    elastalert2 7c1cff4: ``chart/elastalert2`` deploys the same service)."""
+    charts = [f.path.removesuffix("Chart.yaml") for f in head.files if posixpath.basename(f.path) == "Chart.yaml"]
+    return frozenset(p for p in _paths(head) for c in charts if p.startswith(c)) if charts else frozenset()
 
 
 def _paths(snapshot: Snapshot) -> list[str]:
@@ -675,16 +697,46 @@ def imported_distributions(snapshot: Snapshot, *, production_only: bool,
                            internal: frozenset[str] | None = None) -> frozenset[str]:
     """Distributions of third-party imports: not stdlib, not relative, not the repo's own modules."""
     internal = internal if internal is not None else internal_names(snapshot.files)
+    siblings = _siblings(snapshot)
+    python2 = {posixpath.dirname(f.path) for f in snapshot.files if "read as Python 2" in (f.error or "")}
     out = set()
     for f in snapshot.files:
         if not _is_python(f) or place(f.path) == "docs" or (production_only and place(f.path) == "test"):
             continue
+        if production_only and posixpath.basename(f.path).lower() in _TASK_FILES:
+            continue  # setup.py's setuptools, a fabfile's fabric: the tools that build and deploy, not the product's
+        folder = posixpath.dirname(f.path)
+        local = siblings if folder in python2 else ()  # a folder of Python 2 modules: implicit relative imports
         for imp in f.imports:
             top = imp.module.split(".")[0]
             if (imp.level == 0 and top and top not in standard_library() and top not in internal
-                    and names_a_distribution(imp.module)):
+                    and (folder, top) not in local and names_a_distribution(imp.module)):
                 out.add(distribution_of(imp.module))
     return frozenset(out)
+
+
+def _siblings(snapshot: Snapshot) -> frozenset[tuple[str, str]]:
+    """(folder, name) of every Python module and package: in a folder holding Python 2 modules (one or more read as
+    Python 2), ``import analyzer_pipeline`` beside
+    ``analyzer_pipeline.py`` is the folder's own module (an implicit relative import: LibreTime a6a64a2's
+    airtime_analyzer), not a distribution."""
+    out = set()
+    for f in snapshot.files:
+        if _is_python(f):
+            folder, name = posixpath.split(f.path)
+            if name == "__init__.py":
+                out.add(posixpath.split(folder))
+            out.add((folder, name.removesuffix(".py")))
+    return frozenset(out)
+
+
+_AFFIXES = (("django-", ""), ("flask-", ""), ("python-", ""), ("py-", ""), ("", "-python"), ("", "-py"))
+
+
+def _declared_under_another_name(name: str, declared: Collection[str]) -> bool:
+    """An import whose distribution is not in the table, declared under the framework's or language's prefix
+    (freelawproject/courtlistener a05baf7: ``cursor_pagination`` comes from ``django-cursor-pagination``)."""
+    return any(f"{pre}{name}{suf}" in declared for pre, suf in _AFFIXES)
 
 
 def new_dependencies(base: Snapshot | None, head: Snapshot, *, base_facts: RepoFacts | None = None,
@@ -703,7 +755,7 @@ def new_dependencies(base: Snapshot | None, head: Snapshot, *, base_facts: RepoF
     declared = declared_distributions(head)
     known = had | {same_as(n) for n in declared}
     imported = {n for n in imported_distributions(head, production_only=True, internal=_internal(head, head_facts))
-                if same_as(n) not in known}
+                if same_as(n) not in known and not _declared_under_another_name(n, known)}
     python = {n for n in declared | imported if same_as(n) not in had}
     before = declared_packages(base)
     others = {name for key, name in declared_packages(head).items() if key not in before}

@@ -277,7 +277,7 @@ def python_signals(path: str, tree: ast.Module, text: str, catalogue: Catalogue 
                       if "://" in s.detail else s for s in signals]
         else:  # given_to is read only for a string that says something (most files have none)
             found += _roles(signals, scan.given_to.get(id(node), ""), cat)
-    found += _config_keys(scan, cat)
+    found += _config_keys(scan, cat, path)
     for entry in cat.settings_reads:
         found += _settings_reads(scan, entry, path, cat.regexes)
     return _unique(found)
@@ -333,12 +333,13 @@ _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*[A-Z0-9]$")
 _CAPITALS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")  # what an _ENV_NAME starts with
 
 
-def _config_keys(scan: _Scan, cat: Catalogue) -> list[Signal]:
+def _config_keys(scan: _Scan, cat: Catalogue, path: str = "") -> list[Signal]:
     """Config keys the file defines: environment variables read through os.getenv/environ and helpers
     (``env("X")``, a constant naming the variable) and fields of settings classes (env_prefix honoured)."""
     out: list[Signal] = []
     if cat.env_reads:
         reads: dict[str, Entry | None] = {}  # by name: a file calls the same few names many times
+        named: list[tuple[ast.AST, ast.AST, Entry]] = []  # reads of the variable a name holds: a helper's parameter?
         prefilter = cat.env_reads_any.search if cat.env_reads_any is not None else None
         for call, name in zip(scan.calls, scan.call_names):
             entry = reads[name] if name in reads else reads.setdefault(
@@ -347,15 +348,139 @@ def _config_keys(scan: _Scan, cat: Catalogue) -> list[Signal]:
             key = _env_name(call.args[0], scan) if entry and call.args else ""
             if entry and key and key not in entry.not_keys:
                 out.append(Signal(entry.kind, entry.name, call.lineno, "key", key))
+            elif entry and call.args and isinstance(call.args[0], ast.Name):
+                named.append((call, call.args[0], entry))
         for sub in scan.ctx.nodes(ast.Subscript):
             entry = cat.env_subscripts.get(scan.qualified(sub.value))
             key = _env_name(sub.slice, scan) if entry else ""
             if entry and key and key not in entry.not_keys:
                 out.append(Signal(entry.kind, entry.name, sub.lineno, "key", key))
+            elif entry and isinstance(sub.slice, ast.Name):
+                named.append((sub, sub.slice, entry))
+        out += _helper_keys(scan, named) if named else []
     for entry in cat.settings_classes:
         out += _settings_fields(scan, entry, cat.regexes)
     for entry in cat.ini_reads:
         out += _ini_keys(scan, entry)
+    for entry in cat.file_reads:
+        out += _file_keys(scan, entry, path, cat.regexes)
+    return out
+
+
+_FILE_KEY = re.compile(r"^[A-Za-z_][\w.-]*$")
+
+
+def _file_keys(scan: _Scan, entry: Entry, path: str, regexes: dict[str, re.Pattern[str]]) -> list[Signal]:
+    """Keys of a loaded config file read by literal key (catalogue ``file_reads``): ``config["sentry"]["dsn"]`` reads
+    ``sentry.dsn``, ``config["metrics.enabled"]`` reads ``metrics.enabled``, ``ConfigObj(p).get("LANG")`` reads
+    ``LANG``. The object is a loader's result (or an instance of a config class) under a config-like name, a part
+    of one (``sentry = config.get("sentry", {})``), or a config-like name a settings module imports (by a star
+    import too) and never assigns; the longest literal chain on each use is the key."""
+    names, classes = [regexes[k] for k in entry.keys], [regexes[c] for c in entry.class_names]
+    loaders = set(entry.match)
+
+    def loads(node: ast.AST) -> bool:
+        if not isinstance(node, ast.Call):
+            return False
+        callee = scan.qualified(node.func)
+        return callee in loaders or any(c.search(callee.rsplit(".", 1)[-1]) for c in classes)
+
+    def chain(node: ast.AST) -> tuple[ast.AST, list[str]]:
+        parts: list[str] = []
+        while True:
+            if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) \
+                    and isinstance(node.slice.value, str) and _FILE_KEY.match(node.slice.value):
+                parts.append(node.slice.value)
+                node = node.value
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" \
+                    and 1 <= len(node.args) <= 2 and isinstance(node.args[0], ast.Constant) \
+                    and isinstance(node.args[0].value, str) and _FILE_KEY.match(node.args[0].value) \
+                    and not (len(node.args) == 2 and isinstance(node.args[1], ast.Constant)
+                             and isinstance(node.args[1].value, str)):  # `get("core", "url")`: configparser's
+                parts.append(node.args[0].value)
+                node = node.func.value
+            else:
+                return node, parts[::-1]
+
+    named = [n for n in scan.ctx.nodes(ast.Name) if any(k.match(n.id) for k in names)]
+    if not named and not any(c in loaders for c in scan.call_names):
+        return []
+    objects: dict[str, str] = {}  # name -> the key it holds ("" for the whole file)
+    if any(regexes[m].search(path) for m in entry.modules):  # a settings module reads what it imports
+        assigned = {n.id for n in named if not isinstance(n.ctx, ast.Load)} | {
+            a.arg for f in scan.ctx.nodes(ast.FunctionDef, ast.AsyncFunctionDef) for a in ast.walk(f.args)
+            if isinstance(a, ast.arg)}
+        objects.update((n.id, "") for n in named if n.id not in assigned)
+    for assign in sorted(scan.ctx.nodes(ast.Assign), key=lambda n: n.lineno):
+        target = assign.targets[0] if len(assign.targets) == 1 else None
+        if not isinstance(target, ast.Name) or not any(k.match(target.id) for k in names):
+            continue
+        root, parts = chain(assign.value)
+        if loads(root) and not parts:
+            objects[target.id] = ""
+        elif parts and (loads(root) or (isinstance(root, ast.Name) and root.id in objects)):
+            held = objects.get(root.id, "") if isinstance(root, ast.Name) else ""
+            objects[target.id] = ".".join([held, *parts] if held else parts)
+    if not objects and not any(c in loaders for c in scan.call_names):
+        return []
+    best: dict[int, tuple[int, str]] = {}  # id(root) -> (line, the longest key read through it)
+    written: set[int] = set()
+    for node in [*scan.ctx.nodes(ast.Subscript), *scan.calls]:
+        root, parts = chain(node)
+        if not parts:
+            continue
+        if isinstance(root, ast.Name) and root.id in objects:
+            held = objects[root.id]
+        elif loads(root):
+            held = ""
+        else:
+            continue
+        if isinstance(node, ast.Subscript) and not isinstance(node.ctx, ast.Load):
+            written.add(id(root))  # `config["x"] = 1`: set here, not read
+            continue
+        key = ".".join([held, *parts] if held else parts)
+        if len(key) > len(best.get(id(root), (0, ""))[1]):
+            best[id(root)] = (node.lineno, key)
+    return [Signal(entry.kind, entry.name, line, "key", key) for root, (line, key) in best.items() if root not in written]
+
+
+def _helper_keys(scan: _Scan, reads: list[tuple[ast.AST, ast.AST, Entry]]) -> list[Signal]:
+    """Environment variables read through the file's own helper functions (peeringdb 508b877:
+    ``set_option("AWS_MEDIA_BUCKET_NAME", "")`` in its settings, ``set_option(name, value)`` calling
+    ``_set_option(name, ...)``, which reads ``os.environ.get(name)``): a module-level function that reads the
+    environment variable one of its parameters names (``reads``: each read with the node naming the variable),
+    directly or by handing that parameter to another such function, makes each call with an upper-case name
+    there a key."""
+    top = {id(f): f for f in scan.tree.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+    def position(node: ast.AST, within: ast.AST | None) -> tuple[str, int]:
+        func = top.get(id(within)) if within is not None else None
+        if func is None or not isinstance(node, ast.Name):
+            return "", -1
+        names = [a.arg for a in (*func.args.posonlyargs, *func.args.args)]
+        return (func.name, names.index(node.id)) if node.id in names else ("", -1)
+
+    helpers: dict[str, tuple[int, Entry]] = {}  # function name -> (the parameter naming the variable, its reader)
+    for read, named, entry in reads:
+        name, at = position(named, scan.ctx.enclosing_function(read))
+        if at >= 0:
+            helpers.setdefault(name, (at, entry))
+    grew = bool(helpers)
+    while grew:  # helpers of helpers: set_option -> _set_option -> os.environ.get
+        grew = False
+        for call in scan.calls:
+            called = helpers.get(call.func.id) if isinstance(call.func, ast.Name) else None
+            if called is None or len(call.args) <= called[0]:
+                continue
+            name, at = position(call.args[called[0]], scan.ctx.enclosing_function(call))
+            if at >= 0 and name not in helpers:
+                helpers[name], grew = (at, called[1]), True
+    out = []
+    for call in scan.calls if helpers else ():
+        called = helpers.get(call.func.id) if isinstance(call.func, ast.Name) else None
+        key = _env_name(call.args[called[0]], scan) if called is not None and called[0] < len(call.args) else ""
+        if key and called is not None and key not in called[1].not_keys:
+            out.append(Signal(called[1].kind, called[1].name, call.lineno, "key", key))
     return out
 
 
@@ -758,6 +883,11 @@ def file_signals(path: str, text: str, catalogue: Catalogue | None = None) -> tu
     program = name.endswith((".conf", ".ini")) and "[program:" in text  # a supervisor program: a process, not config
     if is_config(path, cat, any_place=True):
         found += _config_lines(text, cat, yaml_images=name.endswith((".yml", ".yaml")) and not _COMPOSE.match(name))
+        if name.endswith((".yml", ".yaml")) and "!" in text:
+            found += _yaml_env_tags(text)
+        if name.endswith((".yml", ".yaml")) and "build-push-action" in text:  # a CI step building an image
+            found += [Signal("container", m.group(1), text.count("\n", 0, m.start()) + 1, "build_target",
+                             m.group(1).lower()) for m in _BUILD_TARGET.finditer(text)]
         if program:
             found += _process_lines(text, cat, "procfile")
     if is_config(path, cat) and not program and not _COMPOSE.match(name):  # compose files bring services, not config
@@ -791,6 +921,18 @@ def _shell_env_reads(text: str) -> list[Signal]:
             if key not in own:
                 out.append(Signal("config", "config keys", number, "shell_key", key))
     return out
+
+
+# `!ENV 'RABBITMQ_DEFAULT_USER'`, `!REQUIRED_ENV "BOT_TOKEN"`, `!env_var X`: a YAML tag the app's loader resolves
+# from the environment (python-discord/bot 3f5433c registers both on yaml.SafeLoader)
+_YAML_ENV_TAG = re.compile(r"!(?i:(?:\w+_)?env(?:_?var)?)[ \t]+[\"']?([A-Z][A-Z0-9_]*[A-Z0-9])\b")
+
+
+def _yaml_env_tags(text: str) -> list[Signal]:
+    """Environment variables a YAML config file reads through an environment tag: keys (via ``key``)."""
+    return [Signal("config", "config keys", number, "key", m.group(1))
+            for number, line in enumerate(text.splitlines(), 1) if "!" in line and not line.lstrip().startswith("#")
+            for m in _YAML_ENV_TAG.finditer(line)]
 
 
 _DEBIAN_PACKAGE = re.compile(r"^Package:[ \t]*([a-z0-9][a-z0-9+.-]+)[ \t]*$", re.M)
@@ -884,6 +1026,11 @@ def _compose(text: str, cat: Catalogue) -> list[Signal]:
             out.append(Signal("service", str(key.value), key.start_mark.line + 1, "compose",
                               image_text or f"build {_build_context(yaml_value(body, 'build'))}"))
         out += known
+        build = yaml_value(body, "build")
+        target = yaml_value(build, "target") if isinstance(build, yaml.MappingNode) else None
+        if isinstance(target, yaml.ScalarNode) and target.value:
+            out.append(Signal("container", str(target.value), target.start_mark.line + 1, "build_target",
+                              str(target.value).lower()))
         for field in ("command", "entrypoint"):
             node = yaml_value(body, field)
             if isinstance(node, yaml.ScalarNode):
@@ -905,6 +1052,7 @@ def _dockerfile(text: str, cat: Catalogue) -> list[Signal]:
     """The final stage's base image (kind ``container``), service images, installs and commands."""
     out: list[Signal] = []
     stages: dict[str, str] = {}
+    named: list[tuple[str, str, int]] = []  # (stage, its image, line)
     final: tuple[str, int] | None = None
     for number, line in _instructions(text):
         word, _, rest = line.strip().partition(" ")
@@ -916,6 +1064,7 @@ def _dockerfile(text: str, cat: Catalogue) -> list[Signal]:
             image = stages.get(args[0].lower(), args[0])
             if len(args) >= 3 and args[1].lower() == "as":
                 stages[args[2].lower()] = image
+                named.append((args[2].lower(), image, number))
             final = (image, number)
             out += _image_signals(image, number, cat, "dockerfile")
         elif word in ("RUN", "CMD", "ENTRYPOINT"):
@@ -926,7 +1075,18 @@ def _dockerfile(text: str, cat: Catalogue) -> list[Signal]:
             out += [Signal("config", "config keys", number, "image_env", m.group(1)) for m in _IMAGE_ENV.finditer(rest)]
     if final:
         out.append(Signal("container", image_name(final[0]), final[1], "dockerfile", final[0]))
+        # a stage before the last is an image of its own when a build targets it (see ``STAGE_VIAS``)
+        out += [Signal("container", image_name(image), number, "stage", stage) for stage, image, number in named
+                if number != final[1]]
     return out
+
+
+# A Dockerfile's named stage other than the last (via "stage", detail the stage) and a build's target (via
+# "build_target": a compose service's `build: {target: ..}`, a CI build-push step's `target:`): the change analysis
+# counts a stage a build targets as one more image (mediacms 817e16a: the `base` and `full` targets pushed as two
+# images where one was). Facts about images, never evidence alone.
+STAGE_VIAS = frozenset({"stage", "build_target"})
+_BUILD_TARGET = re.compile(r"^\s*target:\s*[\"']?([\w.-]+)[\"']?\s*$", re.M)
 
 
 _IMAGE_ENV = re.compile(r"(?:^|\s)([A-Za-z_][A-Za-z0-9_]*)(?==|\s|$)")

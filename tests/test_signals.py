@@ -10,7 +10,7 @@ import time
 import pytest
 
 from archreview.change.catalogue import load_catalogue
-from archreview.change.signals import file_signals, image_name, is_config, python_signals
+from archreview.change.signals import STAGE_VIAS, file_signals, image_name, is_config, python_signals
 
 
 def kinds(text: str, path: str = "app/mod.py") -> set[tuple[str, str]]:
@@ -383,6 +383,30 @@ def test_settings_read_by_name_or_attribute_and_settings_modules_name_keys(path:
     assert sorted((s.via, s.detail) for s in signals if s.kind == "config") == sorted(keys)
 
 
+FILE_READ_ROWS = [  # (path, snippet, the keys of a loaded config file, as file_reads reads them)
+    ("app/settings/prod.py", "from .base import *\nDSN = config['sentry']['dsn']\nENV = config.get('sentry', {}).get('env')\n",
+     ["sentry.dsn", "sentry.env"]),  # a config-like name a settings module imports (star import)
+    ("app/main.py", "import yaml\nwith open('c.yml') as f:\n    cfg = yaml.safe_load(f)\nPORT = cfg['http']['port']\n"
+     "db = cfg.get('db', {})\nURL = db['url']\n", ["db", "http.port"]),  # `db` does not say config: not followed
+    ("app/main.py", "import yaml\nwith open('c.yml') as f:\n    cfg = yaml.safe_load(f)\ndb_config = cfg.get('db', {})\n"
+     "URL = db_config['url']\n", ["db", "db.url"]),  # a part of the file under a config-like name
+    ("app/__main__.py", "from .config import Config\nconfig = Config('c.yaml')\nX = config['bridge.username_template']\n",
+     ["bridge.username_template"]),
+    ("app/monitor.py", "from configobj import ConfigObj\nLANG = ConfigObj('/etc/default/locale').get('LANG')\n", ["LANG"]),
+    ("app/views.py", "import json\ndata = json.load(open('d.json'))\nX = data['items']\n", []),  # data, not config
+    ("app/views.py", "def f(config):\n    return config['x']\n", []),  # a parameter: nothing shows a file
+    ("app/settings/base.py", "import configparser\nconfig = configparser.ConfigParser()\nH = config.get('db', 'host')\n",
+     []),  # configparser's get(section, option): [[ini_reads]]'s (its receiver is made here: db.host there)
+]
+
+
+@pytest.mark.parametrize(("path", "snippet", "keys"), FILE_READ_ROWS)
+def test_keys_of_a_loaded_config_file_read_by_literal_key(path: str, snippet: str, keys: list) -> None:
+    signals = python_signals(path, ast.parse(snippet), snippet)
+    got = sorted(s.detail for s in signals if s.via == "key" and s.detail.lower() != "db.host")
+    assert got == sorted(keys)
+
+
 PATH_ROWS = [
     ("allocation/service_layer/messagebus.py", "event_bus", "message bus class"),
     ("app/event_bus.py", "event_bus", "message bus class"),
@@ -483,6 +507,7 @@ def test_every_catalogue_entry_has_a_row() -> None:
     covered |= {("roles", k, n) for _, k, n in ROLE_ROWS}
     covered |= {("url_calls", "database", "engine url")} if URL_CALL_ROWS else set()  # named after what they open
     covered |= {("settings_reads", "config", "config keys")} if SETTINGS_READ_ROWS else set()
+    covered |= {("file_reads", "config", "config keys")} if FILE_READ_ROWS else set()
     # others: test_code_signals; [[stores]] make no signal (test_change_shapes checks them on a change)
     missing = [e.label for e in load_catalogue().entries
                if e.ecosystem == "pypi" and e.section != "stores" and (e.section, e.kind, e.name) not in covered]
@@ -567,15 +592,17 @@ def test_malformed_compose_still_yields_what_lines_say() -> None:
 
 def test_dockerfile_container_is_the_final_stage_base_image() -> None:
     text = "FROM python:3.12 AS build\nRUN pip install -r requirements.txt\nFROM gcr.io/distroless/python3:nonroot\nCOPY --from=build /app /app\n"
-    got = [(s.kind, s.name, s.line) for s in file_signals("Dockerfile", text)]
-    assert got == [("container", "python3", 3)]
+    signals = file_signals("Dockerfile", text)
+    assert [(s.kind, s.name, s.line) for s in signals if s.via not in STAGE_VIAS] == [("container", "python3", 3)]
+    # a stage before the last is a fact: an image of its own only when a build targets it
+    assert [(s.name, s.line, s.via, s.detail) for s in signals if s.via in STAGE_VIAS] == [("python", 1, "stage", "build")]
 
 
 def test_dockerfile_stage_alias_resolves_and_continuations_join() -> None:
     text = "FROM python:3.12-slim AS base\nRUN pip install \\\n    tenacity \\\n    pika==1.3\nFROM base\nENV BROKER_URL=amqp://mq//\n"
     signals = file_signals("svc/Dockerfile", text)
     assert [s.detail for s in signals if s.via == "image_env"] == ["BROKER_URL"]  # the image sets it: no key to pass
-    got = {(s.kind, s.name, s.line) for s in signals if s.via != "image_env"}
+    got = {(s.kind, s.name, s.line) for s in signals if s.via != "image_env" and s.via not in STAGE_VIAS}
     assert got == {
         ("retry", "tenacity", 2),
         ("message_queue", "rabbitmq", 2),

@@ -402,7 +402,9 @@ def _file_keys(scan: _Scan, entry: Entry, path: str, regexes: dict[str, re.Patte
             else:
                 return node, parts[::-1]
 
-    named = [n for n in scan.ctx.nodes(ast.Name) if any(k.match(n.id) for k in names)]
+    every = scan.ctx.nodes(ast.Name)
+    configs = {i for i in {n.id for n in every} if any(k.match(i) for k in names)}  # each identifier matched once
+    named = [n for n in every if n.id in configs] if configs else []
     if not named and not any(c in loaders for c in scan.call_names):
         return []
     objects: dict[str, str] = {}  # name -> the key it holds ("" for the whole file)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from textwrap import dedent
 
+from archreview.analysis.perfile import analyse_file
 from test_change_shapes import config_keys, kinds
 from test_change_shapes_fifth import change
 
@@ -166,6 +167,10 @@ def test_a_module_whose_coding_cookie_names_a_codec_not_installed_is_read_as_utf
     result = change(git_repo, {"app/matrix.py": "# -*- coding: future_fstrings -*-\nimport time\n"},
                     {"app/matrix.py": module})
     assert ("observability", "prometheus") in kinds(result)
+    # still a file that does not decode as it says: read for imports and infrastructure only, the error kept
+    facts = analyse_file("app/matrix.py", "python", module.encode())
+    assert facts.error is not None and "read as UTF-8" in facts.error and facts.functions == ()
+    assert [i.module for i in facts.imports] == ["prometheus_client"]
 
 
 def test_dependencies_under_a_framework_prefix_implicit_relative_imports_and_build_tools(git_repo, private_cache) -> None:

@@ -123,7 +123,9 @@ def _python(path: str, data: bytes) -> FileFacts:
     try:
         text = decode_python(data)
     except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
-        return FileFacts(path, "python", lines=data.count(b"\n"), error=f"cannot decode: {exc}")
+        error = f"cannot decode: {exc}"
+        return _unknown_codec(path, data, error) if "unknown encoding" in str(exc) else \
+            FileFacts(path, "python", lines=data.count(b"\n"), error=error)
     lines = text.splitlines()
     try:
         with warnings.catch_warnings():
@@ -137,6 +139,30 @@ def _python(path: str, data: bytes) -> FileFacts:
     return _python_tree(path, text, lines, tree)
 
 
+def _unknown_codec(path: str, data: bytes, error: str) -> FileFacts:
+    """A file whose coding cookie names a codec this interpreter lacks (mautrix-telegram's ``# -*- coding:
+    future_fstrings -*-``, a source codec a package registers on install, whose input is UTF-8): read as UTF-8 for
+    its imports, manifest and infrastructure signals only, as a Python 2 file is; the error stays on the facts."""
+    try:
+        text = data.decode("utf-8")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text, filename=path)
+    except (SyntaxError, ValueError, UnicodeDecodeError, RecursionError, MemoryError):
+        return FileFacts(path, "python", lines=data.count(b"\n"), error=error)
+    return _partial(path, text, text.count("\n"), tree, text, f"{error}; read as UTF-8 for imports and infrastructure only")
+
+
+def _partial(path: str, text: str, lines: int, tree: ast.Module, source: str, error: str) -> FileFacts:
+    """Imports, manifest and infrastructure signals of a file read another way than it declares."""
+    ctx = FileContext(path, tree, source)
+    return FileFacts(
+        path=path, language="python", lines=lines, imports=tuple(pyfacts.imports_in(tree, ctx)),
+        requirements=manifests.requirements_of(path, text) if manifests.is_manifest(path) else (),
+        signals=signals.python_signals(path, tree, source, ctx=ctx), error=error,
+    )
+
+
 def _python2(path: str, text: str, lines: int, error: str) -> FileFacts:
     """A file that is not valid Python 3, read as Python 2 (:mod:`archreview.facts.legacy`) for its imports,
     manifest and infrastructure signals only, so a change that brings a database in a Python 2 module still
@@ -145,14 +171,8 @@ def _python2(path: str, text: str, lines: int, error: str) -> FileFacts:
     if legacy is None:
         return FileFacts(path, "python", lines=lines, error=error)
     tree, fixed, left_out = legacy
-    ctx = FileContext(path, tree, fixed)
-    return FileFacts(
-        path=path, language="python", lines=lines, imports=tuple(pyfacts.imports_in(tree, ctx)),
-        requirements=manifests.requirements_of(path, text) if manifests.is_manifest(path) else (),
-        signals=signals.python_signals(path, tree, fixed, ctx=ctx),
-        error=f"{error}; read as Python 2 for imports and infrastructure only"
-              + (f" ({left_out} statement(s) left out)" if left_out else ""),
-    )
+    return _partial(path, text, lines, tree, fixed, f"{error}; read as Python 2 for imports and infrastructure only"
+                    + (f" ({left_out} statement(s) left out)" if left_out else ""))
 
 
 def _python_tree(path: str, text: str, lines: list[str], tree: ast.Module) -> FileFacts:

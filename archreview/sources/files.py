@@ -164,19 +164,11 @@ def blob_id(data: bytes) -> str:
 def decode_python(data: bytes) -> str:
     """Python source as the interpreter would read it: PEP 263 cookie or BOM, else UTF-8.
 
-    A cookie naming a codec this interpreter does not have is read as UTF-8. Never the locale.
-    Raises SyntaxError (bad or conflicting cookie, or a
+    Never the locale. Raises SyntaxError (bad or conflicting cookie, or a
     first line that is not UTF-8 without one), LookupError or
     UnicodeDecodeError for the caller to record.
     """
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as exc:
-        # a cookie naming a codec this interpreter lacks: a source-transforming codec a package registers on
-        # install (mautrix-telegram's `# -*- coding: future_fstrings -*-`), whose input is UTF-8 text
-        if not str(exc).startswith("unknown encoding"):
-            raise
-        encoding = "utf-8"
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     return data.decode(encoding)
 
 

@@ -10,6 +10,11 @@ from archreview.analysis.perfile import analyse_file
 from test_change_shapes import config_keys, kinds
 from test_change_shapes_fifth import change
 
+def keys_added(git_repo, path: str, before: str, added: str, name: str = "repo") -> str:
+    """The config-keys finding of a change that appends ``added`` to the file at ``path``."""
+    return config_keys(change(git_repo, {path: before}, {path: before + added}, name=name))
+
+
 PEERINGDB_SETTINGS = dedent("""\
     import os
 
@@ -38,17 +43,13 @@ PEERINGDB_SETTINGS = dedent("""\
 def test_an_environment_variable_read_through_the_settings_own_helper_is_a_config_key(git_repo, private_cache) -> None:
     # peeringdb 508b877: `set_option("AWS_MEDIA_BUCKET_NAME", "")` in mainsite/settings/__init__.py; set_option hands
     # its `name` to _set_option, which reads os.environ.get(name): each call's upper-case name is a key
-    base = {"app/settings/__init__.py": PEERINGDB_SETTINGS}
-    head = {"app/settings/__init__.py": PEERINGDB_SETTINGS + 'set_option("AWS_MEDIA_BUCKET_NAME", "")\n'
-                                                            'set_option("AWS_S3_REGION_NAME", "us-east-1")\n'
-                                                            'MEDIA_URL = read_file("MEDIA_URL")\n'}
-    result = change(git_repo, base, head)
-    assert config_keys(result) == "config keys: AWS_MEDIA_BUCKET_NAME, AWS_S3_REGION_NAME"
+    added = 'set_option("AWS_MEDIA_BUCKET_NAME", "")\nset_option("AWS_S3_REGION_NAME", "us-east-1")\n' \
+            'MEDIA_URL = read_file("MEDIA_URL")\n'
+    found = keys_added(git_repo, "app/settings/__init__.py", PEERINGDB_SETTINGS, added)
+    assert found == "config keys: AWS_MEDIA_BUCKET_NAME, AWS_S3_REGION_NAME"
     # a helper that reads a file, not the environment, names no key; nor does a call with a lower-case argument
-    other = change(git_repo, base, {"app/settings/__init__.py": PEERINGDB_SETTINGS + 'LOGO = read_file("LOGO_PATH")\n'
-                                                                                     'set_option("debug", True)\n'},
-                   name="other")
-    assert config_keys(other) == ""
+    other = 'LOGO = read_file("LOGO_PATH")\nset_option("debug", True)\n'
+    assert keys_added(git_repo, "app/settings/__init__.py", PEERINGDB_SETTINGS, other, name="other") == ""
 
 
 CONFIG_LOADER = dedent("""\
@@ -130,15 +131,12 @@ DISCORD_CONFIG = dedent("""\
 def test_an_environment_tag_of_a_yaml_config_file_is_a_config_key(git_repo, private_cache) -> None:
     # python-discord/bot 3f5433c: config-default.yml gains a rabbitmq section whose username and password are
     # `!ENV "RABBITMQ_DEFAULT_USER"` / `!ENV "RABBITMQ_DEFAULT_PASS"` (tags the bot registers on yaml.SafeLoader)
-    base = {"config-default.yml": DISCORD_CONFIG}
-    head = {"config-default.yml": DISCORD_CONFIG + '\nrabbitmq:\n    host: "pdrmq"\n'
-                                                   '    username: !ENV "RABBITMQ_DEFAULT_USER"\n'
-                                                   '    password: !ENV "RABBITMQ_DEFAULT_PASS"\n'}
-    result = change(git_repo, base, head)
-    assert config_keys(result) == "config keys: RABBITMQ_DEFAULT_PASS, RABBITMQ_DEFAULT_USER"
+    added = '\nrabbitmq:\n    host: "pdrmq"\n    username: !ENV "RABBITMQ_DEFAULT_USER"\n' \
+            '    password: !ENV "RABBITMQ_DEFAULT_PASS"\n'
+    found = keys_added(git_repo, "config-default.yml", DISCORD_CONFIG, added)
+    assert found == "config keys: RABBITMQ_DEFAULT_PASS, RABBITMQ_DEFAULT_USER"
     # a commented-out tag is not read
-    quiet = change(git_repo, base, {"config-default.yml": DISCORD_CONFIG + "#   secret: !ENV 'SECRET'\n"}, name="quiet")
-    assert config_keys(quiet) == ""
+    assert keys_added(git_repo, "config-default.yml", DISCORD_CONFIG, "#   secret: !ENV 'SECRET'\n", name="quiet") == ""
 
 
 CHART = {

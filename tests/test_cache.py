@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
 
 from archreview import cli
+from archreview.analysis import cache as cache_module
 from archreview.analysis.cache import FactsCache, cache_info, entry_key
 from archreview.core.model import FileFacts
+from archreview.core.paths import package_path
 
 pytestmark = pytest.mark.usefixtures("private_cache")  # ARCHREVIEW_CACHE_DIR is tmp_path / "cache"
 
@@ -59,6 +62,34 @@ def test_a_cache_file_of_the_old_layout_is_emptied_not_fatal(tmp_path):
     assert cache.problem is None and cache.get_value("k") is None
     cache.put_value("k", 1)
     assert cache_info(folder).entries == 1
+
+
+@pytest.fixture
+def own_package(tmp_path, monkeypatch):
+    """A copy of archreview's sources that the cache fingerprints in place of the real ones."""
+    copy = tmp_path / "archreview"
+    shutil.copytree(package_path(), copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache_module, "package_path", lambda: copy)
+    cache_module.code_fingerprint.cache_clear()
+    yield copy
+    cache_module.code_fingerprint.cache_clear()
+
+
+def test_an_entry_pickled_with_the_facts_of_another_shape_is_never_read(tmp_path, own_package):
+    # A frozen dataclass with slots unpickles field by field, in order: FileFacts of another shape (say, with
+    # Celery tasks as strings in ``declares`` before they had fields of their own) would load wrong, not fail.
+    # Every key holds a hash of the package's sources, so a version whose model differs asks other keys.
+    key = entry_key("shop/tasks.py", "9daeafb9864cf43055ae93beb0afd6c7d144bfa4")
+    old = FactsCache(tmp_path / "c")
+    old.put_many({key: FileFacts("shop/tasks.py", "python", declares=(("celery-task", "6\t7\trefresh\t"),))})
+    old.close()
+    model = own_package / "core" / "model.py"
+    model.write_text(model.read_text().replace("    celery_tasks: tuple[CeleryTask, ...] = ()\n", ""))
+    cache_module.code_fingerprint.cache_clear()
+    now = entry_key("shop/tasks.py", "9daeafb9864cf43055ae93beb0afd6c7d144bfa4")
+    assert now != key
+    reopened = FactsCache(tmp_path / "c")
+    assert reopened.get_many([now]) == {} and set(reopened.get_many([key])) == {key}  # there, but under the old key
 
 
 def _cli(capsys, *argv: str) -> tuple[int, str, str]:

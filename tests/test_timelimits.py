@@ -11,11 +11,12 @@ import dataclasses
 
 import pytest
 
+from archreview.analysis.perfile import analyse_file
 from archreview.analysis.run import analyze
 from archreview.checklist.placement import place
 from archreview.checklist.rules import REPORT_FLOOR
-from archreview.checklist.timelimits import TAIL, TASK, place_time_limited
-from archreview.core.model import FileFacts, Finding, RepoFacts
+from archreview.checklist.timelimits import TAIL, place_time_limited
+from archreview.core.model import CeleryTask, FileFacts, Finding, RepoFacts, TaskTimeLimit
 from tests.repos import make_repo
 
 TASKS = """\
@@ -136,10 +137,18 @@ def test_a_module_a_view_imports_keeps_its_place_under_an_app_wide_limit(tmp_pat
 
 def test_a_finding_placed_already_keeps_its_one_scaling_whatever_its_message_says():
     # the placement is read from Finding.placement, not from the note at the end of the message
-    tasks = FileFacts("shop/tasks.py", "python", declares=((TASK, "5\t7\texecute_ingestor\tsoft_time_limit=300"),))
+    tasks = FileFacts("shop/tasks.py", "python", celery_tasks=(CeleryTask("execute_ingestor", 5, 7, "soft_time_limit=300"),))
     found = Finding(1, "shop/tasks.py", 7, "requests.get without a timeout", 0.8, rule="timeout.missing")
     [command] = place([found], run_by_hand=True)
     reworded = dataclasses.replace(command, message=command.message + " [seen in the last review]")
     [kept, limited] = place_time_limited([reworded, found], [tasks], RepoFacts((), frozenset()))
     assert kept == reworded and kept.placement == "command"
     assert limited.placement == "time_limited" and limited.confidence == 0.4 and TAIL[:-1] in limited.message
+
+
+def test_a_files_facts_hold_its_tasks_and_limits_as_values():
+    source = TASKS.format(limit="5 * 60") + "CELERY_TASK_TIME_LIMIT = 30 * 60\n"
+    facts = analyse_file("shop/tasks.py", "python", source.encode())
+    assert facts.celery_tasks == (CeleryTask("execute_ingestor", 6, 7, "soft_time_limit=5 * 60"), CeleryTask("refresh", 11, 12))
+    assert facts.task_time_limits == (TaskTimeLimit(13, "CELERY_TASK_TIME_LIMIT=30 * 60"),)
+    assert facts.declares == ()  # nothing left to split back out of a string

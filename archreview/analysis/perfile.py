@@ -185,6 +185,7 @@ def _python_tree(path: str, text: str, lines: list[str], tree: ast.Module) -> Fi
     raw = pyfacts.raw_metrics(lines, pyfacts.docstring_spans(ctx), string_lines, pyfacts.logical_lines_of(ctx))
     functions, total_cc = pyfacts.complexity_of(ctx)
     halstead = pyfacts.halstead_of(ctx)
+    limits, tasks = timelimits.celery_facts(ctx)
     return FileFacts(
         path=path,
         language="python",
@@ -200,7 +201,9 @@ def _python_tree(path: str, text: str, lines: list[str], tree: ast.Module) -> Fi
         findings=with_fingerprints(detectors.file_findings(path, tree, text, ctx), python_places(tree, lines)),
         style=style.style_facts(tree, text, ctx),
         mentions=mentions.python_mentions(ctx),
-        declares=timelimits.python_declares(ctx) + tuple((IN_PROCESS, n) for n in in_process_senders(ctx)),
+        declares=tuple((IN_PROCESS, n) for n in in_process_senders(ctx)),
+        task_time_limits=limits,
+        celery_tasks=tasks,
     )
 
 

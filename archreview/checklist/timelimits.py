@@ -17,7 +17,7 @@ Two placements, both lowering a finding under the report's floor with a note rat
   name at run time. What loads it cannot be seen, so the note asks the reviewer to confirm that no web
   request or worker control command (which run outside any task limit) calls it too.
 
-Per file, ``declares`` records the facts (``python_declares``); the repository stage places
+Per file, ``FileFacts`` records the facts (``celery_facts``); the repository stage places
 (``place_time_limited``), as ``archreview.checklist.reach`` does for modules nothing reaches.
 """
 
@@ -30,12 +30,10 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from archreview.checklist.placement import COMMAND_SCALE, role
 from archreview.checklist.reach import discovered
-from archreview.core.model import FileFacts, Finding, RepoFacts
+from archreview.core.model import CeleryTask, FileFacts, Finding, RepoFacts, TaskTimeLimit
 from archreview.facts.index import FileContext, dotted
 from archreview.sources.roles import role_of
 
-APP_LIMIT = "celery-time-limit"  # declares key: "line\tsetting=value" of an app-wide task time limit
-TASK = "celery-task"  # declares key: "first\tlast\tname\tlimit" of a task function ("" limit: none of its own)
 RULES = frozenset({"timeout.missing", "timeout.client_default"})
 TAIL = ": a stalled call ends the task, not the worker)"
 
@@ -45,22 +43,23 @@ _TASK_LIMITS = ("time_limit", "soft_time_limit")
 _TASK_DECORATORS = frozenset({"task", "shared_task", "periodic_task"})
 
 
-def python_declares(ctx: FileContext) -> tuple[tuple[str, str], ...]:
+def celery_facts(ctx: FileContext) -> tuple[tuple[TaskTimeLimit, ...], tuple[CeleryTask, ...]]:
     """The app-wide task time limits a Python file sets and the Celery tasks it defines."""
     text = ctx.text
     if "task" not in text and "TASK" not in text:
-        return ()
-    out = [(APP_LIMIT, f"{line}\t{limit}") for line, limit in _app_limits(ctx)] \
-        if "time_limit" in text or "TIME_LIMIT" in text else []
+        return (), ()
+    limits = tuple(TaskTimeLimit(line, limit) for line, limit in _app_limits(ctx)) \
+        if "time_limit" in text or "TIME_LIMIT" in text else ()
+    tasks = []
     for func in ctx.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
         for dec in func.decorator_list:
             name = dotted(dec.func if isinstance(dec, ast.Call) else dec).rsplit(".", 1)[-1]
             if name in _TASK_DECORATORS:
                 limit = ", ".join(f"{k.arg}={ast.unparse(k.value)}" for k in getattr(dec, "keywords", ())
                                   if k.arg in _TASK_LIMITS and _set(k.value))
-                out.append((TASK, f"{func.lineno}\t{func.end_lineno or func.lineno}\t{func.name}\t{limit}"))
+                tasks.append(CeleryTask(func.name, func.lineno, func.end_lineno or func.lineno, limit))
                 break
-    return tuple(out)
+    return limits, tuple(tasks)
 
 
 def _set(value: ast.expr) -> bool:
@@ -95,22 +94,16 @@ def place_time_limited(findings: Iterable[Finding], files: Sequence[FileFacts], 
     found = list(findings)
     if not any(f.rule in RULES for f in found):
         return found
-    app = next((f"{ff.path}:{v.replace(chr(9), ' ')}" for ff in files for k, v in ff.declares if k == APP_LIMIT), "")
-    tasks: dict[str, list[tuple[int, int, str, str]]] = defaultdict(list)
-    for ff in files:
-        for k, v in ff.declares:
-            if k == TASK:
-                first, last, name, limit = v.split("\t", 3)
-                if limit or app:
-                    tasks[ff.path].append((int(first), int(last), name, limit or f"the app-wide {app}"))
+    app = next((f"{ff.path}:{t.line} {t.setting}" for ff in files for t in ff.task_time_limits), "")
+    tasks = {ff.path: [t for t in ff.celery_tasks if t.limit or app] for ff in files if ff.celery_tasks}
     plugins = plugin_modules(facts) if app else frozenset()
     out = []
     for f in found:
         note = ""
         if f.rule in RULES and f.placement == "production":
-            task = next((t for t in tasks.get(f.path, ()) if t[0] <= f.line <= t[1]), None)
+            task = next((t for t in tasks.get(f.path, ()) if t.first <= f.line <= t.last), None)
             if task is not None:
-                note = f" (inside Celery task {task[2]}, run under {task[3]}{TAIL}"
+                note = f" (inside Celery task {task.name}, run under {task.limit or f'the app-wide {app}'}{TAIL}"
             elif f.path in plugins:
                 note = (f" (in a plugin module nothing imports, loaded by name; every Celery task here runs under "
                         f"{app}: if only tasks run it{TAIL[:-1]}; confirm no web request or worker control command "

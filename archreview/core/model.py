@@ -181,6 +181,25 @@ class StyleFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class CeleryTask:
+    """A Celery task function a Python file defines (``@shared_task``, ``@app.task``...), its lines, and the
+    time limit its decorator sets (``soft_time_limit=300``; "" for none of its own)."""
+
+    name: str
+    first: int
+    last: int
+    limit: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TaskTimeLimit:
+    """An app-wide Celery task time limit a Python file sets: ``task_time_limit=1800`` at its line."""
+
+    line: int
+    setting: str  # "task_time_limit=1800", as written
+
+
+@dataclass(frozen=True, slots=True)
 class FileFacts:
     """Everything learnt from one file. Depends only on its path and content."""
 
@@ -203,6 +222,9 @@ class FileFacts:
     # dotted module names and .py paths the file names in strings or commands, outside import statements
     # (settings, entry points, Dockerfile CMD...): archreview.facts.mentions
     mentions: tuple[str, ...] = ()
+    # what bounds a Celery task's run (archreview.checklist.timelimits): its app-wide limits and its tasks
+    task_time_limits: tuple[TaskTimeLimit, ...] = ()
+    celery_tasks: tuple[CeleryTask, ...] = ()
 
 
 # --- what the team declares (archreview.context.load) ---------------------------------

@@ -207,7 +207,9 @@ def _returned_queries(func: FunctionNode) -> Iterator[tuple[ast.expr, _sql.Chain
             yield origin, ch
         if any(isinstance(c, ast.Call) and _BOUNDING_WRAPPERS.search(dotted(c.func)) for c in ast.walk(expr)):
             continue  # rows handed to a paginator or a paginated table are bounded by it
-        for name in {n.id for n in ast.walk(expr) if isinstance(n, ast.Name) and id(n) not in sliced}:
+        # in the order the names are met (a set's order varies with the hash seed, and which of two queries that
+        # reach one line is reported first decides its message and confidence)
+        for name in dict.fromkeys(n.id for n in ast.walk(expr) if isinstance(n, ast.Name) and id(n) not in sliced):
             if name in assigned:  # followed unless only counted or sliced here (len(rows), rows[:10])
                 todo.append(assigned[name])
 

@@ -313,6 +313,12 @@ CASES = [
      "const axios = require('axios');\n\nasync function send(notification, window) {\n"
      "    const document = await db.findOne(window.start);\n    return fetch(notification.url, { method: 'POST', body: document.body });\n}\n",
      [("timeout.http.js", 5)]),
+    ("a name that only ends like a browser global is no browser's (app.window, myWindow, $document, xextends)",
+     "src/jobs/poll.ts",
+     "export class Poller extends Base {\n    async poll(app, url) {\n"
+     "        const size = app.window.size + mywindow.size + _localStorage.length + $document.cookie;\n"
+     "        const fake = `${xextends} HTMLElement`;\n        return fetch(url);\n    }\n}\n",
+     [("timeout.http.js", 5)]),
     ("database seeding is not the service", "packages/prisma/seed-database.ts",
      "import fs from 'node:fs';\nconst seedDatabase = async () => {\n  const files = fs.readdirSync('./seed');\n};\n", []),
     ("tests are not production code", "src/orders/orders.service.spec.ts",

@@ -174,10 +174,14 @@ _INFINITE = re.compile(r"\bTimeout\s*=\s*(?:System\.Threading\.)?Timeout\.Infini
 # Globals only a browser has (a page's DOM, its storage, custom elements), and what only Node has: a file using the
 # first and none of the second is browser code wherever it sits (openlibrary's components/lit/OpenLibraryOTP.js).
 # ``document`` alone is a common server variable (a database document): only its DOM methods count.
-_BROWSER_GLOBALS = re.compile(r"(?<![\w$.])(?:window|localStorage|sessionStorage|customElements)\.|"
-                              r"(?<![\w$.])document\.(?:getElementBy\w+|getElementsBy\w+|querySelector(?:All)?|"
+# Each branch opens with its first letter and tests what precedes it from there (`w(?<![\w$.]w)indow` is
+# `(?<![\w$.])window`), so the regex engine skips every position not holding one of those six letters: a
+# leading lookbehind made it try all three branches at every character (0.7 s over typeorm's 3,600 files, now 0.2 s).
+_BROWSER_GLOBALS = re.compile(r"(?:w(?<![\w$.]w)indow|l(?<![\w$.]l)ocalStorage|s(?<![\w$.]s)essionStorage|"
+                              r"c(?<![\w$.]c)ustomElements)\.|"
+                              r"d(?<![\w$.]d)ocument\.(?:getElementBy\w+|getElementsBy\w+|querySelector(?:All)?|"
                               r"createElement|body|cookie|documentElement|addEventListener|readyState)\b|"
-                              r"\bextends\s+(?:HTML\w*Element|LitElement)\b")
+                              r"e(?<!\we)xtends\s+(?:HTML\w*Element|LitElement)\b")
 _NODE_ONLY = re.compile(r"\bprocess\.(?:env|argv|exit)\b|\brequire\s*\(|\b__dirname\b")
 # fetch of a relative URL ('/merges', `/works/${id}.json`, './x'): Node's fetch rejects it, only a page resolves it
 _RELATIVE_URL = re.compile(r"""^\(\s*['"`](?:/|\.\.?/)""")

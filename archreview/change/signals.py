@@ -584,7 +584,10 @@ def _module_attributes(scan: _Scan, entry: Entry) -> list[Signal]:
 def _handed_settings(scan: _Scan, params: tuple[str, ...]) -> dict[int, frozenset[str]]:
     """Functions (by id) that take one of ``params`` -> their parameters: ``app_conf`` in ``def make_app(
     global_conf, **app_conf)`` (a PasteDeploy app factory: the settings of the app's ini file are handed in)."""
-    out = {}
+    out: dict[int, frozenset[str]] = {}
+    text = scan.ctx.text  # the text the tree was parsed from ("" when not given); an ASCII file's names are as written
+    if text and text.isascii() and not any(p in text for p in params):
+        return out  # no function here takes one (most files): no function's parameters are gathered
     for func in scan.ctx.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
         a = func.args
         given = frozenset(p.arg for p in [*a.posonlyargs, *a.args, *a.kwonlyargs, *(x for x in (a.vararg, a.kwarg) if x)])

@@ -277,7 +277,7 @@ def python_signals(path: str, tree: ast.Module, text: str, catalogue: Catalogue 
                       if "://" in s.detail else s for s in signals]
         else:  # given_to is read only for a string that says something (most files have none)
             found += _roles(signals, scan.given_to.get(id(node), ""), cat)
-    found += _config_keys(scan, cat, path)
+    found += _config_keys(scan, cat, path, text)
     for entry in cat.settings_reads:
         found += _settings_reads(scan, entry, path, cat.regexes)
     return _unique(found)
@@ -333,7 +333,7 @@ _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*[A-Z0-9]$")
 _CAPITALS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")  # what an _ENV_NAME starts with
 
 
-def _config_keys(scan: _Scan, cat: Catalogue, path: str = "") -> list[Signal]:
+def _config_keys(scan: _Scan, cat: Catalogue, path: str = "", text: str = "") -> list[Signal]:
     """Config keys the file defines: environment variables read through os.getenv/environ and helpers
     (``env("X")``, a constant naming the variable) and fields of settings classes (env_prefix honoured)."""
     out: list[Signal] = []
@@ -363,14 +363,14 @@ def _config_keys(scan: _Scan, cat: Catalogue, path: str = "") -> list[Signal]:
     for entry in cat.ini_reads:
         out += _ini_keys(scan, entry)
     for entry in cat.file_reads:
-        out += _file_keys(scan, entry, path, cat.regexes)
+        out += _file_keys(scan, entry, path, text, cat.regexes)
     return out
 
 
 _FILE_KEY = re.compile(r"^[A-Za-z_][\w.-]*$")
 
 
-def _file_keys(scan: _Scan, entry: Entry, path: str, regexes: dict[str, re.Pattern[str]]) -> list[Signal]:
+def _file_keys(scan: _Scan, entry: Entry, path: str, text: str, regexes: dict[str, re.Pattern[str]]) -> list[Signal]:
     """Keys of a loaded config file read by literal key (catalogue ``file_reads``): ``config["sentry"]["dsn"]`` reads
     ``sentry.dsn``, ``config["metrics.enabled"]`` reads ``metrics.enabled``, ``ConfigObj(p).get("LANG")`` reads
     ``LANG``. The object is a loader's result (or an instance of a config class) under a config-like name, a part
@@ -402,10 +402,12 @@ def _file_keys(scan: _Scan, entry: Entry, path: str, regexes: dict[str, re.Patte
             else:
                 return node, parts[::-1]
 
-    every = scan.ctx.nodes(ast.Name)
+    loaded = any(c in loaders for c in scan.call_names)
+    # every config-like name holds "conf" or "cfg": most files hold neither, and their names are not read
+    every = scan.ctx.bucket(ast.Name) if "onf" in text or "ONF" in text or "fg" in text or "FG" in text else []
     configs = {i for i in {n.id for n in every} if any(k.match(i) for k in names)}  # each identifier matched once
     named = [n for n in every if n.id in configs] if configs else []
-    if not named and not any(c in loaders for c in scan.call_names):
+    if not named and not loaded:
         return []
     objects: dict[str, str] = {}  # name -> the key it holds ("" for the whole file)
     if any(regexes[m].search(path) for m in entry.modules):  # a settings module reads what it imports
@@ -423,7 +425,7 @@ def _file_keys(scan: _Scan, entry: Entry, path: str, regexes: dict[str, re.Patte
         elif parts and (loads(root) or (isinstance(root, ast.Name) and root.id in objects)):
             held = objects.get(root.id, "") if isinstance(root, ast.Name) else ""
             objects[target.id] = ".".join([held, *parts] if held else parts)
-    if not objects and not any(c in loaders for c in scan.call_names):
+    if not objects and not loaded:
         return []
     best: dict[int, tuple[int, str]] = {}  # id(root) -> (line, the longest key read through it)
     written: set[int] = set()

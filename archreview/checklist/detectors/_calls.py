@@ -151,7 +151,11 @@ def is_orm_write(ctx: FileContext, call: ast.Call) -> bool:
     """A Django-style write that persists at once: ``obj.save()``, ``X.objects.create()``."""
     name = attr(call)
     if name == "save" and not call.args and uses_django(ctx):
-        return True
+        # ``form.save(commit=False)`` builds the instance and writes nothing (WebODM app/views/app.py, held12)
+        return not any(k.arg == "commit" and isinstance(k.value, ast.Constant) and k.value.value is False
+                       for k in call.keywords)
+    if name == "save_m2m" and not call.args and uses_django(ctx):
+        return True  # a ModelForm's many-to-many rows, written after ``form.save(commit=False)`` and the instance's save
     recv = receiver(call)
     if ".objects" in f".{recv}" and name in _MANAGER_WRITES:
         return True
@@ -209,7 +213,7 @@ def client_names(ctx: FileContext) -> dict[str, tuple[str, bool]]:
         ctx.tree._archreview_clients = found  # type: ignore[attr-defined]
         return found
     for node in ctx.nodes(ast.Assign, ast.AnnAssign, ast.withitem):
-        value = node.context_expr if isinstance(node, ast.withitem) else node.value
+        value = _made(node.context_expr if isinstance(node, ast.withitem) else node.value)
         targets = [node.optional_vars] if isinstance(node, ast.withitem) else getattr(node, "targets", [getattr(node, "target", None)])
         lib = CLIENT_TYPES.get(ctx.qualified(value)) if isinstance(value, ast.Call) else None
         if lib and isinstance(value, ast.Call):
@@ -219,6 +223,16 @@ def client_names(ctx: FileContext) -> dict[str, tuple[str, bool]]:
                     found[dotted(t)] = (lib, timed)
     ctx.tree._archreview_clients = _defaulted_later(ctx, found)  # type: ignore[attr-defined]
     return ctx.tree._archreview_clients  # type: ignore[attr-defined]
+
+
+def _made(value: ast.expr | None) -> ast.expr | None:
+    """The client a value makes when none is handed in: ``session or Session()``, ``s if s else Session()``
+    (electricitymaps-contrib's parsers, missed on held12: the default path makes a client with no timeout)."""
+    if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or) and isinstance(value.values[-1], ast.Call):
+        return value.values[-1]
+    if isinstance(value, ast.IfExp):
+        return value.orelse if isinstance(value.orelse, ast.Call) else value.body if isinstance(value.body, ast.Call) else value
+    return value
 
 
 def _defaulted_later(ctx: FileContext, found: dict[str, tuple[str, bool]]) -> dict[str, tuple[str, bool]]:
@@ -262,8 +276,12 @@ def effect(ctx: FileContext, call: ast.Call, clients: dict[str, tuple[str, bool]
         unsafe = {"post", "patch"} if retried else WRITE_VERBS  # PUT and DELETE are idempotent: safe to repeat
         return f"HTTP {verb.upper()} ({name})" if verb in unsafe and not _read_by_post(call) else None
     a = attr(call)
+    if a in _POOL_METHODS and in_process_pool(ctx, receiver(call)):
+        return None  # ``executor.submit(resize_image, ...)``: work handed to a thread pool of this process
     if is_signal_send(ctx, call):
         return None  # a Django signal (django-notifications' ``notify.send`` writes a Notification row): in-process
+    if a == "delay" and is_backoff(ctx, receiver(call)):
+        return None  # ``backoff.delay()`` computes how long to sleep: discord.py's ExponentialBackoff
     if a in PUBLISH_ATTRS:
         return f"publish/enqueue ({name})"
     port = messaging_port(ctx, call)
@@ -278,13 +296,55 @@ def effect(ctx: FileContext, call: ast.Call, clients: dict[str, tuple[str, bool]
 _MESSAGING = re.compile(r"broker|message_?bus|event_?bus|(^|_)bus$|publisher|producer|messag|kafka|rabbit|amqp|"
                         r"pubsub|(^|_)(sns|sqs|nats)($|_)|queue_?client", re.I)
 # Methods that send nothing whatever the receiver's name: a port's own housekeeping, a model's persistence (Pontoon's
-# ``message.save()`` on a Message row) and a mapping's reads (``updates.items()``) (held11, tuned after looking).
+# ``message.save()`` on a Message row) and a mapping's reads (``updates.items()``) (held11, tuned after looking), and
+# a row's serialisation (zou's ``chat_message.serialize()``, held12, tuned after looking).
 _PORT_READS = frozenset({"close", "connect", "disconnect", "start", "stop", "ping", "health", "is_connected",
                          "declare_queue", "declare_exchange", "subscribe", "consume", "get", "ack", "nack",
-                         "save", "delete", "refresh_from_db", "full_clean", "items", "keys", "values", "copy"})
+                         "save", "delete", "refresh_from_db", "full_clean", "items", "keys", "values", "copy",
+                         "serialize", "present", "to_dict", "model_dump", "dict", "json"})
 _SIGNAL_SENDS = frozenset({"send", "send_robust"})
 # Wrappers whose first argument is the type itself: ``Optional[MessageBroker]`` is a broker, ``dict[str, Message]`` is not
 _WRAPPERS = re.compile(r"^(?:typing\.)?(?:Optional|Annotated|Union|Final|ClassVar)\[")
+
+
+# A pool of this process's own threads or processes (concurrent.futures, multiprocessing): what is submitted to it runs
+# here, so ``executor.submit(...)`` sends nothing (WebODM's image resizing after a save, held12, tuned after looking).
+_POOL_METHODS = frozenset({"submit", "map", "apply_async", "starmap", "imap", "imap_unordered"})
+_POOL_NAME = re.compile(r"^(\w+_)?executor$|^(thread_?|process_?|worker_?)?pool$", re.I)  # not a task ``refresh_pool``
+_POOL_TYPES = re.compile(r"(^|\.)(ThreadPoolExecutor|ProcessPoolExecutor|Pool|ThreadPool)$")
+
+
+# A backoff or retry policy: its ``delay()`` is the next sleep, not Celery's ``task.delay()`` (Red-DiscordBot's
+# ``delay = backoff.delay()`` before ``asyncio.sleep(delay)``, held12, tuned after looking).
+_BACKOFF_NAME = re.compile(r"backoff|(^|_)(retrier|retry_policy|retry_strategy|jitter)$", re.I)  # not ``retry_failed``
+
+
+def is_backoff(ctx: FileContext, name: str) -> bool:
+    """Is ``name`` a backoff or retry policy: named so, or bound in the file to a ``...Backoff(...)``?"""
+    last = name.rsplit(".", 1)[-1].lstrip("_")
+    if not last:
+        return False
+    if _BACKOFF_NAME.search(last):
+        return True
+    return any(isinstance(n.value, ast.Call) and _BACKOFF_NAME.search(dotted(n.value.func).rsplit(".", 1)[-1])
+               and any(dotted(t).rsplit(".", 1)[-1].lstrip("_") == last for t in n.targets) for n in ctx.nodes(ast.Assign))
+
+
+def in_process_pool(ctx: FileContext, name: str) -> bool:
+    """Is ``name`` a thread or process pool: named so (``executor``, ``pool``) or bound in the file to one
+    (``with ThreadPoolExecutor(...) as ex``, ``workers = multiprocessing.Pool(4)``)?"""
+    last = name.rsplit(".", 1)[-1].lstrip("_")
+    if not last:
+        return False
+    if _POOL_NAME.search(last):
+        return True
+    for node in ctx.nodes(ast.Assign, ast.withitem):
+        value = node.context_expr if isinstance(node, ast.withitem) else node.value
+        targets = [node.optional_vars] if isinstance(node, ast.withitem) else node.targets
+        if isinstance(value, ast.Call) and _POOL_TYPES.search(ctx.qualified(value) or dotted(value.func)) and \
+                any(t is not None and dotted(t).rsplit(".", 1)[-1].lstrip("_") == last for t in targets):
+            return True
+    return False
 
 
 def is_signal_send(ctx: FileContext, call: ast.Call) -> bool:

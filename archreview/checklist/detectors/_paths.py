@@ -72,20 +72,20 @@ def _blocks_holding(func: ast.AST, line: int) -> list[tuple[list[ast.stmt], int,
     """The statement lists that hold ``line``, innermost first: (block, index of the statement
     holding it, the innermost loop around the block, the ``try`` statements around the block)."""
     out: list[tuple[list[ast.stmt], int, ast.AST | None, list[ast.AST]]] = []
-
-    def visit(block: list[ast.stmt], loop: ast.AST | None, tries: list[ast.AST]) -> None:
+    # depth first with a stack of its own: a closure that calls itself is a reference cycle, which keeps the
+    # file's tree alive until the cycle collector runs (tests/test_index_walks.py)
+    todo: list[tuple[list[ast.stmt], ast.AST | None, list[ast.AST]]] = [(getattr(func, "body", []), None, [])]
+    while todo:
+        block, loop, tries = todo.pop()
         for i, stmt in enumerate(block):
             if stmt.lineno <= line <= _end(stmt):
                 out.append((block, i, loop, tries))
-                if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                    return
-                inner_loop = stmt if isinstance(stmt, _LOOPS) else loop
-                inner_tries = [*tries, stmt] if isinstance(stmt, ast.Try | ast.TryStar) else tries
-                for sub in _sub_blocks(stmt):
-                    visit(sub, inner_loop if sub is getattr(stmt, "body", None) else loop, inner_tries)
-                return
-
-    visit(getattr(func, "body", []), None, [])
+                if not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                    inner_loop = stmt if isinstance(stmt, _LOOPS) else loop
+                    inner_tries = [*tries, stmt] if isinstance(stmt, ast.Try | ast.TryStar) else tries
+                    todo += [(sub, inner_loop if sub is getattr(stmt, "body", None) else loop, inner_tries)
+                             for sub in reversed(_sub_blocks(stmt))]
+                break
     return out[::-1]
 
 

@@ -352,6 +352,8 @@ def blocking_in_async(ctx: FileContext) -> Iterator[Finding]:
         return
     sync_clients = sync_client_names(ctx) | _password_hashers(ctx)
     for func in ctx.nodes(ast.AsyncFunctionDef):
+        if _fixture(ctx, func):
+            continue
         awaited = {id(n.value) for n in body_nodes(func) if isinstance(n, ast.Await)}
         for call in body_calls(func):
             if id(call) in awaited:
@@ -360,6 +362,11 @@ def blocking_in_async(ctx: FileContext) -> Iterator[Finding]:
             if what:
                 name, variant = what
                 yield finding(ctx, "async.blocking_call", call, variant, call=name, func=func.name)
+
+
+def _fixture(ctx: FileContext, func: ast.AsyncFunctionDef) -> bool:
+    """A pytest fixture: test set-up wherever it is shipped (Red-DiscordBot's ``redbot/pytest/`` plugin, held12)."""
+    return any(ctx.qualified(d).startswith(("pytest.fixture", "pytest_asyncio.fixture")) for d in func.decorator_list)
 
 
 def _blocking(ctx: FileContext, call: ast.Call, sync_clients: set[str]) -> tuple[str, str] | None:

@@ -148,15 +148,24 @@ def _single_implementations(classes: list[tuple[str, ClassInfo]]) -> Iterator[tu
             yield path, cls, "", {"impl": impls[0].name}
 
 
+# An enumeration is a set of values, not a pattern: keep's ``WorkflowStrategy(enum.Enum)`` names three run
+# strategies as its members (held12, tuned after looking).
+_ENUM_BASES = re.compile(r"(Enum|Flag|Choices)$")
+
+
+def _is_enum(cls: ClassInfo) -> bool:
+    return any(_ENUM_BASES.search(_base(b)) for b in cls.bases)
+
+
 def _one_product_patterns(classes: list[tuple[str, ClassInfo]]) -> Iterator[tuple[str, ClassInfo, str, dict]]:
     strategies = [(p, c) for p, c in classes if c.name.endswith("Strategy") and not is_test(p)]
     concrete = [c for _, c in strategies if not c.abstract]
-    if len(concrete) == 1:
+    if len(concrete) == 1 and not _is_enum(concrete[0]):
         path, cls = next((p, c) for p, c in strategies if c is concrete[0])
         yield path, cls, "strategy", {}
     for path, cls in classes:
         suffix = next((s for s in _PATTERN_SUFFIXES if cls.name.endswith(s) and cls.name != s), None)
-        if suffix is None or is_test(path) or any(_base(b).endswith(suffix) for b in cls.bases):
+        if suffix is None or is_test(path) or _is_enum(cls) or any(_base(b).endswith(suffix) for b in cls.bases):
             continue  # factory_boy declarations and members of a factory hierarchy
         product = cls.name[: -len(suffix)]
         family = [c for _, c in classes if not c.abstract and not c.name.endswith(suffix)

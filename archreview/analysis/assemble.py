@@ -18,6 +18,11 @@ from archreview.checklist.placement import history
 from archreview.checklist.reach import place_unreached, unreached
 from archreview.checklist.rules import change_scoped
 from archreview.checklist.timelimits import place_time_limited
+from archreview.checklist.columns import drop_column_loads
+from archreview.checklist.ownloop import place_own_loop
+from archreview.checklist.registry import place_named_modules
+from archreview.checklist.selfcommit import helper_dual_writes
+from archreview.checklist.softdelete import drop_soft_deleted_cascades
 from archreview.checklist.wrappers import drop_in_process_calls
 from archreview.core.fingerprint import by_message, with_fingerprints
 from archreview.change.fit import fit_test
@@ -48,9 +53,11 @@ def assemble(ref: RepoRef, head: Snapshot, base: Snapshot | None, context: Conte
     lines = (changed_lines or {}) if base is not None else None
     fit = fit_test(base, head, changed, head_facts, new_infra, context, lines)
     users = context.scale.users if context else None
-    findings = place_time_limited(place_unreached(history(_mark_new(head, lines), base is not None),
-                                                  unreached(head.files, head_facts)), head.files, head_facts)
-    findings = drop_in_process_calls(findings, head.files, modules)
+    findings = place_named_modules(history(_mark_new(head, lines), base is not None), head.files)
+    findings = helper_dual_writes(findings, head.files, modules, lines)
+    findings = place_time_limited(place_unreached(findings, unreached(head.files, head_facts)), head.files, head_facts)
+    findings = drop_column_loads(drop_in_process_calls(findings, head.files, modules), head.files)
+    findings = drop_soft_deleted_cascades(place_own_loop(findings, head.files), head.files)
     findings += _mark_new_repo(with_fingerprints(repo_findings(head, new_infra, fit, the_graph.violations, users, changed),
                                                    by_message), lines)
     new_deps = infra.new_dependencies(base, head, base_facts=base_facts, head_facts=head_facts) if base is not None else ()

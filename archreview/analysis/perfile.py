@@ -15,7 +15,13 @@ import warnings
 from collections.abc import Iterable
 
 from archreview.checklist import detectors, timelimits
-from archreview.checklist.detectors.partial_failure import in_process_senders
+from archreview.checklist.detectors import command_spans, run_by_hand, task_runner
+from archreview.checklist.detectors.partial_failure import commit_declares, helper_effects, in_process_senders
+from archreview.checklist.placement import role
+from archreview.checklist.columns import column_declares
+from archreview.checklist.ownloop import loop_declares
+from archreview.checklist.registry import harness_declares
+from archreview.checklist.softdelete import soft_delete_declares
 from archreview.checklist.wrappers import IN_PROCESS
 from archreview.checklist.detectors.code import code_findings, settings_findings
 from archreview.change import codesignals
@@ -201,10 +207,22 @@ def _python_tree(path: str, text: str, lines: list[str], tree: ast.Module) -> Fi
         findings=with_fingerprints(detectors.file_findings(path, tree, text, ctx), python_places(tree, lines)),
         style=style.style_facts(tree, text, ctx),
         mentions=mentions.python_mentions(ctx),
-        declares=tuple((IN_PROCESS, n) for n in in_process_senders(ctx)),
+        declares=tuple((IN_PROCESS, n) for n in in_process_senders(ctx)) + column_declares(ctx) + loop_declares(ctx)
+        + soft_delete_declares(ctx) + harness_declares(ctx) + _dual_write_declares(ctx),
         task_time_limits=limits,
         celery_tasks=tasks,
     )
+
+
+def _dual_write_declares(ctx: FileContext) -> tuple[tuple[str, str], ...]:
+    """The helpers that commit by themselves, and the effects after calls that may (``checklist.selfcommit``);
+    effects only where a finding would sit in production (not a script, an operator command or a tool)."""
+    found = commit_declares(ctx)
+    if role(ctx.path) != "production" or run_by_hand(ctx) or task_runner(ctx):
+        return found
+    spans = command_spans(ctx)
+    return found + tuple(d for d in helper_effects(ctx)
+                         if not any(a <= int(d[1].split("\t", 1)[0]) <= b for a, b in spans))
 
 
 def _inside_strings(ctx: FileContext) -> set[int]:

@@ -62,7 +62,7 @@ ROLES: tuple[Role, ...] = get_args(Role)
 # operator command (the same), a module nothing in the repository imports or starts (archreview.checklist.
 # reach), a call a Celery task's time limit bounds (archreview.checklist.timelimits). "production" is a
 # finding left where its detector found it. Internal: not a JSON key.
-Placement = Literal["production", "dev", "command", "unreached", "time_limited"]
+Placement = Literal["production", "dev", "command", "unreached", "time_limited", "own_loop"]
 PLACEMENTS: tuple[Placement, ...] = get_args(Placement)
 
 # Where an import leads (archreview.repo.modules).

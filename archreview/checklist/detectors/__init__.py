@@ -32,20 +32,20 @@ def file_findings(path: str, tree: ast.Module, text: str, ctx: FileContext | Non
         found.extend(detector(ctx))
     dead = _unreachable(ctx) if found else []
     live = [f for f in found if not any(a <= f.line <= b for a, b in dead)]
-    placed = place(live, _task_runner(ctx), _run_by_hand(ctx), _command_spans(ctx))
+    placed = place(live, task_runner(ctx), run_by_hand(ctx), command_spans(ctx))
     return tuple(sorted(placed, key=lambda f: (f.line, f.item, f.rule)))
 
 
 _TASK_RUNNERS = ("invoke", "fabric", "fabric2", "paver", "doit")
 
 
-def _task_runner(ctx: FileContext) -> bool:
+def task_runner(ctx: FileContext) -> bool:
     """Does the file define developer tasks (``from invoke import task``)? Its name says nothing:
     ``tasks.py`` is as often a Celery module."""
     return not ctx.imported_roots.isdisjoint(_TASK_RUNNERS)
 
 
-def _run_by_hand(ctx: FileContext) -> bool:
+def run_by_hand(ctx: FileContext) -> bool:
     """Does the module end in ``if __name__ == "__main__":`` (at its top level), i.e. is it run as a script?"""
     return any(_is_main_guard(node.test) for node in ctx.tree.body if isinstance(node, ast.If))
 
@@ -53,7 +53,7 @@ def _run_by_hand(ctx: FileContext) -> bool:
 _CLI_LIBRARIES = ("click", "asyncclick", "typer", "cloup")
 
 
-def _command_spans(ctx: FileContext) -> list[tuple[int, int]]:
+def command_spans(ctx: FileContext) -> list[tuple[int, int]]:
     """Line spans of the functions registered as command-line commands: decorated ``@<x>.command``
     or ``@<x>.group`` (with or without a call) in a file that imports click or typer, or through a
     Flask app's or blueprint's ``cli`` (``@app.cli.command("init-db")``). Other ``.command``

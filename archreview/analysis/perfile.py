@@ -16,13 +16,12 @@ from collections.abc import Iterable
 
 from archreview.checklist import detectors, timelimits
 from archreview.checklist.detectors import command_spans, run_by_hand, task_runner
-from archreview.checklist.detectors.partial_failure import commit_declares, helper_effects, in_process_senders
+from archreview.checklist.detectors.partial_failure import helper_effects, in_process_senders, self_commits
 from archreview.checklist.placement import role
-from archreview.checklist.columns import column_declares
-from archreview.checklist.ownloop import loop_declares
-from archreview.checklist.registry import harness_declares
-from archreview.checklist.softdelete import soft_delete_declares
-from archreview.checklist.wrappers import IN_PROCESS
+from archreview.checklist.columns import orm_attributes
+from archreview.checklist.ownloop import loop_evidence
+from archreview.checklist.registry import harness_functions
+from archreview.checklist.softdelete import soft_delete_facts
 from archreview.checklist.detectors.code import code_findings, settings_findings
 from archreview.change import codesignals
 from archreview.change.catalogue import load_catalogue
@@ -33,7 +32,7 @@ from archreview.facts import codestyle, style
 from archreview.facts.index import FileContext
 from archreview.facts.legacy import repaired
 from archreview.core.fingerprint import with_fingerprints
-from archreview.core.model import FileFacts
+from archreview.core.model import AcrossModules, FileFacts, HelperEffect
 from archreview.facts.fingerprint import python_places
 from archreview.core.redact import redact_fields
 from archreview.sources.files import LOCKFILES, decode_python
@@ -207,22 +206,35 @@ def _python_tree(path: str, text: str, lines: list[str], tree: ast.Module) -> Fi
         findings=with_fingerprints(detectors.file_findings(path, tree, text, ctx), python_places(tree, lines)),
         style=style.style_facts(tree, text, ctx),
         mentions=mentions.python_mentions(ctx),
-        declares=tuple((IN_PROCESS, n) for n in in_process_senders(ctx)) + column_declares(ctx) + loop_declares(ctx)
-        + soft_delete_declares(ctx) + harness_declares(ctx) + _dual_write_declares(ctx),
         task_time_limits=limits,
         celery_tasks=tasks,
+        across=_across(ctx),
     )
 
 
-def _dual_write_declares(ctx: FileContext) -> tuple[tuple[str, str], ...]:
-    """The helpers that commit by themselves, and the effects after calls that may (``checklist.selfcommit``);
-    effects only where a finding would sit in production (not a script, an operator command or a tool)."""
-    found = commit_declares(ctx)
+_NOTHING_ACROSS = AcrossModules()
+
+
+def _across(ctx: FileContext) -> AcrossModules | None:
+    """What the file tells the repository stage (``checklist``'s wrappers, columns, ownloop, softdelete, registry and
+    selfcommit), or None when it tells nothing (most files: the cache then keeps no record)."""
+    columns, relations = orm_attributes(ctx)
+    soft_deleted, cascades = soft_delete_facts(ctx)
+    commits_funcs, commits_methods = self_commits(ctx)
+    across = AcrossModules(in_process_senders=in_process_senders(ctx), columns=columns, relations=relations,
+                           loop=loop_evidence(ctx), soft_deleted=soft_deleted, cascades=cascades,
+                           harness=harness_functions(ctx), commits_funcs=commits_funcs,
+                           commits_methods=commits_methods, helper_effects=_helper_effects(ctx))
+    return None if across == _NOTHING_ACROSS else across
+
+
+def _helper_effects(ctx: FileContext) -> tuple[HelperEffect, ...]:
+    """The effects after calls that may commit by themselves (``checklist.selfcommit``), only where a finding would
+    sit in production (not a script, an operator command or a tool)."""
     if role(ctx.path) != "production" or run_by_hand(ctx) or task_runner(ctx):
-        return found
+        return ()
     spans = command_spans(ctx)
-    return found + tuple(d for d in helper_effects(ctx)
-                         if not any(a <= int(d[1].split("\t", 1)[0]) <= b for a, b in spans))
+    return tuple(e for e in helper_effects(ctx) if not any(a <= e.line <= b for a, b in spans))
 
 
 def _inside_strings(ctx: FileContext) -> set[int]:

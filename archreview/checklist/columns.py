@@ -1,6 +1,6 @@
 """N+1 lazy loads of what is a plain column: an attribute the models declare only as a column is no relation.
 
-Per file, ``column_declares`` names the attributes ORM model classes declare as columns (``db.Column(...)``,
+Per file, ``orm_attributes`` names the attributes ORM model classes declare as columns (``db.Column(...)``,
 ``mapped_column(...)``, a Django or SQLModel ``...Field(...)``) and as relations (``relationship(...)``,
 ``ForeignKey``/``ManyToManyField``, the ``backref``/``related_name``/``back_populates`` names they give the other
 side). A per-file detector sees ``log.date.day`` inside a loop over rows and takes ``date`` for a relation; the
@@ -19,9 +19,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from archreview.core.model import FileFacts, Finding
 from archreview.facts.index import FileContext, dotted
 
-COLUMN = "orm-column"  # declares key: an attribute name a model class declares as a column
-RELATION = "orm-relation"  # declares key: an attribute name a model class declares as a relation (either side)
-
 _RELATIONS = frozenset({"relationship", "relation", "Relationship", "dynamic_loader", "association_proxy",
                         "ForeignKey", "OneToOneField", "ManyToManyField", "ForeignObject", "GenericForeignKey",
                         "GenericRelation", "ParentalKey", "ParentalManyToManyField", "TreeForeignKey",
@@ -32,22 +29,24 @@ _OTHER_SIDE = frozenset({"backref", "related_name", "back_populates", "related_q
 _LAZY = re.compile(r"^([A-Za-z_]\w*)\.([A-Za-z_]\w*)\S* lazily loads ")
 
 
-def column_declares(ctx: FileContext) -> tuple[tuple[str, str], ...]:
-    """(COLUMN, name) and (RELATION, name) for the attributes the model classes of one file declare."""
+def orm_attributes(ctx: FileContext) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(columns, relations): the attribute names the model classes of one file declare as each, sorted."""
     text = ctx.text
     if "Column" not in text and "Field" not in text and "relationship" not in text.lower() and "Key" not in text:
-        return ()
-    out: set[tuple[str, str]] = set()
+        return (), ()
+    columns: set[str] = set()
+    relations: set[str] = set()
     for cls in ctx.nodes(ast.ClassDef):
         if any(_NOT_MODELS.search(dotted(b).rsplit(".", 1)[-1]) for b in cls.bases):
             continue  # a serializer's or a form's fields are not the table's: ``tags = PrimaryKeyRelatedField()``
         for stmt in cls.body:
-            for kind, name in _declared(stmt):
-                out.add((kind, name))
-    return tuple(sorted(out))
+            for relation, name in _declared(stmt):
+                (relations if relation else columns).add(name)
+    return tuple(sorted(columns)), tuple(sorted(relations))
 
 
-def _declared(stmt: ast.stmt) -> Iterator[tuple[str, str]]:
+def _declared(stmt: ast.stmt) -> Iterator[tuple[bool, str]]:
+    """(is a relation, attribute name) for what one statement of a model class declares."""
     target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else \
         stmt.target if isinstance(stmt, ast.AnnAssign) else None
     value = stmt.value if isinstance(stmt, ast.Assign | ast.AnnAssign) else None
@@ -56,23 +55,23 @@ def _declared(stmt: ast.stmt) -> Iterator[tuple[str, str]]:
     for call in (n for n in ast.walk(value) if isinstance(n, ast.Call)):
         for k in call.keywords:  # the name a relation gives the other side: ``backref="tasks"``
             if k.arg in _OTHER_SIDE and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str):
-                yield RELATION, k.value.value
+                yield True, k.value.value
         if dotted(call.func).rsplit(".", 1)[-1] == "backref" and call.args and isinstance(call.args[0], ast.Constant):
-            yield RELATION, str(call.args[0].value)
+            yield True, str(call.args[0].value)
     name = dotted(value.func).rsplit(".", 1)[-1]
     if name in _RELATIONS or "Related" in name or name.endswith("Manager"):  # TaggableManager()
-        yield RELATION, target.id
+        yield True, target.id
     elif name in _COLUMNS or name.endswith("Field"):
-        yield COLUMN, target.id
+        yield False, target.id
 
 
 def drop_column_loads(findings: Iterable[Finding], files: Sequence[FileFacts]) -> list[Finding]:
     """The findings without the ``n_plus_one.lazy_load`` ones on an attribute declared only as a column."""
     found = list(findings)
-    columns = {v for f in files for k, v in f.declares if k == COLUMN}
+    columns = {name for f in files if f.across for name in f.across.columns}
     if not columns:
         return found
-    relations = {v for f in files for k, v in f.declares if k == RELATION}
+    relations = {name for f in files if f.across for name in f.across.relations}
     plain = columns - relations
     out = []
     for f in found:

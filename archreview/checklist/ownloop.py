@@ -6,7 +6,7 @@ calls ``async_to_sync(update_commit_from_provider_info)(...)`` runs that corouti
 call: nothing else is on it, so a blocking call there blocks only the task that was blocking anyway
 (codecov/worker, held12: 12 findings, all labelled false; tuned after looking).
 
-Per file, ``declares`` records the evidence (``loop_declares``):
+Per file, ``AcrossModules.loop`` records the evidence (``loop_evidence``):
 
 - a bridge: the file calls asgiref's ``async_to_sync``;
 - a loop that serves others: the file imports an async server or bot framework (FastAPI, Starlette,
@@ -29,13 +29,10 @@ import re
 from collections.abc import Iterable, Sequence
 
 from archreview.checklist.placement import COMMAND_SCALE, role
-from archreview.core.model import FileFacts, Finding
+from archreview.core.model import FileFacts, Finding, LoopEvidence
 from archreview.facts.index import FileContext
 from archreview.sources.roles import role_of
 
-BRIDGE = "async-bridge"  # declares key: the line of an ``async_to_sync`` call
-SHARED_LOOP = "shared-loop"  # declares key: "line\twhat" of a framework import or a loop started or fed
-SIDE_BY_SIDE = "side-by-side"  # declares key: "line\twhat" of coroutines run side by side in this file
 RULE = "async.blocking_call"
 
 _FRAMEWORKS = re.compile(r"^(fastapi|starlette|aiohttp|sanic|quart|tornado|channels|discord|aiogram|telegram|"
@@ -47,25 +44,25 @@ _STARTS_ATTRS = frozenset({"run_until_complete", "run_forever", "create_task", "
 _SIDE_BY_SIDE = frozenset({"asyncio.gather", "asyncio.wait", "asyncio.as_completed", "anyio.create_task_group"})
 
 
-def loop_declares(ctx: FileContext) -> tuple[tuple[str, str], ...]:
+def loop_evidence(ctx: FileContext) -> tuple[LoopEvidence, ...]:
     """The evidence one Python file gives about who runs its coroutines (see the module's docstring)."""
     text = ctx.text
     if "async" not in text and "asyncio" not in text and not any(_FRAMEWORKS.match(v) for v in ctx.aliases.values()):
         return ()
-    out: list[tuple[str, str]] = []
+    out: list[LoopEvidence] = []
     for name, full in sorted(ctx.aliases.items()):
         if _FRAMEWORKS.match(full):
-            out.append((SHARED_LOOP, f"0\timports {full}"))
+            out.append(LoopEvidence("shared", 0, f"imports {full}"))
             break
     for call in ctx.calls():
         name = ctx.qualified(call)
         last = name.rsplit(".", 1)[-1]
         if name == "asgiref.sync.async_to_sync":
-            out.append((BRIDGE, str(call.lineno)))
+            out.append(LoopEvidence("bridge", call.lineno))
         elif name in _STARTS or last in _STARTS_ATTRS and "." in name:
-            out.append((SHARED_LOOP, f"{call.lineno}\t{name}"))
+            out.append(LoopEvidence("shared", call.lineno, name))
         elif name in _SIDE_BY_SIDE:
-            out.append((SIDE_BY_SIDE, f"{call.lineno}\t{name}"))
+            out.append(LoopEvidence("side_by_side", call.lineno, name))
     return tuple(dict.fromkeys(out))
 
 
@@ -75,11 +72,12 @@ def place_own_loop(findings: Iterable[Finding], files: Sequence[FileFacts]) -> l
     found = list(findings)
     if not any(f.rule == RULE for f in found):
         return found
-    production = [ff for ff in files if role_of(ff.path) != "test" and role(ff.path) == "production"]
-    bridge = next((f"{ff.path}:{v}" for ff in production for k, v in ff.declares if k == BRIDGE), "")
-    if not bridge or any(k == SHARED_LOOP for ff in production for k, _ in ff.declares):
+    evidence = [(ff.path, e) for ff in files if ff.across for e in ff.across.loop]
+    production = {path for path, _ in evidence if role_of(path) != "test" and role(path) == "production"}
+    bridge = next((f"{path}:{e.line}" for path, e in evidence if e.role == "bridge" and path in production), "")
+    if not bridge or any(e.role == "shared" and path in production for path, e in evidence):
         return found
-    crowded = {ff.path for ff in files if any(k == SIDE_BY_SIDE for k, _ in ff.declares)}
+    crowded = {path for path, e in evidence if e.role == "side_by_side"}
     note = (f" (no module here serves requests on an event loop: coroutines run through async_to_sync "
             f"(e.g. {bridge}), each on a loop of its own, so this blocks only its own task)")
     out = []

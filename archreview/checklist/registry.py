@@ -7,8 +7,8 @@ loads them by the names its zone configuration gives (``production: CEB.fetch_pr
 ``config/zones/LK.yaml``), so their calls run in production (held12: 24 timeout findings labelled true
 sat under the report's floor; tuned after looking).
 
-Per file, ``declares`` records a module run by hand that registers no command-line command, with the
-names of its top-level functions (``harness_declares``). The repository stage (``place_named_modules``)
+Per file, ``AcrossModules.harness`` records, for a module run by hand that registers no command-line command,
+the names of its top-level functions (``harness_functions``). The repository stage (``place_named_modules``)
 takes such a module back to production when a configuration file (YAML, JSON, TOML, INI) names one of
 its functions as ``<module>.<function>``, by its file name or any dotted spelling of its path: the
 findings get their confidence back and lose the operator-command note. Configuration under a folder
@@ -29,23 +29,21 @@ from archreview.core.model import FileFacts, Finding
 from archreview.facts.index import FileContext
 from archreview.sources.roles import role_of
 
-HARNESS = "script-harness"  # declares key: a module run by hand, with its top-level functions (tab-separated)
 _CONFIG = frozenset({"yaml", "json", "toml", "ini", "conf"})
 _RETIRED = re.compile(r"(^|/)(retired|archived?|deprecated|legacy|disabled|old)[^/]*/", re.I)
 
 
-def harness_declares(ctx: FileContext) -> tuple[tuple[str, str], ...]:
-    """(HARNESS, its top-level functions) for a module run by hand that registers no command."""
+def harness_functions(ctx: FileContext) -> tuple[str, ...]:
+    """The top-level functions of a module run by hand that registers no command (none for any other)."""
     if not run_by_hand(ctx) or command_spans(ctx):
         return ()
-    names = [n.name for n in ctx.tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
-    return ((HARNESS, "\t".join(names)),) if names else ()
+    return tuple(n.name for n in ctx.tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef))
 
 
 def place_named_modules(findings: Iterable[Finding], files: Sequence[FileFacts]) -> list[Finding]:
     """Operator-command findings of modules a configuration names by function, back in production."""
     found = list(findings)
-    harnesses = {ff.path: set(v.split("\t")) for ff in files for k, v in ff.declares if k == HARNESS}
+    harnesses = {ff.path: set(ff.across.harness) for ff in files if ff.across and ff.across.harness}
     if not harnesses or not any(f.placement == "command" and f.path in harnesses for f in found):
         return found
     named: set[str] = set()  # "<spelling>.<function>" as configuration files write them

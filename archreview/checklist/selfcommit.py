@@ -7,9 +7,9 @@ or, when the function commits again later, a publish *before* the commit (held12
 ``events.emit("time-spent:new", ...)`` after ``TimeSpent.create(...)``, labelled false as
 ``publish_then_commit`` because the row was committed already; tuned after looking).
 
-Per file, ``declares`` records the effects that follow calls which may commit (``HELPER_EFFECT``: the
+Per file, ``AcrossModules`` records the effects that follow calls which may commit (``helper_effects``: the
 nearest such calls on the effect's path, each with how to find its callee) and the functions and model
-methods whose own body commits (``COMMITS_FUNC``, ``COMMITS_METHOD``; ``detectors.partial_failure``).
+methods whose own body commits (``commits_funcs``, ``commits_methods``; ``detectors.partial_failure``).
 Here, with every file's facts, the nearest callee that does commit makes the effect a
 ``dual_write.commit_then_publish`` (variant ``helper``, naming the helper and its line), and a
 ``publish_then_commit`` finding on the same effect is dropped: the callee's body was read, so the
@@ -22,10 +22,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 
-from archreview.checklist.detectors.partial_failure import COMMITS_FUNC, COMMITS_METHOD, HELPER_EFFECT
 from archreview.checklist.rules import make
 from archreview.core.fingerprint import with_fingerprints
-from archreview.core.model import FileFacts, Finding, Module
+from archreview.core.model import FileFacts, Finding, HelperEffect, Module
 
 RULE = "dual_write.commit_then_publish"
 BEFORE = "dual_write.publish_then_commit"
@@ -36,41 +35,43 @@ def helper_dual_writes(findings: Iterable[Finding], files: Sequence[FileFacts], 
     """The findings with the dual writes that helpers committing by themselves make (``changed_lines``, in a
     change review: each made finding is new when its line changed)."""
     found = list(findings)
-    candidates = [(f.path, v.split("\t", 6)) for f in files for k, v in f.declares if k == HELPER_EFFECT]
+    across = [(f.path, f.across) for f in files if f.across]
+    candidates = [(path, e) for path, a in across for e in a.helper_effects]
     if not candidates:
         return found
-    methods = {v for f in files for k, v in f.declares if k == COMMITS_METHOD}
+    methods = {name for _, a in across for name in a.commits_methods}
     path_of = {m.name: m.path for m in modules}
-    funcs = {(f.path, v) for f in files for k, v in f.declares if k == COMMITS_FUNC}
+    funcs = {(path, name) for path, a in across for name in a.commits_funcs}
     if not methods and not funcs:
         return found
-    chosen: dict[tuple[str, int], tuple[int, list[str]]] = {}  # (path, effect line) -> nearest committing helper
-    for path, (effect_line, helper_line, key, *rest) in candidates:
-        if _commits(key, methods, funcs, path_of):
-            at = (path, int(effect_line))
-            if at not in chosen or int(helper_line) > chosen[at][0]:
-                chosen[at] = (int(helper_line), [helper_line, key, *rest])
+    chosen: dict[tuple[str, int], HelperEffect] = {}  # (path, effect line) -> nearest committing helper
+    for path, effect in candidates:
+        if _commits(effect, methods, funcs, path_of):
+            at = (path, effect.line)
+            if at not in chosen or effect.helper_line > chosen[at].helper_line:
+                chosen[at] = effect
     if not chosen:
         return found
     reported = {(f.path, f.line) for f in found if f.rule == RULE}
     made = []
     names: dict[tuple[str, int], str] = {}
-    for (path, line), (_, (helper_line, _key, written, desc, function, snippet)) in sorted(chosen.items()):
+    for (path, line), e in sorted(chosen.items(), key=lambda item: item[0]):
         if (path, line) in reported:
             continue
-        f = make(RULE, path, line, "helper", snippet=snippet, effect=desc, helper=written, commit=helper_line)
+        f = make(RULE, path, line, "helper", snippet=e.snippet, effect=e.effect, helper=e.written, commit=e.helper_line)
         if changed_lines is not None:
             f = dataclasses.replace(f, new=line in changed_lines.get(path, frozenset()))
         made.append(f)
-        names[(path, line)] = function
+        names[(path, line)] = e.function
     kept = [f for f in found if not (f.rule == BEFORE and (f.path, f.line) in chosen)]
     return kept + list(with_fingerprints(made, lambda f: (names[(f.path, f.line)], f.snippet)))
 
 
-def _commits(key: str, methods: set[str], funcs: set[tuple[str, str]], path_of: dict[str, str]) -> bool:
-    kind, _, name = key.partition(":")
-    if kind == "method":
-        return name in methods
-    module, _, func = name.rpartition(".")
+def _commits(effect: HelperEffect, methods: set[str], funcs: set[tuple[str, str]], path_of: dict[str, str]) -> bool:
+    """Does the helper before ``effect`` commit in its own body (a model method by its name, a function found
+    through its module's dotted name)?"""
+    if effect.callee_kind == "method":
+        return effect.callee in methods
+    module, _, func = effect.callee.rpartition(".")
     path = path_of.get(module) or next((p for n, p in path_of.items() if n.endswith("." + module)), None)
     return path is not None and (path, func) in funcs

@@ -5,11 +5,11 @@ model declares a soft-delete field (``is_deleted``, ``deleted_at``...), the appl
 and keeps the row, so the cascade is a referential backstop, not a path the business data takes (keep's
 ``Incident.rule_id`` to ``Rule``, whose ``delete_rule`` sets ``is_deleted``; held12, tuned after looking).
 
-Per file, ``declares`` records the model classes with a soft-delete field under the names a foreign key
-or a relation can give them (its ``__tablename__``, its class name, lower-cased and in snake case), and,
-for every cascade the detector reports, its line and the parent it cascades from (the table a
-``ForeignKey(..., ondelete="CASCADE")`` or Django ``ForeignKey(Parent, on_delete=CASCADE)`` points to,
-or the class a ``relationship(..., cascade="all, delete")`` is declared on). The repository stage drops a
+Per file, ``AcrossModules`` records the model classes with a soft-delete field under the names a foreign key
+or a relation can give them (``soft_deleted``: its ``__tablename__``, its class name, lower-cased and in snake
+case), and, for every cascade the detector reports, its line and the parent it cascades from (``cascades``:
+the table a ``ForeignKey(..., ondelete="CASCADE")`` or Django ``ForeignKey(Parent, on_delete=CASCADE)``
+points to, or the class a ``relationship(..., cascade="all, delete")`` is declared on). The repository stage drops a
 cascade finding whose parent is soft-deleted: the field is read, so the evidence is exact.
 """
 
@@ -19,11 +19,9 @@ import ast
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
-from archreview.core.model import FileFacts, Finding
+from archreview.core.model import Cascade, FileFacts, Finding
 from archreview.facts.index import FileContext, dotted
 
-SOFT_DELETED = "soft-deleted"  # declares key: a name a soft-deleted model's table goes by
-CASCADE_PARENT = "cascade-parent"  # declares key: "line\tparent name" of a delete cascade
 RULE = "cascade.delete"
 
 _SOFT_FIELDS = re.compile(r"^(is_deleted|deleted|deleted_at|deleted_on|deleted_date|date_deleted|is_removed|"
@@ -31,21 +29,23 @@ _SOFT_FIELDS = re.compile(r"^(is_deleted|deleted|deleted_at|deleted_on|deleted_d
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
-def soft_delete_declares(ctx: FileContext) -> tuple[tuple[str, str], ...]:
+def soft_delete_facts(ctx: FileContext) -> tuple[tuple[str, ...], tuple[Cascade, ...]]:
+    """(the names the file's soft-deleted models go by, the delete cascades it declares), each once, in order."""
     text = ctx.text
     if "delete" not in text.lower():
-        return ()
-    out: list[tuple[str, str]] = []
+        return (), ()
+    soft: list[str] = []
+    cascades: list[Cascade] = []
     for cls in ctx.nodes(ast.ClassDef):
         fields = [t for stmt in cls.body for t in _targets(stmt)]
         if any(_SOFT_FIELDS.match(f) for f in fields):
-            out += [(SOFT_DELETED, n) for n in _names(cls)]
+            soft += _names(cls)
         for stmt in cls.body:
             for call in (n for n in ast.walk(stmt) if isinstance(n, ast.Call)):
                 parent = _parent(cls, call)
                 if parent:
-                    out.append((CASCADE_PARENT, f"{call.lineno}\t{parent}"))
-    return tuple(dict.fromkeys(out))
+                    cascades.append(Cascade(call.lineno, parent))
+    return tuple(dict.fromkeys(soft)), tuple(dict.fromkeys(cascades))
 
 
 def _targets(stmt: ast.stmt) -> Iterator[str]:
@@ -85,9 +85,8 @@ def _const(node: ast.AST | None) -> str:
 
 def drop_soft_deleted_cascades(findings: Iterable[Finding], files: Sequence[FileFacts]) -> list[Finding]:
     found = list(findings)
-    soft = {v for f in files for k, v in f.declares if k == SOFT_DELETED}
+    soft = {name for f in files if f.across for name in f.across.soft_deleted}
     if not soft:
         return found
-    parents = {(f.path, int(v.split("\t", 1)[0])): v.split("\t", 1)[1] for f in files for k, v in f.declares
-               if k == CASCADE_PARENT}
+    parents = {(f.path, c.line): c.parent for f in files if f.across for c in f.across.cascades}
     return [f for f in found if not (f.rule == RULE and parents.get((f.path, f.line)) in soft)]

@@ -1,6 +1,6 @@
 """Dual writes through a wrapper another module defines: a call to an in-process sender is no effect.
 
-Per file, ``declares`` names the module-level functions whose only outside-looking act is an
+Per file, ``AcrossModules.in_process_senders`` names the module-level functions whose only outside-looking act is an
 in-process signal (``in_process_senders`` in ``detectors.partial_failure``: a django-notifications
 ``notify.send`` behind a ``send_badge_notification``). A per-file detector sees only the name of a
 call to one from another module (``call to send_badge_notification``) and takes its verb for a send;
@@ -16,12 +16,9 @@ from collections.abc import Iterable, Sequence
 from archreview.core.model import FileFacts, Finding, Module
 from archreview.repo.modules import absolute
 
-IN_PROCESS = "in-process-sender"  # declares key: the name of a module-level function
-
-
 def drop_in_process_calls(findings: Iterable[Finding], files: Sequence[FileFacts], modules: Sequence[Module]) -> list[Finding]:
     found = list(findings)
-    quiet = {(f.path, v) for f in files for k, v in f.declares if k == IN_PROCESS}
+    quiet = {(f.path, name) for f in files if f.across for name in f.across.in_process_senders}
     if not quiet:
         return found
     facts = {f.path: f for f in files}

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from operator import attrgetter
 
-from archreview.core.vocab import FitVerdict, ImportCategory, Kind, Placement, ViolationRule
+from archreview.core.vocab import CalleeKind, FitVerdict, ImportCategory, Kind, LoopRole, Placement, ViolationRule
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -200,6 +200,61 @@ class TaskTimeLimit:
 
 
 @dataclass(frozen=True, slots=True)
+class LoopEvidence:
+    """What a Python file shows about who runs its coroutines (archreview.checklist.ownloop): an ``async_to_sync``
+    call (``bridge``), an async framework imported or a loop started or fed (``shared``: ``asyncio.run``; line 0
+    for an import, which holds for the whole file), coroutines run side by side (``side_by_side``:
+    ``asyncio.gather``)."""
+
+    role: LoopRole
+    line: int
+    what: str = ""  # "imports fastapi", "asyncio.gather"; "" for a bridge
+
+
+@dataclass(frozen=True, slots=True)
+class Cascade:
+    """A delete cascade a model declares, at its line, from the parent it cascades from (a table or class name
+    as the declaration gives it: ``"rule"`` of ``ForeignKey("rule.id", ondelete="CASCADE")``)."""
+
+    line: int
+    parent: str
+
+
+@dataclass(frozen=True, slots=True)
+class HelperEffect:
+    """An effect (a publish, a send...) that no commit of its own function precedes, after a call that may commit by
+    itself (archreview.checklist.selfcommit): the repository stage reads the callee and reports the dual write
+    when its body commits."""
+
+    line: int  # the effect's
+    helper_line: int
+    callee_kind: CalleeKind
+    callee: str  # "app.services.files.create_preview" (func) or "create" (a model's method)
+    written: str  # the helper as the call writes it: "files_service.create_preview_file_raw"
+    effect: str  # "emit event ..."
+    function: str  # the function both are in
+    snippet: str
+
+
+@dataclass(frozen=True, slots=True)
+class AcrossModules:
+    """What one Python file tells the repository stage, which reads every file's facts together and settles
+    what a per-file detector cannot see (archreview.checklist's wrappers, columns, ownloop, softdelete, registry
+    and selfcommit). ``FileFacts.across`` is None for a file that tells it nothing."""
+
+    in_process_senders: tuple[str, ...] = ()  # module-level functions whose only outside-looking act is a signal
+    columns: tuple[str, ...] = ()  # attributes model classes declare as columns
+    relations: tuple[str, ...] = ()  # ... and as relations (either side: backref, related_name...)
+    loop: tuple[LoopEvidence, ...] = ()
+    soft_deleted: tuple[str, ...] = ()  # the names a model with a soft-delete field goes by (table, class)
+    cascades: tuple[Cascade, ...] = ()
+    harness: tuple[str, ...] = ()  # top-level functions of a module run by hand that registers no command
+    commits_funcs: tuple[str, ...] = ()  # module-level functions whose own body commits
+    commits_methods: tuple[str, ...] = ()  # methods of a models module's classes whose own body commits
+    helper_effects: tuple[HelperEffect, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class FileFacts:
     """Everything learnt from one file. Depends only on its path and content."""
 
@@ -225,6 +280,7 @@ class FileFacts:
     # what bounds a Celery task's run (archreview.checklist.timelimits): its app-wide limits and its tasks
     task_time_limits: tuple[TaskTimeLimit, ...] = ()
     celery_tasks: tuple[CeleryTask, ...] = ()
+    across: AcrossModules | None = None  # what the repository stage reads across modules
 
 
 # --- what the team declares (archreview.context.load) ---------------------------------

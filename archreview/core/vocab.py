@@ -76,3 +76,14 @@ VIOLATION_RULES: tuple[ViolationRule, ...] = get_args(ViolationRule)
 # Where a dependency's name is looked up: the package registries of the analysed languages.
 Ecosystem = Literal["pypi", "npm", "nuget", "maven", "go"]
 ECOSYSTEMS: tuple[Ecosystem, ...] = get_args(Ecosystem)
+
+# What a Python file shows about who runs its coroutines (archreview.checklist.ownloop): an ``async_to_sync``
+# bridge, a loop that serves others (an async framework imported, a loop started or fed), coroutines run
+# side by side. Internal: not a JSON key.
+LoopRole = Literal["bridge", "shared", "side_by_side"]
+LOOP_ROLES: tuple[LoopRole, ...] = get_args(LoopRole)
+
+# How the repository stage finds what a helper call runs (archreview.checklist.selfcommit): a module-level
+# function by its dotted name, or a model method by its name. Internal: not a JSON key.
+CalleeKind = Literal["func", "method"]
+CALLEE_KINDS: tuple[CalleeKind, ...] = get_args(CalleeKind)

@@ -36,7 +36,8 @@ from archreview.checklist.detectors._calls import (
 from archreview.checklist.detectors._paths import same_path
 from archreview.checklist.rules import finding
 from archreview.facts.index import FileContext, FunctionNode, dotted
-from archreview.core.model import Finding
+from archreview.core.model import Finding, HelperEffect
+from archreview.core.vocab import CalleeKind
 
 # --- item 1: timeouts ---------------------------------------------------------
 
@@ -324,44 +325,43 @@ def dual_writes(ctx: FileContext) -> Iterator[Finding]:
 # zou's models commit in their own methods (``TimeSpent.create(...)``, ``time_spent.update(...)`` run
 # ``db.session.commit()`` in ``BaseMixin``), and services commit in functions other modules call
 # (``files_service.create_preview_file_raw``). A per-file detector sees no commit before the event that
-# follows such a call. Per file, ``declares`` records the effects that follow a call which may commit
-# (HELPER_EFFECT) and the functions and model methods that do commit (COMMITS_FUNC, COMMITS_METHOD); the
+# follows such a call. Per file, ``AcrossModules`` records the effects that follow a call which may commit
+# (``helper_effects``) and the functions and model methods that do commit (``self_commits``); the
 # repository stage (``archreview.checklist.selfcommit``) reads the callee and reports the dual write
 # (held12, tuned after looking).
-HELPER_EFFECT = "effect-after-helper"  # "effect line\thelper line\tkey\thelper as written\teffect\tfunction\tsnippet"
-COMMITS_FUNC = "commits-func"  # a module-level function whose own body commits
-COMMITS_METHOD = "commits-method"  # a method of a class in a models module whose own body commits
 _PORT_BY_NAME = "publish through the messaging port"
 _HELPERS_KEPT = 5  # the nearest calls before an effect that may commit: the repository stage takes the nearest that does
 _NOT_HELPERS = frozenset({"get", "get_by", "get_all", "get_all_by", "query", "filter", "filter_by", "first", "all",
                           "serialize", "present", "to_dict", "dict", "json", "count", "exists", "one", "one_or_none"})
 
 
-def commit_declares(ctx: FileContext) -> tuple[tuple[str, str], ...]:
-    """The functions and model methods of one file that commit in their own body (see above)."""
+def self_commits(ctx: FileContext) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(module-level functions, methods of a models module's classes) of one file that commit in their own body
+    (see above), each name once."""
     if ctx.is_test or "commit(" not in ctx.text:
-        return ()
+        return (), ()
     models = "models" in ctx.path.replace("\\", "/").removesuffix(".py").split("/")
-    out: list[tuple[str, str]] = []
+    funcs: list[str] = []
+    methods: list[str] = []
     for func in ctx.functions():
         if not any(is_commit(c) for c in body_calls(func)):
             continue
         owner = next((c for c in ctx.tree.body if isinstance(c, ast.ClassDef) and func in c.body), None)
         if func in ctx.tree.body:
-            out.append((COMMITS_FUNC, func.name))
+            funcs.append(func.name)
         elif owner is not None and models:
-            out.append((COMMITS_METHOD, func.name))
-    return tuple(dict.fromkeys(out))
+            methods.append(func.name)
+    return tuple(dict.fromkeys(funcs)), tuple(dict.fromkeys(methods))
 
 
-def helper_effects(ctx: FileContext) -> tuple[tuple[str, str], ...]:
+def helper_effects(ctx: FileContext) -> tuple[HelperEffect, ...]:
     """Effects that no commit of their own function precedes, after calls that may commit by themselves."""
     if ctx.is_test or not mentions(ctx, "emit", "publish", "send", "delay", "apply_async", "enqueue", "notify", "mail",
                                    "post", "produce", "charge", "message"):
         return ()
     clients = client_names(ctx)
     outbox = mentions(ctx, "outbox")
-    out: list[tuple[str, str]] = []
+    out: list[HelperEffect] = []
     for func, effects in _effects_by_function(ctx, clients).items():
         if outbox and _mentions_outbox(func):
             continue
@@ -375,15 +375,15 @@ def helper_effects(ctx: FileContext) -> tuple[tuple[str, str], ...]:
                 continue  # a port known by its name only (``message_text.strip()``) is too weak a guess here
             if any(at < call.lineno and same_path(func, at, call.lineno) for _, at in commits):
                 continue  # the function's own commit comes first: ``dual_writes`` reports it
-            snippet = ctx.snippet(call.lineno).replace("\t", " ")
+            snippet = ctx.snippet(call.lineno)
             helpers = [h for h in sorted(body_calls(func), key=lambda c: -c.lineno) if h.lineno < call.lineno]
             taken = 0
             for helper in helpers:
-                key = _helper_key(ctx, helper, models) if taken < _HELPERS_KEPT else ""
-                if key and same_path(func, helper.lineno, call.lineno):
+                callee = _callee(ctx, helper, models) if taken < _HELPERS_KEPT else None
+                if callee and same_path(func, helper.lineno, call.lineno):
                     taken += 1
-                    out.append((HELPER_EFFECT, "\t".join((str(call.lineno), str(helper.lineno), key,
-                                                          dotted(helper.func), desc, func.name, snippet))))
+                    out.append(HelperEffect(call.lineno, helper.lineno, *callee, dotted(helper.func), desc, func.name,
+                                            snippet))
     return tuple(out)
 
 
@@ -399,24 +399,25 @@ def _effects_by_function(ctx: FileContext, clients: dict[str, tuple[str, bool]])
     return by_func
 
 
-def _helper_key(ctx: FileContext, call: ast.Call, models: set[str]) -> str:
-    """How the repository stage finds what ``call`` runs: ``func:pkg.mod.name`` for a function imported from
-    another module, ``method:name`` for a method of a model class or of a row one returned; "" otherwise."""
+def _callee(ctx: FileContext, call: ast.Call, models: set[str]) -> tuple[CalleeKind, str] | None:
+    """How the repository stage finds what ``call`` runs: ``("func", "pkg.mod.name")`` for a function imported
+    from another module, ``("method", name)`` for a method of a model class or of a row one returned; None
+    otherwise."""
     name = attr(call) or dotted(call.func)
     if not name or name in _NOT_HELPERS or is_commit(call):
-        return ""
+        return None
     recv = receiver(call)
     qualified = ctx.qualified(call)
     if isinstance(call.func, ast.Name) and qualified != name and "." in qualified:
-        return f"func:{qualified}"  # ``from app.services.files import create_preview`` then ``create_preview(...)``
+        return "func", qualified  # ``from app.services.files import create_preview`` then ``create_preview(...)``
     if recv and "." not in recv and recv in ctx.aliases:
         full = ctx.aliases[recv]
         if _model_import(full):
-            return f"method:{name}"  # ``TimeSpent.create(...)``, TimeSpent imported from a models module
-        return f"func:{full}.{name}" if "." in qualified else ""  # ``files_service.create_preview_file_raw(...)``
+            return "method", name  # ``TimeSpent.create(...)``, TimeSpent imported from a models module
+        return ("func", f"{full}.{name}") if "." in qualified else None  # ``files_service.create_preview_file_raw(...)``
     if recv in models:
-        return f"method:{name}"  # ``time_spent.update(...)`` on a row ``TimeSpent.get_by(...)`` returned
-    return ""
+        return "method", name  # ``time_spent.update(...)`` on a row ``TimeSpent.get_by(...)`` returned
+    return None
 
 
 def _model_import(full: str) -> bool:

@@ -8,8 +8,10 @@ repository stage nothing carries no record; the records survive the per-blob cac
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 import textwrap
+import typing
 
 import pytest
 
@@ -171,3 +173,30 @@ def test_the_records_are_frozen(field):
     across = facts("zou/app/models/base.py", MODELS).across
     with pytest.raises(AttributeError):
         setattr(across, field, ())
+
+
+def _records(cls: type, seen: set[type]) -> set[type]:
+    """Every dataclass ``cls`` holds, through its fields' types (tuples, unions), itself included."""
+    seen.add(cls)
+    for hint in typing.get_type_hints(cls).values():
+        for arg in _flat(hint):
+            if dataclasses.is_dataclass(arg) and arg not in seen:
+                _records(arg, seen)
+    return seen
+
+
+def _flat(hint: object) -> list[object]:
+    args = typing.get_args(hint)
+    return [hint] if not args else [a for arg in args for a in _flat(arg)]
+
+
+def test_every_record_a_files_facts_hold_pickles_as_its_class_and_field_values():
+    # the per-blob cache writes thousands of them: dataclasses' generic slots state looks the fields up per object
+    records = _records(FileFacts, set())
+    assert {AcrossModules, HelperEffect, LoopEvidence, Cascade, Finding} <= records
+    for cls in records:
+        value = object.__new__(cls)
+        fields = tuple(f"{cls.__name__}.{f.name}" for f in dataclasses.fields(cls))  # any value: only the order counts
+        for f, v in zip(dataclasses.fields(cls), fields):
+            object.__setattr__(value, f.name, v)
+        assert value.__reduce_ex__(pickle.HIGHEST_PROTOCOL) == (cls, fields), cls.__name__

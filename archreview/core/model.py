@@ -537,4 +537,5 @@ def _pickled_by_fields(*classes: type) -> None:
 
 
 _pickled_by_fields(Location, Skipped, FileError, RawImport, FunctionMetric, ClassInfo, Halstead, RawMetrics,
-                   Requirement, Signal, Finding, StyleFacts, FileFacts, Import, Module)
+                   Requirement, Signal, Finding, StyleFacts, CeleryTask, TaskTimeLimit, LoopEvidence, Cascade,
+                   HelperEffect, AcrossModules, FileFacts, Import, Module)

@@ -121,8 +121,11 @@ def body_calls(func: ast.AST) -> list[ast.Call]:
 
 
 # Telemetry and in-process signals: repeating or losing them changes no business state.
+# Product analytics and lineage too (PostHog, Segment-style ``track_event``, OpenLineage): Plane's ``track_event.delay``,
+# Onyx's ``capture_and_sync_with_alternate_posthog``, Feast's ``_emit_openlineage_apply`` (held4-held5, tuned after looking).
 _TELEMETRY = re.compile(r"(^|[._])(metrics?|statsd|stats|sentry|sentry_sdk|prometheus|datadog|newrelic|tracer|"
-                        r"telemetry|capture_(exception|message)|actstream_action|progress|heartbeat)($|[._])", re.I)
+                        r"telemetry|capture_(exception|message)|actstream_action|progress|heartbeat|"
+                        r"posthog|mixpanel|amplitude|openlineage|track_events?)($|[._])", re.I)
 # blinker/Django signals: ``certificate_issued.send(...)``, ``post_save.send(...)`` run receivers in process
 _SIGNAL = re.compile(r"(^|[._])(signals?|\w+_(signal|issued|created|updated|deleted|saved|changed)|(pre|post)_\w+)$",
                      re.I)
@@ -132,9 +135,16 @@ def is_quiet_receiver(call: ast.Call) -> bool:
     name = dotted(call.func).lower()
     if name.startswith(_QUIET_RECEIVERS) or ".log" in name or _TELEMETRY.search(dotted(call.func)):
         return True
+    if _SIGNAL_METHOD.match(attr(call)):
+        return True  # ``self.send_created_signal(users)``: a method named for the in-process signal it sends
     # ``sender=`` is the signal API's own keyword (Django, blinker): ``consumption_finished.send(sender=cls)``
     return attr(call) in {"send", "send_robust", "send_async"} and (
         bool(_SIGNAL.search(receiver(call))) or any(k.arg == "sender" for k in call.keywords))
+
+
+# A function named for the signal it sends (jumpserver's ``send_auth_signal``, ``send_m2m_changed_signal``,
+# ``send_created_signal``: each calls a Django ``Signal.send``; held6, tuned after looking).
+_SIGNAL_METHOD = re.compile(r"(send|fire|emit|dispatch|trigger)_(\w+_)?signals?$", re.I)
 
 
 def is_commit(call: ast.Call) -> bool:
@@ -278,7 +288,7 @@ def effect(ctx: FileContext, call: ast.Call, clients: dict[str, tuple[str, bool]
     a = attr(call)
     if a in _POOL_METHODS and in_process_pool(ctx, receiver(call)):
         return None  # ``executor.submit(resize_image, ...)``: work handed to a thread pool of this process
-    if is_signal_send(ctx, call):
+    if is_signal_send(ctx, call) or is_socketio_reply(ctx, call):
         return None  # a Django signal (django-notifications' ``notify.send`` writes a Notification row): in-process
     if a == "delay" and is_backoff(ctx, receiver(call)):
         return None  # ``backoff.delay()`` computes how long to sleep: discord.py's ExponentialBackoff
@@ -348,8 +358,59 @@ def in_process_pool(ctx: FileContext, name: str) -> bool:
 
 
 def is_signal_send(ctx: FileContext, call: ast.Call) -> bool:
-    """``.send``/``.send_robust`` on a name imported from a ``signals`` module: an in-process Django signal."""
-    return attr(call) in _SIGNAL_SENDS and ".signals." in f".{ctx.qualified(call)}"
+    """``.send``/``.send_robust`` on a name imported from a ``signals`` module, or bound in the file to a
+    blinker or Django signal (``watch_check_update = signal('watch_check_update')``): an in-process signal."""
+    if attr(call) not in _SIGNAL_SENDS:
+        return False
+    return ".signals." in f".{ctx.qualified(call)}" or receiver(call) in _signal_names(ctx)
+
+
+_SIGNAL_TYPES = frozenset({"blinker.signal", "blinker.Signal", "blinker.NamedSignal", "blinker.base.signal",
+                           "django.dispatch.Signal", "django.dispatch.dispatcher.Signal"})
+
+
+def _signal_names(ctx: FileContext) -> frozenset[str]:
+    """Names the file binds to a blinker or Django signal (changedetection.io's ``signal('watch_check_update')``,
+    a UI refresh sent in process; held5, tuned after looking)."""
+    cached = getattr(ctx.tree, "_archreview_signals", None)
+    if cached is None:
+        cached = frozenset() if "blinker" not in ctx.text and "django.dispatch" not in ctx.text else frozenset(
+            dotted(t) for n in ctx.nodes(ast.Assign) if isinstance(n.value, ast.Call)
+            and ctx.qualified(n.value) in _SIGNAL_TYPES for t in n.targets if dotted(t))
+        ctx.tree._archreview_signals = cached  # type: ignore[attr-defined]
+    return cached
+
+
+# Flask-SocketIO's ``emit``/``send`` inside an event handler answer the client that sent the event, unless told to
+# broadcast or to address a room (changedetection.io's ``emit('operation_result', ...)``; held5, tuned after looking).
+_SOCKETIO_REPLIES = frozenset({"flask_socketio.emit", "flask_socketio.send"})
+
+
+def is_socketio_reply(ctx: FileContext, call: ast.Call) -> bool:
+    if ctx.qualified(call) not in _SOCKETIO_REPLIES or not isinstance(call.func, ast.Name):
+        return False
+    return not any(k.arg in {"broadcast", "to", "room", "namespace"} for k in call.keywords)
+
+
+_CONTAINERS = frozenset({"list", "set", "dict", "deque", "collections.deque", "defaultdict",
+                         "collections.defaultdict", "OrderedDict", "collections.OrderedDict"})
+
+
+def _local_container(ctx: FileContext, call: ast.Call, name: str) -> bool:
+    """Is ``name`` bound in the call's function to a list, set or dict it builds (``message_list = []``,
+    ``messages_sent_to = set()``)? Appending to it sends nothing: Argus's flash messages, django-helpdesk's
+    set of addresses already mailed (held8-held9, tuned after looking)."""
+    func = ctx.enclosing_function(call)
+    if func is None or "." in name:
+        return False
+    for node in body_assigns(func):
+        if any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            v = node.value
+            if isinstance(v, ast.List | ast.Set | ast.Dict | ast.ListComp | ast.SetComp | ast.DictComp):
+                return True
+            if isinstance(v, ast.Call) and (ctx.qualified(v) in _CONTAINERS or dotted(v.func) in _CONTAINERS):
+                return True
+    return False
 
 
 def messaging_port(ctx: FileContext, call: ast.Call) -> str:
@@ -358,6 +419,8 @@ def messaging_port(ctx: FileContext, call: ast.Call) -> str:
     if not recv or recv.split(".")[0] in ctx.aliases:
         return ""  # an imported module (django.contrib.messages, a client library): the library tables decide
     last = recv.rsplit(".", 1)[-1]
+    if _local_container(ctx, call, recv):
+        return ""
     if _MESSAGING.search(last):
         return recv
     typed = _outer_type(_annotated_types(ctx).get(last.lstrip("_"), ""))

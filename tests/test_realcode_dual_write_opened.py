@@ -1,0 +1,95 @@
+"""Dual-write false positives the opened held-back sets (held2-held11) showed (issue 10; tuned after looking).
+
+Each test builds the shape as the labelled repository had it, small, with a control that must still be a
+``dual_write.commit_then_publish``: Argus and django-helpdesk (a local list or set named like messages),
+changedetection.io (a blinker signal bound in the file, a Flask-SocketIO reply), jumpserver (methods named for
+the Django signal they send), Plane, Onyx and Feast (product analytics and lineage events). bench/README.md,
+"dual_write on the opened sets".
+"""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+from archreview.checklist.detectors import file_findings
+
+RULE = "dual_write.commit_then_publish"
+
+
+def dual_lines(source: str, path: str = "app/views.py") -> set[int]:
+    text = textwrap.dedent(source).lstrip("\n")
+    return {f.line for f in file_findings(path, ast.parse(text), text) if f.rule == RULE}
+
+
+def test_appending_to_a_local_list_or_set_named_like_messages_is_no_publish_but_a_message_bus_is():
+    # Argus src/argus/htmx/timeslot/views.py; django-helpdesk src/helpdesk/update_ticket.py
+    source = """
+        from django.db import models
+
+
+        def save_timeslot(form, formset, message_bus):
+            form.save()
+            message_list = []
+            message_list.append("Saved timeslot.")
+            messages_sent_to = set()
+            messages_sent_to.add("a@example.org")
+            messages_sent_to.update({"b@example.org"})
+            message_bus.append("timeslot saved")
+            return message_list
+    """
+    assert dual_lines(source) == {11}  # the injected bus (a parameter) still sends; the local list and set do not
+
+
+def test_a_blinker_signal_bound_in_the_file_and_a_socketio_reply_are_in_process_but_a_broadcast_is_not():
+    # changedetection.io changedetectionio/realtime/events.py
+    source = """
+        from blinker import signal
+        from flask_socketio import emit
+
+
+        def handle_watch_operation(datastore, uuid):
+            datastore.data["watching"][uuid].save()
+            db.session.commit()
+            watch_check_update = signal("watch_check_update")
+            watch_check_update.send(watch_uuid=uuid)
+            emit("operation_result", {"success": True, "uuid": uuid})
+            emit("watch_changed", {"uuid": uuid}, broadcast=True)
+    """
+    assert dual_lines(source) == {11}  # a broadcast to every client stays
+
+
+def test_a_method_named_for_the_signal_it_sends_is_in_process_but_a_notification_task_is_not():
+    # jumpserver apps/users/api/user.py (send_created_signal calls post_user_create.send)
+    source = """
+        from django.db import transaction
+        from .tasks import send_welcome_sms
+
+
+        class UserViewSet:
+            def perform_create(self, serializer):
+                users = serializer.save()
+                self.send_created_signal(users)
+                self.send_m2m_changed_signal(users, "post_add")
+                send_welcome_sms.delay(users[0].id)
+    """
+    assert dual_lines(source) == {10}
+
+
+def test_product_analytics_and_lineage_events_are_telemetry_but_an_invitation_task_is_not():
+    # Plane apps/api/plane/app/views/workspace/invite.py; Onyx backend/onyx/auth/users.py; Feast feature_store.py
+    source = """
+        from django.db import models
+        from plane.bgtasks.event_tracking_task import track_event
+        from plane.bgtasks.workspace_invitation_task import workspace_invitation
+
+
+        def invite(request, workspace, invitation):
+            invitation.save()
+            track_event.delay(email=request.user.email, event_name="MEMBER_INVITED")
+            capture_and_sync_with_alternate_posthog(request.user, "invited")
+            self._emit_openlineage_apply([workspace])
+            workspace_invitation.delay(invitation.email, workspace.id)
+    """
+    assert dual_lines(source) == {11}
+

@@ -93,3 +93,69 @@ def test_product_analytics_and_lineage_events_are_telemetry_but_an_invitation_ta
     """
     assert dual_lines(source) == {11}
 
+
+# --- ATOMIC_REQUESTS: a view's save is committed when the view returns (jumpserver, openedx/ecommerce) ----------
+
+_VIEW = """
+    from django.views import View
+    from rest_framework import generics, serializers
+    from .tasks import send_reset_key_message, send_offer_update_email
+
+
+    class UserResetPKApi(generics.UpdateAPIView):
+        def perform_update(self, serializer):
+            user = serializer.save()
+            send_reset_key_message.delay(user.id)
+
+
+    class CouponCodeRevokeSerializer(serializers.Serializer):
+        def create(self, validated_data):
+            offer = validated_data["offer"]
+            offer.status = "revoked"
+            offer.save()
+            send_offer_update_email.delay(offer.id)
+            return offer
+
+
+    def bind_callback(request, user):
+        user.save()
+        send_reset_key_message.delay(user.id)
+"""
+
+_TASK = """
+    from django.db import models
+    from .tasks import send_reset_key_message
+
+
+    def reset_keys_nightly(users):
+        for user in users:
+            user.save()
+            send_reset_key_message.delay(user.id)
+"""
+
+
+def _dual(tmp_path, settings: str) -> set[tuple[str, int]]:
+    from tests.repos import make_repo
+    from archreview.analysis.run import analyze
+
+    files = {"app/settings.py": textwrap.dedent(settings).lstrip("\n"), "app/views.py": textwrap.dedent(_VIEW).lstrip("\n"),
+             "app/jobs.py": textwrap.dedent(_TASK).lstrip("\n"), "app/tasks.py": "def send_reset_key_message(i): ...\n"}
+    repo = make_repo(tmp_path, [files])
+    return {(f.path, f.line) for f in analyze(repo.path, use_cache=False).findings if f.rule == RULE}
+
+
+def test_under_atomic_requests_a_view_or_serializer_save_is_no_commit_before_the_enqueue_but_a_job_save_is(tmp_path):
+    on = """
+        DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "app", "ATOMIC_REQUESTS": True}}
+    """
+    assert _dual(tmp_path / "on", on) == {("app/jobs.py", 8)}
+
+
+def test_a_top_level_atomic_requests_setting_turns_nothing_on(tmp_path):
+    # Django reads ATOMIC_REQUESTS only from a DATABASES entry (taiga-back's settings/common.py sets it at top level)
+    off = """
+        ATOMIC_REQUESTS = True
+        DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "app"}}
+    """
+    assert _dual(tmp_path / "off", off) == {("app/jobs.py", 8), ("app/views.py", 9), ("app/views.py", 17),
+                                           ("app/views.py", 23)}

@@ -18,6 +18,7 @@ from archreview.checklist import detectors, timelimits
 from archreview.checklist.detectors import command_spans, run_by_hand, task_runner
 from archreview.checklist.detectors.partial_failure import helper_effects, in_process_senders, self_commits
 from archreview.checklist.placement import role
+from archreview.checklist.atomicrequests import atomic_request_facts
 from archreview.checklist.columns import orm_attributes
 from archreview.checklist.ownloop import loop_evidence
 from archreview.checklist.registry import harness_functions
@@ -221,10 +222,12 @@ def _across(ctx: FileContext) -> AcrossModules | None:
     columns, relations = orm_attributes(ctx)
     soft_deleted, cascades = soft_delete_facts(ctx)
     commits_funcs, commits_methods = self_commits(ctx)
+    atomic_requests, request_spans = atomic_request_facts(ctx)
     across = AcrossModules(in_process_senders=in_process_senders(ctx), columns=columns, relations=relations,
                            loop=loop_evidence(ctx), soft_deleted=soft_deleted, cascades=cascades,
                            harness=harness_functions(ctx), commits_funcs=commits_funcs,
-                           commits_methods=commits_methods, helper_effects=_helper_effects(ctx))
+                           commits_methods=commits_methods, helper_effects=_helper_effects(ctx),
+                           atomic_requests=atomic_requests, request_spans=request_spans)
     return None if across == _NOTHING_ACROSS else across
 
 

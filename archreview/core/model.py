@@ -239,8 +239,8 @@ class HelperEffect:
 @dataclass(frozen=True, slots=True)
 class AcrossModules:
     """What one Python file tells the repository stage, which reads every file's facts together and settles
-    what a per-file detector cannot see (archreview.checklist's wrappers, columns, ownloop, softdelete, registry
-    and selfcommit). ``FileFacts.across`` is None for a file that tells it nothing."""
+    what a per-file detector cannot see (archreview.checklist's wrappers, columns, ownloop, softdelete, registry,
+    selfcommit and atomicrequests). ``FileFacts.across`` is None for a file that tells it nothing."""
 
     in_process_senders: tuple[str, ...] = ()  # module-level functions whose only outside-looking act is a signal
     columns: tuple[str, ...] = ()  # attributes model classes declare as columns
@@ -252,6 +252,8 @@ class AcrossModules:
     commits_funcs: tuple[str, ...] = ()  # module-level functions whose own body commits
     commits_methods: tuple[str, ...] = ()  # methods of a models module's classes whose own body commits
     helper_effects: tuple[HelperEffect, ...] = ()
+    atomic_requests: tuple[int, ...] = ()  # lines of a DATABASES entry turning Django's ATOMIC_REQUESTS on
+    request_spans: tuple[tuple[int, int], ...] = ()  # (first, last) line of functions handling a request
 
 
 @dataclass(frozen=True, slots=True)

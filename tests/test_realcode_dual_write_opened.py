@@ -159,3 +159,44 @@ def test_a_top_level_atomic_requests_setting_turns_nothing_on(tmp_path):
     """
     assert _dual(tmp_path / "off", off) == {("app/jobs.py", 8), ("app/views.py", 9), ("app/views.py", 17),
                                            ("app/views.py", 23)}
+
+
+# --- an enqueue that only hurries a task the beat schedule runs anyway (Onyx) ----------------------------------
+
+_BEAT = """
+    from datetime import timedelta
+    from app.constants import AppTask
+
+    beat_task_templates = [
+        {
+            "name": "check-for-indexing",
+            "task": AppTask.CHECK_FOR_INDEXING,
+            "schedule": timedelta(seconds=15),
+        },
+    ]
+"""
+
+_API = """
+    from app.celery import client_app
+    from app.constants import AppTask
+
+
+    def create_deletion_attempt(db_session, cc_pair, tenant_id):
+        cc_pair.status = "DELETING"
+        db_session.commit()
+        client_app.send_task(AppTask.CHECK_FOR_INDEXING, kwargs={"tenant_id": tenant_id})
+        client_app.send_task(AppTask.DELETE_CONNECTOR, kwargs={"cc_pair_id": cc_pair.id})
+        client_app.send_task(AppTask.CHECK_FOR_INDEXING, args=[cc_pair.id])
+"""
+
+
+def test_an_enqueue_of_a_task_the_beat_schedule_also_runs_is_no_lost_effect_but_another_task_is(tmp_path):
+    from tests.repos import make_repo
+    from archreview.analysis.run import analyze
+
+    files = {"app/beat_schedule.py": textwrap.dedent(_BEAT).lstrip("\n"), "app/api.py": textwrap.dedent(_API).lstrip("\n"),
+             "app/constants.py": "class AppTask:\n    CHECK_FOR_INDEXING = 'check_for_indexing'\n"
+                                 "    DELETE_CONNECTOR = 'delete_connector'\n"}
+    repo = make_repo(tmp_path, [files])
+    found = {f.line for f in analyze(repo.path, use_cache=False).findings if f.rule == RULE and f.path == "app/api.py"}
+    assert found == {9, 10}  # the scheduled check is dropped; another task, and the check handed arguments, stay

@@ -22,6 +22,7 @@ from archreview.checklist.atomicrequests import drop_atomic_request_dual_writes
 from archreview.checklist.columns import drop_column_loads
 from archreview.checklist.ownloop import place_own_loop
 from archreview.checklist.registry import place_named_modules
+from archreview.checklist.scheduled import drop_scheduled_enqueues
 from archreview.checklist.selfcommit import helper_dual_writes
 from archreview.checklist.softdelete import drop_soft_deleted_cascades
 from archreview.checklist.wrappers import drop_in_process_calls
@@ -56,6 +57,7 @@ def assemble(ref: RepoRef, head: Snapshot, base: Snapshot | None, context: Conte
     users = context.scale.users if context else None
     findings = place_named_modules(history(_mark_new(head, lines), base is not None), head.files)
     findings = drop_atomic_request_dual_writes(helper_dual_writes(findings, head.files, modules, lines), head.files)
+    findings = drop_scheduled_enqueues(findings, head.files)
     findings = place_time_limited(place_unreached(findings, unreached(head.files, head_facts)), head.files, head_facts)
     findings = drop_column_loads(drop_in_process_calls(findings, head.files, modules), head.files)
     findings = drop_soft_deleted_cascades(place_own_loop(findings, head.files), head.files)

@@ -22,6 +22,7 @@ from archreview.checklist.atomicrequests import atomic_request_facts
 from archreview.checklist.columns import orm_attributes
 from archreview.checklist.ownloop import loop_evidence
 from archreview.checklist.registry import harness_functions
+from archreview.checklist.scheduled import scheduled_task_facts
 from archreview.checklist.softdelete import soft_delete_facts
 from archreview.checklist.detectors.code import code_findings, settings_findings
 from archreview.change import codesignals
@@ -223,11 +224,13 @@ def _across(ctx: FileContext) -> AcrossModules | None:
     soft_deleted, cascades = soft_delete_facts(ctx)
     commits_funcs, commits_methods = self_commits(ctx)
     atomic_requests, request_spans = atomic_request_facts(ctx)
+    scheduled_tasks, sent_tasks = scheduled_task_facts(ctx)
     across = AcrossModules(in_process_senders=in_process_senders(ctx), columns=columns, relations=relations,
                            loop=loop_evidence(ctx), soft_deleted=soft_deleted, cascades=cascades,
                            harness=harness_functions(ctx), commits_funcs=commits_funcs,
                            commits_methods=commits_methods, helper_effects=_helper_effects(ctx),
-                           atomic_requests=atomic_requests, request_spans=request_spans)
+                           atomic_requests=atomic_requests, request_spans=request_spans,
+                           scheduled_tasks=scheduled_tasks, sent_tasks=sent_tasks)
     return None if across == _NOTHING_ACROSS else across
 
 

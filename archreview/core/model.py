@@ -240,7 +240,7 @@ class HelperEffect:
 class AcrossModules:
     """What one Python file tells the repository stage, which reads every file's facts together and settles
     what a per-file detector cannot see (archreview.checklist's wrappers, columns, ownloop, softdelete, registry,
-    selfcommit and atomicrequests). ``FileFacts.across`` is None for a file that tells it nothing."""
+    selfcommit, atomicrequests and scheduled). ``FileFacts.across`` is None for a file that tells it nothing."""
 
     in_process_senders: tuple[str, ...] = ()  # module-level functions whose only outside-looking act is a signal
     columns: tuple[str, ...] = ()  # attributes model classes declare as columns
@@ -254,6 +254,8 @@ class AcrossModules:
     helper_effects: tuple[HelperEffect, ...] = ()
     atomic_requests: tuple[int, ...] = ()  # lines of a DATABASES entry turning Django's ATOMIC_REQUESTS on
     request_spans: tuple[tuple[int, int], ...] = ()  # (first, last) line of functions handling a request
+    scheduled_tasks: tuple[str, ...] = ()  # tasks a schedule entry names (Celery beat), as written
+    sent_tasks: tuple[tuple[int, str], ...] = ()  # (line, task as written) of send_task calls with no arguments
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,6 +73,40 @@ def test_a_models_module_tells_its_columns_relations_soft_deletes_cascades_and_c
     assert across.commits_methods == ("create",) and across.commits_funcs == ()
 
 
+def test_a_cascade_is_read_wherever_a_class_statement_holds_it_and_only_there():
+    # the statements holding no call named like a cascade are not walked: a decorator's line, a call of a call and
+    # a nested class are each still read, a class with no such call tells none
+    source = """
+        from django.db import models
+
+
+        class Plain(models.Model):
+            name = models.CharField(max_length=10)
+
+            def save(self, *args, **kwargs):
+                return super().save(*args, **kwargs)
+
+
+        class Child(models.Model):
+            @register(models.ForeignKey(
+                "Other", models.CASCADE))
+            def hook(self):
+                pass
+
+            owner = wrap(models.ForeignKey)(Plain, on_delete=models.CASCADE)
+            maker = make()(Plain, on_delete=models.CASCADE)
+
+            class Meta:
+                parent = models.OneToOneField("app.Base", on_delete=models.CASCADE)
+    """
+    across = facts("app/models.py", source).across
+    assert across is not None
+    assert across.cascades == (Cascade(12, "Other"), Cascade(21, "Base"))  # wrap(...)(...) and make()(...) name no model
+    source = source.replace("wrap(models.ForeignKey)", "models.ForeignKey()")
+    assert facts("app/models.py", source).across.cascades == (Cascade(12, "Other"), Cascade(17, "Plain"),
+                                                              Cascade(21, "Base"))
+
+
 def test_an_effect_after_a_model_call_names_its_callee_as_a_value():
     across = facts("zou/app/services/time_spents_service.py", SERVICE).across
     assert across is not None

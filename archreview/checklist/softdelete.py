@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 
 from archreview.core.model import Cascade, FileFacts, Finding
@@ -27,6 +28,9 @@ RULE = "cascade.delete"
 _SOFT_FIELDS = re.compile(r"^(is_deleted|deleted|deleted_at|deleted_on|deleted_date|date_deleted|is_removed|"
                           r"removed_at|deletion_date|soft_deleted)$")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+# the called names ``_parent`` reads; a call of a call (``ForeignKey()(...)``, named "" by ``calls_named``) starts
+# where the call it calls does, so its line is among theirs
+_CASCADE_CALLS = ("relationship", "ForeignKey", "OneToOneField")
 
 
 def soft_delete_facts(ctx: FileContext) -> tuple[tuple[str, ...], tuple[Cascade, ...]]:
@@ -36,16 +40,29 @@ def soft_delete_facts(ctx: FileContext) -> tuple[tuple[str, ...], tuple[Cascade,
         return (), ()
     soft: list[str] = []
     cascades: list[Cascade] = []
+    # only a call named so can declare a cascade (``_parent``): a class or statement holding none on its lines is not walked
+    lines = sorted({c.lineno for c in ctx.calls_named(*_CASCADE_CALLS)})
     for cls in ctx.nodes(ast.ClassDef):
         fields = [t for stmt in cls.body for t in _targets(stmt)]
         if any(_SOFT_FIELDS.match(f) for f in fields):
             soft += _names(cls)
+        if not _holds(lines, cls):
+            continue
         for stmt in cls.body:
+            if not _holds(lines, stmt):
+                continue
             for call in (n for n in ast.walk(stmt) if isinstance(n, ast.Call)):
                 parent = _parent(cls, call)
                 if parent:
                     cascades.append(Cascade(call.lineno, parent))
     return tuple(dict.fromkeys(soft)), tuple(dict.fromkeys(cascades))
+
+
+def _holds(lines: list[int], node: ast.stmt) -> bool:
+    """Does one of the (sorted) ``lines`` fall within the lines of ``node``, its decorators' included?"""
+    decorators = getattr(node, "decorator_list", None)
+    at = bisect_left(lines, decorators[0].lineno if decorators else node.lineno)
+    return at < len(lines) and lines[at] <= (node.end_lineno or node.lineno)
 
 
 def _targets(stmt: ast.stmt) -> Iterator[str]:

@@ -419,12 +419,12 @@ def messaging_port(ctx: FileContext, call: ast.Call) -> str:
     if not recv or recv.split(".")[0] in ctx.aliases:
         return ""  # an imported module (django.contrib.messages, a client library): the library tables decide
     last = recv.rsplit(".", 1)[-1]
-    if _local_container(ctx, call, recv):
-        return ""
-    if _MESSAGING.search(last):
-        return recv
-    typed = _outer_type(_annotated_types(ctx).get(last.lstrip("_"), ""))
-    return recv if typed and _MESSAGING.search(typed) else ""
+    if not _MESSAGING.search(last):
+        typed = _outer_type(_annotated_types(ctx).get(last.lstrip("_"), ""))
+        if not (typed and _MESSAGING.search(typed)):
+            return ""
+    # a port by its name or type, unless a local list or set (walked last: most receivers are no port)
+    return "" if _local_container(ctx, call, recv) else recv
 
 
 def _outer_type(typed: str) -> str:

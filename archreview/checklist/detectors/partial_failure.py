@@ -388,7 +388,12 @@ def helper_effects(ctx: FileContext) -> tuple[HelperEffect, ...]:
 
 
 def _effects_by_function(ctx: FileContext, clients: dict[str, tuple[str, bool]]) -> dict[FunctionNode, list[tuple[ast.Call, str]]]:
-    """The calls with an outside effect, by the function they are in (in the order of the file's calls)."""
+    """The calls with an outside effect, by the function they are in (in the order of the file's calls).
+
+    Kept on the file's context for its clients (``dual_writes`` and ``helper_effects`` both ask; do not mutate)."""
+    kept = getattr(ctx, "_archreview_effects", None)
+    if kept is not None and kept[0] is clients:
+        return kept[1]
     by_func: dict[FunctionNode, list[tuple[ast.Call, str]]] = {}
     for call in ctx.calls():  # start from the effects: most functions have none, and are never walked
         desc = effect(ctx, call, clients)
@@ -396,6 +401,7 @@ def _effects_by_function(ctx: FileContext, clients: dict[str, tuple[str, bool]])
         if not desc or func is None or receiver(call) == func.name or is_ui_reply(call) or is_courtesy(call):
             continue  # no effect, a recursive call, a reply to the clicking user, a rating request
         by_func.setdefault(func, []).append((call, desc))
+    ctx._archreview_effects = (clients, by_func)  # type: ignore[attr-defined]
     return by_func
 
 

@@ -26,6 +26,7 @@ _RELATIONS = frozenset({"relationship", "relation", "Relationship", "dynamic_loa
 _COLUMNS = frozenset({"Column", "mapped_column", "column_property", "Field"})
 _NOT_MODELS = re.compile(r"Serializer|Form|Schema|Filter|^BaseModel$|Admin|Table|Resource|Settings|Config")
 _OTHER_SIDE = frozenset({"backref", "related_name", "back_populates", "related_query_name"})
+_OTHER_SIDE_WORDS = ("backref", "related_name", "back_populates", "related_query_name")  # and the call ``backref(...)``
 _LAZY = re.compile(r"^([A-Za-z_]\w*)\.([A-Za-z_]\w*)\S* lazily loads ")
 
 
@@ -36,23 +37,27 @@ def orm_attributes(ctx: FileContext) -> tuple[tuple[str, ...], tuple[str, ...]]:
         return (), ()
     columns: set[str] = set()
     relations: set[str] = set()
+    # a value is walked for the names given to the other side only in a file that writes one of them: an ASCII
+    # file's names are as written (a non-ASCII file's may be normalised from other letters: walked)
+    other_side = not text.isascii() or any(word in text for word in _OTHER_SIDE_WORDS)
     for cls in ctx.nodes(ast.ClassDef):
         if any(_NOT_MODELS.search(dotted(b).rsplit(".", 1)[-1]) for b in cls.bases):
             continue  # a serializer's or a form's fields are not the table's: ``tags = PrimaryKeyRelatedField()``
         for stmt in cls.body:
-            for relation, name in _declared(stmt):
+            for relation, name in _declared(stmt, other_side):
                 (relations if relation else columns).add(name)
     return tuple(sorted(columns)), tuple(sorted(relations))
 
 
-def _declared(stmt: ast.stmt) -> Iterator[tuple[bool, str]]:
-    """(is a relation, attribute name) for what one statement of a model class declares."""
+def _declared(stmt: ast.stmt, other_side: bool = True) -> Iterator[tuple[bool, str]]:
+    """(is a relation, attribute name) for what one statement of a model class declares; without ``other_side``,
+    the file names no keyword of ``_OTHER_SIDE`` and no ``backref``, and the value is not walked for them."""
     target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else \
         stmt.target if isinstance(stmt, ast.AnnAssign) else None
     value = stmt.value if isinstance(stmt, ast.Assign | ast.AnnAssign) else None
     if not isinstance(target, ast.Name) or not isinstance(value, ast.Call):
         return
-    for call in (n for n in ast.walk(value) if isinstance(n, ast.Call)):
+    for call in (n for n in ast.walk(value) if isinstance(n, ast.Call)) if other_side else ():
         for k in call.keywords:  # the name a relation gives the other side: ``backref="tasks"``
             if k.arg in _OTHER_SIDE and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str):
                 yield True, k.value.value

@@ -28,7 +28,8 @@ def test_a_detector_rule_is_in_the_client_report_only_once_it_is_measured_on_hel
     only with at least 5 labels and precision 0.8 on the tuned+looked real-code corpus
     (``measured``), and precision 0.8 on held-back sets, each scored once: over every such set, with at
     least 5 report findings (``held_back``), or over the sets scored with the rule as it ships, with at
-    least 10 (``held_back_current``)."""
+    least 10 (``held_back_current``); and, since 2026-12-08, precision 0.8 over every labelled set at once,
+    as it ships, with at least 10 findings at the report's floor (``corpus``)."""
     from archreview.checklist.rules import registry
 
     def holds(figure: tuple[int, int] | None, least: int) -> bool:
@@ -39,6 +40,7 @@ def test_a_detector_rule_is_in_the_client_report_only_once_it_is_measured_on_hel
     for r in shown:
         assert holds(r.measured, 5), (r.id, "measured", r.measured)
         assert holds(r.held_back, 5) or holds(r.held_back_current, 10), (r.id, r.held_back, r.held_back_current)
+        assert holds(r.corpus, 10), (r.id, "corpus", r.corpus)
 
 
 def test_a_measured_figure_must_read_right_over_labelled():
@@ -57,3 +59,6 @@ def test_a_measured_figure_must_read_right_over_labelled():
     assert parse_rules(f'[[rule]]\n{text}held_back_current = "9/11"\n')["x.y"].held_back_current == (9, 11)
     with pytest.raises(CatalogueError, match="'held_back_current' must read"):
         parse_rules(f'[[rule]]\n{text}held_back_current = "11/9"\n')
+    assert parse_rules(f'[[rule]]\n{text}corpus = "207/275"\n')["x.y"].corpus == (207, 275)
+    with pytest.raises(CatalogueError, match="'corpus' must read"):
+        parse_rules(f'[[rule]]\n{text}corpus = "3/2"\n')

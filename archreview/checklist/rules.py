@@ -47,6 +47,7 @@ class Rule:
     measured: tuple[int, int] | None = None  # (right, labelled) on the tuned+looked real-code corpus
     held_back: tuple[int, int] | None = None  # (right, shown) on held-back sets, each scored once
     held_back_current: tuple[int, int] | None = None  # the same, on the sets scored with the rule as it ships
+    corpus: tuple[int, int] | None = None  # (right, labelled) at the report's floor over every labelled set, as it ships
 
     @property
     def confidence(self) -> float:
@@ -99,15 +100,15 @@ def _parse_rule(raw: dict) -> Rule:
     shown, scope = raw.get("shown", "report"), raw.get("scope", "line")
     if shown not in SHOWN or scope not in SCOPES:
         raise CatalogueError(f"{where}: 'shown' must be one of {SHOWN} and 'scope' one of {SCOPES}", path="rules.toml")
-    measured, held_back, current = (_figure(where, key, raw.get(key))
-                                    for key in ("measured", "held_back", "held_back_current"))
+    measured, held_back, current, corpus = (_figure(where, key, raw.get(key))
+                                            for key in ("measured", "held_back", "held_back_current", "corpus"))
     wordings = [_wording(where, "", raw)]
     for var in raw.get("variant", []):
         name = var.get("name")
         if not isinstance(name, str) or not name or name in {w.name for w in wordings}:
             raise CatalogueError(f"{where}: each variant needs a new, non-empty 'name'", path="rules.toml")
         wordings.append(_wording(f"{where} variant {name!r}", name, var))
-    return Rule(rid, item, tuple(wordings), shown, scope, measured, held_back, current)
+    return Rule(rid, item, tuple(wordings), shown, scope, measured, held_back, current, corpus)
 
 
 def _figure(where: str, key: str, value: object) -> tuple[int, int] | None:

@@ -17,8 +17,8 @@ import pytest
 
 from archreview.analysis.cache import FactsCache, entry_key
 from archreview.analysis.perfile import analyse_file
-from archreview.checklist.ownloop import place_own_loop
-from archreview.checklist.selfcommit import helper_dual_writes
+from archreview.checklist.across.ownloop import place_own_loop
+from archreview.checklist.across.selfcommit import helper_dual_writes
 from archreview.core.model import AcrossModules, Cascade, FileFacts, Finding, HelperEffect, LoopEvidence, Module
 
 

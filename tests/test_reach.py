@@ -12,7 +12,7 @@ import pytest
 
 from archreview.analysis.run import analyze
 from archreview.checklist.placement import place
-from archreview.checklist.reach import UNREACHED_NOTE, place_unreached
+from archreview.checklist.across.reach import UNREACHED_NOTE, place_unreached
 from archreview.core.model import Finding
 from archreview.checklist.rules import in_report
 from archreview.facts.mentions import text_mentions

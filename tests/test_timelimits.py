@@ -15,7 +15,7 @@ from archreview.analysis.perfile import analyse_file
 from archreview.analysis.run import analyze
 from archreview.checklist.placement import place
 from archreview.checklist.rules import REPORT_FLOOR
-from archreview.checklist.timelimits import TAIL, place_time_limited
+from archreview.checklist.across.timelimits import TAIL, place_time_limited
 from archreview.core.model import CeleryTask, FileFacts, Finding, RepoFacts, TaskTimeLimit
 from tests.repos import make_repo
 
@@ -113,7 +113,7 @@ def test_plugins_loaded_by_name_under_an_app_wide_limit_are_placed_lower_and_say
 
 
 def test_a_plugin_a_test_imports_is_still_a_plugin(tmp_path):
-    # who imports whom is one map of the repository facts; here (not in archreview.checklist.reach) tests do not count
+    # who imports whom is one map of the repository facts; here (not in checklist.across.reach) tests do not count
     test = "from shop.analyzers.observable.shodan import Shodan\n\n\ndef test_shodan():\n    assert Shodan\n"
     [plugin] = _findings(tmp_path, {**PLUGINS, "shop/celery.py": CELERY, "tests/test_shodan.py": test},
                          "shop/analyzers/observable/shodan.py")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 from archreview.analysis.run import analyze
-from archreview.checklist.wrappers import drop_in_process_calls
+from archreview.checklist.across.wrappers import drop_in_process_calls
 from tests.repos import make_repo
 
 NOTIFICATIONS = """\

@@ -15,17 +15,17 @@ from archreview.change import infra, lockfiles
 from archreview.repo import layers
 from archreview.checklist.detectors.repo import opened_items, repo_findings
 from archreview.checklist.placement import history
-from archreview.checklist.reach import place_unreached, unreached
+from archreview.checklist.across.reach import place_unreached, unreached
 from archreview.checklist.rules import change_scoped
-from archreview.checklist.timelimits import place_time_limited
-from archreview.checklist.atomicrequests import drop_atomic_request_dual_writes
-from archreview.checklist.columns import drop_column_loads
-from archreview.checklist.ownloop import place_own_loop
-from archreview.checklist.registry import place_named_modules
-from archreview.checklist.scheduled import drop_scheduled_enqueues
-from archreview.checklist.selfcommit import helper_dual_writes
-from archreview.checklist.softdelete import drop_soft_deleted_cascades
-from archreview.checklist.wrappers import drop_in_process_calls
+from archreview.checklist.across.timelimits import place_time_limited
+from archreview.checklist.across.atomicrequests import drop_atomic_request_dual_writes
+from archreview.checklist.across.columns import drop_column_loads
+from archreview.checklist.across.ownloop import place_own_loop
+from archreview.checklist.across.configured import place_named_modules
+from archreview.checklist.across.scheduled import drop_scheduled_enqueues
+from archreview.checklist.across.selfcommit import helper_dual_writes
+from archreview.checklist.across.softdelete import drop_soft_deleted_cascades
+from archreview.checklist.across.wrappers import drop_in_process_calls
 from archreview.core.fingerprint import by_message, with_fingerprints
 from archreview.change.fit import fit_test
 from archreview.change.twin import boring_twins, with_twins

@@ -14,16 +14,17 @@ import gc
 import warnings
 from collections.abc import Iterable
 
-from archreview.checklist import detectors, timelimits
+from archreview.checklist import detectors
+from archreview.checklist.across import timelimits
 from archreview.checklist.detectors import command_spans, run_by_hand, task_runner
 from archreview.checklist.detectors.partial_failure import helper_effects, in_process_senders, self_commits
 from archreview.checklist.placement import role
-from archreview.checklist.atomicrequests import atomic_request_facts
-from archreview.checklist.columns import orm_attributes
-from archreview.checklist.ownloop import loop_evidence
-from archreview.checklist.registry import harness_functions
-from archreview.checklist.scheduled import scheduled_task_facts
-from archreview.checklist.softdelete import soft_delete_facts
+from archreview.checklist.across.atomicrequests import atomic_request_facts
+from archreview.checklist.across.columns import orm_attributes
+from archreview.checklist.across.ownloop import loop_evidence
+from archreview.checklist.across.configured import harness_functions
+from archreview.checklist.across.scheduled import scheduled_task_facts
+from archreview.checklist.across.softdelete import soft_delete_facts
 from archreview.checklist.detectors.code import code_findings, settings_findings
 from archreview.change import codesignals
 from archreview.change.catalogue import load_catalogue
@@ -235,8 +236,8 @@ def _across(ctx: FileContext) -> AcrossModules | None:
 
 
 def _helper_effects(ctx: FileContext) -> tuple[HelperEffect, ...]:
-    """The effects after calls that may commit by themselves (``checklist.selfcommit``), only where a finding would
-    sit in production (not a script, an operator command or a tool)."""
+    """The effects after calls that may commit by themselves (``checklist.across.selfcommit``), only where a
+    finding would sit in production (not a script, an operator command or a tool)."""
     if role(ctx.path) != "production" or run_by_hand(ctx) or task_runner(ctx):
         return ()
     spans = command_spans(ctx)

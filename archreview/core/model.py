@@ -147,7 +147,7 @@ class Finding:
     baseline: str | None = None  # "new" or "unchanged" against --baseline PREV.json; None without one
     placement: Placement = "production"  # where the checklist placed it (scaled once, said in the message)
     # the bare name of the function a call-based finding is about (a dual write's ``send_badge_notification(...)``),
-    # for the repository stage to follow across modules (archreview.checklist.wrappers); internal: not a JSON key
+    # for the repository stage to follow across modules (archreview.checklist.across.wrappers); internal: not a JSON key
     callee: str = ""
 
 
@@ -201,7 +201,7 @@ class TaskTimeLimit:
 
 @dataclass(frozen=True, slots=True)
 class LoopEvidence:
-    """What a Python file shows about who runs its coroutines (archreview.checklist.ownloop): an ``async_to_sync``
+    """What a Python file shows about who runs its coroutines (archreview.checklist.across.ownloop): an ``async_to_sync``
     call (``bridge``), an async framework imported or a loop started or fed (``shared``: ``asyncio.run``; line 0
     for an import, which holds for the whole file), coroutines run side by side (``side_by_side``:
     ``asyncio.gather``)."""
@@ -223,7 +223,7 @@ class Cascade:
 @dataclass(frozen=True, slots=True)
 class HelperEffect:
     """An effect (a publish, a send...) that no commit of its own function precedes, after a call that may commit by
-    itself (archreview.checklist.selfcommit): the repository stage reads the callee and reports the dual write
+    itself (archreview.checklist.across.selfcommit): the repository stage reads the callee and reports the dual write
     when its body commits."""
 
     line: int  # the effect's
@@ -281,7 +281,7 @@ class FileFacts:
     # dotted module names and .py paths the file names in strings or commands, outside import statements
     # (settings, entry points, Dockerfile CMD...): archreview.facts.mentions
     mentions: tuple[str, ...] = ()
-    # what bounds a Celery task's run (archreview.checklist.timelimits): its app-wide limits and its tasks
+    # what bounds a Celery task's run (archreview.checklist.across.timelimits): its app-wide limits and its tasks
     task_time_limits: tuple[TaskTimeLimit, ...] = ()
     celery_tasks: tuple[CeleryTask, ...] = ()
     across: AcrossModules | None = None  # what the repository stage reads across modules
@@ -365,7 +365,7 @@ class RepoFacts:
     internal: frozenset[str]  # the repository's own top-level import names: never third-party
     violations: tuple[Violation, ...] = ()  # imports that break the layers of the context it was computed with
     # internal module -> the other modules that import it (tests too), by name: who imports whom, for the
-    # checklist's placements (archreview.checklist.reach, archreview.checklist.timelimits)
+    # checklist's placements (archreview.checklist.across.reach, archreview.checklist.across.timelimits)
     importers: Mapping[str, frozenset[str]] = field(default_factory=dict, hash=False)
 
 

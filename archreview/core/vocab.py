@@ -60,7 +60,7 @@ ROLES: tuple[Role, ...] = get_args(Role)
 # Where the checklist placed a finding off the production request path, each scaling its confidence down
 # once and saying so in its message: a developer script or tool (archreview.checklist.placement), an
 # operator command (the same), a module nothing in the repository imports or starts (archreview.checklist.
-# reach), a call a Celery task's time limit bounds (archreview.checklist.timelimits). "production" is a
+# reach), a call a Celery task's time limit bounds (archreview.checklist.across.timelimits). "production" is a
 # finding left where its detector found it. Internal: not a JSON key.
 Placement = Literal["production", "dev", "command", "unreached", "time_limited", "own_loop"]
 PLACEMENTS: tuple[Placement, ...] = get_args(Placement)
@@ -77,13 +77,13 @@ VIOLATION_RULES: tuple[ViolationRule, ...] = get_args(ViolationRule)
 Ecosystem = Literal["pypi", "npm", "nuget", "maven", "go"]
 ECOSYSTEMS: tuple[Ecosystem, ...] = get_args(Ecosystem)
 
-# What a Python file shows about who runs its coroutines (archreview.checklist.ownloop): an ``async_to_sync``
+# What a Python file shows about who runs its coroutines (archreview.checklist.across.ownloop): an ``async_to_sync``
 # bridge, a loop that serves others (an async framework imported, a loop started or fed), coroutines run
 # side by side. Internal: not a JSON key.
 LoopRole = Literal["bridge", "shared", "side_by_side"]
 LOOP_ROLES: tuple[LoopRole, ...] = get_args(LoopRole)
 
-# How the repository stage finds what a helper call runs (archreview.checklist.selfcommit): a module-level
+# How the repository stage finds what a helper call runs (archreview.checklist.across.selfcommit): a module-level
 # function by its dotted name, or a model method by its name. Internal: not a JSON key.
 CalleeKind = Literal["func", "method"]
 CALLEE_KINDS: tuple[CalleeKind, ...] = get_args(CalleeKind)

@@ -5,7 +5,7 @@ settings list ``"shop.middleware.Audit"``, Celery's ``-A shop.worker``, gunicorn
 an entry point ``shop.cli:main``, ``importlib.import_module("shop.plugins.s3")``, a Dockerfile's
 ``CMD python shop/jobs/sync.py``. This module collects such mentions per file (a pure function of
 its text), so a repository-level step can tell a module that nothing imports or starts
-(``archreview.checklist.reach``).
+(``archreview.checklist.across.reach``).
 
 A mention is one of:
 - a dotted name, optionally with ``:attribute`` (``shop.web:app``): the module it names, or one it lies inside;

@@ -267,9 +267,9 @@ def calibrate(repos: list[Repo]) -> None:
     twice out of two claims 0.75, not 1.0.
     """
     from archreview.checklist.placement import COMMAND_NOTE, DEV_NOTE
-    from archreview.checklist.reach import UNREACHED_NOTE
+    from archreview.checklist.across.reach import UNREACHED_NOTE
     from archreview.checklist.rules import registry
-    from archreview.checklist.timelimits import TAIL
+    from archreview.checklist.across.timelimits import TAIL
 
     counts: dict[str, Counter] = defaultdict(Counter)
     for repo in repos:

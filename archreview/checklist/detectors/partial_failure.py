@@ -327,7 +327,7 @@ def dual_writes(ctx: FileContext) -> Iterator[Finding]:
 # (``files_service.create_preview_file_raw``). A per-file detector sees no commit before the event that
 # follows such a call. Per file, ``AcrossModules`` records the effects that follow a call which may commit
 # (``helper_effects``) and the functions and model methods that do commit (``self_commits``); the
-# repository stage (``archreview.checklist.selfcommit``) reads the callee and reports the dual write
+# repository stage (``archreview.checklist.across.selfcommit``) reads the callee and reports the dual write
 # (held12, tuned after looking).
 _PORT_BY_NAME = "publish through the messaging port"
 _HELPERS_KEPT = 5  # the nearest calls before an effect that may commit: the repository stage takes the nearest that does
@@ -445,7 +445,7 @@ def _model_locals(ctx: FileContext, func: FunctionNode) -> set[str]:
 def _order_finding(ctx: FileContext, call: ast.Call, desc: str, commits: list[int]) -> Iterator[Finding]:
     before = [c for c in commits if c < call.lineno]
     after = [c for c in commits if c >= call.lineno]  # a transaction block ending on the call commits after it
-    # a call to a plain name is followed to its definition in the repository stage (archreview.checklist.wrappers)
+    # a call to a plain name is followed to its definition in the repository stage (archreview.checklist.across.wrappers)
     callee = call.func.id if isinstance(call.func, ast.Name) and desc == f"call to {call.func.id}" else ""
     if before:
         yield replace(finding(ctx, "dual_write.commit_then_publish", call, effect=desc, commit=before[-1]), callee=callee)
@@ -537,7 +537,7 @@ def in_process_senders(ctx: FileContext) -> tuple[str, ...]:
     (django-notifications' ``notify.send``), or call another such function of the file, and make no
     other effect. Pontoon's ``send_badge_notification`` renders a text and calls ``send_notification``,
     which calls ``notify.send``: a Notification row in the same database (held11, tuned after looking).
-    A call to one from another module is then no dual write (``archreview.checklist.wrappers``)."""
+    A call to one from another module is then no dual write (``archreview.checklist.across.wrappers``)."""
     if ".signals" not in ctx.text and "signals import" not in ctx.text:
         return ()
     funcs = {f.name: f for f in ctx.tree.body if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)}

@@ -18,7 +18,7 @@ Two placements, both lowering a finding under the report's floor with a note rat
   request or worker control command (which run outside any task limit) calls it too.
 
 Per file, ``FileFacts`` records the facts (``celery_facts``); the repository stage places
-(``place_time_limited``), as ``archreview.checklist.reach`` does for modules nothing reaches.
+(``place_time_limited``), as ``archreview.checklist.across.reach`` does for modules nothing reaches.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 
 from archreview.checklist.placement import COMMAND_SCALE, role
-from archreview.checklist.reach import discovered
+from archreview.checklist.across.reach import discovered
 from archreview.core.model import CeleryTask, FileFacts, Finding, RepoFacts, TaskTimeLimit
 from archreview.facts.index import FileContext, dotted
 from archreview.sources.roles import role_of

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from archreview.core.model import Finding
+from archreview.core.vocab import Placement
 from archreview.sources.roles import role_of
 
 # Developer and maintainer tooling: scripts, docs, examples, release and set-up helpers.
@@ -68,6 +69,11 @@ def role(path: str) -> str:
     return "production"
 
 
+def lowered(f: Finding, note: str, placement: Placement, scale: float = COMMAND_SCALE) -> Finding:
+    """``f`` placed off a production path: its confidence scaled once, the reason said at the end of its message."""
+    return dataclasses.replace(f, confidence=round(f.confidence * scale, 2), message=f.message + note, placement=placement)
+
+
 def place(findings: Iterable[Finding], task_runner: bool = False, run_by_hand: bool = False,
           commands: Sequence[tuple[int, int]] = ()) -> list[Finding]:
     """Findings of one file ranked by where they sit (per-file, before any change is known).
@@ -87,11 +93,9 @@ def place(findings: Iterable[Finding], task_runner: bool = False, run_by_hand: b
         if where == "production" and (run_by_hand or any(a <= f.line <= b for a, b in commands)):
             where = "command"
         if where in ("dev", "dev-settings"):
-            f = dataclasses.replace(f, confidence=round(f.confidence * DEV_SCALE, 2), message=f.message + DEV_NOTE,
-                                    placement="dev")
+            f = lowered(f, DEV_NOTE, "dev", DEV_SCALE)
         elif where == "command":
-            f = dataclasses.replace(f, confidence=round(f.confidence * COMMAND_SCALE, 2),
-                                    message=f.message + COMMAND_NOTE, placement="command")
+            f = lowered(f, COMMAND_NOTE, "command")
         out.append(f)
     return out
 

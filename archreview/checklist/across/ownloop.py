@@ -24,11 +24,10 @@ evidence does not count either way.
 from __future__ import annotations
 
 import ast
-import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 
-from archreview.checklist.placement import COMMAND_SCALE, role
+from archreview.checklist.placement import lowered, role
 from archreview.core.model import FileFacts, Finding, LoopEvidence
 from archreview.facts.index import FileContext
 from archreview.sources.roles import role_of
@@ -83,7 +82,6 @@ def place_own_loop(findings: Iterable[Finding], files: Sequence[FileFacts]) -> l
     out = []
     for f in found:
         if f.rule == RULE and f.placement == "production" and f.path not in crowded:
-            f = dataclasses.replace(f, confidence=round(f.confidence * COMMAND_SCALE, 2), message=f.message + note,
-                                    placement="own_loop")
+            f = lowered(f, note, "own_loop")
         out.append(f)
     return out

@@ -27,7 +27,6 @@ risk from the client report. Modules mentioned only by their own file do not cou
 
 from __future__ import annotations
 
-import dataclasses
 import tomllib
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -35,7 +34,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from archreview.checklist.placement import COMMAND_SCALE, role
+from archreview.checklist.placement import lowered, role
 from archreview.core.model import FileFacts, Finding, Module, RepoFacts
 from archreview.facts.mentions import DYNAMIC
 from archreview.repo.modules import absolute
@@ -181,7 +180,6 @@ def place_unreached(findings: Iterable[Finding], paths: frozenset[str]) -> list[
     out = []
     for f in findings:
         if f.path in paths and f.placement == "production":
-            f = dataclasses.replace(f, confidence=round(f.confidence * COMMAND_SCALE, 2),
-                                    message=f.message + UNREACHED_NOTE, placement="unreached")
+            f = lowered(f, UNREACHED_NOTE, "unreached")
         out.append(f)
     return out

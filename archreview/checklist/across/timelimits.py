@@ -24,11 +24,10 @@ Per file, ``FileFacts`` records the facts (``celery_facts``); the repository sta
 from __future__ import annotations
 
 import ast
-import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 
-from archreview.checklist.placement import COMMAND_SCALE, role
+from archreview.checklist.placement import lowered, role
 from archreview.checklist.across.reach import discovered
 from archreview.core.model import CeleryTask, FileFacts, Finding, RepoFacts, TaskTimeLimit
 from archreview.facts.index import FileContext, dotted
@@ -109,8 +108,7 @@ def place_time_limited(findings: Iterable[Finding], files: Sequence[FileFacts], 
                         f"{app}: if only tasks run it{TAIL[:-1]}; confirm no web request or worker control command "
                         f"calls it)")
         if note:
-            f = dataclasses.replace(f, confidence=round(f.confidence * COMMAND_SCALE, 2), message=f.message + note,
-                                    placement="time_limited")
+            f = lowered(f, note, "time_limited")
         out.append(f)
     return out
 

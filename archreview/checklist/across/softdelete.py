@@ -20,6 +20,8 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 
+from archreview.checklist.detectors._calls import kwarg
+from archreview.checklist.detectors.data_integrity import const_text, django_cascade
 from archreview.core.model import Cascade, FileFacts, Finding
 from archreview.facts.index import FileContext, dotted
 
@@ -80,24 +82,18 @@ def _names(cls: ast.ClassDef) -> list[str]:
 
 
 def _parent(cls: ast.ClassDef, call: ast.Call) -> str:
-    """The name of the parent a delete cascade declared in ``cls`` goes from, or ""."""
+    """The name of the parent a delete cascade declared in ``cls`` goes from, or "" (the cascade shapes
+    ``detectors.data_integrity.cascades`` reports)."""
     name = dotted(call.func).rsplit(".", 1)[-1]
-    kw = {k.arg: k.value for k in call.keywords}
-    if name == "relationship" and "delete" in _const(kw.get("cascade")):
+    if name == "relationship" and "delete" in const_text(kwarg(call, "cascade")):
         return cls.name
-    if name == "ForeignKey" and _const(kw.get("ondelete")).upper() == "CASCADE" and call.args:
-        target = _const(call.args[0])
+    if name == "ForeignKey" and const_text(kwarg(call, "ondelete")).upper() == "CASCADE" and call.args:
+        target = const_text(call.args[0])
         return target.rsplit(".", 2)[-2] if target.count(".") >= 1 else ""
-    if name in {"ForeignKey", "OneToOneField"}:
-        on_delete = kw.get("on_delete") or (call.args[1] if len(call.args) > 1 else None)
-        if on_delete is not None and dotted(on_delete).endswith("CASCADE") and call.args:
-            target = (_const(call.args[0]) or dotted(call.args[0])).rsplit(".", 1)[-1]
-            return cls.name if target == "self" else target
+    if name in {"ForeignKey", "OneToOneField"} and django_cascade(call) and call.args:
+        target = (const_text(call.args[0]) or dotted(call.args[0])).rsplit(".", 1)[-1]
+        return cls.name if target == "self" else target
     return ""
-
-
-def _const(node: ast.AST | None) -> str:
-    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else ""
 
 
 def drop_soft_deleted_cascades(findings: Iterable[Finding], files: Sequence[FileFacts]) -> list[Finding]:

@@ -31,11 +31,11 @@ def cascades(ctx: FileContext) -> Iterator[Finding]:
         name = attr(call)
         if id(call) in links:
             continue  # a row of a link table has no life of its own: it should go with either end
-        if name in {"relationship", "backref"} and _const(kwarg(call, "cascade")) and "delete" in _const(kwarg(call, "cascade")):
-            yield finding(ctx, "cascade.delete", call, cascade=_const(kwarg(call, "cascade")))
-        elif name == "ForeignKey" and _const(kwarg(call, "ondelete")).upper() == "CASCADE":
+        if name in {"relationship", "backref"} and const_text(kwarg(call, "cascade")) and "delete" in const_text(kwarg(call, "cascade")):
+            yield finding(ctx, "cascade.delete", call, cascade=const_text(kwarg(call, "cascade")))
+        elif name == "ForeignKey" and const_text(kwarg(call, "ondelete")).upper() == "CASCADE":
             yield finding(ctx, "cascade.delete", call, "foreign_key")
-        elif name in {"ForeignKey", "OneToOneField"} and _django_cascade(call):
+        elif name in {"ForeignKey", "OneToOneField"} and django_cascade(call):
             yield finding(ctx, "cascade.delete", call, "django")
 
 
@@ -68,11 +68,13 @@ def _is_migration(ctx: FileContext) -> bool:
     return ctx.role == "migration"
 
 
-def _const(node: ast.AST | None) -> str:
+def const_text(node: ast.AST | None) -> str:
+    """The text of a string constant, or "" (a cascade option, a foreign key's target table)."""
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else ""
 
 
-def _django_cascade(call: ast.Call) -> bool:
+def django_cascade(call: ast.Call) -> bool:
+    """Does a Django ``ForeignKey``/``OneToOneField`` delete with its parent (``on_delete=CASCADE``)?"""
     value = kwarg(call, "on_delete") or (call.args[1] if len(call.args) > 1 else None)
     return value is not None and dotted(value).endswith("CASCADE")
 
